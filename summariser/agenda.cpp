@@ -1,0 +1,290 @@
+#include "summariser/agenda.hpp"
+
+#include "summariser/text.hpp"
+
+#include <algorithm>
+#include <array>
+
+namespace minuted::summariser {
+
+namespace {
+
+// Verbs of moving the meeting on.
+constexpr std::string_view move_verbs =
+    "go|move|turn|come|proceed|jump|switch|get|skip|pass|moving|going|turning|coming|"
+    "proceeding|jumping|switching|passing|talk|talking";
+
+bool is_question(std::vector<token> const& t) {
+    return !t.empty() && t.back().lower == "?";
+}
+
+bool has_move_verb_before(std::vector<token> const& t, std::size_t end) {
+    for (std::size_t i = 0; i < end && i < t.size(); ++i) {
+        auto const& w = t[i].lower;
+        std::size_t p = 0;
+        while (p <= move_verbs.size()) {
+            auto const e = std::min(move_verbs.find('|', p), move_verbs.size());
+            if (move_verbs.substr(p, e - p) == w)
+                return true;
+            p = e + 1;
+        }
+    }
+    return false;
+}
+
+std::string pattern(std::string_view before, std::string_view after) {
+    std::string p(before);
+    p += move_verbs;
+    p += ' ';
+    p += after;
+    return p;
+}
+
+agenda_cue moved(std::vector<token> const& t, std::string title, std::optional<int> number = {}) {
+    return {is_question(t) ? cue_kind::proposal : cue_kind::transition, std::move(title), number};
+}
+
+bool is_cut_word(std::string_view w) {
+    static constexpr auto cut = std::to_array<std::string_view>({
+        "because",
+        "please",
+        "which",
+        "who",
+        "where",
+        "so",
+        "since",
+        "when",
+        "but",
+        "that",
+        "as",
+        "if",
+        "while",
+        "over",
+    });
+    return std::find(cut.begin(), cut.end(), w) != cut.end();
+}
+
+bool is_lead_word(std::string_view w) {
+    static constexpr auto lead = std::to_array<std::string_view>({
+        "to",     "that",   "is",      "this",    "it",   "it's",   "that's", "which",
+        "we",     "have",   "there",   "there's", "will", "be",     "the",    "a",
+        "an",     "on",     "about",   "for",     "now",  "then",   "number", "namely",
+        "called", "titled", "matter",  "so",      "and",  "i",      "here",   "our",
+        "my",     "let's",  "discuss", "talk",    "item", "agenda",
+    });
+    return std::find(lead.begin(), lead.end(), w) != lead.end();
+}
+
+bool is_trailing_word(std::string_view w) {
+    static constexpr auto trailing = std::to_array<std::string_view>({
+        "the",  "of", "and", "to",   "for", "a",  "an",  "now", "today", "please",
+        "then", "in", "on",  "with", "our", "is", "are", "you", "again",
+    });
+    return std::find(trailing.begin(), trailing.end(), w) != trailing.end();
+}
+
+} // namespace
+
+std::string title_from_phrase(std::string_view phrase) {
+    auto const t = tokenize(phrase);
+    std::size_t b = 0;
+    while (b < t.size() && (!t[b].is_word || is_lead_word(t[b].lower) || parse_number(t[b].lower)))
+        ++b;
+    auto e = b;
+    while (e < t.size() && t[e].is_word && !is_cut_word(t[e].lower) && e - b < 10)
+        ++e;
+    while (e > b && is_trailing_word(t[e - 1].lower))
+        --e;
+    auto const text = token_text(phrase, t, b, e);
+    if (content_words(text).empty())
+        return {};
+    return capitalise(text);
+}
+
+agenda_cue detect_agenda_cue(std::string_view sentence) {
+    auto const t = tokenize(sentence);
+    if (t.empty())
+        return {};
+
+    if (find_phrase(
+            t, "adopt|adopted|adopting|approve|approved|approving|agree with? the? draft|current|"
+               "proposed|revised? agenda") ||
+        find_phrase(t, "agenda is|was|has adopted|approved") ||
+        find_phrase(t, "adoption|approval of the? draft|current? agenda"))
+        return {cue_kind::adoption, {}, {}};
+
+    // Any Other Business is an item by name: moving to it, or the chair's bare question.
+    if (auto const m = find_phrase(t, "any other business"); m || find_phrase(t, "aob")) {
+        if (find_phrase(t, pattern("", "on|over|now|ahead|back? to|into the? any|aob")))
+            return moved(t, "Any Other Business");
+        std::size_t words = 0;
+        for (auto const& x : t)
+            words += x.is_word ? 1u : 0u;
+        // The chair's bare question "..., Any Other Business?" ends with the item's name.
+        bool const at_end = m ? m->last + 2 >= t.size() : t.size() <= 3;
+        if (is_question(t) && words <= 20 && at_end)
+            return {cue_kind::proposal, "Any Other Business", {}};
+        return {};
+    }
+
+    // "the next agenda item is the booth"
+    if (auto const m = find_phrase(t, "the? next agenda? item|topic is|will")) {
+        auto const slot = sentence.substr(t[m->last - 1].end);
+        return moved(t, title_from_phrase(slot));
+    }
+    // "next up we have X", "next up is X": how a chair hands over to the next presenter.
+    if (auto const m = find_phrase(t, "next up we? have|is"); m && m->first <= 2)
+        return moved(t, title_from_phrase(sentence.substr(t[m->last - 1].end)));
+
+    // "can we go to the next agenda item?", "we are moving to the next issue, to X"
+    if (auto const m = find_phrase(
+            t, pattern("", "on|over|now|ahead|back? to|into the? next|following agenda? item|issue|"
+                           "topic|point|theme"))) {
+        return moved(t, m->last < t.size() ? title_from_phrase(sentence.substr(t[m->last - 1].end))
+                                           : std::string{});
+    }
+
+    // "we go to agenda item number 2", "moving to issue area 2, environmental sustainability"
+    if (auto const m = find_phrase(
+            t,
+            "to|about|into|on the? agenda|issue? item|area|issue|point|topic|theme number|no? *")) {
+        if (auto const n = parse_number(t[m->last - 1].lower);
+            n && has_move_verb_before(t, m->first))
+            return moved(t, title_from_phrase(sentence.substr(t[m->last - 1].end)), n);
+    }
+
+    // "we're going to move to the second part of the session where ..."
+    if (auto const m = find_phrase(
+            t, pattern("", "on|over|now? to the second|third|last|final|next|closing part|half|"
+                           "segment|section|round|session"))) {
+        // "the second part of the session": the part is the title.
+        std::string title = capitalise(token_text(sentence, t, m->last - 2, m->last));
+        if (find_phrase(t, "of the session|meeting", m->last))
+            title += " of the " + t[std::min(m->last + 2, t.size() - 1)].lower;
+        return moved(t, title);
+    }
+    return {};
+}
+
+std::optional<std::string> presentation_title(std::string_view opening) {
+    auto const t = tokenize(opening);
+    // The presenter says what they ask for or present; without that it is just a long turn.
+    auto const stage = find_phrase(t, "stage *");
+    bool const intro =
+        stage || find_phrase(t, "proposal|presentation|presenting|normative|update|updates") ||
+        find_phrase(t, "asking|seeking|request|requesting for|consensus");
+    if (!intro)
+        return std::nullopt;
+
+    std::string stage_text;
+    if (stage && parse_number(t[stage->last - 1].lower).value_or(-1) >= 0)
+        stage_text = "Stage " + t[stage->last - 1].lower;
+    else if (stage && t[stage->last - 1].lower.find('.') != std::string::npos)
+        stage_text = "Stage " + t[stage->last - 1].lower;
+
+    auto const clip = [&](std::string_view phrase) {
+        // A title stops where the stage request starts: "structs for Stage 2" -> "structs".
+        auto const pt = tokenize(phrase);
+        if (auto const s = find_phrase(pt, "for|to|at|in? stage"))
+            phrase = token_text(phrase, pt, 0, s->first);
+        return title_from_phrase(phrase);
+    };
+
+    std::string title;
+    // 1. A short opening fragment that is only a name: "Iterator chunking." "`Map.Emplace` Stage 2
+    // update."
+    for (auto s : split_sentences(opening.substr(0, std::min<std::size_t>(opening.size(), 400)))) {
+        auto const st = tokenize(s);
+        std::size_t n = 0;
+        bool pronoun = false;
+        for (auto const& x : st) {
+            if (!x.is_word)
+                continue;
+            ++n;
+            static constexpr auto pronouns = std::to_array<std::string_view>({
+                "i",       "we",      "you",      "it",        "this",  "that",  "so",
+                "i'm",     "we're",   "okay",     "ok",        "hello", "hi",    "thanks",
+                "thank",   "all",     "right",    "good",      "great", "yes",   "yeah",
+                "well",    "morning", "everyone", "everybody", "let's", "there", "afternoon",
+                "evening", "am",      "is",
+            });
+            pronoun =
+                pronoun || std::find(pronouns.begin(), pronouns.end(), x.lower) != pronouns.end();
+        }
+        if (n == 0 || pronoun)
+            continue;
+        if (n <= 6) {
+            title = clip(s);
+            break;
+        }
+        break; // a full sentence: the fragment, if any, came before it
+    }
+    // 2. A name in backticks: `Math.sumPrecise`.
+    if (title.empty()) {
+        if (auto const b = opening.find('`'); b != std::string_view::npos) {
+            auto const e = opening.find('`', b + 1);
+            if (e != std::string_view::npos && e - b > 1 && e - b < 40)
+                title = std::string(opening.substr(b + 1, e - b - 1));
+        }
+    }
+    // 3. "a presentation for X", "an update on X", "talk about X".
+    if (title.empty()) {
+        if (auto const m =
+                find_phrase(t, "presentation|talk|talking|present|presenting for|on|about|of"))
+            title = clip(opening.substr(t[m->last - 1].end));
+    }
+    // 4. "the RegExp modifiers proposal"
+    if (title.empty()) {
+        if (auto const m = find_phrase(t, "proposal")) {
+            auto b = m->first;
+            while (b > 0 && m->first - b < 4 && t[b - 1].is_word && !is_lead_word(t[b - 1].lower) &&
+                   !is_stopword(t[b - 1].lower))
+                --b;
+            if (b < m->first)
+                title = capitalise(token_text(opening, t, b, m->first));
+        }
+    }
+    // 5. "updates on the web integration of AsyncContext"
+    if (title.empty()) {
+        if (auto const m = find_phrase(t, "update|updates on|about|regarding|for|of")) {
+            title = clip(opening.substr(t[m->last - 1].end));
+            if (!title.empty())
+                title += " update";
+        }
+    }
+    if (title.empty())
+        return std::nullopt;
+    if (!stage_text.empty() && to_lower(title).find("stage") == std::string::npos)
+        title += " for " + stage_text;
+    return title;
+}
+
+std::optional<std::size_t> match_known_title(std::string_view title,
+                                             std::vector<std::string> const& known) {
+    // Shared words over the shorter title: "Booth" names "DC booth", "Any Other Business"
+    // names "Any Other Business: WSIS+20 letter".
+    auto const words = content_words(title);
+    std::optional<std::size_t> best;
+    double best_score = 0;
+    for (std::size_t i = 0; i < known.size(); ++i) {
+        auto const k = content_words(known[i]);
+        auto const small = std::min(k.size(), words.size());
+        if (small == 0)
+            continue;
+        auto const score = static_cast<double>(overlap(words, k)) / static_cast<double>(small);
+        if (score >= 0.5 && score > best_score) {
+            best = i;
+            best_score = score;
+        }
+    }
+    return best;
+}
+
+bool same_title(std::string_view a, std::string_view b) {
+    auto const wa = content_words(a);
+    auto const wb = content_words(b);
+    auto const small = std::min(wa.size(), wb.size());
+    return small > 0 && static_cast<double>(overlap(wa, wb)) >= 0.6 * static_cast<double>(small);
+}
+
+} // namespace minuted::summariser

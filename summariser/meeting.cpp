@@ -1,0 +1,500 @@
+#include "summariser/meeting.hpp"
+
+#include "summariser/agenda.hpp"
+#include "summariser/text.hpp"
+
+#include <algorithm>
+#include <map>
+
+namespace minuted::summariser {
+
+namespace {
+
+// A sentence still open after this many bytes is processed as it stands, so a line that
+// never ends costs linear time, not quadratic.
+constexpr std::size_t max_carry_bytes = 4096;
+
+// A question that proposes a move is taken up unless the next turns go back to the old item.
+constexpr std::size_t proposal_window = 3;
+
+// Next steps and decisions kept per item: precision first, a handful not dozens.
+constexpr std::size_t max_actions = 8;
+
+constexpr std::string_view default_first_title = "Opening";
+
+bool is_closing_remark(std::string_view sentence) {
+    auto const t = tokenize(sentence);
+    return find_phrase(t, "congratulations") || find_phrase(t, "consensus") ||
+           find_phrase(t, "thank you|thanks") || find_phrase(t, "the queue") ||
+           find_phrase(t, "any objections|objection") || find_phrase(t, "we are|we're at time") ||
+           find_phrase(t, "next is|up");
+}
+
+bool is_procedural(std::string_view sentence) {
+    auto const t = tokenize(sentence);
+    return find_phrase(t, "over to you") || find_phrase(t, "floor is yours") ||
+           find_phrase(t, "give|giving|hand you the floor") ||
+           find_phrase(t, "any objections|objection") || find_phrase(t, "consensus") ||
+           find_phrase(t, "your hand up") || find_phrase(t, "let's|let us start|begin") ||
+           find_phrase(t, "on the queue") || find_phrase(t, "congratulations") ||
+           find_phrase(t, "the agenda");
+}
+
+void add_action(std::vector<action_item>& list, action_item a) {
+    if (list.size() >= max_actions)
+        return;
+    auto const words = content_words(a.text);
+    for (auto const& o : list) {
+        auto const ow = content_words(o.text);
+        auto const small = std::min(words.size(), ow.size());
+        bool const same =
+            small >= 3 ? static_cast<double>(overlap(words, ow)) >= 0.6 * static_cast<double>(small)
+                       : words == ow;
+        if (same)
+            return;
+    }
+    list.push_back(std::move(a));
+}
+
+} // namespace
+
+void change_set::normalise() {
+    for (auto* v : {&utterances, &participants, &agenda}) {
+        std::sort(v->begin(), v->end());
+        v->erase(std::unique(v->begin(), v->end()), v->end());
+    }
+}
+
+meeting::meeting(std::vector<std::string> known_agenda) : known_(std::move(known_agenda)) {}
+
+std::string meeting::speaker_name(std::optional<participant_id> id) const {
+    return id ? people_.at(*id).name : std::string{};
+}
+
+std::optional<participant_id> meeting::chair() const {
+    std::optional<participant_id> best;
+    for (auto const& p : people_.all()) {
+        if (p.turns < 2)
+            continue;
+        auto const score = p.id < procedural_.size() ? procedural_[p.id] : 0;
+        if (!best) {
+            best = p.id;
+            continue;
+        }
+        auto const best_score = *best < procedural_.size() ? procedural_[*best] : 0;
+        auto const& b = people_.at(*best);
+        if (score > best_score || (score == best_score && p.turns > b.turns))
+            best = p.id;
+    }
+    return best;
+}
+
+void meeting::apply(protocol::caption_event const& event, time_point at, change_set& changes) {
+    if (ended_)
+        return;
+    std::visit(
+        [&](auto const& e) {
+            using T = std::decay_t<decltype(e)>;
+            if constexpr (std::is_same_v<T, protocol::turn_event>) {
+                std::optional<participant_id> who;
+                if (!e.speaker.empty()) {
+                    auto const r = people_.resolve(e.speaker);
+                    who = r.id;
+                    if (procedural_.size() < people_.all().size())
+                        procedural_.resize(people_.all().size());
+                    changes.participants.push_back(r.id);
+                    if (r.renamed)
+                        changes.meta = true;
+                }
+                close_utterance(changes);
+                open_utterance(who, e.line, at, changes);
+            } else if constexpr (std::is_same_v<T, protocol::text_event>) {
+                if (!open_)
+                    open_utterance(std::nullopt, e.line, at, changes);
+                add_text(e.text, e.line, e.paragraph, changes);
+            } else if constexpr (std::is_same_v<T, protocol::annotation_event>) {
+                if (!open_)
+                    open_utterance(std::nullopt, e.line, at, changes);
+                auto& u = utterances_.back();
+                if (!u.text.empty())
+                    u.text.push_back(' ');
+                u.text += '(' + e.text + ')';
+                u.last_line = e.line;
+                changes.utterances.push_back(u.id);
+            } else {
+                if (e.kind == protocol::metadata_kind::header && title_.empty() &&
+                    word_count(e.text) >= 2) {
+                    title_ = readable_name(e.text);
+                    changes.meta = true;
+                }
+            }
+        },
+        event);
+}
+
+void meeting::open_utterance(std::optional<participant_id> speaker, protocol::line_number line,
+                             time_point at, change_set& changes) {
+    if (agenda_.empty()) {
+        agenda_item first;
+        first.n = 1;
+        first.title = known_.empty() ? std::string(default_first_title) : known_.front();
+        first.known_index = known_.empty() ? std::nullopt : std::optional<std::size_t>{0};
+        first.start_line = line;
+        first.started = at;
+        agenda_.push_back(std::move(first));
+        last_known_ = known_.empty() ? 0 : 1;
+        changes.agenda.push_back(0);
+    }
+    utterance u;
+    u.id = utterances_.size();
+    u.speaker = speaker;
+    u.line = line;
+    u.last_line = line;
+    u.at = at;
+    u.agenda_item = agenda_.size() - 1;
+    utterances_.push_back(std::move(u));
+    open_ = true;
+    if (speaker)
+        people_.count_turn(*speaker, 0);
+    changes.utterances.push_back(utterances_.back().id);
+}
+
+void meeting::add_text(std::string_view text, protocol::line_number line, bool paragraph,
+                       change_set& changes) {
+    auto& u = utterances_.back();
+    if (!u.text.empty())
+        u.text += paragraph && ends_sentence(u.text) ? "\n\n" : " ";
+    u.text += text;
+    u.last_line = line;
+    auto const n = word_count(text);
+    u.words += n;
+    total_words_ += n;
+    if (u.speaker) {
+        people_.count_words(*u.speaker, n);
+        changes.participants.push_back(*u.speaker);
+    }
+    changes.utterances.push_back(u.id);
+
+    if (carry_.empty())
+        carry_line_ = line;
+    else
+        carry_.push_back(' ');
+    carry_ += text;
+    auto const sentences = split_sentences(carry_);
+    std::size_t done = 0;
+    for (std::size_t i = 0; i < sentences.size(); ++i) {
+        bool const last = i + 1 == sentences.size();
+        if (last && !ends_sentence(sentences[i]) && carry_.size() <= max_carry_bytes)
+            break;
+        process_sentence(sentences[i], i == 0 ? carry_line_ : line, changes);
+        done = i + 1;
+    }
+    if (done == sentences.size()) {
+        carry_.clear();
+    } else if (done > 0) {
+        carry_ = std::string(sentences[done]);
+        carry_line_ = line;
+    }
+}
+
+void meeting::close_utterance(change_set& changes) {
+    if (!open_)
+        return;
+    if (!carry_.empty()) {
+        auto const rest = std::move(carry_);
+        carry_.clear();
+        process_sentence(rest, carry_line_, changes);
+    }
+    open_ = false;
+    auto const& u = utterances_.back();
+    if (proposal_ && u.id > proposal_->utterance &&
+        ++proposal_->utterances_after >= proposal_window)
+        confirm_proposal(changes);
+    check_presentation_start(changes);
+    if (minutes_dirty_) {
+        refresh_minutes();
+        changes.agenda.push_back(agenda_.size() - 1);
+    }
+}
+
+void meeting::process_sentence(std::string_view sentence, protocol::line_number line,
+                               change_set& changes) {
+    auto const& u = utterances_.back();
+    auto const speaker = u.speaker;
+    if (speaker && *speaker >= procedural_.size())
+        procedural_.resize(*speaker + 1);
+
+    // A proposer who goes straight on in the same turn has moved the meeting on.
+    if (proposal_ && u.id == proposal_->utterance && line >= proposal_->line &&
+        !tokenize(sentence).empty() && tokenize(sentence).back().lower != "?") {
+        confirm_proposal(changes);
+    } else if (proposal_ && u.id > proposal_->utterance) {
+        // Others going back to the old item means the proposal was not taken up.
+        auto const words = content_words(sentence);
+        if (overlap(words, proposal_->old_words) > 0 && overlap(words, proposal_->new_words) == 0)
+            proposal_.reset();
+    }
+
+    if (awaiting_title_) {
+        if (*awaiting_title_ == u.id) {
+            if (auto t = title_from_phrase(sentence); !t.empty()) {
+                set_title(agenda_.back(), std::move(t));
+                changes.agenda.push_back(agenda_.size() - 1);
+            }
+        }
+        awaiting_title_.reset();
+    }
+
+    auto const cue = detect_agenda_cue(sentence);
+    auto& current = agenda_.back();
+    bool const same = !cue.title.empty() && same_title(cue.title, current.title);
+    switch (cue.kind) {
+    case cue_kind::transition:
+        if (!same) {
+            open_item(cue.title, line, u.id, cue.number, changes);
+            if (cue.title.empty())
+                awaiting_title_ = u.id;
+        }
+        if (speaker)
+            procedural_[*speaker] += 3;
+        break;
+    case cue_kind::proposal:
+        if (!same) {
+            proposal_ = proposal{
+                cue.title, line, u.id, 0, content_words(current.title), content_words(cue.title)};
+        }
+        if (speaker)
+            procedural_[*speaker] += 2;
+        break;
+    case cue_kind::adoption:
+        if (agenda_.size() == 1 && current.title == default_first_title)
+            set_title(current, "Opening and adoption of the agenda");
+        if (speaker)
+            procedural_[*speaker] += 2;
+        changes.agenda.push_back(agenda_.size() - 1);
+        break;
+    case cue_kind::none:
+        if (speaker && is_procedural(sentence))
+            procedural_[*speaker] += 1;
+        break;
+    }
+    if (is_closing_remark(sentence))
+        last_closing_ = u.id;
+
+    sentence_ref const ref{u.id, line, speaker};
+    auto& item = agenda_.back();
+    ++item_sentences_;
+    // A sentence that moves the agenda is procedure, not a point of the discussion.
+    auto c = cue.kind == cue_kind::none ? make_candidate(sentence, ref) : std::nullopt;
+    if (c) {
+        candidates_.push_back(std::move(*c));
+        minutes_dirty_ = true;
+    }
+    if (auto d = extract_decision(sentence, ref)) {
+        add_action(item.decisions, std::move(*d));
+        changes.agenda.push_back(agenda_.size() - 1);
+    } else if (auto a = extract_next_step(sentence, speaker_name(speaker), people_, ref)) {
+        add_action(item.next_steps, std::move(*a));
+        changes.agenda.push_back(agenda_.size() - 1);
+    }
+}
+
+void meeting::set_title(agenda_item& item, std::string title) {
+    if (known_.empty()) {
+        item.title = std::move(title);
+        return;
+    }
+    // A title that names no known item still moves the meeting on: to the next known one.
+    auto k = match_known_title(title, known_);
+    if (!k && last_known_ < known_.size() && !item.known_index)
+        k = last_known_;
+    if (k) {
+        item.known_index = *k;
+        item.title = known_[*k];
+        last_known_ = std::max(last_known_, *k + 1);
+    } else if (!item.known_index) {
+        item.title = std::move(title);
+    }
+}
+
+void meeting::open_item(std::string title, protocol::line_number line, std::size_t first_utterance,
+                        std::optional<int> number, change_set& changes) {
+    refresh_minutes();
+    auto& old = agenda_.back();
+    if (old.title.empty())
+        old.title = "Item " + std::to_string(old.n);
+
+    agenda_item item;
+    item.n = agenda_.size() + 1;
+    item.start_line = line;
+    item.first_utterance = first_utterance;
+    item.started = utterances_.at(first_utterance).at;
+    // Text spoken since the item started moves with it (a transition found late).
+    auto const moves = [&](auto const& x) { return x.from.line >= line; };
+    for (auto* list : {&old.next_steps, &old.decisions}) {
+        for (auto const& a : *list)
+            if (moves(a))
+                (list == &old.next_steps ? item.next_steps : item.decisions).push_back(a);
+        std::erase_if(*list, moves);
+    }
+    std::vector<candidate> moved;
+    for (auto& c : candidates_)
+        if (moves(c))
+            moved.push_back(std::move(c));
+    candidates_ = std::move(moved);
+    item_sentences_ = candidates_.size();
+    for (auto i = first_utterance + 1; i < utterances_.size(); ++i)
+        utterances_[i].agenda_item = agenda_.size();
+
+    if (!known_.empty()) {
+        // A numbered cue names the known item; otherwise the title, else the next in order.
+        if (number && *number >= 1 && static_cast<std::size_t>(*number) <= known_.size()) {
+            item.known_index = static_cast<std::size_t>(*number - 1);
+            item.title = known_[*item.known_index];
+            last_known_ = *item.known_index + 1;
+        } else if (!title.empty() || last_known_ < known_.size()) {
+            set_title(item, std::move(title));
+        }
+    } else {
+        item.title = std::move(title);
+    }
+    agenda_.push_back(std::move(item));
+    minutes_dirty_ = true;
+    refresh_minutes();
+    proposal_.reset();
+    changes.agenda.push_back(agenda_.size() - 2);
+    changes.agenda.push_back(agenda_.size() - 1);
+    changes.meta = true;
+}
+
+void meeting::confirm_proposal(change_set& changes) {
+    auto const p = std::move(*proposal_);
+    proposal_.reset();
+    open_item(p.title, p.line, p.utterance, std::nullopt, changes);
+    if (p.title.empty())
+        awaiting_title_ = p.utterance;
+}
+
+void meeting::check_presentation_start(change_set& changes) {
+    // Where the chair does not name items (a standards body's plenary), an item starts when,
+    // after a closing remark, someone opens a long turn by saying what they present.
+    auto const& u = utterances_.back();
+    auto const& item = agenda_.back();
+    if (!u.speaker || u.words < 60 || u.id < item.first_utterance + 2 || !last_closing_ ||
+        *last_closing_ + 4 < u.id || *last_closing_ == u.id)
+        return;
+    if (auto const chair_id = chair(); chair_id && *chair_id == *u.speaker)
+        return;
+    if (utterances_[item.first_utterance].speaker == u.speaker && item.decisions.empty())
+        return;
+    auto const sentences = split_sentences(u.text);
+    std::string opening;
+    for (std::size_t i = 0; i < sentences.size() && i < 3 && opening.size() < 600; ++i) {
+        opening += sentences[i];
+        opening += ' ';
+    }
+    auto title = presentation_title(opening);
+    if (!title || same_title(*title, item.title))
+        return;
+    open_item(std::move(*title), u.line, u.id, std::nullopt, changes);
+}
+
+void meeting::refresh_minutes() {
+    if (!minutes_dirty_ || agenda_.empty())
+        return;
+    minutes_dirty_ = false;
+    auto& item = agenda_.back();
+    auto const chosen =
+        select_key_points(candidates_, content_words(item.title), key_point_limit(item_sentences_));
+    item.key_points.clear();
+    for (auto i : chosen)
+        item.key_points.push_back({candidates_[i].text, candidates_[i].from});
+}
+
+void meeting::set_pending(std::vector<protocol::caption_event> const& events, change_set& changes) {
+    std::vector<pending_turn> next;
+    for (auto const& e : events) {
+        if (auto const* t = std::get_if<protocol::turn_event>(&e)) {
+            next.push_back({t->speaker, false, {}});
+            continue;
+        }
+        std::string piece;
+        if (auto const* x = std::get_if<protocol::text_event>(&e))
+            piece = x->text;
+        else if (auto const* a = std::get_if<protocol::annotation_event>(&e))
+            piece = '(' + a->text + ')';
+        else
+            continue;
+        if (next.empty())
+            next.push_back({{}, open_, {}});
+        if (!next.back().text.empty())
+            next.back().text.push_back(' ');
+        next.back().text += piece;
+    }
+    bool const changed =
+        next.size() != pending_.size() ||
+        !std::equal(next.begin(), next.end(), pending_.begin(), [](auto const& a, auto const& b) {
+            return a.speaker_label == b.speaker_label && a.text == b.text &&
+                   a.continues_current == b.continues_current;
+        });
+    if (changed) {
+        pending_ = std::move(next);
+        changes.pending = true;
+    }
+}
+
+void meeting::finish(time_point, change_set& changes) {
+    if (ended_)
+        return;
+    close_utterance(changes);
+    if (proposal_ && proposal_->utterances_after > 0)
+        confirm_proposal(changes);
+    proposal_.reset();
+    refresh_minutes();
+    for (std::size_t i = 0; i < agenda_.size(); ++i) {
+        if (agenda_[i].title.empty()) {
+            agenda_[i].title = "Item " + std::to_string(agenda_[i].n);
+            changes.agenda.push_back(i);
+        }
+    }
+    if (!agenda_.empty())
+        changes.agenda.push_back(agenda_.size() - 1);
+    pending_.clear();
+    ended_ = true;
+    changes.ended = true;
+    changes.pending = true;
+}
+
+std::string meeting::catch_up() const {
+    if (agenda_.empty())
+        return "The meeting has not started yet.";
+    std::string out;
+    std::size_t people = 0;
+    for (auto const& p : people_.all())
+        people += p.kind == participant_kind::person && p.turns > 0 ? 1u : 0u;
+    auto const& now = agenda_.back();
+    out += ended_ ? "The meeting has ended after " : "So far ";
+    out += std::to_string(people) + (people == 1 ? " person has" : " people have") +
+           " spoken over " + std::to_string(agenda_.size()) +
+           (agenda_.size() == 1 ? " agenda item" : " agenda items") + ".";
+    if (!ended_)
+        out += " Now: " + std::to_string(now.n) + ". " + now.title + ".";
+    if (auto const c = chair())
+        out += " Chair: " + people_.at(*c).name + ".";
+    for (auto const& item : agenda_) {
+        out += "\n" + std::to_string(item.n) + ". " + item.title;
+        if (!item.key_points.empty()) {
+            auto const& k = item.key_points.front();
+            out += ": " + k.text;
+            if (k.from.speaker)
+                out += " (" + people_.at(*k.from.speaker).name + ")";
+        }
+        for (auto const& d : item.decisions)
+            out += "\n   Decided: " + d.text;
+        for (auto const& a : item.next_steps)
+            out += "\n   Next: " + a.text;
+    }
+    return out;
+}
+
+} // namespace minuted::summariser

@@ -1,0 +1,151 @@
+#pragma once
+
+#include "protocol/caption_event.hpp"
+#include "summariser/minutes.hpp"
+#include "summariser/participants.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace minuted::summariser {
+
+/// Wall-clock time of an event, passed in by the caller (the core never reads a clock).
+using time_point = std::chrono::sys_time<std::chrono::milliseconds>;
+
+/// One speaker turn of the clean transcript.
+struct utterance {
+    std::size_t id = 0;
+    std::optional<participant_id> speaker; ///< nullopt for a bare `>>` or text before any turn
+    std::string text;               ///< speech; annotations in parentheses; paragraphs "\n\n"
+    protocol::line_number line = 0; ///< input line where the turn starts
+    protocol::line_number last_line = 0;
+    time_point at{};             ///< when its first text arrived
+    std::size_t agenda_item = 0; ///< index of the item it started in
+    std::size_t words = 0;
+};
+
+/// One item of the agenda with its rolling minutes.
+struct agenda_item {
+    std::size_t n = 0; ///< 1-based
+    std::string title;
+    protocol::line_number start_line = 0;
+    std::size_t first_utterance = 0;
+    time_point started{};
+    std::optional<std::size_t> known_index; ///< the known agenda entry it was aligned to
+    std::vector<key_point> key_points;
+    std::vector<action_item> next_steps;
+    std::vector<action_item> decisions;
+};
+
+/// Speech not yet final, for live display: one entry per turn in the provisional tail.
+struct pending_turn {
+    std::string speaker_label; ///< empty when it continues the current turn or is unnamed
+    bool continues_current = false;
+    std::string text;
+};
+
+/// What one call changed, so a live view can send only that. Indices may repeat.
+struct change_set {
+    std::vector<std::size_t> utterances;      ///< appended or revised
+    std::vector<participant_id> participants; ///< added, renamed or counted
+    std::vector<std::size_t> agenda;          ///< opened, retitled or minutes changed
+    bool meta = false;                        ///< title or chair
+    bool pending = false;                     ///< the provisional tail
+    bool ended = false;
+
+    bool empty() const noexcept {
+        return utterances.empty() && participants.empty() && agenda.empty() && !meta && !pending &&
+               !ended;
+    }
+    /// Sorts and removes repeated indices.
+    void normalise();
+};
+
+/// The live state of one meeting, driven by caption events.
+///
+/// Feed it the final events of a `protocol::cart_reader` in order (`apply`), the reader's
+/// provisional tail when it changes (`set_pending`), and `finish` at the end. Every call
+/// leaves a consistent state that can be rendered at once. Minutes come from final text
+/// only, so a correction typed live never leaves a trace in them. The work per call is
+/// bounded by the new text and the open agenda item; closed items are never revisited.
+/// Deterministic: the same events give the same state. Not thread-safe.
+class meeting {
+public:
+    /// `known_agenda`: titles of the meeting's agenda, if known; items are aligned to them.
+    explicit meeting(std::vector<std::string> known_agenda = {});
+
+    void apply(protocol::caption_event const& event, time_point at, change_set& changes);
+    void set_pending(std::vector<protocol::caption_event> const& events, change_set& changes);
+    void finish(time_point at, change_set& changes);
+
+    std::string const& title() const noexcept { return title_; }
+    std::vector<utterance> const& utterances() const noexcept { return utterances_; }
+    participant_registry const& participants() const noexcept { return people_; }
+    std::vector<agenda_item> const& agenda() const noexcept { return agenda_; }
+    std::vector<pending_turn> const& pending() const noexcept { return pending_; }
+    std::vector<std::string> const& known_agenda() const noexcept { return known_; }
+    /// Who chairs: most procedural cues (moving the agenda, giving the floor), then turns.
+    std::optional<participant_id> chair() const;
+    bool ended() const noexcept { return ended_; }
+    /// Words spoken by everyone, for shares of talk.
+    std::size_t total_words() const noexcept { return total_words_; }
+
+    /// "Catch me up": a few lines on where the meeting is and what it has settled so far.
+    std::string catch_up() const;
+
+private:
+    struct proposal {
+        std::string title;
+        protocol::line_number line = 0;
+        std::size_t utterance = 0;
+        std::size_t utterances_after = 0;
+        std::vector<std::string> old_words;
+        std::vector<std::string> new_words;
+    };
+
+    void open_utterance(std::optional<participant_id> speaker, protocol::line_number line,
+                        time_point at, change_set& changes);
+    void close_utterance(change_set& changes);
+    void add_text(std::string_view text, protocol::line_number line, bool paragraph,
+                  change_set& changes);
+    void process_sentence(std::string_view sentence, protocol::line_number line,
+                          change_set& changes);
+    void open_item(std::string title, protocol::line_number line, std::size_t first_utterance,
+                   std::optional<int> number, change_set& changes);
+    void confirm_proposal(change_set& changes);
+    void set_title(agenda_item& item, std::string title);
+    void refresh_minutes();
+    void check_presentation_start(change_set& changes);
+    std::string speaker_name(std::optional<participant_id> id) const;
+
+    std::vector<std::string> known_;
+    std::string title_;
+    std::vector<utterance> utterances_;
+    participant_registry people_;
+    std::vector<agenda_item> agenda_;
+    std::vector<pending_turn> pending_;
+    bool open_ = false; // the last utterance still takes text
+    bool ended_ = false;
+    std::size_t total_words_ = 0;
+
+    // Sentence assembly across lines of one turn.
+    std::string carry_;
+    protocol::line_number carry_line_ = 0;
+
+    // Agenda tracking.
+    std::optional<proposal> proposal_;
+    std::optional<std::size_t> awaiting_title_; // utterance whose next sentence titles the item
+    std::vector<int> procedural_;               // per participant
+    std::optional<std::size_t> last_closing_;   // utterance with the latest closing remark
+    std::size_t last_known_ = 0;                // next known agenda entry to expect
+
+    // Minutes of the open item.
+    std::vector<candidate> candidates_;
+    std::size_t item_sentences_ = 0;
+    bool minutes_dirty_ = false;
+};
+
+} // namespace minuted::summariser

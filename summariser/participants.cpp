@@ -1,0 +1,219 @@
+#include "summariser/participants.hpp"
+
+#include "summariser/text.hpp"
+
+#include <algorithm>
+#include <array>
+
+namespace minuted::summariser {
+
+namespace {
+
+std::vector<std::string_view> split_words(std::string_view key) {
+    std::vector<std::string_view> out;
+    std::size_t p = 0;
+    while (p < key.size()) {
+        auto const e = std::min(key.find(' ', p), key.size());
+        if (e > p)
+            out.push_back(key.substr(p, e - p));
+        p = e + 1;
+    }
+    return out;
+}
+
+bool is_prefix(std::vector<std::string_view> const& shorter,
+               std::vector<std::string_view> const& longer) {
+    return shorter.size() < longer.size() &&
+           std::equal(shorter.begin(), shorter.end(), longer.begin());
+}
+
+// Levenshtein distance, stopping early once it exceeds `limit`.
+std::size_t edit_distance(std::string_view a, std::string_view b, std::size_t limit) {
+    if (a.size() > b.size())
+        std::swap(a, b);
+    if (b.size() - a.size() > limit)
+        return limit + 1;
+    std::vector<std::size_t> row(a.size() + 1);
+    for (std::size_t i = 0; i <= a.size(); ++i)
+        row[i] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+        auto diag = row[0];
+        row[0] = j;
+        auto best = row[0];
+        for (std::size_t i = 1; i <= a.size(); ++i) {
+            auto const up = row[i];
+            row[i] =
+                std::min({row[i] + 1, row[i - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0u : 1u)});
+            diag = up;
+            best = std::min(best, row[i]);
+        }
+        if (best > limit)
+            return limit + 1;
+    }
+    return row[a.size()];
+}
+
+// One long word differs by a single edit: a captioner's typo of the same name.
+bool is_typo_variant(std::vector<std::string_view> const& a,
+                     std::vector<std::string_view> const& b) {
+    if (a.size() != b.size() || a.size() < 2)
+        return false;
+    std::size_t differing = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (a[i] == b[i])
+            continue;
+        if (++differing > 1 || std::min(a[i].size(), b[i].size()) < 6 ||
+            edit_distance(a[i], b[i], 1) > 1)
+            return false;
+    }
+    return differing == 1;
+}
+
+enum class match { none, alias, fuller };
+
+// How `label` (new) relates to `known` (an existing key).
+match relate(std::vector<std::string_view> const& label,
+             std::vector<std::string_view> const& known) {
+    if (is_prefix(label, known) ||
+        (label.size() == 1 && known.size() > 1 && known.back() == label[0]))
+        return match::alias;
+    if (is_prefix(known, label) ||
+        (known.size() == 1 && label.size() > 1 && label.back() == known[0]))
+        return match::fuller;
+    if (is_typo_variant(label, known))
+        return match::alias;
+    return match::none;
+}
+
+} // namespace
+
+std::string label_key(std::string_view label) {
+    std::string out;
+    for (std::size_t i = 0; i < label.size(); ++i) {
+        char c = label[i];
+        if (label.compare(i, 3, "\xE2\x80\x99") == 0) { // ’
+            c = '\'';
+            i += 2;
+        }
+        if (c == ' ' && (out.empty() || out.back() == ' '))
+            continue;
+        out.push_back(c >= 'a' && c <= 'z' ? static_cast<char>(c - 32) : c);
+    }
+    while (!out.empty() && out.back() == ' ')
+        out.pop_back();
+    // Non-ASCII letters keep their case here; labels in the corpus type them in upper case.
+    return out;
+}
+
+bool is_role_label(std::string_view key) {
+    static constexpr auto role_words = std::to_array<std::string_view>({
+        "SECRETARIAT", "SECRETARY",    "CHAIR",     "CHAIRPERSON", "CHAIRMAN",   "CO-CHAIR",
+        "MODERATOR",   "CO-MODERATOR", "HOST",      "CO-HOST",     "CAPTIONER",  "INTERPRETER",
+        "AUDIENCE",    "PARTICIPANT",  "SPEAKER",   "FLOOR",       "PANELIST",   "PANELLIST",
+        "RAPPORTEUR",  "FACILITATOR",  "ORGANIZER", "ORGANISER",   "PRESENTER",  "OPERATOR",
+        "STAFF",       "UNIDENTIFIED", "UNKNOWN",   "VOICE",       "DELEGATION", "HUB",
+        "ROOM",        "ONSITE",       "ONLINE",    "REMOTE",
+    });
+    for (auto w : split_words(key))
+        if (std::find(role_words.begin(), role_words.end(), w) != role_words.end())
+            return true;
+    return false;
+}
+
+std::optional<participant_id> participant_registry::exact(std::string_view key) const {
+    for (auto const& k : keys_)
+        if (k.key == key)
+            return k.id;
+    return std::nullopt;
+}
+
+void participant_registry::rename(participant& p, std::string_view label, std::string key) {
+    p.aliases.push_back(p.label);
+    p.label = std::string(label);
+    p.name = readable_name(label);
+    keys_.push_back({std::move(key), p.id});
+}
+
+resolution participant_registry::resolve(std::string_view label) {
+    auto key = label_key(label);
+    if (auto const id = exact(key))
+        return {*id, false, false};
+
+    bool const role = is_role_label(key);
+    if (!role) {
+        auto const new_words = split_words(key);
+        std::optional<participant_id> candidate;
+        match how = match::none;
+        bool ambiguous = false;
+        for (auto const& k : keys_) {
+            auto const& p = participants_[k.id];
+            if (p.kind == participant_kind::role || (candidate && *candidate == k.id))
+                continue;
+            auto const m = relate(new_words, split_words(k.key));
+            if (m == match::none)
+                continue;
+            if (candidate) {
+                ambiguous = true;
+                break;
+            }
+            candidate = k.id;
+            how = m;
+        }
+        if (candidate && !ambiguous) {
+            auto& p = participants_[*candidate];
+            // Prefer the fuller or longer spelling: a typo more often drops a letter.
+            if (how == match::fuller ||
+                (how == match::alias && key.size() > label_key(p.label).size() &&
+                 split_words(key).size() == split_words(label_key(p.label)).size())) {
+                rename(p, label, std::move(key));
+                return {p.id, false, true};
+            }
+            p.aliases.emplace_back(label);
+            keys_.push_back({std::move(key), p.id});
+            return {p.id, false, false};
+        }
+    }
+
+    participant p;
+    p.id = participants_.size();
+    p.label = std::string(label);
+    p.name = readable_name(label);
+    p.kind = role ? participant_kind::role : participant_kind::person;
+    keys_.push_back({std::move(key), p.id});
+    participants_.push_back(std::move(p));
+    return {participants_.back().id, true, false};
+}
+
+void participant_registry::count_turn(participant_id id, std::size_t words) {
+    auto& p = participants_.at(id);
+    ++p.turns;
+    p.words += words;
+}
+
+void participant_registry::count_words(participant_id id, std::size_t words) {
+    participants_.at(id).words += words;
+}
+
+std::optional<participant_id> participant_registry::find_by_name(std::string_view name) const {
+    auto const key = label_key(name);
+    if (key.empty())
+        return std::nullopt;
+    auto const wanted = split_words(key);
+    std::optional<participant_id> found;
+    for (auto const& p : participants_) {
+        if (p.kind == participant_kind::role)
+            continue;
+        auto const words = split_words(label_key(p.label));
+        bool const hit =
+            words == wanted || (wanted.size() == 1 && !words.empty() &&
+                                (words.front() == wanted[0] || words.back() == wanted[0]));
+        if (!hit)
+            continue;
+        if (found)
+            return std::nullopt;
+        found = p.id;
+    }
+    return found;
+}
+
+} // namespace minuted::summariser

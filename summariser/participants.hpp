@@ -1,0 +1,80 @@
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace minuted::summariser {
+
+using participant_id = std::size_t;
+
+enum class participant_kind {
+    person,
+    role ///< a function, not a person: "IGF SECRETARIAT", "MODERATOR", "AUDIENCE"
+};
+
+/// One person or role in the meeting, with every label the captioner used for them.
+struct participant {
+    participant_id id = 0;
+    std::string label;                ///< canonical label, as typed: "AMALI DE SILVA MITCHELL"
+    std::string name;                 ///< readable: "Amali de Silva Mitchell"
+    std::vector<std::string> aliases; ///< other labels that were merged in: "AMALI"
+    participant_kind kind = participant_kind::person;
+    std::size_t turns = 0;
+    std::size_t words = 0;
+};
+
+/// What `participant_registry::resolve` did.
+struct resolution {
+    participant_id id = 0;
+    bool added = false;   ///< a new participant
+    bool renamed = false; ///< an existing participant got a fuller canonical label
+};
+
+/// Maps the speaker labels of a transcript to participants, merging variants of one name.
+///
+/// Merges, only when exactly one person could be meant:
+/// - a label whose words begin another's ("AMALI", "YASMIN CURZI") or are its surname
+///   ("KUMMER") -> the fuller label becomes canonical and the shorter an alias;
+/// - a label that differs from another by one typo in one long word
+///   ("OLIVIER REPIN-LEBLOND" / "OLIVIER CREPIN-LEBLOND").
+/// Roles never merge with people. When two people could match, a new participant is made.
+/// Deterministic: the result depends only on the order of labels.
+class participant_registry {
+public:
+    /// The participant for `label`, creating or merging as described above.
+    resolution resolve(std::string_view label);
+
+    /// Counts a turn of `words` words for `id`.
+    void count_turn(participant_id id, std::size_t words);
+    /// Adds words to `id`'s current turn.
+    void count_words(participant_id id, std::size_t words);
+
+    std::vector<participant> const& all() const noexcept { return participants_; }
+    participant const& at(participant_id id) const { return participants_.at(id); }
+
+    /// The participant a first name, surname or full name in speech refers to, if exactly one
+    /// person matches ("Roman" -> ROMAN CHUKOV).
+    std::optional<participant_id> find_by_name(std::string_view name) const;
+
+private:
+    struct key_entry {
+        std::string key; // upper case, normalised spaces and apostrophes
+        participant_id id;
+    };
+    std::optional<participant_id> exact(std::string_view key) const;
+    void rename(participant& p, std::string_view label, std::string key);
+
+    std::vector<participant> participants_;
+    std::vector<key_entry> keys_;
+};
+
+/// Normalises a label for comparison: upper case, single spaces, ASCII apostrophes.
+std::string label_key(std::string_view label);
+
+/// True if the label names a function rather than a person.
+bool is_role_label(std::string_view key);
+
+} // namespace minuted::summariser

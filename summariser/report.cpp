@@ -1,0 +1,177 @@
+#include "summariser/report.hpp"
+
+#include <boost/json.hpp>
+
+#include <cstdio>
+
+namespace minuted::summariser {
+
+namespace {
+
+std::string percent(std::size_t part, std::size_t whole) {
+    if (whole == 0)
+        return "0%";
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%.0f%%",
+                  100.0 * static_cast<double>(part) / static_cast<double>(whole));
+    return buf;
+}
+
+std::string speaker_of(meeting const& m, sentence_ref const& r) {
+    return r.speaker ? m.participants().at(*r.speaker).name : std::string{};
+}
+
+boost::json::object ref_json(meeting const& m, sentence_ref const& r) {
+    boost::json::object o;
+    o["speaker"] = r.speaker ? boost::json::value(speaker_of(m, r)) : boost::json::value(nullptr);
+    o["utterance"] = r.utterance;
+    o["line"] = r.line;
+    return o;
+}
+
+boost::json::array actions_json(meeting const& m, std::vector<action_item> const& list) {
+    boost::json::array a;
+    for (auto const& x : list) {
+        auto o = ref_json(m, x.from);
+        o["text"] = x.text;
+        o["who"] = x.who;
+        o["when"] = x.when;
+        a.push_back(std::move(o));
+    }
+    return a;
+}
+
+void markdown_actions(std::string& out, std::vector<action_item> const& list) {
+    for (auto const& a : list) {
+        out += "- ";
+        if (!a.who.empty())
+            out += "**" + a.who + "**: ";
+        out += a.text;
+        if (!a.when.empty())
+            out += " _(" + a.when + ")_";
+        out += '\n';
+    }
+}
+
+} // namespace
+
+std::string role_of(meeting const& m, participant const& p) {
+    if (p.kind == participant_kind::role)
+        return "role";
+    return m.chair() == p.id ? "chair" : "participant";
+}
+
+std::string render_markdown(meeting const& m) {
+    std::string out;
+    out += "# " + (m.title().empty() ? std::string("Meeting") : m.title()) + "\n\n";
+    out += "Summary report\n";
+    for (auto const& item : m.agenda()) {
+        out += "\n## " + std::to_string(item.n) + ". " + item.title + "\n\n";
+        out += "_From line " + std::to_string(item.start_line) + "._\n";
+        if (!item.key_points.empty()) {
+            out += "\nKey points raised\n\n";
+            for (auto const& k : item.key_points) {
+                out += "- " + k.text;
+                if (auto const who = speaker_of(m, k.from); !who.empty())
+                    out += " (" + who + ")";
+                out += '\n';
+            }
+        }
+        if (!item.decisions.empty()) {
+            out += "\nDecisions\n\n";
+            markdown_actions(out, item.decisions);
+        }
+        if (!item.next_steps.empty()) {
+            out += "\nNext steps\n\n";
+            markdown_actions(out, item.next_steps);
+        }
+    }
+    out += "\n## Participants\n\n| Name | Role | Turns | Words | Share of talk "
+           "|\n|---|---|---:|---:|---:|\n";
+    for (auto const& p : m.participants().all()) {
+        out += "| " + p.name;
+        if (!p.aliases.empty()) {
+            out += " (also ";
+            for (std::size_t i = 0; i < p.aliases.size(); ++i)
+                out += (i ? ", " : "") + p.aliases[i];
+            out += ")";
+        }
+        out += " | " + role_of(m, p) + " | " + std::to_string(p.turns) + " | " +
+               std::to_string(p.words) + " | " + percent(p.words, m.total_words()) + " |\n";
+    }
+    return out;
+}
+
+boost::json::value render_json(meeting const& m) {
+    boost::json::object root;
+    root["schema"] = "minuted.report/1";
+    root["title"] = m.title();
+    root["ended"] = m.ended();
+    auto const chair = m.chair();
+    root["chair"] =
+        chair ? boost::json::value(m.participants().at(*chair).name) : boost::json::value(nullptr);
+
+    boost::json::array people;
+    for (auto const& p : m.participants().all()) {
+        boost::json::object o;
+        o["id"] = p.id;
+        o["name"] = p.name;
+        o["label"] = p.label;
+        boost::json::array aliases;
+        for (auto const& a : p.aliases)
+            aliases.emplace_back(a);
+        o["aliases"] = std::move(aliases);
+        o["role"] = role_of(m, p);
+        o["turns"] = p.turns;
+        o["words"] = p.words;
+        o["share"] = m.total_words()
+                         ? static_cast<double>(p.words) / static_cast<double>(m.total_words())
+                         : 0.0;
+        people.push_back(std::move(o));
+    }
+    root["participants"] = std::move(people);
+
+    boost::json::array agenda;
+    for (auto const& item : m.agenda()) {
+        boost::json::object o;
+        o["n"] = item.n;
+        o["title"] = item.title;
+        o["start_line"] = item.start_line;
+        o["first_utterance"] = item.first_utterance;
+        if (item.known_index)
+            o["known_index"] = *item.known_index;
+        boost::json::array points;
+        for (auto const& k : item.key_points) {
+            auto p = ref_json(m, k.from);
+            p["text"] = k.text;
+            points.push_back(std::move(p));
+        }
+        o["key_points"] = std::move(points);
+        o["next_steps"] = actions_json(m, item.next_steps);
+        o["decisions"] = actions_json(m, item.decisions);
+        agenda.push_back(std::move(o));
+    }
+    root["agenda"] = std::move(agenda);
+    root["summary"] = m.catch_up();
+
+    std::size_t unattributed = 0;
+    for (auto const& u : m.utterances())
+        unattributed += u.speaker ? 0u : 1u;
+    root["stats"] = {{"utterances", m.utterances().size()},
+                     {"words", m.total_words()},
+                     {"unattributed_turns", unattributed}};
+    return root;
+}
+
+std::string render_transcript(meeting const& m) {
+    std::string out;
+    for (auto const& u : m.utterances()) {
+        if (u.text.empty())
+            continue;
+        out += u.speaker ? m.participants().at(*u.speaker).name : std::string("Speaker");
+        out += ": " + u.text + "\n\n";
+    }
+    return out;
+}
+
+} // namespace minuted::summariser

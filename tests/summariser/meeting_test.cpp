@@ -1,0 +1,283 @@
+#include "summariser/pipeline.hpp"
+#include "summariser/report.hpp"
+#include "summariser/text.hpp"
+#include "tests/test_data.hpp"
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+#include <set>
+
+namespace minuted::summariser {
+namespace {
+
+using minuted::testing::read_test_file;
+
+time_point const t0{};
+
+pipeline run_whole(std::string const& text, std::vector<std::string> agenda = {}) {
+    pipeline p(std::move(agenda));
+    change_set changes;
+    p.put(text, t0, changes);
+    p.finish(t0, changes);
+    return p;
+}
+
+std::string report_json(pipeline const& p) {
+    return boost::json::serialize(render_json(p.state()));
+}
+
+// Speaker turns (lines starting with ">>") strictly between two lines.
+std::size_t turns_between(std::string const& text, std::size_t a, std::size_t b) {
+    if (a > b)
+        std::swap(a, b);
+    std::size_t line = 1, turns = 0, pos = 0;
+    while (pos < text.size()) {
+        auto const end = std::min(text.find('\n', pos), text.size());
+        if (line > a && line < b && text.compare(pos, 2, ">>") == 0)
+            ++turns;
+        pos = end + 1;
+        ++line;
+    }
+    return turns;
+}
+
+class dccg_golden : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        text_ = new std::string(read_test_file("dccg-90-2024-11-08.raw.txt"));
+        labels_ = new boost::json::value(
+            boost::json::parse(read_test_file("dccg-90-2024-11-08.labels.json")));
+        result_ = new pipeline(run_whole(*text_));
+    }
+    static void TearDownTestSuite() {
+        delete result_;
+        delete labels_;
+        delete text_;
+    }
+    static std::string* text_;
+    static boost::json::value* labels_;
+    static pipeline* result_;
+};
+std::string* dccg_golden::text_ = nullptr;
+boost::json::value* dccg_golden::labels_ = nullptr;
+pipeline* dccg_golden::result_ = nullptr;
+
+TEST_F(dccg_golden, finds_every_labelled_agenda_item_within_three_turns_with_its_keywords) {
+    auto const& labelled = labels_->at("agenda").as_array();
+    auto const& agenda = result_->state().agenda();
+    ASSERT_EQ(agenda.size(), labelled.size()) << render_markdown(result_->state());
+    for (std::size_t i = 0; i < labelled.size(); ++i) {
+        auto const& l = labelled[i].as_object();
+        auto const start = static_cast<std::size_t>(l.at("start_line").as_int64());
+        EXPECT_LE(turns_between(*text_, start, agenda[i].start_line), 3u)
+            << "item " << i + 1 << " starts at " << agenda[i].start_line << ", labelled " << start;
+        auto const title = to_lower(agenda[i].title);
+        bool const carries =
+            std::any_of(l.at("keywords").as_array().begin(), l.at("keywords").as_array().end(),
+                        [&](auto const& k) {
+                            return title.find(to_lower(k.as_string())) != std::string::npos;
+                        });
+        EXPECT_TRUE(carries) << "item " << i + 1 << " title '" << agenda[i].title << "' lacks "
+                             << boost::json::serialize(l.at("keywords"));
+    }
+}
+
+TEST_F(dccg_golden, proposal_not_taken_up_does_not_open_an_item) {
+    // Line 643 proposes Any Other Business but the booth discussion goes on (labels' notes).
+    for (auto const& item : result_->state().agenda())
+        EXPECT_NE(item.start_line, 643u);
+}
+
+TEST_F(dccg_golden, participants_equal_the_labelled_list_with_aliases_and_roles) {
+    std::set<std::string> expected, produced;
+    for (auto const& l : labels_->at("participants").as_array()) {
+        auto entry = std::string(l.at("name").as_string());
+        for (auto const& a : l.at("aliases").as_array())
+            entry += "|" + std::string(a.as_string());
+        if (auto const* kind = l.as_object().if_contains("kind"))
+            entry += "#" + std::string(kind->as_string());
+        expected.insert(entry);
+    }
+    for (auto const& p : result_->state().participants().all()) {
+        auto entry = p.label;
+        for (auto const& a : p.aliases)
+            entry += "|" + a;
+        if (p.kind == participant_kind::role)
+            entry += "#role";
+        produced.insert(entry);
+    }
+    EXPECT_EQ(produced, expected);
+}
+
+TEST_F(dccg_golden, finds_the_chair) {
+    auto const chair = result_->state().chair();
+    ASSERT_TRUE(chair);
+    EXPECT_EQ(result_->state().participants().at(*chair).label,
+              labels_->at("meeting").at("chair").as_string());
+}
+
+TEST_F(dccg_golden, unnamed_turns_are_unattributed_and_header_is_not_speech) {
+    std::vector<std::uint32_t> unattributed;
+    for (auto const& u : result_->state().utterances())
+        if (!u.speaker)
+            unattributed.push_back(u.line);
+    std::vector<std::uint32_t> expected;
+    for (auto const& l : labels_->at("unattributed_turn_lines").as_array())
+        expected.push_back(static_cast<std::uint32_t>(l.as_int64()));
+    EXPECT_EQ(unattributed, expected);
+    EXPECT_EQ(result_->state().title(), "Dynamic Coalitions Coordination Group Meeting 90");
+    for (auto const& u : result_->state().utterances()) {
+        EXPECT_EQ(u.text.find("Caption First"), std::string::npos);
+        EXPECT_EQ(u.text.find("rough draft format"), std::string::npos);
+    }
+}
+
+TEST_F(dccg_golden, adoption_of_the_agenda_is_a_decision_of_item_one) {
+    auto const& first = result_->state().agenda().front();
+    ASSERT_FALSE(first.decisions.empty());
+    EXPECT_NE(first.decisions.front().text.find("adopt the draft agenda"), std::string::npos);
+}
+
+TEST_F(dccg_golden, next_step_names_who_will_act) {
+    // Labelled: "Roman to ask Celine about the time of the day-zero meeting and report back".
+    auto const& aob = result_->state().agenda().back();
+    auto const it = std::find_if(aob.next_steps.begin(), aob.next_steps.end(), [](auto const& a) {
+        return a.text.find("Celine") != std::string::npos;
+    });
+    ASSERT_NE(it, aob.next_steps.end());
+    EXPECT_EQ(it->who, "Roman Chukov");
+}
+
+TEST_F(dccg_golden, key_points_are_a_handful_attributed_and_free_of_fillers) {
+    for (auto const& item : result_->state().agenda()) {
+        EXPECT_LE(item.key_points.size(), 6u);
+        for (auto const& k : item.key_points) {
+            EXPECT_TRUE(k.from.speaker) << k.text;
+            EXPECT_EQ(to_lower(k.text).find("you know"), std::string::npos) << k.text;
+            EXPECT_EQ(to_lower(k.text).find("next agenda item"), std::string::npos) << k.text;
+        }
+    }
+    EXPECT_GE(result_->state().agenda()[1].key_points.size(), 3u);
+}
+
+TEST(known_agenda, items_take_the_known_titles) {
+    auto const labels = boost::json::parse(read_test_file("dccg-90-2024-11-08.labels.json"));
+    std::vector<std::string> titles;
+    for (auto const& l : labels.at("agenda").as_array())
+        titles.emplace_back(l.at("title").as_string());
+    auto const p = run_whole(read_test_file("dccg-90-2024-11-08.raw.txt"), titles);
+    std::vector<std::string> produced;
+    for (auto const& item : p.state().agenda())
+        produced.push_back(item.title);
+    EXPECT_EQ(produced, titles);
+}
+
+TEST(igf2021, participants_are_every_speaker_once_with_the_typo_merged) {
+    auto const p = run_whole(read_test_file("igf2021-dc-main-session.raw.txt"));
+    auto const& all = p.state().participants().all();
+    EXPECT_EQ(all.size(), 21u);
+    auto const olivier = std::find_if(
+        all.begin(), all.end(), [](auto const& x) { return x.name == "Olivier Crepin-Leblond"; });
+    ASSERT_NE(olivier, all.end());
+    EXPECT_EQ(olivier->aliases, std::vector<std::string>{"OLIVIER REPIN-LEBLOND"});
+    EXPECT_EQ(olivier->turns, 2u);
+    EXPECT_TRUE(std::any_of(all.begin(), all.end(),
+                            [](auto const& x) { return x.name == "Courtney Rausch"; }));
+    EXPECT_TRUE(std::any_of(all.begin(), all.end(),
+                            [](auto const& x) { return x.name == "Yasmin Curzi de Mendonca"; }));
+}
+
+TEST(igf2021, segments_the_session_by_its_themes) {
+    auto const p = run_whole(read_test_file("igf2021-dc-main-session.raw.txt"));
+    std::string titles;
+    for (auto const& item : p.state().agenda())
+        titles += to_lower(item.title) + "\n";
+    for (auto const* theme : {"network neutrality", "environmental sustainability",
+                              "emerging regulation", "digital cooperation", "second part"})
+        EXPECT_NE(titles.find(theme), std::string::npos) << theme << " missing from\n" << titles;
+    EXPECT_LE(p.state().agenda().size(), 8u);
+}
+
+// Feeding a transcript in arbitrary chunks gives exactly the same report as feeding it whole.
+TEST(incremental, random_chunking_gives_the_same_report) {
+    for (auto const* file : {"dccg-90-2024-11-08.raw.txt", "igf2021-dc-main-session.raw.txt"}) {
+        auto const text = read_test_file(file);
+        auto const whole = report_json(run_whole(text));
+        for (unsigned seed : {1u, 2u, 3u}) {
+            std::mt19937 rng(seed);
+            std::uniform_int_distribution<std::size_t> size(1, 300);
+            pipeline p;
+            change_set changes;
+            for (std::size_t pos = 0; pos < text.size();) {
+                auto const n = std::min(size(rng), text.size() - pos);
+                p.put(std::string_view(text).substr(pos, n), t0, changes);
+                pos += n;
+            }
+            p.finish(t0, changes);
+            EXPECT_EQ(report_json(p), whole) << file << " seed " << seed;
+        }
+    }
+}
+
+// A stenographer's typos, erased with backspaces and retyped, leave no trace in the minutes.
+TEST(incremental, corrections_typed_live_give_the_clean_report) {
+    auto const text = read_test_file("dccg-90-2024-11-08.raw.txt");
+    std::string typed;
+    std::mt19937 rng(7);
+    std::uniform_int_distribution<int> every(0, 60);
+    for (char c : text) {
+        typed.push_back(c);
+        if (c == ' ' && every(rng) == 0)
+            typed += "wrnog\b\b\b\b\b";
+    }
+    pipeline p;
+    change_set changes;
+    for (std::size_t pos = 0; pos < typed.size(); pos += 40)
+        p.put(std::string_view(typed).substr(pos, 40), t0, changes);
+    p.finish(t0, changes);
+    EXPECT_GT(p.reader_stats().erased, 100u);
+    EXPECT_EQ(p.reader_stats().erase_rejected, 0u);
+    EXPECT_EQ(report_json(p), report_json(run_whole(text)));
+}
+
+// The state after every update is consistent and renders.
+TEST(incremental, every_intermediate_state_is_consistent) {
+    auto const text = read_test_file("dccg-90-2024-11-08.raw.txt");
+    pipeline p;
+    std::size_t updates = 0;
+    for (std::size_t pos = 0; pos < text.size(); pos += 997) {
+        change_set changes;
+        p.put(std::string_view(text).substr(pos, 997), t0, changes);
+        auto const& agenda = p.state().agenda();
+        for (std::size_t i = 0; i < agenda.size(); ++i) {
+            EXPECT_EQ(agenda[i].n, i + 1);
+            if (i > 0)
+                EXPECT_GE(agenda[i].start_line, agenda[i - 1].start_line);
+            EXPECT_LT(agenda[i].first_utterance, p.state().utterances().size());
+        }
+        EXPECT_FALSE(p.state().catch_up().empty());
+        EXPECT_FALSE(render_markdown(p.state()).empty());
+        updates += changes.empty() ? 0u : 1u;
+    }
+    EXPECT_GT(updates, 50u);
+}
+
+TEST(pending, provisional_text_is_shown_but_not_in_the_minutes) {
+    pipeline p;
+    change_set changes;
+    p.put(">> JUTTA CROLL: We will send the lin", t0, changes);
+    EXPECT_TRUE(changes.pending);
+    ASSERT_EQ(p.state().pending().size(), 1u);
+    EXPECT_EQ(p.state().pending()[0].speaker_label, "JUTTA CROLL");
+    EXPECT_EQ(p.state().pending()[0].text, "We will send the lin");
+    EXPECT_TRUE(p.state().utterances().empty());
+    changes = {};
+    p.erase(3, changes);
+    EXPECT_EQ(p.state().pending()[0].text, "We will send the");
+}
+
+} // namespace
+} // namespace minuted::summariser

@@ -1,0 +1,85 @@
+#include "summariser/participants.hpp"
+
+#include <gtest/gtest.h>
+
+namespace minuted::summariser {
+namespace {
+
+TEST(participant_registry, merges_a_first_name_into_the_full_name_that_follows) {
+    participant_registry r;
+    auto const a = r.resolve("AMALI");
+    EXPECT_TRUE(a.added);
+    r.resolve("MARKUS KUMMER");
+    auto const b = r.resolve("AMALI DE SILVA MITCHELL");
+    EXPECT_EQ(b.id, a.id);
+    EXPECT_TRUE(b.renamed);
+    auto const& p = r.at(a.id);
+    EXPECT_EQ(p.label, "AMALI DE SILVA MITCHELL");
+    EXPECT_EQ(p.name, "Amali de Silva Mitchell");
+    EXPECT_EQ(p.aliases, std::vector<std::string>{"AMALI"});
+    EXPECT_EQ(r.resolve("AMALI").id, a.id);
+}
+
+TEST(participant_registry, merges_a_first_name_that_follows_the_full_name) {
+    participant_registry r;
+    auto const full = r.resolve("WOUT DE NATRIS");
+    auto const short_form = r.resolve("WOUT");
+    EXPECT_EQ(short_form.id, full.id);
+    EXPECT_FALSE(short_form.added);
+    EXPECT_EQ(r.at(full.id).aliases, std::vector<std::string>{"WOUT"});
+}
+
+TEST(participant_registry, merges_one_letter_typo_in_a_long_surname) {
+    participant_registry r;
+    auto const typo = r.resolve("OLIVIER REPIN-LEBLOND");
+    auto const right = r.resolve("OLIVIER CREPIN-LEBLOND");
+    EXPECT_EQ(typo.id, right.id);
+    EXPECT_EQ(r.at(right.id).label, "OLIVIER CREPIN-LEBLOND");
+}
+
+TEST(participant_registry, never_merges_when_two_people_could_match) {
+    participant_registry r;
+    auto const carvell = r.resolve("MARK CARVELL");
+    auto const other = r.resolve("MARK JONES");
+    EXPECT_NE(carvell.id, other.id);
+    auto const mark = r.resolve("MARK");
+    EXPECT_TRUE(mark.added);
+    EXPECT_NE(mark.id, carvell.id);
+    EXPECT_NE(mark.id, other.id);
+}
+
+TEST(participant_registry, does_not_merge_different_short_surnames) {
+    participant_registry r;
+    EXPECT_NE(r.resolve("JOHN SMITH").id, r.resolve("JOHN SMYTH").id);
+}
+
+TEST(participant_registry, keeps_roles_apart_from_people) {
+    participant_registry r;
+    auto const role = r.resolve("IGF SECRETARIAT");
+    EXPECT_EQ(r.at(role.id).kind, participant_kind::role);
+    auto const igf = r.resolve("IGF");
+    EXPECT_NE(igf.id, role.id);
+    EXPECT_EQ(r.at(igf.id).kind, participant_kind::person);
+}
+
+TEST(participant_registry, finds_people_by_first_name_in_speech_only_when_unique) {
+    participant_registry r;
+    r.resolve("ROMAN CHUKOV");
+    r.resolve("MARK CARVELL");
+    r.resolve("MARK JONES");
+    ASSERT_TRUE(r.find_by_name("Roman"));
+    EXPECT_EQ(r.at(*r.find_by_name("Roman")).name, "Roman Chukov");
+    EXPECT_FALSE(r.find_by_name("Mark"));
+}
+
+TEST(participant_registry, counts_turns_and_words) {
+    participant_registry r;
+    auto const id = r.resolve("JUTTA CROLL").id;
+    r.count_turn(id, 3);
+    r.count_words(id, 4);
+    EXPECT_EQ(r.at(id).turns, 1u);
+    EXPECT_EQ(r.at(id).words, 7u);
+}
+
+} // namespace
+} // namespace minuted::summariser
