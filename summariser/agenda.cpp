@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 
 namespace minuted::summariser {
 
@@ -83,13 +84,45 @@ bool is_trailing_word(std::string_view w) {
     return std::find(trailing.begin(), trailing.end(), w) != trailing.end();
 }
 
+// Words that start a clause rather than a name.
+bool is_verb_like(std::string_view w) {
+    static constexpr auto verbs = std::to_array<std::string_view>(
+        {"give",    "gave",  "given",     "think",    "thought", "using",  "use",     "used",
+         "however", "get",   "gets",      "tell",     "told",    "said",   "says",    "wanted",
+         "need",    "needs", "yesterday", "tomorrow", "try",     "trying", "tried",   "guess",
+         "hope",    "feel",  "felt",      "believe",  "agree",   "agreed", "looks",   "seems",
+         "seem",    "happy", "glad",      "ready",    "thought", "start",  "started", "continue"});
+    return std::find(verbs.begin(), verbs.end(), w) != verbs.end();
+}
+
+// A one-word title is only a title when it reads as a name of a thing: "Math.sumPrecise",
+// "AsyncContext", "JSSugar". "Specific" or "Trivial" are not.
+bool is_name_like(std::string_view title) {
+    auto const t = tokenize(title);
+    std::size_t content = 0;
+    for (auto const& x : t)
+        content += x.is_word && !is_stopword(x.lower) ? 1u : 0u;
+    if (content >= 2)
+        return true;
+    if (title.find('.') != std::string_view::npos && title.find('.') + 1 < title.size())
+        return true;
+    for (std::size_t i = 1; i < title.size(); ++i)
+        if (std::isupper(static_cast<unsigned char>(title[i])) &&
+            std::islower(static_cast<unsigned char>(title[i - 1])))
+            return true;
+    return false;
+}
+
 } // namespace
 
 std::string title_from_phrase(std::string_view phrase) {
     auto const t = tokenize(phrase);
     std::size_t b = 0;
-    while (b < t.size() && (!t[b].is_word || is_lead_word(t[b].lower) || parse_number(t[b].lower)))
+    while (b < t.size() && (!t[b].is_word || is_lead_word(t[b].lower) || is_stopword(t[b].lower) ||
+                            parse_number(t[b].lower)))
         ++b;
+    if (b < t.size() && is_verb_like(t[b].lower))
+        return {}; // "Give me just one second" names nothing
     auto e = b;
     while (e < t.size() && t[e].is_word && !is_cut_word(t[e].lower) && e - b < 10)
         ++e;
@@ -112,6 +145,10 @@ agenda_cue detect_agenda_cue(std::string_view sentence) {
         find_phrase(t, "agenda is|was|has adopted|approved") ||
         find_phrase(t, "adoption|approval of the? draft|current? agenda"))
         return {cue_kind::adoption, {}, {}};
+    if (find_phrase(t, "minutes are|were|is approved|adopted") ||
+        find_phrase(t, "approve|approved|approving|adopt|adopted the? previous|last? minutes") ||
+        find_phrase(t, "approval of the? previous|last? minutes"))
+        return {cue_kind::minutes_approval, {}, {}};
 
     // Any Other Business is an item by name: moving to it, or the chair's bare question.
     if (auto const m = find_phrase(t, "any other business"); m || find_phrase(t, "aob")) {
@@ -133,7 +170,7 @@ agenda_cue detect_agenda_cue(std::string_view sentence) {
         return moved(t, title_from_phrase(slot));
     }
     // "next up we have X", "next up is X": how a chair hands over to the next presenter.
-    if (auto const m = find_phrase(t, "next up we? have|is"); m && m->first <= 2)
+    if (auto const m = find_phrase(t, "next up? we? have|is"); m && m->first <= 2)
         return moved(t, title_from_phrase(sentence.substr(t[m->last - 1].end)));
 
     // "can we go to the next agenda item?", "we are moving to the next issue, to X"
@@ -166,21 +203,27 @@ agenda_cue detect_agenda_cue(std::string_view sentence) {
     return {};
 }
 
-std::optional<std::string> presentation_title(std::string_view opening) {
+std::optional<std::string> presentation_title(std::string_view opening, bool strong_only) {
     auto const t = tokenize(opening);
     // The presenter says what they ask for or present; without that it is just a long turn.
+    // A strong intro names a request or a proposal; a weak one says "I will talk about".
     auto const stage = find_phrase(t, "stage *");
-    bool const intro =
-        stage || find_phrase(t, "proposal|presentation|presenting|normative|update|updates") ||
-        find_phrase(t, "asking|seeking|request|requesting for|consensus");
-    if (!intro)
+    bool const strong = stage || find_phrase(t, "proposal|presentation|normative|update|updates") ||
+                        find_phrase(t, "asking|seeking|request|requesting for|consensus");
+    bool const weak =
+        find_phrase(
+            t, "will|to|i'm|am|we're|are talk|talking|present|presenting|introduce|introducing") ||
+        find_phrase(t, "this is for|about");
+    if (!strong && (strong_only || !weak))
         return std::nullopt;
 
     std::string stage_text;
-    if (stage && parse_number(t[stage->last - 1].lower).value_or(-1) >= 0)
-        stage_text = "Stage " + t[stage->last - 1].lower;
-    else if (stage && t[stage->last - 1].lower.find('.') != std::string::npos)
-        stage_text = "Stage " + t[stage->last - 1].lower;
+    if (stage) {
+        auto const& n = t[stage->last - 1].lower;
+        if (parse_number(n) ||
+            (n.find('.') != std::string::npos && std::isdigit(static_cast<unsigned char>(n[0]))))
+            stage_text = "Stage " + n;
+    }
 
     auto const clip = [&](std::string_view phrase) {
         // A title stops where the stage request starts: "structs for Stage 2" -> "structs".
@@ -188,6 +231,11 @@ std::optional<std::string> presentation_title(std::string_view opening) {
         if (auto const s = find_phrase(pt, "for|to|at|in? stage"))
             phrase = token_text(phrase, pt, 0, s->first);
         return title_from_phrase(phrase);
+    };
+    auto const after = [&](std::string_view pattern) -> std::string {
+        if (auto const m = find_phrase(t, pattern); m && m->last < t.size())
+            return clip(opening.substr(t[m->last - 1].end));
+        return {};
     };
 
     std::string title;
@@ -201,39 +249,50 @@ std::optional<std::string> presentation_title(std::string_view opening) {
             if (!x.is_word)
                 continue;
             ++n;
-            static constexpr auto pronouns = std::to_array<std::string_view>({
-                "i",       "we",      "you",      "it",        "this",  "that",  "so",
-                "i'm",     "we're",   "okay",     "ok",        "hello", "hi",    "thanks",
-                "thank",   "all",     "right",    "good",      "great", "yes",   "yeah",
-                "well",    "morning", "everyone", "everybody", "let's", "there", "afternoon",
-                "evening", "am",      "is",
-            });
+            static constexpr auto pronouns = std::to_array<std::string_view>(
+                {"i",       "we",      "you",      "it",        "this",  "that",  "so",
+                 "i'm",     "we're",   "okay",     "ok",        "hello", "hi",    "thanks",
+                 "thank",   "all",     "right",    "good",      "great", "yes",   "yeah",
+                 "well",    "morning", "everyone", "everybody", "let's", "there", "afternoon",
+                 "evening", "am",      "is",       "sorry"});
             pronoun =
                 pronoun || std::find(pronouns.begin(), pronouns.end(), x.lower) != pronouns.end();
         }
         if (n == 0 || pronoun)
             continue;
-        if (n <= 6) {
+        if (n >= 2 && n <= 6)
             title = clip(s);
-            break;
-        }
         break; // a full sentence: the fragment, if any, came before it
     }
-    // 2. A name in backticks: `Math.sumPrecise`.
+    // 2. "this is for extractors", "we are asking for Stage 2.7 for iterator sequencing"
+    if (title.empty())
+        title = after("this is for|about");
+    if (title.empty())
+        title = after("for|to stage * for|of|on");
+    // 3. A name in backticks: `Math.sumPrecise`.
     if (title.empty()) {
         if (auto const b = opening.find('`'); b != std::string_view::npos) {
             auto const e = opening.find('`', b + 1);
-            if (e != std::string_view::npos && e - b > 1 && e - b < 40)
+            if (e != std::string_view::npos && e - b > 1 && e - b < 40) {
                 title = std::string(opening.substr(b + 1, e - b - 1));
+                // A code name is a name even as one word: "Promise.try".
+                if (!stage_text.empty() && to_lower(title).find("stage") == std::string::npos)
+                    title += " for " + stage_text;
+                return title;
+            }
         }
     }
-    // 3. "a presentation for X", "an update on X", "talk about X".
+    // 4. "updates on the web integration of AsyncContext", "an update about the decimal proposal"
     if (title.empty()) {
-        if (auto const m =
-                find_phrase(t, "presentation|talk|talking|present|presenting for|on|about|of"))
-            title = clip(opening.substr(t[m->last - 1].end));
+        title = after("update|updates on|about|regarding|for|of");
+        if (!title.empty())
+            title += " update";
     }
-    // 4. "the RegExp modifiers proposal"
+    // 5. "a presentation for X", "talk about X"
+    if (title.empty())
+        title = after(
+            "presentation|talk|talking|present|presenting|introduce|introducing for|on|about|of?");
+    // 6. "the RegExp modifiers proposal"
     if (title.empty()) {
         if (auto const m = find_phrase(t, "proposal")) {
             auto b = m->first;
@@ -244,15 +303,7 @@ std::optional<std::string> presentation_title(std::string_view opening) {
                 title = capitalise(token_text(opening, t, b, m->first));
         }
     }
-    // 5. "updates on the web integration of AsyncContext"
-    if (title.empty()) {
-        if (auto const m = find_phrase(t, "update|updates on|about|regarding|for|of")) {
-            title = clip(opening.substr(t[m->last - 1].end));
-            if (!title.empty())
-                title += " update";
-        }
-    }
-    if (title.empty())
+    if (title.empty() || !is_name_like(title))
         return std::nullopt;
     if (!stage_text.empty() && to_lower(title).find("stage") == std::string::npos)
         title += " for " + stage_text;

@@ -9,9 +9,10 @@ namespace minuted::summariser {
 
 enum class cue_kind {
     none,
-    transition, ///< the chair moves the meeting on: "we go to agenda item number 2"
-    proposal,   ///< a question that may or may not be taken up: "can we go to AOB?"
-    adoption    ///< the agenda is adopted: "we agree and adopt the draft agenda"
+    transition,      ///< the chair moves the meeting on: "we go to agenda item number 2"
+    proposal,        ///< a question that may or may not be taken up: "can we go to AOB?"
+    adoption,        ///< the agenda is adopted: "we agree and adopt the draft agenda"
+    minutes_approval ///< the minutes of the last meeting are approved
 };
 
 /// What one sentence says about the agenda.
@@ -34,7 +35,8 @@ std::string title_from_phrase(std::string_view phrase);
 /// If `opening` (the first sentences of a long turn) introduces a presentation of its own
 /// ("I'm asking for Stage 4 consensus for ...", "This is a presentation for structs ..."),
 /// the title it gives; otherwise nullopt. Used where a chair moves on without naming items.
-std::optional<std::string> presentation_title(std::string_view opening);
+/// `strong_only`: accept only a request or proposal, not a mere "I will talk about X".
+std::optional<std::string> presentation_title(std::string_view opening, bool strong_only = false);
 
 /// Index of the known agenda title that `title` matches best by shared content words, if
 /// they share at least half of the words of the shorter one.

@@ -67,6 +67,15 @@ void change_set::normalise() {
 
 meeting::meeting(std::vector<std::string> known_agenda) : known_(std::move(known_agenda)) {}
 
+bool meeting::names_presenter(std::string_view title) const {
+    // A known name, or an initialism as chairs use for delegates ("JHD", "RPR").
+    auto const t = tokenize(title);
+    bool const initialism =
+        t.size() == 1 && title.size() <= 4 &&
+        std::all_of(title.begin(), title.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+    return initialism || people_.find_by_name(title) || people_.is_label(title);
+}
+
 std::string meeting::speaker_name(std::optional<participant_id> id) const {
     return id ? people_.at(*id).name : std::string{};
 }
@@ -235,12 +244,13 @@ void meeting::process_sentence(std::string_view sentence, protocol::line_number 
             proposal_.reset();
     }
 
-    if (awaiting_title_) {
-        if (*awaiting_title_ == u.id) {
-            if (auto t = title_from_phrase(sentence); !t.empty()) {
-                set_title(agenda_.back(), std::move(t));
-                changes.agenda.push_back(agenda_.size() - 1);
-            }
+    if (awaiting_title_ && *awaiting_title_ == u.id) {
+        // The sentence after "we go to agenda item number 2" names it: "That is the DC main
+        // session".
+        auto t = presentation_title(sentence).value_or(title_from_phrase(sentence));
+        if (!t.empty()) {
+            set_title(agenda_.back(), std::move(t));
+            changes.agenda.push_back(agenda_.size() - 1);
         }
         awaiting_title_.reset();
     }
@@ -251,8 +261,10 @@ void meeting::process_sentence(std::string_view sentence, protocol::line_number 
     switch (cue.kind) {
     case cue_kind::transition:
         if (!same) {
-            open_item(cue.title, line, u.id, cue.number, changes);
-            if (cue.title.empty())
+            // "Next is JHD": the chair names the presenter, not the item.
+            auto title = names_presenter(cue.title) ? std::string{} : cue.title;
+            open_item(title, line, u.id, cue.number, changes);
+            if (agenda_.back().title.empty())
                 awaiting_title_ = u.id;
         }
         if (speaker)
@@ -267,8 +279,23 @@ void meeting::process_sentence(std::string_view sentence, protocol::line_number 
             procedural_[*speaker] += 2;
         break;
     case cue_kind::adoption:
-        if (agenda_.size() == 1 && current.title == default_first_title)
-            set_title(current, "Opening and adoption of the agenda");
+    case cue_kind::minutes_approval:
+        // The opening item is named after the formalities it settles.
+        if (agenda_.size() == 1 && !current.known_index &&
+            opening_formalities_ != title_state::presented) {
+            bool const minutes = cue.kind == cue_kind::minutes_approval ||
+                                 opening_formalities_ == title_state::minutes ||
+                                 opening_formalities_ == title_state::both;
+            bool const agenda = cue.kind == cue_kind::adoption ||
+                                opening_formalities_ == title_state::agenda ||
+                                opening_formalities_ == title_state::both;
+            opening_formalities_ = minutes && agenda ? title_state::both
+                                   : minutes         ? title_state::minutes
+                                                     : title_state::agenda;
+            current.title = minutes && agenda ? "Approval of the minutes and adoption of the agenda"
+                            : agenda          ? "Opening and adoption of the agenda"
+                                              : "Approval of the minutes";
+        }
         if (speaker)
             procedural_[*speaker] += 2;
         changes.agenda.push_back(agenda_.size() - 1);
@@ -278,7 +305,9 @@ void meeting::process_sentence(std::string_view sentence, protocol::line_number 
             procedural_[*speaker] += 1;
         break;
     }
-    if (is_closing_remark(sentence))
+    // A topic is closed by whoever chairs it ("congratulations, you have Stage 4"); a plenary
+    // may have several chairs taking turns, so anyone who acts as one counts.
+    if (speaker && is_closing_remark(sentence))
         last_closing_ = u.id;
 
     sentence_ref const ref{u.id, line, speaker};
@@ -376,23 +405,42 @@ void meeting::confirm_proposal(change_set& changes) {
 }
 
 void meeting::check_presentation_start(change_set& changes) {
-    // Where the chair does not name items (a standards body's plenary), an item starts when,
-    // after a closing remark, someone opens a long turn by saying what they present.
     auto const& u = utterances_.back();
-    auto const& item = agenda_.back();
-    if (!u.speaker || u.words < 60 || u.id < item.first_utterance + 2 || !last_closing_ ||
-        *last_closing_ + 4 < u.id || *last_closing_ == u.id)
-        return;
-    if (auto const chair_id = chair(); chair_id && *chair_id == *u.speaker)
-        return;
-    if (utterances_[item.first_utterance].speaker == u.speaker && item.decisions.empty())
+    auto& item = agenda_.back();
+    if (!u.speaker || u.words < 40)
         return;
     auto const sentences = split_sentences(u.text);
     std::string opening;
-    for (std::size_t i = 0; i < sentences.size() && i < 3 && opening.size() < 600; ++i) {
+    for (std::size_t i = 0; i < sentences.size() && i < 5 && opening.size() < 800; ++i) {
         opening += sentences[i];
         opening += ' ';
     }
+    // An item that has no name yet takes it from its first presenter.
+    bool const untitled =
+        item.title.empty() ||
+        (agenda_.size() == 1 && opening_formalities_ == title_state::none && !item.known_index);
+    if (untitled && u.id <= item.first_utterance + 3) {
+        // The first item is "Opening" unless its first speaker clearly presents something.
+        if (auto t = presentation_title(opening, agenda_.size() == 1)) {
+            set_title(item, std::move(*t));
+            if (agenda_.size() == 1)
+                opening_formalities_ = title_state::presented;
+            changes.agenda.push_back(agenda_.size() - 1);
+        }
+        return;
+    }
+    // Where the chair does not name items (a standards body's plenary), an item starts when,
+    // after a closing remark, someone opens a long turn by saying what they present.
+    if (u.words < 60 || u.id < item.first_utterance + 2 || !last_closing_ ||
+        *last_closing_ + 4 < u.id || *last_closing_ == u.id)
+        return;
+    if (procedural_[*u.speaker] >= 3 && u.speaker == chair())
+        return;
+    // A presenter is new to the item; someone who has spoken in it is discussing it.
+    for (auto i = std::max(item.first_utterance, u.id >= 8 ? u.id - 8 : 0); i < u.id; ++i)
+        if (utterances_[i].speaker == u.speaker &&
+            (i != item.first_utterance || item.decisions.empty()))
+            return;
     auto title = presentation_title(opening);
     if (!title || same_title(*title, item.title))
         return;

@@ -120,6 +120,7 @@ private:
     void refresh_minutes();
     void check_presentation_start(change_set& changes);
     std::string speaker_name(std::optional<participant_id> id) const;
+    bool names_presenter(std::string_view title) const;
 
     std::vector<std::string> known_;
     std::string title_;
@@ -141,6 +142,8 @@ private:
     std::vector<int> procedural_;               // per participant
     std::optional<std::size_t> last_closing_;   // utterance with the latest closing remark
     std::size_t last_known_ = 0;                // next known agenda entry to expect
+    enum class title_state { none, minutes, agenda, both, presented };
+    title_state opening_formalities_ = title_state::none; // what named the first item
 
     // Minutes of the open item.
     std::vector<candidate> candidates_;

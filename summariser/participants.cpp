@@ -127,6 +127,10 @@ std::optional<participant_id> participant_registry::exact(std::string_view key) 
     return std::nullopt;
 }
 
+bool participant_registry::is_label(std::string_view text) const {
+    return exact(label_key(text)).has_value();
+}
+
 void participant_registry::rename(participant& p, std::string_view label, std::string key) {
     p.aliases.push_back(p.label);
     p.label = std::string(label);

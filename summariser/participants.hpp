@@ -59,6 +59,9 @@ public:
     /// person matches ("Roman" -> ROMAN CHUKOV).
     std::optional<participant_id> find_by_name(std::string_view name) const;
 
+    /// True if `text` is one of the speaker labels seen ("JHD", "MARKUS KUMMER").
+    bool is_label(std::string_view text) const;
+
 private:
     struct key_entry {
         std::string key; // upper case, normalised spaces and apostrophes
