@@ -33,31 +33,21 @@ bool is_question(std::vector<token> const& t) {
     return !t.empty() && t.back().lower == "?";
 }
 
-// Words before `end` that make what follows conditional or uncertain.
-bool hedged_before(std::vector<token> const& t, std::size_t end) {
-    static constexpr auto hedges = std::to_array<std::string_view>({
-        "if",
-        "would",
-        "could",
-        "might",
-        "maybe",
-        "perhaps",
-        "hope",
-        "whether",
-        "wonder",
-        "unless",
-        "should",
-        "can",
-        "can't",
-        "won't",
-        "not",
-        "never",
-        "wish",
-        "whoever",
-    });
-    for (std::size_t i = 0; i < end && i < t.size(); ++i)
+// Words before `end` that make what follows conditional or uncertain. `strict` adds the
+// modals that hedge a promise ("I would send") but not a chair's ruling ("I would say
+// congratulations, you have Stage 4").
+bool hedged_before(std::vector<token> const& t, std::size_t end, bool strict = true) {
+    static constexpr auto modals =
+        std::to_array<std::string_view>({"would", "should", "can", "can't", "won't"});
+    static constexpr auto hedges = std::to_array<std::string_view>(
+        {"if", "could", "might", "maybe", "perhaps", "hope", "whether", "wonder", "unless", "not",
+         "never", "wish", "whoever"});
+    for (std::size_t i = 0; i < end && i < t.size(); ++i) {
         if (std::find(hedges.begin(), hedges.end(), t[i].lower) != hedges.end())
             return true;
+        if (strict && std::find(modals.begin(), modals.end(), t[i].lower) != modals.end())
+            return true;
+    }
     return false;
 }
 
@@ -188,7 +178,9 @@ std::optional<candidate> make_candidate(std::string_view sentence, sentence_ref 
         if (contains_any(lower, {c}))
             cues += 0.25;
     base += std::min(cues, 0.5);
-    if (contains_any(lower, {"i don't know", "i'm not sure", "i guess", "maybe", "i think so"}))
+    if (contains_any(lower, {"i don't know", "i'm not sure", "not sure", "i have no idea"}))
+        return std::nullopt; // the speaker's own doubt is not a point raised
+    if (contains_any(lower, {"i guess", "maybe", "i think so"}))
         base -= 0.25;
     if (n >= 12 && n <= 35)
         base += 0.2;
@@ -335,7 +327,7 @@ std::optional<action_item> extract_decision(std::string_view sentence, sentence_
         "is|are approved",
     });
     for (auto p : patterns) {
-        if (auto const m = find_phrase(t, p); m && !hedged_before(t, m->first))
+        if (auto const m = find_phrase(t, p); m && !hedged_before(t, m->first, false))
             return action_item{clean_for_minutes(sentence), {}, {}, from};
     }
     return std::nullopt;

@@ -302,8 +302,9 @@ std::string clean_for_minutes(std::string_view sentence) {
         }
         if (skipped)
             continue;
-        if (rest.compare(i, 2, "--") == 0) {
-            i += 2;
+        // An em dash marks the same break as "--" in typed notes: "With—so with that".
+        if (rest.compare(i, 2, "--") == 0 || rest.compare(i, 3, "\xE2\x80\x94") == 0) {
+            i += rest[i] == '-' ? 2u : 3u;
             while (!out.empty() && out.back() == ' ')
                 out.pop_back();
             out += ", ";
