@@ -4,7 +4,9 @@
 #include "summariser/text.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
+#include <set>
 
 namespace minuted::summariser {
 
@@ -21,6 +23,31 @@ constexpr std::size_t proposal_window = 3;
 constexpr std::size_t max_actions = 8;
 
 constexpr std::string_view default_first_title = "Opening";
+
+// Topic segmentation without cues: sentences per block compared, the least words an item
+// needs before it can split, and the similarity below which the topic has changed.
+constexpr std::size_t topic_block = 30;
+constexpr std::size_t min_topic_words = 1200;
+constexpr double topic_shift_similarity = 0.2; // tf-idf cosine; IGF 2021 themes part near 0.13
+constexpr double topic_valley_depth = 0.06;
+
+// Cosine similarity of two bags of words, each word weighted by `weight(word)`.
+template <class Weight>
+double cosine(std::map<std::string_view, int> const& a, std::map<std::string_view, int> const& b,
+              Weight const& weight) {
+    double dot = 0, na = 0, nb = 0;
+    for (auto const& [w, n] : a) {
+        auto const x = n * weight(w);
+        na += x * x;
+        if (auto const it = b.find(w); it != b.end())
+            dot += x * it->second * weight(w);
+    }
+    for (auto const& [w, n] : b) {
+        auto const y = n * weight(w);
+        nb += y * y;
+    }
+    return na > 0 && nb > 0 ? dot / std::sqrt(na * nb) : 0;
+}
 
 bool is_closing_remark(std::string_view sentence) {
     auto const t = tokenize(sentence);
@@ -54,6 +81,24 @@ void add_action(std::vector<action_item>& list, action_item a) {
             return;
     }
     list.push_back(std::move(a));
+}
+
+// Terms of a sentence for naming a topic: content words of four letters or more, and pairs
+// of adjacent ones ("human rights", "climate change").
+std::vector<std::string> topic_terms(std::string_view sentence) {
+    std::vector<std::string> out;
+    std::string prev;
+    for (auto& w : words(sentence)) {
+        if (w.size() < 4 || is_stopword(w)) {
+            prev.clear();
+            continue;
+        }
+        if (!prev.empty())
+            out.push_back(prev + ' ' + w);
+        out.push_back(w);
+        prev = std::move(w);
+    }
+    return out;
 }
 
 } // namespace
@@ -220,6 +265,7 @@ void meeting::close_utterance(change_set& changes) {
         ++proposal_->utterances_after >= proposal_window)
         confirm_proposal(changes);
     check_presentation_start(changes);
+    check_topic_shift(changes);
     if (minutes_dirty_) {
         refresh_minutes();
         changes.agenda.push_back(agenda_.size() - 1);
@@ -263,6 +309,7 @@ void meeting::process_sentence(std::string_view sentence, protocol::line_number 
         if (!same) {
             // "Next is JHD": the chair names the presenter, not the item.
             auto title = names_presenter(cue.title) ? std::string{} : cue.title;
+            has_cues_ = true;
             open_item(title, line, u.id, cue.number, changes);
             if (agenda_.back().title.empty())
                 awaiting_title_ = u.id;
@@ -280,6 +327,7 @@ void meeting::process_sentence(std::string_view sentence, protocol::line_number 
         break;
     case cue_kind::adoption:
     case cue_kind::minutes_approval:
+        has_cues_ = true; // a meeting that adopts an agenda moves through it by cues
         // The opening item is named after the formalities it settles.
         if (agenda_.size() == 1 && !current.known_index &&
             opening_formalities_ != title_state::presented) {
@@ -313,6 +361,15 @@ void meeting::process_sentence(std::string_view sentence, protocol::line_number 
     sentence_ref const ref{u.id, line, speaker};
     auto& item = agenda_.back();
     ++item_sentences_;
+    if (!has_cues_) {
+        recent_.push_back({content_words(sentence), topic_terms(sentence), u.id, line});
+        ++sentences_seen_;
+        for (auto const& w : recent_.back().words)
+            ++document_frequency_[w];
+        if (recent_.size() > 2 * topic_block)
+            recent_.erase(recent_.begin());
+        item_words_ += word_count(sentence);
+    }
     // A sentence that moves the agenda is procedure, not a point of the discussion.
     auto c = cue.kind == cue_kind::none ? make_candidate(sentence, ref) : std::nullopt;
     if (c) {
@@ -388,6 +445,9 @@ void meeting::open_item(std::string title, protocol::line_number line, std::size
         item.title = std::move(title);
     }
     agenda_.push_back(std::move(item));
+    std::erase_if(recent_, [&](auto const& r) { return r.line < line; });
+    valley_.reset();
+    item_words_ = 0;
     minutes_dirty_ = true;
     refresh_minutes();
     proposal_.reset();
@@ -399,6 +459,7 @@ void meeting::open_item(std::string title, protocol::line_number line, std::size
 void meeting::confirm_proposal(change_set& changes) {
     auto const p = std::move(*proposal_);
     proposal_.reset();
+    has_cues_ = true;
     open_item(p.title, p.line, p.utterance, std::nullopt, changes);
     if (p.title.empty())
         awaiting_title_ = p.utterance;
@@ -444,7 +505,75 @@ void meeting::check_presentation_start(change_set& changes) {
     auto title = presentation_title(opening);
     if (!title || same_title(*title, item.title))
         return;
+    has_cues_ = true;
     open_item(std::move(*title), u.line, u.id, std::nullopt, changes);
+}
+
+void meeting::check_topic_shift(change_set& changes) {
+    // TextTiling, incrementally: compare the last block of sentences with the block before.
+    // Where they share few words there is a valley; once the similarity has climbed back out
+    // of it, the deepest point of the valley is where the discussion changed topic.
+    if (has_cues_ || item_words_ < min_topic_words || recent_.size() < 2 * topic_block)
+        return;
+    std::map<std::string_view, int> before, after;
+    for (std::size_t i = 0; i < recent_.size(); ++i)
+        for (auto const& w : recent_[i].words)
+            ++(i < topic_block ? before : after)[w];
+    // Words the whole meeting uses ("dynamic coalition") say nothing about a change of topic.
+    auto const idf = [&](std::string_view w) {
+        auto const it = document_frequency_.find(w);
+        auto const df = it == document_frequency_.end() ? 1 : it->second;
+        return std::log(static_cast<double>(sentences_seen_ + 1) / static_cast<double>(df));
+    };
+    auto const similarity = cosine(before, after, idf);
+    if (!valley_ || similarity < valley_->similarity) {
+        if (similarity < topic_shift_similarity)
+            valley_ = valley{similarity, recent_[topic_block].utterance, recent_[topic_block].line};
+        return;
+    }
+    if (similarity < valley_->similarity + topic_valley_depth)
+        return;
+    auto const at = *valley_;
+    valley_.reset();
+
+    // Title: the phrase the new topic repeats most that the old one did not use; names of
+    // participants say who speaks, not what about.
+    std::map<std::string_view, int> phrases;
+    std::set<std::string_view> old_terms;
+    for (auto const& r : recent_)
+        for (auto const& term : r.terms) {
+            if (r.line < at.line)
+                old_terms.insert(term);
+            else
+                ++phrases[term];
+        }
+    std::vector<std::pair<double, std::string_view>> salient;
+    for (auto const& [term, n] : phrases) {
+        bool const name =
+            std::any_of(people_.all().begin(), people_.all().end(), [&](auto const& x) {
+                return to_lower(x.name).find(term) != std::string::npos;
+            });
+        if (n < 2 || name || old_terms.contains(term))
+            continue;
+        auto const space = term.find(' ');
+        auto const rarity = space == std::string_view::npos
+                                ? idf(term)
+                                : std::min(idf(term.substr(0, space)), idf(term.substr(space + 1)));
+        salient.emplace_back(-(n * rarity * (space == std::string_view::npos ? 1 : 2)), term);
+    }
+    std::sort(salient.begin(), salient.end());
+    std::string title;
+    for (auto const& [score, term] : salient) {
+        auto const space = term.find(' ');
+        if (title.find(term.substr(0, space)) != std::string::npos ||
+            (space != std::string_view::npos &&
+             title.find(term.substr(space + 1)) != std::string::npos))
+            continue; // "coalitions" and "dynamic coalitions" say the same
+        title += title.empty() ? std::string(term) : ", " + std::string(term);
+        if (space != std::string_view::npos || std::count(title.begin(), title.end(), ',') >= 2)
+            break;
+    }
+    open_item(capitalise(title), at.line, at.utterance, std::nullopt, changes);
 }
 
 void meeting::refresh_minutes() {

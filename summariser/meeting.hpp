@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -144,6 +145,26 @@ private:
     std::size_t last_known_ = 0;                // next known agenda entry to expect
     enum class title_state { none, minutes, agenda, both, presented };
     title_state opening_formalities_ = title_state::none; // what named the first item
+
+    // Fallback segmentation by vocabulary, for meetings without any agenda cue.
+    struct sentence_words {
+        std::vector<std::string> words; // content words, for similarity
+        std::vector<std::string> terms; // words and word pairs in order, for titles
+        std::size_t utterance = 0;
+        protocol::line_number line = 0;
+    };
+    void check_topic_shift(change_set& changes);
+    bool has_cues_ = false;              // an item was opened by a cue or a presenter
+    std::vector<sentence_words> recent_; // the open item's last sentences, at most 2 blocks
+    std::size_t item_words_ = 0;
+    std::map<std::string, int, std::less<>> document_frequency_; // sentences using each word
+    std::size_t sentences_seen_ = 0;
+    struct valley {
+        double similarity = 0;
+        std::size_t utterance = 0;
+        protocol::line_number line = 0;
+    };
+    std::optional<valley> valley_; // the least similar point since the last split
 
     // Minutes of the open item.
     std::vector<candidate> candidates_;

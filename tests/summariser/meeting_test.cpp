@@ -201,6 +201,44 @@ TEST(igf2021, segments_the_session_by_its_themes) {
     EXPECT_LE(p.state().agenda().size(), 8u);
 }
 
+// Without a moderator's cues, the themes are still found from the vocabulary alone.
+TEST(igf2021, without_cues_segments_by_vocabulary_near_the_real_theme_changes) {
+    auto const text = read_test_file("igf2021-dc-main-session.raw.txt");
+    std::string stripped;
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        auto const end = std::min(text.find('\n', pos), text.size());
+        std::string line;
+        for (auto s : split_sentences(std::string_view(text).substr(pos, end - pos))) {
+            auto const lower = to_lower(s);
+            bool cue = false;
+            for (auto const* p : {"issue area", "next issue", "second part", "move to", "moving to",
+                                  "jump to", "last subject"})
+                cue = cue || lower.find(p) != std::string::npos;
+            if (!cue)
+                line += (line.empty() ? "" : " ") + std::string(s);
+        }
+        stripped += line + "\n";
+        pos = end + 1;
+    }
+    auto const p = run_whole(stripped);
+    auto const& agenda = p.state().agenda();
+    ASSERT_GE(agenda.size(), 3u) << render_markdown(p.state());
+    // Within three speaker turns, as for the labelled DCCG agenda.
+    auto const near = [&](std::uint32_t line) {
+        return std::any_of(agenda.begin() + 1, agenda.end(), [&](auto const& item) {
+            return turns_between(stripped, item.start_line, line) <= 3;
+        });
+    };
+    EXPECT_TRUE(near(157)) << "issue area 3, emerging regulation\n" << render_markdown(p.state());
+    EXPECT_TRUE(near(257)) << "second part of the session";
+    for (std::size_t i = 1; i < agenda.size(); ++i) {
+        EXPECT_GT(agenda[i].start_line, agenda[i - 1].start_line);
+        EXPECT_EQ(agenda[i].title.find("Item "), std::string::npos);
+        EXPECT_FALSE(agenda[i].title.empty());
+    }
+}
+
 // Feeding a transcript in arbitrary chunks gives exactly the same report as feeding it whole.
 TEST(incremental, random_chunking_gives_the_same_report) {
     for (auto const* file : {"dccg-90-2024-11-08.raw.txt", "igf2021-dc-main-session.raw.txt"}) {
