@@ -134,8 +134,7 @@ std::string title_from_phrase(std::string_view phrase) {
     return capitalise(text);
 }
 
-agenda_cue detect_agenda_cue(std::string_view sentence) {
-    auto const t = tokenize(sentence);
+agenda_cue detect_agenda_cue(std::string_view sentence, std::vector<token> const& t) {
     if (t.empty())
         return {};
 

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "summariser/text.hpp"
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,7 +27,10 @@ struct agenda_cue {
 /// Reads an agenda cue from one sentence of speech. A mention ("we still have the booth
 /// and Any Other Business") is not a cue: a transition needs a verb of moving on, or a
 /// chair's "the next agenda item is X" / "next up we have X".
-agenda_cue detect_agenda_cue(std::string_view sentence);
+agenda_cue detect_agenda_cue(std::string_view sentence, std::vector<token> const& tokens);
+inline agenda_cue detect_agenda_cue(std::string_view sentence) {
+    return detect_agenda_cue(sentence, tokenize(sentence));
+}
 
 /// Makes an item title from the words that name it:
 /// "That is the DC main session, and over to you, Jutta." -> "DC main session".

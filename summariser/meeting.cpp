@@ -49,16 +49,14 @@ double cosine(std::map<std::string_view, int> const& a, std::map<std::string_vie
     return na > 0 && nb > 0 ? dot / std::sqrt(na * nb) : 0;
 }
 
-bool is_closing_remark(std::string_view sentence) {
-    auto const t = tokenize(sentence);
+bool is_closing_remark(std::vector<token> const& t) {
     return find_phrase(t, "congratulations") || find_phrase(t, "consensus") ||
            find_phrase(t, "thank you|thanks") || find_phrase(t, "the queue") ||
            find_phrase(t, "any objections|objection") || find_phrase(t, "we are|we're at time") ||
            find_phrase(t, "next is|up");
 }
 
-bool is_procedural(std::string_view sentence) {
-    auto const t = tokenize(sentence);
+bool is_procedural(std::vector<token> const& t) {
     return find_phrase(t, "over to you") || find_phrase(t, "floor is yours") ||
            find_phrase(t, "give|giving|hand you the floor") ||
            find_phrase(t, "any objections|objection") || find_phrase(t, "consensus") ||
@@ -276,12 +274,16 @@ void meeting::process_sentence(std::string_view sentence, protocol::line_number 
                                change_set& changes) {
     auto const& u = utterances_.back();
     auto const speaker = u.speaker;
+    // Sentences longer than this are run-ons or garbage: no cue or minute is read from them.
+    if (sentence.size() > 2000)
+        sentence = sentence.substr(0, 2000);
+    auto const t = tokenize(sentence);
     if (speaker && *speaker >= procedural_.size())
         procedural_.resize(*speaker + 1);
 
     // A proposer who goes straight on in the same turn has moved the meeting on.
-    if (proposal_ && u.id == proposal_->utterance && line >= proposal_->line &&
-        !tokenize(sentence).empty() && tokenize(sentence).back().lower != "?") {
+    if (proposal_ && u.id == proposal_->utterance && line >= proposal_->line && !t.empty() &&
+        t.back().lower != "?") {
         confirm_proposal(changes);
     } else if (proposal_ && u.id > proposal_->utterance) {
         // Others going back to the old item means the proposal was not taken up.
@@ -293,15 +295,15 @@ void meeting::process_sentence(std::string_view sentence, protocol::line_number 
     if (awaiting_title_ && *awaiting_title_ == u.id) {
         // The sentence after "we go to agenda item number 2" names it: "That is the DC main
         // session".
-        auto t = presentation_title(sentence).value_or(title_from_phrase(sentence));
-        if (!t.empty()) {
-            set_title(agenda_.back(), std::move(t));
+        auto title = presentation_title(sentence).value_or(title_from_phrase(sentence));
+        if (!title.empty()) {
+            set_title(agenda_.back(), std::move(title));
             changes.agenda.push_back(agenda_.size() - 1);
         }
         awaiting_title_.reset();
     }
 
-    auto const cue = detect_agenda_cue(sentence);
+    auto const cue = detect_agenda_cue(sentence, t);
     auto& current = agenda_.back();
     bool const same = !cue.title.empty() && same_title(cue.title, current.title);
     switch (cue.kind) {
@@ -349,13 +351,13 @@ void meeting::process_sentence(std::string_view sentence, protocol::line_number 
         changes.agenda.push_back(agenda_.size() - 1);
         break;
     case cue_kind::none:
-        if (speaker && is_procedural(sentence))
+        if (speaker && is_procedural(t))
             procedural_[*speaker] += 1;
         break;
     }
     // A topic is closed by whoever chairs it ("congratulations, you have Stage 4"); a plenary
     // may have several chairs taking turns, so anyone who acts as one counts.
-    if (speaker && is_closing_remark(sentence))
+    if (speaker && is_closing_remark(t))
         last_closing_ = u.id;
 
     sentence_ref const ref{u.id, line, speaker};
@@ -371,15 +373,15 @@ void meeting::process_sentence(std::string_view sentence, protocol::line_number 
         item_words_ += word_count(sentence);
     }
     // A sentence that moves the agenda is procedure, not a point of the discussion.
-    auto c = cue.kind == cue_kind::none ? make_candidate(sentence, ref) : std::nullopt;
+    auto c = cue.kind == cue_kind::none ? make_candidate(sentence, t, ref) : std::nullopt;
     if (c) {
-        candidates_.push_back(std::move(*c));
+        pool_.add(std::move(*c));
         minutes_dirty_ = true;
     }
-    if (auto d = extract_decision(sentence, ref)) {
+    if (auto d = extract_decision(sentence, t, ref)) {
         add_action(item.decisions, std::move(*d));
         changes.agenda.push_back(agenda_.size() - 1);
-    } else if (auto a = extract_next_step(sentence, speaker_name(speaker), people_, ref)) {
+    } else if (auto a = extract_next_step(sentence, t, speaker_name(speaker), people_, ref)) {
         add_action(item.next_steps, std::move(*a));
         changes.agenda.push_back(agenda_.size() - 1);
     }
@@ -405,6 +407,10 @@ void meeting::set_title(agenda_item& item, std::string title) {
 
 void meeting::open_item(std::string title, protocol::line_number line, std::size_t first_utterance,
                         std::optional<int> number, change_set& changes) {
+    // Sentences from `line` on belong to the new item; the old one's minutes are settled
+    // without them.
+    auto moved = pool_.take_from(line);
+    minutes_dirty_ = true;
     refresh_minutes();
     auto& old = agenda_.back();
     if (old.title.empty())
@@ -423,12 +429,10 @@ void meeting::open_item(std::string title, protocol::line_number line, std::size
                 (list == &old.next_steps ? item.next_steps : item.decisions).push_back(a);
         std::erase_if(*list, moves);
     }
-    std::vector<candidate> moved;
-    for (auto& c : candidates_)
-        if (moves(c))
-            moved.push_back(std::move(c));
-    candidates_ = std::move(moved);
-    item_sentences_ = candidates_.size();
+    pool_ = {};
+    for (auto& c : moved)
+        pool_.add(std::move(c));
+    item_sentences_ = pool_.size();
     for (auto i = first_utterance + 1; i < utterances_.size(); ++i)
         utterances_[i].agenda_item = agenda_.size();
 
@@ -581,11 +585,10 @@ void meeting::refresh_minutes() {
         return;
     minutes_dirty_ = false;
     auto& item = agenda_.back();
-    auto const chosen =
-        select_key_points(candidates_, content_words(item.title), key_point_limit(item_sentences_));
+    auto const chosen = pool_.select(content_words(item.title), key_point_limit(item_sentences_));
     item.key_points.clear();
     for (auto i : chosen)
-        item.key_points.push_back({candidates_[i].text, candidates_[i].from});
+        item.key_points.push_back({pool_.candidates()[i].text, pool_.candidates()[i].from});
 }
 
 void meeting::set_pending(std::vector<protocol::caption_event> const& events, change_set& changes) {

@@ -167,7 +167,7 @@ private:
     std::optional<valley> valley_; // the least similar point since the last split
 
     // Minutes of the open item.
-    std::vector<candidate> candidates_;
+    key_point_pool pool_;
     std::size_t item_sentences_ = 0;
     bool minutes_dirty_ = false;
 };

@@ -124,10 +124,10 @@ std::string deadline(std::string_view sentence, std::vector<token> const& t) {
 
 } // namespace
 
-std::optional<candidate> make_candidate(std::string_view sentence, sentence_ref from) {
+std::optional<candidate> make_candidate(std::string_view sentence, std::vector<token> const& t,
+                                        sentence_ref from) {
     if (sentence.size() > max_sentence_bytes)
         return std::nullopt;
-    auto const t = tokenize(sentence);
     if (is_question(t))
         return std::nullopt;
     auto text = clean_for_minutes(sentence);
@@ -191,23 +191,46 @@ std::size_t key_point_limit(std::size_t sentences) {
     return std::clamp<std::size_t>((sentences + 19) / 20, 1, 6);
 }
 
-std::vector<std::size_t> select_key_points(std::vector<candidate> const& candidates,
-                                           std::vector<std::string> const& title_words,
-                                           std::size_t limit) {
-    // Document frequency of each word over the item's candidates: a sentence that shares
-    // words with many others is central to the discussion.
-    std::map<std::string_view, int> df;
-    for (auto const& c : candidates)
-        for (auto const& w : c.words)
-            ++df[w];
+void key_point_pool::add(candidate c) {
+    auto const index = candidates_.size();
+    int own = 0;
+    for (auto const& w : c.words) {
+        auto& post = postings_[w];
+        auto const df_before = static_cast<int>(post.size());
+        if (df_before <= max_shared) {
+            // One more sentence uses w: each earlier one below the cap shares one word more.
+            for (auto j : post)
+                ++shared_[j];
+            own += df_before;
+            post.push_back(index);
+        } else {
+            own += max_shared;
+        }
+    }
+    candidates_.push_back(std::move(c));
+    shared_.push_back(own);
+}
+
+std::vector<candidate> key_point_pool::take_from(std::uint32_t line) {
+    std::vector<candidate> taken, kept;
+    for (auto& c : candidates_)
+        (c.from.line >= line ? taken : kept).push_back(std::move(c));
+    candidates_.clear();
+    shared_.clear();
+    postings_.clear();
+    for (auto& c : kept)
+        add(std::move(c));
+    return taken;
+}
+
+std::vector<std::size_t> key_point_pool::select(std::vector<std::string> const& title_words,
+                                                std::size_t limit) const {
     std::vector<std::pair<double, std::size_t>> scored;
-    scored.reserve(candidates.size());
-    for (std::size_t i = 0; i < candidates.size(); ++i) {
-        auto const& c = candidates[i];
-        double central = 0;
-        for (auto const& w : c.words)
-            central += std::min(df[w] - 1, 6);
-        central /= static_cast<double>(c.words.size() + 4);
+    scored.reserve(candidates_.size());
+    for (std::size_t i = 0; i < candidates_.size(); ++i) {
+        auto const& c = candidates_[i];
+        double const central =
+            static_cast<double>(shared_[i]) / static_cast<double>(c.words.size() + 4);
         double const title = overlap(c.words, title_words) > 0 ? 0.4 : 0;
         scored.emplace_back(c.base + 0.6 * central + title, i);
     }
@@ -219,9 +242,9 @@ std::vector<std::size_t> select_key_points(std::vector<candidate> const& candida
     for (auto const& [score, i] : scored) {
         if (chosen.size() >= limit)
             break;
-        auto const& c = candidates[i];
-        bool redundant = std::any_of(chosen.begin(), chosen.end(), [&](std::size_t j) {
-            auto const& o = candidates[j];
+        auto const& c = candidates_[i];
+        bool const redundant = std::any_of(chosen.begin(), chosen.end(), [&](std::size_t j) {
+            auto const& o = candidates_[j];
             auto const small = std::min(c.words.size(), o.words.size());
             return static_cast<double>(overlap(c.words, o.words)) >=
                    0.5 * static_cast<double>(small);
@@ -236,12 +259,12 @@ std::vector<std::size_t> select_key_points(std::vector<candidate> const& candida
     return chosen;
 }
 
-std::optional<action_item> extract_next_step(std::string_view sentence, std::string_view speaker,
+std::optional<action_item> extract_next_step(std::string_view sentence, std::vector<token> const& t,
+                                             std::string_view speaker,
                                              participant_registry const& people,
                                              sentence_ref from) {
     if (sentence.size() > max_sentence_bytes)
         return std::nullopt;
-    auto const t = tokenize(sentence);
     if (t.size() < 4 || is_question(t))
         return std::nullopt;
 
@@ -305,10 +328,10 @@ std::optional<action_item> extract_next_step(std::string_view sentence, std::str
     return std::nullopt;
 }
 
-std::optional<action_item> extract_decision(std::string_view sentence, sentence_ref from) {
+std::optional<action_item> extract_decision(std::string_view sentence, std::vector<token> const& t,
+                                            sentence_ref from) {
     if (sentence.size() > max_sentence_bytes)
         return std::nullopt;
-    auto const t = tokenize(sentence);
     if (t.size() < 3 || is_question(t))
         return std::nullopt;
     static constexpr auto patterns = std::to_array<std::string_view>({

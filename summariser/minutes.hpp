@@ -1,12 +1,14 @@
 #pragma once
 
 #include "summariser/participants.hpp"
+#include "summariser/text.hpp"
 
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace minuted::summariser {
@@ -44,14 +46,39 @@ struct candidate {
 
 /// Scores one sentence as a key-point candidate; nullopt if it cannot be one (too short,
 /// a question, a greeting, procedure).
-std::optional<candidate> make_candidate(std::string_view sentence, sentence_ref from);
+/// `tokens` are the sentence's, from `tokenize`.
+std::optional<candidate> make_candidate(std::string_view sentence, std::vector<token> const& tokens,
+                                        sentence_ref from);
 
-/// Picks at most `limit` key points from `candidates`: the most central sentences of the
-/// item (sharing words with many others and with `title`), no two saying the same thing, no
-/// more than two from one speaker; in transcript order. Deterministic.
-std::vector<std::size_t> select_key_points(std::vector<candidate> const& candidates,
-                                           std::vector<std::string> const& title_words,
-                                           std::size_t limit);
+/// The key-point candidates of one agenda item, with how central each one is: how many words
+/// it shares with the others. Kept up to date as sentences arrive, so that choosing the key
+/// points costs time linear in the candidates, not in all their words. Deterministic.
+class key_point_pool {
+public:
+    void add(candidate c);
+
+    /// Removes and returns the candidates from `line` on: they belong to an item that turned
+    /// out to start there.
+    std::vector<candidate> take_from(std::uint32_t line);
+
+    /// Picks at most `limit` key points: the most central sentences (sharing words with many
+    /// others and with the title), no two saying the same thing, no more than two from one
+    /// speaker. Indices into `candidates()`, in transcript order.
+    std::vector<std::size_t> select(std::vector<std::string> const& title_words,
+                                    std::size_t limit) const;
+
+    std::vector<candidate> const& candidates() const noexcept { return candidates_; }
+    std::size_t size() const noexcept { return candidates_.size(); }
+
+private:
+    // A word shared with more than this many other sentences adds no more to centrality.
+    static constexpr int max_shared = 6;
+
+    std::vector<candidate> candidates_;
+    std::vector<int> shared_; // per candidate: sum over its words of min(df - 1, max_shared)
+    // word -> the first max_shared + 1 candidates using it; later ones need no updates
+    std::unordered_map<std::string, std::vector<std::size_t>> postings_;
+};
 
 /// The number of key points an item of `sentences` sentences deserves: a handful at most.
 std::size_t key_point_limit(std::size_t sentences);
@@ -60,11 +87,14 @@ std::size_t key_point_limit(std::size_t sentences);
 /// "I will share the document"). Precision first: a plain future of an action verb with a
 /// subject, no condition or hedge. `speaker` is the readable name of who said it; names in
 /// the sentence are resolved through `people`.
-std::optional<action_item> extract_next_step(std::string_view sentence, std::string_view speaker,
+std::optional<action_item> extract_next_step(std::string_view sentence,
+                                             std::vector<token> const& tokens,
+                                             std::string_view speaker,
                                              participant_registry const& people, sentence_ref from);
 
 /// Reads a decision from a sentence ("we agree and adopt the draft agenda", "you have
 /// consensus for Stage 2.7", "we have a title").
-std::optional<action_item> extract_decision(std::string_view sentence, sentence_ref from);
+std::optional<action_item> extract_decision(std::string_view sentence,
+                                            std::vector<token> const& tokens, sentence_ref from);
 
 } // namespace minuted::summariser

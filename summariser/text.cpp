@@ -453,60 +453,95 @@ std::vector<token> tokenize(std::string_view text) {
 
 namespace {
 
-bool element_matches(std::string_view element, token const& t) {
-    if (element == "*")
-        return t.is_word;
-    std::size_t p = 0;
-    while (p <= element.size()) {
-        auto const e = std::min(element.find('|', p), element.size());
-        if (element.substr(p, e - p) == t.lower)
-            return true;
-        p = e + 1;
-    }
-    return false;
-}
+// A pattern compiled once: elements of alternatives, so matching compares words only.
+struct compiled_phrase {
+    struct element {
+        std::vector<std::string_view> alternatives;
+        bool optional = false;
+        bool any_word = false; // '*'
+        bool any_run = false;  // '#'
+    };
+    std::string text; // owns what the views point into
+    std::vector<element> elements;
 
-bool match_from(std::vector<std::string_view> const& elements, std::size_t ei,
-                std::vector<token> const& tokens, std::size_t ti, std::size_t& end) {
-    if (ei == elements.size()) {
-        end = ti;
-        return true;
-    }
-    auto element = elements[ei];
-    bool const optional = element.size() > 1 && element.back() == '?';
-    if (optional)
-        element.remove_suffix(1);
-    if (element == "#") {
-        // Any number of words, shortest first, not across sentence punctuation.
-        for (auto k = ti; k <= tokens.size(); ++k) {
-            if (match_from(elements, ei + 1, tokens, k, end))
-                return true;
-            if (k < tokens.size() && !tokens[k].is_word && tokens[k].lower != ",")
-                break;
+    explicit compiled_phrase(std::string_view pattern) : text(pattern) {
+        std::string_view const t = text;
+        std::size_t p = 0;
+        while (p < t.size()) {
+            auto const e = std::min(t.find(' ', p), t.size());
+            auto item = t.substr(p, e - p);
+            p = e + 1;
+            if (item.empty())
+                continue;
+            element el;
+            if (item.size() > 1 && item.back() == '?') {
+                el.optional = true;
+                item.remove_suffix(1);
+            }
+            el.any_word = item == "*";
+            el.any_run = item == "#";
+            std::size_t q = 0;
+            while (q <= item.size()) {
+                auto const bar = std::min(item.find('|', q), item.size());
+                el.alternatives.push_back(item.substr(q, bar - q));
+                q = bar + 1;
+            }
+            elements.push_back(std::move(el));
         }
-        return false;
     }
-    if (ti < tokens.size() && element_matches(element, tokens[ti]) &&
-        match_from(elements, ei + 1, tokens, ti + 1, end))
-        return true;
-    return optional && match_from(elements, ei + 1, tokens, ti, end);
+
+    bool matches(element const& el, token const& t) const {
+        if (el.any_word)
+            return t.is_word;
+        return std::find(el.alternatives.begin(), el.alternatives.end(), t.lower) !=
+               el.alternatives.end();
+    }
+
+    bool match_from(std::size_t ei, std::vector<token> const& tokens, std::size_t ti,
+                    std::size_t& end) const {
+        if (ei == elements.size()) {
+            end = ti;
+            return true;
+        }
+        auto const& el = elements[ei];
+        if (el.any_run) {
+            // Any number of words, shortest first, not across sentence punctuation.
+            for (auto k = ti; k <= tokens.size(); ++k) {
+                if (match_from(ei + 1, tokens, k, end))
+                    return true;
+                if (k < tokens.size() && !tokens[k].is_word && tokens[k].lower != ",")
+                    break;
+            }
+            return false;
+        }
+        if (ti < tokens.size() && matches(el, tokens[ti]) &&
+            match_from(ei + 1, tokens, ti + 1, end))
+            return true;
+        return el.optional && match_from(ei + 1, tokens, ti, end);
+    }
+};
+
+// Patterns are string literals used over and over: compile each once per thread. The text is
+// kept and compared, so a pattern built at run time at a reused address is never confused.
+compiled_phrase const& compiled(std::string_view pattern) {
+    thread_local std::vector<std::pair<char const*, compiled_phrase>> cache;
+    for (auto const& [key, c] : cache)
+        if (key == pattern.data() && c.text == pattern)
+            return c;
+    if (cache.size() > 512)
+        cache.clear(); // bounded: patterns built at run time must not grow it forever
+    cache.emplace_back(pattern.data(), compiled_phrase(pattern));
+    return cache.back().second;
 }
 
 } // namespace
 
 std::optional<phrase_match> find_phrase(std::vector<token> const& tokens, std::string_view pattern,
                                         std::size_t from) {
-    std::vector<std::string_view> elements;
-    std::size_t p = 0;
-    while (p < pattern.size()) {
-        auto const e = std::min(pattern.find(' ', p), pattern.size());
-        if (e > p)
-            elements.push_back(pattern.substr(p, e - p));
-        p = e + 1;
-    }
+    auto const& c = compiled(pattern);
     for (auto start = from; start < tokens.size(); ++start) {
         std::size_t end = 0;
-        if (match_from(elements, 0, tokens, start, end) && end > start)
+        if (c.match_from(0, tokens, start, end) && end > start)
             return phrase_match{start, end};
     }
     return std::nullopt;
