@@ -4,7 +4,10 @@
 
 #include <algorithm>
 #include <array>
+#include <deque>
 #include <iterator>
+#include <tuple>
+#include <utility>
 
 namespace minuted::summariser {
 
@@ -464,6 +467,9 @@ struct compiled_phrase {
     std::string text; // owns what the views point into
     std::vector<element> elements;
 
+    compiled_phrase(compiled_phrase const&) = delete; // the views point into `text`
+    compiled_phrase& operator=(compiled_phrase const&) = delete;
+
     explicit compiled_phrase(std::string_view pattern) : text(pattern) {
         std::string_view const t = text;
         std::size_t p = 0;
@@ -523,14 +529,16 @@ struct compiled_phrase {
 
 // Patterns are string literals used over and over: compile each once per thread. The text is
 // kept and compared, so a pattern built at run time at a reused address is never confused.
+// A deque, because a compiled pattern's views point into its own string and must not move.
 compiled_phrase const& compiled(std::string_view pattern) {
-    thread_local std::vector<std::pair<char const*, compiled_phrase>> cache;
+    thread_local std::deque<std::pair<char const*, compiled_phrase>> cache;
     for (auto const& [key, c] : cache)
         if (key == pattern.data() && c.text == pattern)
             return c;
     if (cache.size() > 512)
         cache.clear(); // bounded: patterns built at run time must not grow it forever
-    cache.emplace_back(pattern.data(), compiled_phrase(pattern));
+    cache.emplace_back(std::piecewise_construct, std::forward_as_tuple(pattern.data()),
+                       std::forward_as_tuple(pattern));
     return cache.back().second;
 }
 
