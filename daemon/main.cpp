@@ -1,4 +1,7 @@
+#include "config/config.hpp"
 #include "daemon/exit_codes.hpp"
+#include "daemon/replay.hpp"
+#include "daemon/serve_command.hpp"
 #include "daemon/summarise_command.hpp"
 
 #include <iostream>
@@ -10,8 +13,17 @@ namespace {
 constexpr std::string_view usage = R"(minuted: live minutes of a meeting from its CART captions
 
 usage:
+  minuted serve [--config FILE] [--listen HOST:PORT] [--state-dir DIR] [--log-level LEVEL]
+                [--replay FILE [--replay-speed N|max] [--replay-session ID] [--corrections]]
+      The daemon: caption ingest, live minutes for subscribers, HTTP API.
+  minuted attach URL --session ID [serve options]
+      The daemon with one pull feed: minuted connects to the caption feed at URL.
+  minuted replay FILE (--to ws://HOST:PORT/ingest/ID | --serve HOST:PORT) [--speed N|max]
+                 [--wpm N] [--corrections] [--seed N] [--title TEXT]
+      Plays a transcript as a live caption feed.
   minuted summarise FILE|- [--format md|json] [--agenda FILE]
       Summary report of a finished transcript (Markdown or JSON).
+  minuted --print-default-config
   minuted --version
 )";
 
@@ -26,6 +38,16 @@ int main(int argc, char** argv) {
     std::string_view const command = args[1];
     if (command == "summarise" || command == "summarize")
         return minuted::summarise_command(args.subspan(2), std::cout, std::cerr);
+    if (command == "serve")
+        return minuted::serve_command(args.subspan(2), false);
+    if (command == "attach")
+        return minuted::serve_command(args.subspan(2), true);
+    if (command == "replay")
+        return minuted::replay_command(args.subspan(2));
+    if (command == "--print-default-config") {
+        std::cout << minuted::config::default_config_text();
+        return minuted::exit_ok;
+    }
     if (command == "--version") {
         std::cout << "minuted 0.1.0\n";
         return minuted::exit_ok;

@@ -1,0 +1,295 @@
+#include "config/config.hpp"
+
+#include "protocol/ingest.hpp"
+
+#include <toml++/toml.h>
+
+#include <charconv>
+#include <fstream>
+#include <sstream>
+
+namespace minuted::config {
+
+namespace {
+
+constexpr std::string_view default_text =
+    R"(# minuted configuration (TOML). Every key is optional; shown here with its default.
+
+[server]
+# Address and port to listen on for HTTP and WebSocket. Use port 0 for any free port.
+listen = "127.0.0.1:8080"
+# Where sessions, journals and the archive are kept (created if missing).
+state_dir = "minuted-state"
+# Log level: trace, debug, info, warn, error, critical or off.
+log_level = "info"
+
+[limits]
+# Largest WebSocket message accepted from a caption source or a browser, in bytes.
+max_frame_bytes = 1048576
+# Largest HTTP request body (POST /ingest), in bytes.
+max_body_bytes = 1048576
+# Updates queued for one subscriber before it is skipped ahead to a fresh snapshot.
+subscriber_queue = 256
+# Updates kept per session so a reconnecting viewer can resume with ?since=REV.
+update_history = 4096
+
+[sessions]
+# A session with no captions for this long ends ("250ms", "30s", "5m", "1h").
+idle_timeout = "30m"
+# Ended sessions still listed by GET /api/sessions.
+recent = 100
+
+[feeds]
+# Retry delays for pull feeds: exponential backoff with jitter, from initial up to max.
+reconnect_initial = "500ms"
+reconnect_max = "30s"
+
+# Pull feeds: caption streams minuted attaches to as a WebSocket client. Repeat the table for
+# each feed.
+# [[feed]]
+# session = "plenary"                    # session id the captions go to
+# url = "ws://captions.example.org/feed" # ws:// or wss://
+# title = "Plenary, day 1"               # optional
+)";
+
+[[noreturn]] void fail(std::string_view source, toml::source_region const& where,
+                       std::string const& what) {
+    throw config_error(std::string(source), where.begin.line, where.begin.column, what);
+}
+
+// Reads a table with a fixed set of keys: every key is visited once and unknown keys are
+// errors, so a typo never silently falls back to a default.
+class table_reader {
+public:
+    table_reader(toml::table const& table, std::string_view source, std::string prefix)
+        : table_(table), source_(source), prefix_(std::move(prefix)) {}
+
+    template <class T>
+    std::optional<T> get(std::string_view key) {
+        seen_.emplace_back(key);
+        auto const* node = table_.get(key);
+        if (!node)
+            return std::nullopt;
+        if constexpr (std::is_same_v<T, toml::table const*>) {
+            if (auto const* t = node->as_table())
+                return t;
+            fail(source_, node->source(), name(key) + " must be a table");
+        } else if constexpr (std::is_same_v<T, toml::array const*>) {
+            if (auto const* a = node->as_array())
+                return a;
+            fail(source_, node->source(), name(key) + " must be an array");
+        } else {
+            auto const v = node->value<T>();
+            if (!v || (std::is_same_v<T, std::int64_t> && !node->is_integer()) ||
+                (std::is_same_v<T, std::string> && !node->is_string()))
+                fail(source_, node->source(), name(key) + " must be " + type_name<T>());
+            return v;
+        }
+    }
+
+    toml::source_region where(std::string_view key) const {
+        auto const* node = table_.get(key);
+        return node ? node->source() : table_.source();
+    }
+
+    std::string name(std::string_view key) const {
+        return prefix_.empty() ? std::string(key) : prefix_ + "." + std::string(key);
+    }
+
+    void reject_unknown() const {
+        for (auto const& [key, node] : table_) {
+            if (std::find(seen_.begin(), seen_.end(), key.str()) == seen_.end())
+                fail(source_, node.source(), "unknown key '" + name(key.str()) + "'");
+        }
+    }
+
+private:
+    template <class T>
+    static std::string type_name() {
+        if constexpr (std::is_same_v<T, std::string>)
+            return "a string";
+        else
+            return "an integer";
+    }
+
+    toml::table const& table_;
+    std::string_view source_;
+    std::string prefix_;
+    std::vector<std::string> seen_;
+};
+
+std::size_t positive(table_reader& r, std::string_view key, std::size_t fallback,
+                     std::string_view source) {
+    auto const v = r.get<std::int64_t>(key);
+    if (!v)
+        return fallback;
+    if (*v <= 0)
+        fail(source, r.where(key), r.name(key) + " must be greater than 0");
+    return static_cast<std::size_t>(*v);
+}
+
+template <class Duration>
+Duration duration(table_reader& r, std::string_view key, Duration fallback,
+                  std::string_view source) {
+    auto const v = r.get<std::string>(key);
+    if (!v)
+        return fallback;
+    try {
+        auto const d = parse_duration(*v);
+        if (d.count() <= 0)
+            throw std::invalid_argument("must be positive");
+        return std::chrono::duration_cast<Duration>(d);
+    } catch (std::invalid_argument const&) {
+        fail(source, r.where(key),
+             r.name(key) +
+                 " must be a positive duration such as \"500ms\", \"30s\", \"5m\" or \"1h\", not "
+                 "\"" +
+                 *v + "\"");
+    }
+}
+
+} // namespace
+
+config_error::config_error(std::string source, std::uint32_t line, std::uint32_t column,
+                           std::string const& what)
+    : std::runtime_error(source + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " +
+                         what),
+      source_(std::move(source)), line_(line), column_(column) {}
+
+std::string_view default_config_text() {
+    return default_text;
+}
+
+std::pair<std::string, std::uint16_t> parse_listen(std::string_view text) {
+    auto const colon = text.rfind(':');
+    if (colon == std::string_view::npos || colon == 0 || colon + 1 == text.size())
+        throw std::invalid_argument("expected HOST:PORT");
+    auto host = text.substr(0, colon);
+    if (host.front() == '[' && host.back() == ']')
+        host = host.substr(1, host.size() - 2);
+    auto const port_text = text.substr(colon + 1);
+    unsigned port = 0;
+    auto const [end, ec] =
+        std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+    if (ec != std::errc{} || end != port_text.data() + port_text.size() || port > 65535)
+        throw std::invalid_argument("port must be a number from 0 to 65535");
+    if (host.empty())
+        throw std::invalid_argument("expected HOST:PORT");
+    return {std::string(host), static_cast<std::uint16_t>(port)};
+}
+
+std::chrono::milliseconds parse_duration(std::string_view text) {
+    std::int64_t n = 0;
+    auto const [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec != std::errc{} || end == text.data() || n < 0)
+        throw std::invalid_argument("not a duration");
+    std::string_view const unit(end, static_cast<std::size_t>(text.data() + text.size() - end));
+    if (unit == "ms")
+        return std::chrono::milliseconds(n);
+    if (unit == "s")
+        return std::chrono::seconds(n);
+    if (unit == "m")
+        return std::chrono::minutes(n);
+    if (unit == "h")
+        return std::chrono::hours(n);
+    throw std::invalid_argument("unit must be ms, s, m or h");
+}
+
+settings parse_config(std::string_view text, std::string_view source_name) {
+    toml::table root;
+    try {
+        root = toml::parse(text, source_name);
+    } catch (toml::parse_error const& e) {
+        fail(source_name, e.source(), std::string(e.description()));
+    }
+    settings s;
+    table_reader top(root, source_name, "");
+
+    if (auto const server = top.get<toml::table const*>("server")) {
+        table_reader r(**server, source_name, "server");
+        if (auto const listen = r.get<std::string>("listen")) {
+            try {
+                std::tie(s.listen_host, s.listen_port) = parse_listen(*listen);
+            } catch (std::invalid_argument const& e) {
+                fail(source_name, r.where("listen"),
+                     "server.listen: " + std::string(e.what()) + ", not \"" + *listen + "\"");
+            }
+        }
+        if (auto const dir = r.get<std::string>("state_dir")) {
+            if (dir->empty())
+                fail(source_name, r.where("state_dir"), "server.state_dir must not be empty");
+            s.state_dir = *dir;
+        }
+        if (auto const level = r.get<std::string>("log_level")) {
+            static constexpr std::string_view levels[] = {"trace", "debug",    "info", "warn",
+                                                          "error", "critical", "off"};
+            if (std::find(std::begin(levels), std::end(levels), *level) == std::end(levels))
+                fail(source_name, r.where("log_level"),
+                     "server.log_level must be one of trace, debug, info, warn, error, critical, "
+                     "off");
+            s.log_level = *level;
+        }
+        r.reject_unknown();
+    }
+    if (auto const limits = top.get<toml::table const*>("limits")) {
+        table_reader r(**limits, source_name, "limits");
+        s.max_frame_bytes = positive(r, "max_frame_bytes", s.max_frame_bytes, source_name);
+        s.max_body_bytes = positive(r, "max_body_bytes", s.max_body_bytes, source_name);
+        s.subscriber_queue = positive(r, "subscriber_queue", s.subscriber_queue, source_name);
+        s.update_history = positive(r, "update_history", s.update_history, source_name);
+        r.reject_unknown();
+    }
+    if (auto const sessions = top.get<toml::table const*>("sessions")) {
+        table_reader r(**sessions, source_name, "sessions");
+        s.idle_timeout = duration(r, "idle_timeout", s.idle_timeout, source_name);
+        s.recent_sessions = positive(r, "recent", s.recent_sessions, source_name);
+        r.reject_unknown();
+    }
+    if (auto const feeds = top.get<toml::table const*>("feeds")) {
+        table_reader r(**feeds, source_name, "feeds");
+        s.reconnect_initial = duration(r, "reconnect_initial", s.reconnect_initial, source_name);
+        s.reconnect_max = duration(r, "reconnect_max", s.reconnect_max, source_name);
+        if (s.reconnect_max < s.reconnect_initial)
+            fail(source_name, r.where("reconnect_max"),
+                 "feeds.reconnect_max must not be less than feeds.reconnect_initial");
+        r.reject_unknown();
+    }
+    if (auto const list = top.get<toml::array const*>("feed")) {
+        for (auto const& node : **list) {
+            auto const* t = node.as_table();
+            if (!t)
+                fail(source_name, node.source(), "each [[feed]] must be a table");
+            table_reader r(*t, source_name, "feed");
+            feed f;
+            auto const session = r.get<std::string>("session");
+            auto const url = r.get<std::string>("url");
+            if (!session || !protocol::is_valid_session_id(*session))
+                fail(source_name, r.where("session"),
+                     "feed.session must be a session id of 1-64 letters, digits, '.', '_' or '-'");
+            if (!url || !(url->starts_with("ws://") || url->starts_with("wss://")))
+                fail(source_name, r.where("url"), "feed.url must be a ws:// or wss:// URL");
+            f.session = *session;
+            f.url = *url;
+            f.title = r.get<std::string>("title").value_or("");
+            for (auto const& other : s.feeds)
+                if (other.session == f.session)
+                    fail(source_name, r.where("session"),
+                         "two feeds for session '" + f.session + "'");
+            r.reject_unknown();
+            s.feeds.push_back(std::move(f));
+        }
+    }
+    top.reject_unknown();
+    return s;
+}
+
+settings load_config_file(std::filesystem::path const& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        throw config_error(path.string(), 0, 0, "cannot read the configuration file");
+    std::ostringstream text;
+    text << in.rdbuf();
+    return parse_config(text.str(), path.string());
+}
+
+} // namespace minuted::config

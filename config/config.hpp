@@ -1,0 +1,72 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace minuted::config {
+
+/// A caption feed that minuted attaches to as a WebSocket client (pull ingest).
+struct feed {
+    std::string session; ///< session id the feed's captions go to
+    std::string url;     ///< ws:// or wss:// URL of the feed
+    std::string title;   ///< meeting title, if the feed does not send one
+};
+
+/// Everything `minuted serve` can be told. The defaults are the embedded default config.
+struct settings {
+    std::string listen_host = "127.0.0.1";
+    std::uint16_t listen_port = 8080;
+    std::filesystem::path state_dir = "minuted-state";
+    std::string log_level = "info";
+
+    std::chrono::seconds idle_timeout{1800}; ///< a session with no ingest this long ends
+    std::size_t max_frame_bytes = 1 << 20;   ///< largest WebSocket message accepted
+    std::size_t max_body_bytes = 1 << 20;    ///< largest HTTP request body accepted
+    std::size_t subscriber_queue = 256;      ///< updates queued per subscriber before resync
+    std::size_t update_history = 4096;       ///< updates kept for ?since= resumes
+    std::size_t recent_sessions = 100;       ///< ended sessions listed by /api/sessions
+
+    std::chrono::milliseconds reconnect_initial{500}; ///< first pull-feed retry delay
+    std::chrono::milliseconds reconnect_max{30000};   ///< cap of the exponential backoff
+
+    std::vector<feed> feeds;
+};
+
+/// A configuration that cannot be used: where (file:line:column) and why.
+class config_error : public std::runtime_error {
+public:
+    config_error(std::string source, std::uint32_t line, std::uint32_t column,
+                 std::string const& what);
+    std::string const& source() const noexcept { return source_; }
+    std::uint32_t line() const noexcept { return line_; }
+    std::uint32_t column() const noexcept { return column_; }
+
+private:
+    std::string source_;
+    std::uint32_t line_;
+    std::uint32_t column_;
+};
+
+/// The embedded default configuration, documented key by key. Parses to `settings{}`.
+std::string_view default_config_text();
+
+/// Parses TOML `text`. Unknown keys, wrong types and bad values throw `config_error` naming
+/// `source_name` and the line and column. Pure: no I/O.
+settings parse_config(std::string_view text, std::string_view source_name = "<config>");
+
+/// Reads `path` and parses it; a file that cannot be read throws `config_error` too.
+settings load_config_file(std::filesystem::path const& path);
+
+/// "127.0.0.1:8080", "[::1]:0" -> host and port; throws std::invalid_argument if malformed.
+std::pair<std::string, std::uint16_t> parse_listen(std::string_view text);
+
+/// "250ms", "30s", "5m", "1h" -> milliseconds; throws std::invalid_argument if malformed.
+std::chrono::milliseconds parse_duration(std::string_view text);
+
+} // namespace minuted::config

@@ -1,0 +1,82 @@
+#include "daemon/metrics.hpp"
+
+#include <cstdio>
+
+namespace minuted {
+
+void metrics::observe_latency(std::chrono::steady_clock::duration d) noexcept {
+    auto const seconds = std::chrono::duration<double>(d).count();
+    std::size_t i = 0;
+    while (i < latency_bounds.size() && seconds > latency_bounds[i])
+        ++i;
+    latency_buckets[i].fetch_add(1, std::memory_order_relaxed);
+    latency_sum_ns.fetch_add(static_cast<std::uint64_t>(std::chrono::nanoseconds(d).count()),
+                             std::memory_order_relaxed);
+    latency_count.fetch_add(1, std::memory_order_relaxed);
+}
+
+std::string metrics::render(std::size_t sessions_live, std::size_t sessions_recent) const {
+    std::string out;
+    auto line = [&](char const* name, char const* type, char const* help, auto value) {
+        out += "# HELP ";
+        out += name;
+        out += ' ';
+        out += help;
+        out += "\n# TYPE ";
+        out += name;
+        out += ' ';
+        out += type;
+        out += '\n';
+        out += name;
+        out += ' ';
+        out += std::to_string(value);
+        out += '\n';
+    };
+    auto load = [](auto const& a) { return a.load(std::memory_order_relaxed); };
+    line("minuted_sessions_live", "gauge", "Sessions receiving captions.", sessions_live);
+    line("minuted_sessions_ended", "gauge", "Ended sessions still listed.", sessions_recent);
+    line("minuted_subscribers", "gauge", "Connected live subscribers.", load(subscribers));
+    line("minuted_ingest_connections", "gauge", "Connected caption sources.",
+         load(ingest_connections));
+    line("minuted_ingest_bytes_total", "counter", "Caption bytes received.", load(ingest_bytes));
+    line("minuted_ingest_events_total", "counter", "Caption events applied.", load(ingest_events));
+    line("minuted_ingest_duplicates_total", "counter", "Resent caption events ignored.",
+         load(ingest_duplicates));
+    line("minuted_updates_published_total", "counter", "Updates made.", load(updates_published));
+    line("minuted_updates_sent_total", "counter", "Updates delivered to subscribers.",
+         load(updates_sent));
+    line("minuted_subscriber_resyncs_total", "counter",
+         "Slow subscribers skipped ahead to a snapshot.", load(subscriber_resyncs));
+    line("minuted_subscriber_slow_closes_total", "counter",
+         "Subscribers closed for falling behind.", load(subscriber_slow_closes));
+    line("minuted_feed_connects_total", "counter", "Pull feed connections made.",
+         load(feed_connects));
+    line("minuted_feed_failures_total", "counter", "Pull feed connection failures.",
+         load(feed_failures));
+    line("minuted_errors_protocol_total", "counter", "Malformed frames and requests.",
+         load(errors_protocol));
+    line("minuted_errors_io_total", "counter", "Network and file errors.", load(errors_io));
+    line("minuted_http_requests_total", "counter", "HTTP requests served.", load(http_requests));
+
+    out += "# HELP minuted_update_latency_seconds From a caption frame arriving to its update "
+           "reaching a "
+           "subscriber socket.\n# TYPE minuted_update_latency_seconds histogram\n";
+    std::uint64_t cumulative = 0;
+    char buf[64];
+    for (std::size_t i = 0; i < latency_buckets.size(); ++i) {
+        cumulative += load(latency_buckets[i]);
+        if (i < latency_bounds.size())
+            std::snprintf(buf, sizeof buf, "%g", latency_bounds[i]);
+        else
+            std::snprintf(buf, sizeof buf, "+Inf");
+        out += "minuted_update_latency_seconds_bucket{le=\"";
+        out += buf;
+        out += "\"} " + std::to_string(cumulative) + "\n";
+    }
+    std::snprintf(buf, sizeof buf, "%.9f", static_cast<double>(load(latency_sum_ns)) / 1e9);
+    out += "minuted_update_latency_seconds_sum " + std::string(buf) + "\n";
+    out += "minuted_update_latency_seconds_count " + std::to_string(load(latency_count)) + "\n";
+    return out;
+}
+
+} // namespace minuted

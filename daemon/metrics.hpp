@@ -1,0 +1,41 @@
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace minuted {
+
+/// Counters for GET /metrics (Prometheus text format). Lock-free: any strand may count.
+struct metrics {
+    std::atomic<std::uint64_t> ingest_bytes{0};
+    std::atomic<std::uint64_t> ingest_events{0};      ///< text, erase, close and raw frames applied
+    std::atomic<std::uint64_t> ingest_duplicates{0};  ///< resent seqs acknowledged and ignored
+    std::atomic<std::uint64_t> updates_published{0};  ///< updates made (serialised once each)
+    std::atomic<std::uint64_t> updates_sent{0};       ///< deliveries to subscribers
+    std::atomic<std::uint64_t> subscriber_resyncs{0}; ///< slow subscribers skipped to a snapshot
+    std::atomic<std::uint64_t> subscriber_slow_closes{0};
+    std::atomic<std::int64_t> subscribers{0};
+    std::atomic<std::int64_t> ingest_connections{0};
+    std::atomic<std::uint64_t> feed_connects{0};
+    std::atomic<std::uint64_t> feed_failures{0};
+    std::atomic<std::uint64_t> errors_protocol{0}; ///< malformed frames, bad seqs, bad requests
+    std::atomic<std::uint64_t> errors_io{0};
+    std::atomic<std::uint64_t> http_requests{0};
+
+    /// Latency from a caption frame arriving to its update being handed to a subscriber socket.
+    void observe_latency(std::chrono::steady_clock::duration d) noexcept;
+
+    /// The Prometheus exposition, with the gauges the caller knows (sessions live, ended).
+    std::string render(std::size_t sessions_live, std::size_t sessions_recent) const;
+
+    static constexpr std::array<double, 13> latency_bounds = {
+        0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0};
+    std::array<std::atomic<std::uint64_t>, latency_bounds.size() + 1> latency_buckets{};
+    std::atomic<std::uint64_t> latency_sum_ns{0};
+    std::atomic<std::uint64_t> latency_count{0};
+};
+
+} // namespace minuted

@@ -1,0 +1,199 @@
+#include "daemon/serve_command.hpp"
+
+#include "config/config.hpp"
+#include "daemon/exit_codes.hpp"
+#include "daemon/feed_client.hpp"
+#include "daemon/replay.hpp"
+#include "daemon/server.hpp"
+#include "daemon/ws_client.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+namespace minuted {
+
+namespace net = boost::asio;
+
+namespace {
+
+constexpr std::string_view usage = "usage: minuted serve [--config FILE] [--listen HOST:PORT] "
+                                   "[--state-dir DIR] [--log-level LEVEL]\n"
+                                   "                     [--replay FILE [--replay-speed N|max] "
+                                   "[--replay-session ID] [--corrections]]\n"
+                                   "       minuted attach URL --session ID [serve options]\n";
+
+// Logs an exception that ended a background coroutine; none escapes a handler.
+auto log_failure(std::string what) {
+    return [what = std::move(what)](std::exception_ptr e) {
+        if (!e)
+            return;
+        try {
+            std::rethrow_exception(e);
+        } catch (std::exception const& x) {
+            spdlog::error("{}: {}", what, x.what());
+        }
+    };
+}
+
+} // namespace
+
+int serve_command(std::span<char const* const> args, bool attach) {
+    std::optional<std::string> config_file, listen, state_dir, log_level, replay_file, attach_url,
+        attach_session;
+    std::string replay_session = "demo";
+    replay_options replay;
+    replay.speed = 10;
+    try {
+        for (std::size_t i = 0; i < args.size(); ++i) {
+            std::string_view const a = args[i];
+            auto value = [&]() -> std::string {
+                if (i + 1 >= args.size())
+                    throw std::invalid_argument(std::string(a) + " needs a value");
+                return args[++i];
+            };
+            if (a == "--config")
+                config_file = value();
+            else if (a == "--listen")
+                listen = value();
+            else if (a == "--state-dir")
+                state_dir = value();
+            else if (a == "--log-level")
+                log_level = value();
+            else if (a == "--replay")
+                replay_file = value();
+            else if (a == "--replay-session")
+                replay_session = value();
+            else if (a == "--replay-speed") {
+                auto const v = value();
+                if (v == "max")
+                    replay.as_fast_as_acked = true;
+                else if ((replay.speed = std::stod(v)) <= 0)
+                    throw std::invalid_argument("--replay-speed must be positive or max");
+            } else if (a == "--corrections")
+                replay.corrections = true;
+            else if (attach && a == "--session")
+                attach_session = value();
+            else if (attach && !attach_url && !a.starts_with("--"))
+                attach_url = std::string(a);
+            else
+                throw std::invalid_argument("unknown argument " + std::string(a));
+        }
+        if (attach && (!attach_url || !attach_session))
+            throw std::invalid_argument("attach needs a URL and --session ID");
+    } catch (std::exception const& e) {
+        std::cerr << "minuted: " << e.what() << '\n' << usage;
+        return exit_usage;
+    }
+
+    config::settings settings;
+    try {
+        settings = config_file
+                       ? config::load_config_file(*config_file)
+                       : config::parse_config(config::default_config_text(), "<default config>");
+        if (listen)
+            std::tie(settings.listen_host, settings.listen_port) = config::parse_listen(*listen);
+        if (state_dir)
+            settings.state_dir = *state_dir;
+        if (log_level)
+            settings.log_level = *log_level;
+        if (attach) {
+            if (!protocol::is_valid_session_id(*attach_session))
+                throw std::invalid_argument(
+                    "--session must be 1-64 letters, digits, '.', '_' or '-'");
+            parse_ws_url(*attach_url);
+            settings.feeds.push_back({*attach_session, *attach_url, {}});
+        }
+    } catch (config::config_error const& e) {
+        std::cerr << "minuted: " << e.what() << '\n';
+        return exit_config;
+    } catch (std::exception const& e) {
+        std::cerr << "minuted: " << e.what() << '\n';
+        return exit_config;
+    }
+
+    auto logger = spdlog::stderr_color_mt("minuted");
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+    logger->set_level(spdlog::level::from_str(settings.log_level));
+    spdlog::set_default_logger(logger);
+
+    std::string replay_text;
+    if (replay_file) {
+        std::ifstream in(*replay_file, std::ios::binary);
+        if (!in) {
+            spdlog::error("--replay {}: {}", *replay_file, std::strerror(errno));
+            return exit_no_input;
+        }
+        std::ostringstream s;
+        s << in.rdbuf();
+        replay_text = s.str();
+    }
+    std::error_code fs_ec;
+    std::filesystem::create_directories(settings.state_dir, fs_ec);
+    if (fs_ec) {
+        spdlog::error("state directory {}: {}", settings.state_dir.string(), fs_ec.message());
+        return exit_cant_create;
+    }
+
+    net::io_context ioc(1);
+    metrics counters;
+    session_registry sessions(ioc, settings, counters);
+    server http(ioc, settings, counters, sessions);
+    net::ip::tcp::endpoint bound;
+    try {
+        bound = http.start();
+    } catch (std::exception const& e) {
+        spdlog::error("cannot listen on {}:{}: {}", settings.listen_host, settings.listen_port,
+                      e.what());
+        return exit_unavailable;
+    }
+    auto const host = bound.address().is_v6() ? "[" + bound.address().to_string() + "]"
+                                              : bound.address().to_string();
+    spdlog::info("listening on http://{}:{}", host, bound.port());
+
+    for (auto const& f : settings.feeds)
+        net::co_spawn(ioc, run_feed(f, sessions, settings, counters),
+                      log_failure("feed " + f.session));
+
+    std::vector<replay_frame> frames;
+    if (replay_file) {
+        frames = make_replay_frames(replay_text, replay);
+        auto const loop =
+            bound.address().is_unspecified()
+                ? (bound.address().is_v6() ? std::string("[::1]") : std::string("127.0.0.1"))
+                : host;
+        auto const url =
+            "ws://" + loop + ":" + std::to_string(bound.port()) + "/ingest/" + replay_session;
+        spdlog::info("replaying {} into session {} at {}", *replay_file, replay_session,
+                     replay.as_fast_as_acked ? std::string("full speed")
+                                             : std::to_string(replay.speed) + "x real time");
+        net::co_spawn(ioc, push_replay(url, *replay_file, frames, replay), log_failure("replay"));
+    }
+
+    net::signal_set signals(ioc, SIGINT, SIGTERM);
+    net::steady_timer stop_timer(ioc);
+    signals.async_wait([&](boost::system::error_code ec, int signal) {
+        if (ec)
+            return;
+        spdlog::info("signal {}: stopping", signal);
+        http.stop();
+        for (auto const& s : sessions.all())
+            net::post(s->strand(), [s] { s->end("daemon stopping"); });
+        // A moment for close frames and final updates to go out.
+        stop_timer.expires_after(std::chrono::milliseconds(300));
+        stop_timer.async_wait([&](boost::system::error_code) { ioc.stop(); });
+    });
+    ioc.run();
+    spdlog::info("stopped");
+    return exit_ok;
+}
+
+} // namespace minuted

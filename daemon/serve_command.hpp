@@ -1,0 +1,13 @@
+#pragma once
+
+#include <span>
+
+namespace minuted {
+
+/// `minuted serve [--config FILE] [--listen HOST:PORT] [--state-dir DIR] [--log-level L]
+/// [--replay FILE [--replay-speed N|max] [--replay-session ID] [--corrections]]`, and
+/// `minuted attach URL --session ID [same options]` (serve with one pull feed).
+/// Runs until SIGINT or SIGTERM. Config errors exit 78 with file:line:column.
+int serve_command(std::span<char const* const> args, bool attach);
+
+} // namespace minuted

@@ -1,0 +1,823 @@
+#include "daemon/server.hpp"
+
+#include "protocol/ingest.hpp"
+
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/json.hpp>
+#include <boost/url/parse.hpp>
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+
+namespace minuted {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using tcp = net::ip::tcp;
+
+namespace {
+
+// Close codes beyond RFC 6455's, in the private range.
+constexpr std::uint16_t close_unknown_session = 4404;
+constexpr std::uint16_t close_too_slow = 4008;
+
+// A subscriber skipped ahead to a snapshot this often in this window is closed instead.
+constexpr int max_resyncs = 3;
+constexpr auto resync_window = std::chrono::seconds(60);
+
+std::string endpoint_text(beast::tcp_stream const& s) {
+    boost::system::error_code ec;
+    auto const ep = s.socket().remote_endpoint(ec);
+    return ec ? std::string("?") : ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
+websocket::close_reason close_reason(std::uint16_t code, std::string_view why) {
+    // A close frame's reason has room for 123 bytes.
+    return websocket::close_reason(static_cast<websocket::close_code>(code), why.substr(0, 123));
+}
+
+std::string iso_time(std::chrono::system_clock::time_point t) {
+    auto const secs = std::chrono::system_clock::to_time_t(t);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+boost::json::object info_json(session_info const& i) {
+    boost::json::object o{{"id", i.id},
+                          {"title", i.title},
+                          {"started", iso_time(i.started)},
+                          {"last_activity", iso_time(i.last_activity)},
+                          {"current_item", i.current_item},
+                          {"items", i.items},
+                          {"speakers", i.speakers},
+                          {"viewers", i.viewers},
+                          {"words", i.words},
+                          {"rev", i.rev},
+                          {"last_seq", i.last_seq},
+                          {"live", !i.ended}};
+    if (i.ended)
+        o["end_reason"] = i.end_reason;
+    if (!i.feed_status.empty())
+        o["feed"] = i.feed_status;
+    return o;
+}
+
+// ---------------------------------------------------------------------------------------
+// /live/{id}: a subscriber. Follows Beast's chat example: a strand per connection, updates
+// posted to it, one write at a time, and a bounded queue.
+
+class live_subscriber : public update_sink, public std::enable_shared_from_this<live_subscriber> {
+public:
+    live_subscriber(tcp::socket&& socket, std::shared_ptr<live_session> session,
+                    std::optional<revision> since, config::settings const& settings,
+                    metrics& counters)
+        : ws_(std::move(socket)), session_(std::move(session)), since_(since), settings_(settings),
+          metrics_(counters) {}
+
+    ~live_subscriber() override { metrics_.subscribers.fetch_sub(1, std::memory_order_relaxed); }
+
+    void run(http::request<http::string_body> request) {
+        metrics_.subscribers.fetch_add(1, std::memory_order_relaxed);
+        peer_ = endpoint_text(beast::get_lowest_layer(ws_));
+        ws_.set_option(websocket::stream_base::timeout{std::chrono::seconds(30),
+                                                       std::chrono::seconds(60), true});
+        ws_.read_message_max(4096); // viewers send nothing that matters
+        ws_.async_accept(
+            request, beast::bind_front_handler(&live_subscriber::on_accept, shared_from_this()));
+    }
+
+    void deliver(update_message const& m) override {
+        net::post(ws_.get_executor(), [self = shared_from_this(), m] { self->on_deliver(m); });
+    }
+
+private:
+    void on_accept(beast::error_code ec) {
+        if (ec)
+            return fail(ec, "accept");
+        net::post(session_->strand(),
+                  [self = shared_from_this()] { self->session_->subscribe(self, self->since_); });
+        do_read();
+    }
+
+    void do_read() {
+        ws_.async_read(buffer_,
+                       beast::bind_front_handler(&live_subscriber::on_read, shared_from_this()));
+    }
+
+    void on_read(beast::error_code ec, std::size_t) {
+        if (ec)
+            return finish(ec);
+        buffer_.clear();
+        do_read();
+    }
+
+    void on_deliver(update_message const& m) {
+        if (closed_)
+            return;
+        if (m.is_snapshot) {
+            // A snapshot replaces everything queued but the message being written.
+            if (writing_ && !queue_.empty())
+                queue_.erase(queue_.begin() + 1, queue_.end());
+            else
+                queue_.clear();
+            resyncing_ = false;
+        } else if (resyncing_) {
+            return; // the snapshot on its way covers this
+        } else if (queue_.size() >= settings_.subscriber_queue) {
+            return fall_behind();
+        }
+        queue_.push_back(m);
+        if (!writing_)
+            do_write();
+    }
+
+    void fall_behind() {
+        auto const now = std::chrono::steady_clock::now();
+        if (now - resync_window_start_ > resync_window) {
+            resync_window_start_ = now;
+            resyncs_ = 0;
+        }
+        if (++resyncs_ > max_resyncs) {
+            metrics_.subscriber_slow_closes.fetch_add(1, std::memory_order_relaxed);
+            spdlog::info("live {} subscriber {}: closed, too slow to keep up", session_->id(),
+                         peer_);
+            closed_ = true;
+            queue_.clear();
+            ws_.async_close(
+                close_reason(close_too_slow, "too slow: fell behind the live updates repeatedly"),
+                [self = shared_from_this()](beast::error_code) {});
+            return net::post(session_->strand(), [self = shared_from_this()] {
+                self->session_->unsubscribe(self.get());
+            });
+        }
+        metrics_.subscriber_resyncs.fetch_add(1, std::memory_order_relaxed);
+        spdlog::debug("live {} subscriber {}: fell behind, skipping to a snapshot", session_->id(),
+                      peer_);
+        resyncing_ = true;
+        if (writing_)
+            queue_.erase(queue_.begin() + 1, queue_.end());
+        else
+            queue_.clear();
+        net::post(session_->strand(),
+                  [self = shared_from_this()] { self->session_->resync(self); });
+    }
+
+    void do_write() {
+        writing_ = true;
+        ws_.text(true);
+        ws_.async_write(net::buffer(*queue_.front().text),
+                        beast::bind_front_handler(&live_subscriber::on_write, shared_from_this()));
+    }
+
+    void on_write(beast::error_code ec, std::size_t) {
+        writing_ = false;
+        if (ec)
+            return finish(ec);
+        if (!queue_.empty()) {
+            auto const& sent = queue_.front();
+            metrics_.updates_sent.fetch_add(1, std::memory_order_relaxed);
+            if (!sent.is_snapshot)
+                metrics_.observe_latency(std::chrono::steady_clock::now() - sent.arrived);
+            queue_.pop_front();
+        }
+        if (!queue_.empty() && !closed_)
+            do_write();
+    }
+
+    void finish(beast::error_code ec) {
+        if (ec != websocket::error::closed && ec != net::error::operation_aborted &&
+            ec != net::error::eof && ec != beast::error::timeout)
+            spdlog::debug("live {} subscriber {}: {}", session_->id(), peer_, ec.message());
+        closed_ = true;
+        queue_.clear();
+        net::post(session_->strand(),
+                  [self = shared_from_this()] { self->session_->unsubscribe(self.get()); });
+    }
+
+    void fail(beast::error_code ec, char const* what) {
+        spdlog::debug("live subscriber {}: {}: {}", peer_, what, ec.message());
+    }
+
+    websocket::stream<beast::tcp_stream> ws_;
+    std::shared_ptr<live_session> session_;
+    std::optional<revision> since_;
+    config::settings const& settings_;
+    metrics& metrics_;
+    std::string peer_;
+    beast::flat_buffer buffer_;
+    std::deque<update_message> queue_;
+    bool writing_ = false;
+    bool resyncing_ = false;
+    bool closed_ = false;
+    int resyncs_ = 0;
+    std::chrono::steady_clock::time_point resync_window_start_{};
+};
+
+// ---------------------------------------------------------------------------------------
+// /ingest/{id}: a caption source pushing frames. Each frame is applied on the session's
+// strand before the next is read, so a flooding source is paced by the engine.
+
+class ingest_socket : public std::enable_shared_from_this<ingest_socket> {
+public:
+    ingest_socket(tcp::socket&& socket, std::shared_ptr<live_session> session,
+                  config::settings const& settings, metrics& counters)
+        : ws_(std::move(socket)), session_(std::move(session)), settings_(settings),
+          metrics_(counters) {}
+
+    ~ingest_socket() { metrics_.ingest_connections.fetch_sub(1, std::memory_order_relaxed); }
+
+    void run(http::request<http::string_body> request) {
+        metrics_.ingest_connections.fetch_add(1, std::memory_order_relaxed);
+        peer_ = endpoint_text(beast::get_lowest_layer(ws_));
+        ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+        ws_.read_message_max(settings_.max_frame_bytes);
+        ws_.async_accept(request,
+                         beast::bind_front_handler(&ingest_socket::on_accept, shared_from_this()));
+    }
+
+private:
+    void on_accept(beast::error_code ec) {
+        if (ec)
+            return spdlog::debug("ingest {}: accept: {}", peer_, ec.message());
+        spdlog::info("ingest {}: source {} connected", session_->id(), peer_);
+        do_read();
+    }
+
+    void do_read() {
+        ws_.async_read(buffer_,
+                       beast::bind_front_handler(&ingest_socket::on_read, shared_from_this()));
+    }
+
+    void on_read(beast::error_code ec, std::size_t) {
+        if (ec == websocket::error::message_too_big) {
+            metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
+            return reject(websocket::close_code::too_big,
+                          "message larger than " + std::to_string(settings_.max_frame_bytes) +
+                              " bytes");
+        }
+        if (ec) {
+            if (ec != websocket::error::closed && ec != net::error::eof &&
+                ec != net::error::operation_aborted) {
+                metrics_.errors_io.fetch_add(1, std::memory_order_relaxed);
+                spdlog::warn("ingest {}: source {}: {}", session_->id(), peer_, ec.message());
+            } else {
+                spdlog::info("ingest {}: source {} disconnected", session_->id(), peer_);
+            }
+            return;
+        }
+        auto const arrived = std::chrono::steady_clock::now();
+        if (!ws_.got_text()) {
+            metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
+            return reject(websocket::close_code::unknown_data,
+                          "binary frames are not accepted: send text");
+        }
+        auto frame = beast::buffers_to_string(buffer_.data());
+        buffer_.consume(buffer_.size());
+        auto parsed = protocol::parse_ingest_frame(frame);
+        if (!parsed) {
+            metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
+            auto const code = parsed.error() == protocol::ingest_error::invalid_utf8
+                                  ? websocket::close_code::bad_payload
+                                  : websocket::close_code::policy_error;
+            return reject(code, parsed.error().message());
+        }
+        net::post(session_->strand(), [self = shared_from_this(), m = std::move(*parsed), arrived] {
+            auto reply = self->session_->handle(m, self->connection_, arrived);
+            net::post(self->ws_.get_executor(),
+                      [self, reply = std::move(reply)] { self->on_handled(reply); });
+        });
+    }
+
+    void on_handled(ingest_reply const& reply) {
+        for (auto const& m : reply.messages)
+            send(m);
+        if (reply.close)
+            return reject(websocket::close_code::policy_error, *reply.close);
+        do_read();
+    }
+
+    void send(std::string text) {
+        out_.push_back(std::move(text));
+        if (out_.size() == 1)
+            do_write();
+    }
+
+    void do_write() {
+        ws_.text(true);
+        ws_.async_write(net::buffer(out_.front()),
+                        beast::bind_front_handler(&ingest_socket::on_write, shared_from_this()));
+    }
+
+    void on_write(beast::error_code ec, std::size_t) {
+        if (ec)
+            return;
+        out_.pop_front();
+        if (!out_.empty())
+            do_write();
+        else if (closing_)
+            do_close();
+    }
+
+    // A frame the protocol cannot take: say why in an error message and in the close frame.
+    void reject(websocket::close_code code, std::string why) {
+        spdlog::warn("ingest {}: source {}: {}; closing", session_->id(), peer_, why);
+        close_code_ = code;
+        close_why_ = why;
+        closing_ = true;
+        if (code != websocket::close_code::too_big)
+            send(protocol::make_error(why));
+        if (out_.empty())
+            do_close();
+    }
+
+    void do_close() {
+        ws_.async_close(close_reason(static_cast<std::uint16_t>(close_code_), close_why_),
+                        [self = shared_from_this()](beast::error_code) {});
+    }
+
+    websocket::stream<beast::tcp_stream> ws_;
+    std::shared_ptr<live_session> session_;
+    config::settings const& settings_;
+    metrics& metrics_;
+    ingest_connection connection_; // touched only on the session's strand
+    std::string peer_;
+    beast::flat_buffer buffer_;
+    std::deque<std::string> out_;
+    bool closing_ = false;
+    websocket::close_code close_code_ = websocket::close_code::normal;
+    std::string close_why_;
+};
+
+// ---------------------------------------------------------------------------------------
+// HTTP: one connection, keep-alive, requests routed by target.
+
+struct route {
+    std::string_view kind; // "ingest", "live", "api", ...
+    std::string id;
+    std::string_view rest;
+};
+
+class http_session : public std::enable_shared_from_this<http_session> {
+public:
+    http_session(tcp::socket&& socket, config::settings const& settings, metrics& counters,
+                 session_registry& sessions)
+        : stream_(std::move(socket)), settings_(settings), metrics_(counters), sessions_(sessions) {
+    }
+
+    void run() {
+        peer_ = endpoint_text(stream_);
+        net::dispatch(stream_.get_executor(),
+                      beast::bind_front_handler(&http_session::do_read, shared_from_this()));
+    }
+
+private:
+    void do_read() {
+        parser_.emplace();
+        parser_->body_limit(settings_.max_body_bytes);
+        parser_->header_limit(16 * 1024);
+        stream_.expires_after(std::chrono::seconds(30));
+        http::async_read(stream_, buffer_, *parser_,
+                         beast::bind_front_handler(&http_session::on_read, shared_from_this()));
+    }
+
+    void on_read(beast::error_code ec, std::size_t) {
+        if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+            ec == net::error::operation_aborted)
+            return close();
+        if (ec) {
+            metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
+            spdlog::info("http {}: bad request: {}", peer_, ec.message());
+            auto const status = ec == http::error::body_limit ? http::status::payload_too_large
+                                                              : http::status::bad_request;
+            auto res = text_response(status, ec.message() + "\n", 11, false);
+            return write(std::move(res));
+        }
+        metrics_.http_requests.fetch_add(1, std::memory_order_relaxed);
+        auto req = parser_->release();
+        if (websocket::is_upgrade(req))
+            return upgrade(std::move(req));
+        handle(std::move(req));
+    }
+
+    // Splits "/kind/id/rest?query" and checks the id.
+    static std::optional<route> parse_route(std::string_view path) {
+        if (!path.starts_with('/'))
+            return std::nullopt;
+        path.remove_prefix(1);
+        auto const slash = path.find('/');
+        route r;
+        r.kind = path.substr(0, slash);
+        if (slash == std::string_view::npos)
+            return r;
+        auto rest = path.substr(slash + 1);
+        auto const next = rest.find('/');
+        r.id = std::string(rest.substr(0, next));
+        r.rest = next == std::string_view::npos ? std::string_view{} : rest.substr(next + 1);
+        return r;
+    }
+
+    void upgrade(http::request<http::string_body> req) {
+        auto const url = boost::urls::parse_origin_form(req.target());
+        std::string const path = url ? url->path() : std::string{};
+        auto const r = url ? parse_route(path) : std::nullopt;
+        if (!url || !r || (r->kind != "ingest" && r->kind != "live") || !r->rest.empty())
+            return write(text_response(http::status::not_found, "no WebSocket at this path\n",
+                                       req.version(), false));
+        if (!protocol::is_valid_session_id(r->id)) {
+            metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
+            spdlog::warn("http {}: rejected session id in {}", peer_, std::string(req.target()));
+            return write(text_response(http::status::bad_request,
+                                       "session id must be 1-64 letters, digits, '.', '_' or '-'\n",
+                                       req.version(), false));
+        }
+        stream_.expires_never();
+        if (r->kind == "ingest") {
+            auto session = sessions_.live(r->id, true);
+            std::make_shared<ingest_socket>(stream_.release_socket(), std::move(session), settings_,
+                                            metrics_)
+                ->run(std::move(req));
+            return;
+        }
+        std::optional<revision> since;
+        if (auto const it = url->params().find("since"); it != url->params().end()) {
+            revision v = 0;
+            auto const& s = (*it).value;
+            if (auto const [p, e] = std::from_chars(s.data(), s.data() + s.size(), v);
+                e == std::errc{} && p == s.data() + s.size())
+                since = v;
+        }
+        auto session = sessions_.find(r->id);
+        if (!session) {
+            // Accept, then close with a reason a browser can read (an HTTP 404 on upgrade is
+            // opaque).
+            auto ws =
+                std::make_shared<websocket::stream<beast::tcp_stream>>(stream_.release_socket());
+            ws->async_accept(req, [ws, id = r->id](beast::error_code ec) {
+                if (!ec)
+                    ws->async_close(close_reason(close_unknown_session, "unknown session " + id),
+                                    [ws](beast::error_code) {});
+            });
+            return;
+        }
+        std::make_shared<live_subscriber>(stream_.release_socket(), std::move(session), since,
+                                          settings_, metrics_)
+            ->run(std::move(req));
+    }
+
+    template <class Body>
+    void write(http::response<Body> res) {
+        auto sp = std::make_shared<http::response<Body>>(std::move(res));
+        bool const keep = sp->keep_alive();
+        http::async_write(stream_, *sp,
+                          [self = shared_from_this(), sp, keep](beast::error_code ec, std::size_t) {
+                              if (ec || !keep)
+                                  return self->close();
+                              self->do_read();
+                          });
+    }
+
+    static http::response<http::string_body>
+    text_response(http::status status, std::string body, unsigned version, bool keep_alive,
+                  std::string_view type = "text/plain; charset=utf-8") {
+        http::response<http::string_body> res{status, version};
+        res.set(http::field::server, "minuted");
+        res.set(http::field::content_type, type);
+        res.set(http::field::cache_control, "no-store");
+        res.keep_alive(keep_alive);
+        res.body() = std::move(body);
+        res.prepare_payload();
+        return res;
+    }
+
+    void respond(http::request<http::string_body> const& req, http::status status, std::string body,
+                 std::string_view type = "text/plain; charset=utf-8") {
+        write(text_response(status, std::move(body), req.version(), req.keep_alive(), type));
+    }
+
+    void respond_json(http::request<http::string_body> const& req, http::status status,
+                      boost::json::value const& v) {
+        respond(req, status, boost::json::serialize(v) + "\n", "application/json");
+    }
+
+    // Runs `produce` on the session's strand and answers with what it returns.
+    template <class Produce>
+    void respond_from(std::shared_ptr<live_session> session, http::request<http::string_body> req,
+                      std::string_view type, Produce produce) {
+        net::post(session->strand(), [self = shared_from_this(), session, req = std::move(req),
+                                      type, produce]() mutable {
+            auto body = produce(*session);
+            net::post(self->stream_.get_executor(),
+                      [self, req = std::move(req), type, body = std::move(body)]() mutable {
+                          self->respond(req, http::status::ok, std::move(body), type);
+                      });
+        });
+    }
+
+    void handle(http::request<http::string_body> req) {
+        auto const url = boost::urls::parse_origin_form(req.target());
+        if (!url)
+            return respond(req, http::status::bad_request, "malformed request target\n");
+        std::string const path = url->path();
+        auto const get = req.method() == http::verb::get || req.method() == http::verb::head;
+
+        if (path == "/healthz" && get)
+            return respond(req, http::status::ok, "ok\n");
+        if (path == "/metrics" && get)
+            return respond(req, http::status::ok,
+                           metrics_.render(sessions_.live_count(), sessions_.ended_count()),
+                           "text/plain; version=0.0.4");
+        if (path == "/" && get)
+            return respond(req, http::status::ok, index_page(), "text/html; charset=utf-8");
+        if (path == "/api/sessions" && get) {
+            boost::json::array list;
+            for (auto const& s : sessions_.all())
+                list.push_back(info_json(s->info()));
+            return respond_json(req, http::status::ok,
+                                boost::json::object{{"sessions", std::move(list)}});
+        }
+
+        auto const r = parse_route(path);
+        if (!r || r->id.empty())
+            return respond(req, http::status::not_found, "not found\n");
+        if (!protocol::is_valid_session_id(r->id)) {
+            metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
+            return respond(req, http::status::bad_request,
+                           "session id must be 1-64 letters, digits, '.', '_' or '-'\n");
+        }
+
+        if (r->kind == "ingest")
+            return handle_ingest(std::move(req), *r, *url);
+        if (r->kind != "api" && r->kind != "sessions")
+            return respond(req, http::status::not_found, "not found\n");
+        // /api/sessions/{id}[/report.md|report.json|transcript.txt]
+        if (r->kind == "sessions" || !get)
+            return respond(req, http::status::not_found, "not found\n");
+        auto const slash = r->rest.find('/');
+        auto const id =
+            std::string(slash == std::string_view::npos ? r->rest : r->rest.substr(0, slash));
+        auto const what =
+            slash == std::string_view::npos ? std::string_view{} : r->rest.substr(slash + 1);
+        if (r->id != "sessions" || !protocol::is_valid_session_id(id))
+            return respond(req, http::status::not_found, "not found\n");
+        auto session = sessions_.find(id);
+        if (!session)
+            return respond(req, http::status::not_found, "unknown session " + id + "\n");
+        if (what.empty())
+            return respond_from(session, std::move(req), "application/json",
+                                [](live_session& s) { return *s.snapshot() + "\n"; });
+        if (what == "report.md")
+            return respond_from(session, std::move(req), "text/markdown; charset=utf-8",
+                                [](live_session& s) { return s.report_markdown(); });
+        if (what == "report.json")
+            return respond_from(session, std::move(req), "application/json",
+                                [](live_session& s) { return s.report_json() + "\n"; });
+        if (what == "transcript.txt")
+            return respond_from(session, std::move(req), "text/plain; charset=utf-8",
+                                [](live_session& s) { return s.transcript(); });
+        respond(req, http::status::not_found, "not found\n");
+    }
+
+    // POST /ingest/{id}?seq=N with a text/plain body; GET /ingest/{id}/seq.
+    void handle_ingest(http::request<http::string_body> req, route const& r,
+                       boost::urls::url_view url) {
+        if (req.method() == http::verb::get && r.rest == "seq") {
+            auto session = sessions_.live(r.id, false);
+            if (!session)
+                return respond_json(req, http::status::ok, boost::json::object{{"seq", 0}});
+            return respond_from(session, std::move(req), "application/json", [](live_session& s) {
+                return boost::json::serialize(boost::json::object{{"seq", s.last_seq()}}) + "\n";
+            });
+        }
+        if (req.method() != http::verb::post || !r.rest.empty())
+            return respond(req, http::status::method_not_allowed,
+                           "POST caption text to /ingest/{session}?seq=N\n");
+        protocol::ingest_message m;
+        m.kind = protocol::ingest_kind::raw;
+        if (auto const it = url.params().find("seq"); it != url.params().end()) {
+            protocol::seq_number seq = 0;
+            auto const& s = (*it).value;
+            auto const [p, e] = std::from_chars(s.data(), s.data() + s.size(), seq);
+            if (e != std::errc{} || p != s.data() + s.size()) {
+                metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
+                return respond(req, http::status::bad_request,
+                               "seq must be a non-negative integer\n");
+            }
+            m.kind = protocol::ingest_kind::text;
+            m.seq = seq;
+        }
+        m.text = std::move(req.body());
+        auto const arrived = std::chrono::steady_clock::now();
+        auto session = sessions_.live(r.id, true);
+        net::post(session->strand(), [self = shared_from_this(), session, req = std::move(req),
+                                      m = std::move(m), arrived]() mutable {
+            ingest_connection connection; // each POST stands alone: resends are acknowledged
+            connection.highest_sent = 0;
+            auto reply = session->handle(m, connection, arrived);
+            auto const last = session->last_seq();
+            net::post(
+                self->stream_.get_executor(),
+                [self, req = std::move(req), reply = std::move(reply), last, m = std::move(m)] {
+                    boost::json::object o{{"seq", last}};
+                    auto status = http::status::ok;
+                    for (auto const& text : reply.messages) {
+                        auto const v = boost::json::parse(text).as_object();
+                        if (v.at("type") == "nack") {
+                            status = http::status::conflict;
+                            o["expected"] = v.at("expected");
+                        } else if (v.at("type") == "error") {
+                            status = http::status::bad_request;
+                            o["error"] = v.at("message");
+                        }
+                    }
+                    self->respond_json(req, status, o);
+                });
+        });
+    }
+
+    std::string index_page() const {
+        std::string html = "<!doctype html><meta charset=utf-8><title>minuted</title>"
+                           "<h1>minuted</h1><p>Live sessions and their minutes:</p><ul>";
+        for (auto const& s : sessions_.all()) {
+            auto const i = s->info();
+            std::string title;
+            for (char c : i.title.empty() ? i.id : i.title) {
+                switch (c) {
+                case '<':
+                    title += "&lt;";
+                    break;
+                case '>':
+                    title += "&gt;";
+                    break;
+                case '&':
+                    title += "&amp;";
+                    break;
+                case '"':
+                    title += "&quot;";
+                    break;
+                default:
+                    title += c;
+                }
+            }
+            html += "<li><a href=\"/api/sessions/" + i.id + "/report.md\">" + title + "</a> (" +
+                    (i.ended ? "ended" : "live") + ", " + std::to_string(i.items) +
+                    " agenda items)</li>";
+        }
+        html += "</ul><p>JSON: <a href=\"/api/sessions\">/api/sessions</a></p>";
+        return html;
+    }
+
+    void close() {
+        beast::error_code ec;
+        stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    }
+
+    beast::tcp_stream stream_;
+    config::settings const& settings_;
+    metrics& metrics_;
+    session_registry& sessions_;
+    std::string peer_;
+    beast::flat_buffer buffer_;
+    std::optional<http::request_parser<http::string_body>> parser_;
+};
+
+} // namespace
+
+// ---------------------------------------------------------------------------------------
+
+session_registry::session_registry(net::io_context& ioc, config::settings const& settings,
+                                   metrics& counters)
+    : ioc_(ioc), settings_(settings), metrics_(counters) {}
+
+std::shared_ptr<live_session> session_registry::live(std::string const& id, bool create) {
+    std::lock_guard lock(mutex_);
+    if (auto const it = live_.find(id); it != live_.end())
+        return it->second;
+    if (!create)
+        return nullptr;
+    auto s = std::make_shared<live_session>(ioc_, id, settings_, metrics_,
+                                            [this](std::string const& ended) { on_end(ended); });
+    live_.emplace(id, s);
+    spdlog::info("session {} started", id);
+    return s;
+}
+
+std::shared_ptr<live_session> session_registry::find(std::string const& id) const {
+    std::lock_guard lock(mutex_);
+    if (auto const it = live_.find(id); it != live_.end())
+        return it->second;
+    for (auto it = ended_.rbegin(); it != ended_.rend(); ++it)
+        if ((*it)->id() == id)
+            return *it;
+    return nullptr;
+}
+
+std::vector<std::shared_ptr<live_session>> session_registry::all() const {
+    std::lock_guard lock(mutex_);
+    std::vector<std::shared_ptr<live_session>> out;
+    for (auto const& [id, s] : live_)
+        out.push_back(s);
+    out.insert(out.end(), ended_.rbegin(), ended_.rend());
+    return out;
+}
+
+std::size_t session_registry::live_count() const {
+    std::lock_guard lock(mutex_);
+    return live_.size();
+}
+
+std::size_t session_registry::ended_count() const {
+    std::lock_guard lock(mutex_);
+    return ended_.size();
+}
+
+void session_registry::on_end(std::string const& id) {
+    std::lock_guard lock(mutex_);
+    auto const it = live_.find(id);
+    if (it == live_.end())
+        return;
+    ended_.push_back(it->second);
+    live_.erase(it);
+    while (ended_.size() > settings_.recent_sessions)
+        ended_.pop_front();
+}
+
+// ---------------------------------------------------------------------------------------
+
+class server::impl : public std::enable_shared_from_this<server::impl> {
+public:
+    impl(net::io_context& ioc, config::settings const& settings, metrics& counters,
+         session_registry& sessions)
+        : ioc_(ioc), acceptor_(net::make_strand(ioc)), settings_(settings), metrics_(counters),
+          sessions_(sessions) {}
+
+    tcp::endpoint start() {
+        auto const address = net::ip::make_address(settings_.listen_host);
+        tcp::endpoint const ep{address, settings_.listen_port};
+        acceptor_.open(ep.protocol());
+        acceptor_.set_option(net::socket_base::reuse_address(true));
+        acceptor_.bind(ep);
+        acceptor_.listen(net::socket_base::max_listen_connections);
+        do_accept();
+        return acceptor_.local_endpoint();
+    }
+
+    void stop() {
+        net::post(acceptor_.get_executor(), [self = shared_from_this()] {
+            beast::error_code ec;
+            self->acceptor_.close(ec);
+        });
+    }
+
+private:
+    void do_accept() {
+        acceptor_.async_accept(net::make_strand(ioc_),
+                               beast::bind_front_handler(&impl::on_accept, shared_from_this()));
+    }
+
+    void on_accept(beast::error_code ec, tcp::socket socket) {
+        if (ec == net::error::operation_aborted)
+            return;
+        if (ec) {
+            // One failed accept (out of file descriptors, a reset) must not stop the listener.
+            metrics_.errors_io.fetch_add(1, std::memory_order_relaxed);
+            spdlog::warn("accept: {}", ec.message());
+        } else {
+            std::make_shared<http_session>(std::move(socket), settings_, metrics_, sessions_)
+                ->run();
+        }
+        do_accept();
+    }
+
+    net::io_context& ioc_;
+    tcp::acceptor acceptor_;
+    config::settings const& settings_;
+    metrics& metrics_;
+    session_registry& sessions_;
+};
+
+server::server(net::io_context& ioc, config::settings const& settings, metrics& counters,
+               session_registry& sessions)
+    : impl_(std::make_shared<impl>(ioc, settings, counters, sessions)) {}
+
+server::~server() = default;
+
+tcp::endpoint server::start() {
+    return impl_->start();
+}
+
+void server::stop() {
+    impl_->stop();
+}
+
+} // namespace minuted

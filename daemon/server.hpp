@@ -1,0 +1,64 @@
+#pragma once
+
+#include "config/config.hpp"
+#include "daemon/live_session.hpp"
+#include "daemon/metrics.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace minuted {
+
+/// The sessions of a running daemon: live ones by id, and the most recently ended.
+/// Thread-safe (a mutex); the sessions themselves run on their own strands.
+class session_registry {
+public:
+    session_registry(boost::asio::io_context& ioc, config::settings const& settings,
+                     metrics& counters);
+
+    /// The live session `id`, created if `create` and it does not exist. An ended session with
+    /// that id is not returned for ingest: a new meeting starts under the same id.
+    std::shared_ptr<live_session> live(std::string const& id, bool create);
+    /// The session `id`, live or recently ended, for viewing.
+    std::shared_ptr<live_session> find(std::string const& id) const;
+    std::vector<std::shared_ptr<live_session>> all() const;
+    std::size_t live_count() const;
+    std::size_t ended_count() const;
+
+private:
+    void on_end(std::string const& id);
+
+    boost::asio::io_context& ioc_;
+    config::settings const& settings_;
+    metrics& metrics_;
+    mutable std::mutex mutex_;
+    std::map<std::string, std::shared_ptr<live_session>> live_;
+    std::deque<std::shared_ptr<live_session>> ended_;
+};
+
+/// The HTTP and WebSocket server: accepts connections and routes them (protocol/PROTOCOL.md).
+class server {
+public:
+    server(boost::asio::io_context& ioc, config::settings const& settings, metrics& counters,
+           session_registry& sessions);
+    ~server();
+
+    /// Binds and starts accepting; returns the bound endpoint (port 0 picks a free one).
+    /// Throws boost::system::system_error if the address cannot be bound.
+    boost::asio::ip::tcp::endpoint start();
+    /// Stops accepting new connections.
+    void stop();
+
+private:
+    class impl;
+    std::shared_ptr<impl> impl_;
+};
+
+} // namespace minuted

@@ -1,0 +1,145 @@
+#include "daemon/state_json.hpp"
+
+#include "summariser/report.hpp"
+
+#include <boost/json.hpp>
+
+namespace minuted {
+
+namespace {
+
+boost::json::value speaker_value(summariser::meeting const& m,
+                                 std::optional<summariser::participant_id> id) {
+    return id ? boost::json::value(m.participants().at(*id).name) : boost::json::value(nullptr);
+}
+
+boost::json::array actions(summariser::meeting const& m,
+                           std::vector<summariser::action_item> const& list) {
+    boost::json::array a;
+    for (auto const& x : list)
+        a.push_back({{"text", x.text},
+                     {"who", x.who},
+                     {"when", x.when},
+                     {"speaker", speaker_value(m, x.from.speaker)},
+                     {"utterance", x.from.utterance},
+                     {"line", x.from.line}});
+    return a;
+}
+
+boost::json::array pending_json(summariser::meeting const& m) {
+    boost::json::array a;
+    for (auto const& p : m.pending())
+        a.push_back(
+            {{"speaker", p.speaker_label}, {"continues", p.continues_current}, {"text", p.text}});
+    return a;
+}
+
+void add_meta(boost::json::object& o, summariser::meeting const& m) {
+    o["title"] = m.title();
+    o["chair"] = speaker_value(m, m.chair());
+    o["summary"] = m.catch_up();
+    o["ended"] = m.ended();
+    o["words"] = m.total_words();
+}
+
+} // namespace
+
+boost::json::object utterance_json(summariser::utterance const& u) {
+    return {{"id", u.id},
+            // The speaker by id: a name can change when two labels turn out to be one person.
+            {"speaker", u.speaker ? boost::json::value(*u.speaker) : boost::json::value(nullptr)},
+            {"text", u.text},
+            {"line", u.line},
+            {"at", u.at.time_since_epoch().count()},
+            {"item", u.agenda_item}};
+}
+
+boost::json::object participant_json(summariser::meeting const& m,
+                                     summariser::participant const& p) {
+    boost::json::array aliases;
+    for (auto const& a : p.aliases)
+        aliases.emplace_back(a);
+    return {{"id", p.id},
+            {"name", p.name},
+            {"label", p.label},
+            {"aliases", std::move(aliases)},
+            {"role", summariser::role_of(m, p)},
+            {"turns", p.turns},
+            {"words", p.words}};
+}
+
+boost::json::object agenda_item_json(summariser::meeting const& m,
+                                     summariser::agenda_item const& item) {
+    boost::json::array points;
+    for (auto const& k : item.key_points)
+        points.push_back({{"text", k.text},
+                          {"speaker", speaker_value(m, k.from.speaker)},
+                          {"utterance", k.from.utterance},
+                          {"line", k.from.line}});
+    return {{"n", item.n},
+            {"title", item.title},
+            {"start_line", item.start_line},
+            {"first_utterance", item.first_utterance},
+            {"started", item.started.time_since_epoch().count()},
+            {"key_points", std::move(points)},
+            {"next_steps", actions(m, item.next_steps)},
+            {"decisions", actions(m, item.decisions)}};
+}
+
+boost::json::object make_snapshot(std::string_view session, summariser::meeting const& m,
+                                  revision rev) {
+    boost::json::object o;
+    o["type"] = "snapshot";
+    o["session"] = session;
+    o["rev"] = rev;
+    add_meta(o, m);
+    boost::json::array people, agenda, utterances;
+    for (auto const& p : m.participants().all())
+        people.push_back(participant_json(m, p));
+    for (auto const& item : m.agenda())
+        agenda.push_back(agenda_item_json(m, item));
+    for (auto const& u : m.utterances())
+        utterances.push_back(utterance_json(u));
+    o["participants"] = std::move(people);
+    o["agenda"] = std::move(agenda);
+    o["utterances"] = std::move(utterances);
+    o["pending"] = pending_json(m);
+    return o;
+}
+
+boost::json::object make_update(summariser::meeting const& m, summariser::change_set const& changes,
+                                revision rev) {
+    boost::json::object o;
+    o["type"] = "update";
+    o["rev"] = rev;
+    // The title, chair and summary are small and follow from everything else: always sent.
+    add_meta(o, m);
+    if (!changes.utterances.empty()) {
+        boost::json::array a;
+        for (auto i : changes.utterances)
+            a.push_back(utterance_json(m.utterances().at(i)));
+        o["utterances"] = std::move(a);
+    }
+    // A merge renames a participant and can change who the chair is: send all roles then.
+    if (!changes.participants.empty() || changes.meta) {
+        boost::json::array a;
+        if (changes.meta)
+            for (auto const& p : m.participants().all())
+                a.push_back(participant_json(m, p));
+        else
+            for (auto i : changes.participants)
+                a.push_back(participant_json(m, m.participants().at(i)));
+        o["participants"] = std::move(a);
+    }
+    if (!changes.agenda.empty()) {
+        boost::json::array a;
+        for (auto i : changes.agenda)
+            a.push_back(agenda_item_json(m, m.agenda().at(i)));
+        o["agenda"] = std::move(a);
+    }
+    if (changes.pending)
+        o["pending"] = pending_json(m);
+    return o;
+}
+
+} // namespace minuted

@@ -1,0 +1,170 @@
+#include "protocol/ingest.hpp"
+
+#include "protocol/utf8.hpp"
+
+#include <boost/json.hpp>
+
+namespace minuted::protocol {
+
+namespace {
+
+class ingest_category_impl : public boost::system::error_category {
+public:
+    char const* name() const noexcept override { return "minuted.ingest"; }
+    std::string message(int ev) const override {
+        switch (static_cast<ingest_error>(ev)) {
+        case ingest_error::invalid_json:
+            return "frame starts with '{' but is not valid JSON";
+        case ingest_error::not_an_object:
+            return "message must be a JSON object";
+        case ingest_error::unknown_type:
+            return "unknown or missing message type (open, text, erase, close, resume)";
+        case ingest_error::missing_seq:
+            return "message needs a seq";
+        case ingest_error::bad_seq:
+            return "seq must be a non-negative integer";
+        case ingest_error::missing_text:
+            return "text message needs a string field 'text'";
+        case ingest_error::bad_count:
+            return "erase needs a positive integer 'count'";
+        case ingest_error::bad_field:
+            return "a field has the wrong type";
+        case ingest_error::invalid_utf8:
+            return "frame is not valid UTF-8";
+        }
+        return "ingest error";
+    }
+};
+
+std::optional<seq_number> unsigned_field(boost::json::object const& o, std::string_view key,
+                                         bool& bad) {
+    auto const* v = o.if_contains(key);
+    if (!v)
+        return std::nullopt;
+    if (v->is_uint64())
+        return v->as_uint64();
+    if (v->is_int64() && v->as_int64() >= 0)
+        return static_cast<seq_number>(v->as_int64());
+    bad = true;
+    return std::nullopt;
+}
+
+std::string object_text(boost::json::object o) {
+    return boost::json::serialize(o);
+}
+
+} // namespace
+
+boost::system::error_category const& ingest_category() noexcept {
+    static ingest_category_impl const instance;
+    return instance;
+}
+
+boost::system::error_code make_error_code(ingest_error e) noexcept {
+    return {static_cast<int>(e), ingest_category()};
+}
+
+boost::system::result<ingest_message> parse_ingest_frame(std::string_view frame) {
+    auto const first = frame.find_first_not_of(" \t\r\n");
+    if (first == std::string_view::npos || frame[first] != '{') {
+        // Raw CART text: invalid UTF-8 is repaired later by the CART reader, like any feed.
+        ingest_message m;
+        m.kind = ingest_kind::raw;
+        m.text = std::string(frame);
+        return m;
+    }
+    if (!is_valid_utf8(frame))
+        return ingest_error::invalid_utf8;
+    boost::system::error_code ec;
+    auto const value = boost::json::parse(frame, ec);
+    if (ec)
+        return ingest_error::invalid_json;
+    auto const* o = value.if_object();
+    if (!o)
+        return ingest_error::not_an_object;
+    auto const* type = o->if_contains("type");
+    if (!type || !type->is_string())
+        return ingest_error::unknown_type;
+    std::string_view const t = type->get_string();
+
+    ingest_message m;
+    bool bad = false;
+    m.seq = unsigned_field(*o, "seq", bad);
+    if (bad)
+        return ingest_error::bad_seq;
+    if (t == "open") {
+        m.kind = ingest_kind::open;
+        if (auto const* title = o->if_contains("title")) {
+            if (!title->is_string())
+                return ingest_error::bad_field;
+            m.title = title->get_string();
+        }
+        if (auto const* agenda = o->if_contains("agenda")) {
+            if (!agenda->is_array())
+                return ingest_error::bad_field;
+            for (auto const& item : agenda->get_array()) {
+                if (!item.is_string())
+                    return ingest_error::bad_field;
+                m.agenda.emplace_back(item.get_string());
+            }
+        }
+        return m;
+    }
+    if (t == "resume") {
+        m.kind = ingest_kind::resume;
+        m.after = unsigned_field(*o, "after", bad).value_or(0);
+        if (bad)
+            return ingest_error::bad_seq;
+        return m;
+    }
+    if (t != "text" && t != "erase" && t != "close")
+        return ingest_error::unknown_type;
+    if (!m.seq)
+        return ingest_error::missing_seq;
+    if (t == "text") {
+        m.kind = ingest_kind::text;
+        auto const* text = o->if_contains("text");
+        if (!text || !text->is_string())
+            return ingest_error::missing_text;
+        m.text = text->get_string();
+    } else if (t == "erase") {
+        m.kind = ingest_kind::erase;
+        auto const count = unsigned_field(*o, "count", bad);
+        if (bad || !count || *count == 0 || *count > 1'000'000)
+            return ingest_error::bad_count;
+        m.count = static_cast<std::size_t>(*count);
+    } else {
+        m.kind = ingest_kind::close;
+    }
+    return m;
+}
+
+std::string make_welcome(seq_number last) {
+    return object_text({{"type", "welcome"}, {"ack", last}});
+}
+std::string make_ack(seq_number seq) {
+    return object_text({{"type", "ack"}, {"seq", seq}});
+}
+std::string make_nack(seq_number expected) {
+    return object_text({{"type", "nack"}, {"expected", expected}});
+}
+std::string make_error(std::string_view message) {
+    return object_text({{"type", "error"}, {"message", message}});
+}
+std::string make_resume(seq_number after) {
+    return object_text({{"type", "resume"}, {"after", after}});
+}
+
+bool is_valid_session_id(std::string_view id) noexcept {
+    if (id.empty() || id.size() > 64 || id.front() == '.')
+        return false;
+    for (char c : id) {
+        bool const ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                        (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+} // namespace minuted::protocol

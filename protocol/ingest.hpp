@@ -1,0 +1,71 @@
+#pragma once
+
+#include <boost/system/error_code.hpp>
+#include <boost/system/result.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace minuted::protocol {
+
+/// Caption sequence number: rises by one per text, erase or close message of a session.
+using seq_number = std::uint64_t;
+
+enum class ingest_kind {
+    open,   ///< starts or resumes a session; minuted answers `welcome` with the last seq it holds
+    text,   ///< appends CART text (`>>` markers and backspaces included)
+    erase,  ///< removes the last `count` characters not yet final
+    close,  ///< ends the session
+    resume, ///< pull feeds: minuted, as the client, asks the feed for what follows `after`
+    raw     ///< a frame that is not JSON: CART text with no seq
+};
+
+/// One message from a caption source (see protocol/PROTOCOL.md).
+struct ingest_message {
+    ingest_kind kind = ingest_kind::raw;
+    std::optional<seq_number> seq;   ///< text, erase, close; absent for raw text
+    std::string text;                ///< text and raw
+    std::size_t count = 0;           ///< erase
+    std::string title;               ///< open
+    std::vector<std::string> agenda; ///< open: known agenda titles
+    seq_number after = 0;            ///< resume
+};
+
+enum class ingest_error {
+    invalid_json = 1,
+    not_an_object,
+    unknown_type,
+    missing_seq,
+    bad_seq,
+    missing_text,
+    bad_count,
+    bad_field,
+    invalid_utf8,
+};
+
+boost::system::error_category const& ingest_category() noexcept;
+boost::system::error_code make_error_code(ingest_error e) noexcept;
+
+/// Parses one WebSocket text frame of the ingest protocol. A frame whose first non-blank
+/// character is not '{' is raw CART text. A frame that starts with '{' must be a valid
+/// message. Never throws; pure.
+boost::system::result<ingest_message> parse_ingest_frame(std::string_view frame);
+
+/// Replies minuted sends to a caption source, as JSON text.
+std::string make_welcome(seq_number last);
+std::string make_ack(seq_number seq);
+std::string make_nack(seq_number expected);
+std::string make_error(std::string_view message);
+std::string make_resume(seq_number after);
+
+/// True for a usable session id: 1-64 of [A-Za-z0-9._-], not starting with '.'.
+bool is_valid_session_id(std::string_view id) noexcept;
+
+} // namespace minuted::protocol
+
+template <>
+struct boost::system::is_error_code_enum<minuted::protocol::ingest_error> : std::true_type {};
