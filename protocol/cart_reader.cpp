@@ -56,12 +56,16 @@ constexpr auto boilerplate_phrases = std::to_array<std::string_view>({
     "captioning taken during",
 });
 
-bool is_boilerplate(std::string_view line) noexcept {
+// Before the speech one phrase is enough. Once people speak, one of them may well say
+// "the services provided by the secretariat"; a disclaimer then needs two phrases, as every
+// provider's disclaimer has.
+bool is_boilerplate(std::string_view line, bool in_header) noexcept {
     if (iequals(line, "RAW FILE") || iequals(line, "ROUGH DRAFT") ||
         iequals(line, "ROUGH EDITED COPY"))
         return true;
-    return std::any_of(boilerplate_phrases.begin(), boilerplate_phrases.end(),
-                       [&](std::string_view p) { return icontains(line, p); });
+    auto const phrases = std::count_if(boilerplate_phrases.begin(), boilerplate_phrases.end(),
+                                       [&](std::string_view p) { return icontains(line, p); });
+    return phrases >= (in_header ? 1 : 2);
 }
 
 // Lower-case words that may stand inside an upper-case name: "YASMIN CURZI de MENDONCA".
@@ -216,7 +220,7 @@ void line_parser::parse(std::string_view line, line_number n, bool continues,
         emit_speech(rest, n, false, out);
         return;
     }
-    if (is_boilerplate(line)) {
+    if (is_boilerplate(line, in_header_)) {
         out.emplace_back(metadata_event{n, metadata_kind::boilerplate, std::string(line)});
         return;
     }

@@ -38,7 +38,7 @@ public:
             }
             if (b < lower_ || b > upper_) {
                 // The sequence broke off: replace what we had and look at `b` afresh.
-                need_ = 0;
+                reset();
                 ++invalid_;
                 emit(replacement_character);
                 continue;
@@ -56,7 +56,7 @@ public:
     template <class Emit>
     void finish(Emit&& emit) {
         if (need_ != 0) {
-            need_ = 0;
+            reset();
             ++invalid_;
             emit(replacement_character);
         }
@@ -67,6 +67,14 @@ public:
 
 private:
     bool start(std::uint8_t b) noexcept;
+    // Between sequences the second-byte range must be the default one: start() narrows it
+    // only for E0, ED, F0 and F4, so a narrowed range left over from a sequence that broke
+    // off would reject the valid continuation of the next two-byte sequence.
+    void reset() noexcept {
+        need_ = 0;
+        lower_ = 0x80;
+        upper_ = 0xBF;
+    }
 
     char32_t cp_ = 0;
     unsigned need_ = 0;

@@ -1,0 +1,532 @@
+// `minuted summarise` as a user runs it: the real binary in a child process, its exit code,
+// standard output and standard error.
+
+#include "tests/test_data.hpp"
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <poll.h>
+#include <random>
+#include <set>
+#include <spawn.h>
+#include <string>
+#include <string_view>
+#include <sys/resource.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <vector>
+
+extern char** environ;
+
+namespace minuted {
+namespace {
+
+// Built with the flags of the binary under test: tells whether that binary carries
+// AddressSanitizer, whose shadow memory and big debug image inflate every RSS figure.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool sanitized_build = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool sanitized_build = true;
+#else
+constexpr bool sanitized_build = false;
+#endif
+#else
+constexpr bool sanitized_build = false;
+#endif
+
+using minuted::testing::read_test_file;
+namespace json = boost::json;
+
+/// What a finished child process left behind.
+struct child_result {
+    int exit_code = -1;  ///< -1 when it was killed by a signal
+    int term_signal = 0; ///< the signal that killed it, or 0
+    bool timed_out = false;
+    std::string out;
+    std::string err;
+    long max_rss_kb = 0; ///< peak resident set size of the child
+};
+
+/// The environment of this process plus `asan_options` appended to ASAN_OPTIONS (later options
+/// win there); ignored by a binary built without AddressSanitizer.
+std::vector<std::string> child_environment(std::string_view asan_options) {
+    std::vector<std::string> env;
+    std::string asan = "ASAN_OPTIONS=";
+    for (char** e = environ; *e; ++e) {
+        std::string_view const var = *e;
+        if (var.starts_with("ASAN_OPTIONS="))
+            asan = std::string(var) + ":";
+        else
+            env.emplace_back(var);
+    }
+    if (!asan_options.empty())
+        env.push_back(asan.append(asan_options));
+    else if (asan != "ASAN_OPTIONS=")
+        env.push_back(asan.substr(0, asan.size() - 1));
+    return env;
+}
+
+/// Runs the built `minuted` with `args`, writing `input` to its standard input, and waits
+/// for it (killing it after `limit`).
+child_result run_minuted(std::vector<std::string> const& args, std::string_view input = {},
+                         std::chrono::seconds limit = std::chrono::seconds(300),
+                         std::string_view asan_options = {}) {
+    child_result result;
+    std::array<int, 2> in{-1, -1}, out{-1, -1}, err{-1, -1};
+    if (::pipe2(in.data(), O_CLOEXEC) != 0 || ::pipe2(out.data(), O_CLOEXEC) != 0 ||
+        ::pipe2(err.data(), O_CLOEXEC) != 0) {
+        ADD_FAILURE() << "pipe2: " << std::strerror(errno);
+        return result;
+    }
+    // dup2 clears close-on-exec on the child's copies only.
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, in[0], 0);
+    posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+    posix_spawn_file_actions_adddup2(&actions, err[1], 2);
+
+    std::vector<std::string> argv_storage{MINUTED_BINARY};
+    argv_storage.insert(argv_storage.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& a : argv_storage)
+        argv.push_back(a.data());
+    argv.push_back(nullptr);
+
+    auto env_storage = child_environment(asan_options);
+    std::vector<char*> env;
+    for (auto& e : env_storage)
+        env.push_back(e.data());
+    env.push_back(nullptr);
+
+    pid_t pid = -1;
+    int const rc = ::posix_spawn(&pid, MINUTED_BINARY, &actions, nullptr, argv.data(), env.data());
+    posix_spawn_file_actions_destroy(&actions);
+    ::close(in[0]);
+    ::close(out[1]);
+    ::close(err[1]);
+    if (rc != 0) {
+        ADD_FAILURE() << "posix_spawn " << MINUTED_BINARY << ": " << std::strerror(rc);
+        ::close(in[1]);
+        ::close(out[0]);
+        ::close(err[0]);
+        return result;
+    }
+
+    // Feed stdin and drain stdout and stderr together, so neither side blocks on a full pipe.
+    ::fcntl(in[1], F_SETFL, O_NONBLOCK);
+    int in_fd = in[1];
+    if (input.empty()) {
+        ::close(in_fd);
+        in_fd = -1;
+    }
+    int out_fd = out[0];
+    int err_fd = err[0];
+    auto const deadline = std::chrono::steady_clock::now() + limit;
+    std::array<char, 65536> buf{};
+    while (out_fd >= 0 || err_fd >= 0) {
+        auto const left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) {
+            result.timed_out = true;
+            ::kill(pid, SIGKILL);
+            break;
+        }
+        std::array<pollfd, 3> fds{pollfd{in_fd, POLLOUT, 0}, pollfd{out_fd, POLLIN, 0},
+                                  pollfd{err_fd, POLLIN, 0}};
+        if (::poll(fds.data(), fds.size(), static_cast<int>(std::min<long>(left.count(), 1000))) <
+                0 &&
+            errno != EINTR)
+            break;
+        if (in_fd >= 0 && (fds[0].revents & (POLLOUT | POLLERR | POLLHUP))) {
+            auto const n = ::write(in_fd, input.data(), input.size());
+            if (n > 0)
+                input.remove_prefix(static_cast<std::size_t>(n));
+            if (input.empty() || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+                ::close(in_fd); // done, or the child stopped reading (EPIPE)
+                in_fd = -1;
+            }
+        }
+        auto drain = [&](pollfd const& p, int& fd, std::string& to) {
+            if (fd < 0 || !(p.revents & (POLLIN | POLLERR | POLLHUP)))
+                return;
+            auto const n = ::read(fd, buf.data(), buf.size());
+            if (n > 0) {
+                to.append(buf.data(), static_cast<std::size_t>(n));
+            } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+                ::close(fd);
+                fd = -1;
+            }
+        };
+        drain(fds[1], out_fd, result.out);
+        drain(fds[2], err_fd, result.err);
+    }
+    for (int fd : {in_fd, out_fd, err_fd})
+        if (fd >= 0)
+            ::close(fd);
+
+    int status = 0;
+    rusage usage{};
+    while (::wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
+    }
+    result.max_rss_kb = usage.ru_maxrss;
+    if (WIFEXITED(status))
+        result.exit_code = WEXITSTATUS(status);
+    else if (WIFSIGNALED(status))
+        result.term_signal = WTERMSIG(status);
+    return result;
+}
+
+bool contains(std::string_view hay, std::string_view needle) {
+    return hay.find(needle) != std::string_view::npos;
+}
+
+class summarise_cli : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        // A child that exits without reading its input must fail the write, not kill us.
+        std::signal(SIGPIPE, SIG_IGN);
+    }
+
+    void SetUp() override {
+        std::string tmpl = "/tmp/minuted-cli-test-XXXXXX";
+        ASSERT_NE(::mkdtemp(tmpl.data()), nullptr) << std::strerror(errno);
+        dir_ = tmpl;
+    }
+    void TearDown() override {
+        std::error_code ec;
+        std::filesystem::remove_all(dir_, ec);
+    }
+
+    /// Writes `contents` to a file of the test's temporary directory; returns its path.
+    std::string write_file(std::string const& name, std::string_view contents) const {
+        auto const path = dir_ / name;
+        std::ofstream f(path, std::ios::binary);
+        f.write(contents.data(), static_cast<std::streamsize>(contents.size()));
+        EXPECT_TRUE(f.good()) << path;
+        return path.string();
+    }
+
+    std::filesystem::path dir_;
+};
+
+std::string const dccg_file = "dccg-90-2024-11-08.raw.txt";
+std::string const igf_file = "igf2021-dc-main-session.raw.txt";
+
+std::string data_path(std::string const& name) {
+    return std::string(MINUTED_TEST_DATA) + "/" + name;
+}
+
+// Lines of `text` that start a speaker turn.
+std::size_t count_turn_lines(std::string_view text) {
+    std::size_t n = text.starts_with(">>") ? 1 : 0;
+    for (auto pos = text.find("\n>>"); pos != std::string_view::npos;
+         pos = text.find("\n>>", pos + 1))
+        ++n;
+    return n;
+}
+
+// ---------------------------------------------------------------------------------------
+// Exit codes of bad input and bad arguments
+
+TEST_F(summarise_cli, missing_file_exits_66_and_names_the_file) {
+    auto const path = (dir_ / "no-such-transcript.txt").string();
+    auto const r = run_minuted({"summarise", path});
+    EXPECT_EQ(r.exit_code, 66) << r.err;
+    EXPECT_TRUE(contains(r.err, path)) << r.err;
+    EXPECT_TRUE(r.out.empty());
+}
+
+TEST_F(summarise_cli, empty_file_exits_65) {
+    auto const path = write_file("empty.txt", "");
+    auto const r = run_minuted({"summarise", path});
+    EXPECT_EQ(r.exit_code, 65) << r.err;
+    EXPECT_TRUE(contains(r.err, "empty")) << r.err;
+    EXPECT_TRUE(r.out.empty());
+}
+
+TEST_F(summarise_cli, empty_standard_input_exits_65) {
+    auto const r = run_minuted({"summarise", "-"});
+    EXPECT_EQ(r.exit_code, 65) << r.err;
+    EXPECT_TRUE(contains(r.err, "standard input")) << r.err;
+}
+
+TEST_F(summarise_cli, random_binary_data_exits_65_as_not_caption_text) {
+    std::mt19937 rng(20241108);
+    std::string bytes(100 * 1024, '\0');
+    for (auto& b : bytes)
+        b = static_cast<char>(rng() & 0xFF);
+    auto const path = write_file("random.bin", bytes);
+    auto const r = run_minuted({"summarise", path});
+    EXPECT_EQ(r.exit_code, 65) << r.err;
+    EXPECT_TRUE(contains(r.err, "not caption text")) << r.err;
+    EXPECT_TRUE(r.out.empty());
+}
+
+TEST_F(summarise_cli, header_only_file_exits_65) {
+    auto const path = write_file("header.txt", "RAW FILE\n\nMEETING 12\nMAY 1, 2024\n");
+    auto const r = run_minuted({"summarise", path});
+    EXPECT_EQ(r.exit_code, 65) << r.err;
+    EXPECT_TRUE(r.out.empty());
+}
+
+TEST_F(summarise_cli, xml_format_exits_64) {
+    auto const r = run_minuted({"summarise", data_path(dccg_file), "--format", "xml"});
+    EXPECT_EQ(r.exit_code, 64) << r.err;
+    EXPECT_TRUE(contains(r.err, "xml")) << r.err;
+    EXPECT_TRUE(r.out.empty());
+}
+
+TEST_F(summarise_cli, unknown_option_exits_64_and_names_it) {
+    auto const r = run_minuted({"summarise", data_path(dccg_file), "--frobnicate"});
+    EXPECT_EQ(r.exit_code, 64) << r.err;
+    EXPECT_TRUE(contains(r.err, "--frobnicate")) << r.err;
+    EXPECT_TRUE(contains(r.err, "usage")) << r.err;
+}
+
+TEST_F(summarise_cli, missing_input_argument_exits_64) {
+    EXPECT_EQ(run_minuted({"summarise"}).exit_code, 64);
+    EXPECT_EQ(run_minuted({"summarise", "--format"}).exit_code, 64);
+    EXPECT_EQ(run_minuted({"summarise", "a.txt", "b.txt"}).exit_code, 64);
+}
+
+TEST_F(summarise_cli, missing_agenda_file_exits_66_and_names_it) {
+    auto const agenda = (dir_ / "no-agenda.txt").string();
+    auto const r = run_minuted({"summarise", data_path(dccg_file), "--agenda", agenda});
+    EXPECT_EQ(r.exit_code, 66) << r.err;
+    EXPECT_TRUE(contains(r.err, agenda)) << r.err;
+}
+
+// ---------------------------------------------------------------------------------------
+// Damaged and huge input
+
+TEST_F(summarise_cli, transcript_with_nuls_and_invalid_utf8_is_repaired_with_a_diagnostic) {
+    auto const clean = read_test_file(dccg_file);
+    auto damaged = clean;
+    // Before spaces of speech only (not inside a speaker label), so each insertion is exactly
+    // one repair and the speakers stay the same.
+    std::mt19937 rng(735);
+    std::size_t nuls = 0, invalid = 0;
+    while (nuls + invalid < 50) {
+        auto const at = rng() % damaged.size();
+        if (damaged[at] != ' ' || damaged[at - 1] == '\0' || damaged[at - 1] == '\xFF')
+            continue;
+        auto const line_start = damaged.rfind('\n', at) + 1;
+        if (damaged.compare(line_start, 2, ">>") == 0 && damaged.find(':', line_start) > at)
+            continue;
+        if (nuls < 25) {
+            damaged.insert(at, 1, '\0');
+            ++nuls;
+        } else {
+            damaged.insert(at, 1, '\xFF');
+            ++invalid;
+        }
+    }
+    auto const r =
+        run_minuted({"summarise", write_file("damaged.txt", damaged), "--format", "json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(contains(r.err, "repaired")) << r.err;
+    EXPECT_TRUE(contains(r.err, "25 invalid UTF-8")) << r.err;
+    EXPECT_TRUE(contains(r.err, "25 control")) << r.err;
+
+    // The repairs do not change who spoke how often.
+    auto const reference = run_minuted({"summarise", data_path(dccg_file), "--format", "json"});
+    ASSERT_EQ(reference.exit_code, 0) << reference.err;
+    EXPECT_TRUE(reference.err.empty()) << reference.err;
+    auto const got = json::parse(r.out).as_object();
+    auto const want = json::parse(reference.out).as_object();
+    auto turns_by_name = [](json::object const& report) {
+        std::set<std::pair<std::string, std::int64_t>> s;
+        for (auto const& p : report.at("participants").as_array())
+            s.emplace(json::value_to<std::string>(p.at("name")), p.at("turns").as_int64());
+        return s;
+    };
+    EXPECT_EQ(turns_by_name(got), turns_by_name(want));
+    EXPECT_FALSE(turns_by_name(got).empty());
+}
+
+TEST_F(summarise_cli, ten_megabyte_single_line_is_summarised_in_bounded_memory) {
+    constexpr std::array<std::string_view, 16> words{
+        "we",    "will", "agree",  "the",     "coalition", "meeting", "next",  "week",
+        "Roman", "said", "booth.", "decide.", "main",      "session", "paper", "letter."};
+    std::mt19937 rng(10);
+    std::string line = ">> ANRIETTE ESTERHUYSEN: ";
+    std::size_t const target = 10 * 1024 * 1024;
+    line.reserve(target + 16);
+    while (line.size() < target) {
+        line += words[rng() % words.size()];
+        line += ' ';
+    }
+    auto const path = write_file("one-line.txt", line);
+    // An AddressSanitizer build keeps 256 MB of freed memory in quarantine by default; with a
+    // small quarantine its peak RSS measures the program again.
+    auto const r = run_minuted({"summarise", path, "--format", "json"}, {},
+                               std::chrono::seconds(600), "quarantine_size_mb=8");
+    ASSERT_EQ(r.term_signal, 0) << "killed by signal " << r.term_signal << "; stderr: " << r.err;
+    ASSERT_FALSE(r.timed_out);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    // What the input adds over a tiny transcript, and (without sanitizers) the whole process.
+    auto const baseline = run_minuted({"summarise", write_file("tiny.txt", ">> A B: Hello.\n")}, {},
+                                      std::chrono::seconds(60), "quarantine_size_mb=8");
+    ASSERT_EQ(baseline.exit_code, 0) << baseline.err;
+    EXPECT_LT(r.max_rss_kb - baseline.max_rss_kb, 200 * 1024)
+        << "peak RSS " << r.max_rss_kb << " KB, " << baseline.max_rss_kb << " KB for a tiny input";
+    if (!sanitized_build) {
+        EXPECT_LT(r.max_rss_kb, 200 * 1024) << "peak RSS " << r.max_rss_kb << " KB";
+    }
+
+    auto const report = json::parse(r.out).as_object();
+    auto const& participants = report.at("participants").as_array();
+    ASSERT_EQ(participants.size(), 1u);
+    EXPECT_EQ(participants[0].at("label").as_string(), "ANRIETTE ESTERHUYSEN");
+    EXPECT_EQ(participants[0].at("turns").as_int64(), 1);
+    EXPECT_GT(participants[0].at("words").as_int64(), 1'000'000);
+}
+
+// ---------------------------------------------------------------------------------------
+// Output formats and options
+
+TEST_F(summarise_cli, markdown_is_the_default_format) {
+    auto const r = run_minuted({"summarise", data_path(dccg_file)});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(r.out.starts_with("# Dynamic Coalitions Coordination Group Meeting 90\n"))
+        << r.out.substr(0, 200);
+    EXPECT_TRUE(contains(r.out, "\n## 1. ")) << r.out.substr(0, 400);
+    EXPECT_TRUE(contains(r.out, "Markus Kummer"));
+    EXPECT_TRUE(r.err.empty()) << r.err;
+}
+
+TEST_F(summarise_cli, json_report_has_the_documented_participant_and_agenda_fields) {
+    auto const transcript = read_test_file(dccg_file);
+    auto const r = run_minuted({"summarise", data_path(dccg_file), "--format", "json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    json::error_code ec;
+    auto const doc = json::parse(r.out, ec);
+    ASSERT_FALSE(ec) << ec.message();
+    ASSERT_TRUE(doc.is_object());
+    auto const& report = doc.as_object();
+    EXPECT_EQ(report.at("schema").as_string(), "minuted.report/1");
+    EXPECT_EQ(report.at("title").as_string(), "Dynamic Coalitions Coordination Group Meeting 90");
+    EXPECT_EQ(report.at("ended").as_bool(), true);
+
+    auto const& participants = report.at("participants").as_array();
+    ASSERT_GE(participants.size(), 10u);
+    std::int64_t turns = 0;
+    bool found_chair = false;
+    for (auto const& v : participants) {
+        auto const& p = v.as_object();
+        auto const name = json::value_to<std::string>(p.at("name"));
+        EXPECT_FALSE(name.empty());
+        for (auto const& alias : p.at("aliases").as_array())
+            EXPECT_TRUE(alias.is_string()) << name;
+        auto const role = json::value_to<std::string>(p.at("role"));
+        EXPECT_TRUE(role == "chair" || role == "participant" || role == "role") << role;
+        EXPECT_GE(p.at("turns").as_int64(), 1) << name;
+        EXPECT_GE(p.at("words").as_int64(), 0) << name;
+        turns += p.at("turns").as_int64();
+        if (name == "Markus Kummer") {
+            found_chair = true;
+            EXPECT_EQ(role, "chair");
+            EXPECT_EQ(p.at("turns").as_int64(), 87); // lines starting ">> MARKUS KUMMER:"
+        }
+        if (name == "Amali de Silva Mitchell") {
+            auto const& aliases = p.at("aliases").as_array();
+            EXPECT_NE(std::find(aliases.begin(), aliases.end(), json::value("AMALI")),
+                      aliases.end());
+        }
+    }
+    EXPECT_TRUE(found_chair);
+    auto const& stats = report.at("stats").as_object();
+    // Every ">>" line is one turn: a participant's or an unattributed one.
+    EXPECT_EQ(static_cast<std::size_t>(turns + stats.at("unattributed_turns").as_int64()),
+              count_turn_lines(transcript));
+    EXPECT_EQ(stats.at("unattributed_turns").as_int64(), 9);
+
+    auto const& agenda = report.at("agenda").as_array();
+    ASSERT_GE(agenda.size(), 2u);
+    std::int64_t previous_start = 0;
+    for (std::size_t i = 0; i < agenda.size(); ++i) {
+        auto const& item = agenda[i].as_object();
+        EXPECT_EQ(item.at("n").as_int64(), static_cast<std::int64_t>(i + 1));
+        EXPECT_FALSE(item.at("title").as_string().empty());
+        auto const start = item.at("start_line").as_int64();
+        EXPECT_GT(start, previous_start) << "item " << i + 1;
+        previous_start = start;
+        for (auto const& kv : item.at("key_points").as_array()) {
+            auto const& k = kv.as_object();
+            EXPECT_FALSE(k.at("text").as_string().empty());
+            EXPECT_TRUE(k.at("speaker").is_string() || k.at("speaker").is_null());
+            EXPECT_GE(k.at("utterance").as_int64(), 0);
+        }
+        for (auto const& nv : item.at("next_steps").as_array()) {
+            auto const& s = nv.as_object();
+            EXPECT_FALSE(s.at("text").as_string().empty());
+            EXPECT_TRUE(s.at("who").is_string());
+            EXPECT_TRUE(s.at("when").is_string());
+        }
+        for (auto const& dv : item.at("decisions").as_array())
+            EXPECT_FALSE(dv.as_object().at("text").as_string().empty());
+    }
+    EXPECT_EQ(agenda.front().at("start_line").as_int64(), 17); // the first turn
+    EXPECT_FALSE(agenda.front().at("key_points").as_array().empty());
+}
+
+TEST_F(summarise_cli, dash_reads_the_transcript_from_standard_input) {
+    auto const transcript = read_test_file(igf_file);
+    auto const from_stdin = run_minuted({"summarise", "-", "--format", "json"}, transcript);
+    ASSERT_EQ(from_stdin.exit_code, 0) << from_stdin.err;
+    auto const from_file = run_minuted({"summarise", data_path(igf_file), "--format", "json"});
+    ASSERT_EQ(from_file.exit_code, 0) << from_file.err;
+    EXPECT_EQ(from_stdin.out, from_file.out);
+    auto const report = json::parse(from_stdin.out).as_object();
+    EXPECT_GE(report.at("participants").as_array().size(), 10u);
+}
+
+TEST_F(summarise_cli, agenda_file_titles_are_used_for_the_report_items) {
+    std::vector<std::string> const titles{
+        "Opening and adoption of the agenda", "DC main session at IGF 2024",
+        "Preparing the meeting with the MAG in Riyadh", "DC booth",
+        "Any Other Business: WSIS+20 letter and IGF vision paper"};
+    std::string agenda_text;
+    for (std::size_t i = 0; i < titles.size(); ++i)
+        agenda_text += std::to_string(i + 1) + ". " + titles[i] + "\n";
+    auto const agenda = write_file("agenda.txt", agenda_text);
+
+    auto const r =
+        run_minuted({"summarise", data_path(dccg_file), "--agenda", agenda, "--format", "json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto const report = json::parse(r.out).as_object();
+    auto const& items = report.at("agenda").as_array();
+    ASSERT_EQ(items.size(), titles.size());
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        EXPECT_EQ(items[i].at("title").as_string(), titles[i]) << "item " << i + 1;
+        EXPECT_EQ(items[i].at("known_index").as_int64(), static_cast<std::int64_t>(i));
+    }
+
+    auto const md = run_minuted({"summarise", data_path(dccg_file), "--agenda", agenda});
+    ASSERT_EQ(md.exit_code, 0) << md.err;
+    for (std::size_t i = 0; i < titles.size(); ++i)
+        EXPECT_TRUE(contains(md.out, "## " + std::to_string(i + 1) + ". " + titles[i]))
+            << titles[i];
+}
+
+TEST_F(summarise_cli, version_prints_the_version) {
+    auto const r = run_minuted({"--version"});
+    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_TRUE(r.out.starts_with("minuted ")) << r.out;
+}
+
+} // namespace
+} // namespace minuted
