@@ -169,8 +169,11 @@ agenda_cue detect_agenda_cue(std::string_view sentence, std::vector<token> const
         return moved(t, title_from_phrase(slot));
     }
     // "next up we have X", "next up is X": how a chair hands over to the next presenter.
-    if (auto const m = find_phrase(t, "next up? we? have|is"); m && m->first <= 2)
-        return moved(t, title_from_phrase(sentence.substr(t[m->last - 1].end)));
+    if (auto const m = find_phrase(t, "next up? we? have|is"); m && m->first <= 2) {
+        auto cue = moved(t, title_from_phrase(sentence.substr(t[m->last - 1].end)));
+        cue.next_call = true;
+        return cue;
+    }
 
     // "can we go to the next agenda item?", "we are moving to the next issue, to X"
     if (auto const m = find_phrase(
@@ -178,6 +181,14 @@ agenda_cue detect_agenda_cue(std::string_view sentence, std::vector<token> const
                            "topic|point|theme"))) {
         return moved(t, m->last < t.size() ? title_from_phrase(sentence.substr(t[m->last - 1].end))
                                            : std::string{});
+    }
+
+    // "let's move ahead to the secretary's report": a chair moving on to a named item.
+    if (auto const m =
+            find_phrase(t, "let's|now|so|then move|go|turn|proceed|jump on|ahead|now|over? to the");
+        m && m->first <= 3) {
+        if (auto title = title_from_phrase(sentence.substr(t[m->last - 1].end)); !title.empty())
+            return moved(t, std::move(title));
     }
 
     // "we go to agenda item number 2", "moving to issue area 2, environmental sustainability"

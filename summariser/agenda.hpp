@@ -22,6 +22,7 @@ struct agenda_cue {
     cue_kind kind = cue_kind::none;
     std::string title;         ///< the item named in the sentence; empty if it names none
     std::optional<int> number; ///< "agenda item number 2"
+    bool next_call = false;    ///< "next up we have X": X may be a presenter, not an item
 };
 
 /// Reads an agenda cue from one sentence of speech. A mention ("we still have the booth

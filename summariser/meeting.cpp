@@ -4,6 +4,7 @@
 #include "summariser/text.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <map>
 #include <set>
@@ -27,7 +28,7 @@ constexpr std::string_view default_first_title = "Opening";
 // Topic segmentation without cues: sentences per block compared, the least words an item
 // needs before it can split, and the similarity below which the topic has changed.
 constexpr std::size_t topic_block = 30;
-constexpr std::size_t min_topic_words = 1200;
+constexpr std::size_t min_topic_words = 2000;
 constexpr double topic_shift_similarity = 0.2; // tf-idf cosine; IGF 2021 themes part near 0.13
 constexpr double topic_valley_depth = 0.06;
 
@@ -111,12 +112,20 @@ void change_set::normalise() {
 meeting::meeting(std::vector<std::string> known_agenda) : known_(std::move(known_agenda)) {}
 
 bool meeting::names_presenter(std::string_view title) const {
-    // A known name, or an initialism as chairs use for delegates ("JHD", "RPR").
+    // A known name, an initialism as chairs use for delegates ("JHD", "RPR"), or one or two
+    // capitalised words with nothing else ("Dan", "Ron Buckton"): a person, not a topic.
     auto const t = tokenize(title);
     bool const initialism =
         t.size() == 1 && title.size() <= 4 &&
         std::all_of(title.begin(), title.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
-    return initialism || people_.find_by_name(title) || people_.is_label(title);
+    bool const name_like =
+        !t.empty() && t.size() <= 2 && std::all_of(t.begin(), t.end(), [&](token const& x) {
+            auto const w = title.substr(x.begin, x.end - x.begin);
+            return x.is_word && std::isupper(static_cast<unsigned char>(w.front())) &&
+                   !is_stopword(x.lower) && w.find('.') == std::string_view::npos &&
+                   std::none_of(w.begin(), w.end(), [](char c) { return c >= '0' && c <= '9'; });
+        });
+    return initialism || name_like || people_.find_by_name(title) || people_.is_label(title);
 }
 
 std::string meeting::speaker_name(std::optional<participant_id> id) const {
@@ -309,10 +318,11 @@ void meeting::process_sentence(std::string_view sentence, protocol::line_number 
     switch (cue.kind) {
     case cue_kind::transition:
         if (!same) {
-            // "Next is JHD": the chair names the presenter, not the item.
-            auto title = names_presenter(cue.title) ? std::string{} : cue.title;
+            // "Next we have Dan": the chair gives the floor in a discussion, not a new item.
+            if (cue.next_call && names_presenter(cue.title))
+                break;
             has_cues_ = true;
-            open_item(title, line, u.id, cue.number, changes);
+            open_item(cue.title, line, u.id, cue.number, changes);
             if (agenda_.back().title.empty())
                 awaiting_title_ = u.id;
         }
@@ -433,8 +443,10 @@ void meeting::open_item(std::string title, protocol::line_number line, std::size
     for (auto& c : moved)
         pool_.add(std::move(c));
     item_sentences_ = pool_.size();
-    for (auto i = first_utterance + 1; i < utterances_.size(); ++i)
+    for (auto i = first_utterance + 1; i < utterances_.size(); ++i) {
         utterances_[i].agenda_item = agenda_.size();
+        changes.utterances.push_back(i); // a live view shows them under the new item
+    }
 
     if (!known_.empty()) {
         // A numbered cue names the known item; otherwise the title, else the next in order.
@@ -553,10 +565,10 @@ void meeting::check_topic_shift(change_set& changes) {
         }
     std::vector<std::pair<double, std::string_view>> salient;
     for (auto const& [term, n] : phrases) {
-        bool const name =
-            std::any_of(people_.all().begin(), people_.all().end(), [&](auto const& x) {
-                return to_lower(x.name).find(term) != std::string::npos;
-            });
+        bool const name = std::any_of(people_.all().begin(), people_.all().end(),
+                                      [&, term = term](auto const& x) {
+                                          return to_lower(x.name).find(term) != std::string::npos;
+                                      });
         if (n < 2 || name || old_terms.contains(term))
             continue;
         auto const space = term.find(' ');

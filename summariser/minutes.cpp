@@ -283,9 +283,9 @@ std::optional<action_item> extract_next_step(std::string_view sentence, std::vec
         } else if (w == "going" && i + 1 < t.size() && t[i + 1].lower == "to" && i >= 2 &&
                    (t[i - 1].lower == "am" || t[i - 1].lower == "is" || t[i - 1].lower == "are" ||
                     t[i - 1].lower == "i'm" || t[i - 1].lower == "we're")) {
-            subject = t[i - 1].lower == "i'm"     ? "i"
-                      : t[i - 1].lower == "we're" ? "we"
-                                                  : t[i - 2].lower;
+            subject = t[i - 1].lower == "i'm"     ? std::string_view("i")
+                      : t[i - 1].lower == "we're" ? std::string_view("we")
+                                                  : std::string_view(t[i - 2].lower);
             verb_at = i + 2;
         } else {
             continue;

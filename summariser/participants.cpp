@@ -207,7 +207,8 @@ std::optional<participant_id> participant_registry::find_by_name(std::string_vie
     for (auto const& p : participants_) {
         if (p.kind == participant_kind::role)
             continue;
-        auto const words = split_words(label_key(p.label));
+        auto const own_key = label_key(p.label); // the views below point into it
+        auto const words = split_words(own_key);
         bool const hit =
             words == wanted || (wanted.size() == 1 && !words.empty() &&
                                 (words.front() == wanted[0] || words.back() == wanted[0]));

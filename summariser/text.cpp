@@ -134,8 +134,10 @@ std::vector<std::string> words(std::string_view s) {
     // "it’s" arrives as "it" "s" when the apostrophe is U+2019; the decoder keeps U+2019 as
     // a word byte sequence, so map it to ASCII for the stopword list.
     for (auto& w : out) {
-        for (std::size_t p; (p = w.find("\xE2\x80\x99")) != std::string::npos;)
-            w.replace(p, 3, "'");
+        for (std::size_t p; (p = w.find("\xE2\x80\x99")) != std::string::npos;) {
+            w[p] = '\''; // U+2019 as an ASCII apostrophe
+            w.erase(p + 1, 2);
+        }
     }
     return out;
 }
@@ -432,8 +434,10 @@ std::vector<token> tokenize(std::string_view text) {
             }
             // A right single quote inside a word is an apostrophe: "it’s".
             auto lower = to_lower(text.substr(b, i - b));
-            for (std::size_t p; (p = lower.find("\xE2\x80\x99")) != std::string::npos;)
-                lower.replace(p, 3, "'");
+            for (std::size_t p; (p = lower.find("\xE2\x80\x99")) != std::string::npos;) {
+                lower[p] = '\'';
+                lower.erase(p + 1, 2);
+            }
             out.push_back({std::move(lower), b, i, true});
             continue;
         }

@@ -292,8 +292,9 @@ TEST(incremental, every_intermediate_state_is_consistent) {
         auto const& agenda = p.state().agenda();
         for (std::size_t i = 0; i < agenda.size(); ++i) {
             EXPECT_EQ(agenda[i].n, i + 1);
-            if (i > 0)
+            if (i > 0) {
                 EXPECT_GE(agenda[i].start_line, agenda[i - 1].start_line);
+            }
             EXPECT_LT(agenda[i].first_utterance, p.state().utterances().size());
         }
         EXPECT_FALSE(p.state().catch_up().empty());
