@@ -1,0 +1,169 @@
+// minuted_live_bench: per-update latency and memory of one live three-hour meeting.
+//
+// Replays the three-hour meeting of `minuted::bench::long_meeting` (27,000 words) into one
+// pipeline in small chunks, as a live caption feed arrives, timing every put(). Prints the
+// latency distribution for the whole meeting and for its first and last hour (the cost of an
+// update must not grow with the meeting), and the heap the finished meeting holds.
+//
+// usage: minuted_live_bench [--chunk BYTES] [--words N]
+
+#include "summariser/pipeline.hpp"
+#include "tests/bench/corpus.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <malloc.h>
+#include <string>
+#include <string_view>
+#include <sys/resource.h>
+#include <vector>
+
+namespace {
+
+namespace sm = minuted::summariser;
+using clock_type = std::chrono::steady_clock;
+
+// Targets from issue 2.
+constexpr double target_p99_us = 200;
+constexpr double target_heap_mb = 20;
+
+struct sample {
+    double micros = 0;
+    std::size_t offset = 0; // where the chunk starts in the meeting
+};
+
+// Nearest-rank percentile of sorted values.
+double percentile(std::vector<double> const& sorted, double p) {
+    if (sorted.empty())
+        return 0;
+    auto const rank = static_cast<std::size_t>(std::ceil(p * static_cast<double>(sorted.size())));
+    return sorted[std::clamp<std::size_t>(rank, 1, sorted.size()) - 1];
+}
+
+void print_latencies(char const* what, std::vector<sample> const& samples, std::size_t from,
+                     std::size_t to) {
+    std::vector<double> v;
+    for (auto const& s : samples)
+        if (s.offset >= from && s.offset < to)
+            v.push_back(s.micros);
+    std::sort(v.begin(), v.end());
+    std::printf("%-12s %8zu %10.2f %10.2f %10.2f %10.2f\n", what, v.size(), percentile(v, 0.50),
+                percentile(v, 0.99), percentile(v, 0.999), v.empty() ? 0.0 : v.back());
+}
+
+// Heap in use: small blocks from the arenas plus large blocks glibc maps on their own
+// (a growing vector of utterances soon exceeds the mmap threshold).
+std::size_t heap_in_use() {
+    auto const info = mallinfo2();
+    return info.uordblks + info.hblkhd;
+}
+
+bool parse_size(std::string_view s, std::size_t& out) {
+    auto const [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+    return ec == std::errc{} && end == s.data() + s.size() && out > 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    std::size_t chunk = 40;
+    std::size_t words = minuted::bench::three_hour_words;
+    for (int i = 1; i < argc; ++i) {
+        std::string_view const a = argv[i];
+        if ((a == "--chunk" || a == "--words") && i + 1 < argc &&
+            parse_size(argv[i + 1], a == "--chunk" ? chunk : words)) {
+            ++i;
+        } else {
+            std::fprintf(stderr, "usage: minuted_live_bench [--chunk BYTES] [--words N]\n");
+            return 64;
+        }
+    }
+
+    std::string text;
+    try {
+        text = minuted::bench::long_meeting(words);
+    } catch (std::exception const& e) {
+        std::fprintf(stderr, "minuted_live_bench: %s\n", e.what());
+        return 2;
+    }
+    auto const total = text.size();
+    // At 150 words a minute the meeting lasts words / 150 minutes (27,000 words: 3 hours); a
+    // chunk arrives at its share of that.
+    auto const duration = std::chrono::duration_cast<std::chrono::milliseconds>(
+        minuted::bench::three_hours * static_cast<double>(words) /
+        static_cast<double>(minuted::bench::three_hour_words));
+
+    std::vector<sample> samples;
+    samples.reserve(total / chunk + 1);
+    auto const heap_before = heap_in_use();
+
+    sm::pipeline p;
+    sm::change_set changes;
+    for (std::size_t at = 0; at < total; at += chunk) {
+        sm::time_point const t{std::chrono::duration_cast<std::chrono::milliseconds>(
+            duration * (static_cast<double>(at) / static_cast<double>(total)))};
+        auto const bytes = std::string_view(text).substr(at, chunk);
+        auto const start = clock_type::now();
+        p.put(bytes, t, changes);
+        auto const stop = clock_type::now();
+        samples.push_back({std::chrono::duration<double, std::micro>(stop - start).count(), at});
+        // A live session sends the change set and reuses it.
+        changes.utterances.clear();
+        changes.participants.clear();
+        changes.agenda.clear();
+        changes.meta = changes.pending = changes.ended = false;
+    }
+    auto const finish_start = clock_type::now();
+    p.finish(sm::time_point{duration}, changes);
+    auto const finish_us =
+        std::chrono::duration<double, std::micro>(clock_type::now() - finish_start).count();
+
+    auto const heap_after = heap_in_use();
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+
+    auto const& m = p.state();
+    std::printf("minuted_live_bench: %zu bytes, %zu words (%.1f h at 150 words/min), "
+                "%zu-byte chunks\n",
+                total, minuted::summariser::word_count(text),
+                static_cast<double>(duration.count()) / 3.6e6, chunk);
+    std::printf("meeting: %zu utterances, %zu participants, %zu agenda items\n\n",
+                m.utterances().size(), m.participants().all().size(), m.agenda().size());
+
+    std::printf("per-update latency of put(), microseconds\n");
+    std::printf("%-12s %8s %10s %10s %10s %10s\n", "span", "updates", "p50", "p99", "p99.9", "max");
+    print_latencies("whole", samples, 0, total);
+    // Text arrives at an even pace, so an hour is its share of the bytes.
+    double const hour_share = std::chrono::duration<double>(std::chrono::hours(1)) / duration;
+    auto const hour =
+        std::min(total, static_cast<std::size_t>(static_cast<double>(total) * hour_share));
+    print_latencies("first hour", samples, 0, hour);
+    print_latencies("last hour", samples, total - hour, total);
+    std::printf("finish(): %.2f us\n\n", finish_us);
+
+    auto const heap_bytes = heap_after > heap_before ? heap_after - heap_before : 0;
+    auto const heap_mb = static_cast<double>(heap_bytes) / (1024.0 * 1024.0);
+    std::printf("heap in use by the finished meeting: %zu bytes (%.2f MiB; mallinfo2 "
+                "uordblks+hblkhd after minus before)\n",
+                heap_bytes, heap_mb);
+    if (heap_bytes == 0)
+        std::printf("(mallinfo2 saw no change: the allocator is not glibc's, e.g. under a "
+                    "sanitizer; use the peak RSS)\n");
+    std::printf("peak RSS of the process: %ld KiB (getrusage ru_maxrss; includes the %zu-byte "
+                "input and the program)\n\n",
+                usage.ru_maxrss, total);
+
+    std::vector<double> all;
+    for (auto const& s : samples)
+        all.push_back(s.micros);
+    std::sort(all.begin(), all.end());
+    auto const p99 = percentile(all, 0.99);
+    std::printf("target per-update p99 < %.0f us: %s (%.2f us)\n", target_p99_us,
+                p99 < target_p99_us ? "met" : "MISSED", p99);
+    std::printf("target memory < %.0f MB for 3 hours: %s (%.2f MiB heap)\n", target_heap_mb,
+                heap_mb < target_heap_mb ? "met" : "MISSED", heap_mb);
+    return 0;
+}
