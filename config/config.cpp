@@ -99,7 +99,7 @@ public:
     void reject_unknown() const {
         for (auto const& [key, node] : table_) {
             if (std::find(seen_.begin(), seen_.end(), key.str()) == seen_.end())
-                fail(source_, node.source(), "unknown key '" + name(key.str()) + "'");
+                fail(source_, key.source(), "unknown key '" + name(key.str()) + "'");
         }
     }
 

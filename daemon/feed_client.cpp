@@ -73,6 +73,8 @@ net::awaitable<void> run_feed(config::feed feed, session_registry& sessions,
                         co_await ws.async_write(net::buffer(m), net::use_awaitable);
                     if (ended) {
                         finished = true;
+                        co_await ws.async_close(boost::beast::websocket::close_code::normal,
+                                                net::use_awaitable);
                         co_return;
                     }
                 }

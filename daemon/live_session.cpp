@@ -144,9 +144,18 @@ void live_session::publish(summariser::change_set& changes,
     if (changes.empty())
         return;
     ++rev_;
-    update_message msg{
-        std::make_shared<std::string const>(boost::json::serialize(make_update(m, changes, rev_))),
-        rev_, arrived, false};
+    // The catch-up text grows with the meeting: sent only when it changed.
+    auto summary = m.catch_up();
+    if (summary == summary_)
+        summary.clear();
+    else
+        summary_ = summary;
+    auto update = make_update(m, changes, rev_, summary);
+    // The captions it reflects, so a source can tell when its text is on screen.
+    published_seq_ = last_seq_;
+    update["seq"] = published_seq_;
+    update_message msg{std::make_shared<std::string const>(boost::json::serialize(update)), rev_,
+                       arrived, false};
     history_.push_back(msg);
     while (history_.size() > settings_.update_history)
         history_.pop_front();
@@ -187,6 +196,7 @@ std::shared_ptr<std::string const> live_session::snapshot() {
         auto o = make_snapshot(id_, m, rev_);
         if (m.title().empty() && !title_.empty())
             o["title"] = title_;
+        o["seq"] = published_seq_; // as of rev_, like the updates
         snapshot_ = std::make_shared<std::string const>(boost::json::serialize(o));
         snapshot_rev_ = rev_;
     }

@@ -129,11 +129,13 @@ private:
     std::string title_; // from the source's open message
     protocol::seq_number last_seq_ = 0;
     revision rev_ = 0;
+    protocol::seq_number published_seq_ = 0; // last_seq_ when rev_ was made
     std::deque<update_message> history_;
     std::shared_ptr<std::string const> snapshot_;
     revision snapshot_rev_ = 0;
     std::set<std::shared_ptr<update_sink>> sinks_;
     std::optional<summariser::participant_id> chair_;
+    std::string summary_; // the catch-up text last sent
     bool ended_ = false;
     std::chrono::system_clock::time_point started_ = std::chrono::system_clock::now();
 

@@ -7,6 +7,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
@@ -239,12 +240,16 @@ net::awaitable<void> serve_replay(tcp::acceptor& acceptor, std::span<replay_fram
                 hello && hello->kind == protocol::ingest_kind::resume ? hello->after : 0;
             spdlog::info("replay: feed client connected, resuming after seq {}", next);
             co_await send_frames(ws, frames, next, options, start);
-            co_await ws.async_close(websocket::close_code::normal, net::use_awaitable);
-            spdlog::info("replay: all {} frames acknowledged", frames.size());
-            co_return;
         } catch (std::exception const& e) {
             spdlog::warn("replay: feed client: {}", e.what());
+            continue;
         }
+        // Everything is acknowledged: done, however the close handshake goes.
+        spdlog::info("replay: all {} frames acknowledged", frames.size());
+        beast::error_code ec;
+        co_await ws.async_close(websocket::close_code::normal,
+                                net::redirect_error(net::use_awaitable, ec));
+        co_return;
     }
 }
 

@@ -362,11 +362,14 @@ private:
 // ---------------------------------------------------------------------------------------
 // HTTP: one connection, keep-alive, requests routed by target.
 
-struct route {
-    std::string_view kind; // "ingest", "live", "api", ...
-    std::string id;
-    std::string_view rest;
-};
+// The decoded segments of a request path. Splitting before decoding keeps "%2F" inside a
+// segment, where a session id check refuses it.
+std::vector<std::string> path_segments(boost::urls::url_view url) {
+    std::vector<std::string> out;
+    for (auto const& seg : url.segments())
+        out.push_back(seg);
+    return out;
+}
 
 class http_session : public std::enable_shared_from_this<http_session> {
 public:
@@ -410,31 +413,14 @@ private:
         handle(std::move(req));
     }
 
-    // Splits "/kind/id/rest?query" and checks the id.
-    static std::optional<route> parse_route(std::string_view path) {
-        if (!path.starts_with('/'))
-            return std::nullopt;
-        path.remove_prefix(1);
-        auto const slash = path.find('/');
-        route r;
-        r.kind = path.substr(0, slash);
-        if (slash == std::string_view::npos)
-            return r;
-        auto rest = path.substr(slash + 1);
-        auto const next = rest.find('/');
-        r.id = std::string(rest.substr(0, next));
-        r.rest = next == std::string_view::npos ? std::string_view{} : rest.substr(next + 1);
-        return r;
-    }
-
     void upgrade(http::request<http::string_body> req) {
         auto const url = boost::urls::parse_origin_form(req.target());
-        std::string const path = url ? url->path() : std::string{};
-        auto const r = url ? parse_route(path) : std::nullopt;
-        if (!url || !r || (r->kind != "ingest" && r->kind != "live") || !r->rest.empty())
+        auto const seg = url ? path_segments(*url) : std::vector<std::string>{};
+        if (seg.size() != 2 || (seg[0] != "ingest" && seg[0] != "live"))
             return write(text_response(http::status::not_found, "no WebSocket at this path\n",
                                        req.version(), false));
-        if (!protocol::is_valid_session_id(r->id)) {
+        auto const& id = seg[1];
+        if (!protocol::is_valid_session_id(id)) {
             metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
             spdlog::warn("http {}: rejected session id in {}", peer_, std::string(req.target()));
             return write(text_response(http::status::bad_request,
@@ -442,8 +428,8 @@ private:
                                        req.version(), false));
         }
         stream_.expires_never();
-        if (r->kind == "ingest") {
-            auto session = sessions_.live(r->id, true);
+        if (seg[0] == "ingest") {
+            auto session = sessions_.live(id, true);
             std::make_shared<ingest_socket>(stream_.release_socket(), std::move(session), settings_,
                                             metrics_)
                 ->run(std::move(req));
@@ -457,13 +443,13 @@ private:
                 e == std::errc{} && p == s.data() + s.size())
                 since = v;
         }
-        auto session = sessions_.find(r->id);
+        auto session = sessions_.find(id);
         if (!session) {
             // Accept, then close with a reason a browser can read (an HTTP 404 on upgrade is
             // opaque).
             auto ws =
                 std::make_shared<websocket::stream<beast::tcp_stream>>(stream_.release_socket());
-            ws->async_accept(req, [ws, id = r->id](beast::error_code ec) {
+            ws->async_accept(req, [ws, id](beast::error_code ec) {
                 if (!ec)
                     ws->async_close(close_reason(close_unknown_session, "unknown session " + id),
                                     [ws](beast::error_code) {});
@@ -547,29 +533,24 @@ private:
                                 boost::json::object{{"sessions", std::move(list)}});
         }
 
-        auto const r = parse_route(path);
-        if (!r || r->id.empty())
+        // /api/sessions/{id}[/report.md|report.json|transcript.txt] and /ingest/{id}[/seq]
+        auto const seg = path_segments(*url);
+        bool const api = seg.size() >= 3 && seg[0] == "api" && seg[1] == "sessions";
+        bool const ingest = seg.size() >= 2 && seg[0] == "ingest";
+        if ((!api && !ingest) || seg.size() > (api ? 4u : 3u))
             return respond(req, http::status::not_found, "not found\n");
-        if (!protocol::is_valid_session_id(r->id)) {
+        auto const& id = seg[api ? 2 : 1];
+        if (!protocol::is_valid_session_id(id)) {
             metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
+            spdlog::warn("http {}: rejected session id in {}", peer_, std::string(req.target()));
             return respond(req, http::status::bad_request,
                            "session id must be 1-64 letters, digits, '.', '_' or '-'\n");
         }
-
-        if (r->kind == "ingest")
-            return handle_ingest(std::move(req), *r, *url);
-        if (r->kind != "api" && r->kind != "sessions")
-            return respond(req, http::status::not_found, "not found\n");
-        // /api/sessions/{id}[/report.md|report.json|transcript.txt]
-        if (r->kind == "sessions" || !get)
-            return respond(req, http::status::not_found, "not found\n");
-        auto const slash = r->rest.find('/');
-        auto const id =
-            std::string(slash == std::string_view::npos ? r->rest : r->rest.substr(0, slash));
-        auto const what =
-            slash == std::string_view::npos ? std::string_view{} : r->rest.substr(slash + 1);
-        if (r->id != "sessions" || !protocol::is_valid_session_id(id))
-            return respond(req, http::status::not_found, "not found\n");
+        std::string const what = seg.size() == (api ? 4u : 3u) ? seg.back() : std::string{};
+        if (ingest)
+            return handle_ingest(std::move(req), id, what, *url);
+        if (!get)
+            return respond(req, http::status::method_not_allowed, "GET only\n");
         auto session = sessions_.find(id);
         if (!session)
             return respond(req, http::status::not_found, "unknown session " + id + "\n");
@@ -589,17 +570,17 @@ private:
     }
 
     // POST /ingest/{id}?seq=N with a text/plain body; GET /ingest/{id}/seq.
-    void handle_ingest(http::request<http::string_body> req, route const& r,
-                       boost::urls::url_view url) {
-        if (req.method() == http::verb::get && r.rest == "seq") {
-            auto session = sessions_.live(r.id, false);
+    void handle_ingest(http::request<http::string_body> req, std::string const& id,
+                       std::string const& what, boost::urls::url_view url) {
+        if (req.method() == http::verb::get && what == "seq") {
+            auto session = sessions_.live(id, false);
             if (!session)
                 return respond_json(req, http::status::ok, boost::json::object{{"seq", 0}});
             return respond_from(session, std::move(req), "application/json", [](live_session& s) {
                 return boost::json::serialize(boost::json::object{{"seq", s.last_seq()}}) + "\n";
             });
         }
-        if (req.method() != http::verb::post || !r.rest.empty())
+        if (req.method() != http::verb::post || !what.empty())
             return respond(req, http::status::method_not_allowed,
                            "POST caption text to /ingest/{session}?seq=N\n");
         protocol::ingest_message m;
@@ -618,7 +599,7 @@ private:
         }
         m.text = std::move(req.body());
         auto const arrived = std::chrono::steady_clock::now();
-        auto session = sessions_.live(r.id, true);
+        auto session = sessions_.live(id, true);
         net::post(session->strand(), [self = shared_from_this(), session, req = std::move(req),
                                       m = std::move(m), arrived]() mutable {
             ingest_connection connection; // each POST stands alone: resends are acknowledged

@@ -37,7 +37,6 @@ boost::json::array pending_json(summariser::meeting const& m) {
 void add_meta(boost::json::object& o, summariser::meeting const& m) {
     o["title"] = m.title();
     o["chair"] = speaker_value(m, m.chair());
-    o["summary"] = m.catch_up();
     o["ended"] = m.ended();
     o["words"] = m.total_words();
 }
@@ -93,6 +92,7 @@ boost::json::object make_snapshot(std::string_view session, summariser::meeting 
     o["session"] = session;
     o["rev"] = rev;
     add_meta(o, m);
+    o["summary"] = m.catch_up();
     boost::json::array people, agenda, utterances;
     for (auto const& p : m.participants().all())
         people.push_back(participant_json(m, p));
@@ -108,12 +108,14 @@ boost::json::object make_snapshot(std::string_view session, summariser::meeting 
 }
 
 boost::json::object make_update(summariser::meeting const& m, summariser::change_set const& changes,
-                                revision rev) {
+                                revision rev, std::string const& summary) {
     boost::json::object o;
     o["type"] = "update";
     o["rev"] = rev;
-    // The title, chair and summary are small and follow from everything else: always sent.
+    // Title, chair, word count and whether it ended are a few bytes: always sent.
     add_meta(o, m);
+    if (!summary.empty())
+        o["summary"] = summary;
     if (!changes.utterances.empty()) {
         boost::json::array a;
         for (auto i : changes.utterances)

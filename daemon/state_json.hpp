@@ -19,9 +19,10 @@ boost::json::object make_snapshot(std::string_view session, summariser::meeting 
                                   revision rev);
 
 /// Only what `changes` touched (`{"type":"update",...}`): each changed utterance, participant
-/// and agenda item whole, so a client replaces it by id or index.
+/// and agenda item whole, so a client replaces it by id or index. `summary` is the catch-up
+/// text if it changed since the last update, else empty (and left out).
 boost::json::object make_update(summariser::meeting const& m, summariser::change_set const& changes,
-                                revision rev);
+                                revision rev, std::string const& summary);
 
 /// JSON of one utterance, participant or agenda item, as in snapshots and updates.
 boost::json::object utterance_json(summariser::utterance const& u);

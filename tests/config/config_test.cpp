@@ -1,0 +1,122 @@
+#include "config/config.hpp"
+
+#include <gtest/gtest.h>
+
+namespace minuted::config {
+namespace {
+
+settings parse(std::string const& text) {
+    return parse_config(text, "t.toml");
+}
+
+std::string error_of(std::string const& text) {
+    try {
+        parse(text);
+    } catch (config_error const& e) {
+        return e.what();
+    }
+    return "no error";
+}
+
+TEST(parse_config, the_embedded_default_gives_the_default_settings) {
+    auto const s = parse_config(default_config_text());
+    settings const d;
+    EXPECT_EQ(s.listen_host, d.listen_host);
+    EXPECT_EQ(s.listen_port, 8080);
+    EXPECT_EQ(s.state_dir, d.state_dir);
+    EXPECT_EQ(s.idle_timeout, d.idle_timeout);
+    EXPECT_EQ(s.max_frame_bytes, d.max_frame_bytes);
+    EXPECT_EQ(s.subscriber_queue, d.subscriber_queue);
+    EXPECT_EQ(s.reconnect_initial, d.reconnect_initial);
+    EXPECT_EQ(s.reconnect_max, d.reconnect_max);
+    EXPECT_TRUE(s.feeds.empty());
+}
+
+TEST(parse_config, an_empty_file_is_the_default) {
+    EXPECT_EQ(parse("").listen_port, 8080);
+}
+
+TEST(parse_config, reads_every_section_and_feeds) {
+    auto const s = parse(R"(
+[server]
+listen = "[::1]:9000"
+state_dir = "/var/lib/minuted"
+log_level = "debug"
+[limits]
+max_frame_bytes = 2048
+subscriber_queue = 8
+[sessions]
+idle_timeout = "5m"
+[feeds]
+reconnect_initial = "100ms"
+reconnect_max = "2s"
+[[feed]]
+session = "plenary"
+url = "wss://captions.example.org/feed"
+title = "Plenary"
+)");
+    EXPECT_EQ(s.listen_host, "::1");
+    EXPECT_EQ(s.listen_port, 9000);
+    EXPECT_EQ(s.log_level, "debug");
+    EXPECT_EQ(s.max_frame_bytes, 2048u);
+    EXPECT_EQ(s.idle_timeout, std::chrono::minutes(5));
+    EXPECT_EQ(s.reconnect_initial, std::chrono::milliseconds(100));
+    ASSERT_EQ(s.feeds.size(), 1u);
+    EXPECT_EQ(s.feeds[0].url, "wss://captions.example.org/feed");
+    EXPECT_EQ(s.feeds[0].title, "Plenary");
+}
+
+TEST(parse_config, wrong_types_are_errors_not_defaults) {
+    EXPECT_EQ(error_of("[server]\nlisten = 8080\n"), "t.toml:2:10: server.listen must be a string");
+    EXPECT_EQ(error_of("[limits]\nmax_frame_bytes = \"big\"\n"),
+              "t.toml:2:19: limits.max_frame_bytes must be an integer");
+    EXPECT_EQ(error_of("server = 1\n"), "t.toml:1:10: server must be a table");
+}
+
+TEST(parse_config, unknown_keys_are_errors) {
+    EXPECT_EQ(error_of("[server]\nlisen = \"x:1\"\n"), "t.toml:2:1: unknown key 'server.lisen'");
+    EXPECT_EQ(error_of("[srever]\n"),
+              "t.toml:1:2: unknown key 'srever'"); // the key, inside the brackets
+}
+
+TEST(parse_config, bad_values_are_errors) {
+    EXPECT_NE(
+        error_of("[server]\nlisten = \"localhost\"\n").find("server.listen: expected HOST:PORT"),
+        std::string::npos);
+    EXPECT_NE(
+        error_of("[server]\nlisten = \"a:70000\"\n").find("port must be a number from 0 to 65535"),
+        std::string::npos);
+    EXPECT_NE(error_of("[server]\nlog_level = \"loud\"\n").find("log_level must be one of"),
+              std::string::npos);
+    EXPECT_NE(error_of("[limits]\nsubscriber_queue = 0\n").find("must be greater than 0"),
+              std::string::npos);
+    EXPECT_NE(error_of("[sessions]\nidle_timeout = \"10 minutes\"\n").find("positive duration"),
+              std::string::npos);
+    EXPECT_NE(error_of("[[feed]]\nsession = \"a/b\"\nurl = \"ws://x/\"\n").find("feed.session"),
+              std::string::npos);
+    EXPECT_NE(error_of("[[feed]]\nsession = \"a\"\nurl = \"http://x/\"\n").find("ws:// or wss://"),
+              std::string::npos);
+    EXPECT_NE(error_of("[[feed]]\nsession = \"a\"\nurl = \"ws://x/\"\n[[feed]]\nsession = "
+                       "\"a\"\nurl = \"ws://y/\"\n")
+                  .find("two feeds"),
+              std::string::npos);
+    EXPECT_NE(error_of("[feeds]\nreconnect_initial = \"5s\"\nreconnect_max = \"1s\"\n")
+                  .find("must not be less"),
+              std::string::npos);
+}
+
+TEST(parse_config, toml_syntax_errors_carry_the_position) {
+    auto const e = error_of("[server\nlisten = 1\n");
+    EXPECT_EQ(e.rfind("t.toml:1:", 0), 0u) << e;
+}
+
+TEST(parse_duration, units) {
+    EXPECT_EQ(parse_duration("250ms"), std::chrono::milliseconds(250));
+    EXPECT_EQ(parse_duration("30s"), std::chrono::seconds(30));
+    EXPECT_EQ(parse_duration("2h"), std::chrono::hours(2));
+    EXPECT_THROW(parse_duration("5"), std::invalid_argument);
+    EXPECT_THROW(parse_duration("-5s"), std::invalid_argument);
+}
+
+} // namespace
+} // namespace minuted::config

@@ -1,0 +1,334 @@
+#pragma once
+
+// Runs the real minuted binary as a child process and talks to it over loopback with real
+// HTTP and WebSocket clients (Beast, synchronous).
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/json.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <fcntl.h>
+#include <filesystem>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <regex>
+#include <signal.h>
+#include <string>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+namespace minuted::testing {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using tcp = net::ip::tcp;
+
+/// A temporary directory removed with its contents.
+class temp_dir {
+public:
+    temp_dir() {
+        std::string templ =
+            (std::filesystem::temp_directory_path() / "minuted-test-XXXXXX").string();
+        path_ = ::mkdtemp(templ.data());
+    }
+    ~temp_dir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path_, ec);
+    }
+    std::filesystem::path const& path() const { return path_; }
+
+private:
+    std::filesystem::path path_;
+};
+
+/// A child process whose standard output and error are collected.
+class child_process {
+public:
+    explicit child_process(std::vector<std::string> args) {
+        int out[2];
+        if (::pipe2(out, O_CLOEXEC) != 0)
+            throw std::runtime_error("pipe");
+        pid_ = ::fork();
+        if (pid_ == 0) {
+            ::dup2(out[1], 1);
+            ::dup2(out[1], 2);
+            std::vector<char*> argv;
+            for (auto& a : args)
+                argv.push_back(a.data());
+            argv.push_back(nullptr);
+            ::execv(argv[0], argv.data());
+            ::_exit(127);
+        }
+        ::close(out[1]);
+        reader_ = std::thread([this, fd = out[0]] {
+            char buf[4096];
+            for (;;) {
+                auto const n = ::read(fd, buf, sizeof buf);
+                if (n <= 0)
+                    break;
+                std::lock_guard lock(mutex_);
+                output_.append(buf, static_cast<std::size_t>(n));
+            }
+            ::close(fd);
+        });
+    }
+    child_process(child_process const&) = delete;
+    ~child_process() {
+        if (pid_ > 0 && !status_) {
+            ::kill(pid_, SIGKILL);
+            wait();
+        }
+        if (reader_.joinable())
+            reader_.join();
+    }
+
+    /// Waits for the process to exit; its exit code (128 + signal if killed).
+    int wait() {
+        if (!status_) {
+            int st = 0;
+            ::waitpid(pid_, &st, 0);
+            status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+            if (reader_.joinable())
+                reader_.join();
+        }
+        return *status_;
+    }
+    void signal(int sig) { ::kill(pid_, sig); }
+
+    std::string output() const {
+        std::lock_guard lock(mutex_);
+        return output_;
+    }
+
+    /// Waits until the output matches `pattern`; its first group, or throws after `timeout`.
+    std::string wait_for(std::string const& pattern,
+                         std::chrono::seconds timeout = std::chrono::seconds(20)) const {
+        std::regex const re(pattern);
+        auto const deadline = std::chrono::steady_clock::now() + timeout;
+        while (std::chrono::steady_clock::now() < deadline) {
+            std::smatch m;
+            auto const text = output();
+            if (std::regex_search(text, m, re))
+                return m.size() > 1 ? m[1].str() : m[0].str();
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        throw std::runtime_error("timed out waiting for /" + pattern + "/ in:\n" + output());
+    }
+
+private:
+    pid_t pid_ = -1;
+    std::optional<int> status_;
+    std::thread reader_;
+    mutable std::mutex mutex_;
+    std::string output_;
+};
+
+/// Runs the minuted binary with `args` to completion; exit code and output.
+inline std::pair<int, std::string> run_minuted(std::vector<std::string> args) {
+    args.insert(args.begin(), MINUTED_BINARY);
+    child_process p(std::move(args));
+    auto const code = p.wait();
+    return {code, p.output()};
+}
+
+/// `minuted serve` on 127.0.0.1 with a free port and its own state directory.
+class daemon_process {
+public:
+    explicit daemon_process(std::vector<std::string> extra = {},
+                            std::string const& config_text = {}) {
+        std::vector<std::string> args{MINUTED_BINARY, "serve",
+                                      "--listen",     "127.0.0.1:0",
+                                      "--state-dir",  (dir_.path() / "state").string()};
+        if (!config_text.empty()) {
+            auto const path = dir_.path() / "minuted.toml";
+            std::FILE* f = std::fopen(path.c_str(), "w");
+            std::fputs(config_text.c_str(), f);
+            std::fclose(f);
+            args.insert(args.begin() + 2, {"--config", path.string()});
+        }
+        args.insert(args.end(), extra.begin(), extra.end());
+        process_.emplace(std::move(args));
+        port_ = static_cast<unsigned short>(
+            std::stoi(process_->wait_for(R"(listening on http://127\.0\.0\.1:(\d+))")));
+    }
+    ~daemon_process() {
+        process_->signal(SIGTERM);
+        process_->wait();
+    }
+    unsigned short port() const { return port_; }
+    child_process& process() { return *process_; }
+    std::string url(std::string const& path) const {
+        return "ws://127.0.0.1:" + std::to_string(port_) + path;
+    }
+
+private:
+    temp_dir dir_;
+    std::optional<child_process> process_;
+    unsigned short port_ = 0;
+};
+
+struct http_result {
+    unsigned status = 0;
+    std::string body;
+};
+
+inline http_result http_request(unsigned short port, http::verb verb, std::string const& target,
+                                std::string body = {}) {
+    net::io_context ioc;
+    beast::tcp_stream stream(ioc);
+    stream.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+    http::request<http::string_body> req{verb, target, 11};
+    req.set(http::field::host, "127.0.0.1");
+    req.set(http::field::content_type, "text/plain");
+    req.body() = std::move(body);
+    req.prepare_payload();
+    http::write(stream, req);
+    beast::flat_buffer buffer;
+    http::response<http::string_body> res;
+    http::read(stream, buffer, res);
+    beast::error_code ec;
+    stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+    return {res.result_int(), res.body()};
+}
+
+inline http_result http_get(unsigned short port, std::string const& target) {
+    return http_request(port, http::verb::get, target);
+}
+
+/// A synchronous WebSocket client.
+class ws_client {
+public:
+    ws_client(unsigned short port, std::string const& target) : ws_(ioc_) {
+        ws_.next_layer().connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+        ws_.handshake("127.0.0.1:" + std::to_string(port), target);
+        ws_.text(true);
+    }
+    void send(std::string const& text) { ws_.write(net::buffer(text)); }
+    void send_binary(std::string const& data) {
+        ws_.binary(true);
+        ws_.write(net::buffer(data));
+        ws_.text(true);
+    }
+    /// The next message, or nullopt when the connection closed (see `close_reason`).
+    std::optional<std::string> receive() {
+        beast::flat_buffer buffer;
+        beast::error_code ec;
+        ws_.read(buffer, ec);
+        if (ec)
+            return std::nullopt;
+        return beast::buffers_to_string(buffer.data());
+    }
+    boost::json::object receive_json() {
+        auto m = receive();
+        if (!m)
+            throw std::runtime_error(
+                "connection closed: " + std::to_string(ws_.reason().code) + " " +
+                std::string(ws_.reason().reason.data(), ws_.reason().reason.size()));
+        return boost::json::parse(*m).as_object();
+    }
+    websocket::close_reason const& close_reason() const { return ws_.reason(); }
+    void close() {
+        beast::error_code ec;
+        ws_.close(websocket::close_code::normal, ec);
+    }
+
+private:
+    net::io_context ioc_;
+    websocket::stream<tcp::socket> ws_;
+};
+
+/// A subscriber's view: a snapshot with updates merged in, as a viewer keeps it.
+class merged_view {
+public:
+    /// Applies one /live message; false if it breaks the rev sequence.
+    bool apply(boost::json::object const& m) {
+        auto const rev = m.at("rev").to_number<std::uint64_t>();
+        if (m.at("type") == "snapshot") {
+            state_ = m;
+            state_.erase("type");
+            rev_ = rev;
+            ++snapshots;
+            return true;
+        }
+        if (rev != rev_ + 1)
+            return false;
+        rev_ = rev;
+        state_["rev"] = rev;
+        for (auto const* key : {"title", "chair", "ended", "words", "summary", "pending", "seq"})
+            if (auto const* v = m.if_contains(key))
+                state_[key] = *v;
+        merge(m, "utterances", "id");
+        merge(m, "participants", "id");
+        merge(m, "agenda", "n");
+        return true;
+    }
+    boost::json::object const& state() const { return state_; }
+    std::uint64_t rev() const { return rev_; }
+    bool ended() const { return state_.contains("ended") && state_.at("ended").as_bool(); }
+    int snapshots = 0;
+
+private:
+    void merge(boost::json::object const& m, char const* key, char const* index_key) {
+        auto const* list = m.if_contains(key);
+        if (!list)
+            return;
+        auto& target = state_[key].as_array();
+        for (auto const& item : list->as_array()) {
+            auto i = item.at(index_key).to_number<std::size_t>();
+            if (std::string_view(index_key) == "n")
+                --i;
+            if (i >= target.size())
+                target.resize(i + 1);
+            target[i] = item;
+        }
+    }
+    boost::json::object state_;
+    std::uint64_t rev_ = 0;
+};
+
+/// Where two JSON values first differ, as a path ("agenda[2].title"), or "" if equal.
+inline std::string first_difference(boost::json::value const& a, boost::json::value const& b,
+                                    std::string path = "") {
+    if (a == b)
+        return {};
+    if (a.is_object() && b.is_object()) {
+        for (auto const& [k, v] : a.as_object()) {
+            auto const* w = b.as_object().if_contains(k);
+            if (!w)
+                return path + "." + std::string(k) + " (missing on the right)";
+            if (auto d = first_difference(v, *w, path + "." + std::string(k)); !d.empty())
+                return d;
+        }
+        return path + " (keys missing on the left)";
+    }
+    if (a.is_array() && b.is_array()) {
+        auto const& x = a.as_array();
+        auto const& y = b.as_array();
+        for (std::size_t i = 0; i < std::min(x.size(), y.size()); ++i)
+            if (auto d = first_difference(x[i], y[i], path + "[" + std::to_string(i) + "]");
+                !d.empty())
+                return d;
+        return path + " (sizes " + std::to_string(x.size()) + " and " + std::to_string(y.size()) +
+               ")";
+    }
+    return path + ": " + boost::json::serialize(a) + " vs " + boost::json::serialize(b);
+}
+
+/// The parts of a snapshot two viewers must agree on.
+inline boost::json::object comparable(boost::json::object s) {
+    s.erase("type");
+    s.erase("session");
+    return s;
+}
+
+} // namespace minuted::testing

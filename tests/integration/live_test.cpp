@@ -1,0 +1,440 @@
+// Issue 3: the live daemon, started as a real process and driven over loopback.
+
+#include "daemon/replay.hpp"
+#include "tests/integration/harness.hpp"
+#include "tests/test_data.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <future>
+
+namespace minuted::testing {
+namespace {
+
+std::string const dccg_file = std::string(MINUTED_TEST_DATA) + "/dccg-90-2024-11-08.raw.txt";
+
+std::vector<replay_frame> dccg_frames(bool corrections = false) {
+    replay_options options;
+    options.corrections = corrections;
+    return make_replay_frames(read_test_file("dccg-90-2024-11-08.raw.txt"), options);
+}
+
+std::string summarise_md(std::string const& file) {
+    auto [code, out] = run_minuted({"summarise", file});
+    EXPECT_EQ(code, 0) << out;
+    return out;
+}
+
+// Sends frames [from, to) over one ingest connection, checking each ack.
+void push(unsigned short port, std::string const& id, std::vector<replay_frame> const& frames,
+          std::size_t from, std::size_t to) {
+    ws_client c(port, "/ingest/" + id);
+    c.send(R"({"type":"open","title":"test"})");
+    auto const welcome = c.receive_json();
+    ASSERT_EQ(welcome.at("type"), "welcome");
+    for (auto i = from; i < to; ++i) {
+        c.send(frame_json(frames[i], i + 1));
+        auto reply = c.receive_json();
+        while (reply.at("type") == "error")
+            reply = c.receive_json();
+        ASSERT_EQ(reply.at("type"), "ack") << boost::json::serialize(reply);
+        ASSERT_EQ(reply.at("seq").to_number<std::size_t>(), i + 1);
+    }
+    c.close();
+}
+
+// Waits until GET /api/sessions says the session ended.
+void wait_ended(unsigned short port, std::string const& id,
+                std::chrono::seconds timeout = std::chrono::seconds(60)) {
+    auto const deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        auto const list =
+            boost::json::parse(http_get(port, "/api/sessions").body).at("sessions").as_array();
+        for (auto const& s : list)
+            if (s.at("id").as_string() == id && !s.at("live").as_bool())
+                return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    FAIL() << "session " << id << " did not end";
+}
+
+// Reads /live until the session has ended; the merged view.
+merged_view watch(unsigned short port, std::string const& target,
+                  std::atomic<bool>* joined = nullptr) {
+    ws_client c(port, target);
+    if (joined)
+        *joined = true;
+    merged_view v;
+    while (!v.ended()) {
+        auto const m = c.receive_json();
+        if (!v.apply(m))
+            throw std::runtime_error("rev sequence broken at " + std::to_string(v.rev()));
+    }
+    return v;
+}
+
+boost::json::object final_snapshot(unsigned short port, std::string const& id) {
+    auto const r = http_get(port, "/api/sessions/" + id);
+    EXPECT_EQ(r.status, 200u);
+    return boost::json::parse(r.body).as_object();
+}
+
+std::uint64_t metric(unsigned short port, std::string const& name) {
+    auto const text = http_get(port, "/metrics").body;
+    std::smatch m;
+    if (!std::regex_search(text, m, std::regex("\n" + name + " (\\d+)")))
+        throw std::runtime_error("no metric " + name);
+    return std::stoull(m[1]);
+}
+
+TEST(push_ingest, replayed_meeting_gives_the_same_minutes_as_summarise) {
+    daemon_process d;
+    auto [code, out] = run_minuted(
+        {"replay", dccg_file, "--to", d.url("/ingest/dccg"), "--speed", "max", "--corrections"});
+    ASSERT_EQ(code, 0) << out;
+    wait_ended(d.port(), "dccg");
+    auto const report = http_get(d.port(), "/api/sessions/dccg/report.md");
+    EXPECT_EQ(report.status, 200u);
+    EXPECT_EQ(report.body, summarise_md(dccg_file));
+    EXPECT_GT(metric(d.port(), "minuted_ingest_events_total"), 14000u);
+}
+
+TEST(pull_ingest, attach_to_a_served_replay_gives_the_same_minutes) {
+    child_process feed(
+        {MINUTED_BINARY, "replay", dccg_file, "--serve", "127.0.0.1:0", "--speed", "max"});
+    auto const port = feed.wait_for(R"(as a feed on ws://127\.0\.0\.1:(\d+)/)");
+    daemon_process d({}, "[[feed]]\nsession = \"pulled\"\nurl = \"ws://127.0.0.1:" + port +
+                             "/feed\"\n");
+    wait_ended(d.port(), "pulled");
+    EXPECT_EQ(feed.wait(), 0) << feed.output();
+    EXPECT_EQ(http_get(d.port(), "/api/sessions/pulled/report.md").body, summarise_md(dccg_file));
+}
+
+TEST(subscribers, late_joiner_sees_the_same_state_as_one_watching_from_the_start) {
+    daemon_process d;
+    auto const frames = dccg_frames(true);
+    push(d.port(), "m", frames, 0, 10);
+    std::atomic<bool> early_joined = false;
+    auto early =
+        std::async(std::launch::async, [&] { return watch(d.port(), "/live/m", &early_joined); });
+    while (!early_joined)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    push(d.port(), "m", frames, 10, frames.size() / 2);
+    auto late = std::async(std::launch::async, [&] { return watch(d.port(), "/live/m"); });
+    push(d.port(), "m", frames, frames.size() / 2, frames.size());
+    auto const a = early.get();
+    auto const b = late.get();
+    auto const snapshot = comparable(final_snapshot(d.port(), "m"));
+    EXPECT_EQ(first_difference(comparable(a.state()), snapshot), "");
+    EXPECT_EQ(first_difference(comparable(b.state()), snapshot), "");
+    EXPECT_EQ(a.rev(), b.rev());
+    EXPECT_EQ(snapshot.at("agenda").as_array().size(), 5u);
+}
+
+TEST(subscribers, resume_with_since_gets_updates_not_a_snapshot) {
+    daemon_process d;
+    auto const frames = dccg_frames();
+    push(d.port(), "r", frames, 0, 2000);
+    std::uint64_t rev = 0;
+    {
+        ws_client c(d.port(), "/live/r");
+        merged_view v;
+        ASSERT_TRUE(v.apply(c.receive_json()));
+        rev = v.rev();
+        c.close();
+    }
+    push(d.port(), "r", frames, 2000, 4000);
+    ws_client c(d.port(), "/live/r?since=" + std::to_string(rev));
+    auto const first = c.receive_json();
+    EXPECT_EQ(first.at("type"), "update");
+    EXPECT_EQ(first.at("rev").to_number<std::uint64_t>(), rev + 1);
+    // Too old a rev (or one from before a restart) gets a snapshot.
+    ws_client stale(d.port(), "/live/r?since=999999999");
+    EXPECT_EQ(stale.receive_json().at("type"), "snapshot");
+}
+
+TEST(push_ingest, reconnecting_source_with_duplicate_seqs_loses_and_duplicates_nothing) {
+    daemon_process d;
+    auto const frames = dccg_frames();
+    push(d.port(), "dup", frames, 0, 5000);
+    {
+        // The source reconnects unsure of what arrived and resends the last 100.
+        ws_client c(d.port(), "/ingest/dup");
+        c.send(R"({"type":"open"})");
+        auto const welcome = c.receive_json();
+        EXPECT_EQ(welcome.at("ack").to_number<std::size_t>(), 5000u);
+        for (std::size_t i = 4900; i < 5000; ++i) {
+            c.send(frame_json(frames[i], i + 1));
+            EXPECT_EQ(c.receive_json().at("type"), "ack");
+        }
+        // A gap is refused with the seq expected.
+        c.send(frame_json(frames[5005], 5006));
+        auto const nack = c.receive_json();
+        EXPECT_EQ(nack.at("type"), "nack");
+        EXPECT_EQ(nack.at("expected").to_number<std::size_t>(), 5001u);
+    }
+    push(d.port(), "dup", frames, 5000, frames.size());
+    wait_ended(d.port(), "dup");
+    EXPECT_EQ(http_get(d.port(), "/api/sessions/dup/report.md").body, summarise_md(dccg_file));
+    EXPECT_EQ(metric(d.port(), "minuted_ingest_duplicates_total"), 100u);
+}
+
+TEST(push_ingest, http_post_with_seq_and_resume_point) {
+    daemon_process d;
+    auto const text = read_test_file("dccg-90-2024-11-08.raw.txt");
+    auto const half = text.size() / 2;
+    auto r = http_request(d.port(), http::verb::post, "/ingest/post?seq=1", text.substr(0, half));
+    EXPECT_EQ(r.status, 200u) << r.body;
+    // A retry of the same seq is acknowledged, not applied twice.
+    r = http_request(d.port(), http::verb::post, "/ingest/post?seq=1", text.substr(0, half));
+    EXPECT_EQ(r.status, 200u);
+    r = http_request(d.port(), http::verb::post, "/ingest/post?seq=3", "gap");
+    EXPECT_EQ(r.status, 409u);
+    EXPECT_EQ(boost::json::parse(r.body).at("expected"), 2);
+    EXPECT_EQ(boost::json::parse(http_get(d.port(), "/ingest/post/seq").body).at("seq"), 1);
+    r = http_request(d.port(), http::verb::post, "/ingest/post?seq=2", text.substr(half));
+    EXPECT_EQ(r.status, 200u);
+    ws_client c(d.port(), "/ingest/post");
+    c.send(R"({"type":"close","seq":3})");
+    EXPECT_EQ(c.receive_json().at("type"), "ack");
+    wait_ended(d.port(), "post");
+    EXPECT_EQ(http_get(d.port(), "/api/sessions/post/report.md").body, summarise_md(dccg_file));
+}
+
+TEST(subscribers, a_subscriber_that_never_reads_does_not_hold_back_the_others) {
+    daemon_process d({}, "[limits]\nsubscriber_queue = 16\n");
+    auto const frames = dccg_frames();
+    push(d.port(), "slow", frames, 0, 10);
+    // A client that completes the handshake and then never reads a byte.
+    net::io_context ioc;
+    tcp::socket stuck(ioc);
+    stuck.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), d.port()));
+    stuck.set_option(net::socket_base::receive_buffer_size(4096));
+    std::string const upgrade =
+        "GET /live/slow HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    net::write(stuck, net::buffer(upgrade));
+    std::atomic<bool> joined = false;
+    auto watcher =
+        std::async(std::launch::async, [&] { return watch(d.port(), "/live/slow", &joined); });
+    while (!joined)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    auto const start = std::chrono::steady_clock::now();
+    push(d.port(), "slow", frames, 10, frames.size());
+    auto const v = watcher.get();
+    auto const took = std::chrono::steady_clock::now() - start;
+    EXPECT_EQ(first_difference(comparable(v.state()), comparable(final_snapshot(d.port(), "slow"))),
+              "");
+    EXPECT_GT(metric(d.port(), "minuted_subscriber_resyncs_total") +
+                  metric(d.port(), "minuted_subscriber_slow_closes_total"),
+              0u);
+    EXPECT_LT(took, std::chrono::seconds(60));
+}
+
+TEST(sessions, twenty_at_once_each_with_its_own_minutes) {
+    daemon_process d;
+    std::vector<std::future<std::pair<int, std::string>>> replays;
+    for (int i = 0; i < 20; ++i)
+        replays.push_back(std::async(std::launch::async, [&, i] {
+            return run_minuted({"replay", dccg_file, "--to", d.url("/ingest/s" + std::to_string(i)),
+                                "--speed", "max"});
+        }));
+    for (auto& r : replays) {
+        auto const [code, out] = r.get();
+        EXPECT_EQ(code, 0) << out;
+    }
+    auto const expected = summarise_md(dccg_file);
+    for (int i = 0; i < 20; ++i) {
+        wait_ended(d.port(), "s" + std::to_string(i));
+        EXPECT_EQ(http_get(d.port(), "/api/sessions/s" + std::to_string(i) + "/report.md").body,
+                  expected)
+            << i;
+    }
+}
+
+// --- Bad input: a clear reason to the peer, a log line, and nothing accepted is lost. ---
+
+class bad_input : public ::testing::Test {
+protected:
+    void SetUp() override {
+        daemon_.emplace(std::vector<std::string>{}, "[limits]\nmax_frame_bytes = 4096\n");
+        ws_client c(daemon_->port(), "/ingest/keep");
+        c.send(R"({"type":"open"})");
+        c.receive_json();
+        c.send(
+            R"({"type":"text","seq":1,"text":">> MARKUS KUMMER: Good morning, everyone, and welcome.\n\n"})");
+        EXPECT_EQ(c.receive_json().at("type"), "ack");
+    }
+    // The earlier caption is still there.
+    void expect_intact() {
+        auto const t = http_get(daemon_->port(), "/api/sessions/keep/transcript.txt");
+        EXPECT_EQ(t.status, 200u);
+        EXPECT_NE(t.body.find("Good morning, everyone, and welcome."), std::string::npos) << t.body;
+    }
+    // Sends `frame` on a new connection; the close code and reason it gets.
+    std::pair<std::uint16_t, std::string> rejected(std::string const& frame, bool binary = false) {
+        ws_client c(daemon_->port(), "/ingest/keep");
+        if (binary)
+            c.send_binary(frame);
+        else
+            c.send(frame);
+        while (c.receive()) {
+        }
+        auto const& r = c.close_reason();
+        return {r.code, std::string(r.reason.data(), r.reason.size())};
+    }
+    std::optional<daemon_process> daemon_;
+};
+
+TEST_F(bad_input, oversized_frame_is_closed_with_1009) {
+    // Beast closes with 1009 ("message too big") itself; the log says the limit.
+    auto const [code, why] = rejected(std::string(10000, 'x'));
+    EXPECT_EQ(code, 1009);
+    daemon_->process().wait_for("message larger than 4096 bytes");
+    expect_intact();
+}
+
+TEST_F(bad_input, binary_frame_is_closed_with_1003) {
+    auto const [code, why] = rejected("\x01\x02\x03", true);
+    EXPECT_EQ(code, 1003);
+    EXPECT_NE(why.find("binary"), std::string::npos);
+    expect_intact();
+}
+
+TEST_F(bad_input, invalid_json_and_unknown_types_are_closed_with_a_reason) {
+    auto [code, why] = rejected("{\"type\": \"text\", \"seq\": ");
+    EXPECT_EQ(code, 1008);
+    EXPECT_NE(why.find("not valid JSON"), std::string::npos);
+    std::tie(code, why) = rejected(R"({"type":"shout","seq":2})");
+    EXPECT_EQ(code, 1008);
+    EXPECT_NE(why.find("unknown"), std::string::npos);
+    std::tie(code, why) = rejected("{\"type\":\"text\",\"seq\":2,\"text\":\"\xff\"}");
+    EXPECT_EQ(code, 1007);
+    expect_intact();
+    EXPECT_NE(daemon_->process().output().find("not valid JSON"), std::string::npos);
+}
+
+TEST_F(bad_input, seq_going_backwards_within_a_connection_is_closed) {
+    ws_client c(daemon_->port(), "/ingest/keep");
+    c.send(R"({"type":"text","seq":2,"text":"More words. "})");
+    EXPECT_EQ(c.receive_json().at("type"), "ack");
+    c.send(R"({"type":"text","seq":1,"text":"Again. "})");
+    EXPECT_EQ(c.receive_json().at("type"), "error");
+    while (c.receive()) {
+    }
+    EXPECT_EQ(c.close_reason().code, 1008);
+    auto const& reason = c.close_reason().reason;
+    EXPECT_NE(std::string(reason.data(), reason.size()).find("backwards"), std::string::npos);
+    expect_intact();
+}
+
+TEST_F(bad_input, session_ids_with_path_characters_are_refused) {
+    EXPECT_EQ(http_get(daemon_->port(), "/api/sessions/..%2F..%2Fetc").status, 400u);
+    EXPECT_EQ(http_request(daemon_->port(), http::verb::post, "/ingest/a%2Fb?seq=1", "x").status,
+              400u);
+    EXPECT_THROW(ws_client(daemon_->port(), "/ingest/..%2Fkeep"), boost::system::system_error);
+    expect_intact();
+}
+
+TEST_F(bad_input, unknown_session_is_closed_with_4404) {
+    ws_client c(daemon_->port(), "/live/nobody");
+    EXPECT_FALSE(c.receive());
+    EXPECT_EQ(c.close_reason().code, 4404);
+}
+
+TEST(feeds, unreachable_and_failing_feeds_are_retried_and_reported) {
+    // A server that answers every request with HTTP 500.
+    net::io_context ioc;
+    tcp::acceptor acceptor(ioc, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
+    auto const port500 = acceptor.local_endpoint().port();
+    std::atomic<bool> stop = false;
+    std::thread server([&] {
+        while (!stop) {
+            tcp::socket s(ioc);
+            beast::error_code ec;
+            acceptor.accept(s, ec);
+            if (ec || stop)
+                break;
+            char buf[2048];
+            s.read_some(net::buffer(buf), ec);
+            net::write(s,
+                       net::buffer(std::string(
+                           "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n")),
+                       ec);
+        }
+    });
+    daemon_process d({}, "[feeds]\nreconnect_initial = \"50ms\"\nreconnect_max = \"200ms\"\n"
+                         "[[feed]]\nsession = \"down\"\nurl = \"ws://nonexistent.invalid:9/feed\"\n"
+                         "[[feed]]\nsession = \"broken\"\nurl = \"ws://127.0.0.1:" +
+                             std::to_string(port500) + "/feed\"\n");
+    d.process().wait_for("feed broken: .*HTTP 500");
+    d.process().wait_for("feed down: ws://nonexistent.invalid:9/feed: ");
+    auto const list =
+        boost::json::serialize(boost::json::parse(http_get(d.port(), "/api/sessions").body));
+    EXPECT_NE(list.find("retrying in"), std::string::npos) << list;
+    EXPECT_NE(list.find("HTTP 500"), std::string::npos) << list;
+    EXPECT_GE(metric(d.port(), "minuted_feed_failures_total"), 2u);
+    stop = true;
+    beast::error_code ec;
+    tcp::socket poke(ioc);
+    poke.connect(acceptor.local_endpoint(), ec);
+    server.join();
+}
+
+TEST(http_api, health_metrics_listing_and_reports) {
+    daemon_process d;
+    EXPECT_EQ(http_get(d.port(), "/healthz").body, "ok\n");
+    auto const frames = dccg_frames();
+    push(d.port(), "api", frames, 0, 3000);
+    auto const list =
+        boost::json::parse(http_get(d.port(), "/api/sessions").body).at("sessions").as_array();
+    ASSERT_EQ(list.size(), 1u);
+    EXPECT_EQ(list[0].at("id"), "api");
+    EXPECT_EQ(list[0].at("live"), true);
+    EXPECT_EQ(list[0].at("title"), "Dynamic Coalitions Coordination Group Meeting 90");
+    auto const state = final_snapshot(d.port(), "api");
+    EXPECT_EQ(state.at("type"), "snapshot");
+    EXPECT_FALSE(state.at("utterances").as_array().empty());
+    EXPECT_EQ(http_get(d.port(), "/api/sessions/api/report.md").body.substr(0, 2), "# ");
+    EXPECT_EQ(http_get(d.port(), "/api/sessions/nope/report.md").status, 404u);
+    auto const metrics = http_get(d.port(), "/metrics").body;
+    for (auto const* name :
+         {"minuted_sessions_live 1", "minuted_ingest_bytes_total",
+          "minuted_updates_published_total", "minuted_update_latency_seconds_bucket{le=\"0.005\"}",
+          "minuted_errors_protocol_total"})
+        EXPECT_NE(metrics.find(name), std::string::npos) << name;
+}
+
+TEST(config_errors, wrong_type_unknown_key_and_bad_value_exit_78_with_file_line_col) {
+    temp_dir dir;
+    auto write = [&](std::string const& text) {
+        auto const path = (dir.path() / "c.toml").string();
+        std::FILE* f = std::fopen(path.c_str(), "w");
+        std::fputs(text.c_str(), f);
+        std::fclose(f);
+        return path;
+    };
+    auto [code, out] = run_minuted({"serve", "--config", write("[server]\nlisten = 8080\n")});
+    EXPECT_EQ(code, 78);
+    EXPECT_NE(out.find("c.toml:2:10: server.listen must be a string"), std::string::npos) << out;
+    std::tie(code, out) =
+        run_minuted({"serve", "--config", write("[server]\nlisen = \"127.0.0.1:1\"\n")});
+    EXPECT_EQ(code, 78);
+    EXPECT_NE(out.find("c.toml:2:1: unknown key 'server.lisen'"), std::string::npos) << out;
+    std::tie(code, out) =
+        run_minuted({"serve", "--config", write("[sessions]\nidle_timeout = \"soon\"\n")});
+    EXPECT_EQ(code, 78);
+    EXPECT_NE(out.find("c.toml:2:16: sessions.idle_timeout must be a positive duration"),
+              std::string::npos)
+        << out;
+    std::tie(code, out) =
+        run_minuted({"serve", "--config", (dir.path() / "missing.toml").string()});
+    EXPECT_EQ(code, 78);
+    std::tie(code, out) = run_minuted({"--print-default-config"});
+    EXPECT_EQ(code, 0);
+    EXPECT_NE(out.find("listen = \"127.0.0.1:8080\""), std::string::npos);
+}
+
+} // namespace
+} // namespace minuted::testing
