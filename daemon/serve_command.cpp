@@ -19,6 +19,8 @@
 #include <iostream>
 #include <sstream>
 
+#include <sys/resource.h>
+
 namespace minuted {
 
 namespace net = boost::asio;
@@ -141,6 +143,12 @@ int serve_command(std::span<char const* const> args, bool attach) {
     if (fs_ec) {
         spdlog::error("state directory {}: {}", settings.state_dir.string(), fs_ec.message());
         return exit_cant_create;
+    }
+
+    // Every subscriber holds a socket: allow as many as the hard limit does.
+    if (rlimit fds{}; ::getrlimit(RLIMIT_NOFILE, &fds) == 0 && fds.rlim_cur < fds.rlim_max) {
+        fds.rlim_cur = fds.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &fds);
     }
 
     net::io_context ioc(1);
