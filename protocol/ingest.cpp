@@ -15,8 +15,6 @@ public:
         switch (static_cast<ingest_error>(ev)) {
         case ingest_error::invalid_json:
             return "frame starts with '{' but is not valid JSON";
-        case ingest_error::not_an_object:
-            return "message must be a JSON object";
         case ingest_error::unknown_type:
             return "unknown or missing message type (open, text, erase, close, resume)";
         case ingest_error::missing_seq:
@@ -79,9 +77,7 @@ boost::system::result<ingest_message> parse_ingest_frame(std::string_view frame)
     auto const value = boost::json::parse(frame, ec);
     if (ec)
         return ingest_error::invalid_json;
-    auto const* o = value.if_object();
-    if (!o)
-        return ingest_error::not_an_object;
+    auto const* o = value.if_object(); // it starts with '{': an object if it parsed
     auto const* type = o->if_contains("type");
     if (!type || !type->is_string())
         return ingest_error::unknown_type;

@@ -37,7 +37,6 @@ struct ingest_message {
 
 enum class ingest_error {
     invalid_json = 1,
-    not_an_object,
     unknown_type,
     missing_seq,
     bad_seq,

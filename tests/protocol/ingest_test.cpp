@@ -1,0 +1,83 @@
+#include "protocol/ingest.hpp"
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+namespace minuted::protocol {
+namespace {
+
+TEST(parse_ingest_frame, text_erase_close_and_open) {
+    auto t = parse_ingest_frame(R"({"type":"text","seq":3,"text":">> JUTTA CROLL: Hello."})");
+    ASSERT_TRUE(t);
+    EXPECT_EQ(t->kind, ingest_kind::text);
+    EXPECT_EQ(t->seq, 3u);
+    EXPECT_EQ(t->text, ">> JUTTA CROLL: Hello.");
+    auto e = parse_ingest_frame(R"({"type":"erase","seq":4,"count":5})");
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->kind, ingest_kind::erase);
+    EXPECT_EQ(e->count, 5u);
+    auto c = parse_ingest_frame(R"({"type":"close","seq":5})");
+    ASSERT_TRUE(c);
+    EXPECT_EQ(c->kind, ingest_kind::close);
+    auto o =
+        parse_ingest_frame(R"({"type":"open","title":"DCCG 90","agenda":["Opening","Booth"]})");
+    ASSERT_TRUE(o);
+    EXPECT_EQ(o->title, "DCCG 90");
+    EXPECT_EQ(o->agenda, (std::vector<std::string>{"Opening", "Booth"}));
+    auto r = parse_ingest_frame(R"({"type":"resume","after":41})");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->after, 41u);
+}
+
+TEST(parse_ingest_frame, a_frame_that_is_not_json_is_raw_cart_text) {
+    auto m = parse_ingest_frame(">> MARKUS KUMMER: Good morning.\r\n");
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->kind, ingest_kind::raw);
+    EXPECT_FALSE(m->seq);
+    EXPECT_EQ(m->text, ">> MARKUS KUMMER: Good morning.\r\n");
+}
+
+TEST(parse_ingest_frame, malformed_messages_say_what_is_wrong) {
+    EXPECT_EQ(parse_ingest_frame("{\"type\":\"text\",").error(), ingest_error::invalid_json);
+    EXPECT_EQ(parse_ingest_frame("{\"type\":\"text\",\"seq\":1,\"text\":\"\xff\"}").error(),
+              ingest_error::invalid_utf8);
+    EXPECT_EQ(parse_ingest_frame(R"({"type":"shout","seq":1})").error(),
+              ingest_error::unknown_type);
+    EXPECT_EQ(parse_ingest_frame(R"({"seq":1})").error(), ingest_error::unknown_type);
+    EXPECT_EQ(parse_ingest_frame(R"({"type":"text","text":"x"})").error(),
+              ingest_error::missing_seq);
+    EXPECT_EQ(parse_ingest_frame(R"({"type":"text","seq":-1,"text":"x"})").error(),
+              ingest_error::bad_seq);
+    EXPECT_EQ(parse_ingest_frame(R"({"type":"text","seq":"1","text":"x"})").error(),
+              ingest_error::bad_seq);
+    EXPECT_EQ(parse_ingest_frame(R"({"type":"text","seq":1})").error(), ingest_error::missing_text);
+    EXPECT_EQ(parse_ingest_frame(R"({"type":"erase","seq":1,"count":0})").error(),
+              ingest_error::bad_count);
+    EXPECT_EQ(parse_ingest_frame(R"({"type":"open","agenda":"Opening"})").error(),
+              ingest_error::bad_field);
+    EXPECT_EQ(parse_ingest_frame("[1,2]")->kind, ingest_kind::raw); // only '{' starts a message
+    EXPECT_NE(make_error_code(ingest_error::bad_seq).message().find("non-negative integer"),
+              std::string::npos);
+}
+
+TEST(replies, are_json_with_their_fields) {
+    EXPECT_EQ(boost::json::parse(make_ack(7)), boost::json::parse(R"({"type":"ack","seq":7})"));
+    EXPECT_EQ(boost::json::parse(make_nack(8)),
+              boost::json::parse(R"({"type":"nack","expected":8})"));
+    EXPECT_EQ(boost::json::parse(make_welcome(0)),
+              boost::json::parse(R"({"type":"welcome","ack":0})"));
+    EXPECT_EQ(boost::json::parse(make_error("bad \"x\"")).at("message"), "bad \"x\"");
+}
+
+TEST(is_valid_session_id, letters_digits_dot_dash_underscore_only) {
+    EXPECT_TRUE(is_valid_session_id("dccg-90_2024.11"));
+    EXPECT_FALSE(is_valid_session_id(""));
+    EXPECT_FALSE(is_valid_session_id(".hidden"));
+    EXPECT_FALSE(is_valid_session_id("a/b"));
+    EXPECT_FALSE(is_valid_session_id(".."));
+    EXPECT_FALSE(is_valid_session_id(std::string(65, 'a')));
+    EXPECT_FALSE(is_valid_session_id("caf\xC3\xA9"));
+}
+
+} // namespace
+} // namespace minuted::protocol
