@@ -28,7 +28,7 @@ constexpr std::string_view default_first_title = "Opening";
 // Topic segmentation without cues: sentences per block compared, the least words an item
 // needs before it can split, and the similarity below which the topic has changed.
 constexpr std::size_t topic_block = 30;
-constexpr std::size_t min_topic_words = 2000;
+constexpr std::size_t min_topic_words = 1200;
 constexpr double topic_shift_similarity = 0.2; // tf-idf cosine; IGF 2021 themes part near 0.13
 constexpr double topic_valley_depth = 0.06;
 
