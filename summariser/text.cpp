@@ -110,35 +110,9 @@ std::string_view trim(std::string_view s, std::string_view chars) noexcept {
 
 std::vector<std::string> words(std::string_view s) {
     std::vector<std::string> out;
-    std::size_t i = 0;
-    while (i < s.size()) {
-        while (i < s.size() && !is_word_byte(s[i]))
-            ++i;
-        auto const b = i;
-        while (i < s.size()) {
-            if (is_word_byte(s[i])) {
-                ++i;
-                continue;
-            }
-            // Inner joiners: "dell'accio", "non-ISO", "2.7", "Math.sqrt", "it’s".
-            bool const joiner = s[i] == '\'' || s[i] == '-' || s[i] == '.';
-            if (joiner && i + 1 < s.size() && is_word_byte(s[i + 1]) && i > b) {
-                ++i;
-                continue;
-            }
-            break;
-        }
-        if (i > b)
-            out.push_back(to_lower(s.substr(b, i - b)));
-    }
-    // "it’s" arrives as "it" "s" when the apostrophe is U+2019; the decoder keeps U+2019 as
-    // a word byte sequence, so map it to ASCII for the stopword list.
-    for (auto& w : out) {
-        for (std::size_t p; (p = w.find("\xE2\x80\x99")) != std::string::npos;) {
-            w[p] = '\''; // U+2019 as an ASCII apostrophe
-            w.erase(p + 1, 2);
-        }
-    }
+    for (auto& t : tokenize(s))
+        if (t.is_word)
+            out.push_back(std::move(t.lower));
     return out;
 }
 
