@@ -186,7 +186,7 @@ agenda_cue detect_agenda_cue(std::string_view sentence, std::vector<token> const
     // "let's move ahead to the secretary's report": a chair moving on to a named item.
     if (auto const m =
             find_phrase(t, "let's|now|so|then move|go|turn|proceed|jump on|ahead|now|over? to the");
-        m && m->first <= 3) {
+        m && m->first <= 6) {
         if (auto title = title_from_phrase(sentence.substr(t[m->last - 1].end)); !title.empty())
             return moved(t, std::move(title));
     }
