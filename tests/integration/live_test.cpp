@@ -233,18 +233,29 @@ TEST(subscribers, a_subscriber_that_never_reads_does_not_hold_back_the_others) {
 }
 
 TEST(sessions, twenty_at_once_each_with_its_own_minutes) {
+    // The first quarter of the meeting, so the run stays short under the sanitizers too.
+    temp_dir dir;
+    auto const text = read_test_file("dccg-90-2024-11-08.raw.txt");
+    auto const part = (dir.path() / "part.txt").string();
+    {
+        std::FILE* f = std::fopen(part.c_str(), "w");
+        auto const cut = text.substr(0, text.find('\n', text.size() / 4) + 1);
+        std::fwrite(cut.data(), 1, cut.size(), f);
+        std::fclose(f);
+    }
     daemon_process d;
     std::vector<std::future<std::pair<int, std::string>>> replays;
     for (int i = 0; i < 20; ++i)
         replays.push_back(std::async(std::launch::async, [&, i] {
-            return run_minuted({"replay", dccg_file, "--to", d.url("/ingest/s" + std::to_string(i)),
-                                "--speed", "max"});
+            return run_minuted(
+                {"replay", part, "--to", d.url("/ingest/s" + std::to_string(i)), "--speed", "max"});
         }));
     for (auto& r : replays) {
         auto const [code, out] = r.get();
         EXPECT_EQ(code, 0) << out;
     }
-    auto const expected = summarise_md(dccg_file);
+    auto const expected = summarise_md(part);
+    EXPECT_NE(expected.find("## 2. DC main session"), std::string::npos);
     for (int i = 0; i < 20; ++i) {
         wait_ended(d.port(), "s" + std::to_string(i));
         EXPECT_EQ(http_get(d.port(), "/api/sessions/s" + std::to_string(i) + "/report.md").body,
