@@ -80,7 +80,7 @@ net::awaitable<void> run_feed(config::feed feed, session_registry& sessions,
                 }
             });
         } catch (std::exception const& e) {
-            failure = e.what();
+            failure = describe(e);
         }
         if (finished)
             break;

@@ -214,7 +214,7 @@ net::awaitable<void> push_replay(std::string url, std::string title,
             spdlog::info("replay: all {} frames acknowledged", frames.size());
             co_return;
         } catch (std::exception const& e) {
-            failure = e.what();
+            failure = describe(e);
         }
         // Not in the handler: a coroutine cannot wait inside a catch block.
         auto const delay = retry.next();
@@ -241,7 +241,7 @@ net::awaitable<void> serve_replay(tcp::acceptor& acceptor, std::span<replay_fram
             spdlog::info("replay: feed client connected, resuming after seq {}", next);
             co_await send_frames(ws, frames, next, options, start);
         } catch (std::exception const& e) {
-            spdlog::warn("replay: feed client: {}", e.what());
+            spdlog::warn("replay: feed client: {}", describe(e));
             continue;
         }
         // Everything is acknowledged: done, however the close handshake goes.
@@ -317,7 +317,7 @@ int replay_command(std::span<char const* const> args) {
         try {
             std::rethrow_exception(e);
         } catch (std::exception const& x) {
-            std::cerr << "minuted replay: " << x.what() << '\n';
+            std::cerr << "minuted replay: " << describe(x) << "\n";
             result = exit_io;
         }
     };
@@ -337,7 +337,7 @@ int replay_command(std::span<char const* const> args) {
             spdlog::info("replay: serving {} as a feed on ws://{}:{}/", *file, host,
                          acceptor->local_endpoint().port());
         } catch (std::exception const& e) {
-            std::cerr << "minuted replay: --serve " << *serve << ": " << e.what() << '\n';
+            std::cerr << "minuted replay: --serve " << *serve << ": " << describe(e) << '\n';
             return exit_usage;
         }
         net::co_spawn(ioc, serve_replay(*acceptor, frames, options), done);

@@ -18,7 +18,6 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
-
 #include <sys/resource.h>
 
 namespace minuted {
@@ -41,7 +40,7 @@ auto log_failure(std::string what) {
         try {
             std::rethrow_exception(e);
         } catch (std::exception const& x) {
-            spdlog::error("{}: {}", what, x.what());
+            spdlog::error("{}: {}", what, describe(x));
         }
     };
 }
@@ -160,7 +159,7 @@ int serve_command(std::span<char const* const> args, bool attach) {
         bound = http.start();
     } catch (std::exception const& e) {
         spdlog::error("cannot listen on {}:{}: {}", settings.listen_host, settings.listen_port,
-                      e.what());
+                      describe(e));
         return exit_unavailable;
     }
     auto const host = bound.address().is_v6() ? "[" + bound.address().to_string() + "]"
@@ -182,7 +181,7 @@ int serve_command(std::span<char const* const> args, bool attach) {
             "ws://" + loop + ":" + std::to_string(bound.port()) + "/ingest/" + replay_session;
         spdlog::info("replaying {} into session {} at {}", *replay_file, replay_session,
                      replay.as_fast_as_acked ? std::string("full speed")
-                                             : std::to_string(replay.speed) + "x real time");
+                                             : fmt::format("{:g}x real time", replay.speed));
         net::co_spawn(ioc, push_replay(url, *replay_file, frames, replay), log_failure("replay"));
     }
 

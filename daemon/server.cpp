@@ -652,7 +652,7 @@ private:
             }
             html += "<li><a href=\"/api/sessions/" + i.id + "/report.md\">" + title + "</a> (" +
                     (i.ended ? "ended" : "live") + ", " + std::to_string(i.items) +
-                    " agenda items)</li>";
+                    (i.items == 1 ? " agenda item)</li>" : " agenda items)</li>");
         }
         html += "</ul><p>JSON: <a href=\"/api/sessions\">/api/sessions</a></p>";
         return html;

@@ -49,6 +49,13 @@ inline ws_target parse_ws_url(std::string_view url) {
     return t;
 }
 
+/// A failure in words for a log line: the error's message without Boost's source location.
+inline std::string describe(std::exception const& e) {
+    if (auto const* s = dynamic_cast<boost::system::system_error const*>(&e))
+        return s->code().message();
+    return e.what();
+}
+
 /// Capped exponential backoff with jitter: each delay is drawn from [d/2, d], d doubling from
 /// `initial` up to `max`, so many clients retrying at once spread out.
 class backoff {
