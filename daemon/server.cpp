@@ -774,6 +774,9 @@ private:
             metrics_.errors_io.fetch_add(1, std::memory_order_relaxed);
             spdlog::warn("accept: {}", ec.message());
         } else {
+            // Updates are small frames that must go out at once: no Nagle delay.
+            beast::error_code nodelay_ec;
+            socket.set_option(tcp::no_delay(true), nodelay_ec);
             std::make_shared<http_session>(std::move(socket), settings_, metrics_, sessions_)
                 ->run();
         }

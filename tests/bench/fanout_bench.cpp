@@ -1,0 +1,1623 @@
+// minuted_fanout_bench: the daemon's fan-out of live updates to WebSocket subscribers (issue 3).
+//
+// Starts the real minuted binary (`minuted serve --listen 127.0.0.1:0`), as the integration
+// tests do, and drives it over loopback only:
+//
+//   A. one session watched by 1,000 subscribers;
+//   B. 100 sessions, each watched by 10 subscribers and fed by its own ingest stream, the
+//      streams' starts spread over one second.
+//
+// Each ingest stream plays the DCCG transcript open-loop at 10x real time: frame N is sent at
+// its scheduled time whatever the acks (which are read as they come), so a slow daemon cannot
+// slow the offered load. A subscriber that receives an update reflecting seq N records
+// receive time - scheduled send time of frame N (not its actual send time: no coordinated
+// omission). The kernel's receive timestamp of the same bytes (SO_TIMESTAMPNS) is recorded
+// too: the difference is time the update spent waiting for this client, not for the daemon.
+//
+//   M. the daemon's RSS per idle subscriber: one session, then N subscribers that have
+//      received their snapshot and wait.
+//
+// Prints Markdown tables, the CPU time of the daemon and of this client, and the machine's
+// load. It measures and never fails on the numbers; it exits 1 if the daemon cannot be
+// started or driven.
+//
+// usage: minuted_fanout_bench [--seconds S] [--speed X] [--subscribers N] [--sessions N]
+//                             [--per-session N] [--idle N[,N...]] [--only a|b|memory]...
+//                             [--queue N] [--daemon PATH]
+
+#include "daemon/replay.hpp"
+#include "tests/bench/corpus.hpp"
+
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cerrno>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <pthread.h>
+#include <set>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <thread>
+#include <time.h>
+#include <unistd.h>
+#include <vector>
+
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using tcp = net::ip::tcp;
+using steady = std::chrono::steady_clock;
+
+// Targets from issue 3.
+constexpr double target_p99_ms = 5;
+constexpr double target_idle_kb = 32;
+
+struct options {
+    double seconds = 45; ///< of replay (frames due by then), at `speed` times real time
+    double speed = 10;
+    std::size_t subscribers = 1000; ///< scenario A
+    std::size_t sessions = 100;     ///< scenario B
+    std::size_t per_session = 10;   ///< scenario B
+    std::vector<std::size_t> idle = {1000, 10000};
+    bool run_a = true;
+    bool run_b = true;
+    bool run_memory = true;
+    std::optional<std::size_t> queue; ///< [limits] subscriber_queue; the daemon's default if unset
+    std::string daemon = MINUTED_BINARY;
+};
+
+void note(char const* format, auto... args) {
+    std::fprintf(stderr, "minuted_fanout_bench: ");
+    std::fprintf(stderr, format, args...);
+    std::fputc('\n', stderr);
+}
+
+std::int64_t nanos(steady::duration d) {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
+}
+
+double seconds_since(steady::time_point t) {
+    return std::chrono::duration<double>(steady::now() - t).count();
+}
+
+/// Polls `done` every 10 ms until it holds or `timeout` passes; whether it held.
+bool wait_until(std::function<bool()> const& done, std::chrono::milliseconds timeout) {
+    auto const deadline = steady::now() + timeout;
+    while (!done()) {
+        if (steady::now() >= deadline)
+            return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return true;
+}
+
+// ---------------------------------------------------------------------------------------
+// What /proc says about a process and the machine.
+
+/// utime + stime of process `pid` in seconds (/proc/PID/stat), or -1.
+double process_cpu_seconds(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto const paren = text.rfind(')');
+    if (paren == std::string::npos)
+        return -1;
+    // After the command name: state is field 3, utime field 14, stime field 15.
+    std::istringstream fields(text.substr(paren + 2));
+    std::string field;
+    unsigned long long utime = 0, stime = 0;
+    for (int i = 3; i <= 15 && fields >> field; ++i) {
+        if (i == 14)
+            utime = std::stoull(field);
+        if (i == 15)
+            stime = std::stoull(field);
+    }
+    return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+/// VmRSS of process `pid` in KiB, or -1.
+long rss_kib(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+    for (std::string line; std::getline(in, line);)
+        if (line.starts_with("VmRSS:"))
+            return std::stol(line.substr(6));
+    return -1;
+}
+
+std::string load_average() {
+    std::ifstream in("/proc/loadavg");
+    std::string a, b, c;
+    in >> a >> b >> c;
+    return a + " " + b + " " + c;
+}
+
+/// CPU time of the whole machine (/proc/stat): busy and total jiffies over all cores.
+struct machine_cpu {
+    unsigned long long busy = 0;
+    unsigned long long total = 0;
+};
+
+machine_cpu machine_cpu_now() {
+    std::ifstream in("/proc/stat");
+    std::string cpu;
+    in >> cpu;
+    machine_cpu m;
+    unsigned long long v = 0;
+    for (int i = 0; i < 8 && in >> v; ++i) {
+        m.total += v;
+        if (i != 3 && i != 4) // idle, iowait
+            m.busy += v;
+    }
+    return m;
+}
+
+/// Counter `name` of the `prefix` lines of /proc/net/snmp or /proc/net/netstat, which come in
+/// pairs: names, then values.
+unsigned long long proc_net_counter(char const* path, std::string const& prefix,
+                                    std::string const& name) {
+    std::ifstream in(path);
+    for (std::string names, values; std::getline(in, names) && std::getline(in, values);) {
+        if (!names.starts_with(prefix + ":"))
+            continue;
+        std::istringstream n(names), v(values);
+        std::string key, value;
+        while (n >> key && v >> value)
+            if (key == name)
+                return std::stoull(value);
+    }
+    return 0;
+}
+
+/// Machine-wide network counters: on this machine, the loopback traffic of the run.
+struct net_counters {
+    unsigned long long backlog_drops = 0; ///< packets dropped, a CPU's input backlog full
+    unsigned long long retransmits = 0;   ///< TCP segments sent again
+    unsigned long long timeouts = 0;      ///< TCP retransmission timeouts
+};
+
+net_counters net_counters_now() {
+    net_counters c;
+    std::ifstream in("/proc/net/softnet_stat");
+    for (std::string processed, dropped, rest;
+         in >> processed >> dropped && std::getline(in, rest);)
+        c.backlog_drops += std::stoull(dropped, nullptr, 16);
+    c.retransmits = proc_net_counter("/proc/net/snmp", "Tcp", "RetransSegs");
+    c.timeouts = proc_net_counter("/proc/net/netstat", "TcpExt", "TCPTimeouts");
+    return c;
+}
+
+double thread_cpu_seconds(std::thread& t) {
+    clockid_t id{};
+    timespec ts{};
+    if (::pthread_getcpuclockid(t.native_handle(), &id) != 0 || ::clock_gettime(id, &ts) != 0)
+        return -1;
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+double self_cpu_seconds() {
+    rusage u{};
+    ::getrusage(RUSAGE_SELF, &u);
+    auto const s = [](timeval t) {
+        return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+    };
+    return s(u.ru_utime) + s(u.ru_stime);
+}
+
+/// CLOCK_REALTIME minus steady_clock, in ns: turns a scheduled steady time into the clock of
+/// the kernel's receive timestamps. The smallest of a few readings, so neither read is delayed.
+std::int64_t realtime_minus_steady_ns() {
+    std::int64_t best = 0;
+    std::int64_t best_gap = INT64_MAX;
+    for (int i = 0; i < 20; ++i) {
+        auto const a = steady::now();
+        timespec ts{};
+        ::clock_gettime(CLOCK_REALTIME, &ts);
+        auto const b = steady::now();
+        auto const gap = nanos(b - a);
+        if (gap < best_gap) {
+            best_gap = gap;
+            auto const real = static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+            best = real - (nanos(a.time_since_epoch()) + gap / 2);
+        }
+    }
+    return best;
+}
+
+// ---------------------------------------------------------------------------------------
+// The daemon, as a child process on 127.0.0.1 with a free port and its own state directory.
+
+class daemon_process {
+public:
+    daemon_process(std::string const& binary, std::optional<std::size_t> queue) {
+        std::string templ =
+            (std::filesystem::temp_directory_path() / "minuted-fanout-XXXXXX").string();
+        if (::mkdtemp(templ.data()) == nullptr)
+            throw std::runtime_error("mkdtemp failed");
+        dir_ = templ;
+        std::vector<std::string> args{binary,        "serve",       "--listen",
+                                      "127.0.0.1:0", "--state-dir", (dir_ / "state").string()};
+        if (queue) {
+            auto const config = dir_ / "minuted.toml";
+            std::ofstream(config) << "[limits]\nsubscriber_queue = " << *queue << "\n";
+            args.insert(args.end(), {"--config", config.string()});
+        }
+        std::vector<char*> argv;
+        for (auto& a : args)
+            argv.push_back(a.data());
+        argv.push_back(nullptr);
+
+        int out[2];
+        if (::pipe2(out, O_CLOEXEC) != 0)
+            throw std::runtime_error("pipe failed");
+        pid_ = ::fork();
+        if (pid_ < 0)
+            throw std::runtime_error("fork failed");
+        if (pid_ == 0) {
+            ::prctl(PR_SET_PDEATHSIG, SIGKILL); // never outlive the bench
+            ::dup2(out[1], 1);
+            ::dup2(out[1], 2);
+            ::execv(argv[0], argv.data());
+            ::_exit(127);
+        }
+        ::close(out[1]);
+        // The daemon logs to a pipe: read it always, so a full pipe never blocks the daemon.
+        reader_ = std::thread([this, fd = out[0]] {
+            char buf[4096];
+            for (;;) {
+                auto const n = ::read(fd, buf, sizeof buf);
+                if (n <= 0)
+                    break;
+                std::lock_guard lock(mutex_);
+                if (output_.size() < 4'000'000)
+                    output_.append(buf, static_cast<std::size_t>(n));
+            }
+            ::close(fd);
+        });
+        std::string const marker = "listening on http://127.0.0.1:";
+        bool const up = wait_until(
+            [&] {
+                std::lock_guard lock(mutex_);
+                auto const at = output_.find(marker);
+                if (at == std::string::npos)
+                    return false;
+                auto const* begin = output_.data() + at + marker.size();
+                std::from_chars(begin, output_.data() + output_.size(), port_);
+                return port_ != 0;
+            },
+            std::chrono::seconds(20));
+        if (!up) {
+            stop();
+            throw std::runtime_error("minuted did not start:\n" + output());
+        }
+    }
+    daemon_process(daemon_process const&) = delete;
+    daemon_process& operator=(daemon_process const&) = delete;
+    ~daemon_process() {
+        stop();
+        std::error_code ec;
+        std::filesystem::remove_all(dir_, ec);
+    }
+
+    pid_t pid() const noexcept { return pid_; }
+    unsigned short port() const noexcept { return port_; }
+
+    /// SIGTERM, then SIGKILL if it has not exited after 5 s.
+    void stop() {
+        if (pid_ > 0 && !exited_) {
+            ::kill(pid_, SIGTERM);
+            auto const deadline = steady::now() + std::chrono::seconds(5);
+            int status = 0;
+            while (::waitpid(pid_, &status, WNOHANG) == 0) {
+                if (steady::now() > deadline) {
+                    ::kill(pid_, SIGKILL);
+                    ::waitpid(pid_, &status, 0);
+                    break;
+                }
+                std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            }
+            exited_ = true;
+        }
+        if (reader_.joinable())
+            reader_.join();
+    }
+
+    std::string output() const {
+        std::lock_guard lock(mutex_);
+        return output_;
+    }
+
+    /// Log lines at warning level or above.
+    std::vector<std::string> complaints() const {
+        std::vector<std::string> lines;
+        std::istringstream in(output());
+        for (std::string line; std::getline(in, line);)
+            if (line.find(" warning ") != std::string::npos ||
+                line.find(" error ") != std::string::npos ||
+                line.find(" critical ") != std::string::npos)
+                lines.push_back(line);
+        return lines;
+    }
+
+private:
+    std::filesystem::path dir_;
+    pid_t pid_ = -1;
+    bool exited_ = false;
+    unsigned short port_ = 0;
+    std::thread reader_;
+    mutable std::mutex mutex_;
+    std::string output_;
+};
+
+/// GET `target` from the daemon; the body.
+std::string http_get(unsigned short port, std::string const& target) {
+    net::io_context ioc;
+    beast::tcp_stream stream(ioc);
+    stream.expires_after(std::chrono::seconds(10));
+    stream.connect(tcp::endpoint(net::ip::address_v4::loopback(), port));
+    http::request<http::empty_body> req{http::verb::get, target, 11};
+    req.set(http::field::host, "127.0.0.1");
+    http::write(stream, req);
+    beast::flat_buffer buffer;
+    http::response<http::string_body> res;
+    http::read(stream, buffer, res);
+    beast::error_code ec;
+    stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+    return res.body();
+}
+
+/// One counter of GET /metrics, or 0.
+double metric(std::string const& exposition, std::string const& name) {
+    std::istringstream in(exposition);
+    for (std::string line; std::getline(in, line);)
+        if (line.starts_with(name + " "))
+            return std::stod(line.substr(name.size() + 1));
+    return 0;
+}
+
+/// rev of every session in GET /api/sessions, by id.
+std::vector<std::pair<std::string, std::uint64_t>> session_revs(unsigned short port) {
+    std::vector<std::pair<std::string, std::uint64_t>> out;
+    auto const v = boost::json::parse(http_get(port, "/api/sessions"));
+    for (auto const& s : v.at("sessions").as_array())
+        out.emplace_back(std::string(s.at("id").as_string()),
+                         s.at("rev").to_number<std::uint64_t>());
+    return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// A TCP socket whose reads also take the kernel's receive timestamp of the bytes they return.
+
+/// A TCP stream for `websocket::stream` that reads with recvmsg and keeps the kernel's receive
+/// timestamp (SO_TIMESTAMPNS, CLOCK_REALTIME) of the last segment read: when the daemon's
+/// bytes reached this socket, before this client got round to them. Single-threaded use only:
+/// a read tries the socket first and waits for readiness only after EAGAIN, so no readiness
+/// edge is missed.
+class timestamped_socket {
+public:
+    using executor_type = tcp::socket::executor_type;
+
+    explicit timestamped_socket(net::io_context& ioc) : socket_(ioc) {}
+
+    executor_type get_executor() noexcept { return socket_.get_executor(); }
+    tcp::socket& socket() noexcept { return socket_; }
+
+    /// Asks the kernel for receive timestamps; once connected.
+    void enable_timestamps() {
+        int one = 1;
+        ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
+    }
+    /// CLOCK_REALTIME ns of the last segment the last read returned; 0 if the kernel gave none.
+    std::int64_t last_rx_ns() const noexcept { return last_rx_ns_; }
+
+    template <class MutableBuffers, class ReadHandler>
+    auto async_read_some(MutableBuffers const& buffers, ReadHandler&& handler) {
+        return net::async_initiate<ReadHandler, void(beast::error_code, std::size_t)>(
+            [this](auto h, MutableBuffers const& b) { start_read(b, std::move(h), true); }, handler,
+            buffers);
+    }
+
+    template <class ConstBuffers, class WriteHandler>
+    auto async_write_some(ConstBuffers const& buffers, WriteHandler&& handler) {
+        return socket_.async_write_some(buffers, std::forward<WriteHandler>(handler));
+    }
+
+private:
+    template <class MutableBuffers, class Handler>
+    void start_read(MutableBuffers const& buffers, Handler handler, bool initiating) {
+        std::size_t n = 0;
+        auto const ec = receive(buffers, n);
+        if (ec != net::error::would_block) {
+            // A handler is never called from inside its initiating function.
+            if (initiating)
+                net::post(socket_.get_executor(),
+                          beast::bind_front_handler(std::move(handler), ec, n));
+            else
+                std::move(handler)(ec, n);
+            return;
+        }
+        auto const ex = net::get_associated_executor(handler, socket_.get_executor());
+        socket_.async_wait(tcp::socket::wait_read,
+                           net::bind_executor(ex, [this, buffers, handler = std::move(handler)](
+                                                      beast::error_code wait_ec) mutable {
+                               if (wait_ec)
+                                   return std::move(handler)(wait_ec, std::size_t{0});
+                               start_read(buffers, std::move(handler), false);
+                           }));
+    }
+
+    template <class MutableBuffers>
+    beast::error_code receive(MutableBuffers const& buffers, std::size_t& n) {
+        std::array<iovec, 16> iov{};
+        std::size_t count = 0;
+        for (auto it = net::buffer_sequence_begin(buffers);
+             it != net::buffer_sequence_end(buffers) && count < iov.size(); ++it) {
+            net::mutable_buffer const b(*it);
+            if (b.size() > 0)
+                iov[count++] = {b.data(), b.size()};
+        }
+        if (count == 0)
+            return {};
+        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec)) * 2];
+        msghdr msg{};
+        msg.msg_iov = iov.data();
+        msg.msg_iovlen = count;
+        msg.msg_control = control;
+        msg.msg_controllen = sizeof control;
+        for (;;) {
+            auto const r = ::recvmsg(socket_.native_handle(), &msg, MSG_DONTWAIT);
+            if (r > 0) {
+                n = static_cast<std::size_t>(r);
+                for (auto* h = CMSG_FIRSTHDR(&msg); h != nullptr; h = CMSG_NXTHDR(&msg, h))
+                    if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SO_TIMESTAMPNS) {
+                        timespec ts{};
+                        std::memcpy(&ts, CMSG_DATA(h), sizeof ts);
+                        last_rx_ns_ =
+                            static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+                    }
+                return {};
+            }
+            if (r == 0)
+                return net::error::eof;
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                return net::error::would_block;
+            return {errno, boost::system::system_category()};
+        }
+    }
+
+    tcp::socket socket_;
+    std::int64_t last_rx_ns_ = 0;
+};
+
+// Beast's customisation points, found by argument-dependent lookup.
+void beast_close_socket(timestamped_socket& s) {
+    beast::error_code ec;
+    s.socket().close(ec);
+}
+
+template <class TeardownHandler>
+void async_teardown(beast::role_type role, timestamped_socket& s, TeardownHandler&& handler) {
+    beast::websocket::async_teardown(role, s.socket(), std::forward<TeardownHandler>(handler));
+}
+
+[[maybe_unused]] void teardown(beast::role_type role, timestamped_socket& s,
+                               beast::error_code& ec) {
+    beast::websocket::teardown(role, s.socket(), ec);
+}
+
+/// The number after `key` (e.g. `"seq":`) in `json`, searched for in its first 64 bytes and
+/// then from its end: minuted puts "rev" first and "seq" last, PROTOCOL.md shows "seq"
+/// second. A key in quotes cannot occur inside a JSON string, whose quotes are escaped.
+std::optional<std::uint64_t> number_after(std::string_view json, std::string_view key) {
+    auto at = json.substr(0, 64).find(key);
+    if (at == std::string_view::npos)
+        at = json.rfind(key);
+    if (at == std::string_view::npos)
+        return std::nullopt;
+    std::uint64_t v = 0;
+    auto const* begin = json.data() + at + key.size();
+    auto const [end, ec] = std::from_chars(begin, json.data() + json.size(), v);
+    if (ec != std::errc{} || end == begin)
+        return std::nullopt;
+    return v;
+}
+
+// ---------------------------------------------------------------------------------------
+// Ingest: a caption source that sends on schedule and reads acks as they come.
+
+/// Ingest frames ready to send: the JSON of seq i + 1 at index i (the same for every session).
+using payload_list = std::vector<std::string>;
+
+struct ingest_result {
+    std::size_t sent = 0;
+    std::size_t acked = 0;
+    std::size_t nacks = 0;
+    std::size_t errors = 0;
+    std::vector<std::int64_t> send_lag_ns;    ///< write started - scheduled
+    std::vector<std::int64_t> ack_latency_ns; ///< ack received - scheduled
+    std::string failure;
+};
+
+/// One ingest WebSocket to /ingest/{session}, on the ingest thread. `open` connects and opens
+/// the session; `start` sends frame i at `schedule[i]`, queueing behind a write still in
+/// progress, never waiting for acks. Counts `opened` and `finished` (all acked, or failed).
+class ingest_stream : public std::enable_shared_from_this<ingest_stream> {
+public:
+    ingest_stream(net::io_context& ioc, unsigned short port, std::string session,
+                  std::shared_ptr<payload_list const> payloads, std::atomic<std::size_t>& opened,
+                  std::atomic<std::size_t>& finished)
+        : ws_(ioc), timer_(ioc), port_(port), session_(std::move(session)),
+          payloads_(std::move(payloads)), opened_(opened), finished_(finished) {}
+
+    void open() {
+        ws_.next_layer().async_connect(
+            tcp::endpoint(net::ip::address_v4::loopback(), port_),
+            beast::bind_front_handler(&ingest_stream::on_connect, shared_from_this()));
+    }
+
+    void start(std::vector<steady::time_point> schedule) {
+        schedule_ = std::move(schedule);
+        result_.send_lag_ns.reserve(schedule_.size());
+        result_.ack_latency_ns.reserve(schedule_.size());
+        if (schedule_.empty())
+            return finish();
+        do_read();
+        arm_timer();
+    }
+
+    ingest_result const& result() const noexcept { return result_; }
+
+private:
+    void on_connect(beast::error_code ec) {
+        if (ec)
+            return fail(ec, "connect");
+        ws_.next_layer().set_option(tcp::no_delay(true));
+        ws_.async_handshake(
+            "127.0.0.1:" + std::to_string(port_), "/ingest/" + session_,
+            beast::bind_front_handler(&ingest_stream::on_handshake, shared_from_this()));
+    }
+
+    void on_handshake(beast::error_code ec) {
+        if (ec)
+            return fail(ec, "handshake");
+        ws_.text(true);
+        open_message_ = boost::json::serialize(
+            boost::json::object{{"type", "open"}, {"title", "fan-out bench " + session_}});
+        ws_.async_write(net::buffer(open_message_),
+                        beast::bind_front_handler(&ingest_stream::on_open, shared_from_this()));
+    }
+
+    void on_open(beast::error_code ec, std::size_t) {
+        if (ec)
+            return fail(ec, "open");
+        ws_.async_read(buffer_,
+                       beast::bind_front_handler(&ingest_stream::on_welcome, shared_from_this()));
+    }
+
+    void on_welcome(beast::error_code ec, std::size_t) {
+        if (ec)
+            return fail(ec, "welcome");
+        auto const text = beast::buffers_to_string(buffer_.data());
+        buffer_.clear();
+        if (!text.starts_with(R"({"type":"welcome")"))
+            return fail({}, ("no welcome: " + text).c_str());
+        opened_once_ = true;
+        opened_.fetch_add(1);
+    }
+
+    void arm_timer() {
+        if (next_due_ >= schedule_.size())
+            return;
+        timer_.expires_at(schedule_[next_due_]);
+        timer_.async_wait(beast::bind_front_handler(&ingest_stream::on_timer, shared_from_this()));
+    }
+
+    void on_timer(beast::error_code ec) {
+        if (ec || failed_)
+            return;
+        // Every frame that is due goes out now: a late timer does not shift the schedule.
+        auto const now = steady::now();
+        while (next_due_ < schedule_.size() && schedule_[next_due_] <= now)
+            out_.push_back(next_due_++);
+        if (!writing_ && !out_.empty())
+            do_write();
+        arm_timer();
+    }
+
+    void do_write() {
+        writing_ = true;
+        auto const i = out_.front();
+        result_.send_lag_ns.push_back(nanos(steady::now() - schedule_[i]));
+        ws_.async_write(net::buffer((*payloads_)[i]),
+                        beast::bind_front_handler(&ingest_stream::on_write, shared_from_this()));
+    }
+
+    void on_write(beast::error_code ec, std::size_t) {
+        writing_ = false;
+        if (ec)
+            return fail(ec, "write");
+        out_.pop_front();
+        ++result_.sent;
+        if (!out_.empty())
+            do_write();
+    }
+
+    void do_read() {
+        ws_.async_read(buffer_,
+                       beast::bind_front_handler(&ingest_stream::on_read, shared_from_this()));
+    }
+
+    void on_read(beast::error_code ec, std::size_t) {
+        auto const now = steady::now();
+        if (ec)
+            return fail(ec, "read");
+        auto const data = buffer_.cdata();
+        std::string_view const text(static_cast<char const*>(data.data()), data.size());
+        if (text.starts_with(R"({"type":"ack")")) {
+            auto const seq = number_after(text, R"("seq":)");
+            if (seq && *seq >= 1 && *seq <= schedule_.size()) {
+                ++result_.acked;
+                result_.ack_latency_ns.push_back(nanos(now - schedule_[*seq - 1]));
+            }
+        } else if (text.starts_with(R"({"type":"nack")")) {
+            ++result_.nacks;
+        } else {
+            ++result_.errors;
+            if (result_.failure.empty())
+                result_.failure = "daemon said: " + std::string(text);
+        }
+        buffer_.clear();
+        if (result_.acked == schedule_.size())
+            return finish();
+        do_read();
+    }
+
+    void fail(beast::error_code ec, char const* what) {
+        if (failed_ || finished_once_)
+            return;
+        failed_ = true;
+        result_.failure = "ingest " + session_ + ": " + what + ": " + ec.message();
+        timer_.cancel();
+        finish();
+        if (!opened_once_) {
+            opened_once_ = true;
+            opened_.fetch_add(1); // so nobody waits for an open that will not come
+        }
+    }
+
+    void finish() {
+        if (finished_once_)
+            return;
+        finished_once_ = true;
+        finished_.fetch_add(1);
+    }
+
+    websocket::stream<tcp::socket> ws_;
+    net::steady_timer timer_;
+    unsigned short port_;
+    std::string session_;
+    std::shared_ptr<payload_list const> payloads_;
+    std::atomic<std::size_t>& opened_;
+    std::atomic<std::size_t>& finished_;
+    std::string open_message_;
+    beast::flat_buffer buffer_;
+    std::vector<steady::time_point> schedule_;
+    std::size_t next_due_ = 0;
+    std::deque<std::size_t> out_;
+    bool writing_ = false;
+    bool failed_ = false;
+    bool opened_once_ = false;
+    bool finished_once_ = false;
+    ingest_result result_;
+};
+
+// ---------------------------------------------------------------------------------------
+// Subscribers: all on one io_context thread.
+
+class fanout_client;
+
+/// What one subscriber saw.
+struct subscriber_record {
+    std::size_t session = 0;
+    bool has_snapshot = false;
+    std::uint64_t first_rev = 0; ///< rev of its first snapshot
+    std::uint64_t last_rev = 0;
+    std::uint64_t updates = 0;   ///< updates received, rev after first_rev
+    std::uint64_t skipped = 0;   ///< revs it never got as updates (gaps, later snapshots)
+    std::uint64_t resyncs = 0;   ///< snapshots after the first
+    std::uint64_t unordered = 0; ///< an update whose rev was not above the last
+    bool closed = false;
+    bool dropped = false; ///< closed while the run was being measured
+    int close_code = 0;
+    bool counted = false; ///< in `fanout_client::caught_up`
+};
+
+/// A /live/{session} WebSocket client that reads forever and reports every message to its
+/// `fanout_client`.
+class subscriber : public std::enable_shared_from_this<subscriber> {
+public:
+    subscriber(net::io_context& ioc, fanout_client& owner, std::size_t index)
+        : ws_(ioc), owner_(owner), index_(index) {}
+
+    void start(unsigned short port, std::string target) {
+        target_ = std::move(target);
+        port_ = port;
+        ws_.next_layer().socket().async_connect(
+            tcp::endpoint(net::ip::address_v4::loopback(), port),
+            beast::bind_front_handler(&subscriber::on_connect, shared_from_this()));
+    }
+
+    void close() {
+        beast::error_code ec;
+        ws_.next_layer().socket().close(ec);
+    }
+
+private:
+    void on_connect(beast::error_code ec);
+    void on_handshake(beast::error_code ec);
+    void do_read() {
+        ws_.async_read(buffer_,
+                       beast::bind_front_handler(&subscriber::on_read, shared_from_this()));
+    }
+    void on_read(beast::error_code ec, std::size_t);
+
+    websocket::stream<timestamped_socket> ws_;
+    fanout_client& owner_;
+    std::size_t index_;
+    unsigned short port_ = 0;
+    std::string target_;
+    beast::flat_buffer buffer_;
+};
+
+/// The subscribers of a run and what they measured. Every member function runs on the client
+/// thread, apart from the atomics, which the main thread polls.
+class fanout_client {
+public:
+    fanout_client(net::io_context& ioc, unsigned short port) : ioc_(ioc), port_(port) {}
+
+    /// Connects `per_session` subscribers to each session, at most 200 connections being set
+    /// up at a time (the daemon's listen backlog is finite).
+    void connect(std::vector<std::string> const& sessions, std::size_t per_session) {
+        sessions_ = sessions;
+        for (std::size_t s = 0; s < sessions.size(); ++s)
+            for (std::size_t k = 0; k < per_session; ++k)
+                add_subscriber(s);
+        for (std::size_t i = 0; i < 200; ++i)
+            connect_next();
+    }
+
+    /// Adds `per_session` more subscribers to each session (the idle-memory steps).
+    void connect_more(std::size_t count) {
+        for (std::size_t k = 0; k < count; ++k)
+            add_subscriber(0);
+        for (std::size_t i = 0; i < 200; ++i)
+            connect_next();
+    }
+
+    /// From now on, updates of session s are timed against `schedules[s]` (steady ns).
+    void install(std::vector<std::vector<std::int64_t>> schedules, std::int64_t realtime_offset) {
+        schedules_ = std::move(schedules);
+        realtime_offset_ns_ = realtime_offset;
+        std::size_t samples = 0;
+        for (auto const& r : records_)
+            samples += schedules_[r.session].size();
+        latency_ns_.reserve(samples);
+        kernel_latency_ns_.reserve(samples);
+        client_lag_ns_.reserve(samples);
+        measuring_ = true;
+    }
+
+    /// Counts into `caught_up` each subscriber whose last rev reaches its session's `final_rev`.
+    void expect(std::vector<std::uint64_t> final_revs) {
+        final_revs_ = std::move(final_revs);
+        for (auto& r : records_)
+            check_caught_up(r);
+    }
+
+    /// Stops measuring and closes every connection.
+    void stop() {
+        measuring_ = false;
+        for (auto const& s : subscribers_)
+            s->close();
+    }
+
+    std::vector<subscriber_record> const& records() const noexcept { return records_; }
+    std::vector<std::int64_t>& latency_ns() noexcept { return latency_ns_; }
+    std::vector<std::int64_t>& kernel_latency_ns() noexcept { return kernel_latency_ns_; }
+    std::vector<std::int64_t>& client_lag_ns() noexcept { return client_lag_ns_; }
+    std::size_t count() const noexcept { return subscribers_.size(); }
+
+    std::atomic<std::size_t> ready{0};     ///< subscribers that have their first snapshot
+    std::atomic<std::size_t> failed{0};    ///< connections that failed or closed
+    std::atomic<std::size_t> caught_up{0}; ///< see `expect`
+    std::string first_failure;             ///< read after the client thread stops
+    std::string sample_update;             ///< the first update timed, as received
+
+    void on_connected(std::size_t) { connect_next(); }
+
+    void on_failed(std::size_t i, std::string const& why) {
+        if (first_failure.empty())
+            first_failure = "subscriber " + std::to_string(i) + ": " + why;
+        records_[i].closed = true;
+        failed.fetch_add(1);
+        connect_next();
+    }
+
+    void on_closed(std::size_t i, int code) {
+        if (records_[i].closed)
+            return;
+        records_[i].closed = true;
+        records_[i].close_code = code;
+        if (measuring_) {
+            records_[i].dropped = true;
+            failed.fetch_add(1);
+            if (first_failure.empty())
+                first_failure = "subscriber " + std::to_string(i) + " closed by the daemon, code " +
+                                std::to_string(code);
+        }
+    }
+
+    void on_message(std::size_t i, std::string_view m, steady::time_point received,
+                    std::int64_t kernel_rx_ns) {
+        auto& r = records_[i];
+        auto const rev = number_after(m, R"("rev":)").value_or(0);
+        if (m.starts_with(R"({"type":"snapshot")")) {
+            if (!r.has_snapshot) {
+                r.has_snapshot = true;
+                r.first_rev = r.last_rev = rev;
+                ready.fetch_add(1);
+            } else {
+                ++r.resyncs;
+                if (rev > r.last_rev)
+                    r.skipped += rev - r.last_rev;
+                r.last_rev = std::max(r.last_rev, rev);
+            }
+            return check_caught_up(r);
+        }
+        if (!m.starts_with(R"({"type":"update")") || !r.has_snapshot)
+            return;
+        if (rev <= r.last_rev) {
+            ++r.unordered;
+            return;
+        }
+        r.skipped += rev - r.last_rev - 1;
+        r.last_rev = rev;
+        ++r.updates;
+        check_caught_up(r);
+        if (!measuring_)
+            return;
+        auto const seq = number_after(m, R"("seq":)").value_or(0);
+        auto const& schedule = schedules_[r.session];
+        if (seq == 0 || seq > schedule.size())
+            return;
+        if (sample_update.empty())
+            sample_update = std::string(m);
+        auto const scheduled = schedule[seq - 1];
+        auto const received_ns = nanos(received.time_since_epoch());
+        latency_ns_.push_back(received_ns - scheduled);
+        if (kernel_rx_ns != 0) {
+            auto const kernel_steady_ns = kernel_rx_ns - realtime_offset_ns_;
+            kernel_latency_ns_.push_back(kernel_steady_ns - scheduled);
+            client_lag_ns_.push_back(received_ns - kernel_steady_ns);
+        }
+    }
+
+private:
+    void add_subscriber(std::size_t session) {
+        records_.push_back({});
+        records_.back().session = session;
+        subscribers_.push_back(std::make_shared<subscriber>(ioc_, *this, subscribers_.size()));
+    }
+
+    void connect_next() {
+        if (next_ >= subscribers_.size())
+            return;
+        auto const i = next_++;
+        subscribers_[i]->start(port_, "/live/" + sessions_[records_[i].session]);
+    }
+
+    void check_caught_up(subscriber_record& r) {
+        if (!final_revs_.empty() && !r.counted && r.last_rev >= final_revs_[r.session]) {
+            r.counted = true;
+            caught_up.fetch_add(1);
+        }
+    }
+
+    net::io_context& ioc_;
+    unsigned short port_;
+    std::vector<std::string> sessions_;
+    std::vector<std::shared_ptr<subscriber>> subscribers_;
+    std::vector<subscriber_record> records_;
+    std::size_t next_ = 0;
+    std::vector<std::vector<std::int64_t>> schedules_;
+    std::int64_t realtime_offset_ns_ = 0;
+    bool measuring_ = false;
+    std::vector<std::uint64_t> final_revs_;
+    std::vector<std::int64_t> latency_ns_;
+    std::vector<std::int64_t> kernel_latency_ns_;
+    std::vector<std::int64_t> client_lag_ns_;
+};
+
+void subscriber::on_connect(beast::error_code ec) {
+    if (ec)
+        return owner_.on_failed(index_, "connect: " + ec.message());
+    ws_.next_layer().enable_timestamps();
+    ws_.async_handshake("127.0.0.1:" + std::to_string(port_), target_,
+                        beast::bind_front_handler(&subscriber::on_handshake, shared_from_this()));
+}
+
+void subscriber::on_handshake(beast::error_code ec) {
+    if (ec)
+        return owner_.on_failed(index_, "handshake: " + ec.message());
+    owner_.on_connected(index_);
+    do_read();
+}
+
+void subscriber::on_read(beast::error_code ec, std::size_t) {
+    auto const received = steady::now();
+    if (ec)
+        return owner_.on_closed(index_, ws_.reason().code);
+    auto const data = buffer_.cdata();
+    owner_.on_message(index_, std::string_view(static_cast<char const*>(data.data()), data.size()),
+                      received, ws_.next_layer().last_rx_ns());
+    buffer_.clear();
+    do_read();
+}
+
+// ---------------------------------------------------------------------------------------
+// Results.
+
+/// count, p50, p99, p99.9 and max of samples in ns, as ms.
+struct distribution {
+    std::size_t count = 0;
+    double p50 = 0, p99 = 0, p999 = 0, max = 0;
+};
+
+distribution distribution_of(std::vector<std::int64_t>& ns) {
+    distribution d;
+    d.count = ns.size();
+    if (ns.empty())
+        return d;
+    std::sort(ns.begin(), ns.end());
+    // Nearest rank.
+    auto const at = [&](double p) {
+        auto const rank = static_cast<std::size_t>(std::ceil(p * static_cast<double>(ns.size())));
+        return static_cast<double>(ns[std::clamp<std::size_t>(rank, 1, ns.size()) - 1]) / 1e6;
+    };
+    d.p50 = at(0.50);
+    d.p99 = at(0.99);
+    d.p999 = at(0.999);
+    d.max = static_cast<double>(ns.back()) / 1e6;
+    return d;
+}
+
+struct fanout_result {
+    std::string name;
+    std::size_t sessions = 0;
+    std::size_t per_session = 0;
+    std::size_t frames = 0; ///< per session
+    bool ok = true;
+    std::string problem;
+    distribution latency, kernel_latency, client_lag, send_lag, ack_latency;
+    std::uint64_t expected = 0, delivered = 0, skipped = 0, resyncs = 0, unordered = 0;
+    std::size_t closed = 0;
+    std::size_t sent = 0, acked = 0, nacks = 0, ingest_errors = 0;
+    double wall = 0, daemon_cpu = 0, subscriber_cpu = 0, ingest_cpu = 0, bench_cpu = 0;
+    double machine_busy = 0; ///< share of all cores busy, any process
+    double updates_published = 0, updates_sent = 0, daemon_resyncs = 0, daemon_slow_closes = 0;
+    long daemon_rss_kib = 0;
+    net_counters net; ///< during the run
+    std::string load_before, load_after;
+    std::vector<std::string> complaints;
+    std::string sample_update;
+};
+
+/// Runs the io_context on its own thread until `stop`.
+class io_thread {
+public:
+    io_thread() : guard_(net::make_work_guard(ioc_)), thread_([this] { ioc_.run(); }) {}
+    io_thread(io_thread const&) = delete;
+    ~io_thread() { stop(); }
+    net::io_context& context() noexcept { return ioc_; }
+    std::thread& thread() noexcept { return thread_; }
+    /// Runs `f` on the thread and waits for it.
+    template <class F>
+    void call(F f) {
+        std::promise<void> done;
+        net::post(ioc_, [&] {
+            f();
+            done.set_value();
+        });
+        done.get_future().wait();
+    }
+    void stop() {
+        guard_.reset();
+        ioc_.stop();
+        if (thread_.joinable())
+            thread_.join();
+    }
+
+private:
+    net::io_context ioc_{1};
+    net::executor_work_guard<net::io_context::executor_type> guard_;
+    std::thread thread_;
+};
+
+/// Scenarios A and B: `sessions` sessions with `per_session` subscribers each, every session
+/// fed at `speed` for `seconds` of the meeting, their starts spread over one second.
+fanout_result run_fanout(options const& opt, std::string name, std::size_t sessions,
+                         std::size_t per_session,
+                         std::vector<minuted::replay_frame> const& frames) {
+    fanout_result res;
+    res.name = std::move(name);
+    res.sessions = sessions;
+    res.per_session = per_session;
+
+    // The frames due within `seconds` of the meeting; the close frame is never sent.
+    auto payloads = std::make_shared<payload_list>();
+    for (std::size_t i = 0; i < frames.size(); ++i) {
+        if (frames[i].kind == minuted::protocol::ingest_kind::close ||
+            frames[i].at_seconds >= opt.seconds)
+            break;
+        payloads->push_back(minuted::frame_json(frames[i], i + 1));
+    }
+    res.frames = payloads->size();
+
+    daemon_process daemon(opt.daemon, opt.queue);
+    note("%s: minuted pid %d on 127.0.0.1:%u; %zu sessions x %zu subscribers, %zu frames each",
+         res.name.c_str(), static_cast<int>(daemon.pid()), daemon.port(), sessions, per_session,
+         res.frames);
+
+    std::vector<std::string> ids;
+    for (std::size_t s = 0; s < sessions; ++s)
+        ids.push_back("bench-" + std::to_string(s));
+
+    // The io_contexts outlive the sockets that use them.
+    std::atomic<std::size_t> opened{0}, finished{0};
+    io_thread ingest;
+    io_thread client_thread;
+    std::vector<std::shared_ptr<ingest_stream>> streams;
+    fanout_client client(client_thread.context(), daemon.port());
+    std::vector<std::uint64_t> final_revs(sessions, 0);
+
+    auto fail = [&](std::string why) {
+        res.ok = false;
+        res.problem = std::move(why);
+        note("%s: %s", res.name.c_str(), res.problem.c_str());
+    };
+
+    // Sessions exist once opened; only then can subscribers join them.
+    ingest.call([&] {
+        for (auto const& id : ids) {
+            streams.push_back(std::make_shared<ingest_stream>(ingest.context(), daemon.port(), id,
+                                                              payloads, opened, finished));
+            streams.back()->open();
+        }
+    });
+    if (!wait_until([&] { return opened.load() == sessions; }, std::chrono::seconds(30)))
+        fail("sessions not opened");
+    auto const total = sessions * per_session;
+    auto const connect_start = steady::now();
+    if (res.ok) {
+        client_thread.call([&] { client.connect(ids, per_session); });
+        if (!wait_until([&] { return client.ready.load() + client.failed.load() >= total; },
+                        std::chrono::seconds(120)) ||
+            client.failed.load() > 0)
+            fail("subscribers not connected: " + std::to_string(client.ready.load()) + " of " +
+                 std::to_string(total));
+        note("%s: %zu subscribers have their snapshot after %.1f s", res.name.c_str(),
+             client.ready.load(), seconds_since(connect_start));
+    }
+
+    res.load_before = load_average();
+    auto const cpu_daemon_0 = process_cpu_seconds(daemon.pid());
+    auto const cpu_client_0 = thread_cpu_seconds(client_thread.thread());
+    auto const cpu_ingest_0 = thread_cpu_seconds(ingest.thread());
+    auto const cpu_self_0 = self_cpu_seconds();
+    auto const machine_0 = machine_cpu_now();
+    auto const net_0 = net_counters_now();
+    auto const metrics_0 = http_get(daemon.port(), "/metrics");
+    auto const wall_0 = steady::now();
+
+    if (res.ok) {
+        // Schedules start half a second from now; session s starts s/sessions of a second
+        // later than session 0.
+        auto const t0 = steady::now() + std::chrono::milliseconds(500);
+        std::vector<std::vector<steady::time_point>> schedules(sessions);
+        std::vector<std::vector<std::int64_t>> schedules_ns(sessions);
+        for (std::size_t s = 0; s < sessions; ++s) {
+            auto const start =
+                t0 + std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(
+                         static_cast<double>(s) / static_cast<double>(sessions)));
+            for (std::size_t i = 0; i < payloads->size(); ++i) {
+                auto const at = start + std::chrono::duration_cast<steady::duration>(
+                                            std::chrono::duration<double>(frames[i].at_seconds));
+                schedules[s].push_back(at);
+                schedules_ns[s].push_back(nanos(at.time_since_epoch()));
+            }
+        }
+        auto const offset = realtime_minus_steady_ns();
+        client_thread.call([&] { client.install(std::move(schedules_ns), offset); });
+        ingest.call([&] {
+            for (std::size_t s = 0; s < sessions; ++s)
+                streams[s]->start(std::move(schedules[s]));
+        });
+        auto const play = std::chrono::milliseconds(static_cast<long>((opt.seconds + 1) * 1000));
+        note("%s: playing %g s at %gx (%.1f min of the meeting)", res.name.c_str(), opt.seconds,
+             opt.speed, opt.seconds * opt.speed / 60);
+        if (!wait_until([&] { return finished.load() == sessions; },
+                        play + std::chrono::seconds(60)))
+            fail("ingest did not finish: " + std::to_string(finished.load()) + " of " +
+                 std::to_string(sessions) + " streams acknowledged");
+        // Every update is published before its frame is acked: wait for them to arrive.
+        for (auto const& [id, rev] : session_revs(daemon.port()))
+            for (std::size_t s = 0; s < sessions; ++s)
+                if (ids[s] == id)
+                    final_revs[s] = rev;
+        client_thread.call([&] { client.expect(final_revs); });
+        if (!wait_until([&] { return client.caught_up.load() + client.failed.load() >= total; },
+                        std::chrono::seconds(30)))
+            fail("subscribers did not catch up: " + std::to_string(client.caught_up.load()) +
+                 " of " + std::to_string(total));
+    }
+
+    res.wall = seconds_since(wall_0);
+    res.daemon_cpu = process_cpu_seconds(daemon.pid()) - cpu_daemon_0;
+    res.subscriber_cpu = thread_cpu_seconds(client_thread.thread()) - cpu_client_0;
+    res.ingest_cpu = thread_cpu_seconds(ingest.thread()) - cpu_ingest_0;
+    res.bench_cpu = self_cpu_seconds() - cpu_self_0;
+    auto const machine_1 = machine_cpu_now();
+    auto const net_1 = net_counters_now();
+    res.net = {net_1.backlog_drops - net_0.backlog_drops, net_1.retransmits - net_0.retransmits,
+               net_1.timeouts - net_0.timeouts};
+    res.machine_busy = static_cast<double>(machine_1.busy - machine_0.busy) /
+                       static_cast<double>(std::max(1ULL, machine_1.total - machine_0.total));
+    auto const metrics_1 = http_get(daemon.port(), "/metrics");
+    auto const delta = [&](char const* m) { return metric(metrics_1, m) - metric(metrics_0, m); };
+    res.updates_published = delta("minuted_updates_published_total");
+    res.updates_sent = delta("minuted_updates_sent_total");
+    res.daemon_resyncs = delta("minuted_subscriber_resyncs_total");
+    res.daemon_slow_closes = delta("minuted_subscriber_slow_closes_total");
+    res.daemon_rss_kib = rss_kib(daemon.pid());
+    res.load_after = load_average();
+
+    client_thread.call([&] { client.stop(); });
+    daemon.stop();
+    client_thread.stop();
+    ingest.stop();
+    res.complaints = daemon.complaints();
+
+    // The client and ingest threads have stopped: their results can be read.
+    for (auto const& s : streams) {
+        auto const& r = s->result();
+        res.sent += r.sent;
+        res.acked += r.acked;
+        res.nacks += r.nacks;
+        res.ingest_errors += r.errors;
+        if (!r.failure.empty() && res.problem.empty())
+            res.problem = r.failure;
+    }
+    std::vector<std::int64_t> send_lag, ack_latency;
+    for (auto const& s : streams) {
+        auto const& r = s->result();
+        send_lag.insert(send_lag.end(), r.send_lag_ns.begin(), r.send_lag_ns.end());
+        ack_latency.insert(ack_latency.end(), r.ack_latency_ns.begin(), r.ack_latency_ns.end());
+    }
+    res.send_lag = distribution_of(send_lag);
+    res.ack_latency = distribution_of(ack_latency);
+    for (auto const& r : client.records()) {
+        if (r.has_snapshot && final_revs[r.session] > r.first_rev)
+            res.expected += final_revs[r.session] - r.first_rev;
+        res.delivered += r.updates;
+        res.skipped += r.skipped;
+        res.resyncs += r.resyncs;
+        res.unordered += r.unordered;
+        res.closed += r.dropped ? 1u : 0u;
+    }
+    res.latency = distribution_of(client.latency_ns());
+    res.kernel_latency = distribution_of(client.kernel_latency_ns());
+    res.client_lag = distribution_of(client.client_lag_ns());
+    if (res.problem.empty() && !client.first_failure.empty())
+        res.problem = client.first_failure;
+    res.sample_update = client.sample_update;
+    return res;
+}
+
+struct memory_step {
+    std::size_t subscribers = 0;
+    long rss_before = 0;
+    long rss_after = 0;
+    double per_subscriber_kib = 0;
+    std::size_t snapshot_bytes = 0;
+};
+
+struct memory_result {
+    bool ok = true;
+    std::string problem;
+    std::size_t prefill_frames = 0;
+    std::vector<memory_step> steps;
+    std::string daemon_fd_limit;
+    std::vector<std::string> skipped;
+};
+
+/// Scenario M: the daemon's RSS with one session (holding the first minutes of the meeting) and
+/// no subscribers, then with each count in `opt.idle` of idle subscribers.
+memory_result run_memory(options const& opt, std::vector<minuted::replay_frame> const& frames) {
+    memory_result res;
+    rlimit fds{};
+    ::getrlimit(RLIMIT_NOFILE, &fds);
+
+    daemon_process daemon(opt.daemon, opt.queue);
+    {
+        std::ifstream in("/proc/" + std::to_string(daemon.pid()) + "/limits");
+        for (std::string line; std::getline(in, line);)
+            if (line.starts_with("Max open files"))
+                res.daemon_fd_limit = line;
+    }
+    note("memory: minuted pid %d on 127.0.0.1:%u", static_cast<int>(daemon.pid()), daemon.port());
+
+    // The first 3 minutes of the meeting (at 1x), sent as fast as the daemon acks them, so a
+    // snapshot holds a meeting under way.
+    auto payloads = std::make_shared<payload_list>();
+    for (std::size_t i = 0; i < frames.size() && payloads->size() < 540; ++i) {
+        if (frames[i].kind == minuted::protocol::ingest_kind::close)
+            break;
+        payloads->push_back(minuted::frame_json(frames[i], i + 1));
+    }
+    res.prefill_frames = payloads->size();
+    std::atomic<std::size_t> opened{0}, finished{0};
+    io_thread ingest;
+    std::shared_ptr<ingest_stream> stream;
+    ingest.call([&] {
+        stream = std::make_shared<ingest_stream>(ingest.context(), daemon.port(), "idle", payloads,
+                                                 opened, finished);
+        stream->open();
+    });
+    if (!wait_until([&] { return opened.load() == 1; }, std::chrono::seconds(30))) {
+        res.ok = false;
+        res.problem = "session not opened";
+        return res;
+    }
+    ingest.call(
+        [&] { stream->start(std::vector<steady::time_point>(payloads->size(), steady::now())); });
+    if (!wait_until([&] { return finished.load() == 1; }, std::chrono::seconds(60))) {
+        res.ok = false;
+        res.problem = "prefill not acknowledged";
+        return res;
+    }
+    std::size_t snapshot_bytes = 0;
+    try {
+        snapshot_bytes = http_get(daemon.port(), "/api/sessions/idle").size();
+    } catch (std::exception const&) {
+    }
+
+    // Let the heap settle, then the baseline.
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    auto const rss_base = rss_kib(daemon.pid());
+
+    io_thread client_thread;
+    fanout_client client(client_thread.context(), daemon.port());
+    std::size_t connected = 0;
+    for (auto const n : opt.idle) {
+        // Each subscriber is one descriptor here and one in the daemon; keep a margin.
+        if (n + 64 > fds.rlim_cur) {
+            res.skipped.push_back(std::to_string(n) + " subscribers: this process may open " +
+                                  std::to_string(fds.rlim_cur) + " files");
+            continue;
+        }
+        if (n <= connected)
+            continue;
+        auto const start = steady::now();
+        client_thread.call([&] {
+            if (connected == 0)
+                client.connect({"idle"}, n);
+            else
+                client.connect_more(n - connected);
+        });
+        if (!wait_until([&] { return client.ready.load() + client.failed.load() >= n; },
+                        std::chrono::seconds(180)) ||
+            client.failed.load() > 0) {
+            res.ok = false;
+            res.problem = std::to_string(client.ready.load()) + " of " + std::to_string(n) +
+                          " subscribers got their snapshot";
+            break;
+        }
+        connected = n;
+        note("memory: %zu idle subscribers have their snapshot after %.1f s", n,
+             seconds_since(start));
+        std::this_thread::sleep_for(std::chrono::seconds(1));
+        memory_step step;
+        step.subscribers = n;
+        step.rss_before = rss_base;
+        step.rss_after = rss_kib(daemon.pid());
+        step.per_subscriber_kib =
+            static_cast<double>(step.rss_after - step.rss_before) / static_cast<double>(n);
+        step.snapshot_bytes = snapshot_bytes;
+        res.steps.push_back(step);
+    }
+    client_thread.call([&] { client.stop(); });
+    daemon.stop();
+    client_thread.stop();
+    ingest.stop();
+    if (res.problem.empty() && !client.first_failure.empty())
+        res.problem = client.first_failure;
+    return res;
+}
+
+// ---------------------------------------------------------------------------------------
+
+std::string ms(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, v < 10 ? "%.2f" : "%.1f", v);
+    return buf;
+}
+
+std::string with_commas(std::uint64_t v) {
+    auto const digits = std::to_string(v);
+    std::string out;
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+        if (i > 0 && (digits.size() - i) % 3 == 0)
+            out += ',';
+        out += digits[i];
+    }
+    return out;
+}
+
+void print_fanout(std::vector<fanout_result> const& results) {
+    std::printf("\n### Update latency: scheduled send of a caption frame to its update at a "
+                "subscriber\n\n");
+    std::printf("| scenario | sessions x subscribers | frames per session | updates delivered / "
+                "expected | missed | resyncs | closed | samples | p50 ms | p99 ms | p99.9 ms | "
+                "max ms | p99 < %g ms? |\n",
+                target_p99_ms);
+    std::printf("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n");
+    for (auto const& r : results)
+        std::printf("| %s | %zu x %zu | %zu | %s / %s | %s | %s | %zu | %s | %s | %s | %s | %s | "
+                    "%s |\n",
+                    r.name.c_str(), r.sessions, r.per_session, r.frames,
+                    with_commas(r.delivered).c_str(), with_commas(r.expected).c_str(),
+                    with_commas(r.skipped).c_str(), with_commas(r.resyncs).c_str(), r.closed,
+                    with_commas(r.latency.count).c_str(), ms(r.latency.p50).c_str(),
+                    ms(r.latency.p99).c_str(), ms(r.latency.p999).c_str(),
+                    ms(r.latency.max).c_str(),
+                    !r.ok ? "no result"
+                    : r.latency.p99 < target_p99_ms
+                        ? "yes"
+                        : ("no, " + ms(r.latency.p99 - target_p99_ms) + " ms over").c_str());
+
+    std::printf("\n### Where the time goes\n\n");
+    std::printf("| scenario | to the kernel's receive timestamp: p50 / p99 / p99.9 / max ms | "
+                "waiting for this client: p50 / p99 / max ms | ingest send lag p99 / max ms | "
+                "ack p50 / p99 / max ms | frames sent / acked |\n");
+    std::printf("|---|---|---|---|---|---|\n");
+    for (auto const& r : results)
+        std::printf("| %s | %s / %s / %s / %s | %s / %s / %s | %s / %s | %s / %s / %s | %s / %s "
+                    "|\n",
+                    r.name.c_str(), ms(r.kernel_latency.p50).c_str(),
+                    ms(r.kernel_latency.p99).c_str(), ms(r.kernel_latency.p999).c_str(),
+                    ms(r.kernel_latency.max).c_str(), ms(r.client_lag.p50).c_str(),
+                    ms(r.client_lag.p99).c_str(), ms(r.client_lag.max).c_str(),
+                    ms(r.send_lag.p99).c_str(), ms(r.send_lag.max).c_str(),
+                    ms(r.ack_latency.p50).c_str(), ms(r.ack_latency.p99).c_str(),
+                    ms(r.ack_latency.max).c_str(), with_commas(r.sent).c_str(),
+                    with_commas(r.acked).c_str());
+
+    std::printf("\n### CPU over the run (share of one core)\n\n");
+    std::printf("| scenario | wall s | daemon | subscriber thread | ingest thread | whole machine "
+                "(%u cores) | updates published | deliveries | daemon CPU per delivery | daemon "
+                "RSS |\n",
+                std::thread::hardware_concurrency());
+    std::printf("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+    for (auto const& r : results) {
+        auto const share = [&](double cpu) { return 100 * cpu / std::max(r.wall, 1e-9); };
+        std::printf("| %s | %.1f | %.0f %% | %.0f %% | %.0f %% | %.0f %% | %s | %s | %.2f us | "
+                    "%.1f MiB |\n",
+                    r.name.c_str(), r.wall, share(r.daemon_cpu), share(r.subscriber_cpu),
+                    share(r.ingest_cpu), 100 * r.machine_busy,
+                    with_commas(static_cast<std::uint64_t>(r.updates_published)).c_str(),
+                    with_commas(static_cast<std::uint64_t>(r.updates_sent)).c_str(),
+                    r.updates_sent > 0 ? 1e6 * r.daemon_cpu / r.updates_sent : 0.0,
+                    static_cast<double>(r.daemon_rss_kib) / 1024);
+    }
+    for (auto const& r : results) {
+        std::printf("\n%s: load average %s before, %s after; daemon counted %.0f resyncs and %.0f "
+                    "slow closes; %zu nacks, %zu other replies to ingest",
+                    r.name.c_str(), r.load_before.c_str(), r.load_after.c_str(), r.daemon_resyncs,
+                    r.daemon_slow_closes, r.nacks, r.ingest_errors);
+        std::printf("; machine-wide during the run: %llu packets dropped for a full input backlog, "
+                    "%llu TCP segments retransmitted, %llu retransmission timeouts",
+                    r.net.backlog_drops, r.net.retransmits, r.net.timeouts);
+        if (r.unordered > 0)
+            std::printf("; %s updates out of order", with_commas(r.unordered).c_str());
+        if (!r.problem.empty())
+            std::printf("; PROBLEM: %s", r.problem.c_str());
+        std::printf("\n");
+        if (auto const& u = r.sample_update; !u.empty())
+            std::printf("  a timed update (%zu bytes): %s%s\n", u.size(),
+                        u.size() <= 200
+                            ? u.c_str()
+                            : (u.substr(0, 120) + " ... " + u.substr(u.size() - 60)).c_str(),
+                        "");
+        for (std::size_t i = 0; i < r.complaints.size() && i < 5; ++i)
+            std::printf("  daemon log: %s\n", r.complaints[i].c_str());
+        if (r.complaints.size() > 5)
+            std::printf("  daemon log: ... %zu lines at warning or above in all\n",
+                        r.complaints.size());
+    }
+}
+
+void print_memory(memory_result const& r) {
+    std::printf("\n### Daemon memory per idle subscriber\n\n");
+    std::printf("One session holding the first %zu frames of the meeting (snapshot %zu bytes); "
+                "RSS (VmRSS) before any subscriber and once all have their snapshot.\n\n",
+                r.prefill_frames, r.steps.empty() ? 0 : r.steps.front().snapshot_bytes);
+    std::printf("| idle subscribers | RSS before KiB | RSS after KiB | per subscriber KiB | "
+                "under %g KiB? |\n",
+                target_idle_kb);
+    std::printf("|--:|--:|--:|--:|---|\n");
+    for (auto const& s : r.steps)
+        std::printf("| %s | %s | %s | %.1f | %s |\n", with_commas(s.subscribers).c_str(),
+                    with_commas(static_cast<std::uint64_t>(s.rss_before)).c_str(),
+                    with_commas(static_cast<std::uint64_t>(s.rss_after)).c_str(),
+                    s.per_subscriber_kib, s.per_subscriber_kib < target_idle_kb ? "yes" : "no");
+    for (auto const& s : r.skipped)
+        std::printf("\nskipped: %s\n", s.c_str());
+    std::printf("\nDaemon: %s\n", r.daemon_fd_limit.c_str());
+    if (!r.problem.empty())
+        std::printf("PROBLEM: %s\n", r.problem.c_str());
+}
+
+bool parse_count(std::string_view s, std::size_t& out) {
+    auto const [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+    return ec == std::errc{} && end == s.data() + s.size();
+}
+
+bool parse_number(std::string_view s, double& out) {
+    auto const [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+    return ec == std::errc{} && end == s.data() + s.size() && out > 0;
+}
+
+std::optional<options> parse_options(int argc, char** argv) {
+    options opt;
+    bool only = false;
+    for (int i = 1; i < argc; ++i) {
+        std::string_view const a = argv[i];
+        if (i + 1 >= argc)
+            return std::nullopt;
+        std::string_view const v = argv[++i];
+        std::size_t n = 0;
+        if (a == "--seconds" && parse_number(v, opt.seconds)) {
+        } else if (a == "--speed" && parse_number(v, opt.speed)) {
+        } else if (a == "--subscribers" && parse_count(v, opt.subscribers)) {
+        } else if (a == "--sessions" && parse_count(v, opt.sessions) && opt.sessions > 0) {
+        } else if (a == "--per-session" && parse_count(v, opt.per_session)) {
+        } else if (a == "--queue" && parse_count(v, n) && n > 0) {
+            opt.queue = n;
+        } else if (a == "--daemon") {
+            opt.daemon = std::string(v);
+        } else if (a == "--idle") {
+            opt.idle.clear();
+            for (std::size_t from = 0; from <= v.size();) {
+                auto const comma = std::min(v.find(',', from), v.size());
+                if (!parse_count(v.substr(from, comma - from), n) || n == 0)
+                    return std::nullopt;
+                opt.idle.push_back(n);
+                from = comma + 1;
+            }
+            std::sort(opt.idle.begin(), opt.idle.end());
+        } else if (a == "--only" && (v == "a" || v == "b" || v == "memory")) {
+            if (!only)
+                opt.run_a = opt.run_b = opt.run_memory = false;
+            only = true;
+            (v == "a" ? opt.run_a : v == "b" ? opt.run_b : opt.run_memory) = true;
+        } else {
+            return std::nullopt;
+        }
+    }
+    return opt;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    auto const parsed = parse_options(argc, argv);
+    if (!parsed) {
+        std::fprintf(stderr,
+                     "usage: minuted_fanout_bench [--seconds S] [--speed X] [--subscribers N] "
+                     "[--sessions N]\n"
+                     "                            [--per-session N] [--idle N[,N...]] "
+                     "[--only a|b|memory]... [--queue N]\n"
+                     "                            [--daemon PATH]\n");
+        return 64;
+    }
+    auto const& opt = *parsed;
+    std::signal(SIGPIPE, SIG_IGN);
+
+    // One descriptor per subscriber: allow as many as the hard limit does. The daemon inherits
+    // the raised limit (and raises its own anyway).
+    rlimit fds{};
+    if (::getrlimit(RLIMIT_NOFILE, &fds) == 0 && fds.rlim_cur < fds.rlim_max) {
+        fds.rlim_cur = fds.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &fds);
+    }
+    ::getrlimit(RLIMIT_NOFILE, &fds);
+
+    std::vector<minuted::replay_frame> frames;
+    try {
+        minuted::replay_options replay;
+        replay.speed = opt.speed;
+        frames = minuted::make_replay_frames(
+            minuted::bench::read_file(minuted::bench::dccg_transcript()), replay);
+    } catch (std::exception const& e) {
+        std::fprintf(stderr, "minuted_fanout_bench: %s\n", e.what());
+        return 1;
+    }
+
+    std::printf("minuted_fanout_bench: daemon %s\n", opt.daemon.c_str());
+    std::printf("DCCG meeting 90 (%zu frames, a word each, %.0f words/min at %gx) open-loop for "
+                "%g s of the meeting; subscriber_queue %s; this process may open %llu files; "
+                "%u cores; load average %s\n",
+                frames.size(), 180 * opt.speed, opt.speed, opt.seconds,
+                opt.queue ? std::to_string(*opt.queue).c_str() : "default",
+                static_cast<unsigned long long>(fds.rlim_cur), std::thread::hardware_concurrency(),
+                load_average().c_str());
+
+    int status = 0;
+    try {
+        std::vector<fanout_result> results;
+        if (opt.run_a)
+            results.push_back(run_fanout(opt, "A", 1, opt.subscribers, frames));
+        if (opt.run_b)
+            results.push_back(run_fanout(opt, "B", opt.sessions, opt.per_session, frames));
+        if (!results.empty())
+            print_fanout(results);
+        for (auto const& r : results)
+            if (!r.ok)
+                status = 1;
+        if (opt.run_memory) {
+            auto const m = run_memory(opt, frames);
+            print_memory(m);
+            if (!m.ok)
+                status = 1;
+        }
+    } catch (std::exception const& e) {
+        std::fprintf(stderr, "minuted_fanout_bench: %s\n", e.what());
+        return 1;
+    }
+    std::printf("\nload average at the end: %s\n", load_average().c_str());
+    return status;
+}
