@@ -21,6 +21,8 @@
 // load. It measures and never fails on the numbers; it exits 1 if the daemon cannot be
 // started or driven.
 //
+// --seconds is wall time of the replay (45 s at 10x: 1,350 frames, 7.5 minutes of the meeting).
+//
 // usage: minuted_fanout_bench [--seconds S] [--speed X] [--subscribers N] [--sessions N]
 //                             [--per-session N] [--idle N[,N...]] [--only a|b|memory]...
 //                             [--queue N] [--daemon PATH]
@@ -1589,9 +1591,10 @@ int main(int argc, char** argv) {
 
     std::printf("minuted_fanout_bench: daemon %s\n", opt.daemon.c_str());
     std::printf("DCCG meeting 90 (%zu frames, a word each, %.0f words/min at %gx) open-loop for "
-                "%g s of the meeting; subscriber_queue %s; this process may open %llu files; "
-                "%u cores; load average %s\n",
+                "%g s (%.1f min of the meeting); subscriber_queue %s; this process may open %llu "
+                "files; %u cores; load average %s\n",
                 frames.size(), 180 * opt.speed, opt.speed, opt.seconds,
+                opt.seconds * opt.speed / 60,
                 opt.queue ? std::to_string(*opt.queue).c_str() : "default",
                 static_cast<unsigned long long>(fds.rlim_cur), std::thread::hardware_concurrency(),
                 load_average().c_str());
