@@ -1,6 +1,7 @@
 #include "daemon/replay.hpp"
 
 #include "config/config.hpp"
+#include "daemon/command_line.hpp"
 #include "daemon/exit_codes.hpp"
 #include "daemon/ws_client.hpp"
 
@@ -184,6 +185,22 @@ std::vector<replay_frame> make_replay_frames(std::string_view transcript,
     return frames;
 }
 
+void set_speed(replay_options& options, std::string_view value, std::string_view option) {
+    if (value == "max") {
+        options.as_fast_as_acked = true;
+        return;
+    }
+    std::size_t end = 0;
+    double speed = 0;
+    try {
+        speed = std::stod(std::string(value), &end);
+    } catch (std::exception const&) {
+    }
+    if (speed <= 0 || end != value.size())
+        throw std::invalid_argument(std::string(option) + " must be a positive number or max");
+    options.speed = speed;
+}
+
 std::string frame_json(replay_frame const& frame, protocol::seq_number seq) {
     boost::json::object o;
     switch (frame.kind) {
@@ -263,24 +280,16 @@ int replay_command(std::span<char const* const> args) {
     try {
         for (std::size_t i = 0; i < args.size(); ++i) {
             std::string_view const a = args[i];
-            auto value = [&]() -> std::string {
-                if (i + 1 >= args.size())
-                    throw std::invalid_argument(std::string(a) + " needs a value");
-                return args[++i];
-            };
+            auto value = [&] { return option_value(args, i); };
             if (a == "--to")
                 to = value();
             else if (a == "--serve")
                 serve = value();
             else if (a == "--title")
                 title = value();
-            else if (a == "--speed") {
-                auto const v = value();
-                if (v == "max")
-                    options.as_fast_as_acked = true;
-                else if ((options.speed = std::stod(v)) <= 0)
-                    throw std::invalid_argument("--speed must be positive or max");
-            } else if (a == "--wpm") {
+            else if (a == "--speed")
+                set_speed(options, value(), a);
+            else if (a == "--wpm") {
                 if ((options.words_per_minute = std::stod(value())) <= 0)
                     throw std::invalid_argument("--wpm must be positive");
             } else if (a == "--corrections")

@@ -23,6 +23,10 @@ struct replay_options {
     std::uint32_t seed = 1;        ///< for the typos, so a replay is reproducible
 };
 
+/// Reads a replay speed: "max" (as fast as acknowledged) or a positive multiple of real time.
+/// Throws std::invalid_argument naming `option` otherwise.
+void set_speed(replay_options& options, std::string_view value, std::string_view option);
+
 /// One frame of a replay: its seq is its index + 1.
 struct replay_frame {
     protocol::ingest_kind kind = protocol::ingest_kind::text;

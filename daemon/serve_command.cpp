@@ -1,6 +1,7 @@
 #include "daemon/serve_command.hpp"
 
 #include "config/config.hpp"
+#include "daemon/command_line.hpp"
 #include "daemon/exit_codes.hpp"
 #include "daemon/feed_client.hpp"
 #include "daemon/replay.hpp"
@@ -56,11 +57,7 @@ int serve_command(std::span<char const* const> args, bool attach) {
     try {
         for (std::size_t i = 0; i < args.size(); ++i) {
             std::string_view const a = args[i];
-            auto value = [&]() -> std::string {
-                if (i + 1 >= args.size())
-                    throw std::invalid_argument(std::string(a) + " needs a value");
-                return args[++i];
-            };
+            auto value = [&] { return option_value(args, i); };
             if (a == "--config")
                 config_file = value();
             else if (a == "--listen")
@@ -73,13 +70,9 @@ int serve_command(std::span<char const* const> args, bool attach) {
                 replay_file = value();
             else if (a == "--replay-session")
                 replay_session = value();
-            else if (a == "--replay-speed") {
-                auto const v = value();
-                if (v == "max")
-                    replay.as_fast_as_acked = true;
-                else if ((replay.speed = std::stod(v)) <= 0)
-                    throw std::invalid_argument("--replay-speed must be positive or max");
-            } else if (a == "--corrections")
+            else if (a == "--replay-speed")
+                set_speed(replay, value(), a);
+            else if (a == "--corrections")
                 replay.corrections = true;
             else if (attach && a == "--session")
                 attach_session = value();
