@@ -22,6 +22,8 @@ listen = "127.0.0.1:8080"
 state_dir = "minuted-state"
 # Log level: trace, debug, info, warn, error, critical or off.
 log_level = "info"
+# Threads running the network and the sessions; 0 means one per CPU core.
+threads = 0
 
 [limits]
 # Largest WebSocket message accepted from a caption source or a browser, in bytes.
@@ -228,6 +230,12 @@ settings parse_config(std::string_view text, std::string_view source_name) {
                      "server.log_level must be one of trace, debug, info, warn, error, critical, "
                      "off");
             s.log_level = *level;
+        }
+        if (auto const threads = r.get<std::int64_t>("threads")) {
+            if (*threads < 0 || *threads > 256)
+                fail(source_name, r.where("threads"),
+                     "server.threads must be from 0 (one per CPU core) to 256");
+            s.threads = static_cast<unsigned>(*threads);
         }
         r.reject_unknown();
     }

@@ -24,6 +24,7 @@ struct settings {
     std::uint16_t listen_port = 8080;
     std::filesystem::path state_dir = "minuted-state";
     std::string log_level = "info";
+    unsigned threads = 0; ///< io threads; 0 means one per CPU core
 
     std::chrono::seconds idle_timeout{1800}; ///< a session with no ingest this long ends
     std::size_t max_frame_bytes = 1 << 20;   ///< largest WebSocket message accepted

@@ -239,6 +239,14 @@ void live_session::end(std::string reason) {
         on_end_(id_);
 }
 
+void live_session::shut_down() {
+    idle_timer_.cancel();
+    for (auto const& sink : sinks_)
+        sink->going_away();
+    sinks_.clear();
+    spdlog::info("session {}: daemon stopping, last seq {}", id_, last_seq_);
+}
+
 void live_session::arm_idle_timer() {
     idle_timer_.expires_after(settings_.idle_timeout);
     idle_timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {

@@ -38,6 +38,8 @@ class update_sink {
 public:
     virtual ~update_sink() = default;
     virtual void deliver(update_message const& m) = 0;
+    /// The daemon is stopping: close with 1001 (going away), so viewers reconnect.
+    virtual void going_away() = 0;
 };
 
 /// A summary of a session for listings, readable from any thread.
@@ -102,8 +104,11 @@ public:
     std::string report_json() const;
     std::string transcript() const;
 
-    /// Ends the meeting (close message, idle timeout, shutdown): minutes final, subscribers told.
+    /// Ends the meeting (close message, idle timeout): minutes final, subscribers told.
     void end(std::string reason);
+    /// The daemon is stopping. The meeting is not over, so it is not ended: subscribers are
+    /// closed with "going away" and reconnect when the daemon is back.
+    void shut_down();
     bool ended() const noexcept { return ended_; }
 
     /// For listings; thread-safe.

@@ -19,8 +19,8 @@ usage:
   minuted attach URL --session ID [serve options]
       The daemon with one pull feed: minuted connects to the caption feed at URL.
   minuted replay FILE (--to ws://HOST:PORT/ingest/ID | --serve HOST:PORT) [--speed N|max]
-                 [--wpm N] [--corrections] [--seed N] [--title TEXT]
-      Plays a transcript as a live caption feed.
+                 [--wpm N] [--corrections] [--seed N] [--title TEXT] [--keep-open]
+      Plays a transcript as a live caption feed; --keep-open leaves the session live at the end.
   minuted summarise FILE|- [--format md|json] [--agenda FILE]
       Summary report of a finished transcript (Markdown or JSON).
   minuted --print-default-config

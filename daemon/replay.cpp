@@ -180,8 +180,9 @@ std::vector<replay_frame> make_replay_frames(std::string_view transcript,
         frames.push_back(
             {protocol::ingest_kind::text, std::string(transcript.substr(begin, i - begin)), 0, at});
     }
-    frames.push_back(
-        {protocol::ingest_kind::close, {}, 0, static_cast<double>(word) * seconds_per_word});
+    if (!options.keep_open)
+        frames.push_back(
+            {protocol::ingest_kind::close, {}, 0, static_cast<double>(word) * seconds_per_word});
     return frames;
 }
 
@@ -274,7 +275,8 @@ int replay_command(std::span<char const* const> args) {
     constexpr std::string_view usage =
         "usage: minuted replay FILE (--to ws://HOST:PORT/ingest/ID | --serve HOST:PORT)\n"
         "                      [--speed N|max] [--wpm N] [--corrections] [--seed N] [--title "
-        "TEXT]\n";
+        "TEXT]\n"
+        "                      [--keep-open]\n";
     std::optional<std::string> file, to, serve, title;
     replay_options options;
     try {
@@ -294,6 +296,8 @@ int replay_command(std::span<char const* const> args) {
                     throw std::invalid_argument("--wpm must be positive");
             } else if (a == "--corrections")
                 options.corrections = true;
+            else if (a == "--keep-open")
+                options.keep_open = true;
             else if (a == "--seed")
                 options.seed = static_cast<std::uint32_t>(std::stoul(value()));
             else if (a.starts_with("--"))

@@ -21,6 +21,7 @@ struct replay_options {
     bool as_fast_as_acked = false; ///< --speed max: next frame as soon as the last is acked
     bool corrections = false;      ///< inject typos that are erased and retyped
     std::uint32_t seed = 1;        ///< for the typos, so a replay is reproducible
+    bool keep_open = false;        ///< end without a close frame: the session stays live
 };
 
 /// Reads a replay speed: "max" (as fast as acknowledged) or a positive multiple of real time.

@@ -12,14 +12,18 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 #include <sys/resource.h>
+#include <thread>
+#include <vector>
 
 namespace minuted {
 
@@ -143,7 +147,11 @@ int serve_command(std::span<char const* const> args, bool attach) {
         ::setrlimit(RLIMIT_NOFILE, &fds);
     }
 
-    net::io_context ioc(1);
+    // Sessions and connections each run on their own strand, so any thread may run any of them.
+    unsigned const threads = settings.threads != 0
+                                 ? settings.threads
+                                 : std::max(1u, std::thread::hardware_concurrency());
+    net::io_context ioc(static_cast<int>(threads));
     metrics counters;
     session_registry sessions(ioc, settings, counters);
     server http(ioc, settings, counters, sessions);
@@ -160,7 +168,7 @@ int serve_command(std::span<char const* const> args, bool attach) {
     spdlog::info("listening on http://{}:{}", host, bound.port());
 
     for (auto const& f : settings.feeds)
-        net::co_spawn(ioc, run_feed(f, sessions, settings, counters),
+        net::co_spawn(net::make_strand(ioc), run_feed(f, sessions, settings, counters),
                       log_failure("feed " + f.session));
 
     std::vector<replay_frame> frames;
@@ -175,7 +183,8 @@ int serve_command(std::span<char const* const> args, bool attach) {
         spdlog::info("replaying {} into session {} at {}", *replay_file, replay_session,
                      replay.as_fast_as_acked ? std::string("full speed")
                                              : fmt::format("{:g}x real time", replay.speed));
-        net::co_spawn(ioc, push_replay(url, *replay_file, frames, replay), log_failure("replay"));
+        net::co_spawn(net::make_strand(ioc), push_replay(url, *replay_file, frames, replay),
+                      log_failure("replay"));
     }
 
     net::signal_set signals(ioc, SIGINT, SIGTERM);
@@ -186,12 +195,17 @@ int serve_command(std::span<char const* const> args, bool attach) {
         spdlog::info("signal {}: stopping", signal);
         http.stop();
         for (auto const& s : sessions.all())
-            net::post(s->strand(), [s] { s->end("daemon stopping"); });
+            net::post(s->strand(), [s] { s->shut_down(); });
         // A moment for close frames and final updates to go out.
         stop_timer.expires_after(std::chrono::milliseconds(300));
         stop_timer.async_wait([&](boost::system::error_code) { ioc.stop(); });
     });
+    std::vector<std::thread> pool;
+    for (unsigned i = 1; i < threads; ++i)
+        pool.emplace_back([&ioc] { ioc.run(); });
     ioc.run();
+    for (auto& t : pool)
+        t.join();
     spdlog::info("stopped");
     return exit_ok;
 }

@@ -1,5 +1,6 @@
 #include "daemon/server.hpp"
 
+#include "daemon/web_assets.hpp"
 #include "protocol/ingest.hpp"
 
 #include <boost/asio/bind_executor.hpp>
@@ -99,6 +100,18 @@ public:
 
     void deliver(update_message const& m) override {
         net::post(ws_.get_executor(), [self = shared_from_this(), m] { self->on_deliver(m); });
+    }
+
+    void going_away() override {
+        net::post(ws_.get_executor(), [self = shared_from_this()] {
+            if (self->closed_)
+                return;
+            self->closed_ = true;
+            self->queue_.clear();
+            self->ws_.async_close(
+                close_reason(websocket::close_code::going_away, "daemon stopping"),
+                [self](beast::error_code) {});
+        });
     }
 
 private:
@@ -496,6 +509,27 @@ private:
         respond(req, status, boost::json::serialize(v) + "\n", "application/json");
     }
 
+    // One of the viewer's files. Revalidated on every load (ETag), so an upgraded daemon
+    // never serves a stale script. The policy forbids inline and foreign scripts: caption
+    // text can never run as code, even if it reached the page unescaped.
+    void respond_asset(http::request<http::string_body> const& req, std::string_view name) {
+        auto const* asset = find_web_asset(name);
+        if (!asset)
+            return respond(req, http::status::not_found, "not found\n");
+        auto const match = req[http::field::if_none_match] == asset->etag;
+        auto res = text_response(match ? http::status::not_modified : http::status::ok,
+                                 match ? std::string() : std::string(asset->body), req.version(),
+                                 req.keep_alive(), web_content_type(name));
+        res.set(http::field::cache_control, "no-cache");
+        res.set(http::field::etag, asset->etag);
+        res.set("Content-Security-Policy",
+                "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+                "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+        res.set("X-Content-Type-Options", "nosniff");
+        res.set("Referrer-Policy", "no-referrer");
+        write(std::move(res));
+    }
+
     // Runs `produce` on the session's strand and answers with what it returns.
     template <class Produce>
     void respond_from(std::shared_ptr<live_session> session, http::request<http::string_body> req,
@@ -524,7 +558,7 @@ private:
                            metrics_.render(sessions_.live_count(), sessions_.ended_count()),
                            "text/plain; version=0.0.4");
         if (path == "/" && get)
-            return respond(req, http::status::ok, index_page(), "text/html; charset=utf-8");
+            return respond_asset(req, "index.html");
         if (path == "/api/sessions" && get) {
             boost::json::array list;
             for (auto const& s : sessions_.all())
@@ -533,8 +567,18 @@ private:
                                 boost::json::object{{"sessions", std::move(list)}});
         }
 
-        // /api/sessions/{id}[/report.md|report.json|transcript.txt] and /ingest/{id}[/seq]
+        // /static/{file}, /sessions/{id}, /api/sessions/{id}[/report.md|report.json|
+        // transcript.txt] and /ingest/{id}[/seq]
         auto const seg = path_segments(*url);
+        if (seg.size() == 2 && seg[0] == "static" && get)
+            return respond_asset(req, seg[1]);
+        if (seg.size() == 2 && seg[0] == "sessions" && get) {
+            if (!protocol::is_valid_session_id(seg[1]))
+                return respond(req, http::status::bad_request,
+                               "session id must be 1-64 letters, digits, '.', '_' or '-'\n");
+            // Served for sessions not started yet too: the page waits for them.
+            return respond_asset(req, "session.html");
+        }
         bool const api = seg.size() >= 3 && seg[0] == "api" && seg[1] == "sessions";
         bool const ingest = seg.size() >= 2 && seg[0] == "ingest";
         if ((!api && !ingest) || seg.size() > (api ? 4u : 3u))
@@ -624,38 +668,6 @@ private:
                     self->respond_json(req, status, o);
                 });
         });
-    }
-
-    std::string index_page() const {
-        std::string html = "<!doctype html><meta charset=utf-8><title>minuted</title>"
-                           "<h1>minuted</h1><p>Live sessions and their minutes:</p><ul>";
-        for (auto const& s : sessions_.all()) {
-            auto const i = s->info();
-            std::string title;
-            for (char c : i.title.empty() ? i.id : i.title) {
-                switch (c) {
-                case '<':
-                    title += "&lt;";
-                    break;
-                case '>':
-                    title += "&gt;";
-                    break;
-                case '&':
-                    title += "&amp;";
-                    break;
-                case '"':
-                    title += "&quot;";
-                    break;
-                default:
-                    title += c;
-                }
-            }
-            html += "<li><a href=\"/api/sessions/" + i.id + "/report.md\">" + title + "</a> (" +
-                    (i.ended ? "ended" : "live") + ", " + std::to_string(i.items) +
-                    (i.items == 1 ? " agenda item)</li>" : " agenda items)</li>");
-        }
-        html += "</ul><p>JSON: <a href=\"/api/sessions\">/api/sessions</a></p>";
-        return html;
     }
 
     void close() {

@@ -25,7 +25,7 @@
 //
 // usage: minuted_fanout_bench [--seconds S] [--speed X] [--subscribers N] [--sessions N]
 //                             [--per-session N] [--idle N[,N...]] [--only a|b|memory]...
-//                             [--queue N] [--daemon PATH]
+//                             [--queue N] [--threads N] [--daemon PATH]
 
 #include "daemon/replay.hpp"
 #include "tests/bench/corpus.hpp"
@@ -99,6 +99,7 @@ struct options {
     bool run_b = true;
     bool run_memory = true;
     std::optional<std::size_t> queue; ///< [limits] subscriber_queue; the daemon's default if unset
+    std::optional<std::size_t> threads; ///< [server] threads; the daemon's default if unset
     std::string daemon = MINUTED_BINARY;
 };
 
@@ -263,17 +264,21 @@ std::int64_t realtime_minus_steady_ns() {
 
 class daemon_process {
 public:
-    daemon_process(std::string const& binary, std::optional<std::size_t> queue) {
+    explicit daemon_process(options const& opt) {
         std::string templ =
             (std::filesystem::temp_directory_path() / "minuted-fanout-XXXXXX").string();
         if (::mkdtemp(templ.data()) == nullptr)
             throw std::runtime_error("mkdtemp failed");
         dir_ = templ;
-        std::vector<std::string> args{binary,        "serve",       "--listen",
+        std::vector<std::string> args{opt.daemon,    "serve",       "--listen",
                                       "127.0.0.1:0", "--state-dir", (dir_ / "state").string()};
-        if (queue) {
+        if (opt.queue || opt.threads) {
             auto const config = dir_ / "minuted.toml";
-            std::ofstream(config) << "[limits]\nsubscriber_queue = " << *queue << "\n";
+            std::ofstream toml(config);
+            if (opt.threads)
+                toml << "[server]\nthreads = " << *opt.threads << "\n";
+            if (opt.queue)
+                toml << "[limits]\nsubscriber_queue = " << *opt.queue << "\n";
             args.insert(args.end(), {"--config", config.string()});
         }
         std::vector<char*> argv;
@@ -1099,7 +1104,7 @@ fanout_result run_fanout(options const& opt, std::string name, std::size_t sessi
     }
     res.frames = payloads->size();
 
-    daemon_process daemon(opt.daemon, opt.queue);
+    daemon_process daemon(opt);
     note("%s: minuted pid %d on 127.0.0.1:%u; %zu sessions x %zu subscribers, %zu frames each",
          res.name.c_str(), static_cast<int>(daemon.pid()), daemon.port(), sessions, per_session,
          res.frames);
@@ -1283,7 +1288,7 @@ memory_result run_memory(options const& opt, std::vector<minuted::replay_frame> 
     rlimit fds{};
     ::getrlimit(RLIMIT_NOFILE, &fds);
 
-    daemon_process daemon(opt.daemon, opt.queue);
+    daemon_process daemon(opt);
     {
         std::ifstream in("/proc/" + std::to_string(daemon.pid()) + "/limits");
         for (std::string line; std::getline(in, line);)
@@ -1529,6 +1534,8 @@ std::optional<options> parse_options(int argc, char** argv) {
         } else if (a == "--per-session" && parse_count(v, opt.per_session)) {
         } else if (a == "--queue" && parse_count(v, n) && n > 0) {
             opt.queue = n;
+        } else if (a == "--threads" && parse_count(v, n)) {
+            opt.threads = n;
         } else if (a == "--daemon") {
             opt.daemon = std::string(v);
         } else if (a == "--idle") {
@@ -1562,7 +1569,7 @@ int main(int argc, char** argv) {
                      "usage: minuted_fanout_bench [--seconds S] [--speed X] [--subscribers N] "
                      "[--sessions N]\n"
                      "                            [--per-session N] [--idle N[,N...]] "
-                     "[--only a|b|memory]... [--queue N]\n"
+                     "[--only a|b|memory]... [--queue N] [--threads N]\n"
                      "                            [--daemon PATH]\n");
         return 64;
     }

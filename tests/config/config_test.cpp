@@ -42,6 +42,7 @@ TEST(parse_config, reads_every_section_and_feeds) {
 listen = "[::1]:9000"
 state_dir = "/var/lib/minuted"
 log_level = "debug"
+threads = 3
 [limits]
 max_frame_bytes = 2048
 subscriber_queue = 8
@@ -58,6 +59,7 @@ title = "Plenary"
     EXPECT_EQ(s.listen_host, "::1");
     EXPECT_EQ(s.listen_port, 9000);
     EXPECT_EQ(s.log_level, "debug");
+    EXPECT_EQ(s.threads, 3u);
     EXPECT_EQ(s.max_frame_bytes, 2048u);
     EXPECT_EQ(s.idle_timeout, std::chrono::minutes(5));
     EXPECT_EQ(s.reconnect_initial, std::chrono::milliseconds(100));
@@ -88,6 +90,8 @@ TEST(parse_config, bad_values_are_errors) {
         std::string::npos);
     EXPECT_NE(error_of("[server]\nlog_level = \"loud\"\n").find("log_level must be one of"),
               std::string::npos);
+    EXPECT_EQ(error_of("[server]\nthreads = -1\n"),
+              "t.toml:2:11: server.threads must be from 0 (one per CPU core) to 256");
     EXPECT_NE(error_of("[limits]\nsubscriber_queue = 0\n").find("must be greater than 0"),
               std::string::npos);
     EXPECT_NE(error_of("[sessions]\nidle_timeout = \"10 minutes\"\n").find("positive duration"),

@@ -161,9 +161,11 @@ public:
         port_ = static_cast<unsigned short>(
             std::stoi(process_->wait_for(R"(listening on http://127\.0\.0\.1:(\d+))")));
     }
-    ~daemon_process() {
+    ~daemon_process() { stop(); }
+    /// SIGTERM, then waits for the daemon to exit; its exit code.
+    int stop() {
         process_->signal(SIGTERM);
-        process_->wait();
+        return process_->wait();
     }
     unsigned short port() const { return port_; }
     child_process& process() { return *process_; }
@@ -180,16 +182,19 @@ private:
 struct http_result {
     unsigned status = 0;
     std::string body;
+    http::fields headers;
 };
 
 inline http_result http_request(unsigned short port, http::verb verb, std::string const& target,
-                                std::string body = {}) {
+                                std::string body = {}, http::fields const& extra = {}) {
     net::io_context ioc;
     beast::tcp_stream stream(ioc);
     stream.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
     http::request<http::string_body> req{verb, target, 11};
     req.set(http::field::host, "127.0.0.1");
     req.set(http::field::content_type, "text/plain");
+    for (auto const& f : extra)
+        req.set(f.name_string(), f.value());
     req.body() = std::move(body);
     req.prepare_payload();
     http::write(stream, req);
@@ -198,7 +203,7 @@ inline http_result http_request(unsigned short port, http::verb verb, std::strin
     http::read(stream, buffer, res);
     beast::error_code ec;
     stream.socket().shutdown(tcp::socket::shutdown_both, ec);
-    return {res.result_int(), res.body()};
+    return {res.result_int(), res.body(), static_cast<http::fields const&>(res.base())};
 }
 
 inline http_result http_get(unsigned short port, std::string const& target) {

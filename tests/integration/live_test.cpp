@@ -417,6 +417,58 @@ TEST(http_api, health_metrics_listing_and_reports) {
         EXPECT_NE(metrics.find(name), std::string::npos) << name;
 }
 
+TEST(push_ingest, keep_open_replay_leaves_the_session_live) {
+    daemon_process d;
+    auto [code, out] = run_minuted(
+        {"replay", dccg_file, "--to", d.url("/ingest/k"), "--speed", "max", "--keep-open"});
+    ASSERT_EQ(code, 0) << out;
+    auto const state = final_snapshot(d.port(), "k");
+    EXPECT_EQ(state.at("ended"), false);
+    EXPECT_EQ(state.at("agenda").as_array().size(), 5u);
+}
+
+TEST(shutdown, subscribers_are_told_the_daemon_is_going_away_and_the_meeting_is_not_ended) {
+    daemon_process d;
+    push(d.port(), "m", dccg_frames(), 0, 500);
+    ws_client viewer(d.port(), "/live/m");
+    ASSERT_TRUE(viewer.receive()); // the snapshot
+    EXPECT_EQ(d.stop(), 0);
+    while (auto m = viewer.receive())
+        EXPECT_EQ(boost::json::parse(*m).at("ended"), false) << *m; // no final "ended" update
+    EXPECT_EQ(viewer.close_reason().code, websocket::close_code::going_away);
+}
+
+TEST(viewer, pages_and_static_files_are_served_from_the_binary_with_a_strict_policy) {
+    daemon_process d;
+    auto const index = http_get(d.port(), "/");
+    EXPECT_EQ(index.status, 200u);
+    EXPECT_NE(index.body.find("/static/list.js"), std::string::npos);
+    EXPECT_EQ(index.headers[http::field::content_type], "text/html; charset=utf-8");
+    auto const csp = std::string(index.headers["Content-Security-Policy"]);
+    EXPECT_NE(csp.find("script-src 'self'"), std::string::npos) << csp;
+    EXPECT_EQ(csp.find("unsafe-inline"), std::string::npos) << csp;
+
+    // A session page is served before the session exists: the page waits for it.
+    auto const page = http_get(d.port(), "/sessions/not-yet");
+    EXPECT_EQ(page.status, 200u);
+    EXPECT_NE(page.body.find("id=\"captions\""), std::string::npos);
+    EXPECT_EQ(http_get(d.port(), "/sessions/a%2Fb").status, 400u);
+
+    auto const js = http_get(d.port(), "/static/session.js");
+    EXPECT_EQ(js.status, 200u);
+    EXPECT_EQ(js.headers[http::field::content_type], "text/javascript; charset=utf-8");
+    auto const etag = std::string(js.headers[http::field::etag]);
+    ASSERT_FALSE(etag.empty());
+    http::fields conditional;
+    conditional.set(http::field::if_none_match, etag);
+    auto const again =
+        http_request(d.port(), http::verb::get, "/static/session.js", {}, conditional);
+    EXPECT_EQ(again.status, 304u);
+    EXPECT_TRUE(again.body.empty());
+    EXPECT_EQ(http_get(d.port(), "/static/missing.js").status, 404u);
+    EXPECT_EQ(http_get(d.port(), "/static/..%2Fserver.cpp").status, 404u);
+}
+
 TEST(config_errors, wrong_type_unknown_key_and_bad_value_exit_78_with_file_line_col) {
     temp_dir dir;
     auto write = [&](std::string const& text) {

@@ -1,0 +1,56 @@
+// Reader preferences: theme, font size and line spacing, remembered per browser. Loaded in
+// <head> before the page renders, so a dark or high-contrast reader never sees a white flash.
+'use strict';
+
+const minutedPrefs = (() => {
+  const key = 'minuted.prefs';
+  const choices = {
+    'theme': ['light', 'dark', 'contrast'],
+    'font-size': ['small', 'medium', 'large', 'x-large'],
+    'line-spacing': ['normal', 'relaxed', 'loose'],
+  };
+  const defaults = {
+    'theme': window.matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light',
+    'font-size': 'medium',
+    'line-spacing': 'normal',
+  };
+
+  function load() {
+    let saved = {};
+    try {
+      saved = JSON.parse(localStorage.getItem(key) || '{}') || {};
+    } catch {
+      saved = {}; // storage disabled or a damaged entry: fall back to the defaults
+    }
+    const prefs = {};
+    for (const [name, allowed] of Object.entries(choices))
+      prefs[name] = allowed.includes(saved[name]) ? saved[name] : defaults[name];
+    return prefs;
+  }
+
+  let prefs = load();
+  function apply() {
+    for (const [name, value] of Object.entries(prefs))
+      document.documentElement.setAttribute('data-' + name, value);
+  }
+  apply();
+
+  // Wires a <select id="{name}"> to the preference of the same name.
+  function bind(select) {
+    const name = select.id;
+    select.value = prefs[name];
+    select.addEventListener('change', () => {
+      if (!choices[name].includes(select.value))
+        return;
+      prefs = {...prefs, [name]: select.value};
+      apply();
+      try {
+        localStorage.setItem(key, JSON.stringify(prefs));
+      } catch {
+        // private mode: the choice lasts for this page only
+      }
+    });
+  }
+
+  return {bind};
+})();

@@ -1,0 +1,485 @@
+// The session page at /sessions/{id}: live captions beside the rolling minutes, fed by the
+// /live/{id} WebSocket (protocol/PROTOCOL.md). A snapshot replaces the state; each update
+// carries only what changed and is merged by id. Messages are applied as they arrive, and
+// the DOM is brought up to date once per animation frame, so a burst of a hundred updates
+// costs one layout. Text from the meeting only ever reaches the page through textContent.
+'use strict';
+
+(() => {
+  const id = decodeURIComponent(location.pathname.split('/').filter(Boolean)[1] || '');
+  const $ = sel => document.getElementById(sel);
+  const captions = $('captions');
+  const pending = $('pending');
+  const status = $('status');
+  const jumpLive = $('jump-live');
+
+  for (const name of ['font-size', 'line-spacing', 'theme'])
+    minutedPrefs.bind($(name));
+
+  const api = '/api/sessions/' + encodeURIComponent(id);
+  $('download-md').href = api + '/report.md';
+  $('download-md').download = id + '-report.md';
+  $('download-json').href = api + '/report.json';
+  $('download-json').download = id + '-report.json';
+  $('download-txt').href = api + '/transcript.txt';
+  $('download-txt').download = id + '-transcript.txt';
+
+  // ---------------------------------------------------------------------------------------
+  // State, as the daemon sends it.
+
+  let state = emptyState();
+  function emptyState() {
+    return {
+      rev: 0, title: '', chair: null, ended: false, words: 0, summary: '',
+      participants: new Map(), // id -> participant
+      agenda: new Map(),       // n -> item
+      utterances: [],          // by id
+      pending: [],
+    };
+  }
+
+  // What changed since the last render.
+  let dirty = emptyDirty(true);
+  function emptyDirty(all) {
+    return {all, utterances: new Set(), agenda: new Set(), participants: all, renamed: new Set()};
+  }
+
+  function applySnapshot(m) {
+    state = emptyState();
+    dirty = emptyDirty(true);
+    merge(m);
+  }
+
+  function merge(m) {
+    state.rev = m.rev;
+    for (const key of ['title', 'chair', 'ended', 'words'])
+      if (key in m)
+        state[key] = m[key];
+    if ('summary' in m)
+      state.summary = m.summary;
+    if ('pending' in m)
+      state.pending = m.pending;
+    for (const p of m.participants || []) {
+      const before = state.participants.get(p.id);
+      if (before && before.name !== p.name)
+        dirty.renamed.add(p.id);
+      state.participants.set(p.id, p);
+    }
+    if (m.participants?.length)
+      dirty.participants = true;
+    for (const a of m.agenda || []) {
+      state.agenda.set(a.n, a);
+      dirty.agenda.add(a.n);
+    }
+    for (const u of m.utterances || []) {
+      state.utterances[u.id] = u;
+      dirty.utterances.add(u.id);
+    }
+    scheduleRender();
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Connection: reconnects by itself, resuming with ?since= the rev on screen.
+
+  let socket = null;
+  let retries = 0;
+  let retryTimer = 0;
+
+  function setStatus(kind, text) {
+    status.dataset.state = kind;
+    if (status.textContent !== text) // a live region: say only what is new
+      status.textContent = text;
+  }
+
+  function connect() {
+    clearTimeout(retryTimer);
+    const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    const since = state.rev > 0 ? '?since=' + state.rev : '';
+    const ws = new WebSocket(`${scheme}//${location.host}/live/${encodeURIComponent(id)}${since}`);
+    socket = ws;
+    ws.onmessage = event => {
+      if (socket !== ws)
+        return;
+      let m;
+      try {
+        m = JSON.parse(event.data);
+      } catch {
+        return; // not from minuted; nothing to show
+      }
+      if (m.type === 'snapshot') {
+        applySnapshot(m);
+      } else if (m.type === 'update') {
+        if (m.rev <= state.rev)
+          return; // already applied (resumed with an overlap)
+        if (m.rev !== state.rev + 1)
+          return ws.close(4000, 'missed an update'); // reconnect resumes from state.rev
+        merge(m);
+      } else {
+        return;
+      }
+      retries = 0;
+      showConnected();
+    };
+    ws.onclose = event => {
+      if (socket !== ws)
+        return;
+      socket = null;
+      if (event.code === 4404) {
+        setStatus('waiting', `Waiting for “${id}” to start…`);
+        retryTimer = setTimeout(connect, 3000);
+        return;
+      }
+      // Capped exponential backoff with jitter, so a restarted daemon is not stormed.
+      const delay = Math.min(10000, 500 * 2 ** retries) * (0.5 + Math.random() / 2);
+      retries++;
+      setStatus('reconnecting',
+        `Disconnected. Reconnecting in ${Math.max(1, Math.round(delay / 1000))} s…`);
+      retryTimer = setTimeout(connect, delay);
+    };
+  }
+
+  function showConnected() {
+    if (state.ended)
+      setStatus('ended', 'Ended: final minutes');
+    else
+      setStatus('live', 'Live');
+  }
+
+  // Back online or back to the tab: try at once rather than at the end of a long backoff.
+  window.addEventListener('online', () => {
+    if (!socket)
+      connect();
+  });
+
+  // ---------------------------------------------------------------------------------------
+  // Rendering.
+
+  function el(tag, className, text) {
+    const e = document.createElement(tag);
+    if (className)
+      e.className = className;
+    if (text !== undefined)
+      e.textContent = text;
+    return e;
+  }
+
+  function setText(e, text) {
+    if (e.textContent !== text)
+      e.textContent = text;
+  }
+
+  function clock(ms) {
+    return new Date(ms).toLocaleTimeString([], {hour: '2-digit', minute: '2-digit'});
+  }
+
+  function speakerName(pid) {
+    const p = pid === null || pid === undefined ? null : state.participants.get(pid);
+    return p ? p.name : '';
+  }
+
+  // The speaker of the latest turn: the current speaker.
+  function currentSpeaker() {
+    const last = state.utterances[state.utterances.length - 1];
+    return last ? last.speaker : null;
+  }
+
+  // The item under discussion: the latest turn's, or the newest item.
+  function currentItem() {
+    const last = state.utterances[state.utterances.length - 1];
+    if (last && last.item !== null && last.item !== undefined)
+      return last.item + 1;
+    return state.agenda.size ? Math.max(...state.agenda.keys()) : 0;
+  }
+
+  const turns = new Map(); // utterance id -> element
+
+  function turnElement(u) {
+    let t = turns.get(u.id);
+    if (!t) {
+      t = el('article', 'turn');
+      t.dataset.utterance = u.id;
+      const head = el('header', 'turn-head');
+      head.append(el('span', 'speaker'), el('time', 'at'));
+      t.append(head, el('p', 'text'));
+      turns.set(u.id, t);
+      // Turns arrive in order; a late one still lands in its place.
+      let next = pending;
+      for (let i = u.id + 1; i < state.utterances.length; i++)
+        if (turns.has(i)) {
+          next = turns.get(i);
+          break;
+        }
+      captions.insertBefore(t, next);
+    }
+    const name = speakerName(u.speaker);
+    const speaker = t.querySelector('.speaker');
+    setText(speaker, name || 'Unattributed');
+    speaker.classList.toggle('unknown', !name);
+    t.dataset.speaker = u.speaker ?? '';
+    const at = t.querySelector('.at');
+    at.dateTime = new Date(u.at).toISOString();
+    setText(at, clock(u.at));
+    setText(t.querySelector('.text'), u.text);
+    return t;
+  }
+
+  function renderCaptions() {
+    if (dirty.all) {
+      for (const t of turns.values())
+        t.remove();
+      turns.clear();
+      for (const u of state.utterances)
+        if (u)
+          turnElement(u);
+    } else {
+      for (const uid of dirty.utterances)
+        turnElement(state.utterances[uid]);
+      if (dirty.renamed.size) // a rename changes the name on earlier turns
+        for (const u of state.utterances)
+          if (u && dirty.renamed.has(u.speaker))
+            turnElement(u);
+    }
+    const typing = state.pending.map(p => (p.speaker ? p.speaker + ': ' : '') + p.text).join(' ');
+    setText(pending, typing);
+  }
+
+  function listOf(className, entries, line) {
+    const ul = el('ul', className);
+    for (const e of entries)
+      ul.append(el('li', '', line(e)));
+    return ul;
+  }
+
+  function noteLine(e) {
+    const who = e.who && e.who !== e.speaker ? ` (${e.who})` : '';
+    const when = e.when ? ` — ${e.when}` : '';
+    const by = e.speaker ? ` — ${e.speaker}` : '';
+    return e.text + who + when + (e.who || e.when ? '' : by);
+  }
+
+  const items = new Map(); // n -> li
+
+  function itemElement(a) {
+    let li = items.get(a.n);
+    if (!li) {
+      li = el('li', 'item');
+      li.dataset.n = a.n;
+      items.set(a.n, li);
+    }
+    const title = el('button', 'item-title');
+    title.type = 'button';
+    title.append(el('span', 'item-n', a.n + '.'), ' ', el('span', 'item-name', a.title));
+    title.addEventListener('click', () => jumpTo(a.n));
+    const meta = el('p', 'item-meta', a.started ? 'From ' + clock(a.started) : '');
+    const parts = [title, meta];
+    const section = (heading, className, entries) => {
+      const wrap = el('div', 'item-notes');
+      wrap.append(el('h3', '', heading), listOf(className, entries, noteLine));
+      wrap.hidden = entries.length === 0;
+      parts.push(wrap);
+    };
+    section('Key points raised', 'key-points', a.key_points || []);
+    section('Next steps', 'next-steps', a.next_steps || []);
+    section('Decided', 'decisions', a.decisions || []);
+    li.replaceChildren(...parts);
+    return li;
+  }
+
+  function renderAgenda() {
+    const list = $('agenda');
+    if (dirty.all) {
+      items.clear();
+      list.replaceChildren();
+    }
+    const ns = dirty.all ? [...state.agenda.keys()] : [...dirty.agenda];
+    const focused = document.activeElement?.closest?.('li.item')?.dataset.n;
+    for (const n of ns.sort((a, b) => a - b)) {
+      const li = itemElement(state.agenda.get(n));
+      if (!li.isConnected) {
+        const after = [...items.keys()].filter(k => k > n && items.get(k).isConnected);
+        list.insertBefore(li, after.length ? items.get(Math.min(...after)) : null);
+      }
+      if (String(n) === focused) // rebuilt under the reader's focus: give it back
+        li.querySelector('.item-title').focus({preventScroll: true});
+    }
+    const current = currentItem();
+    for (const [n, li] of items) {
+      if (n === current)
+        li.setAttribute('aria-current', 'true');
+      else
+        li.removeAttribute('aria-current');
+    }
+    $('no-agenda').hidden = state.agenda.size > 0;
+  }
+
+  function renderParticipants() {
+    const list = $('participants');
+    const current = currentSpeaker();
+    const total = Math.max(1, state.words);
+    const people = [...state.participants.values()]
+      .filter(p => p.turns > 0)
+      .sort((a, b) => b.words - a.words || a.id - b.id);
+    const rows = people.map(p => {
+      let li = list.querySelector(`li[data-id="${p.id}"]`);
+      if (!li) {
+        li = el('li', 'participant');
+        li.dataset.id = p.id;
+        const line = el('div', 'participant-line');
+        line.append(el('span', 'name'), el('span', 'role'), el('span', 'share'));
+        li.append(line, el('span', 'share-bar'));
+      }
+      const share = Math.round(100 * p.words / total);
+      setText(li.querySelector('.name'), p.name);
+      setText(li.querySelector('.role'), p.role === 'participant' ? '' : p.role);
+      setText(li.querySelector('.share'), share + '%');
+      li.querySelector('.share-bar').style.setProperty('--share', share + '%');
+      li.title = `${p.turns} turns, ${p.words.toLocaleString()} words`;
+      if (p.id === current)
+        li.setAttribute('aria-current', 'true');
+      else
+        li.removeAttribute('aria-current');
+      return li;
+    });
+    rows.forEach((li, i) => {
+      if (list.children[i] !== li)
+        list.insertBefore(li, list.children[i] || null);
+    });
+    while (list.children.length > rows.length)
+      list.lastElementChild.remove();
+    $('no-participants').hidden = rows.length > 0;
+  }
+
+  function renderHeader() {
+    const title = state.title || id;
+    setText($('title'), title);
+    document.title = `${title} · minuted`;
+    setText($('summary'), state.summary || 'Waiting for the meeting to start.');
+    document.body.dataset.rev = state.rev;
+    document.body.classList.toggle('ended', state.ended);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Following the live edge. The captions follow new text while the reader is at the
+  // bottom; scrolling up pauses that and offers "Jump to live".
+
+  let follow = true;
+  let lastTop = 0;
+
+  function atBottom() {
+    return captions.scrollHeight - captions.scrollTop - captions.clientHeight < 40;
+  }
+
+  captions.addEventListener('scroll', () => {
+    if (atBottom())
+      follow = true;
+    else if (captions.scrollTop < lastTop - 2)
+      follow = false; // the reader scrolled up; growth below never lowers scrollTop
+    lastTop = captions.scrollTop;
+    jumpLive.hidden = follow || state.ended;
+  }, {passive: true});
+
+  function toLive() {
+    follow = true;
+    captions.scrollTop = captions.scrollHeight;
+    lastTop = captions.scrollTop;
+    jumpLive.hidden = true;
+  }
+  jumpLive.addEventListener('click', () => {
+    toLive();
+    captions.focus({preventScroll: true});
+  });
+
+  function jumpTo(n) {
+    const a = state.agenda.get(n);
+    const t = a && turns.get(a.first_utterance);
+    if (!t)
+      return;
+    follow = false;
+    t.tabIndex = -1;
+    t.scrollIntoView({block: 'start'});
+    t.focus({preventScroll: true});
+    lastTop = captions.scrollTop;
+    jumpLive.hidden = state.ended || atBottom();
+    t.classList.remove('flash');
+    void t.offsetWidth; // restart the highlight animation
+    t.classList.add('flash');
+  }
+
+  // ---------------------------------------------------------------------------------------
+
+  let frame = 0;
+  function scheduleRender() {
+    if (!frame)
+      frame = requestAnimationFrame(render);
+  }
+
+  function render() {
+    frame = 0;
+    renderHeader();
+    renderCaptions();
+    if (dirty.all || dirty.agenda.size || dirty.utterances.size)
+      renderAgenda();
+    if (dirty.participants || dirty.utterances.size)
+      renderParticipants();
+    dirty = emptyDirty(false);
+    if (follow)
+      toLive();
+    else
+      jumpLive.hidden = state.ended;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // The summary report, formatted from report.json.
+
+  const showReport = $('show-report');
+  const report = $('report');
+
+  async function loadReport() {
+    const res = await fetch(api + '/report.json', {cache: 'no-store'});
+    if (!res.ok)
+      throw new Error(`HTTP ${res.status}`);
+    const r = await res.json();
+    const parts = [el('h3', '', r.title || state.title || id)];
+    const facts = [];
+    if (r.chair)
+      facts.push('Chair: ' + r.chair);
+    facts.push(`${r.stats.words.toLocaleString()} words, ${r.stats.utterances} turns`);
+    facts.push(r.ended ? 'final' : 'so far (the meeting is still live)');
+    parts.push(el('p', 'report-facts', facts.join(' · ')));
+    parts.push(el('p', 'report-summary', r.summary));
+    for (const a of r.agenda) {
+      parts.push(el('h4', '', `${a.n}. ${a.title}`));
+      const block = (heading, entries) => {
+        if (!entries.length)
+          return;
+        parts.push(el('h5', '', heading), listOf('', entries, noteLine));
+      };
+      block('Key points raised', a.key_points);
+      block('Next steps', a.next_steps);
+      block('Decided', a.decisions);
+    }
+    parts.push(el('h4', '', 'Participants'));
+    parts.push(listOf('', r.participants, p =>
+      `${p.name}${p.role === 'participant' ? '' : ' (' + p.role + ')'}: ${p.turns} turns, ` +
+      `${Math.round(100 * p.share)}% of words`));
+    report.replaceChildren(...parts);
+  }
+
+  showReport.addEventListener('click', async () => {
+    const open = report.hidden;
+    report.hidden = !open;
+    showReport.setAttribute('aria-expanded', String(open));
+    showReport.textContent = open ? 'Hide the summary report' : 'Show the summary report';
+    if (!open)
+      return;
+    report.replaceChildren(el('p', '', 'Loading the report…'));
+    try {
+      await loadReport();
+    } catch (e) {
+      report.replaceChildren(el('p', 'error', `The report could not be loaded (${e.message}).`));
+    }
+  });
+
+  setText($('title'), id);
+  connect();
+})();
