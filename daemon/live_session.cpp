@@ -5,6 +5,8 @@
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <random>
+
 namespace minuted {
 
 namespace {
@@ -12,6 +14,12 @@ namespace {
 summariser::time_point wall_now() {
     return std::chrono::time_point_cast<std::chrono::milliseconds>(
         std::chrono::system_clock::now());
+}
+
+std::string random_epoch() {
+    std::random_device device;
+    std::uint64_t const bits = (std::uint64_t{device()} << 32) | device();
+    return fmt::format("{:016x}", bits);
 }
 
 summariser::meeting const& empty_meeting() {
@@ -24,8 +32,8 @@ summariser::meeting const& empty_meeting() {
 live_session::live_session(boost::asio::io_context& ioc, std::string id,
                            config::settings const& settings, metrics& counters,
                            ended_handler on_end)
-    : ioc_(ioc), strand_(boost::asio::make_strand(ioc)), id_(std::move(id)), settings_(settings),
-      metrics_(counters), on_end_(std::move(on_end)), idle_timer_(strand_) {
+    : ioc_(ioc), strand_(boost::asio::make_strand(ioc)), id_(std::move(id)), epoch_(random_epoch()),
+      settings_(settings), metrics_(counters), on_end_(std::move(on_end)), idle_timer_(strand_) {
     info_.id = id_;
     info_.started = started_;
     info_.last_activity = started_;
@@ -166,10 +174,16 @@ void live_session::publish(summariser::change_set& changes,
 
 void live_session::subscribe(std::shared_ptr<update_sink> sink, std::optional<revision> since) {
     // Resume without a snapshot when the history still holds every update after `since`.
+    // More missed updates than a subscriber may queue would only overflow into a resync: a
+    // snapshot is then the shorter way.
     bool const resumable =
-        since && *since <= rev_ &&
+        since && *since <= rev_ && rev_ - *since < settings_.subscriber_queue &&
         (*since == rev_ || (!history_.empty() && history_.front().rev <= *since + 1));
     if (resumable) {
+        // Says the resume worked, so a viewer knows it is live even when nothing was missed.
+        auto resumed = boost::json::serialize(
+            boost::json::object{{"type", "resumed"}, {"rev", *since}, {"epoch", epoch_}});
+        sink->deliver({std::make_shared<std::string const>(std::move(resumed)), *since, {}, false});
         for (auto const& u : history_)
             if (u.rev > *since)
                 sink->deliver(u);
@@ -196,6 +210,7 @@ std::shared_ptr<std::string const> live_session::snapshot() {
         auto o = make_snapshot(id_, m, rev_);
         if (m.title().empty() && !title_.empty())
             o["title"] = title_;
+        o["epoch"] = epoch_;
         o["seq"] = published_seq_; // as of rev_, like the updates
         snapshot_ = std::make_shared<std::string const>(boost::json::serialize(o));
         snapshot_rev_ = rev_;

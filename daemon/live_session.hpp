@@ -84,6 +84,10 @@ public:
 
     strand_type& strand() noexcept { return strand_; }
     std::string const& id() const noexcept { return id_; }
+    /// Names this instance of the session: a session that ended or was lost with a restart and
+    /// started again under the same id has other revs, so `?since=` must not resume into it.
+    /// Immutable, so readable from any thread.
+    std::string const& epoch() const noexcept { return epoch_; }
 
     /// Applies one ingest message that arrived at `arrived`.
     ingest_reply handle(protocol::ingest_message const& m, ingest_connection& connection,
@@ -125,6 +129,7 @@ private:
     boost::asio::io_context& ioc_;
     strand_type strand_;
     std::string id_;
+    std::string epoch_;
     config::settings const& settings_;
     metrics& metrics_;
     ended_handler on_end_;

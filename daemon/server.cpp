@@ -200,7 +200,7 @@ private:
         if (!queue_.empty()) {
             auto const& sent = queue_.front();
             metrics_.updates_sent.fetch_add(1, std::memory_order_relaxed);
-            if (!sent.is_snapshot)
+            if (sent.arrived != std::chrono::steady_clock::time_point{}) // an update, not a reply
                 metrics_.observe_latency(std::chrono::steady_clock::now() - sent.arrived);
             queue_.pop_front();
         }
@@ -457,6 +457,10 @@ private:
                 since = v;
         }
         auto session = sessions_.find(id);
+        // A rev of another instance of the session (before a restart) means nothing here.
+        if (auto const it = url->params().find("epoch");
+            session && it != url->params().end() && (*it).value != session->epoch())
+            since.reset();
         if (!session) {
             // Accept, then close with a reason a browser can read (an HTTP 404 on upgrade is
             // opaque).

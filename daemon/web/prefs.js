@@ -44,6 +44,7 @@ const minutedPrefs = (() => {
         return;
       prefs = {...prefs, [name]: select.value};
       apply();
+      document.dispatchEvent(new CustomEvent('minuted:prefs'));
       try {
         localStorage.setItem(key, JSON.stringify(prefs));
       } catch {

@@ -30,7 +30,7 @@
   let state = emptyState();
   function emptyState() {
     return {
-      rev: 0, title: '', chair: null, ended: false, words: 0, summary: '',
+      rev: 0, epoch: '', title: '', chair: null, ended: false, words: 0, summary: '',
       participants: new Map(), // id -> participant
       agenda: new Map(),       // n -> item
       utterances: [],          // by id
@@ -46,6 +46,7 @@
 
   function applySnapshot(m) {
     state = emptyState();
+    state.epoch = m.epoch || '';
     dirty = emptyDirty(true);
     merge(m);
   }
@@ -94,7 +95,10 @@
   function connect() {
     clearTimeout(retryTimer);
     const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    const since = state.rev > 0 ? '?since=' + state.rev : '';
+    // Resume where the page is, in this instance of the session only: after a daemon restart
+    // the same id may carry other revs, and the daemon answers a foreign epoch with a snapshot.
+    const since = state.rev > 0 ?
+      `?since=${state.rev}&epoch=${encodeURIComponent(state.epoch)}` : '';
     const ws = new WebSocket(`${scheme}//${location.host}/live/${encodeURIComponent(id)}${since}`);
     socket = ws;
     ws.onmessage = event => {
@@ -108,6 +112,8 @@
       }
       if (m.type === 'snapshot') {
         applySnapshot(m);
+      } else if (m.type === 'resumed') {
+        // Nothing to do: the updates after m.rev follow.
       } else if (m.type === 'update') {
         if (m.rev <= state.rev)
           return; // already applied (resumed with an overlap)
@@ -377,6 +383,14 @@
     lastTop = captions.scrollTop;
     jumpLive.hidden = follow || state.ended;
   }, {passive: true});
+
+  // New text size or spacing, or a resized window, moves the text: stay at the live edge.
+  const keepLive = () => {
+    if (follow)
+      requestAnimationFrame(toLive);
+  };
+  document.addEventListener('minuted:prefs', keepLive);
+  new ResizeObserver(keepLive).observe(captions);
 
   function toLive() {
     follow = true;

@@ -137,21 +137,32 @@ TEST(subscribers, resume_with_since_gets_updates_not_a_snapshot) {
     auto const frames = dccg_frames();
     push(d.port(), "r", frames, 0, 2000);
     std::uint64_t rev = 0;
+    std::string epoch;
     {
         ws_client c(d.port(), "/live/r");
-        merged_view v;
-        ASSERT_TRUE(v.apply(c.receive_json()));
-        rev = v.rev();
+        auto const snapshot = c.receive_json();
+        rev = snapshot.at("rev").to_number<std::uint64_t>();
+        epoch = snapshot.at("epoch").as_string().c_str();
         c.close();
     }
-    push(d.port(), "r", frames, 2000, 4000);
-    ws_client c(d.port(), "/live/r?since=" + std::to_string(rev));
+    push(d.port(), "r", frames, 2000, 2100); // fewer updates than the subscriber queue holds
+    auto const since = "/live/r?since=" + std::to_string(rev);
+    ws_client c(d.port(), since + "&epoch=" + epoch);
+    auto const resumed = c.receive_json();
+    EXPECT_EQ(resumed.at("type"), "resumed");
+    EXPECT_EQ(resumed.at("rev").to_number<std::uint64_t>(), rev);
     auto const first = c.receive_json();
     EXPECT_EQ(first.at("type"), "update");
     EXPECT_EQ(first.at("rev").to_number<std::uint64_t>(), rev + 1);
-    // Too old a rev (or one from before a restart) gets a snapshot.
+    // Too old a rev, more missed updates than the queue holds, or a rev of another instance of
+    // the session (before a restart) gets a snapshot.
+    push(d.port(), "r", frames, 2100, 2500);
+    ws_client behind(d.port(), since + "&epoch=" + epoch);
+    EXPECT_EQ(behind.receive_json().at("type"), "snapshot");
     ws_client stale(d.port(), "/live/r?since=999999999");
     EXPECT_EQ(stale.receive_json().at("type"), "snapshot");
+    ws_client other(d.port(), since + "&epoch=0123456789abcdef");
+    EXPECT_EQ(other.receive_json().at("type"), "snapshot");
 }
 
 TEST(push_ingest, reconnecting_source_with_duplicate_seqs_loses_and_duplicates_nothing) {
