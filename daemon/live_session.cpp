@@ -1,5 +1,6 @@
 #include "daemon/live_session.hpp"
 
+#include "daemon/archive_files.hpp"
 #include "summariser/report.hpp"
 
 #include <boost/json.hpp>
@@ -250,8 +251,28 @@ void live_session::end(std::string reason) {
     spdlog::info("session {} ended: {} ({} utterances, {} agenda items, last seq {})", id_, reason,
                  pipeline_->state().utterances().size(), pipeline_->state().agenda().size(),
                  last_seq_);
+    archive();
     if (on_end_)
         on_end_(id_);
+}
+
+void live_session::archive() {
+    auto const& m = pipeline_->state();
+    auto const folder = archive_folder(settings_.state_dir, id_, started_);
+    auto const ec = write_archive(folder, {{"transcript.txt", transcript()},
+                                           {"report.md", report_markdown()},
+                                           {"report.json", report_json() + "\n"},
+                                           {"captions.vtt", summariser::render_vtt(m)}});
+    if (ec) {
+        metrics_.errors_io.fetch_add(1, std::memory_order_relaxed);
+        spdlog::error("session {}: cannot archive to {}: {}; its minutes stay readable at "
+                      "/api/sessions/{} until the daemon stops",
+                      id_, folder.string(), ec.message(), id_);
+        return;
+    }
+    std::lock_guard lock(info_mutex_);
+    info_.archive = folder.filename().string();
+    spdlog::info("session {} archived in {}", id_, folder.string());
 }
 
 void live_session::shut_down() {

@@ -57,6 +57,7 @@ struct session_info {
     protocol::seq_number last_seq = 0;
     bool ended = false;
     std::string end_reason;
+    std::string archive; ///< folder under state_dir/archive holding the finished session's files
     std::string feed_status; ///< for pull feeds: "connected", "retrying: ..."
 };
 
@@ -124,6 +125,8 @@ private:
     void publish(summariser::change_set& changes, std::chrono::steady_clock::time_point arrived);
     void ensure_pipeline(std::vector<std::string> agenda = {});
     void arm_idle_timer();
+    /// Writes the finished session's transcript, report and captions under state_dir/archive.
+    void archive();
     void refresh_info();
 
     boost::asio::io_context& ioc_;

@@ -69,6 +69,8 @@ boost::json::object info_json(session_info const& i) {
                           {"live", !i.ended}};
     if (i.ended)
         o["end_reason"] = i.end_reason;
+    if (!i.archive.empty())
+        o["archive"] = i.archive;
     if (!i.feed_status.empty())
         o["feed"] = i.feed_status;
     return o;

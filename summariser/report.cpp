@@ -2,7 +2,9 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
+#include <vector>
 
 namespace minuted::summariser {
 
@@ -170,6 +172,85 @@ std::string render_transcript(meeting const& m) {
             continue;
         out += u.speaker ? m.participants().at(*u.speaker).name : std::string("Speaker");
         out += ": " + u.text + "\n\n";
+    }
+    return out;
+}
+
+namespace {
+
+std::string vtt_time(std::chrono::milliseconds t) {
+    auto const ms = t.count();
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%02lld:%02lld:%02lld.%03lld",
+                  static_cast<long long>(ms / 3600000), static_cast<long long>(ms / 60000 % 60),
+                  static_cast<long long>(ms / 1000 % 60), static_cast<long long>(ms % 1000));
+    return buf;
+}
+
+// Cue text may not hold '<', '&' or "-->" as such; '>' is escaped too, for the last.
+std::string vtt_escape(std::string_view text) {
+    std::string out;
+    for (char c : text) {
+        if (c == '<')
+            out += "&lt;";
+        else if (c == '>')
+            out += "&gt;";
+        else if (c == '&')
+            out += "&amp;";
+        else if (c == '\n')
+            out += ' '; // a blank line would end the cue
+        else
+            out += c;
+    }
+    return out;
+}
+
+} // namespace
+
+std::string render_vtt(meeting const& m, std::size_t words_per_cue) {
+    using std::chrono::milliseconds;
+    constexpr milliseconds per_word{400}; // 150 words a minute
+    words_per_cue = std::max<std::size_t>(words_per_cue, 1);
+    std::string out = "WEBVTT\n";
+    auto const& turns = m.utterances();
+    if (turns.empty())
+        return out;
+    auto const origin = turns.front().at;
+    for (std::size_t i = 0; i < turns.size(); ++i) {
+        auto const& u = turns[i];
+        std::vector<std::string_view> words;
+        for (std::string_view rest = u.text; !rest.empty();) {
+            auto const start = rest.find_first_not_of(" \n");
+            if (start == std::string_view::npos)
+                break;
+            rest.remove_prefix(start);
+            auto const end = std::min(rest.find_first_of(" \n"), rest.size());
+            words.push_back(rest.substr(0, end));
+            rest.remove_prefix(end);
+        }
+        if (words.empty())
+            continue;
+        auto const begin = std::max(milliseconds(0), u.at - origin);
+        auto end = i + 1 < turns.size() ? turns[i + 1].at - origin : begin;
+        if (end <= begin)
+            end = begin + per_word * static_cast<long>(words.size());
+        auto const span = end - begin;
+        std::string const voice =
+            u.speaker ? vtt_escape(m.participants().at(*u.speaker).name) : std::string("Speaker");
+        for (std::size_t w = 0; w < words.size(); w += words_per_cue) {
+            auto const last = std::min(w + words_per_cue, words.size());
+            auto const share = [&](std::size_t k) {
+                return begin + span * static_cast<long>(k) / static_cast<long>(words.size());
+            };
+            std::string text;
+            for (auto k = w; k < last; ++k) {
+                if (k > w)
+                    text += ' ';
+                text += words[k];
+            }
+            out += "\n" + vtt_time(share(w)) + " --> " + vtt_time(share(last)) + "\n<v " + voice +
+                   ">" + vtt_escape(text) + "\n";
+        }
     }
     return out;
 }

@@ -18,6 +18,14 @@ boost::json::value render_json(meeting const& m);
 /// The clean transcript: one paragraph per turn, "Name: text", unnamed turns as "Speaker".
 std::string render_transcript(meeting const& m);
 
+/// The captions as WebVTT, timed by when each turn became final (its first line, once the
+/// line after it arrived), from the first turn on:
+/// a cue of at most `words_per_cue` words at a time, voiced by the speaker
+/// (`<v Name>`), its times shared out over the turn by word count. A turn lasts until the next
+/// one starts; the last (or one whose successor arrived at the same moment, as in a replay at
+/// full speed) lasts as long as 150 words a minute take.
+std::string render_vtt(meeting const& m, std::size_t words_per_cue = 14);
+
 /// A participant's role in the report: "chair", "participant", or "role" for a function
 /// such as a secretariat.
 std::string role_of(meeting const& m, participant const& p);

@@ -7,14 +7,19 @@
 
 namespace minuted::testing {
 
-/// Reads a file of tests/data whole.
-inline std::string read_test_file(std::string const& name) {
-    std::ifstream in(std::string(MINUTED_TEST_DATA) + "/" + name, std::ios::binary);
+/// Reads a file whole; throws if it cannot be read.
+inline std::string read_file(std::string const& path) {
+    std::ifstream in(path, std::ios::binary);
     if (!in)
-        throw std::runtime_error("missing test data: " + name);
+        throw std::runtime_error("cannot read " + path);
     std::ostringstream s;
     s << in.rdbuf();
     return s.str();
+}
+
+/// Reads a file of tests/data whole.
+inline std::string read_test_file(std::string const& name) {
+    return read_file(std::string(MINUTED_TEST_DATA) + "/" + name);
 }
 
 } // namespace minuted::testing

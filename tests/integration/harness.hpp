@@ -168,6 +168,7 @@ public:
         return process_->wait();
     }
     unsigned short port() const { return port_; }
+    std::filesystem::path state_dir() const { return dir_.path() / "state"; }
     child_process& process() { return *process_; }
     std::string url(std::string const& path) const {
         return "ws://127.0.0.1:" + std::to_string(port_) + path;

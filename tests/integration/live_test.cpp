@@ -98,6 +98,37 @@ TEST(push_ingest, replayed_meeting_gives_the_same_minutes_as_summarise) {
     EXPECT_EQ(report.status, 200u);
     EXPECT_EQ(report.body, summarise_md(dccg_file));
     EXPECT_GT(metric(d.port(), "minuted_ingest_events_total"), 14000u);
+
+    // The finished session is archived: the same report, the transcript and timed captions.
+    auto const list =
+        boost::json::parse(http_get(d.port(), "/api/sessions").body).at("sessions").as_array();
+    auto const folder =
+        d.state_dir() / "archive" / std::string(list.at(0).at("archive").as_string());
+    EXPECT_EQ(read_file(folder / "report.md"), report.body);
+    EXPECT_EQ(read_file(folder / "transcript.txt"),
+              http_get(d.port(), "/api/sessions/dccg/transcript.txt").body);
+    EXPECT_EQ(boost::json::parse(read_file(folder / "report.json")),
+              boost::json::parse(http_get(d.port(), "/api/sessions/dccg/report.json").body));
+    auto const vtt = read_file(folder / "captions.vtt");
+    EXPECT_EQ(vtt.substr(0, 8), "WEBVTT\n\n");
+    EXPECT_NE(vtt.find("<v Markus Kummer>"), std::string::npos);
+}
+
+TEST(archive, a_session_that_cannot_be_archived_is_logged_and_stays_readable) {
+    daemon_process d;
+    // A file where the archive folder should be: as a full or read-only disk would, writing
+    // fails (a permission test would not work as root).
+    std::FILE* f = std::fopen((d.state_dir() / "archive").c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fclose(f);
+    push(d.port(), "a", dccg_frames(), 0, 300);
+    ws_client c(d.port(), "/ingest/a");
+    c.send(R"({"type":"close","seq":301})");
+    wait_ended(d.port(), "a");
+    EXPECT_NE(d.process().output().find("cannot archive"), std::string::npos)
+        << d.process().output();
+    EXPECT_EQ(http_get(d.port(), "/api/sessions/a/report.md").status, 200u);
+    EXPECT_GE(metric(d.port(), "minuted_errors_io_total"), 1u);
 }
 
 TEST(pull_ingest, attach_to_a_served_replay_gives_the_same_minutes) {
@@ -214,7 +245,9 @@ TEST(push_ingest, http_post_with_seq_and_resume_point) {
 }
 
 TEST(subscribers, a_subscriber_that_never_reads_does_not_hold_back_the_others) {
-    daemon_process d({}, "[limits]\nsubscriber_queue = 16\n");
+    // A queue deep enough for a reading subscriber to keep up with a full-speed flood on a
+    // loaded machine; the stuck one fills it all the same.
+    daemon_process d({}, "[limits]\nsubscriber_queue = 256\n");
     auto const frames = dccg_frames();
     push(d.port(), "slow", frames, 0, 10);
     // A client that completes the handshake and then never reads a byte.

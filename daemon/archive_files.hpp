@@ -1,0 +1,28 @@
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+namespace minuted {
+
+/// A file of a finished session: its name in the session's archive folder and its content.
+using archive_file = std::pair<std::string, std::string>;
+
+/// The folder a session that started at `started` is archived in: state_dir/archive/
+/// {id}-{YYYYMMDD}-{HHMMSS} (UTC), with "-2", "-3"... if a session of the same id started in
+/// the same second.
+std::filesystem::path archive_folder(std::filesystem::path const& state_dir, std::string_view id,
+                                     std::chrono::system_clock::time_point started);
+
+/// Writes `files` into `folder`, each durably: a temporary file, fsync, rename, and an fsync
+/// of the folder, so a crash leaves each file whole or absent, never torn. Creates `folder`.
+/// Stops at the first failure and returns it (disk full, read-only state directory...).
+std::error_code write_archive(std::filesystem::path const& folder,
+                              std::vector<archive_file> const& files);
+
+} // namespace minuted

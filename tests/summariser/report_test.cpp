@@ -1,0 +1,60 @@
+#include "summariser/pipeline.hpp"
+#include "summariser/report.hpp"
+
+#include <gtest/gtest.h>
+
+namespace minuted::summariser {
+namespace {
+
+using std::chrono::seconds;
+
+// Feeds `lines`, the i-th arriving at `times[i]` seconds. A line is final, and its turn timed,
+// when the next one arrives; the last at the end, a second after it.
+pipeline timed(std::vector<std::string> const& lines, std::vector<int> const& times) {
+    pipeline p;
+    change_set changes;
+    for (std::size_t i = 0; i < lines.size(); ++i)
+        p.put(lines[i] + "\n", time_point{seconds(times[i])}, changes);
+    p.finish(time_point{seconds(times.back() + 1)}, changes);
+    return p;
+}
+
+TEST(render_vtt, cues_are_timed_by_arrival_voiced_and_escaped) {
+    auto const p = timed({">> MARKUS KUMMER: Good morning, <everyone> & welcome --> here.",
+                          ">> JUTTA CROLL: Thank you.", ">> MARKUS KUMMER: Good."},
+                         {96, 100, 104});
+    // Final at 100, 104 and 105: the first turn lasts until the second, the last 400 ms a word.
+    EXPECT_EQ(render_vtt(p.state()),
+              "WEBVTT\n"
+              "\n"
+              "00:00:00.000 --> 00:00:04.000\n"
+              "<v Markus Kummer>Good morning, &lt;everyone&gt; &amp; welcome "
+              "--&gt; here.\n"
+              "\n"
+              "00:00:04.000 --> 00:00:05.000\n"
+              "<v Jutta Croll>Thank you.\n"
+              "\n"
+              "00:00:05.000 --> 00:00:05.400\n"
+              "<v Markus Kummer>Good.\n");
+}
+
+TEST(render_vtt, long_turns_are_cut_into_cues_sharing_the_turn_time) {
+    auto const p = timed({">> MARKUS KUMMER: one two three four five six", ">> JUTTA CROLL: Yes.",
+                          ">> MARKUS KUMMER: Good."},
+                         {0, 10, 3600 * 2 + 16});
+    auto const vtt = render_vtt(p.state(), 4);
+    EXPECT_NE(vtt.find("00:00:00.000 --> 01:20:04.000\n<v Markus Kummer>one two three four\n"),
+              std::string::npos)
+        << vtt;
+    EXPECT_NE(vtt.find("01:20:04.000 --> 02:00:06.000\n<v Markus Kummer>five six\n"),
+              std::string::npos)
+        << vtt;
+}
+
+TEST(render_vtt, an_empty_meeting_is_just_the_header) {
+    pipeline p;
+    EXPECT_EQ(render_vtt(p.state()), "WEBVTT\n");
+}
+
+} // namespace
+} // namespace minuted::summariser
