@@ -183,6 +183,15 @@
     return p ? p.name : '';
   }
 
+  // The name for a speaker label being typed ("MARKUS KUMMER"): the participant's readable
+  // name when the label is known, else the label in title case.
+  function readableLabel(label) {
+    for (const p of state.participants.values())
+      if (p.label === label || (p.aliases || []).includes(label))
+        return p.name;
+    return label.toLowerCase().replace(/(^|[\s-])\p{L}/gu, c => c.toUpperCase());
+  }
+
   // The speaker of the latest turn: the current speaker.
   function currentSpeaker() {
     const last = state.utterances[state.utterances.length - 1];
@@ -245,7 +254,8 @@
           if (u && dirty.renamed.has(u.speaker))
             turnElement(u);
     }
-    const typing = state.pending.map(p => (p.speaker ? p.speaker + ': ' : '') + p.text).join(' ');
+    const typing = state.pending.map(p => (p.speaker ? readableLabel(p.speaker) + ': ' : '') + p.text)
+      .join(' ');
     setText(pending, typing);
   }
 
@@ -492,6 +502,14 @@
     } catch (e) {
       report.replaceChildren(el('p', 'error', `The report could not be loaded (${e.message}).`));
     }
+  });
+
+  const more = $('summary-more');
+  more.addEventListener('click', () => {
+    const open = more.getAttribute('aria-expanded') !== 'true';
+    more.setAttribute('aria-expanded', String(open));
+    more.textContent = open ? 'Show less' : 'Show all';
+    $('summary').classList.toggle('expanded', open);
   });
 
   setText($('title'), id);
