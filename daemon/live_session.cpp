@@ -1,6 +1,7 @@
 #include "daemon/live_session.hpp"
 
 #include "daemon/archive_files.hpp"
+#include "daemon/archive_index.hpp"
 #include "summariser/report.hpp"
 
 #include <boost/json.hpp>
@@ -32,9 +33,10 @@ summariser::meeting const& empty_meeting() {
 
 live_session::live_session(boost::asio::io_context& ioc, std::string id,
                            config::settings const& settings, metrics& counters,
-                           ended_handler on_end)
+                           archive_index* index, ended_handler on_end)
     : ioc_(ioc), strand_(boost::asio::make_strand(ioc)), id_(std::move(id)), epoch_(random_epoch()),
-      settings_(settings), metrics_(counters), on_end_(std::move(on_end)), idle_timer_(strand_) {
+      settings_(settings), metrics_(counters), index_(index), on_end_(std::move(on_end)),
+      idle_timer_(strand_) {
     info_.id = id_;
     info_.started = started_;
     info_.last_activity = started_;
@@ -270,9 +272,40 @@ void live_session::archive() {
                       id_, folder.string(), ec.message(), id_);
         return;
     }
-    std::lock_guard lock(info_mutex_);
-    info_.archive = folder.filename().string();
+    {
+        std::lock_guard lock(info_mutex_);
+        info_.archive = folder.filename().string();
+    }
     spdlog::info("session {} archived in {}", id_, folder.string());
+    if (!index_)
+        return;
+    auto const ms = [](auto t) {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+    };
+    auto const info = this->info();
+    archived_session s{folder.filename().string(),
+                       id_,
+                       info.title,
+                       ms(started_),
+                       ms(std::chrono::system_clock::now()),
+                       static_cast<std::int64_t>(info.words),
+                       static_cast<std::int64_t>(info.speakers),
+                       static_cast<std::int64_t>(info.items),
+                       info.end_reason};
+    std::vector<archived_utterance> turns;
+    for (auto const& u : m.utterances())
+        turns.push_back(
+            {static_cast<std::int64_t>(u.id),
+             u.speaker ? m.participants().at(*u.speaker).name : std::string(), ms(u.at),
+             u.agenda_item < m.agenda().size() ? m.agenda()[u.agenda_item].title : std::string(),
+             u.text});
+    try {
+        index_->add(s, turns);
+    } catch (std::exception const& e) {
+        metrics_.errors_io.fetch_add(1, std::memory_order_relaxed);
+        spdlog::error("session {}: archived in {} but not indexed for search: {}", id_,
+                      folder.string(), e.what());
+    }
 }
 
 void live_session::shut_down() {

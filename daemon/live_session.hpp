@@ -22,6 +22,8 @@
 
 namespace minuted {
 
+class archive_index;
+
 using strand_type = boost::asio::strand<boost::asio::io_context::executor_type>;
 
 /// One update as sent to subscribers: serialised once, shared by all of them.
@@ -80,8 +82,9 @@ class live_session : public std::enable_shared_from_this<live_session> {
 public:
     using ended_handler = std::function<void(std::string const& id)>;
 
+    /// `index` (may be null) gets the session when it is archived.
     live_session(boost::asio::io_context& ioc, std::string id, config::settings const& settings,
-                 metrics& counters, ended_handler on_end);
+                 metrics& counters, archive_index* index, ended_handler on_end);
 
     strand_type& strand() noexcept { return strand_; }
     std::string const& id() const noexcept { return id_; }
@@ -135,6 +138,7 @@ private:
     std::string epoch_;
     config::settings const& settings_;
     metrics& metrics_;
+    archive_index* index_;
     ended_handler on_end_;
     boost::asio::steady_timer idle_timer_;
 

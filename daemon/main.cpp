@@ -1,4 +1,5 @@
 #include "config/config.hpp"
+#include "daemon/archive_command.hpp"
 #include "daemon/exit_codes.hpp"
 #include "daemon/replay.hpp"
 #include "daemon/serve_command.hpp"
@@ -21,6 +22,9 @@ usage:
   minuted replay FILE (--to ws://HOST:PORT/ingest/ID | --serve HOST:PORT) [--speed N|max]
                  [--wpm N] [--corrections] [--seed N] [--title TEXT] [--keep-open]
       Plays a transcript as a live caption feed; --keep-open leaves the session live at the end.
+  minuted archive list | search QUERY | show ID | export ID --format md|json|txt|vtt
+                 [--speaker NAME] [--from DATE] [--to DATE] [--state-dir DIR | --config FILE]
+      Finished meetings: list them, search what was said, print or export one.
   minuted summarise FILE|- [--format md|json] [--agenda FILE]
       Summary report of a finished transcript (Markdown or JSON).
   minuted --print-default-config
@@ -42,6 +46,8 @@ int main(int argc, char** argv) {
         return minuted::serve_command(args.subspan(2), false);
     if (command == "attach")
         return minuted::serve_command(args.subspan(2), true);
+    if (command == "archive")
+        return minuted::archive_command(args.subspan(2), std::cout, std::cerr);
     if (command == "replay")
         return minuted::replay_command(args.subspan(2));
     if (command == "--print-default-config") {

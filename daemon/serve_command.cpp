@@ -1,6 +1,7 @@
 #include "daemon/serve_command.hpp"
 
 #include "config/config.hpp"
+#include "daemon/archive_index.hpp"
 #include "daemon/command_line.hpp"
 #include "daemon/exit_codes.hpp"
 #include "daemon/feed_client.hpp"
@@ -20,6 +21,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <sstream>
 #include <sys/resource.h>
 #include <thread>
@@ -153,7 +155,16 @@ int serve_command(std::span<char const* const> args, bool attach) {
                                  : std::max(1u, std::thread::hardware_concurrency());
     net::io_context ioc(static_cast<int>(threads));
     metrics counters;
-    session_registry sessions(ioc, settings, counters);
+    // The search index. Without it the daemon still archives every session's files; only
+    // search is unavailable until the index can be opened again.
+    std::unique_ptr<archive_index> index;
+    try {
+        std::filesystem::create_directories(settings.state_dir / "archive");
+        index = std::make_unique<archive_index>(settings.state_dir / "archive" / "index.sqlite");
+    } catch (std::exception const& e) {
+        spdlog::error("archive search is unavailable: {}", e.what());
+    }
+    session_registry sessions(ioc, settings, counters, index.get());
     server http(ioc, settings, counters, sessions);
     net::ip::tcp::endpoint bound;
     try {

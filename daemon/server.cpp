@@ -1,5 +1,6 @@
 #include "daemon/server.hpp"
 
+#include "daemon/archive_index.hpp"
 #include "daemon/web_assets.hpp"
 #include "protocol/ingest.hpp"
 
@@ -15,6 +16,10 @@
 #include <spdlog/spdlog.h>
 
 #include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <optional>
+#include <tuple>
 
 namespace minuted {
 
@@ -379,6 +384,12 @@ private:
 
 // The decoded segments of a request path. Splitting before decoding keeps "%2F" inside a
 // segment, where a session id check refuses it.
+boost::json::object archived_json(archived_session const& s) {
+    return {{"archive", s.archive},    {"session", s.session}, {"title", s.title},
+            {"started", s.started_ms}, {"ended", s.ended_ms},  {"words", s.words},
+            {"speakers", s.speakers},  {"items", s.items},     {"end_reason", s.end_reason}};
+}
+
 std::vector<std::string> path_segments(boost::urls::url_view url) {
     std::vector<std::string> out;
     for (auto const& seg : url.segments())
@@ -573,6 +584,9 @@ private:
                                 boost::json::object{{"sessions", std::move(list)}});
         }
 
+        if (path == "/api/archive" && get)
+            return handle_archive(req, *url);
+
         // /static/{file}, /sessions/{id}, /api/sessions/{id}[/report.md|report.json|
         // transcript.txt] and /ingest/{id}[/seq]
         auto const seg = path_segments(*url);
@@ -617,6 +631,70 @@ private:
             return respond_from(session, std::move(req), "text/plain; charset=utf-8",
                                 [](live_session& s) { return s.transcript(); });
         respond(req, http::status::not_found, "not found\n");
+    }
+
+    // GET /api/archive: the archived sessions, newest first; with ?q= a full-text search
+    // (&speaker=, &from=YYYY-MM-DD, &to=YYYY-MM-DD, &limit=N).
+    void handle_archive(http::request<http::string_body> const& req, boost::urls::url_view url) {
+        auto* index = sessions_.index();
+        if (!index)
+            return respond(req, http::status::service_unavailable,
+                           "the archive index could not be opened; see the daemon's log\n");
+        auto param = [&](char const* name) -> std::string {
+            auto const it = url.params().find(name);
+            return it == url.params().end() ? std::string() : std::string((*it).value);
+        };
+        try {
+            auto const q = param("q");
+            if (q.empty()) {
+                boost::json::array list;
+                for (auto const& s : index->sessions())
+                    list.push_back(archived_json(s));
+                return respond_json(req, http::status::ok,
+                                    boost::json::object{{"sessions", std::move(list)}});
+            }
+            archive_query query;
+            query.text = q;
+            query.speaker = param("speaker");
+            for (auto const& [name, end, field] :
+                 {std::tuple{"from", false, &query.from_ms}, std::tuple{"to", true, &query.to_ms}})
+                if (auto const v = param(name); !v.empty() && !(*field = parse_day(v, end)))
+                    return respond_json(
+                        req, http::status::bad_request,
+                        {{"error", std::string(name) + " must be a date, YYYY-MM-DD"}});
+            if (auto const v = param("limit"); !v.empty()) {
+                auto const [p, e] = std::from_chars(v.data(), v.data() + v.size(), query.limit);
+                if (e != std::errc{} || p != v.data() + v.size() || query.limit == 0 ||
+                    query.limit > 500)
+                    return respond_json(req, http::status::bad_request,
+                                        {{"error", "limit must be from 1 to 500"}});
+            }
+            boost::json::array hits;
+            for (auto const& h : index->search(query)) {
+                boost::json::array snippet;
+                for (std::size_t i = 0; i < h.snippet.size(); ++i)
+                    if (!h.snippet[i].empty())
+                        snippet.push_back(
+                            boost::json::object{{i % 2 ? "match" : "text", h.snippet[i]}});
+                auto o = archived_json(h.session);
+                o["utterance"] = h.utterance.n;
+                o["speaker"] = h.utterance.speaker;
+                o["at"] = h.utterance.at_ms;
+                o["item"] = h.utterance.item;
+                o["snippet"] = std::move(snippet);
+                hits.push_back(std::move(o));
+            }
+            respond_json(req, http::status::ok,
+                         boost::json::object{{"query", q}, {"hits", std::move(hits)}});
+        } catch (archive_query_error const& e) {
+            metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
+            respond_json(req, http::status::bad_request,
+                         {{"error", std::string("cannot search for that: ") + e.what()}});
+        } catch (std::exception const& e) {
+            metrics_.errors_io.fetch_add(1, std::memory_order_relaxed);
+            spdlog::error("archive search: {}", e.what());
+            respond(req, http::status::internal_server_error, "archive search failed\n");
+        }
     }
 
     // POST /ingest/{id}?seq=N with a text/plain body; GET /ingest/{id}/seq.
@@ -695,8 +773,8 @@ private:
 // ---------------------------------------------------------------------------------------
 
 session_registry::session_registry(net::io_context& ioc, config::settings const& settings,
-                                   metrics& counters)
-    : ioc_(ioc), settings_(settings), metrics_(counters) {}
+                                   metrics& counters, archive_index* index)
+    : ioc_(ioc), settings_(settings), metrics_(counters), index_(index) {}
 
 std::shared_ptr<live_session> session_registry::live(std::string const& id, bool create) {
     std::lock_guard lock(mutex_);
@@ -704,7 +782,7 @@ std::shared_ptr<live_session> session_registry::live(std::string const& id, bool
         return it->second;
     if (!create)
         return nullptr;
-    auto s = std::make_shared<live_session>(ioc_, id, settings_, metrics_,
+    auto s = std::make_shared<live_session>(ioc_, id, settings_, metrics_, index_,
                                             [this](std::string const& ended) { on_end(ended); });
     live_.emplace(id, s);
     spdlog::info("session {} started", id);

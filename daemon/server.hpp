@@ -16,12 +16,15 @@
 
 namespace minuted {
 
+class archive_index;
+
 /// The sessions of a running daemon: live ones by id, and the most recently ended.
 /// Thread-safe (a mutex); the sessions themselves run on their own strands.
 class session_registry {
 public:
+    /// `index` (may be null: no search) is where ended sessions are indexed.
     session_registry(boost::asio::io_context& ioc, config::settings const& settings,
-                     metrics& counters);
+                     metrics& counters, archive_index* index);
 
     /// The live session `id`, created if `create` and it does not exist. An ended session with
     /// that id is not returned for ingest: a new meeting starts under the same id.
@@ -31,6 +34,7 @@ public:
     std::vector<std::shared_ptr<live_session>> all() const;
     std::size_t live_count() const;
     std::size_t ended_count() const;
+    archive_index* index() const noexcept { return index_; }
 
 private:
     void on_end(std::string const& id);
@@ -38,6 +42,7 @@ private:
     boost::asio::io_context& ioc_;
     config::settings const& settings_;
     metrics& metrics_;
+    archive_index* index_;
     mutable std::mutex mutex_;
     std::map<std::string, std::shared_ptr<live_session>> live_;
     std::deque<std::shared_ptr<live_session>> ended_;

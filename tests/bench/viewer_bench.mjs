@@ -2,8 +2,9 @@
 // 150 words per minute, the corpus transcripts repeated) at full speed into a real daemon
 // while the session page is open in headless Chromium, then measures
 //   - how long a new caption takes from being sent to being painted, 30 times: the page
-//     itself POSTs the caption to /ingest and notes the first animation frame after the text
-//     is in #captions, so both ends are read off the same clock;
+//     itself POSTs the caption to /ingest and notes when its render (an animation-frame
+//     callback, painted right after) puts the text in #captions, so both ends are read off
+//     the same clock;
 //   - the page's JS heap (Chromium's Performance.getMetrics, after a forced GC, and before);
 //   - DOM nodes, and the time the page needed to catch up with the flood.
 // Prints Markdown; it measures and never fails on the numbers.
@@ -118,8 +119,9 @@ try {
           if (!captions.textContent.includes(marker))
             return;
           observer.disconnect();
-          // Frames are painted right after their animation-frame callbacks run.
-          requestAnimationFrame(() => resolve(performance.now()));
+          // The page changes the DOM in an animation-frame callback, and this observer runs
+          // at the end of it: the frame is painted right after.
+          resolve(performance.now());
         });
         observer.observe(captions, {childList: true, subtree: true, characterData: true});
       });

@@ -112,12 +112,39 @@ TEST(push_ingest, replayed_meeting_gives_the_same_minutes_as_summarise) {
     auto const vtt = read_file(folder / "captions.vtt");
     EXPECT_EQ(vtt.substr(0, 8), "WEBVTT\n\n");
     EXPECT_NE(vtt.find("<v Markus Kummer>"), std::string::npos);
+
+    // And indexed: searchable over HTTP and from the command line.
+    auto const archive = std::string(list.at(0).at("archive").as_string());
+    auto const found = boost::json::parse(
+        http_get(d.port(), "/api/archive?q=%22next%20agenda%20item%22&speaker=kummer").body);
+    auto const& hits = found.at("hits").as_array();
+    ASSERT_FALSE(hits.empty());
+    EXPECT_EQ(hits[0].at("archive"), archive.c_str());
+    EXPECT_EQ(hits[0].at("speaker"), "Markus Kummer");
+    EXPECT_NE(boost::json::serialize(hits[0].at("snippet")).find(R"({"match":"next agenda item"})"),
+              std::string::npos);
+    EXPECT_EQ(http_get(d.port(), "/api/archive?q=%22unbalanced").status, 400u);
+    EXPECT_EQ(http_get(d.port(), "/api/archive?q=x&from=yesterday").status, 400u);
+    auto const listed = boost::json::parse(http_get(d.port(), "/api/archive").body);
+    EXPECT_EQ(listed.at("sessions").at(0).at("archive"), archive.c_str());
+
+    auto const state = d.state_dir().string();
+    auto const [search_code, search_out] = run_minuted(
+        {"archive", "search", "\"next agenda item\"", "--state-dir", state, "--limit", "1"});
+    EXPECT_EQ(search_code, 0);
+    EXPECT_NE(search_out.find(archive + " #"), std::string::npos) << search_out;
+    EXPECT_NE(search_out.find("[next agenda item]"), std::string::npos) << search_out;
+    EXPECT_EQ(
+        run_minuted({"archive", "export", archive, "--format", "vtt", "--state-dir", state}).second,
+        vtt);
+    EXPECT_EQ(run_minuted({"archive", "show", "../" + archive, "--state-dir", state}).first, 66);
 }
 
 TEST(archive, a_session_that_cannot_be_archived_is_logged_and_stays_readable) {
     daemon_process d;
     // A file where the archive folder should be: as a full or read-only disk would, writing
     // fails (a permission test would not work as root).
+    std::filesystem::remove_all(d.state_dir() / "archive");
     std::FILE* f = std::fopen((d.state_dir() / "archive").c_str(), "w");
     ASSERT_NE(f, nullptr);
     std::fclose(f);

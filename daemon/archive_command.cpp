@@ -1,0 +1,161 @@
+#include "daemon/archive_command.hpp"
+
+#include "config/config.hpp"
+#include "daemon/archive_index.hpp"
+#include "daemon/command_line.hpp"
+#include "daemon/exit_codes.hpp"
+
+#include <charconv>
+#include <ctime>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace minuted {
+
+namespace {
+
+constexpr std::string_view usage =
+    "usage: minuted archive list [--state-dir DIR | --config FILE]\n"
+    "       minuted archive search QUERY [--speaker NAME] [--from YYYY-MM-DD] [--to YYYY-MM-DD]\n"
+    "                              [--limit N] [--state-dir DIR | --config FILE]\n"
+    "       minuted archive show ID [--state-dir DIR | --config FILE]\n"
+    "       minuted archive export ID --format md|json|txt|vtt [--state-dir DIR | --config FILE]\n"
+    "QUERY: words (all must occur), \"a phrase\", prefix*, OR, NOT; case and accents are "
+    "ignored.\n";
+
+// The files of an archived session, by export format.
+std::map<std::string, std::string, std::less<>> const files = {{"md", "report.md"},
+                                                               {"json", "report.json"},
+                                                               {"txt", "transcript.txt"},
+                                                               {"vtt", "captions.vtt"}};
+
+std::string local_time(std::int64_t ms) {
+    auto const t = static_cast<std::time_t>(ms / 1000);
+    std::tm tm{};
+    ::localtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm);
+    return buf;
+}
+
+// A valid archive id names a folder directly under archive/: no path of its own.
+bool plain_name(std::string_view id) {
+    return !id.empty() && id != "." && id != ".." && id.find('/') == std::string_view::npos &&
+           id.find('\0') == std::string_view::npos;
+}
+
+} // namespace
+
+int archive_command(std::span<char const* const> args, std::ostream& out, std::ostream& err) {
+    std::vector<std::string> positional;
+    std::optional<std::string> state_dir, config_file, format;
+    archive_query query;
+    try {
+        for (std::size_t i = 0; i < args.size(); ++i) {
+            std::string_view const a = args[i];
+            if (a == "--state-dir")
+                state_dir = option_value(args, i);
+            else if (a == "--config")
+                config_file = option_value(args, i);
+            else if (a == "--format")
+                format = option_value(args, i);
+            else if (a == "--speaker")
+                query.speaker = option_value(args, i);
+            else if (a == "--from" || a == "--to") {
+                auto const v = option_value(args, i);
+                auto& field = a == "--from" ? query.from_ms : query.to_ms;
+                if (!(field = parse_day(v, a == "--to")))
+                    throw std::invalid_argument(std::string(a) + " must be a date, YYYY-MM-DD");
+            } else if (a == "--limit") {
+                auto const v = option_value(args, i);
+                auto const [p, e] = std::from_chars(v.data(), v.data() + v.size(), query.limit);
+                if (e != std::errc{} || p != v.data() + v.size() || query.limit == 0)
+                    throw std::invalid_argument("--limit must be a positive number");
+            } else if (a.starts_with("--"))
+                throw std::invalid_argument("unknown option " + std::string(a));
+            else
+                positional.emplace_back(a);
+        }
+        if (positional.empty())
+            throw std::invalid_argument("which archive command?");
+        auto const& verb = positional[0];
+        if (verb != "list" && verb != "search" && verb != "show" && verb != "export")
+            throw std::invalid_argument("unknown archive command '" + verb + "'");
+        if (positional.size() != (verb == "list" ? 1u : 2u))
+            throw std::invalid_argument("wrong number of arguments for " + verb);
+        if (verb == "export" && (!format || !files.contains(*format)))
+            throw std::invalid_argument("export needs --format md, json, txt or vtt");
+    } catch (std::invalid_argument const& e) {
+        err << "minuted archive: " << e.what() << "\n" << usage;
+        return exit_usage;
+    }
+
+    std::filesystem::path dir = config::settings{}.state_dir;
+    if (config_file) {
+        try {
+            dir = config::load_config_file(*config_file).state_dir;
+        } catch (config::config_error const& e) {
+            err << "minuted archive: " << e.what() << "\n";
+            return exit_config;
+        }
+    }
+    if (state_dir)
+        dir = *state_dir;
+    auto const archive = dir / "archive";
+    auto const& verb = positional[0];
+
+    if (verb == "show" || verb == "export") {
+        auto const& id = positional[1];
+        auto const file = archive / id / files.at(verb == "show" ? "md" : *format);
+        std::ifstream in(file, std::ios::binary);
+        if (!plain_name(id) || !in) {
+            err << "minuted archive: no archived session " << id << " in " << archive.string()
+                << " (minuted archive list shows them)\n";
+            return exit_no_input;
+        }
+        out << in.rdbuf();
+        return exit_ok;
+    }
+
+    if (!std::filesystem::exists(archive / "index.sqlite")) {
+        err << "minuted archive: no archive in " << dir.string()
+            << " (--state-dir names the daemon's state directory)\n";
+        return exit_no_input;
+    }
+    try {
+        archive_index index(archive / "index.sqlite");
+        if (verb == "list") {
+            for (auto const& s : index.sessions())
+                out << s.archive << "  " << local_time(s.started_ms) << "  " << s.words
+                    << " words, " << s.speakers << " speakers, " << s.items << " items  " << s.title
+                    << "\n";
+            return exit_ok;
+        }
+        query.text = positional[1];
+        auto const hits = index.search(query);
+        for (auto const& h : hits) {
+            out << h.session.archive << " #" << h.utterance.n << "  "
+                << local_time(h.utterance.at_ms) << "  "
+                << (h.utterance.speaker.empty() ? "Speaker" : h.utterance.speaker) << ": ";
+            for (std::size_t i = 0; i < h.snippet.size(); ++i)
+                out << (i % 2 ? "[" + h.snippet[i] + "]" : h.snippet[i]);
+            out << "\n";
+        }
+        if (hits.empty())
+            err << "minuted archive: nothing matches " << query.text << "\n";
+        return exit_ok;
+    } catch (archive_query_error const& e) {
+        err << "minuted archive: cannot search for that: " << e.what() << "\n";
+        return exit_usage;
+    } catch (std::exception const& e) {
+        err << "minuted archive: " << e.what() << "\n";
+        return exit_io;
+    }
+}
+
+} // namespace minuted
