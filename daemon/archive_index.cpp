@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <string_view>
@@ -137,6 +138,27 @@ std::vector<std::string> split_snippet(std::string_view s) {
     return runs;
 }
 
+// The query as FTS5 runs it. A speaker filter becomes a filter on the speaker column, each
+// of its words a quoted prefix ("kum" finds Markus Kummer), so the index does the filtering
+// and the filter text can never be read as query syntax.
+std::string match_expression(archive_query const& q) {
+    std::string speaker;
+    for (std::size_t i = 0; i < q.speaker.size();) {
+        auto const start = q.speaker.find_first_not_of(" \t", i);
+        if (start == std::string::npos)
+            break;
+        auto const end = std::min(q.speaker.find_first_of(" \t", start), q.speaker.size());
+        std::string word;
+        for (char c : q.speaker.substr(start, end - start))
+            word += c == '"' ? std::string("\"\"") : std::string(1, c);
+        speaker += (speaker.empty() ? "" : " AND ") + ("\"" + word + "\"*");
+        i = end;
+    }
+    if (speaker.empty())
+        return q.text;
+    return "(" + q.text + ") AND speaker : (" + speaker + ")";
+}
+
 } // namespace
 
 std::optional<std::int64_t> parse_day(std::string_view text, bool end_of_day) {
@@ -237,14 +259,12 @@ std::vector<archive_hit> archive_index::search(archive_query const& q) const {
                      "FROM utterances_fts JOIN utterances u ON u.id = utterances_fts.rowid "
                      "JOIN sessions s ON s.archive = u.archive "
                      "WHERE utterances_fts MATCH ?1 "
-                     "AND (?2 = '' OR instr(lower(u.speaker), lower(?2)) > 0) "
-                     "AND u.at >= ?3 AND u.at < ?4 ORDER BY rank LIMIT ?5";
+                     "AND u.at >= ?2 AND u.at < ?3 ORDER BY rank LIMIT ?4";
     statement st(db_, sql.c_str());
-    st.bind(1, q.text)
-        .bind(2, q.speaker)
-        .bind(3, q.from_ms.value_or(INT64_MIN))
-        .bind(4, q.to_ms.value_or(INT64_MAX))
-        .bind(5, static_cast<std::int64_t>(q.limit));
+    st.bind(1, match_expression(q))
+        .bind(2, q.from_ms.value_or(INT64_MIN))
+        .bind(3, q.to_ms.value_or(INT64_MAX))
+        .bind(4, static_cast<std::int64_t>(q.limit));
     std::vector<archive_hit> out;
     try {
         while (st.step()) {

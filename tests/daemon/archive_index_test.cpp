@@ -78,6 +78,10 @@ TEST_F(archive_index_test, names_match_without_case_or_accents) {
     EXPECT_EQ(found(q), (strings{"1123-090000#1", "1124-090000#0"}));
     q.speaker = "müller";
     EXPECT_TRUE(found(q).empty());
+    q.speaker = "GOM"; // a prefix of a word of the name, without its accent
+    EXPECT_EQ(found(q), (strings{"1123-090000#1", "1124-090000#0"}));
+    q.speaker = "ana\" OR \"x"; // filter text is never query syntax
+    EXPECT_TRUE(found(q).empty());
 }
 
 TEST_F(archive_index_test, dates_bound_the_turns) {
