@@ -264,7 +264,8 @@ void live_session::archive() {
     auto const ec = write_archive(folder, {{"transcript.txt", transcript()},
                                            {"report.md", report_markdown()},
                                            {"report.json", report_json() + "\n"},
-                                           {"captions.vtt", summariser::render_vtt(m)}});
+                                           {"captions.vtt", summariser::render_vtt(m)},
+                                           {"state.json", *snapshot() + "\n"}});
     if (ec) {
         metrics_.errors_io.fetch_add(1, std::memory_order_relaxed);
         spdlog::error("session {}: cannot archive to {}: {}; its minutes stay readable at "

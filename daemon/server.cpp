@@ -15,10 +15,13 @@
 #include <boost/url/parse.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <optional>
+#include <sstream>
 #include <tuple>
 
 namespace minuted {
@@ -586,12 +589,18 @@ private:
 
         if (path == "/api/archive" && get)
             return handle_archive(req, *url);
+        if (path == "/archive" && get)
+            return respond_asset(req, "archive.html");
 
         // /static/{file}, /sessions/{id}, /api/sessions/{id}[/report.md|report.json|
         // transcript.txt] and /ingest/{id}[/seq]
         auto const seg = path_segments(*url);
         if (seg.size() == 2 && seg[0] == "static" && get)
             return respond_asset(req, seg[1]);
+        if (seg.size() == 2 && seg[0] == "archive" && get)
+            return respond_asset(req, "session.html"); // the viewer, reading the archive
+        if (seg.size() == 4 && seg[0] == "api" && seg[1] == "archive" && get)
+            return respond_archive_file(req, seg[2], seg[3]);
         if (seg.size() == 2 && seg[0] == "sessions" && get) {
             if (!protocol::is_valid_session_id(seg[1]))
                 return respond(req, http::status::bad_request,
@@ -631,6 +640,29 @@ private:
             return respond_from(session, std::move(req), "text/plain; charset=utf-8",
                                 [](live_session& s) { return s.transcript(); });
         respond(req, http::status::not_found, "not found\n");
+    }
+
+    // GET /api/archive/{archive}/{file}: a file of an archived session, from its folder.
+    void respond_archive_file(http::request<http::string_body> const& req,
+                              std::string const& archive, std::string const& file) {
+        static constexpr std::pair<std::string_view, std::string_view> types[] = {
+            {"state.json", "application/json"},
+            {"report.json", "application/json"},
+            {"report.md", "text/markdown; charset=utf-8"},
+            {"transcript.txt", "text/plain; charset=utf-8"},
+            {"captions.vtt", "text/vtt; charset=utf-8"}};
+        auto const type = std::find_if(std::begin(types), std::end(types),
+                                       [&](auto const& t) { return t.first == file; });
+        // An archive id is a folder name made from a session id: never "." or ".." or a path.
+        if (type == std::end(types) || !protocol::is_valid_session_id(archive) ||
+            archive.front() == '.')
+            return respond(req, http::status::not_found, "not found\n");
+        std::ifstream in(settings_.state_dir / "archive" / archive / file, std::ios::binary);
+        if (!in)
+            return respond(req, http::status::not_found, "no archived session " + archive + "\n");
+        std::ostringstream body;
+        body << in.rdbuf();
+        respond(req, http::status::ok, body.str(), type->second);
     }
 
     // GET /api/archive: the archived sessions, newest first; with ?q= a full-text search

@@ -1,5 +1,6 @@
 // The session page at /sessions/{id}: live captions beside the rolling minutes, fed by the
-// /live/{id} WebSocket (protocol/PROTOCOL.md). A snapshot replaces the state; each update
+// /live/{id} WebSocket (protocol/PROTOCOL.md). At /archive/{archive} the same page shows a
+// finished meeting from the archive, with no socket. A snapshot replaces the state; each update
 // carries only what changed and is merged by id. Messages are applied as they arrive, and
 // the DOM is brought up to date once per animation frame, so a burst of a hundred updates
 // costs one layout. Text from the meeting only ever reaches the page through textContent.
@@ -16,7 +17,8 @@
   for (const name of ['font-size', 'line-spacing', 'theme'])
     minutedPrefs.bind($(name));
 
-  const api = '/api/sessions/' + encodeURIComponent(id);
+  const archived = location.pathname.startsWith('/archive/');
+  const api = (archived ? '/api/archive/' : '/api/sessions/') + encodeURIComponent(id);
   $('download-md').href = api + '/report.md';
   $('download-md').download = id + '-report.md';
   $('download-json').href = api + '/report.json';
@@ -415,7 +417,13 @@
 
   function jumpTo(n) {
     const a = state.agenda.get(n);
-    const t = a && turns.get(a.first_utterance);
+    if (a)
+      showTurn(a.first_utterance);
+  }
+
+  // Brings turn `u` to the top of the captions and gives it focus.
+  function showTurn(u) {
+    const t = turns.get(u);
     if (!t)
       return;
     follow = false;
@@ -512,6 +520,28 @@
     $('summary').classList.toggle('expanded', open);
   });
 
+  // A finished meeting from the archive: its final state, once; #uN shows turn N.
+  async function loadArchived() {
+    try {
+      const res = await fetch(api + '/state.json', {cache: 'no-store'});
+      if (!res.ok)
+        throw new Error(res.status === 404 ? 'not in the archive' : `HTTP ${res.status}`);
+      applySnapshot(await res.json());
+      render();
+      setStatus('ended', 'Archived meeting');
+      const m = /^#u(\d+)$/.exec(location.hash);
+      if (m)
+        showTurn(Number(m[1]));
+    } catch (e) {
+      setStatus('waiting', `This meeting could not be loaded (${e.message}).`);
+    }
+  }
+
   setText($('title'), id);
-  connect();
+  if (archived)
+    setText($('captions-h'), 'Captions');
+  if (archived)
+    loadArchived();
+  else
+    connect();
 })();

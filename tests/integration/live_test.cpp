@@ -138,6 +138,17 @@ TEST(push_ingest, replayed_meeting_gives_the_same_minutes_as_summarise) {
         run_minuted({"archive", "export", archive, "--format", "vtt", "--state-dir", state}).second,
         vtt);
     EXPECT_EQ(run_minuted({"archive", "show", "../" + archive, "--state-dir", state}).first, 66);
+
+    // The viewer reads archived sessions over HTTP; nothing outside the archive is served.
+    auto const archived_state = http_get(d.port(), "/api/archive/" + archive + "/state.json");
+    EXPECT_EQ(archived_state.status, 200u);
+    EXPECT_EQ(boost::json::parse(archived_state.body).at("agenda").as_array().size(), 5u);
+    EXPECT_EQ(http_get(d.port(), "/api/archive/" + archive + "/captions.vtt").body, vtt);
+    EXPECT_EQ(http_get(d.port(), "/api/archive/..%2F..%2Fstate/state.json").status, 404u);
+    EXPECT_EQ(http_get(d.port(), "/api/archive/../index.sqlite").status, 404u);
+    EXPECT_EQ(http_get(d.port(), "/api/archive/" + archive + "/index.sqlite").status, 404u);
+    EXPECT_EQ(http_get(d.port(), "/archive/" + archive).status, 200u);
+    EXPECT_EQ(http_get(d.port(), "/archive").status, 200u);
 }
 
 TEST(archive, a_session_that_cannot_be_archived_is_logged_and_stays_readable) {

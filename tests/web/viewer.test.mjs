@@ -12,7 +12,7 @@ import { after, before, test } from 'node:test';
 
 import {
     artifacts, axe_path, caption_count, choose, daemon, dccg_labels, dccg_transcript,
-    launch_browser, long_wait, open_page, wait_in_page,
+    launch_browser, long_wait, open_page, poll, wait_in_page,
 } from './harness.mjs';
 
 const test_timeout = 300_000;
@@ -630,6 +630,52 @@ async function post_transcript_start(d, session, lines) {
     for (let i = 0; i < all.length; i += 60)
         await d.post_captions(session, all.slice(i, i + 60).join('\n') + '\n');
     await d.post_captions(session, '>> MARKUS KUMMER: And the next thing we need to');
+}
+
+test('archive: search finds what was said, marks it, and opens the meeting at that turn',
+     { timeout: test_timeout }, async t => {
+    await with_daemon(t, async d => {
+        let page;
+        try {
+            const replay = d.replay(dccg_transcript, 'done', 'max');
+            assert.equal(await replay.done, 0, `replay failed:\n${replay.output()}`);
+            const archived = await poll_archive(d);
+
+            page = await open_page(browser, d.url('/archive'), { bypassCSP: true });
+            await page.locator(`#archived a[href="/archive/${archived}"]`).waitFor();
+            await page.fill('#q', '"next agenda item"');
+            await page.fill('#speaker', 'kummer');
+            await page.press('#q', 'Enter');
+            await page.locator('#hits .hit').first().waitFor();
+            const marks = await page.locator('#hits mark').allTextContents();
+            assert.ok(marks.length > 0 && marks.every(m => m.toLowerCase() === 'next agenda item'),
+                      `matches marked: ${marks}`);
+            assert.ok(page.url().includes('q=%22next+agenda+item%22'), 'the search is in the URL');
+            const violations = await serious_violations(page, 'the archive page');
+            assert.deepEqual(violations, [], violations.join('\n'));
+
+            const link = page.locator('#hits .hit a').first();
+            const href = await link.getAttribute('href');
+            const turn = Number(/#u(\d+)$/.exec(href)[1]);
+            await link.click();
+            await wait_in_page(page, 'the archived meeting, at the turn found',
+                               n => document.querySelector('#status')?.dataset.state === 'ended' &&
+                                    document.activeElement?.dataset.utterance === String(n),
+                               turn);
+            assert.equal(await page.locator('#agenda li.item').count(), 5);
+            assert.ok((await page.locator(`[data-utterance="${turn}"] .text`).textContent())
+                          .toLowerCase().includes('next agenda item'));
+            assert.deepEqual(page.problems, [], 'no script errors or failed requests');
+        } finally {
+            await close_pages(page);
+        }
+    });
+});
+
+/// The archive id of the first archived session, once it is indexed.
+function poll_archive(d) {
+    return poll('an archived session', async () => (await d.get_json('/api/archive')).sessions
+        ?.[0]?.archive);
 }
 
 test('screenshots: session page at desktop and phone widths, and the session list',
