@@ -7,15 +7,6 @@
   const $ = id => document.getElementById(id);
   minutedPrefs.bind($('theme'));
 
-  function el(tag, className, text) {
-    const e = document.createElement(tag);
-    if (className)
-      e.className = className;
-    if (text !== undefined)
-      e.textContent = text;
-    return e;
-  }
-
   const when = ms => new Date(ms).toLocaleString([], {dateStyle: 'medium', timeStyle: 'short'});
 
   function say(text) {

@@ -7,15 +7,6 @@
   const status = document.getElementById('list-status');
   minutedPrefs.bind(document.getElementById('theme'));
 
-  function el(tag, className, text) {
-    const e = document.createElement(tag);
-    if (className)
-      e.className = className;
-    if (text !== undefined)
-      e.textContent = text;
-    return e;
-  }
-
   function clock(iso) {
     const d = new Date(iso);
     return Number.isNaN(d.getTime()) ? '' :

@@ -1,6 +1,18 @@
-// Reader preferences: theme, font size and line spacing, remembered per browser. Loaded in
-// <head> before the page renders, so a dark or high-contrast reader never sees a white flash.
+// Shared by every page, loaded in <head> before the page renders: the reader's preferences
+// (theme, font size and line spacing, remembered per browser), applied at once so a dark or
+// high-contrast reader never sees a white flash; and `el`, which builds elements whose text is
+// only ever set as text.
 'use strict';
+
+// A new <tag> with `className` and `text` (as textContent, never parsed as HTML).
+function el(tag, className, text) {
+  const e = document.createElement(tag);
+  if (className)
+    e.className = className;
+  if (text !== undefined)
+    e.textContent = text;
+  return e;
+}
 
 const minutedPrefs = (() => {
   const key = 'minuted.prefs';

@@ -162,15 +162,6 @@
   // ---------------------------------------------------------------------------------------
   // Rendering.
 
-  function el(tag, className, text) {
-    const e = document.createElement(tag);
-    if (className)
-      e.className = className;
-    if (text !== undefined)
-      e.textContent = text;
-    return e;
-  }
-
   function setText(e, text) {
     if (e.textContent !== text)
       e.textContent = text;
