@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <string_view>
@@ -15,6 +16,9 @@ namespace {
 // the CART reader keeps to printable characters.
 constexpr std::string_view match_open = "\xee\x80\x80";  // U+E000
 constexpr std::string_view match_close = "\xee\x80\x81"; // U+E001
+
+// How long one search may run.
+constexpr std::chrono::milliseconds search_budget{500};
 
 constexpr char const* schema = R"sql(
 PRAGMA journal_mode = WAL;
@@ -142,6 +146,17 @@ std::vector<std::string> split_snippet(std::string_view s) {
 // of its words a quoted prefix ("kum" finds Markus Kummer), so the index does the filtering
 // and the filter text can never be read as query syntax.
 std::string match_expression(archive_query const& q) {
+    // The query is put in parentheses below: it must not close them itself.
+    int depth = 0;
+    bool quoted = false;
+    for (char c : q.text) {
+        if (c == '"')
+            quoted = !quoted;
+        else if (!quoted && (c == '(' || c == ')') && (depth += c == '(' ? 1 : -1) < 0)
+            break;
+    }
+    if (depth != 0)
+        throw archive_query_error("unbalanced parentheses");
     std::string speaker;
     for (std::size_t i = 0; i < q.speaker.size();) {
         auto const start = q.speaker.find_first_not_of(" \t", i);
@@ -149,9 +164,13 @@ std::string match_expression(archive_query const& q) {
             break;
         auto const end = std::min(q.speaker.find_first_of(" \t", start), q.speaker.size());
         std::string word;
-        for (char c : q.speaker.substr(start, end - start))
+        bool letters = false; // "&" in "Smith & Jones" is no word of a name
+        for (char c : q.speaker.substr(start, end - start)) {
             word += c == '"' ? std::string("\"\"") : std::string(1, c);
-        speaker += (speaker.empty() ? "" : " AND ") + ("\"" + word + "\"*");
+            letters |= std::isalnum(static_cast<unsigned char>(c)) || (c & 0x80) != 0;
+        }
+        if (letters)
+            speaker += (speaker.empty() ? "" : " AND ") + ("\"" + word + "\"*");
         i = end;
     }
     if (speaker.empty())
@@ -265,6 +284,22 @@ std::vector<archive_hit> archive_index::search(archive_query const& q) const {
         .bind(2, q.from_ms.value_or(INT64_MIN))
         .bind(3, q.to_ms.value_or(INT64_MAX))
         .bind(4, static_cast<std::int64_t>(q.limit));
+    // A query that matches nearly everything ("a* OR e*") is stopped rather than left to hold
+    // the index, and the io thread running it, for seconds.
+    auto const deadline = std::chrono::steady_clock::now() + search_budget;
+    sqlite3_progress_handler(
+        db_, 1000,
+        [](void* until) {
+            return std::chrono::steady_clock::now() >
+                           *static_cast<std::chrono::steady_clock::time_point const*>(until)
+                       ? 1
+                       : 0;
+        },
+        const_cast<std::chrono::steady_clock::time_point*>(&deadline));
+    struct clear_handler {
+        sqlite3* db;
+        ~clear_handler() { sqlite3_progress_handler(db, 0, nullptr, nullptr); }
+    } const clear{db_};
     std::vector<archive_hit> out;
     try {
         while (st.step()) {
@@ -275,6 +310,9 @@ std::vector<archive_hit> archive_index::search(archive_query const& q) const {
             out.push_back(std::move(h));
         }
     } catch (std::runtime_error const& e) {
+        if (sqlite3_errcode(db_) == SQLITE_INTERRUPT)
+            throw archive_query_error("the search took too long; narrow it (longer prefixes, "
+                                      "fewer alternatives, a speaker or dates)");
         throw archive_query_error(e.what());
     }
     return out;

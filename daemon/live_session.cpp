@@ -24,6 +24,13 @@ std::string random_epoch() {
     return fmt::format("{:016x}", bits);
 }
 
+std::size_t speakers_of(summariser::meeting const& m) {
+    std::size_t n = 0;
+    for (auto const& p : m.participants().all())
+        n += p.turns > 0 ? 1u : 0u;
+    return n;
+}
+
 summariser::meeting const& empty_meeting() {
     static summariser::meeting const m;
     return m;
@@ -176,6 +183,8 @@ void live_session::publish(summariser::change_set& changes,
 }
 
 void live_session::subscribe(std::shared_ptr<update_sink> sink, std::optional<revision> since) {
+    if (stopping_)
+        return sink->going_away(); // accepted while the daemon was stopping
     // Resume without a snapshot when the history still holds every update after `since`.
     // More missed updates than a subscriber may queue would only overflow into a resync: a
     // snapshot is then the shorter way.
@@ -245,20 +254,21 @@ void live_session::end(std::string reason) {
     pipeline_->finish(wall_now(), changes);
     ended_ = true;
     publish(changes, std::chrono::steady_clock::now());
+    spdlog::info("session {} ended: {} ({} utterances, {} agenda items, last seq {})", id_, reason,
+                 pipeline_->state().utterances().size(), pipeline_->state().agenda().size(),
+                 last_seq_);
+    // Archived before the listing says it ended, so an ended session listed has its archive.
+    archive(reason);
     {
         std::lock_guard lock(info_mutex_);
         info_.end_reason = reason;
     }
     refresh_info();
-    spdlog::info("session {} ended: {} ({} utterances, {} agenda items, last seq {})", id_, reason,
-                 pipeline_->state().utterances().size(), pipeline_->state().agenda().size(),
-                 last_seq_);
-    archive();
     if (on_end_)
         on_end_(id_);
 }
 
-void live_session::archive() {
+void live_session::archive(std::string const& reason) {
     auto const& m = pipeline_->state();
     auto const folder = archive_folder(settings_.state_dir, id_, started_);
     auto const ec = write_archive(folder, {{"transcript.txt", transcript()},
@@ -283,16 +293,15 @@ void live_session::archive() {
     auto const ms = [](auto t) {
         return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
     };
-    auto const info = this->info();
     archived_session s{folder.filename().string(),
                        id_,
-                       info.title,
+                       !m.title().empty() ? m.title() : title_,
                        ms(started_),
                        ms(std::chrono::system_clock::now()),
-                       static_cast<std::int64_t>(info.words),
-                       static_cast<std::int64_t>(info.speakers),
-                       static_cast<std::int64_t>(info.items),
-                       info.end_reason};
+                       static_cast<std::int64_t>(m.total_words()),
+                       static_cast<std::int64_t>(speakers_of(m)),
+                       static_cast<std::int64_t>(m.agenda().size()),
+                       reason};
     std::vector<archived_utterance> turns;
     for (auto const& u : m.utterances())
         turns.push_back(
@@ -310,7 +319,15 @@ void live_session::archive() {
 }
 
 void live_session::shut_down() {
+    stopping_ = true;
     idle_timer_.cancel();
+    // Not ended, but not lost either: what was said so far is archived. The source resends the
+    // meeting to the restarted daemon, whose session archives it again when it ends.
+    if (!ended_ && pipeline_ && !pipeline_->state().utterances().empty()) {
+        summariser::change_set changes;
+        pipeline_->finish(wall_now(), changes);
+        archive("the daemon stopped during the meeting");
+    }
     for (auto const& sink : sinks_)
         sink->going_away();
     sinks_.clear();
@@ -330,9 +347,7 @@ void live_session::arm_idle_timer() {
 
 void live_session::refresh_info() {
     auto const& m = pipeline_ ? pipeline_->state() : empty_meeting();
-    std::size_t speakers = 0;
-    for (auto const& p : m.participants().all())
-        speakers += p.turns > 0 ? 1u : 0u;
+    auto const speakers = speakers_of(m);
     std::lock_guard lock(info_mutex_);
     info_.title = !m.title().empty() ? m.title() : title_;
     info_.last_activity = std::chrono::system_clock::now();

@@ -129,7 +129,7 @@ private:
     void ensure_pipeline(std::vector<std::string> agenda = {});
     void arm_idle_timer();
     /// Writes the finished session's transcript, report and captions under state_dir/archive.
-    void archive();
+    void archive(std::string const& reason);
     void refresh_info();
 
     boost::asio::io_context& ioc_;
@@ -154,6 +154,7 @@ private:
     std::optional<summariser::participant_id> chair_;
     std::string summary_; // the catch-up text last sent
     bool ended_ = false;
+    bool stopping_ = false; ///< the daemon is stopping: no new subscribers
     std::chrono::system_clock::time_point started_ = std::chrono::system_clock::now();
 
     mutable std::mutex info_mutex_;

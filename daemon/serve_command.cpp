@@ -153,8 +153,8 @@ int serve_command(std::span<char const* const> args, bool attach) {
     unsigned const threads = settings.threads != 0
                                  ? settings.threads
                                  : std::max(1u, std::thread::hardware_concurrency());
+    metrics counters; // before the io_context: handlers it destroys last still count into it
     net::io_context ioc(static_cast<int>(threads));
-    metrics counters;
     // The search index. Without it the daemon still archives every session's files; only
     // search is unavailable until the index can be opened again.
     std::unique_ptr<archive_index> index;

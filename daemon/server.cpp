@@ -16,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
@@ -117,7 +118,7 @@ public:
             if (self->closed_)
                 return;
             self->closed_ = true;
-            self->queue_.clear();
+            self->drop_queued();
             self->ws_.async_close(
                 close_reason(websocket::close_code::going_away, "daemon stopping"),
                 [self](beast::error_code) {});
@@ -149,11 +150,7 @@ private:
         if (closed_)
             return;
         if (m.is_snapshot) {
-            // A snapshot replaces everything queued but the message being written.
-            if (writing_ && !queue_.empty())
-                queue_.erase(queue_.begin() + 1, queue_.end());
-            else
-                queue_.clear();
+            drop_queued(); // a snapshot replaces everything queued
             resyncing_ = false;
         } else if (resyncing_) {
             return; // the snapshot on its way covers this
@@ -176,7 +173,7 @@ private:
             spdlog::info("live {} subscriber {}: closed, too slow to keep up", session_->id(),
                          peer_);
             closed_ = true;
-            queue_.clear();
+            drop_queued();
             ws_.async_close(
                 close_reason(close_too_slow, "too slow: fell behind the live updates repeatedly"),
                 [self = shared_from_this()](beast::error_code) {});
@@ -188,12 +185,16 @@ private:
         spdlog::debug("live {} subscriber {}: fell behind, skipping to a snapshot", session_->id(),
                       peer_);
         resyncing_ = true;
-        if (writing_)
-            queue_.erase(queue_.begin() + 1, queue_.end());
-        else
-            queue_.clear();
+        drop_queued();
         net::post(session_->strand(),
                   [self = shared_from_this()] { self->session_->resync(self); });
+    }
+
+    // Drops what is queued, but not the message being written: the write still reads its bytes,
+    // which nothing else may own any more (a snapshot replaced since, a "resumed" reply).
+    void drop_queued() {
+        queue_.erase(writing_ && !queue_.empty() ? queue_.begin() + 1 : queue_.begin(),
+                     queue_.end());
     }
 
     void do_write() {
@@ -223,7 +224,7 @@ private:
             ec != net::error::eof && ec != beast::error::timeout)
             spdlog::debug("live {} subscriber {}: {}", session_->id(), peer_, ec.message());
         closed_ = true;
-        queue_.clear();
+        drop_queued();
         net::post(session_->strand(),
                   [self = shared_from_this()] { self->session_->unsubscribe(self.get()); });
     }
@@ -653,9 +654,13 @@ private:
             {"captions.vtt", "text/vtt; charset=utf-8"}};
         auto const type = std::find_if(std::begin(types), std::end(types),
                                        [&](auto const& t) { return t.first == file; });
-        // An archive id is a folder name made from a session id: never "." or ".." or a path.
-        if (type == std::end(types) || !protocol::is_valid_session_id(archive) ||
-            archive.front() == '.')
+        // An archive id is a folder name made from a session id and its start: never "." or
+        // ".." or a path.
+        auto const plain = [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+        };
+        if (type == std::end(types) || archive.empty() || archive.size() > 128 ||
+            archive.front() == '.' || !std::all_of(archive.begin(), archive.end(), plain))
             return respond(req, http::status::not_found, "not found\n");
         std::ifstream in(settings_.state_dir / "archive" / archive / file, std::ios::binary);
         if (!in)

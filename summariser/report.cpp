@@ -216,6 +216,7 @@ std::string render_vtt(meeting const& m, std::size_t words_per_cue) {
     if (turns.empty())
         return out;
     auto const origin = turns.front().at;
+    milliseconds previous{0}; // WebVTT cue starts never go back, and a cue is never empty
     for (std::size_t i = 0; i < turns.size(); ++i) {
         auto const& u = turns[i];
         std::vector<std::string_view> words;
@@ -248,8 +249,11 @@ std::string render_vtt(meeting const& m, std::size_t words_per_cue) {
                     text += ' ';
                 text += words[k];
             }
-            out += "\n" + vtt_time(share(w)) + " --> " + vtt_time(share(last)) + "\n<v " + voice +
-                   ">" + vtt_escape(text) + "\n";
+            auto const start = std::max(share(w), previous);
+            auto const stop = std::max(share(last), start + milliseconds(1));
+            previous = start;
+            out += "\n" + vtt_time(start) + " --> " + vtt_time(stop) + "\n<v " + voice + ">" +
+                   vtt_escape(text) + "\n";
         }
     }
     return out;

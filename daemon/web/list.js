@@ -28,8 +28,13 @@
   // and screen-reader position survive the refresh.
   const entries = new Map();
 
-  function entry(id) {
-    let e = entries.get(id);
+  // A session id can be listed twice, live today and ended yesterday: entries are per
+  // instance of a session.
+  const key = s => s.id + ' ' + s.started;
+
+  function entry(s) {
+    const id = s.id;
+    let e = entries.get(key(s));
     if (e)
       return e;
     const li = el('li', 'session');
@@ -51,12 +56,12 @@
       speakers: fact('Speakers', 'speakers'), viewers: fact('Viewers', 'viewers'),
       words: fact('Words'), ended: fact('Ended')};
     li.append(head, facts);
-    entries.set(id, e);
+    entries.set(key(s), e);
     return e;
   }
 
   function fill(s) {
-    const e = entry(s.id);
+    const e = entry(s);
     e.link.textContent = s.title || s.id;
     e.state.className = 'state ' + (s.live ? 'live' : 'ended');
     e.state.textContent = s.live ? 'live' : 'ended';
@@ -86,7 +91,7 @@
     const recent = sessions.filter(s => !s.live);
     place(document.getElementById('live-sessions'), live.map(fill));
     place(document.getElementById('recent-sessions'), recent.map(fill));
-    const shown = new Set(sessions.map(s => s.id));
+    const shown = new Set(sessions.map(key));
     for (const id of entries.keys())
       if (!shown.has(id))
         entries.delete(id);

@@ -111,6 +111,14 @@ TEST_F(archive_index_test, snippets_mark_the_matches) {
 TEST_F(archive_index_test, a_malformed_query_is_an_error_not_a_crash) {
     EXPECT_THROW(found("\"unbalanced"), archive_query_error);
     EXPECT_THROW(found("AND"), archive_query_error);
+    // A query cannot close the parentheses it is put in to escape the speaker filter.
+    archive_query q;
+    q.text = "welcome) OR (group";
+    q.speaker = "gómez";
+    EXPECT_THROW(found(q), archive_query_error);
+    q.text = "(welcome OR group)";
+    q.speaker = "ana & gómez"; // "&" is no word of a name
+    EXPECT_EQ(found(q), (strings{"1123-090000#1", "1124-090000#0"}));
 }
 
 TEST_F(archive_index_test, adding_a_session_again_replaces_it_and_survives_reopening) {

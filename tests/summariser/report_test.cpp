@@ -51,6 +51,19 @@ TEST(render_vtt, long_turns_are_cut_into_cues_sharing_the_turn_time) {
         << vtt;
 }
 
+TEST(render_vtt, a_burst_of_turns_in_one_moment_still_gives_ordered_nonempty_cues) {
+    // A and B final in the same moment, as after a large POST or a resend (C a second later, at
+    // the end): A falls back to 400 ms a word, and B starts with it, not before.
+    auto const p = timed({">> A: one two three", ">> B: four", ">> C: five"}, {5, 5, 5});
+    EXPECT_EQ(render_vtt(p.state()), "WEBVTT\n"
+                                     "\n"
+                                     "00:00:00.000 --> 00:00:01.200\n<v A>one two three\n"
+                                     "\n"
+                                     "00:00:00.000 --> 00:00:01.000\n<v B>four\n"
+                                     "\n"
+                                     "00:00:01.000 --> 00:00:01.400\n<v C>five\n");
+}
+
 TEST(render_vtt, an_empty_meeting_is_just_the_header) {
     pipeline p;
     EXPECT_EQ(render_vtt(p.state()), "WEBVTT\n");
