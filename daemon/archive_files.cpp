@@ -1,8 +1,16 @@
 #include "daemon/archive_files.hpp"
 
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
 #include <cerrno>
 #include <ctime>
 #include <fcntl.h>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <set>
+#include <sstream>
 #include <unistd.h>
 
 namespace minuted {
@@ -83,6 +91,67 @@ std::error_code write_archive(std::filesystem::path const& folder,
     if ((ec = sync_folder(folder)))
         return ec;
     return sync_folder(folder.parent_path());
+}
+
+std::pair<archived_session, std::vector<archived_utterance>>
+index_entry(std::string const& archive, std::string_view state_json) {
+    auto const state = boost::json::parse(state_json).as_object();
+    auto const& meta = state.at("archived").as_object();
+    archived_session s{archive,
+                       std::string(state.at("session").as_string()),
+                       std::string(state.at("title").as_string()),
+                       meta.at("started").to_number<std::int64_t>(),
+                       meta.at("ended").to_number<std::int64_t>(),
+                       state.at("words").to_number<std::int64_t>(),
+                       0,
+                       static_cast<std::int64_t>(state.at("agenda").as_array().size()),
+                       std::string(meta.at("end_reason").as_string())};
+    std::map<std::int64_t, std::string> names;
+    for (auto const& p : state.at("participants").as_array()) {
+        names[p.at("id").to_number<std::int64_t>()] = p.at("name").as_string().c_str();
+        s.speakers += p.at("turns").to_number<std::int64_t>() > 0 ? 1 : 0;
+    }
+    auto const& agenda = state.at("agenda").as_array();
+    std::vector<archived_utterance> turns;
+    for (auto const& u : state.at("utterances").as_array()) {
+        auto const item = u.at("item").to_number<std::size_t>();
+        turns.push_back({u.at("id").to_number<std::int64_t>(),
+                         u.at("speaker").is_null()
+                             ? std::string()
+                             : names[u.at("speaker").to_number<std::int64_t>()],
+                         u.at("at").to_number<std::int64_t>(),
+                         item < agenda.size() ? std::string(agenda[item].at("title").as_string())
+                                              : std::string(),
+                         std::string(u.at("text").as_string())});
+    }
+    return {std::move(s), std::move(turns)};
+}
+
+std::size_t index_missing(archive_index& index, std::filesystem::path const& archive_dir) {
+    std::set<std::string> held;
+    for (auto const& s : index.sessions(std::numeric_limits<std::size_t>::max() / 2))
+        held.insert(s.archive);
+    std::size_t added = 0;
+    std::error_code ec;
+    for (auto const& entry : std::filesystem::directory_iterator(archive_dir, ec)) {
+        auto const name = entry.path().filename().string();
+        if (!entry.is_directory() || held.contains(name))
+            continue;
+        std::ifstream in(entry.path() / "state.json", std::ios::binary);
+        if (!in)
+            continue; // an archive whose writing failed
+        std::ostringstream text;
+        text << in.rdbuf();
+        try {
+            auto const [session, turns] = index_entry(name, text.str());
+            index.add(session, turns);
+            ++added;
+        } catch (std::exception const& e) {
+            spdlog::warn("archive {}: not indexed, its state.json cannot be read: {}",
+                         entry.path().string(), e.what());
+        }
+    }
+    return added;
 }
 
 } // namespace minuted

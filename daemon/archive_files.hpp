@@ -1,5 +1,7 @@
 #pragma once
 
+#include "daemon/archive_index.hpp"
+
 #include <chrono>
 #include <filesystem>
 #include <string>
@@ -24,5 +26,16 @@ std::filesystem::path archive_folder(std::filesystem::path const& state_dir, std
 /// Stops at the first failure and returns it (disk full, read-only state directory...).
 std::error_code write_archive(std::filesystem::path const& folder,
                               std::vector<archive_file> const& files);
+
+/// The index entry of the archived session `archive`, from the state.json written with it: the
+/// final snapshot (protocol/PROTOCOL.md) plus "archived": {"started", "ended", "end_reason"}.
+/// Throws std::exception if the text is not such a state.
+std::pair<archived_session, std::vector<archived_utterance>>
+index_entry(std::string const& archive, std::string_view state_json);
+
+/// Indexes every folder under `archive_dir` that `index` does not hold yet (written while the
+/// index could not be opened, or with an index since deleted); returns how many. A folder whose
+/// state cannot be read is skipped with a log line.
+std::size_t index_missing(archive_index& index, std::filesystem::path const& archive_dir);
 
 } // namespace minuted

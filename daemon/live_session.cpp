@@ -271,11 +271,20 @@ void live_session::end(std::string reason) {
 void live_session::archive(std::string const& reason) {
     auto const& m = pipeline_->state();
     auto const folder = archive_folder(settings_.state_dir, id_, started_);
+    auto const ms = [](auto t) {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+    };
+    // The final state, and what the index needs besides: enough to index it again.
+    auto state = boost::json::parse(*snapshot()).as_object();
+    state["archived"] = {{"started", ms(started_)},
+                         {"ended", ms(std::chrono::system_clock::now())},
+                         {"end_reason", reason}};
+    auto const state_json = boost::json::serialize(state);
     auto const ec = write_archive(folder, {{"transcript.txt", transcript()},
                                            {"report.md", report_markdown()},
                                            {"report.json", report_json() + "\n"},
                                            {"captions.vtt", summariser::render_vtt(m)},
-                                           {"state.json", *snapshot() + "\n"}});
+                                           {"state.json", state_json + "\n"}});
     if (ec) {
         metrics_.errors_io.fetch_add(1, std::memory_order_relaxed);
         spdlog::error("session {}: cannot archive to {}: {}; its minutes stay readable at "
@@ -290,27 +299,9 @@ void live_session::archive(std::string const& reason) {
     spdlog::info("session {} archived in {}", id_, folder.string());
     if (!index_)
         return;
-    auto const ms = [](auto t) {
-        return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-    };
-    archived_session s{folder.filename().string(),
-                       id_,
-                       !m.title().empty() ? m.title() : title_,
-                       ms(started_),
-                       ms(std::chrono::system_clock::now()),
-                       static_cast<std::int64_t>(m.total_words()),
-                       static_cast<std::int64_t>(speakers_of(m)),
-                       static_cast<std::int64_t>(m.agenda().size()),
-                       reason};
-    std::vector<archived_utterance> turns;
-    for (auto const& u : m.utterances())
-        turns.push_back(
-            {static_cast<std::int64_t>(u.id),
-             u.speaker ? m.participants().at(*u.speaker).name : std::string(), ms(u.at),
-             u.agenda_item < m.agenda().size() ? m.agenda()[u.agenda_item].title : std::string(),
-             u.text});
     try {
-        index_->add(s, turns);
+        auto const [session, turns] = index_entry(folder.filename().string(), state_json);
+        index_->add(session, turns);
     } catch (std::exception const& e) {
         metrics_.errors_io.fetch_add(1, std::memory_order_relaxed);
         spdlog::error("session {}: archived in {} but not indexed for search: {}", id_,

@@ -1,6 +1,7 @@
 #include "daemon/serve_command.hpp"
 
 #include "config/config.hpp"
+#include "daemon/archive_files.hpp"
 #include "daemon/archive_index.hpp"
 #include "daemon/command_line.hpp"
 #include "daemon/exit_codes.hpp"
@@ -161,6 +162,8 @@ int serve_command(std::span<char const* const> args, bool attach) {
     try {
         std::filesystem::create_directories(settings.state_dir / "archive");
         index = std::make_unique<archive_index>(settings.state_dir / "archive" / "index.sqlite");
+        if (auto const n = index_missing(*index, settings.state_dir / "archive"))
+            spdlog::info("archive: indexed {} archived sessions the index did not hold", n);
     } catch (std::exception const& e) {
         spdlog::error("archive search is unavailable: {}", e.what());
     }

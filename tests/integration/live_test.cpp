@@ -151,6 +151,29 @@ TEST(push_ingest, replayed_meeting_gives_the_same_minutes_as_summarise) {
     EXPECT_EQ(http_get(d.port(), "/archive").status, 200u);
 }
 
+TEST(archive, sessions_archived_without_the_index_are_indexed_at_the_next_start) {
+    temp_dir state;
+    {
+        daemon_process d({"--state-dir", state.path().string()});
+        push(d.port(), "later", dccg_frames(), 0, 600);
+        ws_client c(d.port(), "/ingest/later");
+        c.send(R"({"type":"close","seq":601})");
+        wait_ended(d.port(), "later");
+    }
+    // The index is lost (deleted, or could not be opened when the session ended).
+    for (auto const* name : {"index.sqlite", "index.sqlite-wal", "index.sqlite-shm"})
+        std::filesystem::remove(state.path() / "archive" / name);
+    daemon_process d({"--state-dir", state.path().string()});
+    auto const list = boost::json::parse(http_get(d.port(), "/api/archive").body);
+    ASSERT_EQ(list.at("sessions").as_array().size(), 1u) << list;
+    EXPECT_EQ(list.at("sessions").at(0).at("session"), "later");
+    EXPECT_EQ(list.at("sessions").at(0).at("end_reason"), "closed by the caption source");
+    auto const found =
+        boost::json::parse(http_get(d.port(), "/api/archive?q=kummer&speaker=markus&limit=1").body);
+    ASSERT_EQ(found.at("hits").as_array().size(), 1u) << found;
+    EXPECT_EQ(found.at("hits").at(0).at("speaker"), "Markus Kummer");
+}
+
 TEST(archive, a_session_that_cannot_be_archived_is_logged_and_stays_readable) {
     daemon_process d;
     // A file where the archive folder should be: as a full or read-only disk would, writing
