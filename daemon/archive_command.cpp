@@ -1,6 +1,7 @@
 #include "daemon/archive_command.hpp"
 
 #include "config/config.hpp"
+#include "daemon/archive_files.hpp"
 #include "daemon/archive_index.hpp"
 #include "daemon/command_line.hpp"
 #include "daemon/exit_codes.hpp"
@@ -9,7 +10,6 @@
 #include <ctime>
 #include <fstream>
 #include <iostream>
-#include <map>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -28,11 +28,13 @@ constexpr std::string_view usage =
     "QUERY: words (all must occur), \"a phrase\", prefix*, OR, NOT; case and accents are "
     "ignored.\n";
 
-// The files of an archived session, by export format.
-std::map<std::string, std::string, std::less<>> const files = {{"md", "report.md"},
-                                                               {"json", "report.json"},
-                                                               {"txt", "transcript.txt"},
-                                                               {"vtt", "captions.vtt"}};
+// The archived file `minuted archive export --format` names, or null.
+archived_file const* exported(std::string_view format) {
+    for (auto const& f : archived_files)
+        if (!f.format.empty() && f.format == format)
+            return &f;
+    return nullptr;
+}
 
 std::string local_time(std::int64_t ms) {
     auto const t = static_cast<std::time_t>(ms / 1000);
@@ -88,7 +90,7 @@ int archive_command(std::span<char const* const> args, std::ostream& out, std::o
             throw std::invalid_argument("unknown archive command '" + verb + "'");
         if (positional.size() != (verb == "list" ? 1u : 2u))
             throw std::invalid_argument("wrong number of arguments for " + verb);
-        if (verb == "export" && (!format || !files.contains(*format)))
+        if (verb == "export" && (!format || !exported(*format)))
             throw std::invalid_argument("export needs --format md, json, txt or vtt");
     } catch (std::invalid_argument const& e) {
         err << "minuted archive: " << e.what() << "\n" << usage;
@@ -111,7 +113,7 @@ int archive_command(std::span<char const* const> args, std::ostream& out, std::o
 
     if (verb == "show" || verb == "export") {
         auto const& id = positional[1];
-        auto const file = archive / id / files.at(verb == "show" ? "md" : *format);
+        auto const file = archive / id / exported(verb == "show" ? "md" : *format)->name;
         std::ifstream in(file, std::ios::binary);
         if (!plain_name(id) || !in) {
             err << "minuted archive: no archived session " << id << " in " << archive.string()

@@ -12,6 +12,21 @@
 
 namespace minuted {
 
+/// The files of an archived session: its name in the folder, how it is served, and the
+/// `minuted archive export --format` that prints it ("" for none).
+struct archived_file {
+    std::string_view name;
+    std::string_view content_type;
+    std::string_view format;
+};
+inline constexpr archived_file archived_files[] = {
+    {"report.md", "text/markdown; charset=utf-8", "md"},
+    {"report.json", "application/json", "json"},
+    {"transcript.txt", "text/plain; charset=utf-8", "txt"},
+    {"captions.vtt", "text/vtt; charset=utf-8", "vtt"},
+    {"state.json", "application/json", ""},
+};
+
 /// A file of a finished session: its name in the session's archive folder and its content.
 using archive_file = std::pair<std::string, std::string>;
 

@@ -1,5 +1,6 @@
 #include "daemon/server.hpp"
 
+#include "daemon/archive_files.hpp"
 #include "daemon/archive_index.hpp"
 #include "daemon/web_assets.hpp"
 #include "protocol/ingest.hpp"
@@ -115,13 +116,8 @@ public:
 
     void going_away() override {
         net::post(ws_.get_executor(), [self = shared_from_this()] {
-            if (self->closed_)
-                return;
-            self->closed_ = true;
-            self->drop_queued();
-            self->ws_.async_close(
-                close_reason(websocket::close_code::going_away, "daemon stopping"),
-                [self](beast::error_code) {});
+            if (!self->closed_)
+                self->close_with(websocket::close_code::going_away, "daemon stopping");
         });
     }
 
@@ -172,11 +168,7 @@ private:
             metrics_.subscriber_slow_closes.fetch_add(1, std::memory_order_relaxed);
             spdlog::info("live {} subscriber {}: closed, too slow to keep up", session_->id(),
                          peer_);
-            closed_ = true;
-            drop_queued();
-            ws_.async_close(
-                close_reason(close_too_slow, "too slow: fell behind the live updates repeatedly"),
-                [self = shared_from_this()](beast::error_code) {});
+            close_with(close_too_slow, "too slow: fell behind the live updates repeatedly");
             return net::post(session_->strand(), [self = shared_from_this()] {
                 self->session_->unsubscribe(self.get());
             });
@@ -188,6 +180,13 @@ private:
         drop_queued();
         net::post(session_->strand(),
                   [self = shared_from_this()] { self->session_->resync(self); });
+    }
+
+    // Sends a close frame; nothing more is queued or written after it.
+    void close_with(std::uint16_t code, std::string_view why) {
+        closed_ = true;
+        drop_queued();
+        ws_.async_close(close_reason(code, why), [self = shared_from_this()](beast::error_code) {});
     }
 
     // Drops what is queued, but not the message being written: the write still reads its bytes,
@@ -646,20 +645,14 @@ private:
     // GET /api/archive/{archive}/{file}: a file of an archived session, from its folder.
     void respond_archive_file(http::request<http::string_body> const& req,
                               std::string const& archive, std::string const& file) {
-        static constexpr std::pair<std::string_view, std::string_view> types[] = {
-            {"state.json", "application/json"},
-            {"report.json", "application/json"},
-            {"report.md", "text/markdown; charset=utf-8"},
-            {"transcript.txt", "text/plain; charset=utf-8"},
-            {"captions.vtt", "text/vtt; charset=utf-8"}};
-        auto const type = std::find_if(std::begin(types), std::end(types),
-                                       [&](auto const& t) { return t.first == file; });
+        auto const type = std::find_if(std::begin(archived_files), std::end(archived_files),
+                                       [&](auto const& f) { return f.name == file; });
         // An archive id is a folder name made from a session id and its start: never "." or
         // ".." or a path.
         auto const plain = [](char c) {
             return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
         };
-        if (type == std::end(types) || archive.empty() || archive.size() > 128 ||
+        if (type == std::end(archived_files) || archive.empty() || archive.size() > 128 ||
             archive.front() == '.' || !std::all_of(archive.begin(), archive.end(), plain))
             return respond(req, http::status::not_found, "not found\n");
         std::ifstream in(settings_.state_dir / "archive" / archive / file, std::ios::binary);
@@ -667,7 +660,7 @@ private:
             return respond(req, http::status::not_found, "no archived session " + archive + "\n");
         std::ostringstream body;
         body << in.rdbuf();
-        respond(req, http::status::ok, body.str(), type->second);
+        respond(req, http::status::ok, body.str(), type->content_type);
     }
 
     // GET /api/archive: the archived sessions, newest first; with ?q= a full-text search

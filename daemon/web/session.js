@@ -321,21 +321,26 @@
     $('no-agenda').hidden = state.agenda.size > 0;
   }
 
+  const rows = new Map(); // participant id -> li
+
   function renderParticipants() {
+    if (dirty.all)
+      rows.clear(); // a snapshot: the ids may be another instance's
     const list = $('participants');
     const current = currentSpeaker();
     const total = Math.max(1, state.words);
     const people = [...state.participants.values()]
       .filter(p => p.turns > 0)
       .sort((a, b) => b.words - a.words || a.id - b.id);
-    const rows = people.map(p => {
-      let li = list.querySelector(`li[data-id="${p.id}"]`);
+    const shown = people.map(p => {
+      let li = rows.get(p.id);
       if (!li) {
         li = el('li', 'participant');
         li.dataset.id = p.id;
         const line = el('div', 'participant-line');
         line.append(el('span', 'name'), el('span', 'role'), el('span', 'share'));
         li.append(line, el('span', 'share-bar'));
+        rows.set(p.id, li);
       }
       const share = Math.round(100 * p.words / total);
       setText(li.querySelector('.name'), p.name);
@@ -349,13 +354,13 @@
         li.removeAttribute('aria-current');
       return li;
     });
-    rows.forEach((li, i) => {
+    shown.forEach((li, i) => {
       if (list.children[i] !== li)
         list.insertBefore(li, list.children[i] || null);
     });
-    while (list.children.length > rows.length)
+    while (list.children.length > shown.length)
       list.lastElementChild.remove();
-    $('no-participants').hidden = rows.length > 0;
+    $('no-participants').hidden = shown.length > 0;
   }
 
   function renderHeader() {
@@ -529,10 +534,10 @@
   }
 
   setText($('title'), id);
-  if (archived)
+  if (archived) {
     setText($('captions-h'), 'Captions');
-  if (archived)
     loadArchived();
-  else
+  } else {
     connect();
+  }
 })();
