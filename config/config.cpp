@@ -41,6 +41,17 @@ idle_timeout = "30m"
 # Ended sessions still listed by GET /api/sessions.
 recent = 100
 
+[journal]
+# Every caption is written to its session's journal and fsynced before it is acknowledged.
+# Captions arriving together share one fsync; this is the longest a caption waits for it.
+commit_interval = "50ms"
+
+[archive]
+# Finished meetings older than this many days are deleted; 0 keeps them forever.
+max_age_days = 0
+# When the archive grows past this many megabytes, the oldest meetings are deleted; 0: no limit.
+max_megabytes = 0
+
 [feeds]
 # Retry delays for pull feeds: exponential backoff with jitter, from initial up to max.
 reconnect_initial = "500ms"
@@ -251,6 +262,29 @@ settings parse_config(std::string_view text, std::string_view source_name) {
         table_reader r(**sessions, source_name, "sessions");
         s.idle_timeout = duration(r, "idle_timeout", s.idle_timeout, source_name);
         s.recent_sessions = positive(r, "recent", s.recent_sessions, source_name);
+        r.reject_unknown();
+    }
+    if (auto const journal = top.get<toml::table const*>("journal")) {
+        table_reader r(**journal, source_name, "journal");
+        s.commit_interval = duration(r, "commit_interval", s.commit_interval, source_name);
+        if (s.commit_interval > std::chrono::seconds(10))
+            fail(source_name, r.where("commit_interval"),
+                 "journal.commit_interval must be at most 10s: sources wait that long for acks");
+        r.reject_unknown();
+    }
+    if (auto const archive = top.get<toml::table const*>("archive")) {
+        table_reader r(**archive, source_name, "archive");
+        auto limit = [&](std::string_view key, std::int64_t max) -> std::int64_t {
+            auto const v = r.get<std::int64_t>(key);
+            if (v && (*v < 0 || *v > max))
+                fail(source_name, r.where(key),
+                     r.name(key) + " must be 0 (no limit) or a positive number up to " +
+                         std::to_string(max));
+            return v.value_or(0);
+        };
+        s.archive_max_age_days = static_cast<unsigned>(limit("max_age_days", 1'000'000));
+        s.archive_max_megabytes =
+            static_cast<std::uint64_t>(limit("max_megabytes", std::int64_t{1} << 40));
         r.reject_unknown();
     }
     if (auto const feeds = top.get<toml::table const*>("feeds")) {

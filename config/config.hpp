@@ -33,6 +33,12 @@ struct settings {
     std::size_t update_history = 4096;       ///< updates kept for ?since= resumes
     std::size_t recent_sessions = 100;       ///< ended sessions listed by /api/sessions
 
+    /// Journal group commit: records wait at most this long for their fsync, and acks wait
+    /// for the fsync, so a source never holds an ack for captions a crash could lose.
+    std::chrono::milliseconds commit_interval{50};
+    unsigned archive_max_age_days = 0;       ///< archived meetings older are deleted; 0: kept
+    std::uint64_t archive_max_megabytes = 0; ///< oldest archived meetings deleted above; 0: none
+
     std::chrono::milliseconds reconnect_initial{500}; ///< first pull-feed retry delay
     std::chrono::milliseconds reconnect_max{30000};   ///< cap of the exponential backoff
 

@@ -29,7 +29,30 @@ TEST(parse_config, the_embedded_default_gives_the_default_settings) {
     EXPECT_EQ(s.subscriber_queue, d.subscriber_queue);
     EXPECT_EQ(s.reconnect_initial, d.reconnect_initial);
     EXPECT_EQ(s.reconnect_max, d.reconnect_max);
+    EXPECT_EQ(s.commit_interval, std::chrono::milliseconds(50));
+    EXPECT_EQ(s.archive_max_age_days, 0u);
+    EXPECT_EQ(s.archive_max_megabytes, 0u);
     EXPECT_TRUE(s.feeds.empty());
+}
+
+TEST(parse_config, reads_the_journal_and_archive_limits) {
+    auto const s = parse("[journal]\ncommit_interval = \"10ms\"\n"
+                         "[archive]\nmax_age_days = 365\nmax_megabytes = 2048\n");
+    EXPECT_EQ(s.commit_interval, std::chrono::milliseconds(10));
+    EXPECT_EQ(s.archive_max_age_days, 365u);
+    EXPECT_EQ(s.archive_max_megabytes, 2048u);
+    EXPECT_NE(error_of("[journal]\ncommit_interval = \"1m\"\n")
+                  .find("journal.commit_interval must be at most 10s"),
+              std::string::npos);
+    EXPECT_NE(error_of("[journal]\ncommit_interval = \"0ms\"\n")
+                  .find("journal.commit_interval must be a positive duration"),
+              std::string::npos);
+    EXPECT_NE(error_of("[archive]\nmax_age_days = -1\n")
+                  .find("archive.max_age_days must be 0 (no limit)"),
+              std::string::npos);
+    EXPECT_NE(error_of("[archive]\nmax_megabytes = \"1GB\"\n")
+                  .find("archive.max_megabytes must be an integer"),
+              std::string::npos);
 }
 
 TEST(parse_config, an_empty_file_is_the_default) {

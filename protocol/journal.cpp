@@ -1,0 +1,147 @@
+#include "protocol/journal.hpp"
+
+#include <boost/crc.hpp>
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <array>
+
+namespace minuted::protocol {
+
+namespace {
+
+constexpr std::array<std::string_view, 6> kind_names = {"session", "epoch", "open",
+                                                        "text",    "erase", "end"};
+
+std::uint32_t crc32(std::string_view bytes) {
+    boost::crc_32_type crc;
+    crc.process_bytes(bytes.data(), bytes.size());
+    return crc.checksum();
+}
+
+void put_u32(std::string& out, std::uint32_t v) {
+    for (int i = 0; i < 4; ++i)
+        out.push_back(static_cast<char>((v >> (8 * i)) & 0xffu));
+}
+
+std::uint32_t get_u32(std::string_view in) {
+    std::uint32_t v = 0;
+    for (int i = 0; i < 4; ++i)
+        v |= std::uint32_t{static_cast<unsigned char>(in[static_cast<std::size_t>(i)])} << (8 * i);
+    return v;
+}
+
+// The payload's JSON back into a record; false if it is not one.
+bool decode(std::string_view payload, journal_record& r) {
+    boost::system::error_code ec;
+    auto const v = boost::json::parse(payload, ec);
+    if (ec || !v.is_object())
+        return false;
+    auto const& o = v.get_object();
+    auto const* k = o.if_contains("k");
+    if (!k || !k->is_string())
+        return false;
+    auto const name = std::string_view(k->get_string());
+    auto const it = std::find(kind_names.begin(), kind_names.end(), name);
+    if (it == kind_names.end())
+        return false;
+    r.kind = static_cast<journal_kind>(it - kind_names.begin());
+    auto integer = [&](char const* key, auto& out) {
+        if (auto const* f = o.if_contains(key)) {
+            if (!f->is_int64() && !f->is_uint64())
+                return false;
+            out = f->to_number<std::remove_reference_t<decltype(out)>>();
+        }
+        return true;
+    };
+    auto string = [&](char const* key, std::string& out) {
+        if (auto const* f = o.if_contains(key)) {
+            if (!f->is_string())
+                return false;
+            out = f->get_string();
+        }
+        return true;
+    };
+    if (!integer("at", r.at_ms) || !integer("seq", r.seq) || !integer("count", r.count) ||
+        !string("text", r.text) || !string("title", r.title) || !string("epoch", r.epoch))
+        return false;
+    if (auto const* a = o.if_contains("agenda")) {
+        if (!a->is_array())
+            return false;
+        for (auto const& item : a->get_array()) {
+            if (!item.is_string())
+                return false;
+            r.agenda.emplace_back(item.get_string());
+        }
+    }
+    return true;
+}
+
+} // namespace
+
+std::string encode_journal_record(journal_record const& r) {
+    boost::json::object o;
+    o["k"] = kind_names[static_cast<std::size_t>(r.kind)];
+    o["at"] = r.at_ms;
+    if (r.seq != 0)
+        o["seq"] = r.seq;
+    if (!r.text.empty())
+        o["text"] = r.text;
+    if (r.count != 0)
+        o["count"] = r.count;
+    if (!r.title.empty())
+        o["title"] = r.title;
+    if (!r.agenda.empty()) {
+        boost::json::array a;
+        for (auto const& t : r.agenda)
+            a.emplace_back(t);
+        o["agenda"] = std::move(a);
+    }
+    if (!r.epoch.empty())
+        o["epoch"] = r.epoch;
+    auto const payload = boost::json::serialize(o);
+    std::string out;
+    out.reserve(8 + payload.size());
+    put_u32(out, static_cast<std::uint32_t>(payload.size()));
+    put_u32(out, crc32(payload));
+    out += payload;
+    return out;
+}
+
+journal_contents read_journal(std::string_view bytes) {
+    journal_contents out;
+    std::size_t at = 0;
+    while (at < bytes.size()) {
+        auto const rest = bytes.substr(at);
+        if (rest.size() < 8) {
+            out.damage = "a record header cut short";
+            break;
+        }
+        auto const length = get_u32(rest);
+        if (length > max_journal_record) {
+            out.damage = "a record length of " + std::to_string(length) + " bytes";
+            break;
+        }
+        if (rest.size() - 8 < length) {
+            out.damage = "a record cut short (" + std::to_string(rest.size() - 8) + " of " +
+                         std::to_string(length) + " bytes)";
+            break;
+        }
+        auto const payload = rest.substr(8, length);
+        if (crc32(payload) != get_u32(rest.substr(4))) {
+            out.damage = "a record whose checksum does not match";
+            break;
+        }
+        journal_record r;
+        if (!decode(payload, r)) {
+            out.damage = "a record that is not a journal event";
+            break;
+        }
+        out.records.push_back(std::move(r));
+        at += 8 + length;
+    }
+    out.valid_bytes = at;
+    return out;
+}
+
+} // namespace minuted::protocol

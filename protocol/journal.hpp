@@ -1,0 +1,56 @@
+#pragma once
+
+#include "protocol/ingest.hpp"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace minuted::protocol {
+
+/// What a journal record says happened to a session.
+enum class journal_kind {
+    session, ///< the first record: `id`, `epoch` (the instance), `at` = start
+    epoch,   ///< the daemon restarted and took the session over: `epoch` is the new one
+    open,    ///< a source's open: `title`, `agenda`
+    text,    ///< caption text with `seq` (0 for raw text with no seq)
+    erase,   ///< `count` characters erased, with `seq`
+    end      ///< the meeting ended: `text` is the reason, `seq` the close message's (or 0)
+};
+
+/// One event of a session's journal. Applying a session's records in order to a fresh session
+/// rebuilds the same state, the same revisions and the same minutes.
+struct journal_record {
+    journal_kind kind = journal_kind::text;
+    std::int64_t at_ms = 0; ///< wall clock when it arrived, ms since the Unix epoch
+    seq_number seq = 0;
+    std::string text;                ///< text: caption bytes; end: reason; session: session id
+    std::size_t count = 0;           ///< erase
+    std::string title;               ///< open
+    std::vector<std::string> agenda; ///< open
+    std::string epoch;               ///< session, epoch
+
+    bool operator==(journal_record const&) const = default;
+};
+
+/// Largest record a journal holds; a length above it is damage, not a record.
+inline constexpr std::size_t max_journal_record = 64u << 20;
+
+/// The bytes of one record as appended to a journal file: a little-endian 32-bit payload
+/// length, the CRC-32 of the payload, and the payload (one JSON object). Pure.
+std::string encode_journal_record(journal_record const& r);
+
+/// What `read_journal` found.
+struct journal_contents {
+    std::vector<journal_record> records;
+    std::size_t valid_bytes = 0; ///< the length of the prefix that holds whole, intact records
+    std::string damage;          ///< empty when every byte was used; otherwise why the rest was not
+};
+
+/// Reads records from the start of `bytes` up to the first one that is cut short, fails its
+/// checksum or does not parse: a crash mid-append leaves such a torn tail, which is reported in
+/// `damage` and not read past. Never throws; pure.
+journal_contents read_journal(std::string_view bytes);
+
+} // namespace minuted::protocol

@@ -1,0 +1,108 @@
+#include "protocol/journal.hpp"
+
+#include <boost/crc.hpp>
+#include <gtest/gtest.h>
+
+namespace minuted::protocol {
+namespace {
+
+journal_record make(journal_kind kind, std::int64_t at, seq_number seq = 0, std::string text = {}) {
+    journal_record r;
+    r.kind = kind;
+    r.at_ms = at;
+    r.seq = seq;
+    r.text = std::move(text);
+    return r;
+}
+
+std::vector<journal_record> sample() {
+    auto session = make(journal_kind::session, 1732350000000, 0, "dccg");
+    session.epoch = "9f2c4e01d3a87b65";
+    auto open = make(journal_kind::open, 1732350000100);
+    open.title = "DCCG";
+    open.agenda = {"Opening", "AOB"};
+    auto erase = make(journal_kind::erase, 1732350000300, 2);
+    erase.count = 4;
+    auto epoch = make(journal_kind::epoch, 1732350000500);
+    epoch.epoch = "00000000000000aa";
+    return {
+        session,
+        open,
+        make(journal_kind::text, 1732350000200, 1, ">> MARKUS KUMMER: Good morning, Zürich.\r\n"),
+        erase,
+        make(journal_kind::text, 1732350000400, 0, "raw text with no seq"),
+        epoch,
+        make(journal_kind::end, 1732350000600, 3, "closed by the caption source")};
+}
+
+std::string encode_all(std::vector<journal_record> const& records) {
+    std::string out;
+    for (auto const& r : records)
+        out += encode_journal_record(r);
+    return out;
+}
+
+TEST(journal, records_read_back_as_written) {
+    auto const bytes = encode_all(sample());
+    auto const read = read_journal(bytes);
+    EXPECT_EQ(read.records, sample());
+    EXPECT_EQ(read.valid_bytes, bytes.size());
+    EXPECT_EQ(read.damage, "");
+}
+
+TEST(journal, an_empty_journal_has_no_records_and_no_damage) {
+    auto const read = read_journal("");
+    EXPECT_TRUE(read.records.empty());
+    EXPECT_EQ(read.damage, "");
+}
+
+TEST(journal, a_record_torn_at_any_byte_is_dropped_and_the_rest_kept) {
+    auto const records = sample();
+    auto const bytes = encode_all(records);
+    auto const last = encode_journal_record(records.back()).size();
+    for (std::size_t cut = bytes.size() - last + 1; cut < bytes.size(); ++cut) {
+        auto const read = read_journal(std::string_view(bytes).substr(0, cut));
+        ASSERT_EQ(read.records.size(), records.size() - 1) << "cut at " << cut;
+        EXPECT_EQ(read.valid_bytes, bytes.size() - last);
+        EXPECT_NE(read.damage, "");
+    }
+}
+
+TEST(journal, a_flipped_byte_stops_the_reading_at_that_record) {
+    auto const records = sample();
+    auto bytes = encode_all(records);
+    auto const first_two =
+        encode_journal_record(records[0]).size() + encode_journal_record(records[1]).size();
+    bytes[first_two + 12] ^= 0x20; // inside the third record's payload
+    auto const read = read_journal(bytes);
+    EXPECT_EQ(read.records.size(), 2u);
+    EXPECT_EQ(read.valid_bytes, first_two);
+    EXPECT_EQ(read.damage, "a record whose checksum does not match");
+}
+
+TEST(journal, an_absurd_length_is_damage_not_an_allocation) {
+    std::string bytes = encode_all(sample());
+    bytes += std::string("\xff\xff\xff\x7f\0\0\0\0", 8);
+    auto const read = read_journal(bytes);
+    EXPECT_EQ(read.records.size(), sample().size());
+    EXPECT_NE(read.damage.find("record length"), std::string::npos);
+}
+
+TEST(journal, a_well_framed_payload_that_is_not_an_event_is_damage) {
+    // Right length and checksum, but not a journal event: from another program or version.
+    std::string const payload = R"({"k":"teleport","at":1})";
+    boost::crc_32_type crc;
+    crc.process_bytes(payload.data(), payload.size());
+    std::string framed;
+    for (auto v : {static_cast<std::uint32_t>(payload.size()), crc.checksum()})
+        for (int i = 0; i < 4; ++i)
+            framed.push_back(static_cast<char>((v >> (8 * i)) & 0xffu));
+    auto const good = encode_journal_record(sample()[0]);
+    auto const read = read_journal(good + framed + payload);
+    EXPECT_EQ(read.records.size(), 1u);
+    EXPECT_EQ(read.valid_bytes, good.size());
+    EXPECT_EQ(read.damage, "a record that is not a journal event");
+}
+
+} // namespace
+} // namespace minuted::protocol
