@@ -65,7 +65,8 @@ std::error_code sync_folder(std::filesystem::path const& folder) {
 } // namespace
 
 std::filesystem::path archive_folder(std::filesystem::path const& state_dir, std::string_view id,
-                                     std::chrono::system_clock::time_point started) {
+                                     std::chrono::system_clock::time_point started,
+                                     std::string_view instance) {
     auto const t = std::chrono::system_clock::to_time_t(started);
     std::tm tm{};
     ::gmtime_r(&t, &tm);
@@ -74,9 +75,37 @@ std::filesystem::path archive_folder(std::filesystem::path const& state_dir, std
     auto const base = std::string(id) + "-" + stamp;
     auto folder = state_dir / "archive" / base;
     std::error_code ec;
-    for (int n = 2; std::filesystem::exists(folder, ec); ++n)
+    auto const holds_another = [&](std::filesystem::path const& f) {
+        if (!std::filesystem::exists(f, ec))
+            return false;
+        std::ifstream in(f / "state.json", std::ios::binary);
+        if (!in)
+            return false; // left without its state by a crash: reused
+        std::ostringstream text;
+        text << in.rdbuf();
+        boost::system::error_code json_ec;
+        auto const state = boost::json::parse(text.str(), json_ec);
+        auto const* archived =
+            !json_ec && state.is_object() ? state.get_object().if_contains("archived") : nullptr;
+        auto const* held = archived && archived->is_object()
+                               ? archived->get_object().if_contains("instance")
+                               : nullptr;
+        return !(held && held->is_string() && held->get_string() == instance);
+    };
+    for (int n = 2; holds_another(folder); ++n)
         folder = state_dir / "archive" / (base + "-" + std::to_string(n));
     return folder;
+}
+
+std::error_code move_into_archive(std::filesystem::path const& file,
+                                  std::filesystem::path const& folder) {
+    std::error_code ec;
+    std::filesystem::rename(file, folder / "journal", ec);
+    if (ec)
+        return ec;
+    if ((ec = sync_folder(folder)))
+        return ec;
+    return sync_folder(file.parent_path());
 }
 
 std::error_code write_archive(std::filesystem::path const& folder,

@@ -30,11 +30,18 @@ inline constexpr archived_file archived_files[] = {
 /// A file of a finished session: its name in the session's archive folder and its content.
 using archive_file = std::pair<std::string, std::string>;
 
-/// The folder a session that started at `started` is archived in: state_dir/archive/
-/// {id}-{YYYYMMDD}-{HHMMSS} (UTC), with "-2", "-3"... if a session of the same id started in
-/// the same second.
+/// The folder the session instance `instance` that started at `started` is archived in:
+/// state_dir/archive/{id}-{YYYYMMDD}-{HHMMSS} (UTC), with "-2", "-3"... if another session of
+/// the same id started in the same second. A folder already holding this instance (archived
+/// before a crash, then again from the journal) is reused, as is one a crash left without its
+/// state.json.
 std::filesystem::path archive_folder(std::filesystem::path const& state_dir, std::string_view id,
-                                     std::chrono::system_clock::time_point started);
+                                     std::chrono::system_clock::time_point started,
+                                     std::string_view instance);
+
+/// Moves `file` (a finished session's journal) into `folder` as "journal", durably.
+std::error_code move_into_archive(std::filesystem::path const& file,
+                                  std::filesystem::path const& folder);
 
 /// Writes `files` into `folder`, each durably: a temporary file, fsync, rename, and an fsync
 /// of the folder, so a crash leaves each file whole or absent, never torn. Creates `folder`.

@@ -4,6 +4,8 @@
 #include "protocol/ingest.hpp"
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
@@ -62,15 +64,27 @@ net::awaitable<void> run_feed(config::feed feed, session_registry& sessions,
                                      parsed.error().message());
                         continue;
                     }
+                    // Set to the past once the journal holds this frame: its ack may then go.
+                    net::steady_timer durable(co_await net::this_coro::executor,
+                                              std::chrono::steady_clock::time_point::max());
                     auto const [reply, ended] = co_await net::co_spawn(
                         session->strand(),
                         [&]() -> net::awaitable<std::pair<ingest_reply, bool>> {
                             auto r = session->handle(*parsed, connection, arrived);
+                            session->when_durable(r.durable_at, [&durable] {
+                                net::post(durable.get_executor(), [&durable] {
+                                    durable.expires_at(std::chrono::steady_clock::time_point{});
+                                });
+                            });
                             co_return std::pair{std::move(r), session->ended()};
                         },
                         net::use_awaitable);
+                    boost::system::error_code wait_ec;
+                    co_await durable.async_wait(net::redirect_error(net::use_awaitable, wait_ec));
                     for (auto const& m : reply.messages)
                         co_await ws.async_write(net::buffer(m), net::use_awaitable);
+                    if (reply.close)
+                        throw std::runtime_error(*reply.close);
                     if (ended) {
                         finished = true;
                         co_await ws.async_close(boost::beast::websocket::close_code::normal,

@@ -7,7 +7,11 @@
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <random>
+#include <sstream>
 
 namespace minuted {
 
@@ -36,22 +40,196 @@ summariser::meeting const& empty_meeting() {
     return m;
 }
 
+std::int64_t to_ms(std::chrono::system_clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+summariser::time_point from_ms(std::int64_t ms) {
+    return summariser::time_point(std::chrono::milliseconds(ms));
+}
+
 } // namespace
 
-live_session::live_session(boost::asio::io_context& ioc, std::string id,
-                           config::settings const& settings, metrics& counters,
+live_session::live_session(boost::asio::io_context& ioc, boost::asio::any_io_executor disk,
+                           std::string id, config::settings const& settings, metrics& counters,
                            archive_index* index, ended_handler on_end)
-    : ioc_(ioc), strand_(boost::asio::make_strand(ioc)), id_(std::move(id)), epoch_(random_epoch()),
-      settings_(settings), metrics_(counters), index_(index), on_end_(std::move(on_end)),
-      idle_timer_(strand_) {
+    : live_session(ioc, std::move(disk), std::move(id), settings, counters, index,
+                   std::move(on_end), random_epoch(), wall_now()) {}
+
+live_session::live_session(boost::asio::io_context& ioc, boost::asio::any_io_executor disk,
+                           std::string id, config::settings const& settings, metrics& counters,
+                           archive_index* index, ended_handler on_end, std::string instance,
+                           std::chrono::system_clock::time_point started)
+    : ioc_(ioc), strand_(boost::asio::make_strand(ioc)), disk_(std::move(disk)), id_(std::move(id)),
+      instance_(std::move(instance)), epoch_(instance_), settings_(settings), metrics_(counters),
+      index_(index), on_end_(std::move(on_end)), idle_timer_(strand_), started_(started) {
+    journal_ = std::make_shared<journal_writer>(
+        strand_, disk_, settings_.state_dir / "live" / (id_ + "." + instance_ + ".journal"),
+        settings_.commit_interval, metrics_);
     info_.id = id_;
     info_.started = started_;
     info_.last_activity = started_;
 }
 
+std::shared_ptr<live_session>
+live_session::recover(boost::asio::io_context& ioc, boost::asio::any_io_executor disk,
+                      std::filesystem::path const& journal, config::settings const& settings,
+                      metrics& counters, archive_index* index, ended_handler on_end) {
+    std::ifstream in(journal, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (!in) {
+        spdlog::error("journal {}: cannot be read: {}", journal.string(), std::strerror(errno));
+        return nullptr;
+    }
+    auto const bytes = text.str();
+    auto contents = protocol::read_journal(bytes);
+    auto const& records = contents.records;
+    if (records.empty() || records.front().kind != protocol::journal_kind::session ||
+        !protocol::is_valid_session_id(records.front().text) ||
+        journal.filename() != records.front().text + "." + records.front().epoch + ".journal") {
+        // Nothing acknowledged can be in it: a session's first record is written with its
+        // first event. Kept aside for a person to look at, not read again at every start.
+        auto aside = journal;
+        aside += ".unreadable";
+        std::error_code ec;
+        std::filesystem::rename(journal, aside, ec);
+        spdlog::error("journal {}: holds no session ({}); moved to {}", journal.string(),
+                      contents.damage.empty() ? "no session record" : contents.damage,
+                      aside.string());
+        return nullptr;
+    }
+    if (!contents.damage.empty()) {
+        // A crash in the middle of an append: that record was never acknowledged.
+        std::error_code ec;
+        std::filesystem::resize_file(journal, contents.valid_bytes, ec);
+        spdlog::warn("journal {}: dropped the last {} bytes, {}{}", journal.string(),
+                     bytes.size() - contents.valid_bytes, contents.damage,
+                     ec ? "; the file could not be cut: " + ec.message() : std::string{});
+    }
+    auto const& first = records.front();
+    std::shared_ptr<live_session> s(new live_session(
+        ioc, std::move(disk), first.text, settings, counters, index, std::move(on_end), first.epoch,
+        std::chrono::system_clock::time_point(std::chrono::milliseconds(first.at_ms))));
+    s->journal_->adopt_existing(contents.valid_bytes);
+    s->journal_started_ = true;
+    s->previous_epoch_ = first.epoch;
+    auto const now = std::chrono::steady_clock::now();
+    for (auto const& r : records) {
+        if (r.kind == protocol::journal_kind::epoch)
+            s->previous_epoch_ = r.epoch;
+        s->apply(r, now);
+    }
+    s->durable_seq_ = s->last_seq_;
+    s->recovered_rev_ = s->rev_;
+    spdlog::info("session {} rebuilt from its journal: {} events, rev {}, last seq {}{}", s->id_,
+                 records.size(), s->rev_, s->last_seq_, s->ended_ ? ", ended" : "");
+    if (s->ended_) {
+        s->refresh_info();
+        boost::asio::post(s->strand_, [s] { s->archive(); });
+        return s;
+    }
+    s->epoch_ = random_epoch();
+    protocol::journal_record epoch;
+    epoch.kind = protocol::journal_kind::epoch;
+    epoch.at_ms = to_ms(wall_now());
+    epoch.epoch = s->epoch_;
+    s->journal_->append(epoch);
+    s->refresh_info();
+    boost::asio::post(s->strand_, [s] { s->arm_idle_timer(); });
+    return s;
+}
+
+bool live_session::can_resume(std::string_view epoch, revision since) const noexcept {
+    return epoch == epoch_ ||
+           (!previous_epoch_.empty() && epoch == previous_epoch_ && since <= recovered_rev_);
+}
+
 void live_session::ensure_pipeline(std::vector<std::string> agenda) {
     if (!pipeline_)
         pipeline_.emplace(std::move(agenda));
+}
+
+protocol::seq_number live_session::durable_seq() {
+    while (!unsynced_seqs_.empty() && unsynced_seqs_.front().first <= journal_->durable()) {
+        durable_seq_ = unsynced_seqs_.front().second;
+        unsynced_seqs_.pop_front();
+    }
+    return durable_seq_;
+}
+
+void live_session::when_durable(journal_position p, std::function<void()> done) {
+    journal_->when_durable(p, std::move(done));
+}
+
+bool live_session::refuse_unjournaled(ingest_reply& reply) {
+    if (journal_->failure().empty())
+        return false;
+    metrics_.ingest_refused.fetch_add(1, std::memory_order_relaxed);
+    reply.messages.push_back(protocol::make_error(
+        "captions cannot be kept safe: the journal cannot be written (" + journal_->failure() +
+        "); nothing after seq " + std::to_string(durable_seq()) +
+        " is held; reconnect and resend later"));
+    reply.close = "journal not writable: " + journal_->failure();
+    reply.close_code = close_try_again_later;
+    return true;
+}
+
+std::size_t live_session::record(protocol::journal_record r,
+                                 std::chrono::steady_clock::time_point arrived) {
+    if (!journal_started_) {
+        protocol::journal_record first;
+        first.kind = protocol::journal_kind::session;
+        first.at_ms = to_ms(started_);
+        first.text = id_;
+        first.epoch = instance_;
+        journal_->append(first);
+        journal_started_ = true;
+    }
+    auto const end = journal_->append(r);
+    if (r.seq != 0)
+        unsynced_seqs_.emplace_back(end, r.seq);
+    return apply(r, arrived);
+}
+
+std::size_t live_session::apply(protocol::journal_record const& r,
+                                std::chrono::steady_clock::time_point arrived) {
+    using protocol::journal_kind;
+    if (r.seq != 0)
+        last_seq_ = r.seq;
+    summariser::change_set changes;
+    std::size_t erased = 0;
+    switch (r.kind) {
+    case journal_kind::session:
+    case journal_kind::epoch:
+        return 0;
+    case journal_kind::open:
+        ensure_pipeline(r.agenda);
+        if (!r.title.empty())
+            title_ = r.title;
+        refresh_info();
+        return 0;
+    case journal_kind::text:
+        ensure_pipeline();
+        metrics_.ingest_bytes.fetch_add(r.text.size(), std::memory_order_relaxed);
+        pipeline_->put(r.text, from_ms(r.at_ms), changes);
+        break;
+    case journal_kind::erase:
+        ensure_pipeline();
+        erased = pipeline_->erase(r.count, changes);
+        break;
+    case journal_kind::end:
+        ensure_pipeline();
+        idle_timer_.cancel();
+        pipeline_->finish(from_ms(r.at_ms), changes);
+        ended_ = true;
+        end_reason_ = r.text;
+        ended_at_ms_ = r.at_ms;
+        break;
+    }
+    publish(changes, arrived);
+    refresh_info();
+    return erased;
 }
 
 ingest_reply live_session::handle(protocol::ingest_message const& m, ingest_connection& connection,
@@ -64,17 +242,23 @@ ingest_reply live_session::handle(protocol::ingest_message const& m, ingest_conn
     }
     arm_idle_timer();
     using protocol::ingest_kind;
+    using protocol::journal_kind;
+    protocol::journal_record r;
+    r.at_ms = to_ms(wall_now());
     switch (m.kind) {
     case ingest_kind::open:
         if (pipeline_ && !m.agenda.empty())
             spdlog::warn("session {}: agenda in a later open ignored; captions already arrived",
                          id_);
-        ensure_pipeline(m.agenda);
-        if (!m.title.empty() && title_ != m.title) {
-            title_ = m.title;
-            refresh_info();
+        if (!pipeline_ || (!m.title.empty() && title_ != m.title)) {
+            if (refuse_unjournaled(reply))
+                return reply;
+            r.kind = journal_kind::open;
+            r.title = m.title;
+            r.agenda = pipeline_ ? std::vector<std::string>{} : m.agenda;
+            record(std::move(r), arrived);
         }
-        reply.messages.push_back(protocol::make_welcome(last_seq_));
+        reply.messages.push_back(protocol::make_welcome(durable_seq()));
         return reply;
     case ingest_kind::resume:
         metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
@@ -82,9 +266,12 @@ ingest_reply live_session::handle(protocol::ingest_message const& m, ingest_conn
             protocol::make_error("resume is sent by minuted to a feed, not to minuted"));
         return reply;
     case ingest_kind::raw:
-        ensure_pipeline();
+        if (refuse_unjournaled(reply))
+            return reply;
         metrics_.ingest_events.fetch_add(1, std::memory_order_relaxed);
-        apply_text(m.text, arrived);
+        r.kind = journal_kind::text;
+        r.text = m.text;
+        record(std::move(r), arrived);
         return reply;
     case ingest_kind::text:
     case ingest_kind::erase:
@@ -107,10 +294,11 @@ ingest_reply live_session::handle(protocol::ingest_message const& m, ingest_conn
             reply.close = why;
             return reply;
         }
-        // A resend after a reconnect: already held, so acknowledged and ignored.
+        // A resend after a reconnect: already held, so acknowledged (once on disk) and ignored.
         connection.highest_sent = seq;
         metrics_.ingest_duplicates.fetch_add(1, std::memory_order_relaxed);
         reply.messages.push_back(protocol::make_ack(seq));
+        reply.durable_at = journal_->appended();
         return reply;
     }
     if (seq > last_seq_ + 1) {
@@ -118,37 +306,32 @@ ingest_reply live_session::handle(protocol::ingest_message const& m, ingest_conn
         reply.messages.push_back(protocol::make_nack(last_seq_ + 1));
         return reply;
     }
+    if (refuse_unjournaled(reply))
+        return reply;
 
-    ensure_pipeline();
-    last_seq_ = seq;
     connection.highest_sent = seq;
     metrics_.ingest_events.fetch_add(1, std::memory_order_relaxed);
+    r.seq = seq;
     if (m.kind == ingest_kind::text) {
-        apply_text(m.text, arrived);
+        r.kind = journal_kind::text;
+        r.text = m.text;
+        record(std::move(r), arrived);
     } else if (m.kind == ingest_kind::erase) {
-        summariser::change_set changes;
-        auto const done = pipeline_->erase(m.count, changes);
-        if (done < m.count)
+        r.kind = journal_kind::erase;
+        r.count = m.count;
+        if (auto const done = record(std::move(r), arrived); done < m.count)
             reply.messages.push_back(
                 protocol::make_error("erase reached final text: " + std::to_string(done) + " of " +
                                      std::to_string(m.count) + " characters erased"));
-        publish(changes, arrived);
+    } else {
+        r.kind = journal_kind::end;
+        r.text = "closed by the caption source";
+        record(std::move(r), arrived);
+        archive();
     }
     reply.messages.push_back(protocol::make_ack(seq));
-    if (m.kind == ingest_kind::close)
-        end("closed by the caption source");
-    else
-        refresh_info();
+    reply.durable_at = journal_->appended();
     return reply;
-}
-
-void live_session::apply_text(std::string_view text,
-                              std::chrono::steady_clock::time_point arrived) {
-    metrics_.ingest_bytes.fetch_add(text.size(), std::memory_order_relaxed);
-    summariser::change_set changes;
-    pipeline_->put(text, wall_now(), changes);
-    publish(changes, arrived);
-    refresh_info();
 }
 
 void live_session::publish(summariser::change_set& changes,
@@ -248,81 +431,94 @@ std::string live_session::transcript() const {
 void live_session::end(std::string reason) {
     if (ended_)
         return;
-    ensure_pipeline();
-    idle_timer_.cancel();
-    summariser::change_set changes;
-    pipeline_->finish(wall_now(), changes);
-    ended_ = true;
-    publish(changes, std::chrono::steady_clock::now());
-    spdlog::info("session {} ended: {} ({} utterances, {} agenda items, last seq {})", id_, reason,
-                 pipeline_->state().utterances().size(), pipeline_->state().agenda().size(),
-                 last_seq_);
-    // Archived before the listing says it ended, so an ended session listed has its archive.
-    archive(reason);
-    {
-        std::lock_guard lock(info_mutex_);
-        info_.end_reason = reason;
-    }
-    refresh_info();
-    if (on_end_)
-        on_end_(id_);
+    protocol::journal_record r;
+    r.kind = protocol::journal_kind::end;
+    r.at_ms = to_ms(wall_now());
+    r.text = std::move(reason);
+    record(std::move(r), std::chrono::steady_clock::now());
+    archive();
 }
 
-void live_session::archive(std::string const& reason) {
-    auto const& m = pipeline_->state();
-    auto const folder = archive_folder(settings_.state_dir, id_, started_);
-    auto const ms = [](auto t) {
-        return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-    };
-    // The final state, and what the index needs besides: enough to index it again.
-    auto state = boost::json::parse(*snapshot()).as_object();
-    state["archived"] = {{"started", ms(started_)},
-                         {"ended", ms(std::chrono::system_clock::now())},
-                         {"end_reason", reason}};
-    auto const state_json = boost::json::serialize(state);
-    auto const ec = write_archive(folder, {{"transcript.txt", transcript()},
-                                           {"report.md", report_markdown()},
-                                           {"report.json", report_json() + "\n"},
+void live_session::archive() {
+    spdlog::info("session {} ended: {} ({} utterances, {} agenda items, last seq {})", id_,
+                 end_reason_, pipeline_->state().utterances().size(),
+                 pipeline_->state().agenda().size(), last_seq_);
+    // The end must be on disk first: an archive without it could be made again differently.
+    journal_->when_durable(journal_->appended(), [self = shared_from_this()] {
+        auto const& m = self->pipeline_->state();
+        auto const folder =
+            archive_folder(self->settings_.state_dir, self->id_, self->started_, self->instance_);
+        // The final state, and what the index needs besides: enough to index it again.
+        auto state = boost::json::parse(*self->snapshot()).as_object();
+        state["archived"] = {{"started", to_ms(self->started_)},
+                             {"ended", self->ended_at_ms_},
+                             {"end_reason", self->end_reason_},
+                             {"instance", self->instance_}};
+        auto state_json = boost::json::serialize(state);
+        std::vector<archive_file> files = {{"transcript.txt", self->transcript()},
+                                           {"report.md", self->report_markdown()},
+                                           {"report.json", self->report_json() + "\n"},
                                            {"captions.vtt", summariser::render_vtt(m)},
-                                           {"state.json", state_json + "\n"}});
+                                           {"state.json", state_json + "\n"}};
+        boost::asio::post(self->disk_, [self, folder, files = std::move(files),
+                                        state_json = std::move(state_json)] {
+            auto ec = write_archive(folder, files);
+            if (!ec) {
+                self->journal_->close_file();
+                ec = move_into_archive(self->journal_->path(), folder);
+            }
+            std::string index_error;
+            if (!ec && self->index_) {
+                try {
+                    auto const [session, turns] =
+                        index_entry(folder.filename().string(), state_json);
+                    self->index_->add(session, turns);
+                } catch (std::exception const& e) {
+                    index_error = e.what();
+                }
+            }
+            boost::asio::post(self->strand_, [self, folder = folder.string(), ec, index_error] {
+                self->on_archived(folder, ec, index_error);
+            });
+        });
+    });
+}
+
+void live_session::on_archived(std::string folder, std::error_code ec, std::string index_error) {
     if (ec) {
         metrics_.errors_io.fetch_add(1, std::memory_order_relaxed);
         spdlog::error("session {}: cannot archive to {}: {}; its minutes stay readable at "
-                      "/api/sessions/{} until the daemon stops",
-                      id_, folder.string(), ec.message(), id_);
-        return;
+                      "/api/sessions/{}, and its journal is archived again at the next start",
+                      id_, folder, ec.message(), id_);
+    } else {
+        spdlog::info("session {} archived in {}", id_, folder);
+        if (!index_error.empty()) {
+            metrics_.errors_io.fetch_add(1, std::memory_order_relaxed);
+            spdlog::error("session {}: archived in {} but not indexed for search: {}", id_, folder,
+                          index_error);
+        }
     }
+    archived_ = true;
     {
         std::lock_guard lock(info_mutex_);
-        info_.archive = folder.filename().string();
+        if (!ec)
+            info_.archive = std::filesystem::path(folder).filename().string();
+        info_.end_reason = end_reason_;
     }
-    spdlog::info("session {} archived in {}", id_, folder.string());
-    if (!index_)
-        return;
-    try {
-        auto const [session, turns] = index_entry(folder.filename().string(), state_json);
-        index_->add(session, turns);
-    } catch (std::exception const& e) {
-        metrics_.errors_io.fetch_add(1, std::memory_order_relaxed);
-        spdlog::error("session {}: archived in {} but not indexed for search: {}", id_,
-                      folder.string(), e.what());
-    }
+    // Listed as ended only now, so an ended session listed has its archive.
+    refresh_info();
+    if (on_end_)
+        on_end_(*this);
 }
 
 void live_session::shut_down() {
     stopping_ = true;
     idle_timer_.cancel();
-    // Not ended, but not lost either: what was said so far is archived. The source resends the
-    // meeting to the restarted daemon, whose session archives it again when it ends.
-    if (!ended_ && pipeline_ && !pipeline_->state().utterances().empty()) {
-        summariser::change_set changes;
-        pipeline_->finish(wall_now(), changes);
-        archive("the daemon stopped during the meeting");
-    }
     for (auto const& sink : sinks_)
         sink->going_away();
     sinks_.clear();
-    spdlog::info("session {}: daemon stopping, last seq {}", id_, last_seq_);
+    spdlog::info("session {}: daemon stopping, last seq {}; its journal keeps it for the restart",
+                 id_, last_seq_);
 }
 
 void live_session::arm_idle_timer() {
@@ -349,7 +545,7 @@ void live_session::refresh_info() {
     info_.words = m.total_words();
     info_.rev = rev_;
     info_.last_seq = last_seq_;
-    info_.ended = ended_;
+    info_.ended = archived_;
 }
 
 session_info live_session::info() const {

@@ -1,17 +1,21 @@
 #pragma once
 
 #include "config/config.hpp"
+#include "daemon/journal_writer.hpp"
 #include "daemon/metrics.hpp"
 #include "daemon/state_json.hpp"
 #include "protocol/ingest.hpp"
+#include "protocol/journal.hpp"
 #include "summariser/pipeline.hpp"
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
 #include <chrono>
 #include <deque>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -23,8 +27,6 @@
 namespace minuted {
 
 class archive_index;
-
-using strand_type = boost::asio::strand<boost::asio::io_context::executor_type>;
 
 /// One update as sent to subscribers: serialised once, shared by all of them.
 struct update_message {
@@ -72,19 +74,43 @@ struct ingest_connection {
 /// What to answer a caption source.
 struct ingest_reply {
     std::vector<std::string> messages; ///< JSON replies, in order
-    std::optional<std::string> close;  ///< close the connection with this reason (policy)
+    std::optional<std::string> close;  ///< close the connection with this reason
+    std::uint16_t close_code = 1008;   ///< policy error; 1013 (try again later) if not journaled
+    /// The messages (acks) may be sent only once the journal is durable up to here; 0: at once.
+    journal_position durable_at = 0;
 };
 
-/// A live meeting: the engine, the seq state of its ingest, the revisions of its state and
-/// the subscribers watching it. Every member function runs on `strand()` unless it says
-/// otherwise; the state is owned here by value and touched nowhere else.
+/// WebSocket close code 1013: the journal cannot be written now; the source retries later.
+inline constexpr std::uint16_t close_try_again_later = 1013;
+
+/// A live meeting: the engine, the seq state of its ingest, its journal, the revisions of its
+/// state and the subscribers watching it. Every member function runs on `strand()` unless it
+/// says otherwise; the state is owned here by value and touched nowhere else.
+///
+/// Every event that changes the state is appended to the session's journal
+/// (state_dir/live/{id}.{instance}.journal) before it is applied, and acknowledged only once
+/// the journal is on disk. After a crash `recover` rebuilds the session from it: the same
+/// state, the same revs, the same minutes. When the meeting ends, the archive job (on the disk
+/// executor) writes the archive's files and moves the journal in with them.
 class live_session : public std::enable_shared_from_this<live_session> {
 public:
-    using ended_handler = std::function<void(std::string const& id)>;
+    /// Called on the strand once an ended session is archived (or failed to be).
+    using ended_handler = std::function<void(live_session& session)>;
 
-    /// `index` (may be null) gets the session when it is archived.
-    live_session(boost::asio::io_context& ioc, std::string id, config::settings const& settings,
-                 metrics& counters, archive_index* index, ended_handler on_end);
+    /// A new session. `disk` runs journal commits and archiving; `index` (may be null) gets the
+    /// session when it is archived.
+    live_session(boost::asio::io_context& ioc, boost::asio::any_io_executor disk, std::string id,
+                 config::settings const& settings, metrics& counters, archive_index* index,
+                 ended_handler on_end);
+
+    /// Rebuilds the session whose journal is `journal` (written before a restart or crash). A
+    /// torn last record is dropped (and cut from the file) with a log line. Returns null, with
+    /// a log line, if the file holds no session. A rebuilt session that had ended is archived
+    /// now. Call before the session is shared with other threads.
+    static std::shared_ptr<live_session>
+    recover(boost::asio::io_context& ioc, boost::asio::any_io_executor disk,
+            std::filesystem::path const& journal, config::settings const& settings,
+            metrics& counters, archive_index* index, ended_handler on_end);
 
     strand_type& strand() noexcept { return strand_; }
     std::string const& id() const noexcept { return id_; }
@@ -92,12 +118,20 @@ public:
     /// started again under the same id has other revs, so `?since=` must not resume into it.
     /// Immutable, so readable from any thread.
     std::string const& epoch() const noexcept { return epoch_; }
+    /// True if a viewer that saw `since` of instance `epoch` can resume with updates: the same
+    /// instance, or the one before a restart up to the rev the journal rebuilt. Any thread.
+    bool can_resume(std::string_view epoch, revision since) const noexcept;
 
-    /// Applies one ingest message that arrived at `arrived`.
+    /// Applies one ingest message that arrived at `arrived`: journals it, applies it, and says
+    /// what to answer once the journal is durable (`ingest_reply::durable_at`).
     ingest_reply handle(protocol::ingest_message const& m, ingest_connection& connection,
                         std::chrono::steady_clock::time_point arrived);
-    /// The last seq applied (for GET /ingest/{id}/seq and welcomes).
-    protocol::seq_number last_seq() const noexcept { return last_seq_; }
+    /// The last seq on disk: what a source may forget (GET /ingest/{id}/seq, welcomes).
+    protocol::seq_number durable_seq();
+    /// Calls `done` on the strand once the journal is on disk up to `p`.
+    void when_durable(journal_position p, std::function<void()> done);
+    /// The journal, for the daemon's exit (`journal_writer::flush_at_exit`).
+    journal_writer& journal() noexcept { return *journal_; }
 
     /// Adds a subscriber: updates after `since` if the history still holds them, otherwise a
     /// snapshot first.
@@ -112,10 +146,12 @@ public:
     std::string report_json() const;
     std::string transcript() const;
 
-    /// Ends the meeting (close message, idle timeout): minutes final, subscribers told.
+    /// Ends the meeting (idle timeout, admin request): journaled, minutes final, subscribers
+    /// told, then archived. A close message from the source ends it through `handle`.
     void end(std::string reason);
     /// The daemon is stopping. The meeting is not over, so it is not ended: subscribers are
-    /// closed with "going away" and reconnect when the daemon is back.
+    /// closed with "going away" and reconnect when the daemon is back, which rebuilds the
+    /// session from its journal.
     void shut_down();
     bool ended() const noexcept { return ended_; }
 
@@ -124,23 +160,47 @@ public:
     void set_feed_status(std::string status);
 
 private:
-    void apply_text(std::string_view text, std::chrono::steady_clock::time_point arrived);
+    live_session(boost::asio::io_context& ioc, boost::asio::any_io_executor disk, std::string id,
+                 config::settings const& settings, metrics& counters, archive_index* index,
+                 ended_handler on_end, std::string instance,
+                 std::chrono::system_clock::time_point started);
+
+    /// Journals `r` (after the session's first record), then applies it; returns how many
+    /// characters an erase removed.
+    std::size_t record(protocol::journal_record r, std::chrono::steady_clock::time_point arrived);
+    /// Applies one journal record to the state: the one way ingest changes a session, live or
+    /// rebuilt, so a rebuild reaches the same revs.
+    std::size_t apply(protocol::journal_record const& r,
+                      std::chrono::steady_clock::time_point arrived);
+    /// Refuses an event while the journal cannot be written; false if it can.
+    bool refuse_unjournaled(ingest_reply& reply);
     void publish(summariser::change_set& changes, std::chrono::steady_clock::time_point arrived);
     void ensure_pipeline(std::vector<std::string> agenda = {});
     void arm_idle_timer();
-    /// Writes the finished session's transcript, report and captions under state_dir/archive.
-    void archive(std::string const& reason);
+    /// Once the end is on disk: writes the finished session's transcript, report, captions and
+    /// state under state_dir/archive and moves the journal there, on the disk executor.
+    void archive();
+    void on_archived(std::string folder, std::error_code ec, std::string index_error);
     void refresh_info();
 
     boost::asio::io_context& ioc_;
     strand_type strand_;
+    boost::asio::any_io_executor disk_;
     std::string id_;
+    std::string instance_; ///< the epoch it started with: names its journal and archive
     std::string epoch_;
+    std::string previous_epoch_; ///< before the restart that rebuilt it
+    revision recovered_rev_ = 0; ///< the rev the rebuild reached
     config::settings const& settings_;
     metrics& metrics_;
     archive_index* index_;
     ended_handler on_end_;
     boost::asio::steady_timer idle_timer_;
+
+    std::shared_ptr<journal_writer> journal_;
+    bool journal_started_ = false; ///< its first (session) record is appended
+    std::deque<std::pair<journal_position, protocol::seq_number>> unsynced_seqs_;
+    protocol::seq_number durable_seq_ = 0;
 
     std::optional<summariser::pipeline> pipeline_;
     std::string title_; // from the source's open message
@@ -154,8 +214,11 @@ private:
     std::optional<summariser::participant_id> chair_;
     std::string summary_; // the catch-up text last sent
     bool ended_ = false;
+    bool archived_ = false; ///< ended, and the archive job done (or failed)
+    std::string end_reason_;
+    std::int64_t ended_at_ms_ = 0;
     bool stopping_ = false; ///< the daemon is stopping: no new subscribers
-    std::chrono::system_clock::time_point started_ = std::chrono::system_clock::now();
+    std::chrono::system_clock::time_point started_;
 
     mutable std::mutex info_mutex_;
     session_info info_;

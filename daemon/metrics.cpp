@@ -56,6 +56,13 @@ std::string metrics::render(std::size_t sessions_live, std::size_t sessions_rece
     line("minuted_errors_protocol_total", "counter", "Malformed frames and requests.",
          load(errors_protocol));
     line("minuted_errors_io_total", "counter", "Network and file errors.", load(errors_io));
+    line("minuted_journal_commits_total", "counter", "Journal group commits (one fsync each).",
+         load(journal_commits));
+    line("minuted_journal_failures_total", "counter",
+         "Journal commits that failed (disk full, state directory not writable).",
+         load(journal_failures));
+    line("minuted_ingest_refused_total", "counter",
+         "Caption frames refused because the journal could not be written.", load(ingest_refused));
     line("minuted_http_requests_total", "counter", "HTTP requests served.", load(http_requests));
 
     out += "# HELP minuted_update_latency_seconds From a caption frame arriving to its update "

@@ -15,10 +15,12 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -144,6 +146,10 @@ int serve_command(std::span<char const* const> args, bool attach) {
         return exit_cant_create;
     }
 
+    // A file size limit is one more way a journal write can fail: reported and retried like a
+    // full disk, not a reason to die.
+    ::signal(SIGXFSZ, SIG_IGN);
+
     // Every subscriber holds a socket: allow as many as the hard limit does.
     if (rlimit fds{}; ::getrlimit(RLIMIT_NOFILE, &fds) == 0 && fds.rlim_cur < fds.rlim_max) {
         fds.rlim_cur = fds.rlim_max;
@@ -167,7 +173,11 @@ int serve_command(std::span<char const* const> args, bool attach) {
     } catch (std::exception const& e) {
         spdlog::error("archive search is unavailable: {}", e.what());
     }
-    session_registry sessions(ioc, settings, counters, index.get());
+    // Journal fsyncs and archiving wait for the disk here, never on a network thread.
+    net::thread_pool disk(2);
+    session_registry sessions(ioc, disk.get_executor(), settings, counters, index.get());
+    if (auto const n = sessions.recover())
+        spdlog::info("{} live sessions rebuilt from their journals", n);
     server http(ioc, settings, counters, sessions);
     net::ip::tcp::endpoint bound;
     try {
@@ -220,6 +230,8 @@ int serve_command(std::span<char const* const> args, bool attach) {
     ioc.run();
     for (auto& t : pool)
         t.join();
+    disk.join();
+    sessions.flush_journals();
     spdlog::info("stopped");
     return exit_ok;
 }

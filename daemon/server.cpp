@@ -22,6 +22,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <sstream>
 #include <tuple>
@@ -249,7 +250,9 @@ private:
 
 // ---------------------------------------------------------------------------------------
 // /ingest/{id}: a caption source pushing frames. Each frame is applied on the session's
-// strand before the next is read, so a flooding source is paced by the engine.
+// strand before the next is read, so a flooding source is paced by the engine. Its ack waits
+// for the journal's fsync while later frames are read and applied: replies go out in the order
+// of the frames, each once the journal holds what it acknowledges.
 
 class ingest_socket : public std::enable_shared_from_this<ingest_socket> {
 public:
@@ -274,15 +277,17 @@ private:
         if (ec)
             return spdlog::debug("ingest {}: accept: {}", peer_, ec.message());
         spdlog::info("ingest {}: source {} connected", session_->id(), peer_);
-        do_read();
+        maybe_read();
     }
 
     void do_read() {
+        reading_ = true;
         ws_.async_read(buffer_,
                        beast::bind_front_handler(&ingest_socket::on_read, shared_from_this()));
     }
 
     void on_read(beast::error_code ec, std::size_t) {
+        reading_ = false;
         if (ec == websocket::error::message_too_big) {
             metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
             return reject(websocket::close_code::too_big,
@@ -315,19 +320,56 @@ private:
                                   : websocket::close_code::policy_error;
             return reject(code, parsed.error().message());
         }
-        net::post(session_->strand(), [self = shared_from_this(), m = std::move(*parsed), arrived] {
+        auto const n = received_++;
+        net::post(session_->strand(), [self = shared_from_this(), m = std::move(*parsed), arrived,
+                                       n] {
             auto reply = self->session_->handle(m, self->connection_, arrived);
-            net::post(self->ws_.get_executor(),
-                      [self, reply = std::move(reply)] { self->on_handled(reply); });
+            auto const at = reply.durable_at;
+            auto const close = reply.close.has_value();
+            auto deliver = [self, n, reply = std::move(reply)]() mutable {
+                net::post(self->ws_.get_executor(), [self, n, reply = std::move(reply)]() mutable {
+                    self->on_reply(n, std::move(reply));
+                });
+            };
+            if (at != 0)
+                self->session_->when_durable(at, std::move(deliver));
+            else
+                deliver();
+            // The next frame is read once this one is applied, not once it is acknowledged.
+            if (!close)
+                net::post(self->ws_.get_executor(), [self] { self->on_applied(); });
         });
     }
 
-    void on_handled(ingest_reply const& reply) {
-        for (auto const& m : reply.messages)
-            send(m);
-        if (reply.close)
-            return reject(websocket::close_code::policy_error, *reply.close);
-        do_read();
+    void on_applied() {
+        ++applied_;
+        maybe_read();
+    }
+
+    // One frame at a time through the session, and at most `max_unanswered` awaiting the
+    // journal: a source that floods is paced by the engine and the disk.
+    void maybe_read() {
+        if (!closing_ && !reading_ && applied_ == received_ &&
+            received_ - replied_ < max_unanswered)
+            do_read();
+    }
+
+    // Replies are sent in the order of their frames: a later frame's nack never overtakes an
+    // earlier frame's ack that waits for the journal.
+    void on_reply(std::uint64_t n, ingest_reply reply) {
+        if (closing_)
+            return;
+        waiting_.emplace(n, std::move(reply));
+        for (auto it = waiting_.begin(); it != waiting_.end() && it->first == replied_;
+             it = waiting_.erase(it)) {
+            ++replied_;
+            for (auto const& m : it->second.messages)
+                send(m);
+            if (it->second.close)
+                return reject(static_cast<websocket::close_code>(it->second.close_code),
+                              *it->second.close, false);
+        }
+        maybe_read();
     }
 
     void send(std::string text) {
@@ -353,12 +395,12 @@ private:
     }
 
     // A frame the protocol cannot take: say why in an error message and in the close frame.
-    void reject(websocket::close_code code, std::string why) {
+    void reject(websocket::close_code code, std::string why, bool with_error = true) {
         spdlog::warn("ingest {}: source {}: {}; closing", session_->id(), peer_, why);
         close_code_ = code;
         close_why_ = why;
         closing_ = true;
-        if (code != websocket::close_code::too_big)
+        if (with_error && code != websocket::close_code::too_big)
             send(protocol::make_error(why));
         if (out_.empty())
             do_close();
@@ -373,7 +415,15 @@ private:
     std::shared_ptr<live_session> session_;
     config::settings const& settings_;
     metrics& metrics_;
+    // Frames read but not yet answered, at most: beyond it reading waits for the journal.
+    static constexpr std::uint64_t max_unanswered = 4096;
+
     ingest_connection connection_; // touched only on the session's strand
+    std::uint64_t received_ = 0;   // frames read and passed to the session
+    std::uint64_t applied_ = 0;    // of those, applied by the session
+    std::uint64_t replied_ = 0;    // of those, answered
+    bool reading_ = false;
+    std::map<std::uint64_t, ingest_reply> waiting_; // answers held back for an earlier one
     std::string peer_;
     beast::flat_buffer buffer_;
     std::deque<std::string> out_;
@@ -474,8 +524,9 @@ private:
         }
         auto session = sessions_.find(id);
         // A rev of another instance of the session (before a restart) means nothing here.
-        if (auto const it = url->params().find("epoch");
-            session && it != url->params().end() && (*it).value != session->epoch())
+        if (auto const it = url->params().find("epoch"); session && since &&
+                                                         it != url->params().end() &&
+                                                         !session->can_resume((*it).value, *since))
             since.reset();
         if (!session) {
             // Accept, then close with a reason a browser can read (an HTTP 404 on upgrade is
@@ -735,7 +786,7 @@ private:
             if (!session)
                 return respond_json(req, http::status::ok, boost::json::object{{"seq", 0}});
             return respond_from(session, std::move(req), "application/json", [](live_session& s) {
-                return boost::json::serialize(boost::json::object{{"seq", s.last_seq()}}) + "\n";
+                return boost::json::serialize(boost::json::object{{"seq", s.durable_seq()}}) + "\n";
             });
         }
         if (req.method() != http::verb::post || !what.empty())
@@ -763,24 +814,34 @@ private:
             ingest_connection connection; // each POST stands alone: resends are acknowledged
             connection.highest_sent = 0;
             auto reply = session->handle(m, connection, arrived);
-            auto const last = session->last_seq();
-            net::post(
-                self->stream_.get_executor(),
-                [self, req = std::move(req), reply = std::move(reply), last, m = std::move(m)] {
-                    boost::json::object o{{"seq", last}};
-                    auto status = http::status::ok;
-                    for (auto const& text : reply.messages) {
-                        auto const v = boost::json::parse(text).as_object();
-                        if (v.at("type") == "nack") {
-                            status = http::status::conflict;
-                            o["expected"] = v.at("expected");
-                        } else if (v.at("type") == "error") {
-                            status = http::status::bad_request;
-                            o["error"] = v.at("message");
-                        }
-                    }
-                    self->respond_json(req, status, o);
-                });
+            auto const at = reply.durable_at;
+            // Answered once the journal holds what it acknowledges.
+            auto answer = [self, session, req = std::move(req),
+                           reply = std::move(reply)]() mutable {
+                auto const last = session->durable_seq();
+                net::post(self->stream_.get_executor(),
+                          [self, req = std::move(req), reply = std::move(reply), last] {
+                              boost::json::object o{{"seq", last}};
+                              auto status = http::status::ok;
+                              for (auto const& text : reply.messages) {
+                                  auto const v = boost::json::parse(text).as_object();
+                                  if (v.at("type") == "nack") {
+                                      status = http::status::conflict;
+                                      o["expected"] = v.at("expected");
+                                  } else if (v.at("type") == "error") {
+                                      status = http::status::bad_request;
+                                      o["error"] = v.at("message");
+                                  }
+                              }
+                              if (reply.close && reply.close_code == close_try_again_later)
+                                  status = http::status::service_unavailable; // the journal failed
+                              self->respond_json(req, status, o);
+                          });
+            };
+            if (at != 0)
+                session->when_durable(at, std::move(answer));
+            else
+                answer();
         });
     }
 
@@ -802,9 +863,48 @@ private:
 
 // ---------------------------------------------------------------------------------------
 
-session_registry::session_registry(net::io_context& ioc, config::settings const& settings,
-                                   metrics& counters, archive_index* index)
-    : ioc_(ioc), settings_(settings), metrics_(counters), index_(index) {}
+session_registry::session_registry(net::io_context& ioc, net::any_io_executor disk,
+                                   config::settings const& settings, metrics& counters,
+                                   archive_index* index)
+    : ioc_(ioc), disk_(std::move(disk)), settings_(settings), metrics_(counters), index_(index) {}
+
+std::size_t session_registry::recover() {
+    auto const dir = settings_.state_dir / "live";
+    std::error_code ec;
+    std::vector<std::filesystem::path> journals;
+    for (auto const& entry : std::filesystem::directory_iterator(dir, ec))
+        if (entry.path().extension() == ".journal")
+            journals.push_back(entry.path());
+    if (ec && ec != std::errc::no_such_file_or_directory)
+        spdlog::error("{}: {}; no session is rebuilt", dir.string(), ec.message());
+    std::sort(journals.begin(), journals.end());
+    std::size_t live = 0;
+    for (auto const& path : journals) {
+        auto s = live_session::recover(ioc_, disk_, path, settings_, metrics_, index_,
+                                       [this](live_session& ended) { on_end(ended); });
+        if (!s || s->ended())
+            continue; // an ended one is archived now, then listed as ended
+        std::lock_guard lock(mutex_);
+        if (auto const [it, added] = live_.emplace(s->id(), s); !added) {
+            // Two live instances of one id cannot both take its captions: the later one wins;
+            // the other is ended, so it is archived as far as it went.
+            auto older = it->second;
+            if (older->info().started > s->info().started)
+                std::swap(older, s);
+            it->second = s;
+            net::post(older->strand(),
+                      [older] { older->end("a later session with the same id was rebuilt"); });
+            continue;
+        }
+        ++live;
+    }
+    return live;
+}
+
+void session_registry::flush_journals() {
+    for (auto const& s : all())
+        s->journal().flush_at_exit();
+}
 
 std::shared_ptr<live_session> session_registry::live(std::string const& id, bool create) {
     std::lock_guard lock(mutex_);
@@ -812,8 +912,8 @@ std::shared_ptr<live_session> session_registry::live(std::string const& id, bool
         return it->second;
     if (!create)
         return nullptr;
-    auto s = std::make_shared<live_session>(ioc_, id, settings_, metrics_, index_,
-                                            [this](std::string const& ended) { on_end(ended); });
+    auto s = std::make_shared<live_session>(ioc_, disk_, id, settings_, metrics_, index_,
+                                            [this](live_session& ended) { on_end(ended); });
     live_.emplace(id, s);
     spdlog::info("session {} started", id);
     return s;
@@ -848,13 +948,12 @@ std::size_t session_registry::ended_count() const {
     return ended_.size();
 }
 
-void session_registry::on_end(std::string const& id) {
+void session_registry::on_end(live_session& session) {
     std::lock_guard lock(mutex_);
-    auto const it = live_.find(id);
-    if (it == live_.end())
-        return;
-    ended_.push_back(it->second);
-    live_.erase(it);
+    // A session rebuilt as ended was never live here.
+    if (auto const it = live_.find(session.id()); it != live_.end() && it->second.get() == &session)
+        live_.erase(it);
+    ended_.push_back(session.shared_from_this());
     while (ended_.size() > settings_.recent_sessions)
         ended_.pop_front();
 }

@@ -4,6 +4,7 @@
 #include "daemon/live_session.hpp"
 #include "daemon/metrics.hpp"
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
@@ -22,9 +23,16 @@ class archive_index;
 /// Thread-safe (a mutex); the sessions themselves run on their own strands.
 class session_registry {
 public:
-    /// `index` (may be null: no search) is where ended sessions are indexed.
-    session_registry(boost::asio::io_context& ioc, config::settings const& settings,
-                     metrics& counters, archive_index* index);
+    /// `disk` runs journal commits and archiving; `index` (may be null: no search) is where
+    /// ended sessions are indexed.
+    session_registry(boost::asio::io_context& ioc, boost::asio::any_io_executor disk,
+                     config::settings const& settings, metrics& counters, archive_index* index);
+
+    /// Rebuilds every session journaled under state_dir/live (after a restart or a crash);
+    /// sessions that had ended are archived. Returns how many are live. Call before serving.
+    std::size_t recover();
+    /// For the daemon's exit, once no thread runs: every journal written and synced.
+    void flush_journals();
 
     /// The live session `id`, created if `create` and it does not exist. An ended session with
     /// that id is not returned for ingest: a new meeting starts under the same id.
@@ -37,9 +45,10 @@ public:
     archive_index* index() const noexcept { return index_; }
 
 private:
-    void on_end(std::string const& id);
+    void on_end(live_session& session);
 
     boost::asio::io_context& ioc_;
+    boost::asio::any_io_executor disk_;
     config::settings const& settings_;
     metrics& metrics_;
     archive_index* index_;

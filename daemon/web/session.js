@@ -115,7 +115,8 @@
       if (m.type === 'snapshot') {
         applySnapshot(m);
       } else if (m.type === 'resumed') {
-        // Nothing to do: the updates after m.rev follow.
+        // The updates after m.rev follow. After a daemon restart the session has a new epoch.
+        state.epoch = m.epoch || state.epoch;
       } else if (m.type === 'update') {
         if (m.rev <= state.rev)
           return; // already applied (resumed with an overlap)
