@@ -5,11 +5,16 @@
 #include "daemon/archive_index.hpp"
 #include "daemon/command_line.hpp"
 #include "daemon/exit_codes.hpp"
+#include "daemon/retention.hpp"
+
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include <charconv>
 #include <ctime>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -25,6 +30,7 @@ constexpr std::string_view usage =
     "                              [--limit N] [--state-dir DIR | --config FILE]\n"
     "       minuted archive show ID [--state-dir DIR | --config FILE]\n"
     "       minuted archive export ID --format md|json|txt|vtt [--state-dir DIR | --config FILE]\n"
+    "       minuted archive prune [--dry-run] [--state-dir DIR | --config FILE]\n"
     "QUERY: words (all must occur), \"a phrase\", prefix*, OR, NOT; case and accents are "
     "ignored.\n";
 
@@ -51,12 +57,67 @@ bool plain_name(std::string_view id) {
            id.find('\0') == std::string_view::npos;
 }
 
+// `minuted archive prune`: one retention pass. Its log goes to `err` at warning and above (what
+// went wrong); `out` lists each meeting removed, which is what the info lines would say.
+int prune(std::filesystem::path const& archive, retention_policy const& policy, bool is_dry_run,
+          std::ostream& out, std::ostream& err) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(archive, ec)) {
+        err << "minuted archive: no archive in " << archive.parent_path().string()
+            << " (--state-dir names the daemon's state directory)\n";
+        return exit_no_input;
+    }
+    if (!policy.is_limited())
+        err << "minuted archive: no retention limits set ([archive] max_age_days and "
+               "max_megabytes, read with --config FILE); all meetings are kept\n";
+    // The index is kept in step with the folders; a dry run changes neither.
+    std::unique_ptr<archive_index> index;
+    if (!is_dry_run && std::filesystem::exists(archive / "index.sqlite", ec)) {
+        try {
+            index = std::make_unique<archive_index>(archive / "index.sqlite");
+        } catch (std::exception const& e) {
+            err << "minuted archive: nothing removed, the index cannot be opened: " << e.what()
+                << "\n";
+            return exit_io;
+        }
+    }
+    auto const previous = spdlog::default_logger();
+    auto const logger = std::make_shared<spdlog::logger>(
+        "prune", std::make_shared<spdlog::sinks::ostream_sink_st>(err));
+    logger->set_pattern("minuted %v"); // "minuted archive: cannot remove ..."
+    logger->set_level(spdlog::level::warn);
+    spdlog::set_default_logger(logger);
+    auto const report =
+        enforce_retention(archive, index.get(), policy, std::chrono::system_clock::now(),
+                          is_dry_run ? prune_mode::dry_run : prune_mode::remove);
+    spdlog::set_default_logger(previous);
+
+    auto const verb = is_dry_run ? "would remove " : "removed ";
+    for (auto const& name : report.leftovers)
+        out << verb << name << "  left by an interrupted deletion\n";
+    for (auto const& [m, reason] : report.removed)
+        out << verb << m.archive << "  ended " << local_time(m.ended.time_since_epoch().count())
+            << "  " << size_text(m.bytes) << "  " << reason_text(reason, policy) << "\n";
+    auto const meetings = [](std::size_t n) {
+        return std::to_string(n) + (n == 1 ? " meeting, " : " meetings, ");
+    };
+    out << verb << meetings(report.removed.size()) << size_text(report.bytes_freed) << "; "
+        << (is_dry_run ? "would keep " : "kept ") << meetings(report.meetings_kept)
+        << size_text(report.bytes_kept) << "\n";
+    if (report.failures > 0) {
+        err << "minuted archive: " << report.failures << " could not be removed (see above)\n";
+        return exit_io;
+    }
+    return exit_ok;
+}
+
 } // namespace
 
 int archive_command(std::span<char const* const> args, std::ostream& out, std::ostream& err) {
     std::vector<std::string> positional;
     std::optional<std::string> state_dir, config_file, format;
     archive_query query;
+    bool is_dry_run = false;
     try {
         for (std::size_t i = 0; i < args.size(); ++i) {
             std::string_view const a = args[i];
@@ -66,6 +127,8 @@ int archive_command(std::span<char const* const> args, std::ostream& out, std::o
                 config_file = option_value(args, i);
             else if (a == "--format")
                 format = option_value(args, i);
+            else if (a == "--dry-run")
+                is_dry_run = true;
             else if (a == "--speaker")
                 query.speaker = option_value(args, i);
             else if (a == "--from" || a == "--to") {
@@ -86,30 +149,34 @@ int archive_command(std::span<char const* const> args, std::ostream& out, std::o
         if (positional.empty())
             throw std::invalid_argument("which archive command?");
         auto const& verb = positional[0];
-        if (verb != "list" && verb != "search" && verb != "show" && verb != "export")
+        if (verb != "list" && verb != "search" && verb != "show" && verb != "export" &&
+            verb != "prune")
             throw std::invalid_argument("unknown archive command '" + verb + "'");
-        if (positional.size() != (verb == "list" ? 1u : 2u))
+        if (positional.size() != (verb == "list" || verb == "prune" ? 1u : 2u))
             throw std::invalid_argument("wrong number of arguments for " + verb);
         if (verb == "export" && (!format || !exported(*format)))
             throw std::invalid_argument("export needs --format md, json, txt or vtt");
+        if (is_dry_run && verb != "prune")
+            throw std::invalid_argument("--dry-run is for prune");
     } catch (std::invalid_argument const& e) {
         err << "minuted archive: " << e.what() << "\n" << usage;
         return exit_usage;
     }
 
-    std::filesystem::path dir = config::settings{}.state_dir;
+    config::settings settings;
     if (config_file) {
         try {
-            dir = config::load_config_file(*config_file).state_dir;
+            settings = config::load_config_file(*config_file);
         } catch (config::config_error const& e) {
             err << "minuted archive: " << e.what() << "\n";
             return exit_config;
         }
     }
-    if (state_dir)
-        dir = *state_dir;
+    auto const dir = state_dir ? std::filesystem::path(*state_dir) : settings.state_dir;
     auto const archive = dir / "archive";
     auto const& verb = positional[0];
+    if (verb == "prune")
+        return prune(archive, retention_policy::from(settings), is_dry_run, out, err);
 
     if (verb == "show" || verb == "export") {
         auto const& id = positional[1];

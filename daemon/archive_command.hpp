@@ -5,10 +5,12 @@
 
 namespace minuted {
 
-/// `minuted archive list | search QUERY | show ID | export ID --format md|json|txt|vtt`, with
-/// `--state-dir DIR` (default: the embedded config's) or `--config FILE`: reads the archive a
-/// daemon wrote, while it runs or not. Exit codes from exit_codes.hpp: 64 bad arguments or
-/// query, 66 no such archive or session, 74 an index that cannot be read, 78 a bad config.
+/// `minuted archive list | search QUERY | show ID | export ID --format md|json|txt|vtt |
+/// prune [--dry-run]`, with `--state-dir DIR` (default: the embedded config's) or `--config
+/// FILE`: reads the archive a daemon wrote, while it runs or not; prune applies the config's
+/// [archive] limits once (enforce_retention). Exit codes from exit_codes.hpp: 64 bad arguments
+/// or query, 66 no such archive or session, 74 an index that cannot be read or a meeting that
+/// cannot be removed, 78 a bad config.
 int archive_command(std::span<char const* const> args, std::ostream& out, std::ostream& err);
 
 } // namespace minuted

@@ -164,7 +164,9 @@ std::size_t index_missing(archive_index& index, std::filesystem::path const& arc
     std::error_code ec;
     for (auto const& entry : std::filesystem::directory_iterator(archive_dir, ec)) {
         auto const name = entry.path().filename().string();
-        if (!entry.is_directory() || held.contains(name))
+        // Dot names are not archives: retention renames a folder to ".deleting-..." before
+        // removing it, so a crash in between must not bring that meeting back.
+        if (!entry.is_directory() || name.starts_with('.') || held.contains(name))
             continue;
         std::ifstream in(entry.path() / "state.json", std::ios::binary);
         if (!in)

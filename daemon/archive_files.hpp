@@ -57,7 +57,8 @@ index_entry(std::string const& archive, std::string_view state_json);
 
 /// Indexes every folder under `archive_dir` that `index` does not hold yet (written while the
 /// index could not be opened, or with an index since deleted); returns how many. A folder whose
-/// state cannot be read is skipped with a log line.
+/// state cannot be read is skipped with a log line; so are names starting with '.', which are
+/// never archives (retention's ".deleting-" folders).
 std::size_t index_missing(archive_index& index, std::filesystem::path const& archive_dir);
 
 } // namespace minuted

@@ -258,6 +258,23 @@ void archive_index::add(archived_session const& s, std::vector<archived_utteranc
     }
 }
 
+bool archive_index::remove(std::string const& archive) {
+    std::lock_guard lock(mutex_);
+    exec(db_, "BEGIN IMMEDIATE");
+    try {
+        // The turns first and explicitly: their delete trigger is what takes them out of the
+        // full-text index, whether or not foreign keys would cascade.
+        statement(db_, "DELETE FROM utterances WHERE archive = ?1").bind(1, archive).run();
+        statement(db_, "DELETE FROM sessions WHERE archive = ?1").bind(1, archive).run();
+        bool const held = sqlite3_changes(db_) > 0;
+        exec(db_, "COMMIT");
+        return held;
+    } catch (...) {
+        sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+        throw;
+    }
+}
+
 std::vector<archived_session> archive_index::sessions(std::size_t limit) const {
     std::lock_guard lock(mutex_);
     statement st(db_, (std::string("SELECT ") + session_columns +

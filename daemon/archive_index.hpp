@@ -76,6 +76,11 @@ public:
     /// Adds (or replaces) a session and its turns, in one transaction.
     void add(archived_session const& s, std::vector<archived_utterance> const& turns);
 
+    /// Removes the session archived as `archive` and its turns, from the full-text index too,
+    /// in one transaction; returns whether the index held it. Throws std::runtime_error if the
+    /// database cannot be written (nothing is removed then).
+    bool remove(std::string const& archive);
+
     /// Finished sessions, newest first.
     std::vector<archived_session> sessions(std::size_t limit = 1000) const;
 

@@ -22,9 +22,11 @@ usage:
   minuted replay FILE (--to ws://HOST:PORT/ingest/ID | --serve HOST:PORT) [--speed N|max]
                  [--wpm N] [--corrections] [--seed N] [--title TEXT] [--keep-open]
       Plays a transcript as a live caption feed; --keep-open leaves the session live at the end.
-  minuted archive list | search QUERY | show ID | export ID --format md|json|txt|vtt
-                 [--speaker NAME] [--from DATE] [--to DATE] [--state-dir DIR | --config FILE]
-      Finished meetings: list them, search what was said, print or export one.
+  minuted archive list | search QUERY | show ID | export ID --format md|json|txt|vtt | prune
+                 [--speaker NAME] [--from DATE] [--to DATE] [--dry-run]
+                 [--state-dir DIR | --config FILE]
+      Finished meetings: list them, search what was said, print or export one; prune applies
+      the config's [archive] limits now (--dry-run: only list what would go).
   minuted summarise FILE|- [--format md|json] [--agenda FILE]
       Summary report of a finished transcript (Markdown or JSON).
   minuted --print-default-config

@@ -1,6 +1,7 @@
 #include "daemon/archive_index.hpp"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -132,6 +133,46 @@ TEST_F(archive_index_test, adding_a_session_again_replaces_it_and_survives_reope
     auto const sessions = index_->sessions();
     ASSERT_EQ(sessions.size(), 2u);
     EXPECT_EQ(sessions[0].archive, "plenary-20261123-090000"); // newest first; this one is at 0
+}
+
+// Rows of the full-text index itself that match `query`, read past the sessions and turns
+// tables, on a connection of its own: a turn deleted without its FTS row still counts here.
+std::int64_t fts_rows(std::filesystem::path const& file, char const* query) {
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db,
+                                 "SELECT count(*) FROM utterances_fts WHERE utterances_fts "
+                                 "MATCH ?1",
+                                 -1, &st, nullptr),
+              SQLITE_OK);
+    sqlite3_bind_text(st, 1, query, -1, SQLITE_STATIC);
+    EXPECT_EQ(sqlite3_step(st), SQLITE_ROW);
+    auto const n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+}
+
+TEST_F(archive_index_test, removing_a_session_takes_its_turns_out_of_search_and_leaves_others) {
+    ASSERT_EQ(fts_rows(dir_ / "index.sqlite", "networks"), 1);
+    EXPECT_TRUE(index_->remove("plenary-20261124-090000"));
+    EXPECT_TRUE(found("networks").empty());
+    EXPECT_EQ(fts_rows(dir_ / "index.sqlite", "networks"), 0);
+    EXPECT_EQ(found("working group"), (strings{"1123-090000#1"}));
+    EXPECT_EQ(found("neutral*"), (strings{"1123-090000#0"}));
+    auto const sessions = index_->sessions();
+    ASSERT_EQ(sessions.size(), 1u);
+    EXPECT_EQ(sessions[0].archive, "plenary-20261123-090000");
+    EXPECT_FALSE(index_->remove("plenary-20261124-090000")); // no longer held
+    EXPECT_FALSE(index_->remove("no-such-archive"));
+    // Removed for good, and the archive can be indexed again.
+    index_.reset();
+    index_.emplace(dir_ / "index.sqlite");
+    EXPECT_TRUE(found("networks").empty());
+    index_->add({"plenary-20261124-090000", "plenary", "Plenary, day 2", 0, 0, 1, 1, 1, ""},
+                {{0, "Ana Gómez", day(2026, 11, 24), "Reports", "Networks again."}});
+    EXPECT_EQ(found("networks"), (strings{"1124-090000#0"}));
 }
 
 TEST(archive_index, an_unopenable_file_is_an_error_naming_it) {
