@@ -3,6 +3,7 @@
 // playwright-core. Everything waits by polling with a deadline, never by fixed sleeps, so the
 // same tests pass against the ASan build, which is several times slower.
 
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
@@ -168,6 +169,24 @@ export class daemon {
         child.output = () => out;
         child.done = new Promise(resolve => child.on('exit', code => resolve(code ?? -1)));
         return child;
+    }
+}
+
+/// Runs `body(d)` with a fresh daemon; on failure prints the daemon's log; at the end checks
+/// that every stop was clean (exit 0: under ASan a leak or error report makes it non-zero).
+export async function with_daemon(t, body) {
+    const d = await daemon.start();
+    let failed = true;
+    try {
+        await body(d);
+        failed = false;
+    } finally {
+        const codes = await d.close();
+        if (failed || codes.some(c => c !== 0))
+            t.diagnostic(`daemon log:\n${d.output()}`);
+        if (!failed)
+            assert.deepEqual(codes.filter(c => c !== 0), [],
+                             `minuted serve exited uncleanly (${codes}):\n${d.output()}`);
     }
 }
 

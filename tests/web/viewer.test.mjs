@@ -11,8 +11,8 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 
 import {
-    artifacts, axe_path, caption_count, choose, daemon, dccg_labels, dccg_transcript,
-    launch_browser, long_wait, open_page, poll, wait_in_page,
+    artifacts, axe_path, caption_count, choose, dccg_labels, dccg_transcript,
+    launch_browser, long_wait, open_page, poll, wait_in_page, with_daemon,
 } from './harness.mjs';
 
 const test_timeout = 300_000;
@@ -24,24 +24,6 @@ before(async () => {
 after(async () => {
     await browser?.close();
 });
-
-/// Runs `body(d)` with a fresh daemon; on failure prints the daemon's log; at the end checks
-/// that every stop was clean (exit 0: under ASan a leak or error report makes it non-zero).
-async function with_daemon(t, body) {
-    const d = await daemon.start();
-    let failed = true;
-    try {
-        await body(d);
-        failed = false;
-    } finally {
-        const codes = await d.close();
-        if (failed || codes.some(c => c !== 0))
-            t.diagnostic(`daemon log:\n${d.output()}`);
-        if (!failed)
-            assert.deepEqual(codes.filter(c => c !== 0), [],
-                             `minuted serve exited uncleanly (${codes}):\n${d.output()}`);
-    }
-}
 
 /// Closes the pages' contexts even when a test fails.
 async function close_pages(...pages) {
