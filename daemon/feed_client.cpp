@@ -67,16 +67,18 @@ net::awaitable<void> run_feed(config::feed feed, session_registry& sessions,
                     // Set to the past once the journal holds this frame: its ack may then go.
                     net::steady_timer durable(co_await net::this_coro::executor,
                                               std::chrono::steady_clock::time_point::max());
-                    auto const [reply, ended] = co_await net::co_spawn(
+                    ingest_reply reply;
+                    auto const ended = co_await net::co_spawn(
                         session->strand(),
-                        [&]() -> net::awaitable<std::pair<ingest_reply, bool>> {
-                            auto r = session->handle(*parsed, connection, arrived);
-                            session->when_durable(r.durable_at, [&durable] {
-                                net::post(durable.get_executor(), [&durable] {
-                                    durable.expires_at(std::chrono::steady_clock::time_point{});
+                        [&]() -> net::awaitable<bool> {
+                            session->answer_when_durable(
+                                session->handle(*parsed, connection, arrived), [&](ingest_reply r) {
+                                    net::post(durable.get_executor(), [&, r = std::move(r)] {
+                                        reply = std::move(r);
+                                        durable.expires_at(std::chrono::steady_clock::time_point{});
+                                    });
                                 });
-                            });
-                            co_return std::pair{std::move(r), session->ended()};
+                            co_return session->ended();
                         },
                         net::use_awaitable);
                     boost::system::error_code wait_ec;

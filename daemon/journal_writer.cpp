@@ -56,9 +56,9 @@ journal_position journal_writer::append(protocol::journal_record const& r) {
     return appended_;
 }
 
-void journal_writer::when_durable(journal_position p, std::function<void()> done) {
+void journal_writer::when_durable(journal_position p, std::function<void(bool)> done) {
     if (p <= durable_)
-        return done();
+        return done(true);
     waiters_.emplace(p, std::move(done));
 }
 
@@ -109,6 +109,11 @@ void journal_writer::on_commit(std::error_code ec) {
                           "retrying every second",
                           path_.string(), ec.message());
         failure_ = ec.message();
+        // Whoever waits is told now rather than after the disk comes back, which may be never.
+        auto failed = std::move(waiters_);
+        waiters_.clear();
+        for (auto& [p, done] : failed)
+            done(false);
         timer_armed_ = true;
         timer_.expires_after(retry_delay);
         timer_.async_wait([self = shared_from_this()](boost::system::error_code e) {
@@ -127,12 +132,12 @@ void journal_writer::on_commit(std::error_code ec) {
     batch_.reset();
     // Taken out before they run: a waiter may register another.
     auto const last = waiters_.upper_bound(durable_);
-    std::vector<std::function<void()>> ready;
+    std::vector<std::function<void(bool)>> ready;
     for (auto it = waiters_.begin(); it != last; ++it)
         ready.push_back(std::move(it->second));
     waiters_.erase(waiters_.begin(), last);
     for (auto& done : ready)
-        done();
+        done(true);
     schedule();
 }
 

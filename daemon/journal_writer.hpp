@@ -49,8 +49,10 @@ public:
     journal_position append(protocol::journal_record const& r);
     journal_position appended() const noexcept { return appended_; }
     journal_position durable() const noexcept { return durable_; }
-    /// Calls `done` on the strand once everything before `p` is on disk (at once if it is).
-    void when_durable(journal_position p, std::function<void()> done);
+    /// Calls `done(true)` on the strand once everything before `p` is on disk (at once if it
+    /// is), or `done(false)` if a commit fails first: the bytes are kept and retried, and a
+    /// caller that wants to wait for the retry asks again.
+    void when_durable(journal_position p, std::function<void(bool)> done);
 
     /// Why the journal cannot be written at the moment; empty while it works.
     std::string const& failure() const noexcept { return failure_; }
@@ -93,7 +95,7 @@ private:
     bool timer_armed_ = false;
     std::chrono::steady_clock::time_point last_commit_{};
     std::string failure_;
-    std::multimap<journal_position, std::function<void()>> waiters_;
+    std::multimap<journal_position, std::function<void(bool)>> waiters_;
 };
 
 } // namespace minuted

@@ -158,20 +158,32 @@ protocol::seq_number live_session::durable_seq() {
     return durable_seq_;
 }
 
-void live_session::when_durable(journal_position p, std::function<void()> done) {
-    journal_->when_durable(p, std::move(done));
+void live_session::answer_when_durable(ingest_reply reply, std::function<void(ingest_reply)> send) {
+    auto const at = reply.durable_at;
+    if (at == 0)
+        return send(std::move(reply));
+    journal_->when_durable(at, [self = shared_from_this(), reply = std::move(reply),
+                                send = std::move(send)](bool durable) mutable {
+        send(durable ? std::move(reply) : self->refusal());
+    });
 }
 
-bool live_session::refuse_unjournaled(ingest_reply& reply) {
-    if (journal_->failure().empty())
-        return false;
+ingest_reply live_session::refusal() {
     metrics_.ingest_refused.fetch_add(1, std::memory_order_relaxed);
+    ingest_reply reply;
     reply.messages.push_back(protocol::make_error(
         "captions cannot be kept safe: the journal cannot be written (" + journal_->failure() +
         "); nothing after seq " + std::to_string(durable_seq()) +
         " is held; reconnect and resend later"));
     reply.close = "journal not writable: " + journal_->failure();
     reply.close_code = close_try_again_later;
+    return reply;
+}
+
+bool live_session::refuse_unjournaled(ingest_reply& reply) {
+    if (journal_->failure().empty())
+        return false;
+    reply = refusal();
     return true;
 }
 
@@ -443,8 +455,14 @@ void live_session::archive() {
     spdlog::info("session {} ended: {} ({} utterances, {} agenda items, last seq {})", id_,
                  end_reason_, pipeline_->state().utterances().size(),
                  pipeline_->state().agenda().size(), last_seq_);
+    archive_when_durable();
+}
+
+void live_session::archive_when_durable() {
     // The end must be on disk first: an archive without it could be made again differently.
-    journal_->when_durable(journal_->appended(), [self = shared_from_this()] {
+    journal_->when_durable(journal_->appended(), [self = shared_from_this()](bool durable) {
+        if (!durable)
+            return self->archive_when_durable(); // waits for the journal's retry
         auto const& m = self->pipeline_->state();
         auto const folder =
             archive_folder(self->settings_.state_dir, self->id_, self->started_, self->instance_);

@@ -128,8 +128,9 @@ public:
                         std::chrono::steady_clock::time_point arrived);
     /// The last seq on disk: what a source may forget (GET /ingest/{id}/seq, welcomes).
     protocol::seq_number durable_seq();
-    /// Calls `done` on the strand once the journal is on disk up to `p`.
-    void when_durable(journal_position p, std::function<void()> done);
+    /// Calls `send` with `reply` once the journal holds what it acknowledges (at once if it
+    /// acknowledges nothing), or with a refusal (close 1013) if the journal fails first.
+    void answer_when_durable(ingest_reply reply, std::function<void(ingest_reply)> send);
     /// The journal, for the daemon's exit (`journal_writer::flush_at_exit`).
     journal_writer& journal() noexcept { return *journal_; }
 
@@ -174,12 +175,15 @@ private:
                       std::chrono::steady_clock::time_point arrived);
     /// Refuses an event while the journal cannot be written; false if it can.
     bool refuse_unjournaled(ingest_reply& reply);
+    /// The answer to a source whose events cannot be journaled.
+    ingest_reply refusal();
     void publish(summariser::change_set& changes, std::chrono::steady_clock::time_point arrived);
     void ensure_pipeline(std::vector<std::string> agenda = {});
     void arm_idle_timer();
     /// Once the end is on disk: writes the finished session's transcript, report, captions and
     /// state under state_dir/archive and moves the journal there, on the disk executor.
     void archive();
+    void archive_when_durable();
     void on_archived(std::string folder, std::error_code ec, std::string index_error);
     void refresh_info();
 

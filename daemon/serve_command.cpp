@@ -7,6 +7,7 @@
 #include "daemon/exit_codes.hpp"
 #include "daemon/feed_client.hpp"
 #include "daemon/replay.hpp"
+#include "daemon/retention.hpp"
 #include "daemon/server.hpp"
 #include "daemon/ws_client.hpp"
 
@@ -175,6 +176,8 @@ int serve_command(std::span<char const* const> args, bool attach) {
     }
     // Journal fsyncs and archiving wait for the disk here, never on a network thread.
     net::thread_pool disk(2);
+    // Deletes archived meetings past [archive] max_age_days / max_megabytes, now and hourly.
+    auto retention = start_retention(disk.get_executor(), settings, index.get());
     session_registry sessions(ioc, disk.get_executor(), settings, counters, index.get());
     if (auto const n = sessions.recover())
         spdlog::info("{} live sessions rebuilt from their journals", n);
@@ -230,6 +233,7 @@ int serve_command(std::span<char const* const> args, bool attach) {
     ioc.run();
     for (auto& t : pool)
         t.join();
+    retention.stop(); // its hourly timer would keep the disk pool busy
     disk.join();
     sessions.flush_journals();
     spdlog::info("stopped");

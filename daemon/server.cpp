@@ -321,24 +321,19 @@ private:
             return reject(code, parsed.error().message());
         }
         auto const n = received_++;
-        net::post(session_->strand(), [self = shared_from_this(), m = std::move(*parsed), arrived,
-                                       n] {
-            auto reply = self->session_->handle(m, self->connection_, arrived);
-            auto const at = reply.durable_at;
-            auto const close = reply.close.has_value();
-            auto deliver = [self, n, reply = std::move(reply)]() mutable {
-                net::post(self->ws_.get_executor(), [self, n, reply = std::move(reply)]() mutable {
-                    self->on_reply(n, std::move(reply));
+        net::post(
+            session_->strand(), [self = shared_from_this(), m = std::move(*parsed), arrived, n] {
+                auto reply = self->session_->handle(m, self->connection_, arrived);
+                auto const close = reply.close.has_value();
+                self->session_->answer_when_durable(std::move(reply), [self, n](ingest_reply r) {
+                    net::post(self->ws_.get_executor(), [self, n, r = std::move(r)]() mutable {
+                        self->on_reply(n, std::move(r));
+                    });
                 });
-            };
-            if (at != 0)
-                self->session_->when_durable(at, std::move(deliver));
-            else
-                deliver();
-            // The next frame is read once this one is applied, not once it is acknowledged.
-            if (!close)
-                net::post(self->ws_.get_executor(), [self] { self->on_applied(); });
-        });
+                // The next frame is read once this one is applied, not once it is acknowledged.
+                if (!close)
+                    net::post(self->ws_.get_executor(), [self] { self->on_applied(); });
+            });
     }
 
     void on_applied() {
@@ -813,11 +808,8 @@ private:
                                       m = std::move(m), arrived]() mutable {
             ingest_connection connection; // each POST stands alone: resends are acknowledged
             connection.highest_sent = 0;
-            auto reply = session->handle(m, connection, arrived);
-            auto const at = reply.durable_at;
             // Answered once the journal holds what it acknowledges.
-            auto answer = [self, session, req = std::move(req),
-                           reply = std::move(reply)]() mutable {
+            auto answer = [self, session, req = std::move(req)](ingest_reply reply) mutable {
                 auto const last = session->durable_seq();
                 net::post(self->stream_.get_executor(),
                           [self, req = std::move(req), reply = std::move(reply), last] {
@@ -838,10 +830,8 @@ private:
                               self->respond_json(req, status, o);
                           });
             };
-            if (at != 0)
-                session->when_durable(at, std::move(answer));
-            else
-                answer();
+            session->answer_when_durable(session->handle(m, connection, arrived),
+                                         std::move(answer));
         });
     }
 
