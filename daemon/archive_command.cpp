@@ -51,12 +51,6 @@ std::string local_time(std::int64_t ms) {
     return buf;
 }
 
-// A valid archive id names a folder directly under archive/: no path of its own.
-bool plain_name(std::string_view id) {
-    return !id.empty() && id != "." && id != ".." && id.find('/') == std::string_view::npos &&
-           id.find('\0') == std::string_view::npos;
-}
-
 // `minuted archive prune`: one retention pass. Its log goes to `err` at warning and above (what
 // went wrong); `out` lists each meeting removed, which is what the info lines would say.
 int prune(std::filesystem::path const& archive, retention_policy const& policy, bool is_dry_run,
@@ -164,15 +158,13 @@ int archive_command(std::span<char const* const> args, std::ostream& out, std::o
     }
 
     config::settings settings;
-    if (config_file) {
-        try {
-            settings = config::load_config_file(*config_file);
-        } catch (config::config_error const& e) {
-            err << "minuted archive: " << e.what() << "\n";
-            return exit_config;
-        }
+    try {
+        settings = command_settings(state_dir, config_file);
+    } catch (config::config_error const& e) {
+        err << "minuted archive: " << e.what() << "\n";
+        return exit_config;
     }
-    auto const dir = state_dir ? std::filesystem::path(*state_dir) : settings.state_dir;
+    auto const dir = settings.state_dir;
     auto const archive = dir / "archive";
     auto const& verb = positional[0];
     if (verb == "prune")
@@ -182,7 +174,7 @@ int archive_command(std::span<char const* const> args, std::ostream& out, std::o
         auto const& id = positional[1];
         auto const file = archive / id / exported(verb == "show" ? "md" : *format)->name;
         std::ifstream in(file, std::ios::binary);
-        if (!plain_name(id) || !in) {
+        if (!is_archive_name(id) || !in) {
             err << "minuted archive: no archived session " << id << " in " << archive.string()
                 << " (minuted archive list shows them)\n";
             return exit_no_input;

@@ -27,6 +27,13 @@ inline constexpr archived_file archived_files[] = {
     {"state.json", "application/json", ""},
 };
 
+/// Whether `id` can name an archived session: a folder directly under archive/, with no path
+/// of its own ("..", "a/b").
+inline bool is_archive_name(std::string_view id) {
+    return !id.empty() && id != "." && id != ".." && id.find('/') == std::string_view::npos &&
+           id.find('\0') == std::string_view::npos;
+}
+
 /// A file of a finished session: its name in the session's archive folder and its content.
 using archive_file = std::pair<std::string, std::string>;
 

@@ -21,7 +21,10 @@ usage:
       The daemon with one pull feed: minuted connects to the caption feed at URL.
   minuted replay FILE (--to ws://HOST:PORT/ingest/ID | --serve HOST:PORT) [--speed N|max]
                  [--wpm N] [--corrections] [--seed N] [--title TEXT] [--keep-open]
-      Plays a transcript as a live caption feed; --keep-open leaves the session live at the end.
+  minuted replay --from-archive ID [--state-dir DIR | --config FILE]
+                 (--to ws://HOST:PORT/ingest/ID | --serve HOST:PORT) [--speed N|max] [...]
+      Plays a transcript, or an archived meeting's journal at its recorded pace, as a live
+      caption feed; --keep-open leaves the session live at the end (minuted replay --help).
   minuted archive list | search QUERY | show ID | export ID --format md|json|txt|vtt | prune
                  [--speaker NAME] [--from DATE] [--to DATE] [--dry-run]
                  [--state-dir DIR | --config FILE]

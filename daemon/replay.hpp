@@ -1,6 +1,7 @@
 #pragma once
 
 #include "protocol/ingest.hpp"
+#include "protocol/journal.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -18,7 +19,7 @@ namespace minuted {
 struct replay_options {
     double words_per_minute = 180; ///< a real stenographer's pace
     double speed = 1;              ///< multiple of that pace
-    bool as_fast_as_acked = false; ///< --speed max: next frame as soon as the last is acked
+    bool as_fast_as_acked = false; ///< --speed max: frames as fast as the window allows
     bool corrections = false;      ///< inject typos that are erased and retyped
     std::uint32_t seed = 1;        ///< for the typos, so a replay is reproducible
     bool keep_open = false;        ///< end without a close frame: the session stays live
@@ -43,23 +44,54 @@ struct replay_frame {
 std::vector<replay_frame> make_replay_frames(std::string_view transcript,
                                              replay_options const& options);
 
+/// A recorded session as a replay: the open message's title and agenda, and the frames.
+struct journal_replay {
+    std::string title;
+    std::vector<std::string> agenda;
+    std::vector<replay_frame> frames;
+};
+
+/// Turns a session's journal records (protocol/journal.hpp) into a replay of it: each `text`
+/// record (with a seq or raw) becomes a text frame and each `erase` an erase frame, numbered
+/// anew from 1; the first `end` becomes a close frame (none with `keep_open`) and nothing after
+/// it is played. A frame is due (its `at_ms` - the first caption's) / 1000 / `speed` seconds
+/// after the start, never before the frame ahead of it, so the meeting plays at its recorded
+/// pace at speed 1. The title and agenda are the last `open` record's before the first
+/// caption; `session` and `epoch` records are skipped. Pure.
+journal_replay make_journal_replay(std::span<protocol::journal_record const> records,
+                                   replay_options const& options);
+
 /// The JSON ingest message of `frame` with `seq`.
 std::string frame_json(replay_frame const& frame, protocol::seq_number seq);
 
-/// Pushes `frames` into `url` (ws://HOST:PORT/ingest/ID): opens the session, resumes after
-/// what the daemon already holds, reconnects with backoff until every frame is acknowledged.
+/// How many frames a replay sends ahead of the receiver's acks. A receiver acks a frame only
+/// once it is durable (after a group commit's fsync), so one frame per ack would pace a fast
+/// replay by the fsync interval.
+inline constexpr std::size_t replay_window = 1024;
+
+/// Pushes `frames` into `url` (ws://HOST:PORT/ingest/ID): opens the session with `title` and
+/// `agenda` (none if empty), resumes after what the daemon already holds (its welcome's ack),
+/// and sends each frame when due, up to `replay_window` of them unacknowledged. A nack or a
+/// lost connection ends the connection; it reconnects with backoff until every frame is
+/// acknowledged, then closes the WebSocket.
 boost::asio::awaitable<void> push_replay(std::string url, std::string title,
                                          std::span<replay_frame const> frames,
-                                         replay_options options);
+                                         replay_options options,
+                                         std::vector<std::string> agenda = {});
 
 /// Serves `frames` as a pull feed on `acceptor`: each client sends {"type":"resume","after":N}
-/// and gets the frames after N as they fall due. Completes once the close frame is acknowledged.
+/// and gets an open message (only if `title` or `agenda` is not empty), then the frames after
+/// N as they fall due, windowed as by push_replay. A client that fails or nacks is dropped and
+/// the next one accepted. Completes once every frame (the close frame last) is acknowledged.
 boost::asio::awaitable<void> serve_replay(boost::asio::ip::tcp::acceptor& acceptor,
                                           std::span<replay_frame const> frames,
-                                          replay_options options);
+                                          replay_options options, std::string title = {},
+                                          std::vector<std::string> agenda = {});
 
-/// `minuted replay FILE (--to URL | --serve HOST:PORT) [--speed N|max] [--wpm N]
-/// [--corrections] [--seed N] [--title T]`.
+/// `minuted replay (FILE | --from-archive ID [--state-dir DIR | --config FILE])
+/// (--to URL | --serve HOST:PORT) [--speed N|max] [--wpm N] [--corrections] [--seed N]
+/// [--title T] [--keep-open]`. Exit codes from exit_codes.hpp: 64 bad arguments, 66 no such
+/// file or archived session (or one without a journal), 74 a replay that failed, 78 a bad config.
 int replay_command(std::span<char const* const> args);
 
 } // namespace minuted

@@ -1,12 +1,14 @@
 // Issue 3: the live daemon, started as a real process and driven over loopback.
 
 #include "daemon/replay.hpp"
+#include "protocol/journal.hpp"
 #include "tests/integration/harness.hpp"
 #include "tests/test_data.hpp"
 
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <fstream>
 #include <future>
 
 namespace minuted::testing {
@@ -22,6 +24,12 @@ std::vector<replay_frame> dccg_frames(bool corrections = false) {
 
 std::string summarise_md(std::string const& file) {
     auto [code, out] = run_minuted({"summarise", file});
+    EXPECT_EQ(code, 0) << out;
+    return out;
+}
+
+std::string summarise_md_with_agenda(std::string const& file, std::string const& agenda) {
+    auto [code, out] = run_minuted({"summarise", file, "--agenda", agenda});
     EXPECT_EQ(code, 0) << out;
     return out;
 }
@@ -532,6 +540,312 @@ TEST(push_ingest, keep_open_replay_leaves_the_session_live) {
     auto const state = final_snapshot(d.port(), "k");
     EXPECT_EQ(state.at("ended"), false);
     EXPECT_EQ(state.at("agenda").as_array().size(), 5u);
+}
+
+// --- minuted replay's window: frames go out ahead of acks, as far as replay_window. ---
+
+// An ingest receiver that acks only when told, driven step by step from the test. Reads can
+// time out (read_within) and stay pending, so a write can go out while one waits.
+class lazy_receiver {
+public:
+    lazy_receiver() : acceptor_(ioc_, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0)) {}
+    std::string url() const {
+        return "ws://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()) + "/ingest/w";
+    }
+    void accept() {
+        tcp::socket s(ioc_);
+        acceptor_.accept(s);
+        ws_.emplace(std::move(s));
+        ws_->accept();
+        ws_->text(true);
+    }
+    /// The next message, or nullopt if none came within `timeout` (the read stays pending).
+    std::optional<boost::json::object> read_within(std::chrono::milliseconds timeout) {
+        start_read();
+        ioc_.restart();
+        ioc_.run_for(timeout);
+        return take();
+    }
+    /// The next message; throws when the connection closes.
+    boost::json::object read() {
+        start_read();
+        while (!done_) {
+            ioc_.restart();
+            ioc_.run_one();
+        }
+        auto m = take();
+        if (!m)
+            throw boost::system::system_error(read_error_);
+        return *m;
+    }
+    /// Reads until the connection ends; the close frame's code, if one came.
+    std::uint16_t read_to_end() {
+        for (;;) {
+            start_read();
+            while (!done_) {
+                ioc_.restart();
+                ioc_.run_one();
+            }
+            if (!take())
+                return ws_->reason().code;
+        }
+    }
+    void send(std::string const& text) {
+        bool sent = false;
+        auto const message = std::make_shared<std::string>(text);
+        ws_->async_write(net::buffer(*message),
+                         [&sent, message](beast::error_code, std::size_t) { sent = true; });
+        while (!sent) {
+            ioc_.restart();
+            ioc_.run_one();
+        }
+    }
+
+private:
+    void start_read() {
+        if (pending_)
+            return;
+        pending_ = true;
+        done_ = false;
+        buffer_.clear();
+        ws_->async_read(buffer_, [this](beast::error_code ec, std::size_t) {
+            read_error_ = ec;
+            done_ = true;
+        });
+    }
+    std::optional<boost::json::object> take() {
+        if (!done_)
+            return std::nullopt;
+        pending_ = false;
+        if (read_error_)
+            return std::nullopt;
+        return boost::json::parse(beast::buffers_to_string(buffer_.data())).as_object();
+    }
+
+    net::io_context ioc_;
+    tcp::acceptor acceptor_;
+    std::optional<websocket::stream<tcp::socket>> ws_;
+    beast::flat_buffer buffer_;
+    bool pending_ = false;
+    bool done_ = false;
+    beast::error_code read_error_;
+};
+
+std::size_t seq_of(boost::json::object const& m) {
+    return m.at("seq").to_number<std::size_t>();
+}
+
+TEST(replay_window, max_speed_sends_a_window_ahead_of_batched_acks_and_resumes_from_welcome) {
+    auto const frames = dccg_frames();
+    ASSERT_GT(frames.size(), 3 * replay_window);
+    lazy_receiver r;
+    child_process replay({MINUTED_BINARY, "replay", dccg_file, "--to", r.url(), "--speed", "max"});
+    r.accept();
+    EXPECT_EQ(r.read().at("type"), "open");
+    r.send(R"({"type":"welcome","ack":0})");
+    // A whole window arrives with no ack, and then nothing more.
+    for (std::size_t seq = 1; seq <= replay_window; ++seq)
+        ASSERT_EQ(seq_of(r.read()), seq);
+    EXPECT_FALSE(r.read_within(std::chrono::milliseconds(300)));
+    // One late ack acknowledges everything up to its seq, and opens the window that far.
+    r.send(R"({"type":"ack","seq":1000})");
+    for (std::size_t seq = replay_window + 1; seq <= 1000 + replay_window; ++seq)
+        ASSERT_EQ(seq_of(r.read()), seq);
+    EXPECT_FALSE(r.read_within(std::chrono::milliseconds(300)));
+    // A gap: the replay drops the connection instead of rewinding inside it...
+    r.send(R"({"type":"nack","expected":1001})");
+    r.read_to_end();
+    replay.wait_for("expects seq 1001");
+    // ...and resumes after exactly what the new welcome says is held, below what was acked.
+    r.accept();
+    EXPECT_EQ(r.read().at("type"), "open");
+    r.send(R"({"type":"welcome","ack":900})");
+    for (std::size_t seq = 901; seq <= frames.size(); ++seq) {
+        auto const m = r.read();
+        ASSERT_EQ(seq_of(m), seq);
+        r.send(R"({"type":"ack","seq":)" + std::to_string(seq) + "}");
+    }
+    // Every frame acknowledged, the close frame last: the replay closes normally and succeeds.
+    EXPECT_EQ(r.read_to_end(), websocket::close_code::normal);
+    EXPECT_EQ(replay.wait(), 0) << replay.output();
+}
+
+TEST(replay_window, acks_batched_every_50_ms_do_not_pace_a_max_speed_replay) {
+    // A receiver with group commit: every 50 ms it acknowledges all that arrived. One frame
+    // per ack would take 50 ms a frame, over 12 minutes for the meeting's 15,000 frames.
+    auto const frames = dccg_frames(true);
+    lazy_receiver r;
+    auto const start = std::chrono::steady_clock::now();
+    child_process replay(
+        {MINUTED_BINARY, "replay", dccg_file, "--to", r.url(), "--speed", "max", "--corrections"});
+    r.accept();
+    EXPECT_EQ(r.read().at("type"), "open");
+    r.send(R"({"type":"welcome","ack":0})");
+    std::size_t held = 0;
+    auto commit = std::chrono::steady_clock::now();
+    while (held < frames.size()) {
+        if (auto const m = r.read_within(std::chrono::milliseconds(5))) {
+            ASSERT_EQ(seq_of(*m), ++held);
+        }
+        if (std::chrono::steady_clock::now() - commit >= std::chrono::milliseconds(50)) {
+            r.send(R"({"type":"ack","seq":)" + std::to_string(held) + "}");
+            commit = std::chrono::steady_clock::now();
+        }
+    }
+    r.send(R"({"type":"ack","seq":)" + std::to_string(held) + "}");
+    EXPECT_EQ(r.read_to_end(), websocket::close_code::normal);
+    EXPECT_EQ(replay.wait(), 0) << replay.output();
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));
+}
+
+TEST(replay_window, timed_frames_go_out_when_due_without_waiting_for_acks) {
+    // 180 words/min x 20 = a frame every 1/60 s: frame 121 is due 2 s after frame 1.
+    lazy_receiver r;
+    child_process replay({MINUTED_BINARY, "replay", dccg_file, "--to", r.url(), "--speed", "20"});
+    r.accept();
+    EXPECT_EQ(r.read().at("type"), "open");
+    r.send(R"({"type":"welcome","ack":0})");
+    EXPECT_EQ(seq_of(r.read()), 1u);
+    auto const first = std::chrono::steady_clock::now();
+    for (std::size_t seq = 2; seq <= 121; ++seq)
+        ASSERT_EQ(seq_of(r.read()), seq);
+    auto const took = std::chrono::steady_clock::now() - first;
+    // Not before it is due: at most the connection set-up's delay early (frames are timed from
+    // the replay's start, so ones that fell due while it connected go at once).
+    EXPECT_GT(took, std::chrono::milliseconds(1500));
+    EXPECT_LT(took, std::chrono::seconds(20));
+}
+
+// --- minuted replay --from-archive: a meeting played again from its journal. ---
+
+// The journal the daemon keeps for a session that received `frames` 10 ms apart, as
+// protocol/journal.hpp encodes it; frame 2 arrives as raw text with no seq.
+std::string journal_of(std::vector<replay_frame> const& frames, std::string const& title,
+                       std::vector<std::string> const& agenda) {
+    using protocol::journal_kind;
+    std::int64_t const start = 1'763'900'000'000;
+    auto record = [&](journal_kind kind, std::size_t i) {
+        protocol::journal_record r;
+        r.kind = kind;
+        r.at_ms = start + static_cast<std::int64_t>(i) * 10;
+        return r;
+    };
+    auto session = record(journal_kind::session, 0);
+    session.text = "dccg";
+    session.epoch = "9f2c4e01d3a87b65";
+    auto open = record(journal_kind::open, 0);
+    open.title = title;
+    open.agenda = agenda;
+    std::string out =
+        protocol::encode_journal_record(session) + protocol::encode_journal_record(open);
+    protocol::seq_number seq = 0;
+    for (std::size_t i = 0; i < frames.size(); ++i) {
+        auto const& f = frames[i];
+        auto r = record(journal_kind::text, i + 1);
+        if (f.kind == protocol::ingest_kind::erase) {
+            r.kind = journal_kind::erase;
+            r.count = f.count;
+            r.seq = ++seq;
+        } else if (f.kind == protocol::ingest_kind::close) {
+            r.kind = journal_kind::end;
+            r.text = "closed by the caption source";
+            r.seq = ++seq;
+        } else {
+            r.text = f.text;
+            r.seq = i == 1 ? 0 : ++seq;
+        }
+        out += protocol::encode_journal_record(r);
+    }
+    return out;
+}
+
+void write_text(std::filesystem::path const& path, std::string const& text) {
+    std::filesystem::create_directories(path.parent_path());
+    std::ofstream(path, std::ios::binary) << text;
+}
+
+TEST(replay_from_archive, an_archived_journal_replays_into_the_same_minutes) {
+    // The first quarter of the meeting, typed with corrections (so with erases), journaled.
+    temp_dir dir;
+    auto const text = read_test_file("dccg-90-2024-11-08.raw.txt");
+    auto const part = dir.path() / "part.txt";
+    write_text(part, text.substr(0, text.find('\n', text.size() / 4) + 1));
+    auto const agenda_file = dir.path() / "agenda.txt";
+    std::vector<std::string> const agenda{"Welcome and introductions", "The DC main session"};
+    write_text(agenda_file, agenda[0] + "\n" + agenda[1] + "\n");
+    replay_options options;
+    options.corrections = true;
+    auto const frames = make_replay_frames(read_file(part), options);
+    auto const state = dir.path() / "state";
+    auto const id = std::string("dccg-20261123-101500");
+    auto journal = journal_of(frames, "DCCG 90, replayed", agenda);
+    // A crash mid-append left half a record at the end.
+    auto const torn = protocol::encode_journal_record({}).substr(0, 10);
+    write_text(state / "archive" / id / "journal", journal + torn);
+
+    daemon_process d;
+    auto const start = std::chrono::steady_clock::now();
+    auto [code, out] = run_minuted({"replay", "--from-archive", id, "--state-dir", state.string(),
+                                    "--to", d.url("/ingest/again"), "--speed", "max"});
+    ASSERT_EQ(code, 0) << out;
+    EXPECT_NE(out.find("10 bytes dropped"), std::string::npos) << out;
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));
+    wait_ended(d.port(), "again");
+    auto const transcript = http_get(d.port(), "/api/sessions/again/transcript.txt");
+    EXPECT_EQ(transcript.status, 200u);
+    EXPECT_NE(transcript.body.find("Markus Kummer: "), std::string::npos) << transcript.body;
+    // The open carried the agenda: the minutes are those of the transcript with that agenda.
+    EXPECT_EQ(http_get(d.port(), "/api/sessions/again/report.md").body,
+              summarise_md_with_agenda(part.string(), agenda_file.string()));
+
+    // And the title, where the captions do not name the meeting; timed, and left open.
+    std::vector<replay_frame> const few{{protocol::ingest_kind::text, "Good morning. ", 0, 0},
+                                        {protocol::ingest_kind::text, "Shall we start?\n", 0, 0}};
+    write_text(state / "archive" / "short-20261124-090000" / "journal",
+               journal_of(few, "A short meeting", {}));
+    std::tie(code, out) = run_minuted({"replay", "--from-archive", "short-20261124-090000",
+                                       "--state-dir", state.string(), "--to",
+                                       d.url("/ingest/short"), "--speed", "10", "--keep-open"});
+    ASSERT_EQ(code, 0) << out;
+    auto const snapshot = final_snapshot(d.port(), "short");
+    EXPECT_EQ(snapshot.at("title"), "A short meeting");
+    EXPECT_EQ(snapshot.at("ended"), false);
+    // Both frames were sent with a seq, the one journaled as raw text too.
+    EXPECT_EQ(boost::json::parse(http_get(d.port(), "/ingest/short/seq").body).at("seq"), 2);
+}
+
+TEST(replay_from_archive, unknown_archives_and_archives_without_a_journal_are_refused) {
+    temp_dir dir;
+    auto const state = dir.path() / "state";
+    std::filesystem::create_directories(state / "archive" / "old-20240101-090000");
+    auto [code, out] = run_minuted({"replay", "--from-archive", "nope-20261123-101500",
+                                    "--state-dir", state.string(), "--to", "ws://127.0.0.1:9/x"});
+    EXPECT_EQ(code, 66);
+    EXPECT_NE(
+        out.find("no archived session nope-20261123-101500 in " + (state / "archive").string()),
+        std::string::npos)
+        << out;
+    std::tie(code, out) = run_minuted({"replay", "--from-archive", "../state", "--state-dir",
+                                       state.string(), "--to", "ws://127.0.0.1:9/x"});
+    EXPECT_EQ(code, 66) << out;
+    std::tie(code, out) =
+        run_minuted({"replay", "--from-archive", "old-20240101-090000", "--state-dir",
+                     state.string(), "--to", "ws://127.0.0.1:9/x"});
+    EXPECT_EQ(code, 66);
+    EXPECT_NE(out.find("archived before journals were kept"), std::string::npos) << out;
+    // The state directory comes from --config when not given.
+    auto const config = dir.path() / "minuted.toml";
+    write_text(config, "[server]\nstate_dir = \"" + state.string() + "\"\n");
+    std::tie(code, out) = run_minuted({"replay", "--from-archive", "nope", "--config",
+                                       config.string(), "--to", "ws://127.0.0.1:9/x"});
+    EXPECT_EQ(code, 66);
+    EXPECT_NE(out.find((state / "archive").string()), std::string::npos) << out;
+    std::tie(code, out) = run_minuted({"replay", "--from-archive", "old-20240101-090000",
+                                       "--corrections", "--to", "ws://127.0.0.1:9/x"});
+    EXPECT_EQ(code, 64);
+    std::tie(code, out) = run_minuted({"replay", "--help"});
+    EXPECT_EQ(code, 0);
+    EXPECT_NE(out.find("--from-archive ID"), std::string::npos) << out;
 }
 
 TEST(shutdown, subscribers_are_told_the_daemon_is_going_away_and_the_meeting_is_not_ended) {
