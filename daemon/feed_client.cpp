@@ -4,15 +4,104 @@
 #include "protocol/ingest.hpp"
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
+#include <map>
+
 namespace minuted {
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
+
+namespace {
+
+// What the reader and the reply writer of one feed connection share. Both run on the
+// connection's executor, one at a time, so plain fields need no locking.
+struct feed_replies {
+    std::uint64_t received = 0;                    // frames read and handed to the session
+    std::uint64_t replied = 0;                     // of those, answered
+    std::map<std::uint64_t, ingest_reply> waiting; // answers held back for an earlier one
+    bool reading_done = false;                     // the session ended: no more frames
+    // Either side waits on it, set to expire never; the other cancels it to wake it.
+    net::steady_timer wake;
+};
+
+// Frames read but not yet answered, at most: beyond it reading waits for the journal.
+constexpr std::uint64_t max_unanswered = 4096;
+
+// Reads the feed's frames and applies each on the session's strand; the session answers each
+// once the journal holds it, through `r`.
+template <class Stream>
+net::awaitable<void> read_feed(Stream& ws, live_session& session, std::string const& name,
+                               ingest_connection& connection, feed_replies& r, metrics& counters) {
+    auto const ex = co_await net::this_coro::executor;
+    beast::flat_buffer buffer;
+    while (!r.reading_done) {
+        if (r.received - r.replied >= max_unanswered) {
+            r.wake.expires_at(std::chrono::steady_clock::time_point::max());
+            boost::system::error_code ec; // operation_aborted: woken
+            co_await r.wake.async_wait(net::redirect_error(net::use_awaitable, ec));
+            continue;
+        }
+        buffer.clear();
+        co_await ws.async_read(buffer, net::use_awaitable);
+        auto const arrived = std::chrono::steady_clock::now();
+        if (!ws.got_text())
+            throw std::runtime_error("feed sent a binary frame");
+        auto parsed = protocol::parse_ingest_frame(beast::buffers_to_string(buffer.data()));
+        if (!parsed) {
+            // A remote feed's bad frame is skipped; what was received stays.
+            counters.errors_protocol.fetch_add(1, std::memory_order_relaxed);
+            spdlog::warn("feed {}: skipped a frame: {}", name, parsed.error().message());
+            continue;
+        }
+        auto const n = r.received++;
+        r.reading_done = co_await net::co_spawn(
+            session.strand(),
+            [&]() -> net::awaitable<bool> {
+                session.answer_when_durable(session.handle(*parsed, connection, arrived),
+                                            [&r, ex, n](ingest_reply reply) {
+                                                net::post(ex, [&r, n, reply = std::move(reply)] {
+                                                    r.waiting.emplace(n, reply);
+                                                    r.wake.cancel();
+                                                });
+                                            });
+                co_return session.ended();
+            },
+            net::use_awaitable);
+    }
+    r.wake.cancel();
+}
+
+// Writes the session's answers in the order of the frames, until the last frame is answered
+// once the session ended. A refusal (the journal failed) ends the connection: reconnecting
+// resumes from what is on disk.
+template <class Stream>
+net::awaitable<void> write_replies(Stream& ws, feed_replies& r) {
+    for (;;) {
+        for (auto it = r.waiting.begin(); it != r.waiting.end() && it->first == r.replied;
+             it = r.waiting.erase(it)) {
+            ++r.replied;
+            for (auto const& m : it->second.messages)
+                co_await ws.async_write(net::buffer(m), net::use_awaitable);
+            if (it->second.close)
+                throw std::runtime_error(*it->second.close);
+            r.wake.cancel(); // room for the reader
+        }
+        if (r.reading_done && r.replied == r.received)
+            co_return;
+        r.wake.expires_at(std::chrono::steady_clock::time_point::max());
+        boost::system::error_code ec; // operation_aborted: woken
+        co_await r.wake.async_wait(net::redirect_error(net::use_awaitable, ec));
+    }
+}
+
+} // namespace
 
 net::awaitable<void> run_feed(config::feed feed, session_registry& sessions,
                               config::settings const& settings, metrics& counters) {
@@ -48,52 +137,25 @@ net::awaitable<void> run_feed(config::feed feed, session_registry& sessions,
                         },
                         net::use_awaitable);
                 }
-                beast::flat_buffer buffer;
-                for (;;) {
-                    buffer.clear();
-                    co_await ws.async_read(buffer, net::use_awaitable);
-                    auto const arrived = std::chrono::steady_clock::now();
-                    if (!ws.got_text())
-                        throw std::runtime_error("feed sent a binary frame");
-                    auto parsed =
-                        protocol::parse_ingest_frame(beast::buffers_to_string(buffer.data()));
-                    if (!parsed) {
-                        // A remote feed's bad frame is skipped; what was received stays.
-                        counters.errors_protocol.fetch_add(1, std::memory_order_relaxed);
-                        spdlog::warn("feed {}: skipped a frame: {}", feed.session,
-                                     parsed.error().message());
-                        continue;
-                    }
-                    // Set to the past once the journal holds this frame: its ack may then go.
-                    net::steady_timer durable(co_await net::this_coro::executor,
-                                              std::chrono::steady_clock::time_point::max());
-                    ingest_reply reply;
-                    auto const ended = co_await net::co_spawn(
-                        session->strand(),
-                        [&]() -> net::awaitable<bool> {
-                            session->answer_when_durable(
-                                session->handle(*parsed, connection, arrived), [&](ingest_reply r) {
-                                    net::post(durable.get_executor(), [&, r = std::move(r)] {
-                                        reply = std::move(r);
-                                        durable.expires_at(std::chrono::steady_clock::time_point{});
-                                    });
-                                });
-                            co_return session->ended();
-                        },
-                        net::use_awaitable);
-                    boost::system::error_code wait_ec;
-                    co_await durable.async_wait(net::redirect_error(net::use_awaitable, wait_ec));
-                    for (auto const& m : reply.messages)
-                        co_await ws.async_write(net::buffer(m), net::use_awaitable);
-                    if (reply.close)
-                        throw std::runtime_error(*reply.close);
-                    if (ended) {
-                        finished = true;
-                        co_await ws.async_close(boost::beast::websocket::close_code::normal,
-                                                net::use_awaitable);
-                        co_return;
-                    }
-                }
+                // Frames are read and applied while earlier ones wait for the journal: a
+                // reader and a writer share the stream, and the first failure is thrown.
+                auto const ex = co_await net::this_coro::executor;
+                feed_replies replies{0, 0, {}, false, net::steady_timer(ex)};
+                auto const [order, read_failure, write_failure] =
+                    co_await net::experimental::make_parallel_group(
+                        net::co_spawn(
+                            ex,
+                            read_feed(ws, *session, feed.session, connection, replies, counters),
+                            net::deferred),
+                        net::co_spawn(ex, write_replies(ws, replies), net::deferred))
+                        .async_wait(net::experimental::wait_for_one_error(), net::use_awaitable);
+                std::exception_ptr const failures_of[] = {read_failure, write_failure};
+                for (auto const i : order)
+                    if (failures_of[i])
+                        std::rethrow_exception(failures_of[i]);
+                finished = true;
+                co_await ws.async_close(boost::beast::websocket::close_code::normal,
+                                        net::use_awaitable);
             });
         } catch (std::exception const& e) {
             failure = describe(e);

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fcntl.h>
+#include <grp.h>
 #include <filesystem>
 #include <functional>
 #include <mutex>
@@ -54,7 +55,9 @@ private:
 /// A child process whose standard output and error are collected.
 class child_process {
 public:
-    explicit child_process(std::vector<std::string> args) {
+    /// Runs `args`; as the user `as_user` (uid and gid) if given, which needs root.
+    explicit child_process(std::vector<std::string> args,
+                           std::optional<std::pair<uid_t, gid_t>> as_user = {}) {
         int out[2];
         if (::pipe2(out, O_CLOEXEC) != 0)
             throw std::runtime_error("pipe");
@@ -62,6 +65,9 @@ public:
         if (pid_ == 0) {
             ::dup2(out[1], 1);
             ::dup2(out[1], 2);
+            if (as_user && (::setgroups(0, nullptr) != 0 || ::setgid(as_user->second) != 0 ||
+                            ::setuid(as_user->first) != 0))
+                ::_exit(126);
             std::vector<char*> argv;
             for (auto& a : args)
                 argv.push_back(a.data());
@@ -104,6 +110,7 @@ public:
         return *status_;
     }
     void signal(int sig) { ::kill(pid_, sig); }
+    pid_t pid() const { return pid_; }
 
     std::string output() const {
         std::lock_guard lock(mutex_);
@@ -145,7 +152,11 @@ inline std::pair<int, std::string> run_minuted(std::vector<std::string> args) {
 class daemon_process {
 public:
     explicit daemon_process(std::vector<std::string> extra = {},
-                            std::string const& config_text = {}) {
+                            std::string const& config_text = {},
+                            std::optional<std::pair<uid_t, gid_t>> as_user = {})
+        : as_user_(as_user) {
+        if (as_user) // the daemon reads its config from here
+            std::filesystem::permissions(dir_.path(), std::filesystem::perms(0755));
         std::vector<std::string> args{MINUTED_BINARY, "serve",
                                       "--listen",     "127.0.0.1:0",
                                       "--state-dir",  (dir_.path() / "state").string()};
@@ -157,11 +168,22 @@ public:
             args.insert(args.begin() + 2, {"--config", path.string()});
         }
         args.insert(args.end(), extra.begin(), extra.end());
-        process_.emplace(std::move(args));
+        args_ = std::move(args);
+        restart();
+    }
+    ~daemon_process() { stop(); }
+    /// Starts it (again) with the same state directory and config; the port is a new one.
+    void restart() {
+        process_.reset();
+        process_.emplace(args_, as_user_);
         port_ = static_cast<unsigned short>(
             std::stoi(process_->wait_for(R"(listening on http://127\.0\.0\.1:(\d+))")));
     }
-    ~daemon_process() { stop(); }
+    /// SIGKILL, as a crash or a power cut would stop it (but with the disk's cache kept).
+    void kill() {
+        process_->signal(SIGKILL);
+        process_->wait();
+    }
     /// SIGTERM, then waits for the daemon to exit; its exit code.
     int stop() {
         process_->signal(SIGTERM);
@@ -176,6 +198,8 @@ public:
 
 private:
     temp_dir dir_;
+    std::vector<std::string> args_;
+    std::optional<std::pair<uid_t, gid_t>> as_user_;
     std::optional<child_process> process_;
     unsigned short port_ = 0;
 };

@@ -1,0 +1,251 @@
+// Issue 5: nothing acknowledged is ever lost. The real daemon is killed, restarted, starved of
+// disk and denied its state directory while a source sends a real meeting.
+
+#include "daemon/replay.hpp"
+#include "protocol/journal.hpp"
+#include "tests/integration/harness.hpp"
+#include "tests/test_data.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <fstream>
+#include <future>
+#include <pwd.h>
+#include <random>
+#include <sys/resource.h>
+
+namespace minuted::testing {
+namespace {
+
+std::string const dccg_file = std::string(MINUTED_TEST_DATA) + "/dccg-90-2024-11-08.raw.txt";
+
+std::vector<replay_frame> dccg_frames() {
+    return make_replay_frames(read_test_file("dccg-90-2024-11-08.raw.txt"), replay_options{});
+}
+
+std::string summarise_md(std::string const& file) {
+    auto [code, out] = run_minuted({"summarise", file});
+    EXPECT_EQ(code, 0) << out;
+    return out;
+}
+
+// What one connection of a caption source saw.
+struct source_run {
+    std::size_t welcome_ack = 0; // what the daemon said it holds
+    std::size_t acked = 0;       // the highest seq acknowledged
+    bool finished = false;       // every frame acknowledged
+    std::vector<std::string> errors;
+    std::optional<websocket::close_reason> closed; // by the daemon, with this reason
+};
+
+// A caption source: opens the session, resumes after the welcome's ack and sends the rest with
+// up to 256 frames in flight, until every frame is acknowledged or the connection ends.
+// `acked` is raised as acks arrive, for a test that kills the daemon mid-way.
+source_run send_frames(unsigned short port, std::string const& id,
+                       std::vector<replay_frame> const& frames,
+                       std::atomic<std::size_t>* acked = nullptr) {
+    source_run run;
+    try {
+        ws_client c(port, "/ingest/" + id);
+        c.send(R"({"type":"open","title":"journal test"})");
+        auto const welcome = c.receive_json();
+        run.welcome_ack = welcome.at("ack").to_number<std::size_t>();
+        run.acked = run.welcome_ack;
+        auto next = run.welcome_ack;
+        while (run.acked < frames.size()) {
+            for (; next < frames.size() && next - run.acked < 256; ++next)
+                c.send(frame_json(frames[next], next + 1));
+            auto const m = c.receive();
+            if (!m) {
+                run.closed = c.close_reason();
+                return run;
+            }
+            auto const reply = boost::json::parse(*m).as_object();
+            if (reply.at("type") == "ack") {
+                run.acked = reply.at("seq").to_number<std::size_t>();
+                if (acked)
+                    *acked = run.acked;
+            } else if (reply.at("type") == "error") {
+                run.errors.emplace_back(reply.at("message").as_string());
+            }
+        }
+        run.finished = true;
+        c.close();
+    } catch (std::exception const&) {
+        // The daemon went away mid-frame: what was acknowledged is in `run`.
+    }
+    return run;
+}
+
+// Waits until GET /api/sessions says the session ended (and was archived).
+std::string wait_archived(unsigned short port, std::string const& id) {
+    auto const deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < deadline) {
+        auto const list =
+            boost::json::parse(http_get(port, "/api/sessions").body).at("sessions").as_array();
+        for (auto const& s : list)
+            if (s.at("id").as_string() == id && !s.at("live").as_bool())
+                return std::string(s.at("archive").as_string());
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    throw std::runtime_error("session " + id + " did not end");
+}
+
+// The seqs of the caption events in an archived journal, in order.
+std::vector<protocol::seq_number> journaled_seqs(std::filesystem::path const& journal) {
+    auto const contents = protocol::read_journal(read_file(journal));
+    EXPECT_EQ(contents.damage, "") << journal;
+    std::vector<protocol::seq_number> seqs;
+    for (auto const& r : contents.records)
+        if (r.seq != 0)
+            seqs.push_back(r.seq);
+    return seqs;
+}
+
+std::filesystem::path live_journal(std::filesystem::path const& state_dir) {
+    for (auto const& e : std::filesystem::directory_iterator(state_dir / "live"))
+        if (e.path().extension() == ".journal")
+            return e.path();
+    throw std::runtime_error("no journal in " + (state_dir / "live").string());
+}
+
+TEST(crash, sigkill_at_random_points_loses_no_acknowledged_caption_and_duplicates_none) {
+    auto const frames = dccg_frames();
+    daemon_process d;
+    auto const seed = static_cast<unsigned>(std::random_device{}());
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    std::mt19937 rng(seed);
+    std::size_t acked_before_crash = 0;
+    for (int round = 0; round < 5; ++round) {
+        std::atomic<std::size_t> acked{0};
+        auto source = std::async(std::launch::async,
+                                 [&] { return send_frames(d.port(), "m", frames, &acked); });
+        std::this_thread::sleep_for(std::chrono::milliseconds(100 + rng() % 400));
+        d.kill();
+        auto const run = source.get();
+        // Everything acknowledged before the earlier crash was still held after the restart.
+        EXPECT_GE(run.welcome_ack, acked_before_crash) << "round " << round;
+        ASSERT_FALSE(run.finished) << "the meeting was over before the crash in round " << round;
+        acked_before_crash = run.acked;
+        d.restart();
+    }
+    auto const last = send_frames(d.port(), "m", frames);
+    EXPECT_GE(last.welcome_ack, acked_before_crash);
+    EXPECT_TRUE(last.finished);
+    EXPECT_TRUE(last.errors.empty()) << last.errors.front();
+
+    auto const archive = wait_archived(d.port(), "m");
+    EXPECT_EQ(http_get(d.port(), "/api/sessions/m/report.md").body, summarise_md(dccg_file));
+    // Every seq exactly once, in order: nothing lost, nothing applied twice.
+    auto const seqs = journaled_seqs(d.state_dir() / "archive" / archive / "journal");
+    ASSERT_EQ(seqs.size(), frames.size());
+    for (std::size_t i = 0; i < seqs.size(); ++i)
+        ASSERT_EQ(seqs[i], i + 1);
+    EXPECT_EQ(read_file(d.state_dir() / "archive" / archive / "report.md"),
+              summarise_md(dccg_file));
+}
+
+TEST(crash, a_torn_last_record_is_dropped_with_a_log_line_and_the_rest_rebuilt) {
+    auto const frames = dccg_frames();
+    daemon_process d;
+    std::vector<replay_frame> const first(frames.begin(), frames.begin() + 400);
+    ASSERT_TRUE(send_frames(d.port(), "m", first).finished);
+    auto const before = boost::json::parse(http_get(d.port(), "/api/sessions/m").body).as_object();
+    EXPECT_EQ(d.stop(), 0);
+    // A crash in the middle of an append: a header promising more than was written.
+    auto const journal = live_journal(d.state_dir());
+    {
+        std::ofstream out(journal, std::ios::binary | std::ios::app);
+        out << std::string("\x64\0\0\0\x12\x34\x56\x78{\"k\":\"text\",\"se", 22);
+    }
+    d.restart();
+    d.process().wait_for(R"(dropped the last 22 bytes, a record cut short)");
+    auto const after = boost::json::parse(http_get(d.port(), "/api/sessions/m").body).as_object();
+    EXPECT_EQ(after.at("rev"), before.at("rev"));
+    EXPECT_EQ(after.at("utterances"), before.at("utterances"));
+    auto const rest = send_frames(d.port(), "m", frames);
+    EXPECT_EQ(rest.welcome_ack, 400u);
+    EXPECT_TRUE(rest.finished);
+    wait_archived(d.port(), "m");
+    EXPECT_EQ(http_get(d.port(), "/api/sessions/m/report.md").body, summarise_md(dccg_file));
+}
+
+TEST(journal_failure, a_full_disk_refuses_captions_with_1013_keeps_what_was_acked_and_recovers) {
+    // A file size limit makes the journal's writes fail as a full disk does, part-way through a
+    // record included; raising it is the disk getting space back.
+    auto const frames = dccg_frames();
+    daemon_process d;
+    std::vector<replay_frame> const first(frames.begin(), frames.begin() + 300);
+    ASSERT_TRUE(send_frames(d.port(), "m", first).finished);
+    auto const journal = live_journal(d.state_dir());
+    rlimit full{std::filesystem::file_size(journal) + 30, RLIM_INFINITY};
+    ASSERT_EQ(::prlimit(d.process().pid(), RLIMIT_FSIZE, &full, nullptr), 0);
+
+    auto const refused = send_frames(d.port(), "m", frames);
+    EXPECT_EQ(refused.welcome_ack, 300u);
+    EXPECT_FALSE(refused.finished);
+    ASSERT_TRUE(refused.closed);
+    EXPECT_EQ(refused.closed->code, 1013);
+    EXPECT_NE(std::string(refused.closed->reason.data(), refused.closed->reason.size())
+                  .find("journal not writable: File too large"),
+              std::string::npos)
+        << refused.closed->reason.data();
+    ASSERT_FALSE(refused.errors.empty());
+    EXPECT_NE(refused.errors.back().find("nothing after seq 300 is held"), std::string::npos)
+        << refused.errors.back();
+    d.process().wait_for("cannot write: File too large; new captions are refused");
+    auto const metrics = http_get(d.port(), "/metrics").body;
+    EXPECT_TRUE(std::regex_search(metrics, std::regex("\nminuted_ingest_refused_total [1-9]")));
+    EXPECT_TRUE(std::regex_search(metrics, std::regex("\nminuted_journal_failures_total [1-9]")));
+
+    rlimit room{RLIM_INFINITY, RLIM_INFINITY};
+    ASSERT_EQ(::prlimit(d.process().pid(), RLIMIT_FSIZE, &room, nullptr), 0);
+    d.process().wait_for("writable again after: File too large");
+    auto const rest = send_frames(d.port(), "m", frames);
+    EXPECT_GE(rest.welcome_ack, 300u);
+    EXPECT_TRUE(rest.finished);
+    auto const archive = wait_archived(d.port(), "m");
+    // The record cut by the limit was finished, not left torn in the middle of the journal.
+    auto const seqs = journaled_seqs(d.state_dir() / "archive" / archive / "journal");
+    ASSERT_EQ(seqs.size(), frames.size());
+    EXPECT_EQ(http_get(d.port(), "/api/sessions/m/report.md").body, summarise_md(dccg_file));
+}
+
+TEST(journal_failure, a_read_only_state_directory_refuses_captions_until_it_is_writable) {
+    // Root may write anywhere, so as root the daemon runs as nobody.
+    std::optional<std::pair<uid_t, gid_t>> user;
+    if (::geteuid() == 0) {
+        auto const* nobody = ::getpwnam("nobody");
+        ASSERT_NE(nobody, nullptr);
+        user = std::pair{nobody->pw_uid, nobody->pw_gid};
+    }
+    temp_dir dir;
+    std::filesystem::permissions(dir.path(), std::filesystem::perms(0755));
+    auto const state = dir.path() / "state";
+    std::filesystem::create_directory(state);
+    std::filesystem::permissions(state, std::filesystem::perms(0555));
+    daemon_process d({"--state-dir", state.string()}, {}, user);
+
+    auto const frames = dccg_frames();
+    auto const refused = send_frames(d.port(), "m", frames);
+    EXPECT_FALSE(refused.finished);
+    EXPECT_EQ(refused.acked, 0u);
+    ASSERT_TRUE(refused.closed);
+    EXPECT_EQ(refused.closed->code, 1013);
+    EXPECT_NE(std::string(refused.closed->reason.data(), refused.closed->reason.size())
+                  .find("journal not writable: Permission denied"),
+              std::string::npos)
+        << refused.closed->reason.data();
+    d.process().wait_for("cannot write: Permission denied; new captions are refused");
+
+    std::filesystem::permissions(state, std::filesystem::perms(0777));
+    d.process().wait_for("writable again after: Permission denied");
+    auto const rest = send_frames(d.port(), "m", frames);
+    EXPECT_TRUE(rest.finished);
+    wait_archived(d.port(), "m");
+    EXPECT_EQ(http_get(d.port(), "/api/sessions/m/report.md").body, summarise_md(dccg_file));
+}
+
+} // namespace
+} // namespace minuted::testing
