@@ -41,6 +41,11 @@ idle_timeout = "30m"
 # Ended sessions still listed by GET /api/sessions.
 recent = 100
 
+[auth]
+# Token for admin requests such as ending a session (POST /api/sessions/{id}/end), sent as
+# "Authorization: Bearer TOKEN". Empty: admin requests are accepted from this machine only.
+admin_token = ""
+
 [journal]
 # Every caption is written to its session's journal and fsynced before it is acknowledged.
 # Captions arriving together share one fsync; this is the longest a caption waits for it.
@@ -262,6 +267,14 @@ settings parse_config(std::string_view text, std::string_view source_name) {
         table_reader r(**sessions, source_name, "sessions");
         s.idle_timeout = duration(r, "idle_timeout", s.idle_timeout, source_name);
         s.recent_sessions = positive(r, "recent", s.recent_sessions, source_name);
+        r.reject_unknown();
+    }
+    if (auto const auth = top.get<toml::table const*>("auth")) {
+        table_reader r(**auth, source_name, "auth");
+        s.admin_token = r.get<std::string>("admin_token").value_or("");
+        if (!s.admin_token.empty() && s.admin_token.size() < 16)
+            fail(source_name, r.where("admin_token"),
+                 "auth.admin_token must be at least 16 characters (or empty: loopback only)");
         r.reject_unknown();
     }
     if (auto const journal = top.get<toml::table const*>("journal")) {

@@ -42,6 +42,10 @@ struct settings {
     std::chrono::milliseconds reconnect_initial{500}; ///< first pull-feed retry delay
     std::chrono::milliseconds reconnect_max{30000};   ///< cap of the exponential backoff
 
+    /// `Authorization: Bearer` token for admin requests (POST /api/sessions/{id}/end). Empty:
+    /// admin requests are accepted from loopback only.
+    std::string admin_token;
+
     std::vector<feed> feeds;
 };
 

@@ -56,6 +56,8 @@ std::string metrics::render(std::size_t sessions_live, std::size_t sessions_rece
     line("minuted_errors_protocol_total", "counter", "Malformed frames and requests.",
          load(errors_protocol));
     line("minuted_errors_io_total", "counter", "Network and file errors.", load(errors_io));
+    line("minuted_errors_auth_total", "counter", "Requests refused for a missing or wrong token.",
+         load(errors_auth));
     line("minuted_journal_commits_total", "counter", "Journal group commits (one fsync each).",
          load(journal_commits));
     line("minuted_journal_failures_total", "counter",

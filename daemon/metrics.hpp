@@ -23,6 +23,7 @@ struct metrics {
     std::atomic<std::uint64_t> feed_failures{0};
     std::atomic<std::uint64_t> errors_protocol{0}; ///< malformed frames, bad seqs, bad requests
     std::atomic<std::uint64_t> errors_io{0};
+    std::atomic<std::uint64_t> errors_auth{0}; ///< requests refused for a missing or wrong token
     std::atomic<std::uint64_t> journal_commits{0};  ///< group commits (one fsync each)
     std::atomic<std::uint64_t> journal_failures{0}; ///< commits that failed (disk full, read-only)
     std::atomic<std::uint64_t> ingest_refused{0};   ///< captions refused: the journal failed

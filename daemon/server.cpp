@@ -23,6 +23,7 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <openssl/crypto.h>
 #include <optional>
 #include <sstream>
 #include <tuple>
@@ -668,6 +669,8 @@ private:
         std::string const what = seg.size() == (api ? 4u : 3u) ? seg.back() : std::string{};
         if (ingest)
             return handle_ingest(std::move(req), id, what, *url);
+        if (what == "end")
+            return handle_end(std::move(req), id);
         if (!get)
             return respond(req, http::status::method_not_allowed, "GET only\n");
         auto session = sessions_.find(id);
@@ -686,6 +689,69 @@ private:
             return respond_from(session, std::move(req), "text/plain; charset=utf-8",
                                 [](live_session& s) { return s.transcript(); });
         respond(req, http::status::not_found, "not found\n");
+    }
+
+    // POST /api/sessions/{id}/end: an admin ends a meeting whose source cannot (it vanished,
+    // or never sends a close). The session is journaled, finalised and archived like any end.
+    void handle_end(http::request<http::string_body> req, std::string const& id) {
+        if (req.method() != http::verb::post)
+            return respond(req, http::status::method_not_allowed, "POST to end a session\n");
+        if (!admin_allowed(req))
+            return;
+        auto session = sessions_.live(id, false);
+        if (!session)
+            return respond_json(req, http::status::not_found,
+                                boost::json::object{{"error", "no live session " + id}});
+        spdlog::info("http {}: session {} ended by an admin request", peer_, id);
+        net::post(session->strand(), [self = shared_from_this(), session,
+                                      req = std::move(req)]() mutable {
+            bool const was_live = !session->ended();
+            session->end("ended by an administrator");
+            auto const seq = session->info().last_seq;
+            net::post(self->stream_.get_executor(), [self, req = std::move(req), was_live, seq,
+                                                     id = session->id()] {
+                if (!was_live)
+                    return self->respond_json(req, http::status::conflict,
+                                              boost::json::object{{"error", id + " has ended"}});
+                self->respond_json(
+                    req, http::status::ok,
+                    boost::json::object{{"session", id}, {"ended", true}, {"last_seq", seq}});
+            });
+        });
+    }
+
+    // Admin requests carry `Authorization: Bearer [auth] admin_token`, compared in constant
+    // time; with no token configured they are accepted from loopback only. A refusal is
+    // answered (401 or 403) and logged with the peer; the token is never logged.
+    bool admin_allowed(http::request<http::string_body> const& req) {
+        auto const refuse = [&](http::status status, std::string why) {
+            metrics_.errors_auth.fetch_add(1, std::memory_order_relaxed);
+            spdlog::warn("http {}: admin request {} {} refused: {}", peer_,
+                         std::string(req.method_string()), std::string(req.target()), why);
+            auto res = text_response(status, why + "\n", req.version(), req.keep_alive());
+            if (status == http::status::unauthorized)
+                res.set(http::field::www_authenticate, "Bearer realm=\"minuted admin\"");
+            write(std::move(res));
+            return false;
+        };
+        auto const& token = settings_.admin_token;
+        if (token.empty()) {
+            beast::error_code ec;
+            auto const peer = stream_.socket().remote_endpoint(ec);
+            if (ec || !peer.address().is_loopback())
+                return refuse(http::status::forbidden,
+                              "admin requests from other hosts need [auth] admin_token");
+            return true;
+        }
+        auto const header = req[http::field::authorization];
+        constexpr std::string_view scheme = "Bearer ";
+        if (header.empty() || !header.starts_with(scheme))
+            return refuse(http::status::unauthorized, "admin request without a bearer token");
+        auto const given = header.substr(scheme.size());
+        if (given.size() != token.size() ||
+            CRYPTO_memcmp(given.data(), token.data(), token.size()) != 0)
+            return refuse(http::status::forbidden, "wrong admin token");
+        return true;
     }
 
     // GET /api/archive/{archive}/{file}: a file of an archived session, from its folder.

@@ -35,6 +35,16 @@ TEST(parse_config, the_embedded_default_gives_the_default_settings) {
     EXPECT_TRUE(s.feeds.empty());
 }
 
+TEST(parse_config, reads_the_admin_token_and_refuses_a_short_one) {
+    EXPECT_EQ(parse("").admin_token, "");
+    EXPECT_EQ(parse("[auth]\nadmin_token = \"0123456789abcdef\"\n").admin_token,
+              "0123456789abcdef");
+    EXPECT_NE(error_of("[auth]\nadmin_token = \"secret\"\n")
+                  .find("t.toml:2:15: auth.admin_token must be at least 16 characters"),
+              std::string::npos)
+        << error_of("[auth]\nadmin_token = \"secret\"\n");
+}
+
 TEST(parse_config, reads_the_journal_and_archive_limits) {
     auto const s = parse("[journal]\ncommit_interval = \"10ms\"\n"
                          "[archive]\nmax_age_days = 365\nmax_megabytes = 2048\n");

@@ -247,5 +247,46 @@ TEST(journal_failure, a_read_only_state_directory_refuses_captions_until_it_is_w
     EXPECT_EQ(http_get(d.port(), "/api/sessions/m/report.md").body, summarise_md(dccg_file));
 }
 
+TEST(admin_end, ending_a_session_needs_the_admin_token_and_archives_it) {
+    std::string const token = "an-admin-token-of-32-characters!";
+    daemon_process d({}, "[auth]\nadmin_token = \"" + token + "\"\n");
+    auto frames = dccg_frames();
+    frames.resize(600); // no close frame: the source never ends the meeting
+    ASSERT_TRUE(send_frames(d.port(), "m", frames).finished);
+    auto const end = [&](std::string const& authorization) {
+        http::fields headers;
+        if (!authorization.empty())
+            headers.set(http::field::authorization, authorization);
+        return http_request(d.port(), http::verb::post, "/api/sessions/m/end", {}, headers);
+    };
+    auto const none = end("");
+    EXPECT_EQ(none.status, 401u);
+    EXPECT_EQ(none.headers[http::field::www_authenticate], "Bearer realm=\"minuted admin\"");
+    EXPECT_EQ(end("Bearer not-the-token-at-all-but-as-long").status, 403u);
+    d.process().wait_for(
+        R"(http 127\.0\.0\.1:\d+: admin request POST /api/sessions/m/end refused: wrong admin token)");
+    EXPECT_EQ(d.process().output().find(token), std::string::npos); // never logged
+    EXPECT_EQ(http_get(d.port(), "/api/sessions/m/end").status, 405u);
+
+    auto const ok = end("Bearer " + token);
+    EXPECT_EQ(ok.status, 200u) << ok.body;
+    EXPECT_EQ(boost::json::parse(ok.body).at("last_seq"), 600);
+    auto const archive = wait_archived(d.port(), "m");
+    auto const state =
+        boost::json::parse(read_file(d.state_dir() / "archive" / archive / "state.json"));
+    EXPECT_EQ(state.at("archived").at("end_reason"), "ended by an administrator");
+    EXPECT_EQ(state.at("ended"), true);
+    EXPECT_EQ(end("Bearer " + token).status, 404u); // no live session m any more
+}
+
+TEST(admin_end, without_a_configured_token_loopback_may_end_a_session) {
+    daemon_process d;
+    auto frames = dccg_frames();
+    frames.resize(50);
+    ASSERT_TRUE(send_frames(d.port(), "m", frames).finished);
+    EXPECT_EQ(http_request(d.port(), http::verb::post, "/api/sessions/m/end").status, 200u);
+    wait_archived(d.port(), "m");
+}
+
 } // namespace
 } // namespace minuted::testing
