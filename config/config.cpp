@@ -42,9 +42,23 @@ idle_timeout = "30m"
 recent = 100
 
 [auth]
-# Token for admin requests such as ending a session (POST /api/sessions/{id}/end), sent as
-# "Authorization: Bearer TOKEN". Empty: admin requests are accepted from this machine only.
+# Tokens are sent as "Authorization: Bearer TOKEN" (or ?token=TOKEN, which a browser page also
+# keeps in a cookie); at least 16 characters, no spaces. None is ever logged.
+# Publishing captions to any session. Empty (and no [auth.sessions]): accepted from this
+# machine only, and listening on another address is refused at start.
+publish_token = ""
+# Viewing (live updates, the API, the archive). Empty: anyone who can reach the port.
+viewer_token = ""
+# Admin requests such as ending a session (POST /api/sessions/{id}/end). Empty: accepted
+# from this machine only.
 admin_token = ""
+# Web pages allowed to open WebSockets, by origin, e.g. ["https://captions.example.org"].
+# Empty: any.
+origins = []
+
+# Per-session publish tokens, in addition to publish_token:
+# [auth.sessions]
+# plenary = "a-token-for-the-plenary-only"
 
 [journal]
 # Every caption is written to its session's journal and fsynced before it is acknowledged.
@@ -68,6 +82,7 @@ reconnect_max = "30s"
 # session = "plenary"                    # session id the captions go to
 # url = "ws://captions.example.org/feed" # ws:// or wss://
 # title = "Plenary, day 1"               # optional
+# token = "..."                          # optional: sent as Authorization: Bearer
 )";
 
 [[noreturn]] void fail(std::string_view source, toml::source_region const& where,
@@ -166,6 +181,20 @@ Duration duration(table_reader& r, std::string_view key, Duration fallback,
     }
 }
 
+// A token: empty (none), or at least 16 printable characters with no spaces, so it can go in a
+// header, a query and a cookie as it is.
+std::string token(table_reader& r, std::string_view key, std::string_view source) {
+    auto const v = r.get<std::string>(key).value_or("");
+    bool const printable = std::all_of(v.begin(), v.end(), [](char c) {
+        return c > ' ' && c < 127 && c != ';' && c != ',' && c != '"' && c != '\\';
+    });
+    if (!v.empty() && (v.size() < 16 || !printable))
+        fail(source, r.where(key),
+             r.name(key) + " must be at least 16 printable characters without spaces, quotes, "
+                           "';' or ',' (or empty)");
+    return v;
+}
+
 } // namespace
 
 config_error::config_error(std::string source, std::uint32_t line, std::uint32_t column,
@@ -259,6 +288,12 @@ settings parse_config(std::string_view text, std::string_view source_name) {
         table_reader r(**limits, source_name, "limits");
         s.max_frame_bytes = positive(r, "max_frame_bytes", s.max_frame_bytes, source_name);
         s.max_body_bytes = positive(r, "max_body_bytes", s.max_body_bytes, source_name);
+        // A caption frame becomes one journal record, escaped as JSON (up to 6 bytes a byte):
+        // it must stay well within what a journal holds.
+        for (auto const key : {"max_frame_bytes", "max_body_bytes"})
+            if ((std::string_view(key) == "max_frame_bytes" ? s.max_frame_bytes
+                                                            : s.max_body_bytes) > (8u << 20))
+                fail(source_name, r.where(key), r.name(key) + " must be at most 8388608 (8 MiB)");
         s.subscriber_queue = positive(r, "subscriber_queue", s.subscriber_queue, source_name);
         s.update_history = positive(r, "update_history", s.update_history, source_name);
         r.reject_unknown();
@@ -271,10 +306,29 @@ settings parse_config(std::string_view text, std::string_view source_name) {
     }
     if (auto const auth = top.get<toml::table const*>("auth")) {
         table_reader r(**auth, source_name, "auth");
-        s.admin_token = r.get<std::string>("admin_token").value_or("");
-        if (!s.admin_token.empty() && s.admin_token.size() < 16)
-            fail(source_name, r.where("admin_token"),
-                 "auth.admin_token must be at least 16 characters (or empty: loopback only)");
+        s.auth.publish_token = token(r, "publish_token", source_name);
+        s.auth.viewer_token = token(r, "viewer_token", source_name);
+        s.auth.admin_token = token(r, "admin_token", source_name);
+        if (auto const origins = r.get<toml::array const*>("origins")) {
+            for (auto const& node : **origins) {
+                auto const v = node.value<std::string>();
+                if (!node.is_string() ||
+                    !(v->starts_with("http://") || v->starts_with("https://")) || v->ends_with("/"))
+                    fail(source_name, node.source(),
+                         "auth.origins must hold origins such as \"https://captions.example.org\" "
+                         "(scheme and host, no path)");
+                s.auth.origins.push_back(*v);
+            }
+        }
+        if (auto const sessions = r.get<toml::table const*>("sessions")) {
+            table_reader sr(**sessions, source_name, "auth.sessions");
+            for (auto const& [key, node] : **sessions) {
+                if (!protocol::is_valid_session_id(key.str()))
+                    fail(source_name, key.source(),
+                         "auth.sessions: '" + std::string(key.str()) + "' is not a session id");
+                s.auth.session_tokens[std::string(key.str())] = token(sr, key.str(), source_name);
+            }
+        }
         r.reject_unknown();
     }
     if (auto const journal = top.get<toml::table const*>("journal")) {
@@ -326,6 +380,7 @@ settings parse_config(std::string_view text, std::string_view source_name) {
             f.session = *session;
             f.url = *url;
             f.title = r.get<std::string>("title").value_or("");
+            f.token = token(r, "token", source_name);
             for (auto const& other : s.feeds)
                 if (other.session == f.session)
                     fail(source_name, r.where("session"),

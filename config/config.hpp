@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -16,6 +17,25 @@ struct feed {
     std::string session; ///< session id the feed's captions go to
     std::string url;     ///< ws:// or wss:// URL of the feed
     std::string title;   ///< meeting title, if the feed does not send one
+    std::string token;   ///< sent to the feed as `Authorization: Bearer`, if it wants one
+};
+
+/// Who may publish, view and administer (`[auth]`). Tokens are at least 16 printable
+/// characters; none is ever logged.
+struct auth_settings {
+    /// Publishing to any session. With neither this nor `session_tokens`, publishing is
+    /// accepted from loopback only, and listening elsewhere is refused at start.
+    std::string publish_token;
+    std::map<std::string, std::string> session_tokens; ///< [auth.sessions]: id = token
+    std::string viewer_token;                          ///< empty: viewing is public
+    /// Admin requests (POST /api/sessions/{id}/end). Empty: from loopback only.
+    std::string admin_token;
+    /// Origins ("https://captions.example.org") whose pages may open WebSockets; empty: any.
+    std::vector<std::string> origins;
+
+    bool has_publish_tokens() const noexcept {
+        return !publish_token.empty() || !session_tokens.empty();
+    }
 };
 
 /// Everything `minuted serve` can be told. The defaults are the embedded default config.
@@ -42,9 +62,7 @@ struct settings {
     std::chrono::milliseconds reconnect_initial{500}; ///< first pull-feed retry delay
     std::chrono::milliseconds reconnect_max{30000};   ///< cap of the exponential backoff
 
-    /// `Authorization: Bearer` token for admin requests (POST /api/sessions/{id}/end). Empty:
-    /// admin requests are accepted from loopback only.
-    std::string admin_token;
+    auth_settings auth;
 
     std::vector<feed> feeds;
 };

@@ -21,31 +21,40 @@ namespace beast = boost::beast;
 namespace {
 
 // What the reader and the reply writer of one feed connection share. Both run on the
-// connection's executor, one at a time, so plain fields need no locking.
+// connection's executor, one at a time, so plain fields need no locking. Held by shared_ptr:
+// the journal may answer a frame after the connection is gone, and the answer is then dropped.
 struct feed_replies {
+    explicit feed_replies(net::any_io_executor ex) : room(ex), ready(ex) {}
+
     std::uint64_t received = 0;                    // frames read and handed to the session
     std::uint64_t replied = 0;                     // of those, answered
     std::map<std::uint64_t, ingest_reply> waiting; // answers held back for an earlier one
     bool reading_done = false;                     // the session ended: no more frames
-    // Either side waits on it, set to expire never; the other cancels it to wake it.
-    net::steady_timer wake;
+    // Each side waits on its own timer, set to expire never; the other cancels it to wake it.
+    net::steady_timer room;  // the reader: too many frames unanswered
+    net::steady_timer ready; // the writer: no answer to send
 };
 
 // Frames read but not yet answered, at most: beyond it reading waits for the journal.
 constexpr std::uint64_t max_unanswered = 4096;
 
+net::awaitable<void> wait_on(net::steady_timer& timer) {
+    timer.expires_at(std::chrono::steady_clock::time_point::max());
+    boost::system::error_code ec; // operation_aborted: woken
+    co_await timer.async_wait(net::redirect_error(net::use_awaitable, ec));
+}
+
 // Reads the feed's frames and applies each on the session's strand; the session answers each
-// once the journal holds it, through `r`.
+// once the journal holds it, into `r`.
 template <class Stream>
 net::awaitable<void> read_feed(Stream& ws, live_session& session, std::string const& name,
-                               ingest_connection& connection, feed_replies& r, metrics& counters) {
+                               ingest_connection& connection, std::shared_ptr<feed_replies> r,
+                               metrics& counters) {
     auto const ex = co_await net::this_coro::executor;
     beast::flat_buffer buffer;
-    while (!r.reading_done) {
-        if (r.received - r.replied >= max_unanswered) {
-            r.wake.expires_at(std::chrono::steady_clock::time_point::max());
-            boost::system::error_code ec; // operation_aborted: woken
-            co_await r.wake.async_wait(net::redirect_error(net::use_awaitable, ec));
+    while (!r->reading_done) {
+        if (r->received - r->replied >= max_unanswered) {
+            co_await wait_on(r->room);
             continue;
         }
         buffer.clear();
@@ -60,44 +69,45 @@ net::awaitable<void> read_feed(Stream& ws, live_session& session, std::string co
             spdlog::warn("feed {}: skipped a frame: {}", name, parsed.error().message());
             continue;
         }
-        auto const n = r.received++;
-        r.reading_done = co_await net::co_spawn(
+        auto const n = r->received++;
+        std::weak_ptr<feed_replies> const weak = r;
+        r->reading_done = co_await net::co_spawn(
             session.strand(),
             [&]() -> net::awaitable<bool> {
-                session.answer_when_durable(session.handle(*parsed, connection, arrived),
-                                            [&r, ex, n](ingest_reply reply) {
-                                                net::post(ex, [&r, n, reply = std::move(reply)] {
-                                                    r.waiting.emplace(n, reply);
-                                                    r.wake.cancel();
-                                                });
-                                            });
+                session.answer_when_durable(
+                    session.handle(*parsed, connection, arrived), [weak, ex, n](ingest_reply a) {
+                        net::post(ex, [weak, n, a = std::move(a)]() mutable {
+                            if (auto const replies = weak.lock()) {
+                                replies->waiting.emplace(n, std::move(a));
+                                replies->ready.cancel();
+                            }
+                        });
+                    });
                 co_return session.ended();
             },
             net::use_awaitable);
     }
-    r.wake.cancel();
+    r->ready.cancel();
 }
 
 // Writes the session's answers in the order of the frames, until the last frame is answered
 // once the session ended. A refusal (the journal failed) ends the connection: reconnecting
 // resumes from what is on disk.
 template <class Stream>
-net::awaitable<void> write_replies(Stream& ws, feed_replies& r) {
+net::awaitable<void> write_replies(Stream& ws, std::shared_ptr<feed_replies> r) {
     for (;;) {
-        for (auto it = r.waiting.begin(); it != r.waiting.end() && it->first == r.replied;
-             it = r.waiting.erase(it)) {
-            ++r.replied;
+        for (auto it = r->waiting.begin(); it != r->waiting.end() && it->first == r->replied;
+             it = r->waiting.erase(it)) {
+            ++r->replied;
             for (auto const& m : it->second.messages)
                 co_await ws.async_write(net::buffer(m), net::use_awaitable);
             if (it->second.close)
                 throw std::runtime_error(*it->second.close);
-            r.wake.cancel(); // room for the reader
+            r->room.cancel();
         }
-        if (r.reading_done && r.replied == r.received)
+        if (r->reading_done && r->replied == r->received)
             co_return;
-        r.wake.expires_at(std::chrono::steady_clock::time_point::max());
-        boost::system::error_code ec; // operation_aborted: woken
-        co_await r.wake.async_wait(net::redirect_error(net::use_awaitable, ec));
+        co_await wait_on(r->ready);
     }
 }
 
@@ -105,7 +115,8 @@ net::awaitable<void> write_replies(Stream& ws, feed_replies& r) {
 
 net::awaitable<void> run_feed(config::feed feed, session_registry& sessions,
                               config::settings const& settings, metrics& counters) {
-    auto const target = parse_ws_url(feed.url);
+    auto target = parse_ws_url(feed.url);
+    target.token = feed.token;
     backoff retry(settings.reconnect_initial, settings.reconnect_max);
     bool finished = false;
     std::size_t failures = 0;
@@ -114,7 +125,14 @@ net::awaitable<void> run_feed(config::feed feed, session_registry& sessions,
         auto session = sessions.live(feed.session, true);
         try {
             co_await with_ws_connection(target, [&](auto& ws) -> net::awaitable<void> {
-                auto const after = session->info().last_seq;
+                // What is on disk: the feed may forget what minuted acknowledges.
+                auto const after = co_await net::co_spawn(
+                    session->strand(),
+                    [&]() -> net::awaitable<protocol::seq_number> {
+                        co_return session->durable_seq();
+                    },
+                    net::use_awaitable);
+                ws.read_message_max(settings.max_frame_bytes);
                 ws.text(true);
                 co_await ws.async_write(net::buffer(protocol::make_resume(after)),
                                         net::use_awaitable);
@@ -140,7 +158,7 @@ net::awaitable<void> run_feed(config::feed feed, session_registry& sessions,
                 // Frames are read and applied while earlier ones wait for the journal: a
                 // reader and a writer share the stream, and the first failure is thrown.
                 auto const ex = co_await net::this_coro::executor;
-                feed_replies replies{0, 0, {}, false, net::steady_timer(ex)};
+                auto const replies = std::make_shared<feed_replies>(ex);
                 auto const [order, read_failure, write_failure] =
                     co_await net::experimental::make_parallel_group(
                         net::co_spawn(

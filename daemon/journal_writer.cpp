@@ -82,9 +82,12 @@ void journal_writer::schedule() {
 void journal_writer::start_commit() {
     if (committing_)
         return;
-    if (!batch_)
+    if (!batch_) {
         batch_ = std::make_shared<batch>();
-    // A failed batch keeps its unwritten bytes; what arrived since follows them.
+        batch_->start = durable_;
+        batch_->rewrite = fd_ < 0;
+    }
+    // A failed batch keeps its bytes; what arrived since follows them.
     batch_->bytes += pending_;
     pending_.clear();
     batch_->end = appended_;
@@ -109,6 +112,7 @@ void journal_writer::on_commit(std::error_code ec) {
                           "retrying every second",
                           path_.string(), ec.message());
         failure_ = ec.message();
+        batch_->rewrite = true;
         // Whoever waits is told now rather than after the disk comes back, which may be never.
         auto failed = std::move(waiters_);
         waiters_.clear();
@@ -156,6 +160,13 @@ std::error_code journal_writer::write_and_sync(batch& b) {
             return e;
         }
     }
+    if (b.rewrite) {
+        // Appends go to the end of the file, so it must end where the batch starts.
+        if (::ftruncate(fd_, static_cast<off_t>(b.start)) != 0)
+            return last_error();
+        b.written = 0;
+        b.rewrite = false;
+    }
     while (b.written < b.bytes.size()) {
         auto const n = ::write(fd_, b.bytes.data() + b.written, b.bytes.size() - b.written);
         if (n < 0 && errno == EINTR)
@@ -170,13 +181,18 @@ std::error_code journal_writer::write_and_sync(batch& b) {
 }
 
 bool journal_writer::flush_at_exit() {
+    waiters_.clear(); // nobody is left to answer; they hold sessions and connections
     if (batch_ || !pending_.empty()) {
-        if (!batch_)
+        if (!batch_) {
             batch_ = std::make_shared<batch>();
+            batch_->start = durable_;
+            batch_->rewrite = fd_ < 0;
+        }
         batch_->bytes += pending_;
         pending_.clear();
         batch_->end = appended_;
         if (auto const ec = write_and_sync(*batch_)) {
+            batch_->rewrite = true;
             spdlog::error("journal {}: {} bytes not written at exit: {}; the source resends "
                           "what was not acknowledged",
                           path_.string(), batch_->bytes.size() - batch_->written, ec.message());

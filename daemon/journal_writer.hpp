@@ -69,8 +69,13 @@ public:
 private:
     struct batch {
         std::string bytes;
-        std::size_t written = 0; ///< how much of `bytes` the file already holds
+        std::size_t written = 0;    ///< how much of `bytes` the file already holds
+        journal_position start = 0; ///< where `bytes` begin in the file: all before is durable
         journal_position end = 0;
+        /// Cut the file back to `start` and write all of `bytes` again: after a failed write
+        /// or fsync (whose pages the kernel may have dropped), and when the file is first
+        /// opened (a recovered journal may hold a torn tail past `start`).
+        bool rewrite = true;
     };
 
     void schedule();
@@ -86,7 +91,9 @@ private:
     metrics& metrics_;
     boost::asio::steady_timer timer_;
 
-    int fd_ = -1;                  // touched by the disk executor while `committing_`
+    // Touched by the disk executor while `committing_`, and otherwise only once no commit can
+    // start again (the end is durable, or no thread runs).
+    int fd_ = -1;
     std::shared_ptr<batch> batch_; // in flight, or failed and waiting for the retry
     std::string pending_;          // appended since the batch was cut
     journal_position appended_ = 0;

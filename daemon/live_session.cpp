@@ -50,29 +50,31 @@ summariser::time_point from_ms(std::int64_t ms) {
 
 } // namespace
 
-live_session::live_session(boost::asio::io_context& ioc, boost::asio::any_io_executor disk,
-                           std::string id, config::settings const& settings, metrics& counters,
+live_session::live_session(boost::asio::io_context& ioc, disk_executors disk, std::string id,
+                           config::settings const& settings, metrics& counters,
                            archive_index* index, ended_handler on_end)
     : live_session(ioc, std::move(disk), std::move(id), settings, counters, index,
                    std::move(on_end), random_epoch(), wall_now()) {}
 
-live_session::live_session(boost::asio::io_context& ioc, boost::asio::any_io_executor disk,
-                           std::string id, config::settings const& settings, metrics& counters,
+live_session::live_session(boost::asio::io_context& ioc, disk_executors disk, std::string id,
+                           config::settings const& settings, metrics& counters,
                            archive_index* index, ended_handler on_end, std::string instance,
                            std::chrono::system_clock::time_point started)
-    : ioc_(ioc), strand_(boost::asio::make_strand(ioc)), disk_(std::move(disk)), id_(std::move(id)),
-      instance_(std::move(instance)), epoch_(instance_), settings_(settings), metrics_(counters),
-      index_(index), on_end_(std::move(on_end)), idle_timer_(strand_), started_(started) {
-    journal_ = std::make_shared<journal_writer>(
-        strand_, disk_, settings_.state_dir / "live" / (id_ + "." + instance_ + ".journal"),
-        settings_.commit_interval, metrics_);
+    : ioc_(ioc), strand_(boost::asio::make_strand(ioc)), archive_(std::move(disk.archive)),
+      id_(std::move(id)), instance_(std::move(instance)), epoch_(instance_), settings_(settings),
+      metrics_(counters), index_(index), on_end_(std::move(on_end)), idle_timer_(strand_),
+      started_(started) {
+    journal_ = std::make_shared<journal_writer>(strand_, std::move(disk.journal),
+                                                settings_.state_dir / "live" /
+                                                    (id_ + "." + instance_ + ".journal"),
+                                                settings_.commit_interval, metrics_);
     info_.id = id_;
     info_.started = started_;
     info_.last_activity = started_;
 }
 
 std::shared_ptr<live_session>
-live_session::recover(boost::asio::io_context& ioc, boost::asio::any_io_executor disk,
+live_session::recover(boost::asio::io_context& ioc, disk_executors disk,
                       std::filesystem::path const& journal, config::settings const& settings,
                       metrics& counters, archive_index* index, ended_handler on_end) {
     std::ifstream in(journal, std::ios::binary);
@@ -99,8 +101,23 @@ live_session::recover(boost::asio::io_context& ioc, boost::asio::any_io_executor
                       aside.string());
         return nullptr;
     }
+    if (!contents.damage.empty() && !contents.torn_tail) {
+        // Damage with whole records after it is not a crash mid-append: acknowledged captions
+        // are lost. The journal is kept as it was for a person to look at.
+        auto copy = journal;
+        copy += ".damaged";
+        std::error_code ec;
+        std::filesystem::copy_file(journal, copy, std::filesystem::copy_options::overwrite_existing,
+                                   ec);
+        spdlog::error("journal {}: {} at byte {}, with {} bytes after it: the session is rebuilt "
+                      "up to there; the whole journal is kept in {}",
+                      journal.string(), contents.damage, contents.valid_bytes,
+                      bytes.size() - contents.valid_bytes,
+                      ec ? "nowhere (" + ec.message() + ")" : copy.string());
+    }
     if (!contents.damage.empty()) {
-        // A crash in the middle of an append: that record was never acknowledged.
+        // A crash in the middle of an append: that record was never acknowledged. The journal
+        // also cuts the file there before it appends anything.
         std::error_code ec;
         std::filesystem::resize_file(journal, contents.valid_bytes, ec);
         spdlog::warn("journal {}: dropped the last {} bytes, {}{}", journal.string(),
@@ -171,17 +188,21 @@ void live_session::answer_when_durable(ingest_reply reply, std::function<void(in
 ingest_reply live_session::refusal() {
     metrics_.ingest_refused.fetch_add(1, std::memory_order_relaxed);
     ingest_reply reply;
-    reply.messages.push_back(protocol::make_error(
-        "captions cannot be kept safe: the journal cannot be written (" + journal_->failure() +
-        "); nothing after seq " + std::to_string(durable_seq()) +
-        " is held; reconnect and resend later"));
-    reply.close = "journal not writable: " + journal_->failure();
+    auto const why =
+        journal_->failure().empty() ? std::string("the disk is too slow") : journal_->failure();
+    reply.messages.push_back(
+        protocol::make_error("captions cannot be kept safe: the journal cannot be written (" + why +
+                             "); nothing after seq " + std::to_string(durable_seq()) +
+                             " is held; reconnect and resend later"));
+    reply.close = "journal not writable: " + why;
     reply.close_code = close_try_again_later;
     return reply;
 }
 
 bool live_session::refuse_unjournaled(ingest_reply& reply) {
-    if (journal_->failure().empty())
+    // A disk too slow for the captions is refused like a failed one before memory runs out.
+    constexpr journal_position max_backlog = 64u << 20;
+    if (journal_->failure().empty() && journal_->appended() - journal_->durable() < max_backlog)
         return false;
     reply = refusal();
     return true;
@@ -201,6 +222,7 @@ std::size_t live_session::record(protocol::journal_record r,
     auto const end = journal_->append(r);
     if (r.seq != 0)
         unsynced_seqs_.emplace_back(end, r.seq);
+    durable_seq(); // keeps unsynced_seqs_ as short as the journal's backlog
     return apply(r, arrived);
 }
 
@@ -284,6 +306,7 @@ ingest_reply live_session::handle(protocol::ingest_message const& m, ingest_conn
         r.kind = journal_kind::text;
         r.text = m.text;
         record(std::move(r), arrived);
+        reply.durable_at = journal_->appended(); // nothing to say, but an HTTP 200 waits
         return reply;
     case ingest_kind::text:
     case ingest_kind::erase:
@@ -455,6 +478,7 @@ void live_session::archive() {
     spdlog::info("session {} ended: {} ({} utterances, {} agenda items, last seq {})", id_,
                  end_reason_, pipeline_->state().utterances().size(),
                  pipeline_->state().agenda().size(), last_seq_);
+    ending_ = true;
     archive_when_durable();
 }
 
@@ -463,41 +487,49 @@ void live_session::archive_when_durable() {
     journal_->when_durable(journal_->appended(), [self = shared_from_this()](bool durable) {
         if (!durable)
             return self->archive_when_durable(); // waits for the journal's retry
-        auto const& m = self->pipeline_->state();
+        try {
+            self->start_archive_job();
+        } catch (std::exception const& e) {
+            self->on_archived({}, std::make_error_code(std::errc::io_error), e.what());
+        }
+    });
+}
+
+void live_session::start_archive_job() {
+    // The final state, and what the index needs besides: enough to index it again.
+    auto state = boost::json::parse(*snapshot()).as_object();
+    state["archived"] = {{"started", to_ms(started_)},
+                         {"ended", ended_at_ms_},
+                         {"end_reason", end_reason_},
+                         {"instance", instance_}};
+    auto state_json = boost::json::serialize(state);
+    std::vector<archive_file> files = {{"transcript.txt", transcript()},
+                                       {"report.md", report_markdown()},
+                                       {"report.json", report_json() + "\n"},
+                                       {"captions.vtt", summariser::render_vtt(pipeline_->state())},
+                                       {"state.json", state_json + "\n"}};
+    // Archives are written one at a time on their own thread: never on a network thread, and
+    // never in the way of the journals' commits.
+    boost::asio::post(archive_, [self = shared_from_this(), files = std::move(files),
+                                 state_json = std::move(state_json)] {
         auto const folder =
             archive_folder(self->settings_.state_dir, self->id_, self->started_, self->instance_);
-        // The final state, and what the index needs besides: enough to index it again.
-        auto state = boost::json::parse(*self->snapshot()).as_object();
-        state["archived"] = {{"started", to_ms(self->started_)},
-                             {"ended", self->ended_at_ms_},
-                             {"end_reason", self->end_reason_},
-                             {"instance", self->instance_}};
-        auto state_json = boost::json::serialize(state);
-        std::vector<archive_file> files = {{"transcript.txt", self->transcript()},
-                                           {"report.md", self->report_markdown()},
-                                           {"report.json", self->report_json() + "\n"},
-                                           {"captions.vtt", summariser::render_vtt(m)},
-                                           {"state.json", state_json + "\n"}};
-        boost::asio::post(self->disk_, [self, folder, files = std::move(files),
-                                        state_json = std::move(state_json)] {
-            auto ec = write_archive(folder, files);
-            if (!ec) {
-                self->journal_->close_file();
-                ec = move_into_archive(self->journal_->path(), folder);
+        auto ec = write_archive(folder, files);
+        if (!ec) {
+            self->journal_->close_file();
+            ec = move_into_archive(self->journal_->path(), folder);
+        }
+        std::string index_error;
+        if (!ec && self->index_) {
+            try {
+                auto const [session, turns] = index_entry(folder.filename().string(), state_json);
+                self->index_->add(session, turns);
+            } catch (std::exception const& e) {
+                index_error = e.what();
             }
-            std::string index_error;
-            if (!ec && self->index_) {
-                try {
-                    auto const [session, turns] =
-                        index_entry(folder.filename().string(), state_json);
-                    self->index_->add(session, turns);
-                } catch (std::exception const& e) {
-                    index_error = e.what();
-                }
-            }
-            boost::asio::post(self->strand_, [self, folder = folder.string(), ec, index_error] {
-                self->on_archived(folder, ec, index_error);
-            });
+        }
+        boost::asio::post(self->strand_, [self, folder = folder.string(), ec, index_error] {
+            self->on_archived(folder, ec, index_error);
         });
     });
 }

@@ -13,6 +13,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <filesystem>
@@ -65,6 +66,12 @@ struct session_info {
     std::string feed_status; ///< for pull feeds: "connected", "retrying: ..."
 };
 
+/// Where sessions' disk work runs, off the network threads.
+struct disk_executors {
+    boost::asio::any_io_executor journal; ///< journal commits (write and fsync)
+    boost::asio::any_io_executor archive; ///< archiving finished sessions, one at a time
+};
+
 /// Per-connection ingest bookkeeping, so a seq that goes backwards within one connection is
 /// told apart from a safe resend after a reconnect.
 struct ingest_connection {
@@ -99,7 +106,7 @@ public:
 
     /// A new session. `disk` runs journal commits and archiving; `index` (may be null) gets the
     /// session when it is archived.
-    live_session(boost::asio::io_context& ioc, boost::asio::any_io_executor disk, std::string id,
+    live_session(boost::asio::io_context& ioc, disk_executors disk, std::string id,
                  config::settings const& settings, metrics& counters, archive_index* index,
                  ended_handler on_end);
 
@@ -107,10 +114,11 @@ public:
     /// torn last record is dropped (and cut from the file) with a log line. Returns null, with
     /// a log line, if the file holds no session. A rebuilt session that had ended is archived
     /// now. Call before the session is shared with other threads.
-    static std::shared_ptr<live_session>
-    recover(boost::asio::io_context& ioc, boost::asio::any_io_executor disk,
-            std::filesystem::path const& journal, config::settings const& settings,
-            metrics& counters, archive_index* index, ended_handler on_end);
+    static std::shared_ptr<live_session> recover(boost::asio::io_context& ioc, disk_executors disk,
+                                                 std::filesystem::path const& journal,
+                                                 config::settings const& settings,
+                                                 metrics& counters, archive_index* index,
+                                                 ended_handler on_end);
 
     strand_type& strand() noexcept { return strand_; }
     std::string const& id() const noexcept { return id_; }
@@ -131,6 +139,11 @@ public:
     /// Calls `send` with `reply` once the journal holds what it acknowledges (at once if it
     /// acknowledges nothing), or with a refusal (close 1013) if the journal fails first.
     void answer_when_durable(ingest_reply reply, std::function<void(ingest_reply)> send);
+    /// Calls `done(true)` once everything journaled so far is on disk, or `done(false)` if the
+    /// journal fails first.
+    void when_journaled(std::function<void(bool)> done) {
+        journal_->when_durable(journal_->appended(), std::move(done));
+    }
     /// The journal, for the daemon's exit (`journal_writer::flush_at_exit`).
     journal_writer& journal() noexcept { return *journal_; }
 
@@ -155,13 +168,15 @@ public:
     /// session from its journal.
     void shut_down();
     bool ended() const noexcept { return ended_; }
+    /// The meeting ended and is being archived: a new one may start under its id. Any thread.
+    bool is_ending() const noexcept { return ending_; }
 
     /// For listings; thread-safe.
     session_info info() const;
     void set_feed_status(std::string status);
 
 private:
-    live_session(boost::asio::io_context& ioc, boost::asio::any_io_executor disk, std::string id,
+    live_session(boost::asio::io_context& ioc, disk_executors disk, std::string id,
                  config::settings const& settings, metrics& counters, archive_index* index,
                  ended_handler on_end, std::string instance,
                  std::chrono::system_clock::time_point started);
@@ -184,12 +199,13 @@ private:
     /// state under state_dir/archive and moves the journal there, on the disk executor.
     void archive();
     void archive_when_durable();
+    void start_archive_job();
     void on_archived(std::string folder, std::error_code ec, std::string index_error);
     void refresh_info();
 
     boost::asio::io_context& ioc_;
     strand_type strand_;
-    boost::asio::any_io_executor disk_;
+    boost::asio::any_io_executor archive_;
     std::string id_;
     std::string instance_; ///< the epoch it started with: names its journal and archive
     std::string epoch_;
@@ -219,6 +235,7 @@ private:
     std::string summary_; // the catch-up text last sent
     bool ended_ = false;
     bool archived_ = false; ///< ended, and the archive job done (or failed)
+    std::atomic<bool> ending_{false};
     std::string end_reason_;
     std::int64_t ended_at_ms_ = 0;
     bool stopping_ = false; ///< the daemon is stopping: no new subscribers

@@ -395,7 +395,8 @@ std::string frame_json(replay_frame const& frame, protocol::seq_number seq) {
 net::awaitable<void> push_replay(std::string url, std::string title,
                                  std::span<replay_frame const> frames, replay_options options,
                                  std::vector<std::string> agenda) {
-    auto const target = parse_ws_url(url);
+    auto target = parse_ws_url(url);
+    target.token = options.token;
     auto const start = std::chrono::steady_clock::now();
     replay_opening const opening{url, std::move(title), std::move(agenda)};
     backoff retry(std::chrono::milliseconds(200), std::chrono::seconds(5));
@@ -458,17 +459,21 @@ int replay_command(std::span<char const* const> args) {
     constexpr std::string_view usage =
         "usage: minuted replay FILE (--to ws://HOST:PORT/ingest/ID | --serve HOST:PORT)\n"
         "                      [--speed N|max] [--wpm N] [--corrections] [--seed N]\n"
-        "                      [--title TEXT] [--keep-open]\n"
+        "                      [--title TEXT] [--keep-open] [--token TOKEN]\n"
         "       minuted replay --from-archive ID [--state-dir DIR | --config FILE]\n"
         "                      (--to ws://HOST:PORT/ingest/ID | --serve HOST:PORT)\n"
-        "                      [--speed N|max] [--title TEXT] [--keep-open]\n"
+        "                      [--speed N|max] [--title TEXT] [--keep-open] [--token TOKEN]\n"
         "FILE (- for standard input) is typed a word at a time, at --wpm (180) words per minute\n"
         "times --speed; --from-archive plays an archived meeting (an ID as minuted archive list\n"
         "shows it) from its journal, at its recorded pace times --speed. --speed max sends as\n"
-        "fast as the receiver acknowledges. --keep-open leaves the session live at the end.\n";
+        "fast as the receiver acknowledges. --keep-open leaves the session live at the end.\n"
+        "--token is the receiver's publish token (also read from MINUTED_TOKEN, which keeps it\n"
+        "out of the process list).\n";
     std::optional<std::string> file, archived, state_dir, config_file, to, serve, title;
     bool typing_options = false;
     replay_options options;
+    if (auto const* token = std::getenv("MINUTED_TOKEN"))
+        options.token = token;
     try {
         for (std::size_t i = 0; i < args.size(); ++i) {
             std::string_view const a = args[i];
@@ -499,6 +504,8 @@ int replay_command(std::span<char const* const> args) {
                 options.corrections = typing_options = true;
             else if (a == "--keep-open")
                 options.keep_open = true;
+            else if (a == "--token")
+                options.token = value();
             else if (a == "--seed") {
                 options.seed = static_cast<std::uint32_t>(std::stoul(value()));
                 typing_options = true;

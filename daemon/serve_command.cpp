@@ -37,11 +37,21 @@ namespace net = boost::asio;
 
 namespace {
 
-constexpr std::string_view usage = "usage: minuted serve [--config FILE] [--listen HOST:PORT] "
-                                   "[--state-dir DIR] [--log-level LEVEL]\n"
-                                   "                     [--replay FILE [--replay-speed N|max] "
-                                   "[--replay-session ID] [--corrections]]\n"
-                                   "       minuted attach URL --session ID [serve options]\n";
+constexpr std::string_view usage =
+    "usage: minuted serve [--config FILE] [--listen HOST:PORT] "
+    "[--state-dir DIR] [--log-level LEVEL]\n"
+    "                     [--replay FILE [--replay-speed N|max] "
+    "[--replay-session ID] [--corrections]]\n"
+    "       minuted attach URL --session ID [--token TOKEN] [serve options]\n";
+
+// True for an address only this machine can reach.
+bool is_loopback_host(std::string const& host) {
+    if (host == "localhost")
+        return true;
+    boost::system::error_code ec;
+    auto const address = net::ip::make_address(host, ec);
+    return !ec && address.is_loopback();
+}
 
 // Logs an exception that ended a background coroutine; none escapes a handler.
 auto log_failure(std::string what) {
@@ -60,7 +70,7 @@ auto log_failure(std::string what) {
 
 int serve_command(std::span<char const* const> args, bool attach) {
     std::optional<std::string> config_file, listen, state_dir, log_level, replay_file, attach_url,
-        attach_session;
+        attach_session, attach_token;
     std::string replay_session = "demo";
     replay_options replay;
     replay.speed = 10;
@@ -86,6 +96,8 @@ int serve_command(std::span<char const* const> args, bool attach) {
                 replay.corrections = true;
             else if (attach && a == "--session")
                 attach_session = value();
+            else if (attach && a == "--token")
+                attach_token = value();
             else if (attach && !attach_url && !a.starts_with("--"))
                 attach_url = std::string(a);
             else
@@ -114,13 +126,22 @@ int serve_command(std::span<char const* const> args, bool attach) {
                 throw std::invalid_argument(
                     "--session must be 1-64 letters, digits, '.', '_' or '-'");
             parse_ws_url(*attach_url);
-            settings.feeds.push_back({*attach_session, *attach_url, {}});
+            settings.feeds.push_back({*attach_session, *attach_url, {}, attach_token.value_or("")});
         }
     } catch (config::config_error const& e) {
         std::cerr << "minuted: " << e.what() << '\n';
         return exit_config;
     } catch (std::exception const& e) {
         std::cerr << "minuted: " << e.what() << '\n';
+        return exit_config;
+    }
+
+    // Out of the box only this machine may publish; anywhere else needs a token, or anyone who
+    // can reach the port could put words in a meeting's record.
+    if (!settings.auth.has_publish_tokens() && !is_loopback_host(settings.listen_host)) {
+        std::cerr << "minuted: listening on " << settings.listen_host
+                  << " needs a publish token ([auth] publish_token or [auth.sessions]): "
+                     "without one, anyone who can reach it could publish captions\n";
         return exit_config;
     }
 
@@ -175,10 +196,13 @@ int serve_command(std::span<char const* const> args, bool attach) {
         spdlog::error("archive search is unavailable: {}", e.what());
     }
     // Journal fsyncs and archiving wait for the disk here, never on a network thread.
-    net::thread_pool disk(2);
+    // Archiving and retention have a thread of their own, out of the way of journal commits.
+    net::thread_pool journal_pool(2);
+    net::thread_pool archive_pool(1);
     // Deletes archived meetings past [archive] max_age_days / max_megabytes, now and hourly.
-    auto retention = start_retention(disk.get_executor(), settings, index.get());
-    session_registry sessions(ioc, disk.get_executor(), settings, counters, index.get());
+    auto retention = start_retention(archive_pool.get_executor(), settings, index.get());
+    session_registry sessions(ioc, {journal_pool.get_executor(), archive_pool.get_executor()},
+                              settings, counters, index.get());
     if (auto const n = sessions.recover())
         spdlog::info("{} live sessions rebuilt from their journals", n);
     server http(ioc, settings, counters, sessions);
@@ -193,6 +217,8 @@ int serve_command(std::span<char const* const> args, bool attach) {
     auto const host = bound.address().is_v6() ? "[" + bound.address().to_string() + "]"
                                               : bound.address().to_string();
     spdlog::info("listening on http://{}:{}", host, bound.port());
+    if (!settings.auth.has_publish_tokens())
+        spdlog::info("no publish token configured: captions are accepted from this machine only");
 
     for (auto const& f : settings.feeds)
         net::co_spawn(net::make_strand(ioc), run_feed(f, sessions, settings, counters),
@@ -201,6 +227,9 @@ int serve_command(std::span<char const* const> args, bool attach) {
     std::vector<replay_frame> frames;
     if (replay_file) {
         frames = make_replay_frames(replay_text, replay);
+        auto const own = settings.auth.session_tokens.find(replay_session);
+        replay.token =
+            own != settings.auth.session_tokens.end() ? own->second : settings.auth.publish_token;
         auto const loop =
             bound.address().is_unspecified()
                 ? (bound.address().is_v6() ? std::string("[::1]") : std::string("127.0.0.1"))
@@ -233,8 +262,9 @@ int serve_command(std::span<char const* const> args, bool attach) {
     ioc.run();
     for (auto& t : pool)
         t.join();
-    retention.stop(); // its hourly timer would keep the disk pool busy
-    disk.join();
+    retention.stop(); // its hourly timer would keep the archive pool busy
+    archive_pool.join();
+    journal_pool.join();
     sessions.flush_journals();
     spdlog::info("stopped");
     return exit_ok;

@@ -2,6 +2,7 @@
 
 #include "daemon/archive_files.hpp"
 #include "daemon/archive_index.hpp"
+#include "daemon/auth.hpp"
 #include "daemon/web_assets.hpp"
 #include "protocol/ingest.hpp"
 
@@ -23,7 +24,6 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
-#include <openssl/crypto.h>
 #include <optional>
 #include <sstream>
 #include <tuple>
@@ -40,6 +40,8 @@ namespace {
 
 // Close codes beyond RFC 6455's, in the private range.
 constexpr std::uint16_t close_unknown_session = 4404;
+constexpr std::uint16_t close_unauthorized = 4401; // no token, as HTTP 401
+constexpr std::uint16_t close_forbidden = 4403;    // wrong token or origin, as HTTP 403
 constexpr std::uint16_t close_too_slow = 4008;
 
 // A subscriber skipped ahead to a snapshot this often in this window is closed instead.
@@ -289,6 +291,8 @@ private:
 
     void on_read(beast::error_code ec, std::size_t) {
         reading_ = false;
+        if (closing_)
+            return; // a frame read before a refusal of an earlier one: not applied
         if (ec == websocket::error::message_too_big) {
             metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
             return reject(websocket::close_code::too_big,
@@ -502,6 +506,14 @@ private:
                                        "session id must be 1-64 letters, digits, '.', '_' or '-'\n",
                                        req.version(), false));
         }
+        if (seg[0] == "ingest" && !allowed(req, *url, access::publish, id))
+            return; // a caption source reads an HTTP status; a browser would not
+        if (seg[0] == "live") {
+            if (auto const r = refused(req, *url, access::view, id, true))
+                return close_upgraded(std::move(req),
+                                      r->status == 401 ? close_unauthorized : close_forbidden,
+                                      r->why);
+        }
         stream_.expires_never();
         if (seg[0] == "ingest") {
             auto session = sessions_.live(id, true);
@@ -524,21 +536,22 @@ private:
                                                          it != url->params().end() &&
                                                          !session->can_resume((*it).value, *since))
             since.reset();
-        if (!session) {
-            // Accept, then close with a reason a browser can read (an HTTP 404 on upgrade is
-            // opaque).
-            auto ws =
-                std::make_shared<websocket::stream<beast::tcp_stream>>(stream_.release_socket());
-            ws->async_accept(req, [ws, id](beast::error_code ec) {
-                if (!ec)
-                    ws->async_close(close_reason(close_unknown_session, "unknown session " + id),
-                                    [ws](beast::error_code) {});
-            });
-            return;
-        }
+        if (!session)
+            return close_upgraded(std::move(req), close_unknown_session, "unknown session " + id);
         std::make_shared<live_subscriber>(stream_.release_socket(), std::move(session), since,
                                           settings_, metrics_)
             ->run(std::move(req));
+    }
+
+    // Accepts the WebSocket, then closes it with `code` and `why`: a browser can read a close
+    // reason, not the status of a refused upgrade.
+    void close_upgraded(http::request<http::string_body> req, std::uint16_t code, std::string why) {
+        stream_.expires_never();
+        auto ws = std::make_shared<websocket::stream<beast::tcp_stream>>(stream_.release_socket());
+        ws->async_accept(req, [ws, code, why = std::move(why)](beast::error_code ec) {
+            if (!ec)
+                ws->async_close(close_reason(code, why), [ws](beast::error_code) {});
+        });
     }
 
     template <class Body>
@@ -579,6 +592,51 @@ private:
     // One of the viewer's files. Revalidated on every load (ETag), so an upgraded daemon
     // never serves a stale script. The policy forbids inline and foreign scripts: caption
     // text can never run as code, even if it reached the page unescaped.
+    // What the request shows: see `credentials`.
+    credentials credentials_of(http::request<http::string_body> const& req,
+                               boost::urls::url_view url, bool websocket) const {
+        credentials c;
+        c.token = bearer_token(req[http::field::authorization]);
+        if (auto const it = url.params().find("token"); c.token.empty() && it != url.params().end())
+            c.token = (*it).value;
+        if (c.token.empty())
+            c.token = cookie_value(req[http::field::cookie], "minuted_token");
+        if (websocket)
+            c.origin = req[http::field::origin];
+        beast::error_code ec;
+        auto const peer = stream_.socket().remote_endpoint(ec);
+        c.from_loopback = !ec && peer.address().is_loopback();
+        return c;
+    }
+
+    // The refusal of a request that may not do `what` with `session`, logged with the peer
+    // (never the token) and counted; nothing if it may.
+    std::optional<refusal> refused(http::request<http::string_body> const& req,
+                                   boost::urls::url_view url, access what, std::string_view session,
+                                   bool websocket) {
+        auto r = authorize(settings_, what, session, credentials_of(req, url, websocket));
+        if (r) {
+            metrics_.errors_auth.fetch_add(1, std::memory_order_relaxed);
+            spdlog::warn("http {}: {} {} refused: {}", peer_, std::string(req.method_string()),
+                         std::string(url.path()), r->why);
+        }
+        return r;
+    }
+
+    // Answers a refused HTTP request with 401 or 403 and says false; true if it may go on.
+    bool allowed(http::request<http::string_body> const& req, boost::urls::url_view url,
+                 access what, std::string_view session) {
+        auto const r = refused(req, url, what, session, false);
+        if (!r)
+            return true;
+        auto res = text_response(static_cast<http::status>(r->status), r->why + "\n", req.version(),
+                                 req.keep_alive());
+        if (r->status == 401)
+            res.set(http::field::www_authenticate, "Bearer realm=\"minuted\"");
+        write(std::move(res));
+        return false;
+    }
+
     void respond_asset(http::request<http::string_body> const& req, std::string_view name) {
         auto const* asset = find_web_asset(name);
         if (!asset)
@@ -594,6 +652,19 @@ private:
                 "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
         res.set("X-Content-Type-Options", "nosniff");
         res.set("Referrer-Policy", "no-referrer");
+        // A page opened with ?token= (a link given to viewers) keeps it in a cookie that its
+        // scripts' requests and WebSockets then carry. Only a token-shaped value is kept.
+        if (auto const url = boost::urls::parse_origin_form(req.target())) {
+            if (auto const it = url->params().find("token"); it != url->params().end()) {
+                std::string const token = (*it).value;
+                if (token.size() >= 16 && token.size() <= 256 &&
+                    std::all_of(token.begin(), token.end(), [](char c) {
+                        return c > ' ' && c < 127 && c != ';' && c != ',' && c != '"' && c != '\\';
+                    }))
+                    res.set(http::field::set_cookie,
+                            "minuted_token=" + token + "; Path=/; HttpOnly; SameSite=Strict");
+            }
+        }
         write(std::move(res));
     }
 
@@ -620,6 +691,10 @@ private:
 
         if (path == "/healthz" && get)
             return respond(req, http::status::ok, "ok\n");
+        // Data is behind the viewer token (if one is set); the pages and their scripts are not.
+        bool const data = path == "/metrics" || path.starts_with("/api/");
+        if (data && !path.ends_with("/end") && !allowed(req, *url, access::view, {}))
+            return;
         if (path == "/metrics" && get)
             return respond(req, http::status::ok,
                            metrics_.render(sessions_.live_count(), sessions_.ended_count()),
@@ -668,9 +743,11 @@ private:
         }
         std::string const what = seg.size() == (api ? 4u : 3u) ? seg.back() : std::string{};
         if (ingest)
-            return handle_ingest(std::move(req), id, what, *url);
+            return allowed(req, *url, access::publish, id)
+                       ? handle_ingest(std::move(req), id, what, *url)
+                       : void();
         if (what == "end")
-            return handle_end(std::move(req), id);
+            return allowed(req, *url, access::admin, id) ? handle_end(std::move(req), id) : void();
         if (!get)
             return respond(req, http::status::method_not_allowed, "GET only\n");
         auto session = sessions_.find(id);
@@ -696,8 +773,6 @@ private:
     void handle_end(http::request<http::string_body> req, std::string const& id) {
         if (req.method() != http::verb::post)
             return respond(req, http::status::method_not_allowed, "POST to end a session\n");
-        if (!admin_allowed(req))
-            return;
         auto session = sessions_.live(id, false);
         if (!session)
             return respond_json(req, http::status::not_found,
@@ -705,53 +780,30 @@ private:
         spdlog::info("http {}: session {} ended by an admin request", peer_, id);
         net::post(session->strand(), [self = shared_from_this(), session,
                                       req = std::move(req)]() mutable {
-            bool const was_live = !session->ended();
+            if (session->ended())
+                return net::post(
+                    self->stream_.get_executor(), [self, req = std::move(req), id = session->id()] {
+                        self->respond_json(req, http::status::conflict,
+                                           boost::json::object{{"error", id + " has ended"}});
+                    });
             session->end("ended by an administrator");
-            auto const seq = session->info().last_seq;
-            net::post(self->stream_.get_executor(), [self, req = std::move(req), was_live, seq,
-                                                     id = session->id()] {
-                if (!was_live)
-                    return self->respond_json(req, http::status::conflict,
-                                              boost::json::object{{"error", id + " has ended"}});
-                self->respond_json(
-                    req, http::status::ok,
-                    boost::json::object{{"session", id}, {"ended", true}, {"last_seq", seq}});
+            // Answered once the end is on disk, like an ack.
+            session->when_journaled([self, session, req = std::move(req)](bool durable) {
+                auto const seq = session->durable_seq();
+                auto const failure = session->journal().failure();
+                net::post(self->stream_.get_executor(), [self, req, durable, seq, failure,
+                                                         id = session->id()] {
+                    if (!durable)
+                        return self->respond_json(
+                            req, http::status::service_unavailable,
+                            boost::json::object{{"error", "the end cannot be journaled: " +
+                                                              failure + "; it is retried"}});
+                    self->respond_json(
+                        req, http::status::ok,
+                        boost::json::object{{"session", id}, {"ended", true}, {"last_seq", seq}});
+                });
             });
         });
-    }
-
-    // Admin requests carry `Authorization: Bearer [auth] admin_token`, compared in constant
-    // time; with no token configured they are accepted from loopback only. A refusal is
-    // answered (401 or 403) and logged with the peer; the token is never logged.
-    bool admin_allowed(http::request<http::string_body> const& req) {
-        auto const refuse = [&](http::status status, std::string why) {
-            metrics_.errors_auth.fetch_add(1, std::memory_order_relaxed);
-            spdlog::warn("http {}: admin request {} {} refused: {}", peer_,
-                         std::string(req.method_string()), std::string(req.target()), why);
-            auto res = text_response(status, why + "\n", req.version(), req.keep_alive());
-            if (status == http::status::unauthorized)
-                res.set(http::field::www_authenticate, "Bearer realm=\"minuted admin\"");
-            write(std::move(res));
-            return false;
-        };
-        auto const& token = settings_.admin_token;
-        if (token.empty()) {
-            beast::error_code ec;
-            auto const peer = stream_.socket().remote_endpoint(ec);
-            if (ec || !peer.address().is_loopback())
-                return refuse(http::status::forbidden,
-                              "admin requests from other hosts need [auth] admin_token");
-            return true;
-        }
-        auto const header = req[http::field::authorization];
-        constexpr std::string_view scheme = "Bearer ";
-        if (header.empty() || !header.starts_with(scheme))
-            return refuse(http::status::unauthorized, "admin request without a bearer token");
-        auto const given = header.substr(scheme.size());
-        if (given.size() != token.size() ||
-            CRYPTO_memcmp(given.data(), token.data(), token.size()) != 0)
-            return refuse(http::status::forbidden, "wrong admin token");
-        return true;
     }
 
     // GET /api/archive/{archive}/{file}: a file of an archived session, from its folder.
@@ -919,7 +971,7 @@ private:
 
 // ---------------------------------------------------------------------------------------
 
-session_registry::session_registry(net::io_context& ioc, net::any_io_executor disk,
+session_registry::session_registry(net::io_context& ioc, disk_executors disk,
                                    config::settings const& settings, metrics& counters,
                                    archive_index* index)
     : ioc_(ioc), disk_(std::move(disk)), settings_(settings), metrics_(counters), index_(index) {}
@@ -942,8 +994,8 @@ std::size_t session_registry::recover() {
             continue; // an ended one is archived now, then listed as ended
         std::lock_guard lock(mutex_);
         if (auto const [it, added] = live_.emplace(s->id(), s); !added) {
-            // Two live instances of one id cannot both take its captions: the later one wins;
-            // the other is ended, so it is archived as far as it went.
+            // Two live instances of one id cannot both take its captions: the later one
+            // wins; the other is ended, so it is archived as far as it went.
             auto older = it->second;
             if (older->info().started > s->info().started)
                 std::swap(older, s);
@@ -964,8 +1016,12 @@ void session_registry::flush_journals() {
 
 std::shared_ptr<live_session> session_registry::live(std::string const& id, bool create) {
     std::lock_guard lock(mutex_);
-    if (auto const it = live_.find(id); it != live_.end())
-        return it->second;
+    if (auto const it = live_.find(id); it != live_.end()) {
+        // A meeting being archived does not hold its id back from the next one.
+        if (!create || !it->second->is_ending())
+            return it->second;
+        live_.erase(it); // on_end lists it once archived
+    }
     if (!create)
         return nullptr;
     auto s = std::make_shared<live_session>(ioc_, disk_, id, settings_, metrics_, index_,
@@ -1051,7 +1107,8 @@ private:
         if (ec == net::error::operation_aborted)
             return;
         if (ec) {
-            // One failed accept (out of file descriptors, a reset) must not stop the listener.
+            // One failed accept (out of file descriptors, a reset) must not stop the
+            // listener.
             metrics_.errors_io.fetch_add(1, std::memory_order_relaxed);
             spdlog::warn("accept: {}", ec.message());
         } else {

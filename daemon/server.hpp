@@ -25,7 +25,7 @@ class session_registry {
 public:
     /// `disk` runs journal commits and archiving; `index` (may be null: no search) is where
     /// ended sessions are indexed.
-    session_registry(boost::asio::io_context& ioc, boost::asio::any_io_executor disk,
+    session_registry(boost::asio::io_context& ioc, disk_executors disk,
                      config::settings const& settings, metrics& counters, archive_index* index);
 
     /// Rebuilds every session journaled under state_dir/live (after a restart or a crash);
@@ -48,7 +48,7 @@ private:
     void on_end(live_session& session);
 
     boost::asio::io_context& ioc_;
-    boost::asio::any_io_executor disk_;
+    disk_executors disk_;
     config::settings const& settings_;
     metrics& metrics_;
     archive_index* index_;

@@ -25,6 +25,7 @@ struct ws_target {
     std::string host;
     std::string port;
     std::string target; ///< path and query
+    std::string token;  ///< sent as `Authorization: Bearer` in the handshake, if not empty
 };
 
 /// Parses a ws:// or wss:// URL; throws std::invalid_argument naming what is wrong.
@@ -91,6 +92,10 @@ boost::asio::awaitable<void> with_ws_connection(ws_target const& t, Session&& se
 
     auto handshake = [&](auto& ws) -> net::awaitable<void> {
         websocket::response_type res;
+        if (!t.token.empty())
+            ws.set_option(websocket::stream_base::decorator([&t](websocket::request_type& req) {
+                req.set(beast::http::field::authorization, "Bearer " + t.token);
+            }));
         try {
             co_await ws.async_handshake(res, host_header, t.target, net::use_awaitable);
         } catch (boost::system::system_error const& e) {

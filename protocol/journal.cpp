@@ -48,7 +48,7 @@ bool decode(std::string_view payload, journal_record& r) {
     r.kind = static_cast<journal_kind>(it - kind_names.begin());
     auto integer = [&](char const* key, auto& out) {
         if (auto const* f = o.if_contains(key)) {
-            if (!f->is_int64() && !f->is_uint64())
+            if (!(f->is_uint64() || (f->is_int64() && f->get_int64() >= 0)))
                 return false;
             out = f->to_number<std::remove_reference_t<decltype(out)>>();
         }
@@ -115,6 +115,7 @@ journal_contents read_journal(std::string_view bytes) {
         auto const rest = bytes.substr(at);
         if (rest.size() < 8) {
             out.damage = "a record header cut short";
+            out.torn_tail = true;
             break;
         }
         auto const length = get_u32(rest);
@@ -125,8 +126,10 @@ journal_contents read_journal(std::string_view bytes) {
         if (rest.size() - 8 < length) {
             out.damage = "a record cut short (" + std::to_string(rest.size() - 8) + " of " +
                          std::to_string(length) + " bytes)";
+            out.torn_tail = true;
             break;
         }
+        out.torn_tail = rest.size() - 8 == length; // the last record: torn if it is damaged
         auto const payload = rest.substr(8, length);
         if (crc32(payload) != get_u32(rest.substr(4))) {
             out.damage = "a record whose checksum does not match";
@@ -137,6 +140,7 @@ journal_contents read_journal(std::string_view bytes) {
             out.damage = "a record that is not a journal event";
             break;
         }
+        out.torn_tail = false;
         out.records.push_back(std::move(r));
         at += 8 + length;
     }

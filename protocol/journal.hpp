@@ -45,7 +45,11 @@ std::string encode_journal_record(journal_record const& r);
 struct journal_contents {
     std::vector<journal_record> records;
     std::size_t valid_bytes = 0; ///< the length of the prefix that holds whole, intact records
-    std::string damage;          ///< empty when every byte was used; otherwise why the rest was not
+    /// Empty when every byte was used; otherwise why the rest was not.
+    std::string damage;
+    /// The damage is the last record, cut short or garbled up to the end: what a crash in the
+    /// middle of an append leaves. False for damage with whole records after it.
+    bool torn_tail = false;
 };
 
 /// Reads records from the start of `bytes` up to the first one that is cut short, fails its

@@ -35,14 +35,46 @@ TEST(parse_config, the_embedded_default_gives_the_default_settings) {
     EXPECT_TRUE(s.feeds.empty());
 }
 
-TEST(parse_config, reads_the_admin_token_and_refuses_a_short_one) {
-    EXPECT_EQ(parse("").admin_token, "");
-    EXPECT_EQ(parse("[auth]\nadmin_token = \"0123456789abcdef\"\n").admin_token,
-              "0123456789abcdef");
-    EXPECT_NE(error_of("[auth]\nadmin_token = \"secret\"\n")
-                  .find("t.toml:2:15: auth.admin_token must be at least 16 characters"),
+TEST(parse_config, frames_are_capped_so_each_fits_in_a_journal_record) {
+    EXPECT_EQ(parse("[limits]\nmax_frame_bytes = 8388608\n").max_frame_bytes, 8u << 20);
+    EXPECT_NE(error_of("[limits]\nmax_body_bytes = 8388609\n")
+                  .find("limits.max_body_bytes must be at most 8388608"),
+              std::string::npos);
+}
+
+TEST(parse_config, reads_tokens_and_origins_and_refuses_weak_tokens) {
+    EXPECT_FALSE(parse("").auth.has_publish_tokens());
+    auto const s = parse(R"([auth]
+publish_token = "0123456789abcdef"
+viewer_token = "viewer-0123456789"
+admin_token = "admin-0123456789a"
+origins = ["https://captions.example.org", "http://localhost:8080"]
+[auth.sessions]
+plenary = "plenary-0123456789"
+[[feed]]
+session = "remote"
+url = "wss://captions.example.org/feed"
+token = "feed-token-0123456789"
+)");
+    EXPECT_EQ(s.auth.publish_token, "0123456789abcdef");
+    EXPECT_EQ(s.auth.viewer_token, "viewer-0123456789");
+    EXPECT_EQ(s.auth.admin_token, "admin-0123456789a");
+    EXPECT_EQ(s.auth.origins.size(), 2u);
+    EXPECT_EQ(s.auth.session_tokens.at("plenary"), "plenary-0123456789");
+    EXPECT_EQ(s.feeds.at(0).token, "feed-token-0123456789");
+    auto const short_token = error_of("[auth]\nadmin_token = \"secret\"\n");
+    EXPECT_NE(short_token.find("t.toml:2:15: auth.admin_token must be at least 16 printable"),
               std::string::npos)
-        << error_of("[auth]\nadmin_token = \"secret\"\n");
+        << short_token;
+    EXPECT_NE(error_of("[auth]\npublish_token = \"has a space in it!!\"\n")
+                  .find("auth.publish_token must be at least 16 printable characters"),
+              std::string::npos);
+    EXPECT_NE(error_of("[auth]\norigins = [\"captions.example.org\"]\n")
+                  .find("auth.origins must hold origins"),
+              std::string::npos);
+    EXPECT_NE(
+        error_of("[auth.sessions]\n\"../x\" = \"0123456789abcdef\"\n").find("is not a session id"),
+        std::string::npos);
 }
 
 TEST(parse_config, reads_the_journal_and_archive_limits) {

@@ -65,6 +65,7 @@ TEST(journal, a_record_torn_at_any_byte_is_dropped_and_the_rest_kept) {
         ASSERT_EQ(read.records.size(), records.size() - 1) << "cut at " << cut;
         EXPECT_EQ(read.valid_bytes, bytes.size() - last);
         EXPECT_NE(read.damage, "");
+        EXPECT_TRUE(read.torn_tail);
     }
 }
 
@@ -78,6 +79,31 @@ TEST(journal, a_flipped_byte_stops_the_reading_at_that_record) {
     EXPECT_EQ(read.records.size(), 2u);
     EXPECT_EQ(read.valid_bytes, first_two);
     EXPECT_EQ(read.damage, "a record whose checksum does not match");
+    EXPECT_FALSE(read.torn_tail); // whole records follow: damage, not a crash mid-append
+}
+
+TEST(journal, a_garbled_last_record_is_a_torn_tail) {
+    auto bytes = encode_all(sample());
+    bytes[bytes.size() - 3] ^= 0x20;
+    auto const read = read_journal(bytes);
+    EXPECT_EQ(read.records.size(), sample().size() - 1);
+    EXPECT_TRUE(read.torn_tail);
+}
+
+TEST(journal, negative_numbers_are_damage_not_an_exception) {
+    journal_record r;
+    r.kind = journal_kind::erase;
+    auto bytes = encode_journal_record(r);
+    std::string const payload = R"({"k":"erase","at":1,"count":-4})";
+    boost::crc_32_type crc;
+    crc.process_bytes(payload.data(), payload.size());
+    std::string framed;
+    for (auto v : {static_cast<std::uint32_t>(payload.size()), crc.checksum()})
+        for (int i = 0; i < 4; ++i)
+            framed.push_back(static_cast<char>((v >> (8 * i)) & 0xffu));
+    auto const read = read_journal(bytes + framed + payload);
+    EXPECT_EQ(read.records.size(), 1u);
+    EXPECT_EQ(read.damage, "a record that is not a journal event");
 }
 
 TEST(journal, an_absurd_length_is_damage_not_an_allocation) {

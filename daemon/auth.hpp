@@ -1,0 +1,54 @@
+#pragma once
+
+#include "config/config.hpp"
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace minuted {
+
+/// What a request wants to do with a session.
+enum class access {
+    publish, ///< send captions: /ingest (WebSocket, POST, GET .../seq)
+    view,    ///< read: /live, /api/sessions, /api/archive, /metrics
+    admin    ///< change: POST /api/sessions/{id}/end
+};
+
+/// What a request shows of itself.
+struct credentials {
+    /// The bearer token: the Authorization header's, else the `token` query parameter's, else
+    /// the `minuted_token` cookie's (which a page opened with ?token= sets, so a browser's
+    /// scripts and WebSockets carry it without knowing it). Empty if none.
+    std::string token;
+    /// A browser WebSocket's Origin header; empty for other requests.
+    std::string_view origin;
+    bool from_loopback = false;
+};
+
+/// A refused request: the HTTP status (401: no token; 403: wrong token, origin or host) and why,
+/// for the peer and the log. `why` never holds a token.
+struct refusal {
+    unsigned status = 403;
+    std::string why;
+};
+
+/// Whether `c` may do `what` with session `session` under `s`'s [auth]. Pure.
+/// - publish: with no publish token configured, from loopback only; otherwise
+///   `auth.publish_token` or the session's own `[auth.sessions]` token.
+/// - view: anyone, unless `auth.viewer_token` is set: then it, or the admin token.
+/// - admin: `auth.admin_token`; with none configured, from loopback only.
+/// A WebSocket whose Origin is not in a non-empty `auth.origins` is refused whatever its token.
+std::optional<refusal> authorize(config::settings const& s, access what, std::string_view session,
+                                 credentials const& c);
+
+/// Compares two tokens in a time that does not depend on where they differ.
+bool same_token(std::string_view a, std::string_view b) noexcept;
+
+/// The token of an `Authorization: Bearer TOKEN` header value; empty if it is not one.
+std::string_view bearer_token(std::string_view authorization) noexcept;
+
+/// The value of cookie `name` in a Cookie header value; empty if absent.
+std::string_view cookie_value(std::string_view cookies, std::string_view name) noexcept;
+
+} // namespace minuted

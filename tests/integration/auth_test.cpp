@@ -1,0 +1,117 @@
+// Issue 6: who may publish, view and administer, against the real daemon.
+
+#include "tests/integration/harness.hpp"
+#include "tests/test_data.hpp"
+
+#include <gtest/gtest.h>
+
+namespace minuted::testing {
+namespace {
+
+std::string const dccg_file = std::string(MINUTED_TEST_DATA) + "/dccg-90-2024-11-08.raw.txt";
+std::string const publish = "publish-0123456789";
+std::string const viewer = "viewer-0123456789";
+
+std::string const tokens_config = R"([auth]
+publish_token = "publish-0123456789"
+viewer_token = "viewer-0123456789"
+origins = ["https://captions.example.org"]
+)";
+
+// The HTTP status of a refused WebSocket upgrade, or 101.
+unsigned upgrade_status(unsigned short port, std::string const& target,
+                        std::string const& authorization = {}) {
+    net::io_context ioc;
+    websocket::stream<beast::tcp_stream> ws(ioc);
+    ws.next_layer().connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+    if (!authorization.empty())
+        ws.set_option(websocket::stream_base::decorator([&](websocket::request_type& req) {
+            req.set(http::field::authorization, authorization);
+        }));
+    websocket::response_type res;
+    beast::error_code ec;
+    ws.handshake(res, "127.0.0.1", target, ec);
+    return res.result_int();
+}
+
+TEST(auth, publishing_needs_the_token_and_replay_sends_it) {
+    daemon_process d({}, tokens_config);
+    EXPECT_EQ(upgrade_status(d.port(), "/ingest/m"), 401u);
+    EXPECT_EQ(upgrade_status(d.port(), "/ingest/m", "Bearer wrong-token-0123456789"), 403u);
+    d.process().wait_for(R"(http 127\.0\.0\.1:\d+: GET /ingest/m refused: wrong publish token)");
+    EXPECT_EQ(http_request(d.port(), http::verb::post, "/ingest/m?seq=1", "hello").status, 401u);
+    http::fields bearer;
+    bearer.set(http::field::authorization, "Bearer " + publish);
+    EXPECT_EQ(http_request(d.port(), http::verb::post, "/ingest/p?seq=1", "hello\n", bearer).status,
+              200u);
+
+    auto const [code, out] = run_minuted(
+        {"replay", dccg_file, "--to", d.url("/ingest/m"), "--speed", "max", "--token", publish});
+    EXPECT_EQ(code, 0) << out;
+    http::fields view;
+    view.set(http::field::authorization, "Bearer " + viewer);
+    auto const state = http_request(d.port(), http::verb::get, "/api/sessions/m", {}, view);
+    EXPECT_EQ(state.status, 200u);
+    EXPECT_EQ(boost::json::parse(state.body).at("agenda").as_array().size(), 5u);
+    EXPECT_EQ(d.process().output().find(publish), std::string::npos); // never logged
+}
+
+TEST(auth, viewing_needs_the_viewer_token_which_a_page_link_keeps_in_a_cookie) {
+    daemon_process d({}, tokens_config);
+    http::fields bearer;
+    bearer.set(http::field::authorization, "Bearer " + publish);
+    ASSERT_EQ(http_request(d.port(), http::verb::post, "/ingest/m?seq=1",
+                           ">> MARKUS KUMMER: Good morning.\n", bearer)
+                  .status,
+              200u);
+    EXPECT_EQ(http_get(d.port(), "/api/sessions").status, 401u);
+    EXPECT_EQ(http_get(d.port(), "/metrics").status, 401u);
+    EXPECT_EQ(http_get(d.port(), "/").status, 200u); // pages hold no data
+    EXPECT_EQ(http_get(d.port(), "/healthz").status, 200u);
+
+    auto const page = http_get(d.port(), "/sessions/m?token=" + viewer);
+    EXPECT_EQ(page.status, 200u);
+    auto const cookie = std::string(page.headers[http::field::set_cookie]);
+    EXPECT_EQ(cookie, "minuted_token=" + viewer + "; Path=/; HttpOnly; SameSite=Strict");
+    http::fields with_cookie;
+    with_cookie.set(http::field::cookie, "minuted_token=" + viewer);
+    EXPECT_EQ(http_request(d.port(), http::verb::get, "/api/sessions", {}, with_cookie).status,
+              200u);
+
+    ws_client anonymous(d.port(), "/live/m");
+    EXPECT_FALSE(anonymous.receive());
+    EXPECT_EQ(anonymous.close_reason().code, 4401);
+    ws_client wrong(d.port(), "/live/m?token=wrong-token-0123456789");
+    EXPECT_FALSE(wrong.receive());
+    EXPECT_EQ(wrong.close_reason().code, 4403);
+    ws_client allowed(d.port(), "/live/m?token=" + viewer);
+    EXPECT_EQ(allowed.receive_json().at("type"), "snapshot");
+}
+
+TEST(auth, a_websocket_from_a_page_of_another_origin_is_refused) {
+    daemon_process d({}, tokens_config);
+    net::io_context ioc;
+    websocket::stream<beast::tcp_stream> ws(ioc);
+    ws.next_layer().connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), d.port()));
+    ws.set_option(websocket::stream_base::decorator([](websocket::request_type& req) {
+        req.set(http::field::origin, "https://evil.example");
+    }));
+    ws.handshake("127.0.0.1", "/live/m?token=" + viewer);
+    beast::flat_buffer buffer;
+    beast::error_code ec;
+    ws.read(buffer, ec);
+    EXPECT_EQ(ws.reason().code, 4403);
+    EXPECT_EQ(std::string(ws.reason().reason.data(), ws.reason().reason.size()),
+              "origin https://evil.example is not allowed");
+}
+
+TEST(auth, listening_beyond_loopback_without_a_publish_token_is_refused_at_start) {
+    temp_dir dir;
+    auto const [code, out] = run_minuted(
+        {"serve", "--listen", "0.0.0.0:0", "--state-dir", (dir.path() / "state").string()});
+    EXPECT_EQ(code, 78);
+    EXPECT_NE(out.find("listening on 0.0.0.0 needs a publish token"), std::string::npos) << out;
+}
+
+} // namespace
+} // namespace minuted::testing
