@@ -9,6 +9,7 @@
 #include "daemon/replay.hpp"
 #include "daemon/retention.hpp"
 #include "daemon/server.hpp"
+#include "daemon/systemd_notify.hpp"
 #include "daemon/ws_client.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -219,6 +220,11 @@ int serve_command(std::span<char const* const> args, bool attach) {
     spdlog::info("listening on http://{}:{}", host, bound.port());
     if (!settings.auth.has_publish_tokens())
         spdlog::info("no publish token configured: captions are accepted from this machine only");
+    systemd_notifier systemd(ioc, [&sessions, where = host + ":" + std::to_string(bound.port())] {
+        auto const n = sessions.live_count();
+        return fmt::format("serving on {}; {} live session{}", where, n, n == 1 ? "" : "s");
+    });
+    systemd.ready();
 
     for (auto const& f : settings.feeds)
         net::co_spawn(net::make_strand(ioc), run_feed(f, sessions, settings, counters),
@@ -249,6 +255,8 @@ int serve_command(std::span<char const* const> args, bool attach) {
         if (ec)
             return;
         spdlog::info("signal {}: stopping", signal);
+        systemd.stopping(
+            fmt::format("stopping (signal {}): closing connections, syncing journals", signal));
         http.stop();
         for (auto const& s : sessions.all())
             net::post(s->strand(), [s] { s->shut_down(); });

@@ -10,17 +10,19 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fcntl.h>
-#include <grp.h>
 #include <filesystem>
 #include <functional>
+#include <grp.h>
 #include <mutex>
 #include <optional>
 #include <regex>
 #include <signal.h>
 #include <string>
+#include <string_view>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -52,12 +54,37 @@ private:
     std::filesystem::path path_;
 };
 
+/// Changes to a child's environment: each variable set to a value, or unset if nullopt.
+using environment_changes = std::vector<std::pair<std::string, std::optional<std::string>>>;
+
 /// A child process whose standard output and error are collected.
 class child_process {
 public:
-    /// Runs `args`; as the user `as_user` (uid and gid) if given, which needs root.
+    /// Runs `args`; as the user `as_user` (uid and gid) if given, which needs root; with this
+    /// process's environment changed by `env`.
     explicit child_process(std::vector<std::string> args,
-                           std::optional<std::pair<uid_t, gid_t>> as_user = {}) {
+                           std::optional<std::pair<uid_t, gid_t>> as_user = {},
+                           environment_changes const& env = {}) {
+        // Built before fork: the child of a threaded process must not allocate.
+        std::vector<std::string> environment;
+        for (char** e = environ; *e; ++e) {
+            std::string_view const entry(*e);
+            auto const name = entry.substr(0, entry.find('='));
+            if (std::none_of(env.begin(), env.end(),
+                             [&](auto const& c) { return c.first == name; }))
+                environment.emplace_back(entry);
+        }
+        for (auto const& [name, value] : env)
+            if (value)
+                environment.push_back(name + "=" + *value);
+        std::vector<char*> envp;
+        for (auto& e : environment)
+            envp.push_back(e.data());
+        envp.push_back(nullptr);
+        std::vector<char*> argv;
+        for (auto& a : args)
+            argv.push_back(a.data());
+        argv.push_back(nullptr);
         int out[2];
         if (::pipe2(out, O_CLOEXEC) != 0)
             throw std::runtime_error("pipe");
@@ -68,11 +95,7 @@ public:
             if (as_user && (::setgroups(0, nullptr) != 0 || ::setgid(as_user->second) != 0 ||
                             ::setuid(as_user->first) != 0))
                 ::_exit(126);
-            std::vector<char*> argv;
-            for (auto& a : args)
-                argv.push_back(a.data());
-            argv.push_back(nullptr);
-            ::execv(argv[0], argv.data());
+            ::execve(argv[0], argv.data(), envp.data());
             ::_exit(127);
         }
         ::close(out[1]);
@@ -109,7 +132,11 @@ public:
         }
         return *status_;
     }
-    void signal(int sig) { ::kill(pid_, sig); }
+    /// Sends `sig`, unless the process was waited for: its pid may be another's by now.
+    void signal(int sig) {
+        if (!status_)
+            ::kill(pid_, sig);
+    }
     pid_t pid() const { return pid_; }
 
     std::string output() const {
@@ -153,8 +180,9 @@ class daemon_process {
 public:
     explicit daemon_process(std::vector<std::string> extra = {},
                             std::string const& config_text = {},
-                            std::optional<std::pair<uid_t, gid_t>> as_user = {})
-        : as_user_(as_user) {
+                            std::optional<std::pair<uid_t, gid_t>> as_user = {},
+                            environment_changes env = {})
+        : as_user_(as_user), env_(std::move(env)) {
         if (as_user) // the daemon reads its config from here
             std::filesystem::permissions(dir_.path(), std::filesystem::perms(0755));
         std::vector<std::string> args{MINUTED_BINARY, "serve",
@@ -175,7 +203,7 @@ public:
     /// Starts it (again) with the same state directory and config; the port is a new one.
     void restart() {
         process_.reset();
-        process_.emplace(args_, as_user_);
+        process_.emplace(args_, as_user_, env_);
         port_ = static_cast<unsigned short>(
             std::stoi(process_->wait_for(R"(listening on http://127\.0\.0\.1:(\d+))")));
     }
@@ -200,6 +228,7 @@ private:
     temp_dir dir_;
     std::vector<std::string> args_;
     std::optional<std::pair<uid_t, gid_t>> as_user_;
+    environment_changes env_;
     std::optional<child_process> process_;
     unsigned short port_ = 0;
 };
