@@ -31,7 +31,8 @@ TEST(example_config, parses_to_the_defaults_but_the_state_dir) {
     EXPECT_EQ(s.listen_port, d.listen_port);
     EXPECT_EQ(s.idle_timeout, d.idle_timeout);
     EXPECT_EQ(s.commit_interval, d.commit_interval);
-    EXPECT_TRUE(s.admin_token.empty());
+    EXPECT_TRUE(s.auth.admin_token.empty());
+    EXPECT_FALSE(s.auth.has_publish_tokens());
     EXPECT_TRUE(s.feeds.empty());
 }
 
