@@ -1,6 +1,7 @@
 #include "daemon/auth.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <openssl/crypto.h>
 
 namespace minuted {
@@ -11,9 +12,12 @@ bool same_token(std::string_view a, std::string_view b) noexcept {
 }
 
 std::string_view bearer_token(std::string_view authorization) noexcept {
-    constexpr std::string_view scheme = "Bearer ";
-    if (!authorization.starts_with(scheme))
-        return {};
+    constexpr std::string_view scheme = "bearer ";
+    if (authorization.size() < scheme.size() ||
+        !std::equal(scheme.begin(), scheme.end(), authorization.begin(), [](char a, char b) {
+            return a == std::tolower(static_cast<unsigned char>(b));
+        }))
+        return {}; // the scheme is case-insensitive (RFC 7235)
     auto token = authorization.substr(scheme.size());
     while (!token.empty() && token.back() == ' ')
         token.remove_suffix(1);

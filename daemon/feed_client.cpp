@@ -11,8 +11,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
-#include <map>
-
 namespace minuted {
 
 namespace net = boost::asio;
@@ -26,17 +24,12 @@ namespace {
 struct feed_replies {
     explicit feed_replies(net::any_io_executor ex) : room(ex), ready(ex) {}
 
-    std::uint64_t received = 0;                    // frames read and handed to the session
-    std::uint64_t replied = 0;                     // of those, answered
-    std::map<std::uint64_t, ingest_reply> waiting; // answers held back for an earlier one
-    bool reading_done = false;                     // the session ended: no more frames
+    reply_order order;
+    bool reading_done = false; // the session ended: no more frames
     // Each side waits on its own timer, set to expire never; the other cancels it to wake it.
     net::steady_timer room;  // the reader: too many frames unanswered
     net::steady_timer ready; // the writer: no answer to send
 };
-
-// Frames read but not yet answered, at most: beyond it reading waits for the journal.
-constexpr std::uint64_t max_unanswered = 4096;
 
 net::awaitable<void> wait_on(net::steady_timer& timer) {
     timer.expires_at(std::chrono::steady_clock::time_point::max());
@@ -53,7 +46,7 @@ net::awaitable<void> read_feed(Stream& ws, live_session& session, std::string co
     auto const ex = co_await net::this_coro::executor;
     beast::flat_buffer buffer;
     while (!r->reading_done) {
-        if (r->received - r->replied >= max_unanswered) {
+        if (r->order.unanswered() >= max_unanswered) {
             co_await wait_on(r->room);
             continue;
         }
@@ -69,7 +62,7 @@ net::awaitable<void> read_feed(Stream& ws, live_session& session, std::string co
             spdlog::warn("feed {}: skipped a frame: {}", name, parsed.error().message());
             continue;
         }
-        auto const n = r->received++;
+        auto const n = r->order.next_frame();
         std::weak_ptr<feed_replies> const weak = r;
         r->reading_done = co_await net::co_spawn(
             session.strand(),
@@ -78,7 +71,7 @@ net::awaitable<void> read_feed(Stream& ws, live_session& session, std::string co
                     session.handle(*parsed, connection, arrived), [weak, ex, n](ingest_reply a) {
                         net::post(ex, [weak, n, a = std::move(a)]() mutable {
                             if (auto const replies = weak.lock()) {
-                                replies->waiting.emplace(n, std::move(a));
+                                replies->order.put(n, std::move(a));
                                 replies->ready.cancel();
                             }
                         });
@@ -96,16 +89,14 @@ net::awaitable<void> read_feed(Stream& ws, live_session& session, std::string co
 template <class Stream>
 net::awaitable<void> write_replies(Stream& ws, std::shared_ptr<feed_replies> r) {
     for (;;) {
-        for (auto it = r->waiting.begin(); it != r->waiting.end() && it->first == r->replied;
-             it = r->waiting.erase(it)) {
-            ++r->replied;
-            for (auto const& m : it->second.messages)
+        while (auto next = r->order.pop()) {
+            for (auto const& m : next->messages)
                 co_await ws.async_write(net::buffer(m), net::use_awaitable);
-            if (it->second.close)
-                throw std::runtime_error(*it->second.close);
+            if (next->close)
+                throw std::runtime_error(*next->close);
             r->room.cancel();
         }
-        if (r->reading_done && r->replied == r->received)
+        if (r->reading_done && r->order.unanswered() == 0)
             co_return;
         co_await wait_on(r->ready);
     }

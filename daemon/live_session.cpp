@@ -245,7 +245,6 @@ std::size_t live_session::apply(protocol::journal_record const& r,
         return 0;
     case journal_kind::text:
         ensure_pipeline();
-        metrics_.ingest_bytes.fetch_add(r.text.size(), std::memory_order_relaxed);
         pipeline_->put(r.text, from_ms(r.at_ms), changes);
         break;
     case journal_kind::erase:
@@ -303,6 +302,7 @@ ingest_reply live_session::handle(protocol::ingest_message const& m, ingest_conn
         if (refuse_unjournaled(reply))
             return reply;
         metrics_.ingest_events.fetch_add(1, std::memory_order_relaxed);
+        metrics_.ingest_bytes.fetch_add(m.text.size(), std::memory_order_relaxed);
         r.kind = journal_kind::text;
         r.text = m.text;
         record(std::move(r), arrived);
@@ -346,6 +346,7 @@ ingest_reply live_session::handle(protocol::ingest_message const& m, ingest_conn
 
     connection.highest_sent = seq;
     metrics_.ingest_events.fetch_add(1, std::memory_order_relaxed);
+    metrics_.ingest_bytes.fetch_add(m.text.size(), std::memory_order_relaxed);
     r.seq = seq;
     if (m.kind == ingest_kind::text) {
         r.kind = journal_kind::text;

@@ -18,6 +18,7 @@
 #include <deque>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -86,6 +87,38 @@ struct ingest_reply {
     /// The messages (acks) may be sent only once the journal is durable up to here; 0: at once.
     journal_position durable_at = 0;
 };
+
+/// A caption source's answers in the order of its frames, whatever order the journal completes
+/// them in: a later frame's nack never overtakes an earlier frame's ack that waits for the
+/// disk. Used on one connection's executor.
+class reply_order {
+public:
+    /// Numbers the next frame read.
+    std::uint64_t next_frame() noexcept { return received_++; }
+    /// The answer to frame `n` has come.
+    void put(std::uint64_t n, ingest_reply reply) { waiting_.emplace(n, std::move(reply)); }
+    /// The next answer in frame order, once it has come.
+    std::optional<ingest_reply> pop() {
+        auto const it = waiting_.find(replied_);
+        if (it == waiting_.end())
+            return std::nullopt;
+        ++replied_;
+        auto reply = std::move(it->second);
+        waiting_.erase(it);
+        return reply;
+    }
+    /// Frames read and not answered yet.
+    std::uint64_t unanswered() const noexcept { return received_ - replied_; }
+    std::uint64_t received() const noexcept { return received_; }
+
+private:
+    std::uint64_t received_ = 0;
+    std::uint64_t replied_ = 0;
+    std::map<std::uint64_t, ingest_reply> waiting_;
+};
+
+/// Frames a source may have read but not answered; beyond it, reading waits for the journal.
+inline constexpr std::uint64_t max_unanswered = 4096;
 
 /// WebSocket close code 1013: the journal cannot be written now; the source retries later.
 inline constexpr std::uint16_t close_try_again_later = 1013;

@@ -325,7 +325,7 @@ private:
                                   : websocket::close_code::policy_error;
             return reject(code, parsed.error().message());
         }
-        auto const n = received_++;
+        auto const n = replies_.next_frame();
         net::post(
             session_->strand(), [self = shared_from_this(), m = std::move(*parsed), arrived, n] {
                 auto reply = self->session_->handle(m, self->connection_, arrived);
@@ -349,25 +349,21 @@ private:
     // One frame at a time through the session, and at most `max_unanswered` awaiting the
     // journal: a source that floods is paced by the engine and the disk.
     void maybe_read() {
-        if (!closing_ && !reading_ && applied_ == received_ &&
-            received_ - replied_ < max_unanswered)
+        if (!closing_ && !reading_ && applied_ == replies_.received() &&
+            replies_.unanswered() < max_unanswered)
             do_read();
     }
 
-    // Replies are sent in the order of their frames: a later frame's nack never overtakes an
-    // earlier frame's ack that waits for the journal.
     void on_reply(std::uint64_t n, ingest_reply reply) {
         if (closing_)
             return;
-        waiting_.emplace(n, std::move(reply));
-        for (auto it = waiting_.begin(); it != waiting_.end() && it->first == replied_;
-             it = waiting_.erase(it)) {
-            ++replied_;
-            for (auto const& m : it->second.messages)
+        replies_.put(n, std::move(reply));
+        while (auto next = replies_.pop()) {
+            for (auto const& m : next->messages)
                 send(m);
-            if (it->second.close)
-                return reject(static_cast<websocket::close_code>(it->second.close_code),
-                              *it->second.close, false);
+            if (next->close)
+                return reject(static_cast<websocket::close_code>(next->close_code), *next->close,
+                              false);
         }
         maybe_read();
     }
@@ -415,15 +411,10 @@ private:
     std::shared_ptr<live_session> session_;
     config::settings const& settings_;
     metrics& metrics_;
-    // Frames read but not yet answered, at most: beyond it reading waits for the journal.
-    static constexpr std::uint64_t max_unanswered = 4096;
-
     ingest_connection connection_; // touched only on the session's strand
-    std::uint64_t received_ = 0;   // frames read and passed to the session
-    std::uint64_t applied_ = 0;    // of those, applied by the session
-    std::uint64_t replied_ = 0;    // of those, answered
+    reply_order replies_;
+    std::uint64_t applied_ = 0; // frames the session applied
     bool reading_ = false;
-    std::map<std::uint64_t, ingest_reply> waiting_; // answers held back for an earlier one
     std::string peer_;
     beast::flat_buffer buffer_;
     std::deque<std::string> out_;

@@ -81,6 +81,7 @@ TEST(authorize, refusals_never_hold_the_token) {
 TEST(bearer_token, only_the_bearer_scheme) {
     EXPECT_EQ(bearer_token("Bearer abc"), "abc");
     EXPECT_EQ(bearer_token("Bearer abc  "), "abc");
+    EXPECT_EQ(bearer_token("bearer abc"), "abc");
     EXPECT_EQ(bearer_token("Basic abc"), "");
     EXPECT_EQ(bearer_token(""), "");
 }
