@@ -1,9 +1,11 @@
 #include "config/config.hpp"
 
 #include "protocol/ingest.hpp"
+#include "protocol/utf8.hpp"
 
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <sstream>
@@ -36,7 +38,7 @@ subscriber_queue = 256
 update_history = 4096
 
 [sessions]
-# A session with no captions for this long ends ("250ms", "30s", "5m", "1h").
+# A session with no captions for this long ends ("90s", "30m", "1h"; at least 1s).
 idle_timeout = "30m"
 # Ended sessions still listed by GET /api/sessions.
 recent = 100
@@ -88,6 +90,178 @@ reconnect_max = "30s"
 [[noreturn]] void fail(std::string_view source, toml::source_region const& where,
                        std::string const& what) {
     throw config_error(std::string(source), where.begin.line, where.begin.column, what);
+}
+
+// Columns count code points: every byte but a UTF-8 continuation byte starts one.
+toml::source_index columns(std::string_view text) {
+    return static_cast<toml::source_index>(
+        std::count_if(text.begin(), text.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+}
+
+// toml++ reports the end of a text that ends in a newline one column past that newline, on the
+// line it ends ("a = [1,\n": 1:9, a column line 1 does not have). Name the place the text
+// really ends instead: the start of the empty line after the newline.
+toml::source_position within(std::string_view text, toml::source_position p) {
+    std::size_t start = 0;
+    for (toml::source_index line = 1; line < p.line; ++line) {
+        start = text.find('\n', start);
+        if (start == std::string_view::npos)
+            break;
+        ++start;
+    }
+    if (p.line >= 1 && start != std::string_view::npos) {
+        auto const end = std::min(text.find('\n', start), text.size());
+        if (p.column >= 1 && p.column <= columns(text.substr(start, end - start)) + 1)
+            return p;
+    }
+    auto const last = text.rfind('\n');
+    return {static_cast<toml::source_index>(std::count(text.begin(), text.end(), '\n') + 1),
+            columns(text.substr(last == std::string_view::npos ? 0 : last + 1)) + 1};
+}
+
+// toml++ 3.3 (Debian 12's) runs into __builtin_unreachable() when it asks whether certain
+// non-ASCII characters (U+00A1-U+0499, U+2C1E-U+3017) are whitespace (marzer/tomlplusplus#190
+// and #295): where it expects a key, a value or a separator, inside a bare value (it reads
+// `a = 1x"é"` up to a blank, ']', '}', ',' or '#'), right after a backslash in a """ string,
+// and first after a line-ending backslash there. TOML allows non-ASCII text in strings and
+// comments only, so refuse it everywhere else before toml++ sees it, following just enough of
+// TOML to tell strings, comments and bare values apart; where unsure, it refuses. The only
+// valid TOML refused: a character first after a line-ending backslash in a """ string, which
+// can be written as \uXXXX there.
+void reject_what_toml_cannot_read(std::string_view text, std::string_view source) {
+    enum class state { code, bare_value, comment, basic, literal, multi_basic, multi_literal };
+    auto st = state::code;
+    char previous = '\n';   // code: the last character not blank, in a comment or in a string
+    std::string open;       // code: '[' per open table header, 'a' per array, '{' per inline table
+    bool fresh_line = true; // code: nothing but blanks and comments yet on this line
+    bool spaced = false;    // code: a bare value and a space just ended ("1979-05-27 07:32:00")
+    bool escaped = false;   // strings: the character after a backslash
+    bool trimming = false;  // """ strings: blanks after a line-ending backslash
+    std::size_t i = text.starts_with("\xEF\xBB\xBF") ? 3 : 0; // toml++ skips a BOM
+    std::size_t line_start = i;
+    toml::source_index line = 1;
+
+    auto refuse = [&](std::string const& why, std::string const& hint = {}) {
+        auto const lead = static_cast<unsigned char>(text[i]);
+        std::size_t const n = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+        if (!protocol::is_valid_utf8(text.substr(i, n)))
+            return; // not a character: toml++ reports invalid UTF-8 itself
+        throw config_error(std::string(source), line,
+                           columns(text.substr(line_start, i - line_start)) + 1,
+                           why + ": '" + std::string(text.substr(i, n)) + "'" + hint);
+    };
+    // Skips a closing delimiter of three quotes and up to two more that belong to the string.
+    auto close = [&](char quote) {
+        i += 3;
+        for (int extra = 0; extra < 2 && i < text.size() && text[i] == quote; ++extra)
+            ++i;
+        st = state::code;
+        previous = quote;
+    };
+
+    while (i < text.size()) {
+        char const c = text[i];
+        bool const non_ascii = static_cast<unsigned char>(c) >= 0x80;
+        bool const blank = c == ' ' || c == '\t' || c == '\r' || c == '\n';
+        if (c == '\n') {
+            ++line;
+            line_start = i + 1;
+        }
+        auto const rest = text.substr(i);
+        if (st == state::bare_value) {
+            if (!blank && c != ']' && c != '}' && c != ',' && c != '#') {
+                if (non_ascii)
+                    refuse("a non-ASCII character outside a string or comment");
+                previous = c;
+                ++i;
+                continue;
+            }
+            st = state::code;
+            spaced = c == ' ' || c == '\t';
+        }
+        switch (st) {
+        case state::code:
+            if (c == ' ' || c == '\t' || c == '\r')
+                break;
+            if (c == '\n') {
+                spaced = false;
+                fresh_line = true;
+                break;
+            }
+            if (non_ascii)
+                refuse("a non-ASCII character outside a string or comment");
+            if (c == '#') {
+                st = state::comment;
+            } else if ((c == '"' || c == '\'') && !spaced) {
+                if (rest.starts_with(R"(""")") || rest.starts_with("'''")) {
+                    st = c == '"' ? state::multi_basic : state::multi_literal;
+                    i += 2; // and one more below
+                } else {
+                    st = c == '"' ? state::basic : state::literal;
+                }
+            } else if (c == '[') {
+                // A table header starts a line; a value that starts with '[' is an array.
+                open +=
+                    (fresh_line && open.empty()) || (previous == '[' && open == "[") ? '[' : 'a';
+            } else if (c == '{') {
+                open += '{';
+            } else if (c == ']' || c == '}') {
+                if (!open.empty())
+                    open.pop_back();
+            } else if (c != ',' &&
+                       (spaced || previous == '=' ||
+                        ((previous == '[' || previous == ',') && open.ends_with('a')))) {
+                st = state::bare_value; // where a value starts, or a date's time: up to a blank
+            }
+            previous = c;
+            spaced = false;
+            fresh_line = false;
+            break;
+        case state::comment:
+            if (c == '\n') {
+                st = state::code;
+                fresh_line = true;
+            }
+            break;
+        case state::basic:
+        case state::literal:
+            if (c == '\n' || (c == (st == state::basic ? '"' : '\'') && !escaped))
+                st = state::code;
+            escaped = st == state::basic && !escaped && c == '\\';
+            break;
+        case state::multi_literal:
+            if (rest.starts_with("'''")) {
+                close('\'');
+                continue;
+            }
+            break;
+        case state::multi_basic:
+            if (escaped) {
+                escaped = false;
+                if (non_ascii)
+                    refuse("a non-ASCII character right after a backslash in a \"\"\" string");
+                trimming = blank;
+                break;
+            }
+            if (trimming && blank)
+                break;
+            if (trimming && non_ascii)
+                refuse("a non-ASCII character first after a line-ending backslash in a \"\"\" "
+                       "string",
+                       " (toml++ 3.3 cannot read it there: write it as \\uXXXX)");
+            trimming = false;
+            if (c == '\\')
+                escaped = true;
+            else if (rest.starts_with(R"(""")")) {
+                close('"');
+                continue;
+            }
+            break;
+        case state::bare_value:
+            break;
+        }
+        ++i;
+    }
 }
 
 // Reads a table with a fixed set of keys: every key is visited once and unknown keys are
@@ -167,11 +341,11 @@ Duration duration(table_reader& r, std::string_view key, Duration fallback,
     auto const v = r.get<std::string>(key);
     if (!v)
         return fallback;
+    std::chrono::milliseconds d{};
     try {
-        auto const d = parse_duration(*v);
+        d = parse_duration(*v);
         if (d.count() <= 0)
             throw std::invalid_argument("must be positive");
-        return std::chrono::duration_cast<Duration>(d);
     } catch (std::invalid_argument const&) {
         fail(source, r.where(key),
              r.name(key) +
@@ -179,6 +353,14 @@ Duration duration(table_reader& r, std::string_view key, Duration fallback,
                  "\"" +
                  *v + "\"");
     }
+    // A setting kept in seconds would truncate "500ms" to 0s: an idle timeout of zero.
+    auto const kept = std::chrono::duration_cast<Duration>(d);
+    if (kept.count() <= 0)
+        fail(source, r.where(key),
+             r.name(key) + " must be at least 1" +
+                 (std::is_same_v<Duration, std::chrono::seconds> ? "s" : "ms") + ", not \"" + *v +
+                 "\"");
+    return kept;
 }
 
 // A token: empty (none), or at least 16 printable characters with no spaces, so it can go in a
@@ -243,11 +425,14 @@ std::chrono::milliseconds parse_duration(std::string_view text) {
 }
 
 settings parse_config(std::string_view text, std::string_view source_name) {
+    reject_what_toml_cannot_read(text, source_name);
     toml::table root;
     try {
         root = toml::parse(text, source_name);
     } catch (toml::parse_error const& e) {
-        fail(source_name, e.source(), std::string(e.description()));
+        auto const at = within(text, e.source().begin);
+        throw config_error(std::string(source_name), at.line, at.column,
+                           std::string(e.description()));
     }
     settings s;
     table_reader top(root, source_name, "");

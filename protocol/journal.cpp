@@ -50,7 +50,12 @@ bool decode(std::string_view payload, journal_record& r) {
         if (auto const* f = o.if_contains(key)) {
             if (!(f->is_uint64() || (f->is_int64() && f->get_int64() >= 0)))
                 return false;
-            out = f->to_number<std::remove_reference_t<decltype(out)>>();
+            // A number the field cannot hold ("at" above INT64_MAX, a negative "seq") is not a
+            // record this encoder wrote: damage, and the throwing to_number() must not see it.
+            boost::system::error_code unfit;
+            out = f->to_number<std::remove_reference_t<decltype(out)>>(unfit);
+            if (unfit)
+                return false;
         }
         return true;
     };

@@ -179,6 +179,79 @@ TEST(parse_config, toml_syntax_errors_carry_the_position) {
     EXPECT_EQ(e.rfind("t.toml:1:", 0), 0u) << e;
 }
 
+TEST(parse_config, an_idle_timeout_below_a_second_is_an_error_not_zero) {
+    // Found by fuzz_config (tests/fuzz/regressions/config-idle-timeout-below-1s-truncated-to-0
+    // .toml): "500ms" passed as positive, then became 0s in the seconds the setting keeps, so
+    // every session would end as soon as it started.
+    EXPECT_EQ(error_of("[sessions]\nidle_timeout = \"500ms\"\n"),
+              "t.toml:2:16: sessions.idle_timeout must be at least 1s, not \"500ms\"");
+    EXPECT_EQ(parse("[sessions]\nidle_timeout = \"1000ms\"\n").idle_timeout,
+              std::chrono::seconds(1));
+    EXPECT_EQ(parse("[journal]\ncommit_interval = \"1ms\"\n").commit_interval,
+              std::chrono::milliseconds(1));
+}
+
+TEST(parse_config, an_error_at_the_end_of_the_text_names_a_place_in_it) {
+    // Found by fuzz_config (tests/fuzz/regressions/config-eof-after-newline-position.toml):
+    // toml++ puts the end of a text that ends in a newline one column past that newline, so
+    // "a = [1,\n" was reported at 1:9 although line 1 has 7 columns.
+    EXPECT_EQ(error_of("\"\n"), "t.toml:2:1: Error while parsing string: encountered end-of-file");
+    EXPECT_EQ(error_of("a = [1,\n"),
+              "t.toml:2:1: Error while parsing array: encountered end-of-file");
+    EXPECT_EQ(error_of("s = \"\"\"abc\n\n"),
+              "t.toml:3:1: Error while parsing string: encountered end-of-file");
+    // Where toml++ names a place inside the text, it stays.
+    EXPECT_EQ(error_of("a = \"\xC3\xA9"),
+              "t.toml:1:7: Error while parsing string: encountered end-of-file");
+    EXPECT_EQ(error_of("[server\n"),
+              "t.toml:1:8: Error while parsing table header: expected ']', saw '\\n'");
+}
+
+TEST(parse_config, non_ascii_outside_strings_and_comments_is_refused_before_toml_reads_it) {
+    // Found by fuzz_config (tests/fuzz/regressions/config-non-ascii-bare-key-unreachable.toml):
+    // toml++ 3.3 reaches __builtin_unreachable() when it asks whether U+00A1-U+0499 or
+    // U+2C1E-U+3017 is whitespace (UBSan: "execution reached an unreachable program point").
+    EXPECT_EQ(error_of("\xC3\xA9 = 1\n"),
+              "t.toml:1:1: a non-ASCII character outside a string or comment: '\xC3\xA9'");
+    EXPECT_EQ(error_of("[server]\nlisten = \"a:1\" \xC3\xA9\n"),
+              "t.toml:2:16: a non-ASCII character outside a string or comment: '\xC3\xA9'");
+    EXPECT_EQ(error_of("server.lis\xCC\x9A = 1\n"),
+              "t.toml:1:11: a non-ASCII character outside a string or comment: '\xCC\x9A'");
+    EXPECT_EQ(error_of("s = \"\"\"\\\xC3\xA9\"\"\"\n"),
+              "t.toml:1:9: a non-ASCII character right after a backslash in a \"\"\" string: "
+              "'\xC3\xA9'");
+    // toml++ reads a bare value up to a blank, ']', '}', ',' or '#', quotes and all.
+    EXPECT_EQ(error_of("[server]\nlisten = 808'''.1.1:808\xD0\x8C\n"),
+              "t.toml:2:24: a non-ASCII character outside a string or comment: '\xD0\x8C'");
+    EXPECT_EQ(error_of("a = [1,\n2\"\xC3\xA9\"]\n"),
+              "t.toml:2:3: a non-ASCII character outside a string or comment: '\xC3\xA9'");
+    EXPECT_EQ(error_of("a = 1979-05-27 07:32:00\"\xC3\xA9\"\n"),
+              "t.toml:1:25: a non-ASCII character outside a string or comment: '\xC3\xA9'");
+    // Valid TOML, but toml++ 3.3 cannot read it (marzer/tomlplusplus#190).
+    EXPECT_NE(error_of("s = \"\"\"\\\n  \xC2\xA7\"\"\"\n")
+                  .find("t.toml:2:3: a non-ASCII character first after a line-ending backslash"),
+              std::string::npos);
+}
+
+TEST(parse_config, non_ascii_in_strings_and_comments_is_read) {
+    auto const s = parse("\xEF\xBB\xBF# R\xC3\xA9union, caf\xC3\xA9\n"
+                         "[server]\nstate_dir = '/srv/r\xC3\xA9union' # \xC2\xA7\n"
+                         "[[feed]]\nsession = \"a\"\nurl = \"ws://x/\"\n"
+                         "title = \"\"\"R\xC3\xA9union \\\"pl\xC3\xA9ni\xC3\xA8re\\\"\n"
+                         "\xC2\xA7 \\\n  and more\"\"\"\n");
+    EXPECT_EQ(s.state_dir, "/srv/r\xC3\xA9union");
+    ASSERT_EQ(s.feeds.size(), 1u);
+    EXPECT_EQ(s.feeds[0].title, "R\xC3\xA9union \"pl\xC3\xA9ni\xC3\xA8re\"\n\xC2\xA7 and more");
+
+    // Strings as values in inline tables and arrays, with and without blanks around them.
+    auto const inline_feeds =
+        parse("feed = [{session=\"a\", url=\"ws://x/\", title=\"\xC3\xA9\"},\n"
+              "  { session = 'b', url = 'ws://y/', title = '''\xC2\xA7''' }]\n");
+    ASSERT_EQ(inline_feeds.feeds.size(), 2u);
+    EXPECT_EQ(inline_feeds.feeds[0].title, "\xC3\xA9");
+    EXPECT_EQ(inline_feeds.feeds[1].title, "\xC2\xA7");
+}
+
 TEST(parse_duration, units) {
     EXPECT_EQ(parse_duration("250ms"), std::chrono::milliseconds(250));
     EXPECT_EQ(parse_duration("30s"), std::chrono::seconds(30));

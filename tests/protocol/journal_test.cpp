@@ -35,6 +35,17 @@ std::vector<journal_record> sample() {
         make(journal_kind::end, 1732350000600, 3, "closed by the caption source")};
 }
 
+// `payload` with its true length and checksum in front, as the journal frames a record.
+std::string framed(std::string const& payload) {
+    boost::crc_32_type crc;
+    crc.process_bytes(payload.data(), payload.size());
+    std::string out;
+    for (auto v : {static_cast<std::uint32_t>(payload.size()), crc.checksum()})
+        for (int i = 0; i < 4; ++i)
+            out.push_back(static_cast<char>((v >> (8 * i)) & 0xffu));
+    return out + payload;
+}
+
 std::string encode_all(std::vector<journal_record> const& records) {
     std::string out;
     for (auto const& r : records)
@@ -116,18 +127,26 @@ TEST(journal, an_absurd_length_is_damage_not_an_allocation) {
 
 TEST(journal, a_well_framed_payload_that_is_not_an_event_is_damage) {
     // Right length and checksum, but not a journal event: from another program or version.
-    std::string const payload = R"({"k":"teleport","at":1})";
-    boost::crc_32_type crc;
-    crc.process_bytes(payload.data(), payload.size());
-    std::string framed;
-    for (auto v : {static_cast<std::uint32_t>(payload.size()), crc.checksum()})
-        for (int i = 0; i < 4; ++i)
-            framed.push_back(static_cast<char>((v >> (8 * i)) & 0xffu));
     auto const good = encode_journal_record(sample()[0]);
-    auto const read = read_journal(good + framed + payload);
+    auto const read = read_journal(good + framed(R"({"k":"teleport","at":1})"));
     EXPECT_EQ(read.records.size(), 1u);
     EXPECT_EQ(read.valid_bytes, good.size());
     EXPECT_EQ(read.damage, "a record that is not a journal event");
+}
+
+TEST(journal, a_number_its_field_cannot_hold_is_damage_not_an_exception) {
+    // Found by fuzz_journal (tests/fuzz/regressions/journal-at-above-int64-throws.jsonl): the
+    // reader called the throwing to_number(), so one such record made read_journal throw.
+    auto const good = encode_journal_record(sample()[0]);
+    for (std::string const payload :
+         {R"({"k":"session","at":17323500732350000000})", R"({"k":"text","at":1,"seq":-1})",
+          R"({"k":"erase","at":1,"seq":2,"count":-4})"}) {
+        journal_contents read;
+        ASSERT_NO_THROW(read = read_journal(good + framed(payload))) << payload;
+        EXPECT_EQ(read.records.size(), 1u) << payload;
+        EXPECT_EQ(read.valid_bytes, good.size()) << payload;
+        EXPECT_EQ(read.damage, "a record that is not a journal event") << payload;
+    }
 }
 
 } // namespace

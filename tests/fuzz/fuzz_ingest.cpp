@@ -1,0 +1,141 @@
+// libFuzzer target for protocol::parse_ingest_frame: the whole input is one WebSocket text
+// frame. Beyond "no crash" it checks what ingest.hpp and PROTOCOL.md promise: a frame whose
+// first non-blank character is not '{' is raw text, unchanged; one that is '{' and not valid
+// UTF-8 is refused with invalid_utf8; a message has the fields its kind needs, all valid UTF-8;
+// and the message written back as JSON (make_resume for resume) parses to the same message.
+
+#include "protocol/ingest.hpp"
+#include "protocol/utf8.hpp"
+
+#include <boost/json.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+namespace {
+
+using namespace minuted::protocol;
+
+[[noreturn]] void fail(char const* what, int line) {
+    std::fprintf(stderr, "fuzz_ingest: invariant violated at line %d: %s\n", line, what);
+    std::abort();
+}
+
+#define MINUTED_CHECK(cond)                                                                        \
+    do {                                                                                           \
+        if (!(cond))                                                                               \
+            fail(#cond, __LINE__);                                                                 \
+    } while (false)
+
+bool same(ingest_message const& a, ingest_message const& b) {
+    return a.kind == b.kind && a.seq == b.seq && a.text == b.text && a.count == b.count &&
+           a.title == b.title && a.agenda == b.agenda && a.after == b.after;
+}
+
+// The frame a source would send for `m`. Fields that are empty or zero are left out where the
+// parser treats them as absent (title, agenda), so the result must still parse to `m`.
+std::string frame_of(ingest_message const& m) {
+    if (m.kind == ingest_kind::raw)
+        return m.text;
+    if (m.kind == ingest_kind::resume && !m.seq)
+        return make_resume(m.after);
+    boost::json::object o;
+    switch (m.kind) {
+    case ingest_kind::open:
+        o["type"] = "open";
+        if (!m.title.empty())
+            o["title"] = m.title;
+        if (!m.agenda.empty()) {
+            boost::json::array a;
+            for (auto const& item : m.agenda)
+                a.emplace_back(item);
+            o["agenda"] = std::move(a);
+        }
+        break;
+    case ingest_kind::text:
+        o["type"] = "text";
+        o["text"] = m.text;
+        break;
+    case ingest_kind::erase:
+        o["type"] = "erase";
+        o["count"] = m.count;
+        break;
+    case ingest_kind::close:
+        o["type"] = "close";
+        break;
+    case ingest_kind::resume:
+        o["type"] = "resume";
+        o["after"] = m.after;
+        break;
+    case ingest_kind::raw:
+        break;
+    }
+    if (m.seq)
+        o["seq"] = *m.seq;
+    return boost::json::serialize(o);
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size) {
+    std::string_view const frame(reinterpret_cast<char const*>(data), size);
+    auto const first = frame.find_first_not_of(" \t\r\n");
+    bool const is_json = first != std::string_view::npos && frame[first] == '{';
+
+    auto const parsed = parse_ingest_frame(frame);
+    if (!parsed) {
+        auto const ec = parsed.error();
+        MINUTED_CHECK(is_json); // anything else is raw text, never an error
+        MINUTED_CHECK(ec.category() == ingest_category());
+        MINUTED_CHECK(ec.value() >= static_cast<int>(ingest_error::invalid_json) &&
+                      ec.value() <= static_cast<int>(ingest_error::invalid_utf8));
+        MINUTED_CHECK(!ec.message().empty());
+        // 1007 for bad UTF-8, 1008 for the rest: the reason must not depend on anything else.
+        MINUTED_CHECK((ec == ingest_error::invalid_utf8) == !is_valid_utf8(frame));
+        return 0;
+    }
+    MINUTED_CHECK(is_valid_utf8(frame) || !is_json);
+
+    auto const& m = *parsed;
+    if (!is_json) {
+        MINUTED_CHECK(m.kind == ingest_kind::raw);
+        MINUTED_CHECK(!m.seq);
+        MINUTED_CHECK(m.text == frame);
+        return 0;
+    }
+    MINUTED_CHECK(m.kind != ingest_kind::raw);
+    switch (m.kind) {
+    case ingest_kind::text:
+        MINUTED_CHECK(m.seq.has_value());
+        break;
+    case ingest_kind::erase:
+        MINUTED_CHECK(m.seq.has_value());
+        MINUTED_CHECK(m.count >= 1 && m.count <= 1'000'000);
+        break;
+    case ingest_kind::close:
+        MINUTED_CHECK(m.seq.has_value());
+        break;
+    default:
+        break;
+    }
+    // JSON escapes such as a lone "\ud800" must not smuggle invalid UTF-8 past the check of
+    // the frame's bytes: the text goes on into the CART reader and the journal.
+    MINUTED_CHECK(is_valid_utf8(m.text));
+    MINUTED_CHECK(is_valid_utf8(m.title));
+    for (auto const& item : m.agenda)
+        MINUTED_CHECK(is_valid_utf8(item));
+
+    auto const again = frame_of(m);
+    auto const reparsed = parse_ingest_frame(again);
+    if (!reparsed) {
+        std::fprintf(stderr, "fuzz_ingest: %s does not parse: %s\n", again.c_str(),
+                     reparsed.error().message().c_str());
+        fail("the message written back parses", __LINE__);
+    }
+    MINUTED_CHECK(same(*reparsed, m));
+    return 0;
+}
