@@ -39,7 +39,7 @@ bool same(settings const& a, settings const& b) {
     bool same_feeds = a.feeds.size() == b.feeds.size();
     for (std::size_t i = 0; same_feeds && i < a.feeds.size(); ++i)
         same_feeds = a.feeds[i].session == b.feeds[i].session && a.feeds[i].url == b.feeds[i].url &&
-                     a.feeds[i].title == b.feeds[i].title;
+                     a.feeds[i].title == b.feeds[i].title && a.feeds[i].token == b.feeds[i].token;
     return same_feeds && a.listen_host == b.listen_host && a.listen_port == b.listen_port &&
            a.state_dir == b.state_dir && a.log_level == b.log_level && a.threads == b.threads &&
            a.idle_timeout == b.idle_timeout && a.max_frame_bytes == b.max_frame_bytes &&
@@ -49,7 +49,10 @@ bool same(settings const& a, settings const& b) {
            a.archive_max_age_days == b.archive_max_age_days &&
            a.archive_max_megabytes == b.archive_max_megabytes &&
            a.reconnect_initial == b.reconnect_initial && a.reconnect_max == b.reconnect_max &&
-           a.admin_token == b.admin_token;
+           a.auth.admin_token == b.auth.admin_token &&
+           a.auth.publish_token == b.auth.publish_token &&
+           a.auth.viewer_token == b.auth.viewer_token && a.auth.origins == b.auth.origins &&
+           a.auth.session_tokens == b.auth.session_tokens;
 }
 
 // A TOML basic string: quotes, backslashes and control characters escaped, the rest (valid
@@ -86,7 +89,15 @@ std::string emit(settings const& s) {
     t += "update_history = " + n(s.update_history) + "\n";
     t += "[sessions]\nidle_timeout = " + toml_string(n(s.idle_timeout.count()) + "s") + "\n";
     t += "recent = " + n(s.recent_sessions) + "\n";
-    t += "[auth]\nadmin_token = " + toml_string(s.admin_token) + "\n";
+    t += "[auth]\nadmin_token = " + toml_string(s.auth.admin_token) + "\n";
+    t += "publish_token = " + toml_string(s.auth.publish_token) + "\n";
+    t += "viewer_token = " + toml_string(s.auth.viewer_token) + "\n";
+    t += "origins = [";
+    for (auto const& o : s.auth.origins)
+        t += toml_string(o) + ",";
+    t += "]\n[auth.sessions]\n";
+    for (auto const& [id, token] : s.auth.session_tokens)
+        t += toml_string(id) + " = " + toml_string(token) + "\n";
     t += "[journal]\ncommit_interval = " + toml_string(n(s.commit_interval.count()) + "ms") + "\n";
     t += "[archive]\nmax_age_days = " + n(s.archive_max_age_days) + "\n";
     t += "max_megabytes = " + n(s.archive_max_megabytes) + "\n";
@@ -98,6 +109,8 @@ std::string emit(settings const& s) {
              "\n";
         if (!f.title.empty())
             t += "title = " + toml_string(f.title) + "\n";
+        if (!f.token.empty())
+            t += "token = " + toml_string(f.token) + "\n";
     }
     return t;
 }
@@ -156,7 +169,10 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
     MINUTED_CHECK(s.idle_timeout.count() > 0);
     MINUTED_CHECK(s.commit_interval.count() > 0 && s.commit_interval <= std::chrono::seconds(10));
     MINUTED_CHECK(s.reconnect_initial.count() > 0 && s.reconnect_initial <= s.reconnect_max);
-    MINUTED_CHECK(s.admin_token.empty() || s.admin_token.size() >= 16);
+    for (auto const* token : {&s.auth.admin_token, &s.auth.publish_token, &s.auth.viewer_token})
+        MINUTED_CHECK(token->empty() || token->size() >= 16);
+    for (auto const& [id, token] : s.auth.session_tokens)
+        MINUTED_CHECK(minuted::protocol::is_valid_session_id(id) && token.size() >= 16);
     for (auto const& f : s.feeds) {
         MINUTED_CHECK(minuted::protocol::is_valid_session_id(f.session));
         MINUTED_CHECK(f.url.starts_with("ws://") || f.url.starts_with("wss://"));
