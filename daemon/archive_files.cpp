@@ -51,6 +51,8 @@ std::error_code write_durably(std::filesystem::path const& path, std::string_vie
     return ec;
 }
 
+} // namespace
+
 std::error_code sync_folder(std::filesystem::path const& folder) {
     int const fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
@@ -61,8 +63,6 @@ std::error_code sync_folder(std::filesystem::path const& folder) {
     ::close(fd);
     return ec;
 }
-
-} // namespace
 
 std::filesystem::path archive_folder(std::filesystem::path const& state_dir, std::string_view id,
                                      std::chrono::system_clock::time_point started,

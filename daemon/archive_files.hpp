@@ -46,6 +46,9 @@ std::filesystem::path archive_folder(std::filesystem::path const& state_dir, std
                                      std::chrono::system_clock::time_point started,
                                      std::string_view instance);
 
+/// Syncs `folder`, so the names of files created, renamed or removed in it are durable.
+std::error_code sync_folder(std::filesystem::path const& folder);
+
 /// Moves `file` (a finished session's journal) into `folder` as "journal", durably.
 std::error_code move_into_archive(std::filesystem::path const& file,
                                   std::filesystem::path const& folder);

@@ -1,5 +1,7 @@
 #include "daemon/journal_writer.hpp"
 
+#include "daemon/archive_files.hpp"
+
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
@@ -15,18 +17,6 @@ namespace {
 
 std::error_code last_error() {
     return {errno, std::generic_category()};
-}
-
-// A new file's name is durable only once its folder is synced.
-std::error_code sync_folder(std::filesystem::path const& folder) {
-    int const fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return last_error();
-    std::error_code ec;
-    if (::fsync(fd) != 0)
-        ec = last_error();
-    ::close(fd);
-    return ec;
 }
 
 constexpr std::chrono::seconds retry_delay{1};
@@ -79,9 +69,7 @@ void journal_writer::schedule() {
     });
 }
 
-void journal_writer::start_commit() {
-    if (committing_)
-        return;
+void journal_writer::cut_batch() {
     if (!batch_) {
         batch_ = std::make_shared<batch>();
         batch_->start = durable_;
@@ -91,6 +79,12 @@ void journal_writer::start_commit() {
     batch_->bytes += pending_;
     pending_.clear();
     batch_->end = appended_;
+}
+
+void journal_writer::start_commit() {
+    if (committing_)
+        return;
+    cut_batch();
     if (batch_->end == durable_) {
         batch_.reset();
         return;
@@ -183,14 +177,7 @@ std::error_code journal_writer::write_and_sync(batch& b) {
 bool journal_writer::flush_at_exit() {
     waiters_.clear(); // nobody is left to answer; they hold sessions and connections
     if (batch_ || !pending_.empty()) {
-        if (!batch_) {
-            batch_ = std::make_shared<batch>();
-            batch_->start = durable_;
-            batch_->rewrite = fd_ < 0;
-        }
-        batch_->bytes += pending_;
-        pending_.clear();
-        batch_->end = appended_;
+        cut_batch();
         if (auto const ec = write_and_sync(*batch_)) {
             batch_->rewrite = true;
             spdlog::error("journal {}: {} bytes not written at exit: {}; the source resends "

@@ -79,6 +79,8 @@ private:
     };
 
     void schedule();
+    /// Moves what was appended into the batch to commit (a new one, or the failed one).
+    void cut_batch();
     void start_commit();
     void on_commit(std::error_code ec);
     /// On the disk executor: opens the file if needed, writes the rest of `b`, fsyncs.

@@ -5,6 +5,7 @@
 // erase() calls gives exactly the same events and counters.
 
 #include "protocol/cart_reader.hpp"
+#include "tests/fuzz/fuzz_check.hpp"
 
 #include <algorithm>
 #include <cstddef>
@@ -19,17 +20,6 @@
 namespace {
 
 using namespace minuted::protocol;
-
-[[noreturn]] void fail(char const* what, int line) {
-    std::fprintf(stderr, "fuzz_cart_reader: invariant violated at line %d: %s\n", line, what);
-    std::abort();
-}
-
-#define MINUTED_CHECK(cond)                                                                        \
-    do {                                                                                           \
-        if (!(cond))                                                                               \
-            fail(#cond, __LINE__);                                                                 \
-    } while (false)
 
 /// One call made on the fuzzed reader, replayed on the reference reader.
 struct step {

@@ -6,6 +6,7 @@
 
 #include "config/config.hpp"
 #include "protocol/ingest.hpp"
+#include "tests/fuzz/fuzz_check.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -19,17 +20,6 @@
 namespace {
 
 using namespace minuted::config;
-
-[[noreturn]] void fail(char const* what, int line) {
-    std::fprintf(stderr, "fuzz_config: invariant violated at line %d: %s\n", line, what);
-    std::abort();
-}
-
-#define MINUTED_CHECK(cond)                                                                        \
-    do {                                                                                           \
-        if (!(cond))                                                                               \
-            fail(#cond, __LINE__);                                                                 \
-    } while (false)
 
 constexpr std::string_view source = "fuzz.toml";
 
@@ -124,7 +114,7 @@ void check_error(config_error const& e, std::string_view text) {
     if (what.substr(0, prefix.size()) != prefix || what.size() == prefix.size() ||
         e.source() != source) {
         std::fprintf(stderr, "fuzz_config: error without its position: %s\n", e.what());
-        fail("the message starts with SOURCE:LINE:COLUMN:", __LINE__);
+        ::minuted::fuzz::fail("the message starts with SOURCE:LINE:COLUMN:", __FILE__, __LINE__);
     }
     std::size_t line_start = 0;
     for (std::uint32_t line = 1; line < e.line() && line_start != std::string_view::npos; ++line) {
@@ -139,7 +129,8 @@ void check_error(config_error const& e, std::string_view text) {
     if (e.line() < 1 || line_start == std::string_view::npos || e.column() < 1 ||
         e.column() > line_end - line_start + 1) {
         std::fprintf(stderr, "fuzz_config: position outside the text: %s\n", e.what());
-        fail("the error names a line and column within the input", __LINE__);
+        ::minuted::fuzz::fail("the error names a line and column within the input", __FILE__,
+                              __LINE__);
     }
 }
 

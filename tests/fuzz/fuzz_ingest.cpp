@@ -6,6 +6,7 @@
 
 #include "protocol/ingest.hpp"
 #include "protocol/utf8.hpp"
+#include "tests/fuzz/fuzz_check.hpp"
 
 #include <boost/json.hpp>
 
@@ -19,17 +20,6 @@
 namespace {
 
 using namespace minuted::protocol;
-
-[[noreturn]] void fail(char const* what, int line) {
-    std::fprintf(stderr, "fuzz_ingest: invariant violated at line %d: %s\n", line, what);
-    std::abort();
-}
-
-#define MINUTED_CHECK(cond)                                                                        \
-    do {                                                                                           \
-        if (!(cond))                                                                               \
-            fail(#cond, __LINE__);                                                                 \
-    } while (false)
 
 bool same(ingest_message const& a, ingest_message const& b) {
     return a.kind == b.kind && a.seq == b.seq && a.text == b.text && a.count == b.count &&
@@ -134,7 +124,7 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
     if (!reparsed) {
         std::fprintf(stderr, "fuzz_ingest: %s does not parse: %s\n", again.c_str(),
                      reparsed.error().message().c_str());
-        fail("the message written back parses", __LINE__);
+        ::minuted::fuzz::fail("the message written back parses", __FILE__, __LINE__);
     }
     MINUTED_CHECK(same(*reparsed, m));
     return 0;

@@ -13,6 +13,7 @@
 
 #include "protocol/journal.hpp"
 #include "protocol/utf8.hpp"
+#include "tests/fuzz/fuzz_check.hpp"
 
 #include <boost/crc.hpp>
 #include <boost/json.hpp>
@@ -29,17 +30,6 @@
 namespace {
 
 using namespace minuted::protocol;
-
-[[noreturn]] void fail(char const* what, int line) {
-    std::fprintf(stderr, "fuzz_journal: invariant violated at line %d: %s\n", line, what);
-    std::abort();
-}
-
-#define MINUTED_CHECK(cond)                                                                        \
-    do {                                                                                           \
-        if (!(cond))                                                                               \
-            fail(#cond, __LINE__);                                                                 \
-    } while (false)
 
 std::string frame(std::string_view payload) {
     boost::crc_32_type crc;
@@ -121,7 +111,8 @@ journal_contents check(std::string_view bytes) {
                 std::fprintf(stderr, "fuzz_journal: read %.*s\nwritten back as %.*s\n",
                              static_cast<int>(original.size() - 8), original.data() + 8,
                              static_cast<int>(encoded.size() - 8), encoded.data() + 8);
-                fail("a record written back has the values it was read with", __LINE__);
+                ::minuted::fuzz::fail("a record written back has the values it was read with",
+                                      __FILE__, __LINE__);
             }
         }
         at += original.size();

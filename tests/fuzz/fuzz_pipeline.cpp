@@ -5,6 +5,7 @@
 #include "protocol/utf8.hpp"
 #include "summariser/pipeline.hpp"
 #include "summariser/report.hpp"
+#include "tests/fuzz/fuzz_check.hpp"
 
 #include <boost/json.hpp>
 
@@ -20,17 +21,6 @@
 namespace {
 
 using namespace minuted;
-
-[[noreturn]] void fail(char const* what, int line) {
-    std::fprintf(stderr, "fuzz_pipeline: invariant violated at line %d: %s\n", line, what);
-    std::abort();
-}
-
-#define MINUTED_CHECK(cond)                                                                        \
-    do {                                                                                           \
-        if (!(cond))                                                                               \
-            fail(#cond, __LINE__);                                                                 \
-    } while (false)
 
 } // namespace
 
