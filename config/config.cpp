@@ -286,9 +286,13 @@ public:
                 return a;
             fail(source_, node->source(), name(key) + " must be an array");
         } else {
-            auto const v = node->value<T>();
-            if (!v || (std::is_same_v<T, std::int64_t> && !node->is_integer()) ||
+            // The type first: toml++ converts a float such as 61e36 to an integer with
+            // undefined behaviour.
+            if ((std::is_same_v<T, std::int64_t> && !node->is_integer()) ||
                 (std::is_same_v<T, std::string> && !node->is_string()))
+                fail(source_, node->source(), name(key) + " must be " + type_name<T>());
+            auto const v = node->value<T>();
+            if (!v)
                 fail(source_, node->source(), name(key) + " must be " + type_name<T>());
             return v;
         }

@@ -35,6 +35,11 @@ TEST(parse_config, the_embedded_default_gives_the_default_settings) {
     EXPECT_TRUE(s.feeds.empty());
 }
 
+TEST(parse_config, a_huge_float_for_an_integer_is_a_type_error) {
+    EXPECT_EQ(error_of("[limits]\nmax_body_bytes = 61e36\n"),
+              "t.toml:2:18: limits.max_body_bytes must be an integer");
+}
+
 TEST(parse_config, frames_are_capped_so_each_fits_in_a_journal_record) {
     EXPECT_EQ(parse("[limits]\nmax_frame_bytes = 8388608\n").max_frame_bytes, 8u << 20);
     EXPECT_NE(error_of("[limits]\nmax_body_bytes = 8388609\n")
