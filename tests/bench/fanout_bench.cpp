@@ -29,6 +29,7 @@
 
 #include "daemon/replay.hpp"
 #include "tests/bench/corpus.hpp"
+#include "tests/bench/daemon_harness.hpp"
 
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/connect.hpp>
@@ -82,7 +83,24 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace websocket = beast::websocket;
 using tcp = net::ip::tcp;
-using steady = std::chrono::steady_clock;
+using minuted::bench::daemon_process;
+using minuted::bench::distribution;
+using minuted::bench::distribution_of;
+using minuted::bench::http_get;
+using minuted::bench::io_thread;
+using minuted::bench::load_average;
+using minuted::bench::machine_cpu_now;
+using minuted::bench::metric;
+using minuted::bench::nanos;
+using minuted::bench::number_after;
+using minuted::bench::process_cpu_seconds;
+using minuted::bench::rss_kib;
+using minuted::bench::seconds_since;
+using minuted::bench::self_cpu_seconds;
+using minuted::bench::steady;
+using minuted::bench::thread_cpu_seconds;
+using minuted::bench::wait_until;
+using minuted::bench::with_commas;
 
 // Targets from issue 3.
 constexpr double target_p99_ms = 5;
@@ -109,83 +127,19 @@ void note(char const* format, auto... args) {
     std::fputc('\n', stderr);
 }
 
-std::int64_t nanos(steady::duration d) {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
-}
-
-double seconds_since(steady::time_point t) {
-    return std::chrono::duration<double>(steady::now() - t).count();
-}
-
-/// Polls `done` every 10 ms until it holds or `timeout` passes; whether it held.
-bool wait_until(std::function<bool()> const& done, std::chrono::milliseconds timeout) {
-    auto const deadline = steady::now() + timeout;
-    while (!done()) {
-        if (steady::now() >= deadline)
-            return false;
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return true;
+/// The daemon's config file for `opt`; empty (no --config) when it sets nothing.
+std::string daemon_config(options const& opt) {
+    std::ostringstream toml;
+    if (opt.threads)
+        toml << "[server]\nthreads = " << *opt.threads << "\n";
+    if (opt.queue)
+        toml << "[limits]\nsubscriber_queue = " << *opt.queue << "\n";
+    return toml.str();
 }
 
 // ---------------------------------------------------------------------------------------
-// What /proc says about a process and the machine.
-
-/// utime + stime of process `pid` in seconds (/proc/PID/stat), or -1.
-double process_cpu_seconds(pid_t pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    auto const paren = text.rfind(')');
-    if (paren == std::string::npos)
-        return -1;
-    // After the command name: state is field 3, utime field 14, stime field 15.
-    std::istringstream fields(text.substr(paren + 2));
-    std::string field;
-    unsigned long long utime = 0, stime = 0;
-    for (int i = 3; i <= 15 && fields >> field; ++i) {
-        if (i == 14)
-            utime = std::stoull(field);
-        if (i == 15)
-            stime = std::stoull(field);
-    }
-    return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
-
-/// VmRSS of process `pid` in KiB, or -1.
-long rss_kib(pid_t pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-    for (std::string line; std::getline(in, line);)
-        if (line.starts_with("VmRSS:"))
-            return std::stol(line.substr(6));
-    return -1;
-}
-
-std::string load_average() {
-    std::ifstream in("/proc/loadavg");
-    std::string a, b, c;
-    in >> a >> b >> c;
-    return a + " " + b + " " + c;
-}
-
-/// CPU time of the whole machine (/proc/stat): busy and total jiffies over all cores.
-struct machine_cpu {
-    unsigned long long busy = 0;
-    unsigned long long total = 0;
-};
-
-machine_cpu machine_cpu_now() {
-    std::ifstream in("/proc/stat");
-    std::string cpu;
-    in >> cpu;
-    machine_cpu m;
-    unsigned long long v = 0;
-    for (int i = 0; i < 8 && in >> v; ++i) {
-        m.total += v;
-        if (i != 3 && i != 4) // idle, iowait
-            m.busy += v;
-    }
-    return m;
-}
+// Network counters and clocks (the /proc readings shared with minuted_ingest_bench are in
+// daemon_harness.hpp).
 
 /// Counter `name` of the `prefix` lines of /proc/net/snmp or /proc/net/netstat, which come in
 /// pairs: names, then values.
@@ -222,23 +176,6 @@ net_counters net_counters_now() {
     return c;
 }
 
-double thread_cpu_seconds(std::thread& t) {
-    clockid_t id{};
-    timespec ts{};
-    if (::pthread_getcpuclockid(t.native_handle(), &id) != 0 || ::clock_gettime(id, &ts) != 0)
-        return -1;
-    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
-
-double self_cpu_seconds() {
-    rusage u{};
-    ::getrusage(RUSAGE_SELF, &u);
-    auto const s = [](timeval t) {
-        return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
-    };
-    return s(u.ru_utime) + s(u.ru_stime);
-}
-
 /// CLOCK_REALTIME minus steady_clock, in ns: turns a scheduled steady time into the clock of
 /// the kernel's receive timestamps. The smallest of a few readings, so neither read is delayed.
 std::int64_t realtime_minus_steady_ns() {
@@ -257,161 +194,6 @@ std::int64_t realtime_minus_steady_ns() {
         }
     }
     return best;
-}
-
-// ---------------------------------------------------------------------------------------
-// The daemon, as a child process on 127.0.0.1 with a free port and its own state directory.
-
-class daemon_process {
-public:
-    explicit daemon_process(options const& opt) {
-        std::string templ =
-            (std::filesystem::temp_directory_path() / "minuted-fanout-XXXXXX").string();
-        if (::mkdtemp(templ.data()) == nullptr)
-            throw std::runtime_error("mkdtemp failed");
-        dir_ = templ;
-        std::vector<std::string> args{opt.daemon,    "serve",       "--listen",
-                                      "127.0.0.1:0", "--state-dir", (dir_ / "state").string()};
-        if (opt.queue || opt.threads) {
-            auto const config = dir_ / "minuted.toml";
-            std::ofstream toml(config);
-            if (opt.threads)
-                toml << "[server]\nthreads = " << *opt.threads << "\n";
-            if (opt.queue)
-                toml << "[limits]\nsubscriber_queue = " << *opt.queue << "\n";
-            args.insert(args.end(), {"--config", config.string()});
-        }
-        std::vector<char*> argv;
-        for (auto& a : args)
-            argv.push_back(a.data());
-        argv.push_back(nullptr);
-
-        int out[2];
-        if (::pipe2(out, O_CLOEXEC) != 0)
-            throw std::runtime_error("pipe failed");
-        pid_ = ::fork();
-        if (pid_ < 0)
-            throw std::runtime_error("fork failed");
-        if (pid_ == 0) {
-            ::prctl(PR_SET_PDEATHSIG, SIGKILL); // never outlive the bench
-            ::dup2(out[1], 1);
-            ::dup2(out[1], 2);
-            ::execv(argv[0], argv.data());
-            ::_exit(127);
-        }
-        ::close(out[1]);
-        // The daemon logs to a pipe: read it always, so a full pipe never blocks the daemon.
-        reader_ = std::thread([this, fd = out[0]] {
-            char buf[4096];
-            for (;;) {
-                auto const n = ::read(fd, buf, sizeof buf);
-                if (n <= 0)
-                    break;
-                std::lock_guard lock(mutex_);
-                if (output_.size() < 4'000'000)
-                    output_.append(buf, static_cast<std::size_t>(n));
-            }
-            ::close(fd);
-        });
-        std::string const marker = "listening on http://127.0.0.1:";
-        bool const up = wait_until(
-            [&] {
-                std::lock_guard lock(mutex_);
-                auto const at = output_.find(marker);
-                if (at == std::string::npos)
-                    return false;
-                auto const* begin = output_.data() + at + marker.size();
-                std::from_chars(begin, output_.data() + output_.size(), port_);
-                return port_ != 0;
-            },
-            std::chrono::seconds(20));
-        if (!up) {
-            stop();
-            throw std::runtime_error("minuted did not start:\n" + output());
-        }
-    }
-    daemon_process(daemon_process const&) = delete;
-    daemon_process& operator=(daemon_process const&) = delete;
-    ~daemon_process() {
-        stop();
-        std::error_code ec;
-        std::filesystem::remove_all(dir_, ec);
-    }
-
-    pid_t pid() const noexcept { return pid_; }
-    unsigned short port() const noexcept { return port_; }
-
-    /// SIGTERM, then SIGKILL if it has not exited after 5 s.
-    void stop() {
-        if (pid_ > 0 && !exited_) {
-            ::kill(pid_, SIGTERM);
-            auto const deadline = steady::now() + std::chrono::seconds(5);
-            int status = 0;
-            while (::waitpid(pid_, &status, WNOHANG) == 0) {
-                if (steady::now() > deadline) {
-                    ::kill(pid_, SIGKILL);
-                    ::waitpid(pid_, &status, 0);
-                    break;
-                }
-                std::this_thread::sleep_for(std::chrono::milliseconds(10));
-            }
-            exited_ = true;
-        }
-        if (reader_.joinable())
-            reader_.join();
-    }
-
-    std::string output() const {
-        std::lock_guard lock(mutex_);
-        return output_;
-    }
-
-    /// Log lines at warning level or above.
-    std::vector<std::string> complaints() const {
-        std::vector<std::string> lines;
-        std::istringstream in(output());
-        for (std::string line; std::getline(in, line);)
-            if (line.find(" warning ") != std::string::npos ||
-                line.find(" error ") != std::string::npos ||
-                line.find(" critical ") != std::string::npos)
-                lines.push_back(line);
-        return lines;
-    }
-
-private:
-    std::filesystem::path dir_;
-    pid_t pid_ = -1;
-    bool exited_ = false;
-    unsigned short port_ = 0;
-    std::thread reader_;
-    mutable std::mutex mutex_;
-    std::string output_;
-};
-
-/// GET `target` from the daemon; the body.
-std::string http_get(unsigned short port, std::string const& target) {
-    net::io_context ioc;
-    beast::tcp_stream stream(ioc);
-    stream.expires_after(std::chrono::seconds(10));
-    stream.connect(tcp::endpoint(net::ip::address_v4::loopback(), port));
-    http::request<http::empty_body> req{http::verb::get, target, 11};
-    req.set(http::field::host, "127.0.0.1");
-    http::write(stream, req);
-    beast::flat_buffer buffer;
-    http::response<http::string_body> res;
-    http::read(stream, buffer, res);
-    beast::error_code ec;
-    stream.socket().shutdown(tcp::socket::shutdown_both, ec);
-    return res.body();
-}
-
-/// One counter of GET /metrics, or 0.
-double metric(std::string const& exposition, std::string const& name) {
-    std::istringstream in(exposition);
-    for (std::string line; std::getline(in, line);)
-        if (line.starts_with(name + " "))
-            return std::stod(line.substr(name.size() + 1));
-    return 0;
 }
 
 /// rev of every session in GET /api/sessions, by id.
@@ -544,23 +326,6 @@ void async_teardown(beast::role_type role, timestamped_socket& s, TeardownHandle
 [[maybe_unused]] void teardown(beast::role_type role, timestamped_socket& s,
                                beast::error_code& ec) {
     beast::websocket::teardown(role, s.socket(), ec);
-}
-
-/// The number after `key` (e.g. `"seq":`) in `json`, searched for in its first 64 bytes and
-/// then from its end: minuted puts "rev" first and "seq" last, PROTOCOL.md shows "seq"
-/// second. A key in quotes cannot occur inside a JSON string, whose quotes are escaped.
-std::optional<std::uint64_t> number_after(std::string_view json, std::string_view key) {
-    auto at = json.substr(0, 64).find(key);
-    if (at == std::string_view::npos)
-        at = json.rfind(key);
-    if (at == std::string_view::npos)
-        return std::nullopt;
-    std::uint64_t v = 0;
-    auto const* begin = json.data() + at + key.size();
-    auto const [end, ec] = std::from_chars(begin, json.data() + json.size(), v);
-    if (ec != std::errc{} || end == begin)
-        return std::nullopt;
-    return v;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1008,30 +773,6 @@ void subscriber::on_read(beast::error_code ec, std::size_t) {
 // ---------------------------------------------------------------------------------------
 // Results.
 
-/// count, p50, p99, p99.9 and max of samples in ns, as ms.
-struct distribution {
-    std::size_t count = 0;
-    double p50 = 0, p99 = 0, p999 = 0, max = 0;
-};
-
-distribution distribution_of(std::vector<std::int64_t>& ns) {
-    distribution d;
-    d.count = ns.size();
-    if (ns.empty())
-        return d;
-    std::sort(ns.begin(), ns.end());
-    // Nearest rank.
-    auto const at = [&](double p) {
-        auto const rank = static_cast<std::size_t>(std::ceil(p * static_cast<double>(ns.size())));
-        return static_cast<double>(ns[std::clamp<std::size_t>(rank, 1, ns.size()) - 1]) / 1e6;
-    };
-    d.p50 = at(0.50);
-    d.p99 = at(0.99);
-    d.p999 = at(0.999);
-    d.max = static_cast<double>(ns.back()) / 1e6;
-    return d;
-}
-
 struct fanout_result {
     std::string name;
     std::size_t sessions = 0;
@@ -1051,37 +792,6 @@ struct fanout_result {
     std::string load_before, load_after;
     std::vector<std::string> complaints;
     std::string sample_update;
-};
-
-/// Runs the io_context on its own thread until `stop`.
-class io_thread {
-public:
-    io_thread() : guard_(net::make_work_guard(ioc_)), thread_([this] { ioc_.run(); }) {}
-    io_thread(io_thread const&) = delete;
-    ~io_thread() { stop(); }
-    net::io_context& context() noexcept { return ioc_; }
-    std::thread& thread() noexcept { return thread_; }
-    /// Runs `f` on the thread and waits for it.
-    template <class F>
-    void call(F f) {
-        std::promise<void> done;
-        net::post(ioc_, [&] {
-            f();
-            done.set_value();
-        });
-        done.get_future().wait();
-    }
-    void stop() {
-        guard_.reset();
-        ioc_.stop();
-        if (thread_.joinable())
-            thread_.join();
-    }
-
-private:
-    net::io_context ioc_{1};
-    net::executor_work_guard<net::io_context::executor_type> guard_;
-    std::thread thread_;
 };
 
 /// Scenarios A and B: `sessions` sessions with `per_session` subscribers each, every session
@@ -1104,7 +814,7 @@ fanout_result run_fanout(options const& opt, std::string name, std::size_t sessi
     }
     res.frames = payloads->size();
 
-    daemon_process daemon(opt);
+    daemon_process daemon(opt.daemon, daemon_config(opt), "minuted-fanout");
     note("%s: minuted pid %d on 127.0.0.1:%u; %zu sessions x %zu subscribers, %zu frames each",
          res.name.c_str(), static_cast<int>(daemon.pid()), daemon.port(), sessions, per_session,
          res.frames);
@@ -1288,7 +998,7 @@ memory_result run_memory(options const& opt, std::vector<minuted::replay_frame> 
     rlimit fds{};
     ::getrlimit(RLIMIT_NOFILE, &fds);
 
-    daemon_process daemon(opt);
+    daemon_process daemon(opt.daemon, daemon_config(opt), "minuted-fanout");
     {
         std::ifstream in("/proc/" + std::to_string(daemon.pid()) + "/limits");
         for (std::string line; std::getline(in, line);)
@@ -1391,17 +1101,6 @@ std::string ms(double v) {
     char buf[32];
     std::snprintf(buf, sizeof buf, v < 10 ? "%.2f" : "%.1f", v);
     return buf;
-}
-
-std::string with_commas(std::uint64_t v) {
-    auto const digits = std::to_string(v);
-    std::string out;
-    for (std::size_t i = 0; i < digits.size(); ++i) {
-        if (i > 0 && (digits.size() - i) % 3 == 0)
-            out += ',';
-        out += digits[i];
-    }
-    return out;
 }
 
 void print_fanout(std::vector<fanout_result> const& results) {
