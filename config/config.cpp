@@ -26,6 +26,9 @@ state_dir = "minuted-state"
 log_level = "info"
 # Threads running the network and the sessions; 0 means one per CPU core.
 threads = 0
+# On SIGTERM: how long connections get to finish what is in flight (acks waiting for the
+# journal, responses being written) before the daemon exits anyway.
+shutdown_grace = "10s"
 
 [limits]
 # Largest WebSocket message accepted from a caption source or a browser, in bytes.
@@ -36,6 +39,20 @@ max_body_bytes = 1048576
 subscriber_queue = 256
 # Updates kept per session so a reconnecting viewer can resume with ?since=REV.
 update_history = 4096
+# Largest HTTP request line and headers together, in bytes (431 above it).
+max_header_bytes = 16384
+# Caption frames one session takes per second. A faster source is not refused but slowed
+# down: its frames are read more slowly (POST /ingest gets 429 with Retry-After).
+ingest_rate = 5000
+# Live sessions at once; a new one beyond is refused with 503.
+max_sessions = 1000
+# Viewers' WebSockets at once, in all and per session; one beyond is closed with 1013.
+max_subscribers = 20000
+max_session_subscribers = 10000
+# From a connection's first byte until its request or WebSocket handshake is read.
+handshake_timeout = "10s"
+# A connection silent this long is closed; WebSockets get a ping at half of it first.
+connection_idle_timeout = "60s"
 
 [sessions]
 # A session with no captions for this long ends ("90s", "30m", "1h"; at least 1s).
@@ -367,6 +384,12 @@ Duration duration(table_reader& r, std::string_view key, Duration fallback,
     return kept;
 }
 
+void at_most(table_reader& r, std::string_view key, std::chrono::milliseconds value,
+             std::chrono::milliseconds max, std::string_view max_text, std::string_view source) {
+    if (value > max)
+        fail(source, r.where(key), r.name(key) + " must be at most " + std::string(max_text));
+}
+
 // A token: empty (none), or at least 16 printable characters with no spaces, so it can go in a
 // header, a query and a cookie as it is.
 std::string token(table_reader& r, std::string_view key, std::string_view source) {
@@ -471,6 +494,9 @@ settings parse_config(std::string_view text, std::string_view source_name) {
                      "server.threads must be from 0 (one per CPU core) to 256");
             s.threads = static_cast<unsigned>(*threads);
         }
+        s.shutdown_grace = duration(r, "shutdown_grace", s.shutdown_grace, source_name);
+        at_most(r, "shutdown_grace", s.shutdown_grace, std::chrono::minutes(10), "10m",
+                source_name);
         r.reject_unknown();
     }
     if (auto const limits = top.get<toml::table const*>("limits")) {
@@ -485,6 +511,30 @@ settings parse_config(std::string_view text, std::string_view source_name) {
                 fail(source_name, r.where(key), r.name(key) + " must be at most 8388608 (8 MiB)");
         s.subscriber_queue = positive(r, "subscriber_queue", s.subscriber_queue, source_name);
         s.update_history = positive(r, "update_history", s.update_history, source_name);
+        s.max_header_bytes = positive(r, "max_header_bytes", s.max_header_bytes, source_name);
+        if (s.max_header_bytes < 1024 || s.max_header_bytes > (1u << 20))
+            fail(source_name, r.where("max_header_bytes"),
+                 "limits.max_header_bytes must be from 1024 to 1048576");
+        auto const rate = positive(r, "ingest_rate", s.ingest_rate, source_name);
+        if (rate > 1'000'000)
+            fail(source_name, r.where("ingest_rate"),
+                 "limits.ingest_rate must be at most 1000000 frames per second");
+        s.ingest_rate = static_cast<std::uint32_t>(rate);
+        s.max_sessions = positive(r, "max_sessions", s.max_sessions, source_name);
+        s.max_subscribers = positive(r, "max_subscribers", s.max_subscribers, source_name);
+        s.max_session_subscribers =
+            positive(r, "max_session_subscribers", s.max_session_subscribers, source_name);
+        s.handshake_timeout = duration(r, "handshake_timeout", s.handshake_timeout, source_name);
+        at_most(r, "handshake_timeout", s.handshake_timeout, std::chrono::minutes(10), "10m",
+                source_name);
+        s.connection_idle_timeout =
+            duration(r, "connection_idle_timeout", s.connection_idle_timeout, source_name);
+        if (s.connection_idle_timeout < std::chrono::seconds(2))
+            fail(source_name, r.where("connection_idle_timeout"),
+                 "limits.connection_idle_timeout must be at least 2s: WebSockets are pinged at "
+                 "half of it");
+        at_most(r, "connection_idle_timeout", s.connection_idle_timeout, std::chrono::hours(24),
+                "24h", source_name);
         r.reject_unknown();
     }
     if (auto const sessions = top.get<toml::table const*>("sessions")) {
@@ -580,6 +630,23 @@ settings parse_config(std::string_view text, std::string_view source_name) {
     }
     top.reject_unknown();
     return s;
+}
+
+settings reloadable(settings const& running, settings next, std::vector<std::string>& kept) {
+    auto keep = [&](auto& field, auto const& value, std::string_view name) {
+        if (field != value) {
+            kept.emplace_back(name);
+            field = value;
+        }
+    };
+    keep(next.listen_host, running.listen_host, "server.listen");
+    keep(next.listen_port, running.listen_port, "server.listen");
+    keep(next.state_dir, running.state_dir, "server.state_dir");
+    keep(next.threads, running.threads, "server.threads");
+    keep(next.archive_max_age_days, running.archive_max_age_days, "archive.max_age_days");
+    keep(next.archive_max_megabytes, running.archive_max_megabytes, "archive.max_megabytes");
+    kept.erase(std::unique(kept.begin(), kept.end()), kept.end());
+    return next;
 }
 
 settings load_config_file(std::filesystem::path const& path) {

@@ -45,6 +45,8 @@ struct settings {
     std::filesystem::path state_dir = "minuted-state";
     std::string log_level = "info";
     unsigned threads = 0; ///< io threads; 0 means one per CPU core
+    /// On SIGTERM, how long connections get to finish what is in flight before the daemon exits.
+    std::chrono::milliseconds shutdown_grace{10000};
 
     std::chrono::seconds idle_timeout{1800}; ///< a session with no ingest this long ends
     std::size_t max_frame_bytes = 1 << 20;   ///< largest WebSocket message accepted
@@ -52,6 +54,17 @@ struct settings {
     std::size_t subscriber_queue = 256;      ///< updates queued per subscriber before resync
     std::size_t update_history = 4096;       ///< updates kept for ?since= resumes
     std::size_t recent_sessions = 100;       ///< ended sessions listed by /api/sessions
+    std::size_t max_header_bytes = 16384;    ///< largest HTTP request head (request line, headers)
+    /// Caption frames a session takes per second; a faster source is slowed down (one second's
+    /// worth may come at once).
+    std::uint32_t ingest_rate = 5000;
+    std::size_t max_sessions = 1000;             ///< live sessions at once
+    std::size_t max_subscribers = 20000;         ///< viewers' WebSockets at once, in all
+    std::size_t max_session_subscribers = 10000; ///< viewers' WebSockets of one session
+    /// From a connection's first byte to its request read or its WebSocket handshake done.
+    std::chrono::milliseconds handshake_timeout{10000};
+    /// A connection with nothing to say this long is closed (WebSockets are pinged first).
+    std::chrono::milliseconds connection_idle_timeout{60000};
 
     /// Journal group commit: records wait at most this long for their fsync, and acks wait
     /// for the fsync, so a source never holds an ack for captions a crash could lose.
@@ -88,6 +101,12 @@ std::string_view default_config_text();
 /// Parses TOML `text`. Unknown keys, wrong types and bad values throw `config_error` naming
 /// `source_name` and the line and column. Pure: no I/O.
 settings parse_config(std::string_view text, std::string_view source_name = "<config>");
+
+/// The settings a running daemon takes from `next` when it reloads its config (SIGHUP): all of
+/// them but those bound at start (listen address, state_dir, threads, the archive's
+/// retention), which keep `running`'s values. The names of those that `next` would change are
+/// appended to `kept`, so the daemon can say a restart is needed for them.
+settings reloadable(settings const& running, settings next, std::vector<std::string>& kept);
 
 /// Reads `path` and parses it; a file that cannot be read throws `config_error` too.
 settings load_config_file(std::filesystem::path const& path);

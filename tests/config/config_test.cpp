@@ -102,6 +102,67 @@ TEST(parse_config, reads_the_journal_and_archive_limits) {
               std::string::npos);
 }
 
+TEST(parse_config, reads_the_connection_and_session_limits) {
+    auto const s = parse("[server]\nshutdown_grace = \"30s\"\n"
+                         "[limits]\nmax_header_bytes = 8192\ningest_rate = 200\nmax_sessions = 4\n"
+                         "max_subscribers = 50\nmax_session_subscribers = 20\n"
+                         "handshake_timeout = \"2s\"\nconnection_idle_timeout = \"5m\"\n");
+    EXPECT_EQ(s.shutdown_grace, std::chrono::seconds(30));
+    EXPECT_EQ(s.max_header_bytes, 8192u);
+    EXPECT_EQ(s.ingest_rate, 200u);
+    EXPECT_EQ(s.max_sessions, 4u);
+    EXPECT_EQ(s.max_subscribers, 50u);
+    EXPECT_EQ(s.max_session_subscribers, 20u);
+    EXPECT_EQ(s.handshake_timeout, std::chrono::seconds(2));
+    EXPECT_EQ(s.connection_idle_timeout, std::chrono::minutes(5));
+
+    EXPECT_EQ(error_of("[server]\nshutdown_grace = \"1h\"\n"),
+              "t.toml:2:18: server.shutdown_grace must be at most 10m");
+    EXPECT_EQ(error_of("[limits]\nmax_header_bytes = 100\n"),
+              "t.toml:2:20: limits.max_header_bytes must be from 1024 to 1048576");
+    EXPECT_EQ(error_of("[limits]\ningest_rate = 2000000\n"),
+              "t.toml:2:15: limits.ingest_rate must be at most 1000000 frames per second");
+    EXPECT_NE(error_of("[limits]\nmax_sessions = 0\n").find("must be greater than 0"),
+              std::string::npos);
+    EXPECT_EQ(error_of("[limits]\nconnection_idle_timeout = \"1s\"\n"),
+              "t.toml:2:27: limits.connection_idle_timeout must be at least 2s: WebSockets are "
+              "pinged at half of it");
+    EXPECT_EQ(error_of("[limits]\nhandshake_timeout = \"11m\"\n"),
+              "t.toml:2:21: limits.handshake_timeout must be at most 10m");
+}
+
+TEST(reloadable, takes_everything_but_what_is_bound_at_start_and_names_what_it_kept) {
+    auto const running = parse("[server]\nlisten = \"127.0.0.1:8080\"\nthreads = 2\n");
+    auto const next = parse(R"([server]
+listen = "0.0.0.0:9000"
+state_dir = "/elsewhere"
+threads = 4
+log_level = "debug"
+[limits]
+max_sessions = 7
+[archive]
+max_age_days = 30
+[auth]
+publish_token = "another-token-0123456789"
+)");
+    std::vector<std::string> kept;
+    auto const s = reloadable(running, next, kept);
+    EXPECT_EQ(kept, (std::vector<std::string>{"server.listen", "server.state_dir", "server.threads",
+                                              "archive.max_age_days"}));
+    EXPECT_EQ(s.listen_host, "127.0.0.1");
+    EXPECT_EQ(s.listen_port, 8080);
+    EXPECT_EQ(s.state_dir, running.state_dir);
+    EXPECT_EQ(s.threads, 2u);
+    EXPECT_EQ(s.archive_max_age_days, 0u);
+    EXPECT_EQ(s.log_level, "debug");
+    EXPECT_EQ(s.max_sessions, 7u);
+    EXPECT_EQ(s.auth.publish_token, "another-token-0123456789");
+
+    kept.clear();
+    reloadable(running, running, kept);
+    EXPECT_TRUE(kept.empty());
+}
+
 TEST(parse_config, an_empty_file_is_the_default) {
     EXPECT_EQ(parse("").listen_port, 8080);
 }

@@ -35,6 +35,12 @@ bool same(settings const& a, settings const& b) {
            a.idle_timeout == b.idle_timeout && a.max_frame_bytes == b.max_frame_bytes &&
            a.max_body_bytes == b.max_body_bytes && a.subscriber_queue == b.subscriber_queue &&
            a.update_history == b.update_history && a.recent_sessions == b.recent_sessions &&
+           a.shutdown_grace == b.shutdown_grace && a.max_header_bytes == b.max_header_bytes &&
+           a.ingest_rate == b.ingest_rate && a.max_sessions == b.max_sessions &&
+           a.max_subscribers == b.max_subscribers &&
+           a.max_session_subscribers == b.max_session_subscribers &&
+           a.handshake_timeout == b.handshake_timeout &&
+           a.connection_idle_timeout == b.connection_idle_timeout &&
            a.commit_interval == b.commit_interval &&
            a.archive_max_age_days == b.archive_max_age_days &&
            a.archive_max_megabytes == b.archive_max_megabytes &&
@@ -73,10 +79,19 @@ std::string emit(settings const& s) {
     t += "state_dir = " + toml_string(s.state_dir.string()) + "\n";
     t += "log_level = " + toml_string(s.log_level) + "\n";
     t += "threads = " + n(s.threads) + "\n";
+    t += "shutdown_grace = " + toml_string(n(s.shutdown_grace.count()) + "ms") + "\n";
     t += "[limits]\nmax_frame_bytes = " + n(s.max_frame_bytes) + "\n";
     t += "max_body_bytes = " + n(s.max_body_bytes) + "\n";
     t += "subscriber_queue = " + n(s.subscriber_queue) + "\n";
     t += "update_history = " + n(s.update_history) + "\n";
+    t += "max_header_bytes = " + n(s.max_header_bytes) + "\n";
+    t += "ingest_rate = " + n(s.ingest_rate) + "\n";
+    t += "max_sessions = " + n(s.max_sessions) + "\n";
+    t += "max_subscribers = " + n(s.max_subscribers) + "\n";
+    t += "max_session_subscribers = " + n(s.max_session_subscribers) + "\n";
+    t += "handshake_timeout = " + toml_string(n(s.handshake_timeout.count()) + "ms") + "\n";
+    t += "connection_idle_timeout = " + toml_string(n(s.connection_idle_timeout.count()) + "ms") +
+         "\n";
     t += "[sessions]\nidle_timeout = " + toml_string(n(s.idle_timeout.count()) + "s") + "\n";
     t += "recent = " + n(s.recent_sessions) + "\n";
     t += "[auth]\nadmin_token = " + toml_string(s.auth.admin_token) + "\n";
@@ -158,6 +173,14 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
     MINUTED_CHECK(s.max_frame_bytes > 0 && s.max_body_bytes > 0);
     MINUTED_CHECK(s.subscriber_queue > 0 && s.update_history > 0 && s.recent_sessions > 0);
     MINUTED_CHECK(s.idle_timeout.count() > 0);
+    MINUTED_CHECK(s.shutdown_grace.count() > 0 && s.shutdown_grace <= std::chrono::minutes(10));
+    MINUTED_CHECK(s.max_header_bytes >= 1024 && s.max_header_bytes <= (1u << 20));
+    MINUTED_CHECK(s.ingest_rate > 0 && s.ingest_rate <= 1'000'000);
+    MINUTED_CHECK(s.max_sessions > 0 && s.max_subscribers > 0 && s.max_session_subscribers > 0);
+    MINUTED_CHECK(s.handshake_timeout.count() > 0 &&
+                  s.handshake_timeout <= std::chrono::minutes(10));
+    MINUTED_CHECK(s.connection_idle_timeout >= std::chrono::seconds(2) &&
+                  s.connection_idle_timeout <= std::chrono::hours(24));
     MINUTED_CHECK(s.commit_interval.count() > 0 && s.commit_interval <= std::chrono::seconds(10));
     MINUTED_CHECK(s.reconnect_initial.count() > 0 && s.reconnect_initial <= s.reconnect_max);
     for (auto const* token : {&s.auth.admin_token, &s.auth.publish_token, &s.auth.viewer_token})
