@@ -3,6 +3,7 @@
 #include "daemon/ws_client.hpp"
 #include "protocol/ingest.hpp"
 
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/experimental/parallel_group.hpp>
@@ -10,6 +11,8 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
 
 namespace minuted {
 
@@ -79,6 +82,17 @@ net::awaitable<void> read_feed(Stream& ws, live_session& session, std::string co
                 co_return session.ended();
             },
             net::use_awaitable);
+        // Over [limits] ingest_rate the next frame waits: the feed is slowed down by TCP.
+        auto const wait = co_await net::co_spawn(
+            session.strand(),
+            [&]() -> net::awaitable<std::chrono::steady_clock::duration> {
+                co_return session.pace(arrived);
+            },
+            net::use_awaitable);
+        if (wait > std::chrono::steady_clock::duration::zero() && !r->reading_done) {
+            net::steady_timer timer(ex, wait);
+            co_await timer.async_wait(net::use_awaitable);
+        }
     }
     r->ready.cancel();
 }
@@ -105,16 +119,20 @@ net::awaitable<void> write_replies(Stream& ws, std::shared_ptr<feed_replies> r) 
 } // namespace
 
 net::awaitable<void> run_feed(config::feed feed, session_registry& sessions,
-                              config::settings const& settings, metrics& counters) {
+                              live_config const& config, metrics& counters) {
     auto target = parse_ws_url(feed.url);
     target.token = feed.token;
-    backoff retry(settings.reconnect_initial, settings.reconnect_max);
+    backoff retry(config.get()->reconnect_initial, config.get()->reconnect_max);
     bool finished = false;
     std::size_t failures = 0;
     std::string failure;
     while (!finished) {
+        auto const settings = config.get();
         auto session = sessions.live(feed.session, true);
         try {
+            if (!session)
+                throw std::runtime_error("too many live sessions ([limits] max_sessions " +
+                                         std::to_string(settings->max_sessions) + ")");
             co_await with_ws_connection(target, [&](auto& ws) -> net::awaitable<void> {
                 // What is on disk: the feed may forget what minuted acknowledges.
                 auto const after = co_await net::co_spawn(
@@ -123,7 +141,7 @@ net::awaitable<void> run_feed(config::feed feed, session_registry& sessions,
                         co_return session->durable_seq();
                     },
                     net::use_awaitable);
-                ws.read_message_max(settings.max_frame_bytes);
+                ws.read_message_max(settings->max_frame_bytes);
                 ws.text(true);
                 co_await ws.async_write(net::buffer(protocol::make_resume(after)),
                                         net::use_awaitable);
@@ -171,18 +189,71 @@ net::awaitable<void> run_feed(config::feed feed, session_registry& sessions,
         }
         if (finished)
             break;
+        // Stopped by a reload that removed or changed the feed.
+        if ((co_await net::this_coro::cancellation_state).cancelled() !=
+            net::cancellation_type::none) {
+            if (session)
+                session->set_feed_status("stopped: removed from the config");
+            spdlog::info("feed {}: {}: stopped (the reloaded config no longer has it)",
+                         feed.session, feed.url);
+            co_return;
+        }
         // Not in the handler: a coroutine cannot wait inside a catch block.
         ++failures;
         counters.feed_failures.fetch_add(1, std::memory_order_relaxed);
         auto const delay = retry.next();
-        session->set_feed_status("retrying in " + std::to_string(delay.count()) + " ms after " +
-                                 std::to_string(failures) + " failures: " + failure);
+        if (session)
+            session->set_feed_status("retrying in " + std::to_string(delay.count()) + " ms after " +
+                                     std::to_string(failures) + " failures: " + failure);
         spdlog::warn("feed {}: {}: {}; retrying in {} ms", feed.session, feed.url, failure,
                      delay.count());
         net::steady_timer timer(co_await net::this_coro::executor, delay);
-        co_await timer.async_wait(net::use_awaitable);
+        boost::system::error_code ec; // operation_aborted: stopped, seen above next time round
+        co_await timer.async_wait(net::redirect_error(net::use_awaitable, ec));
+        if (ec)
+            failure = "stopped";
     }
     spdlog::info("feed {}: the feed closed the session", feed.session);
+}
+
+void feed_set::start(config::feed const& f) {
+    auto strand = net::make_strand(ioc_);
+    auto stop = std::make_shared<net::cancellation_signal>();
+    net::co_spawn(strand, run_feed(f, sessions_, config_, metrics_),
+                  net::bind_cancellation_slot(
+                      stop->slot(), [session = f.session, stop](std::exception_ptr e) {
+                          if (!e)
+                              return;
+                          try {
+                              std::rethrow_exception(e);
+                          } catch (std::exception const& x) {
+                              spdlog::error("feed {}: {}", session, describe(x));
+                          }
+                      }));
+    running_.insert_or_assign(f.session, running{f, strand, std::move(stop)});
+}
+
+void feed_set::apply(std::vector<config::feed> const& feeds) {
+    auto same = [](config::feed const& a, config::feed const& b) {
+        return a.url == b.url && a.token == b.token && a.title == b.title;
+    };
+    for (auto it = running_.begin(); it != running_.end();) {
+        auto const next = std::find_if(feeds.begin(), feeds.end(),
+                                       [&](auto const& f) { return f.session == it->first; });
+        if (next != feeds.end() && same(*next, it->second.feed)) {
+            ++it;
+            continue;
+        }
+        // The signal is emitted on the feed's strand, where its coroutine runs.
+        net::post(it->second.strand,
+                  [stop = it->second.stop] { stop->emit(net::cancellation_type::terminal); });
+        it = running_.erase(it);
+    }
+    for (auto const& f : feeds)
+        if (!running_.contains(f.session)) {
+            spdlog::info("feed {}: starting, from {}", f.session, f.url);
+            start(f);
+        }
 }
 
 } // namespace minuted

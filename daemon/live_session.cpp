@@ -51,32 +51,33 @@ summariser::time_point from_ms(std::int64_t ms) {
 } // namespace
 
 live_session::live_session(boost::asio::io_context& ioc, disk_executors disk, std::string id,
-                           config::settings const& settings, metrics& counters,
-                           archive_index* index, ended_handler on_end)
-    : live_session(ioc, std::move(disk), std::move(id), settings, counters, index,
-                   std::move(on_end), random_epoch(), wall_now()) {}
+                           live_config const& config, metrics& counters, archive_index* index,
+                           ended_handler on_end)
+    : live_session(ioc, std::move(disk), std::move(id), config, counters, index, std::move(on_end),
+                   random_epoch(), wall_now()) {}
 
 live_session::live_session(boost::asio::io_context& ioc, disk_executors disk, std::string id,
-                           config::settings const& settings, metrics& counters,
-                           archive_index* index, ended_handler on_end, std::string instance,
+                           live_config const& config, metrics& counters, archive_index* index,
+                           ended_handler on_end, std::string instance,
                            std::chrono::system_clock::time_point started)
     : ioc_(ioc), strand_(boost::asio::make_strand(ioc)), archive_(std::move(disk.archive)),
-      id_(std::move(id)), instance_(std::move(instance)), epoch_(instance_), settings_(settings),
+      id_(std::move(id)), instance_(std::move(instance)), epoch_(instance_), config_(config),
       metrics_(counters), index_(index), on_end_(std::move(on_end)), idle_timer_(strand_),
       started_(started) {
     journal_ = std::make_shared<journal_writer>(strand_, std::move(disk.journal),
-                                                settings_.state_dir / "live" /
+                                                config.get()->state_dir / "live" /
                                                     (id_ + "." + instance_ + ".journal"),
-                                                settings_.commit_interval, metrics_);
+                                                config.get()->commit_interval, metrics_);
     info_.id = id_;
     info_.started = started_;
     info_.last_activity = started_;
 }
 
-std::shared_ptr<live_session>
-live_session::recover(boost::asio::io_context& ioc, disk_executors disk,
-                      std::filesystem::path const& journal, config::settings const& settings,
-                      metrics& counters, archive_index* index, ended_handler on_end) {
+std::shared_ptr<live_session> live_session::recover(boost::asio::io_context& ioc,
+                                                    disk_executors disk,
+                                                    std::filesystem::path const& journal,
+                                                    live_config const& config, metrics& counters,
+                                                    archive_index* index, ended_handler on_end) {
     std::ifstream in(journal, std::ios::binary);
     std::ostringstream text;
     text << in.rdbuf();
@@ -126,7 +127,7 @@ live_session::recover(boost::asio::io_context& ioc, disk_executors disk,
     }
     auto const& first = records.front();
     std::shared_ptr<live_session> s(new live_session(
-        ioc, std::move(disk), first.text, settings, counters, index, std::move(on_end), first.epoch,
+        ioc, std::move(disk), first.text, config, counters, index, std::move(on_end), first.epoch,
         std::chrono::system_clock::time_point(std::chrono::milliseconds(first.at_ms))));
     s->journal_->adopt_existing(contents.valid_bytes);
     s->journal_started_ = true;
@@ -394,7 +395,7 @@ void live_session::publish(summariser::change_set& changes,
     update_message msg{std::make_shared<std::string const>(boost::json::serialize(update)), rev_,
                        arrived, false};
     history_.push_back(msg);
-    while (history_.size() > settings_.update_history)
+    for (auto const keep = config_.get()->update_history; history_.size() > keep;)
         history_.pop_front();
     metrics_.updates_published.fetch_add(1, std::memory_order_relaxed);
     for (auto const& sink : sinks_)
@@ -408,7 +409,7 @@ void live_session::subscribe(std::shared_ptr<update_sink> sink, std::optional<re
     // More missed updates than a subscriber may queue would only overflow into a resync: a
     // snapshot is then the shorter way.
     bool const resumable =
-        since && *since <= rev_ && rev_ - *since < settings_.subscriber_queue &&
+        since && *since <= rev_ && rev_ - *since < config_.get()->subscriber_queue &&
         (*since == rev_ || (!history_.empty() && history_.front().rev <= *since + 1));
     if (resumable) {
         // Says the resume worked, so a viewer knows it is live even when nothing was missed.
@@ -422,11 +423,13 @@ void live_session::subscribe(std::shared_ptr<update_sink> sink, std::optional<re
         sink->deliver({snapshot(), rev_, {}, true});
     }
     sinks_.insert(std::move(sink));
+    viewers_ = sinks_.size();
     refresh_info();
 }
 
 void live_session::unsubscribe(update_sink* sink) {
     std::erase_if(sinks_, [&](auto const& s) { return s.get() == sink; });
+    viewers_ = sinks_.size();
     refresh_info();
 }
 
@@ -513,8 +516,8 @@ void live_session::start_archive_job() {
     // never in the way of the journals' commits.
     boost::asio::post(archive_, [self = shared_from_this(), files = std::move(files),
                                  state_json = std::move(state_json)] {
-        auto const folder =
-            archive_folder(self->settings_.state_dir, self->id_, self->started_, self->instance_);
+        auto const folder = archive_folder(self->config_.get()->state_dir, self->id_,
+                                           self->started_, self->instance_);
         auto ec = write_archive(folder, files);
         if (!ec) {
             self->journal_->close_file();
@@ -568,18 +571,45 @@ void live_session::shut_down() {
     for (auto const& sink : sinks_)
         sink->going_away();
     sinks_.clear();
+    viewers_ = 0;
     spdlog::info("session {}: daemon stopping, last seq {}; its journal keeps it for the restart",
                  id_, last_seq_);
 }
 
+std::chrono::steady_clock::duration live_session::pace(std::chrono::steady_clock::time_point now,
+                                                       bool may_wait) {
+    using seconds = std::chrono::duration<double>;
+    auto const rate = static_cast<double>(config_.get()->ingest_rate);
+    ingest_tokens_ =
+        ingest_paced_ == std::chrono::steady_clock::time_point{}
+            ? rate
+            : std::min(rate, ingest_tokens_ + rate * seconds(now - ingest_paced_).count());
+    ingest_paced_ = now;
+    if (ingest_tokens_ >= 1) {
+        ingest_tokens_ -= 1;
+        return {};
+    }
+    metrics_.hit(limit::ingest_rate);
+    if (now - ingest_rate_logged_ > std::chrono::minutes(1)) {
+        ingest_rate_logged_ = now;
+        spdlog::warn("session {}: captions come faster than [limits] ingest_rate ({} frames a "
+                     "second): its sources are slowed down",
+                     id_, rate);
+    }
+    if (may_wait)
+        ingest_tokens_ -= 1; // owed: the source waits until it is paid back
+    return std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        seconds((1 - ingest_tokens_) / rate)); // until the next frame is within it
+}
+
 void live_session::arm_idle_timer() {
-    idle_timer_.expires_after(settings_.idle_timeout);
-    idle_timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+    auto const timeout = config_.get()->idle_timeout;
+    idle_timer_.expires_after(timeout);
+    idle_timer_.async_wait([weak = weak_from_this(), timeout](boost::system::error_code ec) {
         if (ec)
             return; // re-armed or cancelled
         if (auto self = weak.lock())
-            self->end("no captions for " + std::to_string(self->settings_.idle_timeout.count()) +
-                      " s");
+            self->end("no captions for " + std::to_string(timeout.count()) + " s");
     });
 }
 

@@ -2,6 +2,7 @@
 
 #include "config/config.hpp"
 #include "daemon/journal_writer.hpp"
+#include "daemon/live_config.hpp"
 #include "daemon/metrics.hpp"
 #include "daemon/state_json.hpp"
 #include "protocol/ingest.hpp"
@@ -140,7 +141,7 @@ public:
     /// A new session. `disk` runs journal commits and archiving; `index` (may be null) gets the
     /// session when it is archived.
     live_session(boost::asio::io_context& ioc, disk_executors disk, std::string id,
-                 config::settings const& settings, metrics& counters, archive_index* index,
+                 live_config const& config, metrics& counters, archive_index* index,
                  ended_handler on_end);
 
     /// Rebuilds the session whose journal is `journal` (written before a restart or crash). A
@@ -149,9 +150,8 @@ public:
     /// now. Call before the session is shared with other threads.
     static std::shared_ptr<live_session> recover(boost::asio::io_context& ioc, disk_executors disk,
                                                  std::filesystem::path const& journal,
-                                                 config::settings const& settings,
-                                                 metrics& counters, archive_index* index,
-                                                 ended_handler on_end);
+                                                 live_config const& config, metrics& counters,
+                                                 archive_index* index, ended_handler on_end);
 
     strand_type& strand() noexcept { return strand_; }
     std::string const& id() const noexcept { return id_; }
@@ -167,6 +167,12 @@ public:
     /// what to answer once the journal is durable (`ingest_reply::durable_at`).
     ingest_reply handle(protocol::ingest_message const& m, ingest_connection& connection,
                         std::chrono::steady_clock::time_point arrived);
+    /// Keeps the session within [limits] ingest_rate: takes one frame's share and returns how
+    /// long its source must wait before sending the next (zero while within the rate). With
+    /// `may_wait` false a frame over the rate is not taken: the caller refuses it and is told
+    /// when to try again. On the strand.
+    std::chrono::steady_clock::duration pace(std::chrono::steady_clock::time_point now,
+                                             bool may_wait = true);
     /// The last seq on disk: what a source may forget (GET /ingest/{id}/seq, welcomes).
     protocol::seq_number durable_seq();
     /// Calls `send` with `reply` once the journal holds what it acknowledges (at once if it
@@ -201,6 +207,8 @@ public:
     /// session from its journal.
     void shut_down();
     bool ended() const noexcept { return ended_; }
+    /// Viewers subscribed now; any thread.
+    std::size_t viewers() const noexcept { return viewers_.load(std::memory_order_relaxed); }
     /// The meeting ended and is being archived: a new one may start under its id. Any thread.
     bool is_ending() const noexcept { return ending_; }
 
@@ -210,7 +218,7 @@ public:
 
 private:
     live_session(boost::asio::io_context& ioc, disk_executors disk, std::string id,
-                 config::settings const& settings, metrics& counters, archive_index* index,
+                 live_config const& config, metrics& counters, archive_index* index,
                  ended_handler on_end, std::string instance,
                  std::chrono::system_clock::time_point started);
 
@@ -244,7 +252,7 @@ private:
     std::string epoch_;
     std::string previous_epoch_; ///< before the restart that rebuilt it
     revision recovered_rev_ = 0; ///< the rev the rebuild reached
-    config::settings const& settings_;
+    live_config const& config_;
     metrics& metrics_;
     archive_index* index_;
     ended_handler on_end_;
@@ -264,6 +272,11 @@ private:
     std::shared_ptr<std::string const> snapshot_;
     revision snapshot_rev_ = 0;
     std::set<std::shared_ptr<update_sink>> sinks_;
+    std::atomic<std::size_t> viewers_{0}; // sinks_.size(), for other threads
+    // [limits] ingest_rate as a token bucket holding up to a second's worth of frames.
+    double ingest_tokens_ = 0;
+    std::chrono::steady_clock::time_point ingest_paced_{};
+    std::chrono::steady_clock::time_point ingest_rate_logged_{};
     std::optional<summariser::participant_id> chair_;
     std::string summary_; // the catch-up text last sent
     bool ended_ = false;

@@ -66,6 +66,16 @@ std::string metrics::render(std::size_t sessions_live, std::size_t sessions_rece
     line("minuted_ingest_refused_total", "counter",
          "Caption frames refused because the journal could not be written.", load(ingest_refused));
     line("minuted_http_requests_total", "counter", "HTTP requests served.", load(http_requests));
+    line("minuted_config_reloads_total", "counter", "Configs reloaded on SIGHUP.",
+         load(config_reloads));
+    line("minuted_config_reload_failures_total", "counter",
+         "SIGHUPs whose config could not be used (the running one was kept).",
+         load(config_reload_failures));
+    out += "# HELP minuted_limit_hits_total Requests, connections and frames refused, closed or "
+           "slowed down by a [limits] setting.\n# TYPE minuted_limit_hits_total counter\n";
+    for (std::size_t i = 0; i < limit_names.size(); ++i)
+        out += std::string("minuted_limit_hits_total{limit=\"") + limit_names[i] + "\"} " +
+               std::to_string(load(limit_hits[i])) + "\n";
 
     out += "# HELP minuted_update_latency_seconds From a caption frame arriving to its update "
            "reaching a "

@@ -8,6 +8,22 @@
 
 namespace minuted {
 
+/// A configured limit ([limits]) that refused or slowed something down.
+enum class limit {
+    sessions,            ///< a new session beyond max_sessions
+    subscribers,         ///< a viewer beyond max_subscribers
+    session_subscribers, ///< a viewer beyond max_session_subscribers
+    ingest_rate,         ///< a caption frame delayed (or a POST refused) by ingest_rate
+    frame,               ///< a WebSocket message over max_frame_bytes
+    body,                ///< an HTTP body over max_body_bytes
+    header,              ///< an HTTP request head over max_header_bytes
+    handshake_timeout,   ///< a request or handshake not read within handshake_timeout
+    idle_timeout,        ///< a connection silent for connection_idle_timeout
+};
+inline constexpr std::array<char const*, 9> limit_names = {
+    "sessions", "subscribers", "session_subscribers", "ingest_rate", "frame",
+    "body",     "header",      "handshake_timeout",   "idle_timeout"};
+
 /// Counters for GET /metrics (Prometheus text format). Lock-free: any strand may count.
 struct metrics {
     std::atomic<std::uint64_t> ingest_bytes{0};
@@ -28,6 +44,13 @@ struct metrics {
     std::atomic<std::uint64_t> journal_failures{0}; ///< commits that failed (disk full, read-only)
     std::atomic<std::uint64_t> ingest_refused{0};   ///< captions refused: the journal failed
     std::atomic<std::uint64_t> http_requests{0};
+    std::atomic<std::uint64_t> config_reloads{0};         ///< SIGHUPs that took a new config
+    std::atomic<std::uint64_t> config_reload_failures{0}; ///< SIGHUPs that kept the old one
+    std::array<std::atomic<std::uint64_t>, limit_names.size()> limit_hits{};
+
+    void hit(limit l) noexcept {
+        limit_hits[static_cast<std::size_t>(l)].fetch_add(1, std::memory_order_relaxed);
+    }
 
     /// Latency from a caption frame arriving to its update being handed to a subscriber socket.
     void observe_latency(std::chrono::steady_clock::duration d) noexcept;

@@ -25,6 +25,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <sstream>
@@ -111,24 +112,29 @@ int serve_command(std::span<char const* const> args, bool attach) {
         return exit_usage;
     }
 
-    config::settings settings;
-    try {
-        settings = config_file
-                       ? config::load_config_file(*config_file)
-                       : config::parse_config(config::default_config_text(), "<default config>");
+    // The config file with the command line's overrides: at start, and again on SIGHUP.
+    auto load_settings = [&] {
+        auto s = config_file
+                     ? config::load_config_file(*config_file)
+                     : config::parse_config(config::default_config_text(), "<default config>");
         if (listen)
-            std::tie(settings.listen_host, settings.listen_port) = config::parse_listen(*listen);
+            std::tie(s.listen_host, s.listen_port) = config::parse_listen(*listen);
         if (state_dir)
-            settings.state_dir = *state_dir;
+            s.state_dir = *state_dir;
         if (log_level)
-            settings.log_level = *log_level;
+            s.log_level = *log_level;
         if (attach) {
             if (!protocol::is_valid_session_id(*attach_session))
                 throw std::invalid_argument(
                     "--session must be 1-64 letters, digits, '.', '_' or '-'");
             parse_ws_url(*attach_url);
-            settings.feeds.push_back({*attach_session, *attach_url, {}, attach_token.value_or("")});
+            s.feeds.push_back({*attach_session, *attach_url, {}, attach_token.value_or("")});
         }
+        return s;
+    };
+    config::settings settings;
+    try {
+        settings = load_settings();
     } catch (config::config_error const& e) {
         std::cerr << "minuted: " << e.what() << '\n';
         return exit_config;
@@ -202,11 +208,12 @@ int serve_command(std::span<char const* const> args, bool attach) {
     net::thread_pool archive_pool(1);
     // Deletes archived meetings past [archive] max_age_days / max_megabytes, now and hourly.
     auto retention = start_retention(archive_pool.get_executor(), settings, index.get());
+    live_config config(settings);
     session_registry sessions(ioc, {journal_pool.get_executor(), archive_pool.get_executor()},
-                              settings, counters, index.get());
+                              config, counters, index.get());
     if (auto const n = sessions.recover())
         spdlog::info("{} live sessions rebuilt from their journals", n);
-    server http(ioc, settings, counters, sessions);
+    server http(ioc, config, counters, sessions);
     net::ip::tcp::endpoint bound;
     try {
         bound = http.start();
@@ -226,9 +233,8 @@ int serve_command(std::span<char const* const> args, bool attach) {
     });
     systemd.ready();
 
-    for (auto const& f : settings.feeds)
-        net::co_spawn(net::make_strand(ioc), run_feed(f, sessions, settings, counters),
-                      log_failure("feed " + f.session));
+    feed_set feeds(ioc, sessions, config, counters);
+    feeds.apply(settings.feeds);
 
     std::vector<replay_frame> frames;
     if (replay_file) {
@@ -249,20 +255,70 @@ int serve_command(std::span<char const* const> args, bool attach) {
                       log_failure("replay"));
     }
 
+    // SIGHUP: the config file is read again. Tokens, limits, feeds and the log level change
+    // at once for new requests and connections; open ones keep the limits they started with.
+    // A config that cannot be used changes nothing.
+    net::signal_set reload_signal(ioc, SIGHUP);
+    std::function<void()> wait_for_reload = [&] {
+        reload_signal.async_wait([&](boost::system::error_code ec, int) {
+            if (ec)
+                return;
+            try {
+                std::vector<std::string> kept;
+                auto next = config::reloadable(*config.get(), load_settings(), kept);
+                if (!next.auth.has_publish_tokens() && !is_loopback_host(next.listen_host))
+                    throw std::runtime_error("it has no publish token, and the daemon listens on " +
+                                             next.listen_host +
+                                             " where anyone could then publish captions");
+                for (auto const& name : kept)
+                    spdlog::warn("config reload: {} changes only with a restart; keeping the "
+                                 "running value",
+                                 name);
+                spdlog::set_level(spdlog::level::from_str(next.log_level));
+                auto const feed_list = next.feeds;
+                config.set(std::move(next));
+                feeds.apply(feed_list);
+                counters.config_reloads.fetch_add(1, std::memory_order_relaxed);
+                spdlog::info("config reloaded from {}",
+                             config_file.value_or("the embedded default"));
+            } catch (std::exception const& e) {
+                counters.config_reload_failures.fetch_add(1, std::memory_order_relaxed);
+                spdlog::error("config reload failed: {}; keeping the running config", e.what());
+            }
+            wait_for_reload();
+        });
+    };
+    wait_for_reload();
+
+    // SIGTERM: no new connections; viewers are closed with 1001, caption sources get the acks
+    // of what they sent and then 1001; journals are synced. The daemon exits once every
+    // connection is closed, or after [server] shutdown_grace.
     net::signal_set signals(ioc, SIGINT, SIGTERM);
     net::steady_timer stop_timer(ioc);
+    std::chrono::steady_clock::time_point stop_deadline;
+    std::function<void()> wait_for_connections = [&] {
+        if (http.open_connections() == 0 || std::chrono::steady_clock::now() >= stop_deadline) {
+            if (auto const n = http.open_connections())
+                spdlog::warn("{} connections still open after [server] shutdown_grace: closing "
+                             "them",
+                             n);
+            return ioc.stop();
+        }
+        stop_timer.expires_after(std::chrono::milliseconds(20));
+        stop_timer.async_wait([&](boost::system::error_code) { wait_for_connections(); });
+    };
     signals.async_wait([&](boost::system::error_code ec, int signal) {
         if (ec)
             return;
         spdlog::info("signal {}: stopping", signal);
         systemd.stopping(
             fmt::format("stopping (signal {}): closing connections, syncing journals", signal));
+        reload_signal.cancel();
         http.stop();
         for (auto const& s : sessions.all())
             net::post(s->strand(), [s] { s->shut_down(); });
-        // A moment for close frames and final updates to go out.
-        stop_timer.expires_after(std::chrono::milliseconds(300));
-        stop_timer.async_wait([&](boost::system::error_code) { ioc.stop(); });
+        stop_deadline = std::chrono::steady_clock::now() + config.get()->shutdown_grace;
+        wait_for_connections();
     });
     std::vector<std::thread> pool;
     for (unsigned i = 1; i < threads; ++i)

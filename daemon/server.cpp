@@ -24,6 +24,7 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <sstream>
 #include <tuple>
@@ -47,6 +48,75 @@ constexpr std::uint16_t close_too_slow = 4008;
 // A subscriber skipped ahead to a snapshot this often in this window is closed instead.
 constexpr int max_resyncs = 3;
 constexpr auto resync_window = std::chrono::seconds(60);
+
+// The open connections, so a stopping daemon can let each finish what is in flight and then
+// close it, and knows when all are gone. Thread-safe.
+class connection_set {
+public:
+    class member {
+    public:
+        virtual ~member() = default;
+        /// Finish what is in flight, then close; posted to the connection's executor.
+        virtual void stop() = 0;
+    };
+
+    std::uint64_t add(std::weak_ptr<member> c) {
+        std::lock_guard lock(mutex_);
+        open_.emplace(++last_, std::move(c));
+        return last_;
+    }
+    void remove(std::uint64_t id) {
+        std::lock_guard lock(mutex_);
+        open_.erase(id);
+    }
+    std::size_t size() const {
+        std::lock_guard lock(mutex_);
+        return open_.size();
+    }
+    bool stopping() const noexcept { return stopping_; }
+    void stop_all() {
+        stopping_ = true;
+        std::vector<std::weak_ptr<member>> all;
+        {
+            std::lock_guard lock(mutex_);
+            for (auto const& [id, c] : open_)
+                all.push_back(c);
+        }
+        for (auto const& weak : all)
+            if (auto const c = weak.lock())
+                c->stop();
+    }
+
+private:
+    mutable std::mutex mutex_;
+    std::map<std::uint64_t, std::weak_ptr<member>> open_;
+    std::uint64_t last_ = 0;
+    std::atomic<bool> stopping_{false};
+};
+
+// Keeps a connection in a connection_set for as long as it lives.
+class tracked {
+public:
+    explicit tracked(std::shared_ptr<connection_set> set) : set_(std::move(set)) {}
+    ~tracked() {
+        if (id_ != 0)
+            set_->remove(id_);
+    }
+    tracked(tracked const&) = delete;
+    tracked& operator=(tracked const&) = delete;
+    void track(std::weak_ptr<connection_set::member> c) { id_ = set_->add(std::move(c)); }
+    connection_set& set() const noexcept { return *set_; }
+    std::shared_ptr<connection_set> const& shared_set() const noexcept { return set_; }
+
+private:
+    std::shared_ptr<connection_set> set_;
+    std::uint64_t id_ = 0;
+};
+
+// Handshake and idle limits of a WebSocket: a silent peer is pinged at half the idle time.
+websocket::stream_base::timeout ws_timeouts(config::settings const& s) {
+    return {s.handshake_timeout, s.connection_idle_timeout, true};
+}
 
 std::string endpoint_text(beast::tcp_stream const& s) {
     boost::system::error_code ec;
@@ -94,21 +164,23 @@ boost::json::object info_json(session_info const& i) {
 // /live/{id}: a subscriber. Follows Beast's chat example: a strand per connection, updates
 // posted to it, one write at a time, and a bounded queue.
 
-class live_subscriber : public update_sink, public std::enable_shared_from_this<live_subscriber> {
+class live_subscriber : public update_sink,
+                        public connection_set::member,
+                        public std::enable_shared_from_this<live_subscriber> {
 public:
     live_subscriber(tcp::socket&& socket, std::shared_ptr<live_session> session,
-                    std::optional<revision> since, config::settings const& settings,
-                    metrics& counters)
-        : ws_(std::move(socket)), session_(std::move(session)), since_(since), settings_(settings),
-          metrics_(counters) {}
+                    std::optional<revision> since, live_config::snapshot settings,
+                    metrics& counters, std::shared_ptr<connection_set> connections)
+        : ws_(std::move(socket)), session_(std::move(session)), since_(since),
+          settings_(std::move(settings)), metrics_(counters), tracked_(std::move(connections)) {}
 
     ~live_subscriber() override { metrics_.subscribers.fetch_sub(1, std::memory_order_relaxed); }
 
     void run(http::request<http::string_body> request) {
         metrics_.subscribers.fetch_add(1, std::memory_order_relaxed);
+        tracked_.track(weak_from_this());
         peer_ = endpoint_text(beast::get_lowest_layer(ws_));
-        ws_.set_option(websocket::stream_base::timeout{std::chrono::seconds(30),
-                                                       std::chrono::seconds(60), true});
+        ws_.set_option(ws_timeouts(*settings_));
         ws_.read_message_max(4096); // viewers send nothing that matters
         ws_.async_accept(
             request, beast::bind_front_handler(&live_subscriber::on_accept, shared_from_this()));
@@ -124,6 +196,8 @@ public:
                 self->close_with(websocket::close_code::going_away, "daemon stopping");
         });
     }
+
+    void stop() override { going_away(); }
 
 private:
     void on_accept(beast::error_code ec) {
@@ -154,7 +228,7 @@ private:
             resyncing_ = false;
         } else if (resyncing_) {
             return; // the snapshot on its way covers this
-        } else if (queue_.size() >= settings_.subscriber_queue) {
+        } else if (queue_.size() >= settings_->subscriber_queue) {
             return fall_behind();
         }
         queue_.push_back(m);
@@ -223,9 +297,14 @@ private:
     }
 
     void finish(beast::error_code ec) {
-        if (ec != websocket::error::closed && ec != net::error::operation_aborted &&
-            ec != net::error::eof && ec != beast::error::timeout)
+        if (ec == beast::error::timeout) {
+            metrics_.hit(limit::idle_timeout);
+            spdlog::debug("live {} subscriber {}: no answer to a ping: closed", session_->id(),
+                          peer_);
+        } else if (ec != websocket::error::closed && ec != net::error::operation_aborted &&
+                   ec != net::error::eof) {
             spdlog::debug("live {} subscriber {}: {}", session_->id(), peer_, ec.message());
+        }
         closed_ = true;
         drop_queued();
         net::post(session_->strand(),
@@ -239,8 +318,9 @@ private:
     websocket::stream<beast::tcp_stream> ws_;
     std::shared_ptr<live_session> session_;
     std::optional<revision> since_;
-    config::settings const& settings_;
+    live_config::snapshot settings_;
     metrics& metrics_;
+    tracked tracked_;
     std::string peer_;
     beast::flat_buffer buffer_;
     std::deque<update_message> queue_;
@@ -257,20 +337,23 @@ private:
 // for the journal's fsync while later frames are read and applied: replies go out in the order
 // of the frames, each once the journal holds what it acknowledges.
 
-class ingest_socket : public std::enable_shared_from_this<ingest_socket> {
+class ingest_socket : public connection_set::member,
+                      public std::enable_shared_from_this<ingest_socket> {
 public:
     ingest_socket(tcp::socket&& socket, std::shared_ptr<live_session> session,
-                  config::settings const& settings, metrics& counters)
-        : ws_(std::move(socket)), session_(std::move(session)), settings_(settings),
-          metrics_(counters) {}
+                  live_config::snapshot settings, metrics& counters,
+                  std::shared_ptr<connection_set> connections)
+        : ws_(std::move(socket)), session_(std::move(session)), settings_(std::move(settings)),
+          metrics_(counters), tracked_(std::move(connections)), pace_timer_(ws_.get_executor()) {}
 
     ~ingest_socket() { metrics_.ingest_connections.fetch_sub(1, std::memory_order_relaxed); }
 
     void run(http::request<http::string_body> request) {
         metrics_.ingest_connections.fetch_add(1, std::memory_order_relaxed);
+        tracked_.track(weak_from_this());
         peer_ = endpoint_text(beast::get_lowest_layer(ws_));
-        ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
-        ws_.read_message_max(settings_.max_frame_bytes);
+        ws_.set_option(ws_timeouts(*settings_));
+        ws_.read_message_max(settings_->max_frame_bytes);
         ws_.async_accept(request,
                          beast::bind_front_handler(&ingest_socket::on_accept, shared_from_this()));
     }
@@ -280,7 +363,25 @@ private:
         if (ec)
             return spdlog::debug("ingest {}: accept: {}", peer_, ec.message());
         spdlog::info("ingest {}: source {} connected", session_->id(), peer_);
+        if (tracked_.set().stopping())
+            return stop_now();
         maybe_read();
+    }
+
+    // The daemon is stopping: no more frames are read; those read are answered once the
+    // journal holds them, then the source is told to come back later (1001).
+    void stop() override {
+        net::post(ws_.get_executor(), [self = shared_from_this()] { self->stop_now(); });
+    }
+
+    void stop_now() {
+        if (closing_)
+            return;
+        pace_timer_.cancel();
+        close_code_ = websocket::close_code::going_away;
+        close_why_ = "daemon stopping";
+        closing_ = true;
+        maybe_close();
     }
 
     void do_read() {
@@ -295,9 +396,16 @@ private:
             return; // a frame read before a refusal of an earlier one: not applied
         if (ec == websocket::error::message_too_big) {
             metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
+            metrics_.hit(limit::frame);
             return reject(websocket::close_code::too_big,
-                          "message larger than " + std::to_string(settings_.max_frame_bytes) +
-                              " bytes");
+                          "message larger than " + std::to_string(settings_->max_frame_bytes) +
+                              " bytes ([limits] max_frame_bytes)");
+        }
+        if (ec == beast::error::timeout) {
+            metrics_.hit(limit::idle_timeout);
+            spdlog::info("ingest {}: source {}: no answer to a ping for {} ms: closed",
+                         session_->id(), peer_, settings_->connection_idle_timeout.count());
+            return;
         }
         if (ec) {
             if (ec != websocket::error::closed && ec != net::error::eof &&
@@ -330,6 +438,8 @@ private:
             session_->strand(), [self = shared_from_this(), m = std::move(*parsed), arrived, n] {
                 auto reply = self->session_->handle(m, self->connection_, arrived);
                 auto const close = reply.close.has_value();
+                auto const wait =
+                    close ? std::chrono::steady_clock::duration{} : self->session_->pace(arrived);
                 self->session_->answer_when_durable(std::move(reply), [self, n](ingest_reply r) {
                     net::post(self->ws_.get_executor(), [self, n, r = std::move(r)]() mutable {
                         self->on_reply(n, std::move(r));
@@ -337,25 +447,34 @@ private:
                 });
                 // The next frame is read once this one is applied, not once it is acknowledged.
                 if (!close)
-                    net::post(self->ws_.get_executor(), [self] { self->on_applied(); });
+                    net::post(self->ws_.get_executor(), [self, wait] { self->on_applied(wait); });
             });
     }
 
-    void on_applied() {
+    // Over [limits] ingest_rate the next frame is read only after `wait`: the source is
+    // slowed down by TCP, and loses nothing.
+    void on_applied(std::chrono::steady_clock::duration wait) {
         ++applied_;
-        maybe_read();
+        if (wait <= std::chrono::steady_clock::duration::zero())
+            return maybe_read();
+        pacing_ = true;
+        pace_timer_.expires_after(wait);
+        pace_timer_.async_wait([self = shared_from_this()](beast::error_code) {
+            self->pacing_ = false;
+            self->maybe_read();
+        });
     }
 
     // One frame at a time through the session, and at most `max_unanswered` awaiting the
     // journal: a source that floods is paced by the engine and the disk.
     void maybe_read() {
-        if (!closing_ && !reading_ && applied_ == replies_.received() &&
+        if (!closing_ && !reading_ && !pacing_ && applied_ == replies_.received() &&
             replies_.unanswered() < max_unanswered)
             do_read();
     }
 
     void on_reply(std::uint64_t n, ingest_reply reply) {
-        if (closing_)
+        if (closing_ && close_code_ != websocket::close_code::going_away)
             return;
         replies_.put(n, std::move(reply));
         while (auto next = replies_.pop()) {
@@ -365,7 +484,17 @@ private:
                 return reject(static_cast<websocket::close_code>(next->close_code), *next->close,
                               false);
         }
+        if (closing_)
+            return maybe_close();
         maybe_read();
+    }
+
+    // Closes once what is queued is written; when the daemon is stopping, once every frame
+    // read is answered too (a refused source gets no more answers).
+    void maybe_close() {
+        if (!close_sent_ && out_.empty() &&
+            (close_code_ != websocket::close_code::going_away || replies_.unanswered() == 0))
+            do_close();
     }
 
     void send(std::string text) {
@@ -387,34 +516,41 @@ private:
         if (!out_.empty())
             do_write();
         else if (closing_)
-            do_close();
+            maybe_close();
     }
 
     // A frame the protocol cannot take: say why in an error message and in the close frame.
     void reject(websocket::close_code code, std::string why, bool with_error = true) {
+        if (close_sent_)
+            return;
         spdlog::warn("ingest {}: source {}: {}; closing", session_->id(), peer_, why);
         close_code_ = code;
         close_why_ = why;
         closing_ = true;
         if (with_error && code != websocket::close_code::too_big)
             send(protocol::make_error(why));
-        if (out_.empty())
-            do_close();
+        maybe_close();
     }
 
     void do_close() {
+        close_sent_ = true;
+        pace_timer_.cancel();
         ws_.async_close(close_reason(static_cast<std::uint16_t>(close_code_), close_why_),
                         [self = shared_from_this()](beast::error_code) {});
     }
 
     websocket::stream<beast::tcp_stream> ws_;
     std::shared_ptr<live_session> session_;
-    config::settings const& settings_;
+    live_config::snapshot settings_;
     metrics& metrics_;
+    tracked tracked_;
     ingest_connection connection_; // touched only on the session's strand
     reply_order replies_;
     std::uint64_t applied_ = 0; // frames the session applied
     bool reading_ = false;
+    net::steady_timer pace_timer_;
+    bool pacing_ = false;
+    bool close_sent_ = false;
     std::string peer_;
     beast::flat_buffer buffer_;
     std::deque<std::string> out_;
@@ -441,39 +577,78 @@ std::vector<std::string> path_segments(boost::urls::url_view url) {
     return out;
 }
 
-class http_session : public std::enable_shared_from_this<http_session> {
+class http_session : public connection_set::member,
+                     public std::enable_shared_from_this<http_session> {
 public:
-    http_session(tcp::socket&& socket, config::settings const& settings, metrics& counters,
-                 session_registry& sessions)
-        : stream_(std::move(socket)), settings_(settings), metrics_(counters), sessions_(sessions) {
-    }
+    http_session(tcp::socket&& socket, live_config const& config, metrics& counters,
+                 session_registry& sessions, std::shared_ptr<connection_set> connections)
+        : stream_(std::move(socket)), config_(config), metrics_(counters), sessions_(sessions),
+          tracked_(std::move(connections)) {}
 
     void run() {
         peer_ = endpoint_text(stream_);
+        tracked_.track(weak_from_this());
         net::dispatch(stream_.get_executor(),
                       beast::bind_front_handler(&http_session::do_read, shared_from_this()));
     }
 
+    // The daemon is stopping: a connection waiting for a request is closed; one receiving or
+    // answering a request finishes it first (within [server] shutdown_grace).
+    void stop() override {
+        net::post(stream_.get_executor(), [self = shared_from_this()] {
+            if (self->waiting_ && !self->parser_->got_some() && self->buffer_.size() == 0)
+                self->stream_.cancel();
+        });
+    }
+
 private:
     void do_read() {
+        if (tracked_.set().stopping())
+            return close();
+        settings_ = config_.get(); // each request by the config of its time
         parser_.emplace();
-        parser_->body_limit(settings_.max_body_bytes);
-        parser_->header_limit(16 * 1024);
-        stream_.expires_after(std::chrono::seconds(30));
+        parser_->body_limit(settings_->max_body_bytes);
+        parser_->header_limit(static_cast<std::uint32_t>(settings_->max_header_bytes));
+        // The first request has handshake_timeout to come; later ones wait as an idle
+        // keep-alive connection may.
+        stream_.expires_after(requests_ == 0 ? settings_->handshake_timeout
+                                             : settings_->connection_idle_timeout);
+        waiting_ = true;
         http::async_read(stream_, buffer_, *parser_,
                          beast::bind_front_handler(&http_session::on_read, shared_from_this()));
     }
 
     void on_read(beast::error_code ec, std::size_t) {
-        if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
-            ec == net::error::operation_aborted)
+        waiting_ = false;
+        if (ec == beast::error::timeout) {
+            auto const first = requests_ == 0;
+            metrics_.hit(first ? limit::handshake_timeout : limit::idle_timeout);
+            spdlog::debug("http {}: {}: closed", peer_,
+                          first ? "no request within [limits] handshake_timeout"
+                                : "idle for [limits] connection_idle_timeout");
             return close();
+        }
+        if (ec == http::error::end_of_stream || ec == net::error::operation_aborted)
+            return close();
+        ++requests_;
         if (ec) {
             metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
-            spdlog::info("http {}: bad request: {}", peer_, ec.message());
-            auto const status = ec == http::error::body_limit ? http::status::payload_too_large
-                                                              : http::status::bad_request;
-            auto res = text_response(status, ec.message() + "\n", 11, false);
+            auto status = http::status::bad_request;
+            std::string why = ec.message();
+            if (ec == http::error::body_limit) {
+                metrics_.hit(limit::body);
+                status = http::status::payload_too_large;
+                why = "body larger than " + std::to_string(settings_->max_body_bytes) +
+                      " bytes ([limits] max_body_bytes)";
+            } else if (ec == http::error::header_limit) {
+                metrics_.hit(limit::header);
+                status = http::status::request_header_fields_too_large;
+                why = "request line and headers larger than " +
+                      std::to_string(settings_->max_header_bytes) +
+                      " bytes ([limits] max_header_bytes)";
+            }
+            spdlog::info("http {}: bad request: {}", peer_, why);
+            auto res = text_response(status, why + "\n", 11, false);
             return write(std::move(res));
         }
         metrics_.http_requests.fetch_add(1, std::memory_order_relaxed);
@@ -507,9 +682,11 @@ private:
         }
         stream_.expires_never();
         if (seg[0] == "ingest") {
-            auto session = sessions_.live(id, true);
+            auto session = live_or_refuse(req, id);
+            if (!session)
+                return;
             std::make_shared<ingest_socket>(stream_.release_socket(), std::move(session), settings_,
-                                            metrics_)
+                                            metrics_, tracked_.shared_set())
                 ->run(std::move(req));
             return;
         }
@@ -529,9 +706,44 @@ private:
             since.reset();
         if (!session)
             return close_upgraded(std::move(req), close_unknown_session, "unknown session " + id);
+        // A viewer beyond a limit is told in the close reason, which a page can show; it may
+        // try again later (1013).
+        std::optional<std::pair<limit, std::string>> over;
+        if (auto const n = metrics_.subscribers.load(std::memory_order_relaxed);
+            n >= 0 && static_cast<std::size_t>(n) >= settings_->max_subscribers)
+            over.emplace(limit::subscribers, "too many viewers: the daemon takes " +
+                                                 std::to_string(settings_->max_subscribers) +
+                                                 " ([limits] max_subscribers)");
+        else if (session->viewers() >= settings_->max_session_subscribers)
+            over.emplace(limit::session_subscribers,
+                         "too many viewers: this session takes " +
+                             std::to_string(settings_->max_session_subscribers) +
+                             " ([limits] max_session_subscribers)");
+        if (over) {
+            metrics_.hit(over->first);
+            spdlog::warn("live {}: viewer {} refused: {}", id, peer_, over->second);
+            return close_upgraded(std::move(req), close_try_again_later, over->second);
+        }
         std::make_shared<live_subscriber>(stream_.release_socket(), std::move(session), since,
-                                          settings_, metrics_)
+                                          settings_, metrics_, tracked_.shared_set())
             ->run(std::move(req));
+    }
+
+    // The live session `id` for a caption source, created if need be; null, with a 503
+    // answered, if that would go beyond [limits] max_sessions.
+    std::shared_ptr<live_session> live_or_refuse(http::request<http::string_body> const& req,
+                                                 std::string const& id) {
+        if (auto session = sessions_.live(id, true))
+            return session;
+        metrics_.hit(limit::sessions);
+        auto const why = "too many live sessions: the daemon takes " +
+                         std::to_string(settings_->max_sessions) + " ([limits] max_sessions)";
+        spdlog::warn("ingest {}: source {} refused: {}", id, peer_, why);
+        auto res =
+            text_response(http::status::service_unavailable, why + "\n", req.version(), false);
+        res.set(http::field::retry_after, "60");
+        write(std::move(res));
+        return nullptr;
     }
 
     // Accepts the WebSocket, then closes it with `code` and `why`: a browser can read a close
@@ -551,7 +763,7 @@ private:
         bool const keep = sp->keep_alive();
         http::async_write(stream_, *sp,
                           [self = shared_from_this(), sp, keep](beast::error_code ec, std::size_t) {
-                              if (ec || !keep)
+                              if (ec || !keep || self->tracked_.set().stopping())
                                   return self->close();
                               self->do_read();
                           });
@@ -605,7 +817,7 @@ private:
     std::optional<refusal> refused(http::request<http::string_body> const& req,
                                    boost::urls::url_view url, access what, std::string_view session,
                                    bool websocket) {
-        auto r = authorize(settings_, what, session, credentials_of(req, url, websocket));
+        auto r = authorize(*settings_, what, session, credentials_of(req, url, websocket));
         if (r) {
             metrics_.errors_auth.fetch_add(1, std::memory_order_relaxed);
             spdlog::warn("http {}: {} {} refused: {}", peer_, std::string(req.method_string()),
@@ -810,7 +1022,7 @@ private:
         if (type == std::end(archived_files) || archive.empty() || archive.size() > 128 ||
             archive.front() == '.' || !std::all_of(archive.begin(), archive.end(), plain))
             return respond(req, http::status::not_found, "not found\n");
-        std::ifstream in(settings_.state_dir / "archive" / archive / file, std::ios::binary);
+        std::ifstream in(settings_->state_dir / "archive" / archive / file, std::ios::binary);
         if (!in)
             return respond(req, http::status::not_found, "no archived session " + archive + "\n");
         std::ostringstream body;
@@ -912,9 +1124,26 @@ private:
         }
         m.text = std::move(req.body());
         auto const arrived = std::chrono::steady_clock::now();
-        auto session = sessions_.live(id, true);
+        auto session = live_or_refuse(req, id);
+        if (!session)
+            return;
         net::post(session->strand(), [self = shared_from_this(), session, req = std::move(req),
                                       m = std::move(m), arrived]() mutable {
+            // A POST over [limits] ingest_rate is refused with when to try again.
+            if (auto const wait = session->pace(arrived, false);
+                wait > std::chrono::steady_clock::duration::zero()) {
+                auto const seconds = std::chrono::ceil<std::chrono::seconds>(wait).count();
+                return net::post(
+                    self->stream_.get_executor(), [self, req = std::move(req), seconds, session] {
+                        auto res = text_response(
+                            http::status::too_many_requests,
+                            "captions come faster than this session takes ([limits] ingest_rate " +
+                                std::to_string(self->settings_->ingest_rate) + " a second)\n",
+                            req.version(), req.keep_alive());
+                        res.set(http::field::retry_after, std::to_string(seconds));
+                        self->write(std::move(res));
+                    });
+            }
             ingest_connection connection; // each POST stands alone: resends are acknowledged
             connection.highest_sent = 0;
             // Answered once the journal holds what it acknowledges.
@@ -950,9 +1179,13 @@ private:
     }
 
     beast::tcp_stream stream_;
-    config::settings const& settings_;
+    live_config const& config_;
+    live_config::snapshot settings_;
     metrics& metrics_;
     session_registry& sessions_;
+    tracked tracked_;
+    std::uint64_t requests_ = 0; // read on this connection
+    bool waiting_ = false;       // for a request
     std::string peer_;
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
@@ -963,12 +1196,12 @@ private:
 // ---------------------------------------------------------------------------------------
 
 session_registry::session_registry(net::io_context& ioc, disk_executors disk,
-                                   config::settings const& settings, metrics& counters,
+                                   live_config const& config, metrics& counters,
                                    archive_index* index)
-    : ioc_(ioc), disk_(std::move(disk)), settings_(settings), metrics_(counters), index_(index) {}
+    : ioc_(ioc), disk_(std::move(disk)), config_(config), metrics_(counters), index_(index) {}
 
 std::size_t session_registry::recover() {
-    auto const dir = settings_.state_dir / "live";
+    auto const dir = config_.get()->state_dir / "live";
     std::error_code ec;
     std::vector<std::filesystem::path> journals;
     for (auto const& entry : std::filesystem::directory_iterator(dir, ec))
@@ -979,7 +1212,7 @@ std::size_t session_registry::recover() {
     std::sort(journals.begin(), journals.end());
     std::size_t live = 0;
     for (auto const& path : journals) {
-        auto s = live_session::recover(ioc_, disk_, path, settings_, metrics_, index_,
+        auto s = live_session::recover(ioc_, disk_, path, config_, metrics_, index_,
                                        [this](live_session& ended) { on_end(ended); });
         if (!s || s->ended())
             continue; // an ended one is archived now, then listed as ended
@@ -1013,9 +1246,9 @@ std::shared_ptr<live_session> session_registry::live(std::string const& id, bool
             return it->second;
         live_.erase(it); // on_end lists it once archived
     }
-    if (!create)
+    if (!create || live_.size() >= config_.get()->max_sessions)
         return nullptr;
-    auto s = std::make_shared<live_session>(ioc_, disk_, id, settings_, metrics_, index_,
+    auto s = std::make_shared<live_session>(ioc_, disk_, id, config_, metrics_, index_,
                                             [this](live_session& ended) { on_end(ended); });
     live_.emplace(id, s);
     spdlog::info("session {} started", id);
@@ -1057,7 +1290,7 @@ void session_registry::on_end(live_session& session) {
     if (auto const it = live_.find(session.id()); it != live_.end() && it->second.get() == &session)
         live_.erase(it);
     ended_.push_back(session.shared_from_this());
-    while (ended_.size() > settings_.recent_sessions)
+    for (auto const keep = config_.get()->recent_sessions; ended_.size() > keep;)
         ended_.pop_front();
 }
 
@@ -1065,14 +1298,15 @@ void session_registry::on_end(live_session& session) {
 
 class server::impl : public std::enable_shared_from_this<server::impl> {
 public:
-    impl(net::io_context& ioc, config::settings const& settings, metrics& counters,
+    impl(net::io_context& ioc, live_config const& config, metrics& counters,
          session_registry& sessions)
-        : ioc_(ioc), acceptor_(net::make_strand(ioc)), settings_(settings), metrics_(counters),
-          sessions_(sessions) {}
+        : ioc_(ioc), acceptor_(net::make_strand(ioc)), config_(config), metrics_(counters),
+          sessions_(sessions), connections_(std::make_shared<connection_set>()) {}
 
     tcp::endpoint start() {
-        auto const address = net::ip::make_address(settings_.listen_host);
-        tcp::endpoint const ep{address, settings_.listen_port};
+        auto const settings = config_.get();
+        auto const address = net::ip::make_address(settings->listen_host);
+        tcp::endpoint const ep{address, settings->listen_port};
         acceptor_.open(ep.protocol());
         acceptor_.set_option(net::socket_base::reuse_address(true));
         acceptor_.bind(ep);
@@ -1086,7 +1320,10 @@ public:
             beast::error_code ec;
             self->acceptor_.close(ec);
         });
+        connections_->stop_all();
     }
+
+    std::size_t open_connections() const { return connections_->size(); }
 
 private:
     void do_accept() {
@@ -1106,7 +1343,8 @@ private:
             // Updates are small frames that must go out at once: no Nagle delay.
             beast::error_code nodelay_ec;
             socket.set_option(tcp::no_delay(true), nodelay_ec);
-            std::make_shared<http_session>(std::move(socket), settings_, metrics_, sessions_)
+            std::make_shared<http_session>(std::move(socket), config_, metrics_, sessions_,
+                                           connections_)
                 ->run();
         }
         do_accept();
@@ -1114,14 +1352,15 @@ private:
 
     net::io_context& ioc_;
     tcp::acceptor acceptor_;
-    config::settings const& settings_;
+    live_config const& config_;
     metrics& metrics_;
     session_registry& sessions_;
+    std::shared_ptr<connection_set> connections_;
 };
 
-server::server(net::io_context& ioc, config::settings const& settings, metrics& counters,
+server::server(net::io_context& ioc, live_config const& config, metrics& counters,
                session_registry& sessions)
-    : impl_(std::make_shared<impl>(ioc, settings, counters, sessions)) {}
+    : impl_(std::make_shared<impl>(ioc, config, counters, sessions)) {}
 
 server::~server() = default;
 
@@ -1131,6 +1370,10 @@ tcp::endpoint server::start() {
 
 void server::stop() {
     impl_->stop();
+}
+
+std::size_t server::open_connections() const {
+    return impl_->open_connections();
 }
 
 } // namespace minuted

@@ -25,8 +25,8 @@ class session_registry {
 public:
     /// `disk` runs journal commits and archiving; `index` (may be null: no search) is where
     /// ended sessions are indexed.
-    session_registry(boost::asio::io_context& ioc, disk_executors disk,
-                     config::settings const& settings, metrics& counters, archive_index* index);
+    session_registry(boost::asio::io_context& ioc, disk_executors disk, live_config const& config,
+                     metrics& counters, archive_index* index);
 
     /// Rebuilds every session journaled under state_dir/live (after a restart or a crash);
     /// sessions that had ended are archived. Returns how many are live. Call before serving.
@@ -34,8 +34,9 @@ public:
     /// For the daemon's exit, once no thread runs: every journal written and synced.
     void flush_journals();
 
-    /// The live session `id`, created if `create` and it does not exist. An ended session with
-    /// that id is not returned for ingest: a new meeting starts under the same id.
+    /// The live session `id`, created if `create` and it does not exist (null if that would
+    /// make more than [limits] max_sessions). An ended session with that id is not returned
+    /// for ingest: a new meeting starts under the same id.
     std::shared_ptr<live_session> live(std::string const& id, bool create);
     /// The session `id`, live or recently ended, for viewing.
     std::shared_ptr<live_session> find(std::string const& id) const;
@@ -49,7 +50,7 @@ private:
 
     boost::asio::io_context& ioc_;
     disk_executors disk_;
-    config::settings const& settings_;
+    live_config const& config_;
     metrics& metrics_;
     archive_index* index_;
     mutable std::mutex mutex_;
@@ -60,15 +61,18 @@ private:
 /// The HTTP and WebSocket server: accepts connections and routes them (protocol/PROTOCOL.md).
 class server {
 public:
-    server(boost::asio::io_context& ioc, config::settings const& settings, metrics& counters,
+    server(boost::asio::io_context& ioc, live_config const& config, metrics& counters,
            session_registry& sessions);
     ~server();
 
     /// Binds and starts accepting; returns the bound endpoint (port 0 picks a free one).
     /// Throws boost::system::system_error if the address cannot be bound.
     boost::asio::ip::tcp::endpoint start();
-    /// Stops accepting new connections.
+    /// Stops accepting new connections and asks every open one to finish what it has in flight
+    /// and close: viewers get 1001, caption sources their acks and then 1001.
     void stop();
+    /// Connections still open; any thread.
+    std::size_t open_connections() const;
 
 private:
     class impl;

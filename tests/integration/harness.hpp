@@ -189,11 +189,8 @@ public:
                                       "--listen",     "127.0.0.1:0",
                                       "--state-dir",  (dir_.path() / "state").string()};
         if (!config_text.empty()) {
-            auto const path = dir_.path() / "minuted.toml";
-            std::FILE* f = std::fopen(path.c_str(), "w");
-            std::fputs(config_text.c_str(), f);
-            std::fclose(f);
-            args.insert(args.begin() + 2, {"--config", path.string()});
+            write_config(config_text);
+            args.insert(args.begin() + 2, {"--config", config_path().string()});
         }
         args.insert(args.end(), extra.begin(), extra.end());
         args_ = std::move(args);
@@ -217,7 +214,13 @@ public:
         process_->signal(SIGTERM);
         return process_->wait();
     }
+    /// Replaces the config file (given at start) and sends SIGHUP; returns at once.
+    void reload(std::string const& config_text) {
+        write_config(config_text);
+        process_->signal(SIGHUP);
+    }
     unsigned short port() const { return port_; }
+    std::filesystem::path config_path() const { return dir_.path() / "minuted.toml"; }
     std::filesystem::path state_dir() const { return dir_.path() / "state"; }
     child_process& process() { return *process_; }
     std::string url(std::string const& path) const {
@@ -225,6 +228,14 @@ public:
     }
 
 private:
+    void write_config(std::string const& text) const {
+        auto const temp = config_path().string() + ".new"; // renamed: never read half-written
+        std::FILE* f = std::fopen(temp.c_str(), "w");
+        std::fputs(text.c_str(), f);
+        std::fclose(f);
+        std::filesystem::rename(temp, config_path());
+    }
+
     temp_dir dir_;
     std::vector<std::string> args_;
     std::optional<std::pair<uid_t, gid_t>> as_user_;
@@ -262,6 +273,16 @@ inline http_result http_request(unsigned short port, http::verb verb, std::strin
 
 inline http_result http_get(unsigned short port, std::string const& target) {
     return http_request(port, http::verb::get, target);
+}
+
+/// The value of a counter or gauge in GET /metrics; `name` may carry labels
+/// (`minuted_limit_hits_total{limit="body"}`).
+inline std::uint64_t metric(unsigned short port, std::string const& name) {
+    auto const text = http_get(port, "/metrics").body;
+    auto const at = text.find("\n" + name + " ");
+    if (at == std::string::npos)
+        throw std::runtime_error("no metric " + name);
+    return std::stoull(text.substr(at + name.size() + 2));
 }
 
 /// A synchronous WebSocket client.

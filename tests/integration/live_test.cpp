@@ -91,14 +91,6 @@ boost::json::object final_snapshot(unsigned short port, std::string const& id) {
     return boost::json::parse(r.body).as_object();
 }
 
-std::uint64_t metric(unsigned short port, std::string const& name) {
-    auto const text = http_get(port, "/metrics").body;
-    std::smatch m;
-    if (!std::regex_search(text, m, std::regex("\n" + name + " (\\d+)")))
-        throw std::runtime_error("no metric " + name);
-    return std::stoull(m[1]);
-}
-
 TEST(push_ingest, replayed_meeting_gives_the_same_minutes_as_summarise) {
     daemon_process d;
     auto [code, out] = run_minuted(
