@@ -15,6 +15,7 @@ constexpr std::string_view usage = R"(minuted: live minutes of a meeting from it
 
 usage:
   minuted serve [--config FILE] [--listen HOST:PORT] [--state-dir DIR] [--log-level LEVEL]
+                [--threads N]
                 [--replay FILE [--replay-speed N|max] [--replay-session ID] [--corrections]]
       The daemon: caption ingest, live minutes for subscribers, HTTP API.
   minuted attach URL --session ID [serve options]

@@ -22,6 +22,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <charconv>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -41,7 +42,7 @@ namespace {
 
 constexpr std::string_view usage =
     "usage: minuted serve [--config FILE] [--listen HOST:PORT] "
-    "[--state-dir DIR] [--log-level LEVEL]\n"
+    "[--state-dir DIR] [--log-level LEVEL] [--threads N]\n"
     "                     [--replay FILE [--replay-speed N|max] "
     "[--replay-session ID] [--corrections]]\n"
     "       minuted attach URL --session ID [--token TOKEN] [serve options]\n";
@@ -73,6 +74,7 @@ auto log_failure(std::string what) {
 int serve_command(std::span<char const* const> args, bool attach) {
     std::optional<std::string> config_file, listen, state_dir, log_level, replay_file, attach_url,
         attach_session, attach_token;
+    std::optional<unsigned> io_threads;
     std::string replay_session = "demo";
     replay_options replay;
     replay.speed = 10;
@@ -88,7 +90,15 @@ int serve_command(std::span<char const* const> args, bool attach) {
                 state_dir = value();
             else if (a == "--log-level")
                 log_level = value();
-            else if (a == "--replay")
+            else if (a == "--threads") {
+                auto const v = value();
+                unsigned n = 0;
+                auto const [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+                if (ec != std::errc{} || end != v.data() + v.size() || n > 256)
+                    throw std::invalid_argument(
+                        "--threads must be from 0 (one per CPU core) to 256, not " + v);
+                io_threads = n;
+            } else if (a == "--replay")
                 replay_file = value();
             else if (a == "--replay-session")
                 replay_session = value();
@@ -123,6 +133,8 @@ int serve_command(std::span<char const* const> args, bool attach) {
             s.state_dir = *state_dir;
         if (log_level)
             s.log_level = *log_level;
+        if (io_threads)
+            s.threads = *io_threads;
         if (attach) {
             if (!protocol::is_valid_session_id(*attach_session))
                 throw std::invalid_argument(

@@ -192,6 +192,9 @@ public:
             write_config(config_text);
             args.insert(args.begin() + 2, {"--config", config_path().string()});
         }
+        // tests/run-tsan runs the daemon on more io threads than the machine has cores.
+        if (auto const* threads = std::getenv("MINUTED_TEST_SERVER_THREADS"))
+            args.insert(args.end(), {"--threads", threads});
         args.insert(args.end(), extra.begin(), extra.end());
         args_ = std::move(args);
         restart();

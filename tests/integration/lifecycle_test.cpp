@@ -71,9 +71,9 @@ TEST(reload, a_config_that_cannot_be_used_changes_nothing_and_is_counted) {
     EXPECT_EQ(post_as(d.port(), token, "still accepted\n"), 200u);
 
     // Settings bound at start are kept, with a warning; the rest is taken.
-    d.reload(with_token(token) + "[server]\nthreads = 3\n");
+    d.reload(with_token(token) + "[archive]\nmax_age_days = 30\n");
     wait_logged(d, "config reloaded from ", 1);
-    d.process().wait_for(R"(config reload: server\.threads changes only with a restart)");
+    d.process().wait_for(R"(config reload: archive\.max_age_days changes only with a restart)");
     EXPECT_EQ(post_as(d.port(), token, "on the same port\n"), 200u);
     EXPECT_EQ(metric(d.port(), "minuted_config_reload_failures_total"), 1u);
     EXPECT_EQ(metric(d.port(), "minuted_config_reloads_total"), 1u);
