@@ -219,17 +219,12 @@ net::awaitable<void> run_feed(config::feed feed, session_registry& sessions,
 void feed_set::start(config::feed const& f) {
     auto strand = net::make_strand(ioc_);
     auto stop = std::make_shared<net::cancellation_signal>();
-    net::co_spawn(strand, run_feed(f, sessions_, config_, metrics_),
-                  net::bind_cancellation_slot(
-                      stop->slot(), [session = f.session, stop](std::exception_ptr e) {
-                          if (!e)
-                              return;
-                          try {
-                              std::rethrow_exception(e);
-                          } catch (std::exception const& x) {
-                              spdlog::error("feed {}: {}", session, describe(x));
-                          }
-                      }));
+    net::co_spawn(
+        strand, run_feed(f, sessions_, config_, metrics_),
+        net::bind_cancellation_slot(
+            stop->slot(), [stop, log = log_failure("feed " + f.session)](std::exception_ptr e) {
+                log(e); // `stop` lives as long as the coroutine it can stop
+            }));
     running_.insert_or_assign(f.session, running{f, strand, std::move(stop)});
 }
 

@@ -56,19 +56,6 @@ bool is_loopback_host(std::string const& host) {
     return !ec && address.is_loopback();
 }
 
-// Logs an exception that ended a background coroutine; none escapes a handler.
-auto log_failure(std::string what) {
-    return [what = std::move(what)](std::exception_ptr e) {
-        if (!e)
-            return;
-        try {
-            std::rethrow_exception(e);
-        } catch (std::exception const& x) {
-            spdlog::error("{}: {}", what, describe(x));
-        }
-    };
-}
-
 } // namespace
 
 int serve_command(std::span<char const* const> args, bool attach) {

@@ -10,8 +10,10 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 #include <boost/url/parse.hpp>
+#include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <exception>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -55,6 +57,20 @@ inline std::string describe(std::exception const& e) {
     if (auto const* s = dynamic_cast<boost::system::system_error const*>(&e))
         return s->code().message();
     return e.what();
+}
+
+/// A completion handler for a background coroutine (co_spawn) that logs the exception that
+/// ended it, if one did: none escapes into the io loop.
+inline auto log_failure(std::string what) {
+    return [what = std::move(what)](std::exception_ptr e) {
+        if (!e)
+            return;
+        try {
+            std::rethrow_exception(e);
+        } catch (std::exception const& x) {
+            spdlog::error("{}: {}", what, describe(x));
+        }
+    };
 }
 
 /// Capped exponential backoff with jitter: each delay is drawn from [d/2, d], d doubling from
