@@ -15,6 +15,7 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
+#include <boost/url/pct_string_view.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -23,6 +24,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <initializer_list>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -562,19 +564,36 @@ private:
 // ---------------------------------------------------------------------------------------
 // HTTP: one connection, keep-alive, requests routed by target.
 
-// The decoded segments of a request path. Splitting before decoding keeps "%2F" inside a
-// segment, where a session id check refuses it.
 boost::json::object archived_json(archived_session const& s) {
     return {{"archive", s.archive},    {"session", s.session}, {"title", s.title},
             {"started", s.started_ms}, {"ended", s.ended_ms},  {"words", s.words},
             {"speakers", s.speakers},  {"items", s.items},     {"end_reason", s.end_reason}};
 }
 
-std::vector<std::string> path_segments(boost::urls::url_view url) {
+// The decoded segments of a request path; nullopt if one is "." or ".." (also spelt "%2E"),
+// which no client needs (browsers and curl remove them) and which would let two paths name one
+// resource: such a path names nothing. Splitting before decoding keeps "%2F" inside a segment,
+// where a session id check refuses it. Boost.URL's segments() is not used: it hides a leading "/."
+// (a prefix it uses to protect paths such as "/.//x"), so "/./api/sessions/m" read as
+// "/api/sessions/m" to routing and as something else to a check of the whole path.
+std::optional<std::vector<std::string>> path_segments(boost::urls::url_view url) {
     std::vector<std::string> out;
-    for (auto const& seg : url.segments())
-        out.push_back(seg);
-    return out;
+    std::string_view path = url.encoded_path();
+    if (!path.starts_with('/'))
+        return std::nullopt;
+    path.remove_prefix(1);
+    for (;;) {
+        auto const slash = path.find('/');
+        auto const encoded = boost::urls::make_pct_string_view(path.substr(0, slash));
+        if (!encoded)
+            return std::nullopt;
+        out.push_back(encoded->decode());
+        if (out.back() == "." || out.back() == "..")
+            return std::nullopt;
+        if (slash == std::string_view::npos)
+            return out;
+        path.remove_prefix(slash + 1);
+    }
 }
 
 class http_session : public connection_set::member,
@@ -660,7 +679,8 @@ private:
 
     void upgrade(http::request<http::string_body> req) {
         auto const url = boost::urls::parse_origin_form(req.target());
-        auto const seg = url ? path_segments(*url) : std::vector<std::string>{};
+        auto const segments = url ? path_segments(*url) : std::nullopt;
+        auto const& seg = segments ? *segments : std::vector<std::string>{};
         if (seg.size() != 2 || (seg[0] != "ingest" && seg[0] != "live"))
             return write(text_response(http::status::not_found, "no WebSocket at this path\n",
                                        req.version(), false));
@@ -889,22 +909,34 @@ private:
         auto const url = boost::urls::parse_origin_form(req.target());
         if (!url)
             return respond(req, http::status::bad_request, "malformed request target\n");
-        std::string const path = url->path();
+        // Routing and the token check below read the same segments: a check of the path as
+        // written let "/./api/sessions/m" and "/api/sessions/end" (a session named "end")
+        // past the viewer token.
+        auto const segments = path_segments(*url);
+        if (!segments)
+            return respond(req, http::status::not_found, "not found\n");
+        auto const& seg = *segments;
+        auto const is = [&](std::initializer_list<std::string_view> path) {
+            return std::equal(seg.begin(), seg.end(), path.begin(), path.end());
+        };
         auto const get = req.method() == http::verb::get || req.method() == http::verb::head;
 
-        if (path == "/healthz" && get)
+        if (is({"healthz"}) && get)
             return respond(req, http::status::ok, "ok\n");
         // Data is behind the viewer token (if one is set); the pages and their scripts are not.
-        bool const data = path == "/metrics" || path.starts_with("/api/");
-        if (data && !path.ends_with("/end") && !allowed(req, *url, access::view, {}))
+        // Ending a session needs the admin token instead, below.
+        bool const end =
+            seg.size() == 4 && seg[0] == "api" && seg[1] == "sessions" && seg[3] == "end";
+        bool const data = is({"metrics"}) || (seg.size() >= 2 && seg[0] == "api");
+        if (data && !end && !allowed(req, *url, access::view, {}))
             return;
-        if (path == "/metrics" && get)
+        if (is({"metrics"}) && get)
             return respond(req, http::status::ok,
                            metrics_.render(sessions_.live_count(), sessions_.ended_count()),
                            "text/plain; version=0.0.4");
-        if (path == "/" && get)
+        if (is({""}) && get)
             return respond_asset(req, "index.html");
-        if (path == "/api/sessions" && get) {
+        if (is({"api", "sessions"}) && get) {
             boost::json::array list;
             for (auto const& s : sessions_.all())
                 list.push_back(info_json(s->info()));
@@ -912,14 +944,13 @@ private:
                                 boost::json::object{{"sessions", std::move(list)}});
         }
 
-        if (path == "/api/archive" && get)
+        if (is({"api", "archive"}) && get)
             return handle_archive(req, *url);
-        if (path == "/archive" && get)
+        if (is({"archive"}) && get)
             return respond_asset(req, "archive.html");
 
         // /static/{file}, /sessions/{id}, /api/sessions/{id}[/report.md|report.json|
         // transcript.txt] and /ingest/{id}[/seq]
-        auto const seg = path_segments(*url);
         if (seg.size() == 2 && seg[0] == "static" && get)
             return respond_asset(req, seg[1]);
         if (seg.size() == 2 && seg[0] == "archive" && get)

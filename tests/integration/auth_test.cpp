@@ -88,6 +88,100 @@ TEST(auth, viewing_needs_the_viewer_token_which_a_page_link_keeps_in_a_cookie) {
     EXPECT_EQ(allowed.receive_json().at("type"), "snapshot");
 }
 
+// The viewer token guards what the request is routed to, however its path is spelled: a "/."
+// prefix (which Boost.URL hides from a path's segments), dot segments, empty segments, "%2E"
+// and "%2F" once let a request reach a session's data while the token check saw another path.
+TEST(auth, no_spelling_of_a_data_path_is_served_without_the_viewer_token) {
+    daemon_process d({}, tokens_config);
+    http::fields publisher;
+    publisher.set(http::field::authorization, "Bearer " + publish);
+    for (std::string const id : {"m", "end", "gone"})
+        ASSERT_EQ(http_request(d.port(), http::verb::post, "/ingest/" + id + "?seq=1",
+                               ">> MARKUS KUMMER: Good morning.\n", publisher)
+                      .status,
+                  200u);
+    // Ended from loopback (no admin token is configured), so it is archived.
+    ASSERT_EQ(http_request(d.port(), http::verb::post, "/api/sessions/gone/end").status, 200u);
+    http::fields viewing;
+    viewing.set(http::field::authorization, "Bearer " + viewer);
+    std::string archive;
+    for (int i = 0; i < 1200 && archive.empty(); ++i) {
+        auto const list = boost::json::parse(
+            http_request(d.port(), http::verb::get, "/api/archive", {}, viewing).body);
+        for (auto const& s : list.at("sessions").as_array())
+            if (s.at("session") == "gone")
+                archive = s.at("archive").as_string();
+        if (archive.empty())
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ASSERT_FALSE(archive.empty());
+
+    // With the token each is served, so the refusals below are not for want of data.
+    for (std::string const& target : std::vector<std::string>{
+             "/api/sessions/m", "/api/sessions/end", "/api/sessions/m/transcript.txt",
+             "/api/archive/" + archive + "/state.json", "/metrics", "/api/sessions"})
+        EXPECT_EQ(http_request(d.port(), http::verb::get, target, {}, viewing).status, 200u)
+            << target;
+
+    for (std::string const& target : std::vector<std::string>{
+             "/./api/sessions/m",
+             "/./api/sessions/m/report.md",
+             "/./api/sessions/m/report.json",
+             "/./api/sessions/m/transcript.txt",
+             "/.//api/sessions/m",
+             "/././api/sessions/m",
+             "/%2E/api/sessions/m",
+             "/%2e/api/sessions/m",
+             "/.%2E/api/sessions/m",
+             "/%2e%2e/api/sessions/m",
+             "/../api/sessions/m",
+             "/x/../api/sessions/m",
+             "/api/./sessions/m",
+             "/api/sessions/./m",
+             "/api/sessions/m/.",
+             "/api/sessions/m/./report.md",
+             "/api/x/../sessions/m",
+             "//api/sessions/m",
+             "/api//sessions/m",
+             "/api%2Fsessions/m",
+             "/api%2fsessions%2Fm",
+             "/%61pi/sessions/m",
+             "/api/sessions/end",
+             "/./api/sessions/end",
+             "/./api/sessions",
+             "/./api/archive",
+             "/./api/archive/" + archive + "/state.json",
+             "/./api/archive/" + archive + "/transcript.txt",
+             "/%2E/api/archive/" + archive + "/report.md",
+             "/./metrics",
+             "/.//metrics",
+             "/%2E/metrics",
+             "/metrics/.",
+             "/%6Detrics",
+             "/./api/sessions/m?token=wrong",
+         }) {
+        auto const r = http_get(d.port(), target);
+        EXPECT_TRUE(r.status == 400u || r.status == 401u || r.status == 404u)
+            << target << ": " << r.status << "\n"
+            << r.body;
+        EXPECT_EQ(r.body.find("Good morning"), std::string::npos) << target;
+        EXPECT_EQ(r.body.find("minuted_"), std::string::npos) << target;
+        EXPECT_EQ(r.body.find("\"session"), std::string::npos) << target;
+    }
+
+    // A WebSocket is routed by the same reading of its path.
+    for (std::string const target : {"/./live/m", "/.//live/m", "/%2E/live/m", "/live/./m"}) {
+        std::optional<ws_client> c;
+        try {
+            c.emplace(d.port(), target);
+        } catch (boost::system::system_error const&) {
+            continue; // refused before the upgrade
+        }
+        EXPECT_FALSE(c->receive()) << target;
+        EXPECT_EQ(c->close_reason().code, 4401) << target;
+    }
+}
+
 TEST(auth, a_websocket_from_a_page_of_another_origin_is_refused) {
     daemon_process d({}, tokens_config);
     net::io_context ioc;
