@@ -1,0 +1,209 @@
+#include "protocol/route.hpp"
+
+#include "protocol/ingest.hpp"
+
+#include <boost/url/parse.hpp>
+#include <boost/url/pct_string_view.hpp>
+#include <boost/url/url_view.hpp>
+
+#include <algorithm>
+#include <initializer_list>
+
+namespace minuted::protocol {
+
+namespace {
+
+// The methods a resource takes, and what a request with another one is told.
+struct methods {
+    bool get = false;
+    bool head = false;
+    bool post = false;
+    std::string_view allow;
+    std::string_view refusal;
+
+    bool take(std::string_view method) const noexcept {
+        return (get && method == "GET") || (head && method == "HEAD") || (post && method == "POST");
+    }
+};
+
+constexpr methods readable{true, true, false, "GET, HEAD", "GET only"};
+constexpr methods ends_a_session{false, false, true, "POST", "POST to end a session"};
+constexpr methods takes_captions{false, false, true, "POST",
+                                 "POST caption text to /ingest/{session}?seq=N"};
+// The seq a source resumes from is read with GET alone, and a wrong method is told about
+// the POST it may have meant.
+constexpr methods tells_the_seq{true, false, false, "GET",
+                                "POST caption text to /ingest/{session}?seq=N"};
+
+constexpr std::string_view bad_id_text = "session id must be 1-64 letters, digits, '.', '_' or '-'";
+constexpr std::string_view no_websocket = "no WebSocket at this path";
+
+route serve(route r, std::string_view method, endpoint to, access needs, methods const& m) {
+    r.needs = needs;
+    if (m.take(method)) {
+        r.to = to;
+    } else {
+        r.to = endpoint::method_not_allowed;
+        r.allow = m.allow;
+        r.reason = m.refusal;
+    }
+    return r;
+}
+
+// Under /api/ and /ingest/ this is answered only to those who may see what is there.
+route not_found(route r, access needs, std::string_view why = "not found") {
+    r.to = endpoint::not_found;
+    r.needs = needs;
+    r.reason = why;
+    r.archive.clear();
+    r.name.clear();
+    return r;
+}
+
+// A target that names nothing is refused before any token is asked for: there is nothing
+// to authorise, and the refusal tells nothing a token would protect.
+route bad_request(route r, target_error why, std::string_view text) {
+    r.to = endpoint::bad_request;
+    r.needs = access::anyone;
+    r.error = why;
+    r.reason = text;
+    return r;
+}
+
+// The segments of an origin-form path, each decoded on its own: split first, so "%2F" stays
+// inside its segment. Boost.URL's segments() is not used, because it hides a leading "/."
+// (which it takes as a prefix protecting a path such as "/.//x"): "/./api" would look like
+// "/api" to one check and not to another.
+std::vector<std::string> decoded_segments(std::string_view path) {
+    std::vector<std::string> out;
+    path.remove_prefix(1); // origin-form paths start with '/'
+    for (;;) {
+        auto const slash = path.find('/');
+        auto const encoded = boost::urls::make_pct_string_view(path.substr(0, slash));
+        // The parser has checked every escape already.
+        out.push_back(encoded ? encoded->decode() : std::string(path.substr(0, slash)));
+        if (slash == std::string_view::npos)
+            return out;
+        path.remove_prefix(slash + 1);
+    }
+}
+
+route route_api(route r, std::string_view method, std::vector<std::string> const& seg) {
+    auto const n = seg.size();
+    if (n == 2 && seg[1] == "sessions")
+        return serve(std::move(r), method, endpoint::sessions_list, access::view, readable);
+    if (n == 2 && seg[1] == "archive")
+        return serve(std::move(r), method, endpoint::archive_search, access::view, readable);
+    if (n == 4 && seg[1] == "archive") {
+        if (!is_valid_archive_id(seg[2]))
+            return not_found(std::move(r), access::view);
+        r.archive = seg[2];
+        r.name = seg[3];
+        return serve(std::move(r), method, endpoint::archive_file, access::view, readable);
+    }
+    if ((n == 3 || n == 4) && seg[1] == "sessions") {
+        if (!is_valid_session_id(seg[2]))
+            return bad_request(std::move(r), target_error::bad_session_id, bad_id_text);
+        r.session = seg[2];
+        if (n == 3)
+            return serve(std::move(r), method, endpoint::session_state, access::view, readable);
+        if (seg[3] == "end")
+            return serve(std::move(r), method, endpoint::end_session, access::admin,
+                         ends_a_session);
+        for (auto const& [file, to] : {std::pair{"report.md", endpoint::session_report_md},
+                                       std::pair{"report.json", endpoint::session_report_json},
+                                       std::pair{"transcript.txt", endpoint::session_transcript}})
+            if (seg[3] == file)
+                return serve(std::move(r), method, to, access::view, readable);
+    }
+    return not_found(std::move(r), access::view);
+}
+
+} // namespace
+
+std::optional<std::string_view> route::param(std::string_view key) const noexcept {
+    for (auto const& [k, v] : params)
+        if (k == key)
+            return std::string_view(v);
+    return std::nullopt;
+}
+
+bool is_valid_archive_id(std::string_view id) noexcept {
+    if (id.empty() || id.size() > 128 || id.front() == '.')
+        return false;
+    return std::all_of(id.begin(), id.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '.' || c == '_' || c == '-';
+    });
+}
+
+route route_request(std::string_view method, std::string_view target, bool is_websocket_upgrade) {
+    route r;
+    auto const url = boost::urls::parse_origin_form(target);
+    if (!url || !url->encoded_path().starts_with('/'))
+        return bad_request(std::move(r), target_error::malformed, "malformed request target");
+    for (auto const& p : url->params())
+        r.params.emplace_back(p.key, p.value);
+    auto const seg = decoded_segments(url->encoded_path());
+    if (std::any_of(seg.begin(), seg.end(), [](auto const& s) { return s == "." || s == ".."; })) {
+        r.error = target_error::dot_segment;
+        return not_found(std::move(r), access::anyone,
+                         is_websocket_upgrade && method == "GET" ? no_websocket : "not found");
+    }
+    auto const n = seg.size();
+    auto const is = [&](std::initializer_list<std::string_view> path) {
+        return std::equal(seg.begin(), seg.end(), path.begin(), path.end());
+    };
+
+    if (is_websocket_upgrade && method == "GET") {
+        if (n != 2 || (seg[0] != "live" && seg[0] != "ingest"))
+            return not_found(std::move(r), access::anyone, no_websocket);
+        if (!is_valid_session_id(seg[1]))
+            return bad_request(std::move(r), target_error::bad_session_id, bad_id_text);
+        bool const live = seg[0] == "live";
+        r.to = live ? endpoint::live_socket : endpoint::ingest_socket;
+        r.needs = live ? access::view : access::publish;
+        r.session = seg[1];
+        return r;
+    }
+
+    if (is({""}))
+        return serve(std::move(r), method, endpoint::index_page, access::anyone, readable);
+    if (is({"healthz"}))
+        return serve(std::move(r), method, endpoint::healthz, access::anyone, readable);
+    if (is({"metrics"}))
+        return serve(std::move(r), method, endpoint::metrics, access::view, readable);
+    if (is({"archive"}))
+        return serve(std::move(r), method, endpoint::archive_page, access::anyone, readable);
+    if (n == 2 && seg[0] == "archive") {
+        r.archive = seg[1]; // the page reads the archive through /api/archive/{archive}/...
+        return serve(std::move(r), method, endpoint::archived_page, access::anyone, readable);
+    }
+    if (n == 2 && seg[0] == "static") {
+        r.name = seg[1];
+        return serve(std::move(r), method, endpoint::static_asset, access::anyone, readable);
+    }
+    if (n == 2 && seg[0] == "sessions") {
+        if (!is_valid_session_id(seg[1]))
+            return bad_request(std::move(r), target_error::bad_session_id, bad_id_text);
+        r.session = seg[1]; // served before the session exists too: the page waits for it
+        return serve(std::move(r), method, endpoint::session_page, access::anyone, readable);
+    }
+    if (n >= 2 && seg[0] == "api")
+        return route_api(std::move(r), method, seg);
+    if ((n == 2 || n == 3) && seg[0] == "ingest") {
+        if (!is_valid_session_id(seg[1]))
+            return bad_request(std::move(r), target_error::bad_session_id, bad_id_text);
+        r.session = seg[1];
+        if (n == 2)
+            return serve(std::move(r), method, endpoint::ingest_post, access::publish,
+                         takes_captions);
+        if (seg[2] == "seq")
+            return serve(std::move(r), method, endpoint::ingest_seq, access::publish,
+                         tells_the_seq);
+        return not_found(std::move(r), access::publish);
+    }
+    return not_found(std::move(r), access::anyone);
+}
+
+} // namespace minuted::protocol
