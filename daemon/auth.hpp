@@ -1,6 +1,7 @@
 #pragma once
 
 #include "config/config.hpp"
+#include "protocol/route.hpp"
 
 #include <optional>
 #include <string>
@@ -8,12 +9,10 @@
 
 namespace minuted {
 
-/// What a request wants to do with a session.
-enum class access {
-    publish, ///< send captions: /ingest (WebSocket, POST, GET .../seq)
-    view,    ///< read: /live, /api/sessions, /api/archive, /metrics
-    admin    ///< change: POST /api/sessions/{id}/end
-};
+/// What a request wants to do with a session; protocol::route_request says which for each
+/// request: anyone, view (/live, /api/... but the end, /metrics), publish (/ingest) or admin
+/// (/api/sessions/{id}/end).
+using protocol::access;
 
 /// What a request shows of itself.
 struct credentials {
@@ -34,6 +33,7 @@ struct refusal {
 };
 
 /// Whether `c` may do `what` with session `session` under `s`'s [auth]. Pure.
+/// - anyone: always.
 /// - publish: with no publish token configured, from loopback only; otherwise
 ///   `auth.publish_token` or the session's own `[auth.sessions]` token.
 /// - view: anyone, unless `auth.viewer_token` is set: then it, or the admin token.

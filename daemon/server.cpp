@@ -5,6 +5,7 @@
 #include "daemon/auth.hpp"
 #include "daemon/web_assets.hpp"
 #include "protocol/ingest.hpp"
+#include "protocol/route.hpp"
 
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/dispatch.hpp>
@@ -14,17 +15,13 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/json.hpp>
-#include <boost/url/parse.hpp>
-#include <boost/url/pct_string_view.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
-#include <initializer_list>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -570,30 +567,9 @@ boost::json::object archived_json(archived_session const& s) {
             {"speakers", s.speakers},  {"items", s.items},     {"end_reason", s.end_reason}};
 }
 
-// The decoded segments of a request path; nullopt if one is "." or ".." (also spelt "%2E"),
-// which no client needs (browsers and curl remove them) and which would let two paths name one
-// resource: such a path names nothing. Splitting before decoding keeps "%2F" inside a segment,
-// where a session id check refuses it. Boost.URL's segments() is not used: it hides a leading "/."
-// (a prefix it uses to protect paths such as "/.//x"), so "/./api/sessions/m" read as
-// "/api/sessions/m" to routing and as something else to a check of the whole path.
-std::optional<std::vector<std::string>> path_segments(boost::urls::url_view url) {
-    std::vector<std::string> out;
-    std::string_view path = url.encoded_path();
-    if (!path.starts_with('/'))
-        return std::nullopt;
-    path.remove_prefix(1);
-    for (;;) {
-        auto const slash = path.find('/');
-        auto const encoded = boost::urls::make_pct_string_view(path.substr(0, slash));
-        if (!encoded)
-            return std::nullopt;
-        out.push_back(encoded->decode());
-        if (out.back() == "." || out.back() == "..")
-            return std::nullopt;
-        if (slash == std::string_view::npos)
-            return out;
-        path.remove_prefix(slash + 1);
-    }
+// The path of a request target, for the log: as sent, up to the query, which may hold a token.
+std::string_view path_of(std::string_view target) {
+    return target.substr(0, target.find('?'));
 }
 
 class http_session : public connection_set::member,
@@ -677,31 +653,23 @@ private:
         handle(std::move(req));
     }
 
+    // A WebSocket handshake, routed by the same reading of its target as its authorisation.
     void upgrade(http::request<http::string_body> req) {
-        auto const url = boost::urls::parse_origin_form(req.target());
-        auto const segments = url ? path_segments(*url) : std::nullopt;
-        auto const& seg = segments ? *segments : std::vector<std::string>{};
-        if (seg.size() != 2 || (seg[0] != "ingest" && seg[0] != "live"))
-            return write(text_response(http::status::not_found, "no WebSocket at this path\n",
-                                       req.version(), false));
-        auto const& id = seg[1];
-        if (!protocol::is_valid_session_id(id)) {
-            metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
-            spdlog::warn("http {}: rejected session id in {}", peer_, std::string(req.target()));
-            return write(text_response(http::status::bad_request,
-                                       "session id must be 1-64 letters, digits, '.', '_' or '-'\n",
-                                       req.version(), false));
-        }
-        if (seg[0] == "ingest" && !allowed(req, *url, access::publish, id))
+        auto const r = protocol::route_request(req.method_string(), req.target(), true);
+        bool const ingest = r.to == protocol::endpoint::ingest_socket;
+        if (!ingest && r.to != protocol::endpoint::live_socket)
+            return refuse(req, r, false);
+        auto const& id = r.session;
+        if (ingest && !allowed(req, r))
             return; // a caption source reads an HTTP status; a browser would not
-        if (seg[0] == "live") {
-            if (auto const r = refused(req, *url, access::view, id, true))
+        if (!ingest) {
+            if (auto const no = refused(req, r, true))
                 return close_upgraded(std::move(req),
-                                      r->status == 401 ? close_unauthorized : close_forbidden,
-                                      r->why);
+                                      no->status == 401 ? close_unauthorized : close_forbidden,
+                                      no->why);
         }
         stream_.expires_never();
-        if (seg[0] == "ingest") {
+        if (ingest) {
             auto session = live_or_refuse(req, id);
             if (!session)
                 return;
@@ -711,18 +679,16 @@ private:
             return;
         }
         std::optional<revision> since;
-        if (auto const it = url->params().find("since"); it != url->params().end()) {
+        if (auto const s = r.param("since")) {
             revision v = 0;
-            auto const& s = (*it).value;
-            if (auto const [p, e] = std::from_chars(s.data(), s.data() + s.size(), v);
-                e == std::errc{} && p == s.data() + s.size())
+            if (auto const [p, e] = std::from_chars(s->data(), s->data() + s->size(), v);
+                e == std::errc{} && p == s->data() + s->size())
                 since = v;
         }
         auto session = sessions_.find(id);
         // A rev of another instance of the session (before a restart) means nothing here.
-        if (auto const it = url->params().find("epoch"); session && since &&
-                                                         it != url->params().end() &&
-                                                         !session->can_resume((*it).value, *since))
+        if (auto const epoch = r.param("epoch");
+            session && since && epoch && !session->can_resume(*epoch, *since))
             since.reset();
         if (!session)
             return close_upgraded(std::move(req), close_unknown_session, "unknown session " + id);
@@ -812,16 +778,13 @@ private:
         respond(req, status, boost::json::serialize(v) + "\n", "application/json");
     }
 
-    // One of the viewer's files. Revalidated on every load (ETag), so an upgraded daemon
-    // never serves a stale script. The policy forbids inline and foreign scripts: caption
-    // text can never run as code, even if it reached the page unescaped.
     // What the request shows: see `credentials`.
     credentials credentials_of(http::request<http::string_body> const& req,
-                               boost::urls::url_view url, bool websocket) const {
+                               protocol::route const& route, bool websocket) const {
         credentials c;
         c.token = bearer_token(req[http::field::authorization]);
-        if (auto const it = url.params().find("token"); c.token.empty() && it != url.params().end())
-            c.token = (*it).value;
+        if (auto const token = route.param("token"); c.token.empty() && token)
+            c.token = *token;
         if (c.token.empty())
             c.token = cookie_value(req[http::field::cookie], "minuted_token");
         if (websocket)
@@ -832,24 +795,23 @@ private:
         return c;
     }
 
-    // The refusal of a request that may not do `what` with `session`, logged with the peer
+    // The refusal of a request that may not have what `route` needs, logged with the peer
     // (never the token) and counted; nothing if it may.
     std::optional<refusal> refused(http::request<http::string_body> const& req,
-                                   boost::urls::url_view url, access what, std::string_view session,
-                                   bool websocket) {
-        auto r = authorize(*settings_, what, session, credentials_of(req, url, websocket));
+                                   protocol::route const& route, bool websocket) {
+        auto r = authorize(*settings_, route.needs, route.session,
+                           credentials_of(req, route, websocket));
         if (r) {
             metrics_.errors_auth.fetch_add(1, std::memory_order_relaxed);
             spdlog::warn("http {}: {} {} refused: {}", peer_, std::string(req.method_string()),
-                         std::string(url.path()), r->why);
+                         std::string(path_of(req.target())), r->why);
         }
         return r;
     }
 
     // Answers a refused HTTP request with 401 or 403 and says false; true if it may go on.
-    bool allowed(http::request<http::string_body> const& req, boost::urls::url_view url,
-                 access what, std::string_view session) {
-        auto const r = refused(req, url, what, session, false);
+    bool allowed(http::request<http::string_body> const& req, protocol::route const& route) {
+        auto const r = refused(req, route, false);
         if (!r)
             return true;
         auto res = text_response(static_cast<http::status>(r->status), r->why + "\n", req.version(),
@@ -860,7 +822,31 @@ private:
         return false;
     }
 
-    void respond_asset(http::request<http::string_body> const& req, std::string_view name) {
+    // A request routed to nothing (404), to something its method cannot do (405, with the
+    // methods it can), or with a target that names nothing (400), told why.
+    void refuse(http::request<http::string_body> const& req, protocol::route const& route,
+                bool keep_alive) {
+        auto status = http::status::not_found;
+        if (route.to == protocol::endpoint::method_not_allowed) {
+            status = http::status::method_not_allowed;
+        } else if (route.to == protocol::endpoint::bad_request) {
+            status = http::status::bad_request;
+            metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
+            spdlog::warn("http {}: {} {}: {}", peer_, std::string(req.method_string()),
+                         std::string(path_of(req.target())), route.reason);
+        }
+        auto const why = route.reason.empty() ? std::string_view("not found") : route.reason;
+        auto res = text_response(status, std::string(why) + "\n", req.version(), keep_alive);
+        if (!route.allow.empty())
+            res.set(http::field::allow, route.allow);
+        write(std::move(res));
+    }
+
+    // One of the viewer's files. Revalidated on every load (ETag), so an upgraded daemon
+    // never serves a stale script. The policy forbids inline and foreign scripts: caption
+    // text can never run as code, even if it reached the page unescaped.
+    void respond_asset(http::request<http::string_body> const& req, protocol::route const& route,
+                       std::string_view name) {
         auto const* asset = find_web_asset(name);
         if (!asset)
             return respond(req, http::status::not_found, "not found\n");
@@ -877,16 +863,13 @@ private:
         res.set("Referrer-Policy", "no-referrer");
         // A page opened with ?token= (a link given to viewers) keeps it in a cookie that its
         // scripts' requests and WebSockets then carry. Only a token-shaped value is kept.
-        if (auto const url = boost::urls::parse_origin_form(req.target())) {
-            if (auto const it = url->params().find("token"); it != url->params().end()) {
-                std::string const token = (*it).value;
-                if (token.size() >= 16 && token.size() <= 256 &&
-                    std::all_of(token.begin(), token.end(), [](char c) {
-                        return c > ' ' && c < 127 && c != ';' && c != ',' && c != '"' && c != '\\';
-                    }))
-                    res.set(http::field::set_cookie,
-                            "minuted_token=" + token + "; Path=/; HttpOnly; SameSite=Strict");
-            }
+        if (auto const token = route.param("token")) {
+            if (token->size() >= 16 && token->size() <= 256 &&
+                std::all_of(token->begin(), token->end(), [](char c) {
+                    return c > ' ' && c < 127 && c != ';' && c != ',' && c != '"' && c != '\\';
+                }))
+                res.set(http::field::set_cookie, "minuted_token=" + std::string(*token) +
+                                                     "; Path=/; HttpOnly; SameSite=Strict");
         }
         write(std::move(res));
     }
@@ -905,108 +888,87 @@ private:
         });
     }
 
+    // Routed once: what the request may see and what it gets both come from that one reading
+    // of its target (protocol/route.hpp).
     void handle(http::request<http::string_body> req) {
-        auto const url = boost::urls::parse_origin_form(req.target());
-        if (!url)
-            return respond(req, http::status::bad_request, "malformed request target\n");
-        // Routing and the token check below read the same segments: a check of the path as
-        // written let "/./api/sessions/m" and "/api/sessions/end" (a session named "end")
-        // past the viewer token.
-        auto const segments = path_segments(*url);
-        if (!segments)
-            return respond(req, http::status::not_found, "not found\n");
-        auto const& seg = *segments;
-        auto const is = [&](std::initializer_list<std::string_view> path) {
-            return std::equal(seg.begin(), seg.end(), path.begin(), path.end());
-        };
-        auto const get = req.method() == http::verb::get || req.method() == http::verb::head;
-
-        if (is({"healthz"}) && get)
-            return respond(req, http::status::ok, "ok\n");
-        // Data is behind the viewer token (if one is set); the pages and their scripts are not.
-        // Ending a session needs the admin token instead, below.
-        bool const end =
-            seg.size() == 4 && seg[0] == "api" && seg[1] == "sessions" && seg[3] == "end";
-        bool const data = is({"metrics"}) || (seg.size() >= 2 && seg[0] == "api");
-        if (data && !end && !allowed(req, *url, access::view, {}))
+        using protocol::endpoint;
+        auto const route = protocol::route_request(req.method_string(), req.target(), false);
+        // A refusal under /api/ is not answered before the token either: a 404 there would say
+        // which sessions and archives exist.
+        if (!allowed(req, route))
             return;
-        if (is({"metrics"}) && get)
+        switch (route.to) {
+        case endpoint::not_found:
+        case endpoint::method_not_allowed:
+        case endpoint::bad_request:
+        case endpoint::live_socket: // routed only for an upgrade
+        case endpoint::ingest_socket:
+            return refuse(req, route, req.keep_alive());
+        case endpoint::healthz:
+            return respond(req, http::status::ok, "ok\n");
+        case endpoint::metrics:
             return respond(req, http::status::ok,
                            metrics_.render(sessions_.live_count(), sessions_.ended_count()),
                            "text/plain; version=0.0.4");
-        if (is({""}) && get)
-            return respond_asset(req, "index.html");
-        if (is({"api", "sessions"}) && get) {
+        case endpoint::index_page:
+            return respond_asset(req, route, "index.html");
+        case endpoint::archive_page:
+            return respond_asset(req, route, "archive.html");
+        case endpoint::archived_page: // the viewer, reading the archive
+        case endpoint::session_page:  // for sessions not started yet too: the page waits
+            return respond_asset(req, route, "session.html");
+        case endpoint::static_asset:
+            return respond_asset(req, route, route.name);
+        case endpoint::sessions_list: {
             boost::json::array list;
             for (auto const& s : sessions_.all())
                 list.push_back(info_json(s->info()));
             return respond_json(req, http::status::ok,
                                 boost::json::object{{"sessions", std::move(list)}});
         }
-
-        if (is({"api", "archive"}) && get)
-            return handle_archive(req, *url);
-        if (is({"archive"}) && get)
-            return respond_asset(req, "archive.html");
-
-        // /static/{file}, /sessions/{id}, /api/sessions/{id}[/report.md|report.json|
-        // transcript.txt] and /ingest/{id}[/seq]
-        if (seg.size() == 2 && seg[0] == "static" && get)
-            return respond_asset(req, seg[1]);
-        if (seg.size() == 2 && seg[0] == "archive" && get)
-            return respond_asset(req, "session.html"); // the viewer, reading the archive
-        if (seg.size() == 4 && seg[0] == "api" && seg[1] == "archive" && get)
-            return respond_archive_file(req, seg[2], seg[3]);
-        if (seg.size() == 2 && seg[0] == "sessions" && get) {
-            if (!protocol::is_valid_session_id(seg[1]))
-                return respond(req, http::status::bad_request,
-                               "session id must be 1-64 letters, digits, '.', '_' or '-'\n");
-            // Served for sessions not started yet too: the page waits for them.
-            return respond_asset(req, "session.html");
+        case endpoint::archive_search:
+            return handle_archive(req, route);
+        case endpoint::archive_file:
+            return respond_archive_file(req, route.archive, route.name);
+        case endpoint::end_session:
+            return handle_end(std::move(req), route.session);
+        case endpoint::ingest_post:
+            return handle_ingest(std::move(req), route);
+        case endpoint::ingest_seq:
+            return handle_ingest_seq(std::move(req), route.session);
+        case endpoint::session_state:
+        case endpoint::session_report_md:
+        case endpoint::session_report_json:
+        case endpoint::session_transcript:
+            return respond_session(std::move(req), route);
         }
-        bool const api = seg.size() >= 3 && seg[0] == "api" && seg[1] == "sessions";
-        bool const ingest = seg.size() >= 2 && seg[0] == "ingest";
-        if ((!api && !ingest) || seg.size() > (api ? 4u : 3u))
-            return respond(req, http::status::not_found, "not found\n");
-        auto const& id = seg[api ? 2 : 1];
-        if (!protocol::is_valid_session_id(id)) {
-            metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
-            spdlog::warn("http {}: rejected session id in {}", peer_, std::string(req.target()));
-            return respond(req, http::status::bad_request,
-                           "session id must be 1-64 letters, digits, '.', '_' or '-'\n");
-        }
-        std::string const what = seg.size() == (api ? 4u : 3u) ? seg.back() : std::string{};
-        if (ingest)
-            return allowed(req, *url, access::publish, id)
-                       ? handle_ingest(std::move(req), id, what, *url)
-                       : void();
-        if (what == "end")
-            return allowed(req, *url, access::admin, id) ? handle_end(std::move(req), id) : void();
-        if (!get)
-            return respond(req, http::status::method_not_allowed, "GET only\n");
-        auto session = sessions_.find(id);
+        respond(req, http::status::not_found, "not found\n");
+    }
+
+    // GET /api/sessions/{id}[/report.md|report.json|transcript.txt], live or recently ended.
+    void respond_session(http::request<http::string_body> req, protocol::route const& route) {
+        auto session = sessions_.find(route.session);
         if (!session)
-            return respond(req, http::status::not_found, "unknown session " + id + "\n");
-        if (what.empty())
-            return respond_from(session, std::move(req), "application/json",
-                                [](live_session& s) { return *s.snapshot() + "\n"; });
-        if (what == "report.md")
+            return respond(req, http::status::not_found, "unknown session " + route.session + "\n");
+        switch (route.to) {
+        case protocol::endpoint::session_report_md:
             return respond_from(session, std::move(req), "text/markdown; charset=utf-8",
                                 [](live_session& s) { return s.report_markdown(); });
-        if (what == "report.json")
+        case protocol::endpoint::session_report_json:
             return respond_from(session, std::move(req), "application/json",
                                 [](live_session& s) { return s.report_json() + "\n"; });
-        if (what == "transcript.txt")
+        case protocol::endpoint::session_transcript:
             return respond_from(session, std::move(req), "text/plain; charset=utf-8",
                                 [](live_session& s) { return s.transcript(); });
-        respond(req, http::status::not_found, "not found\n");
+        default:
+            return respond_from(session, std::move(req), "application/json",
+                                [](live_session& s) { return *s.snapshot() + "\n"; });
+        }
     }
 
     // POST /api/sessions/{id}/end: an admin ends a meeting whose source cannot (it vanished,
     // or never sends a close). The session is journaled, finalised and archived like any end.
     void handle_end(http::request<http::string_body> req, std::string const& id) {
-        if (req.method() != http::verb::post)
-            return respond(req, http::status::method_not_allowed, "POST to end a session\n");
         auto session = sessions_.live(id, false);
         if (!session)
             return respond_json(req, http::status::not_found,
@@ -1045,13 +1007,9 @@ private:
                               std::string const& archive, std::string const& file) {
         auto const type = std::find_if(std::begin(archived_files), std::end(archived_files),
                                        [&](auto const& f) { return f.name == file; });
-        // An archive id is a folder name made from a session id and its start: never "." or
-        // ".." or a path.
-        auto const plain = [](char c) {
-            return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
-        };
-        if (type == std::end(archived_files) || archive.empty() || archive.size() > 128 ||
-            archive.front() == '.' || !std::all_of(archive.begin(), archive.end(), plain))
+        // The router takes only folder names made like a session id, never "." or ".." or a
+        // path; checked again here, where the name becomes a path on disk.
+        if (type == std::end(archived_files) || !protocol::is_valid_archive_id(archive))
             return respond(req, http::status::not_found, "not found\n");
         std::ifstream in(settings_->state_dir / "archive" / archive / file, std::ios::binary);
         if (!in)
@@ -1063,14 +1021,13 @@ private:
 
     // GET /api/archive: the archived sessions, newest first; with ?q= a full-text search
     // (&speaker=, &from=YYYY-MM-DD, &to=YYYY-MM-DD, &limit=N).
-    void handle_archive(http::request<http::string_body> const& req, boost::urls::url_view url) {
+    void handle_archive(http::request<http::string_body> const& req, protocol::route const& route) {
         auto* index = sessions_.index();
         if (!index)
             return respond(req, http::status::service_unavailable,
                            "the archive index could not be opened; see the daemon's log\n");
-        auto param = [&](char const* name) -> std::string {
-            auto const it = url.params().find(name);
-            return it == url.params().end() ? std::string() : std::string((*it).value);
+        auto param = [&](char const* name) {
+            return std::string(route.param(name).value_or(std::string_view()));
         };
         try {
             auto const q = param("q");
@@ -1125,27 +1082,25 @@ private:
         }
     }
 
-    // POST /ingest/{id}?seq=N with a text/plain body; GET /ingest/{id}/seq.
-    void handle_ingest(http::request<http::string_body> req, std::string const& id,
-                       std::string const& what, boost::urls::url_view url) {
-        if (req.method() == http::verb::get && what == "seq") {
-            auto session = sessions_.live(id, false);
-            if (!session)
-                return respond_json(req, http::status::ok, boost::json::object{{"seq", 0}});
-            return respond_from(session, std::move(req), "application/json", [](live_session& s) {
-                return boost::json::serialize(boost::json::object{{"seq", s.durable_seq()}}) + "\n";
-            });
-        }
-        if (req.method() != http::verb::post || !what.empty())
-            return respond(req, http::status::method_not_allowed,
-                           "POST caption text to /ingest/{session}?seq=N\n");
+    // GET /ingest/{id}/seq: the last seq on disk, where a source resumes.
+    void handle_ingest_seq(http::request<http::string_body> req, std::string const& id) {
+        auto session = sessions_.live(id, false);
+        if (!session)
+            return respond_json(req, http::status::ok, boost::json::object{{"seq", 0}});
+        respond_from(session, std::move(req), "application/json", [](live_session& s) {
+            return boost::json::serialize(boost::json::object{{"seq", s.durable_seq()}}) + "\n";
+        });
+    }
+
+    // POST /ingest/{id}?seq=N with a text/plain body.
+    void handle_ingest(http::request<http::string_body> req, protocol::route const& route) {
+        auto const& id = route.session;
         protocol::ingest_message m;
         m.kind = protocol::ingest_kind::raw;
-        if (auto const it = url.params().find("seq"); it != url.params().end()) {
+        if (auto const s = route.param("seq")) {
             protocol::seq_number seq = 0;
-            auto const& s = (*it).value;
-            auto const [p, e] = std::from_chars(s.data(), s.data() + s.size(), seq);
-            if (e != std::errc{} || p != s.data() + s.size()) {
+            auto const [p, e] = std::from_chars(s->data(), s->data() + s->size(), seq);
+            if (e != std::errc{} || p != s->data() + s->size()) {
                 metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
                 return respond(req, http::status::bad_request,
                                "seq must be a non-negative integer\n");

@@ -69,6 +69,14 @@ TEST(authorize, a_websocket_from_a_foreign_origin_is_refused_whatever_its_token)
     EXPECT_EQ(status_of(s, access::view, "m", {"viewer-0123456789", "", false}), 200u);
 }
 
+TEST(authorize, what_anyone_may_have_needs_no_token_host_or_origin) {
+    auto s = with_tokens();
+    s.auth.origins = {"https://captions.example.org"};
+    EXPECT_EQ(status_of(s, access::anyone, "", {"", "", false}), 200u);
+    EXPECT_EQ(status_of(s, access::anyone, "m", {"wrong-token-0123456789", "", false}), 200u);
+    EXPECT_EQ(status_of(s, access::anyone, "m", {"", "https://evil.example", false}), 200u);
+}
+
 TEST(authorize, refusals_never_hold_the_token) {
     auto const s = with_tokens();
     for (auto what : {access::publish, access::view, access::admin}) {

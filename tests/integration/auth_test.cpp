@@ -169,6 +169,11 @@ TEST(auth, no_spelling_of_a_data_path_is_served_without_the_viewer_token) {
         EXPECT_EQ(r.body.find("\"session"), std::string::npos) << target;
     }
 
+    // A refused target is logged by its path alone: a token in its query stays out of the log.
+    EXPECT_EQ(http_get(d.port(), "/api/sessions/a%2Fb?token=" + viewer).status, 400u);
+    d.process().wait_for(R"(GET /api/sessions/a%2Fb: session id must be)");
+    EXPECT_EQ(d.process().output().find(viewer), std::string::npos);
+
     // A WebSocket is routed by the same reading of its path.
     for (std::string const target : {"/./live/m", "/.//live/m", "/%2E/live/m", "/live/./m"}) {
         std::optional<ws_client> c;

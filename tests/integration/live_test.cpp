@@ -10,6 +10,7 @@
 #include <atomic>
 #include <fstream>
 #include <future>
+#include <tuple>
 
 namespace minuted::testing {
 namespace {
@@ -522,6 +523,23 @@ TEST(http_api, health_metrics_listing_and_reports) {
           "minuted_updates_published_total", "minuted_update_latency_seconds_bucket{le=\"0.005\"}",
           "minuted_errors_protocol_total"})
         EXPECT_NE(metrics.find(name), std::string::npos) << name;
+}
+
+TEST(http_api, a_method_a_path_does_not_take_is_405_with_the_methods_it_does) {
+    daemon_process d;
+    for (auto const& [verb, target, allow] :
+         {std::tuple{http::verb::post, "/", "GET, HEAD"},
+          std::tuple{http::verb::put, "/metrics", "GET, HEAD"},
+          std::tuple{http::verb::delete_, "/api/sessions/m", "GET, HEAD"},
+          std::tuple{http::verb::get, "/api/sessions/m/end", "POST"},
+          std::tuple{http::verb::get, "/ingest/m", "POST"},
+          std::tuple{http::verb::post, "/ingest/m/seq", "GET"}}) {
+        auto const r = http_request(d.port(), verb, target);
+        EXPECT_EQ(r.status, 405u) << target;
+        EXPECT_EQ(r.headers[http::field::allow], allow) << target;
+    }
+    EXPECT_EQ(http_request(d.port(), http::verb::post, "/nowhere").status, 404u);
+    EXPECT_EQ(http_get(d.port(), "/ingest/m/other").status, 404u);
 }
 
 TEST(push_ingest, keep_open_replay_leaves_the_session_live) {
