@@ -389,6 +389,8 @@ void live_session::publish(summariser::change_set& changes,
     else
         summary_ = summary;
     auto update = make_update(m, changes, rev_, summary);
+    // As in the snapshot, or a viewer merging updates would lose the title the source sent.
+    update["title"] = shown_title(m);
     // The captions it reflects, so a source can tell when its text is on screen.
     published_seq_ = last_seq_;
     update["seq"] = published_seq_;
@@ -442,8 +444,7 @@ std::shared_ptr<std::string const> live_session::snapshot() {
     if (!snapshot_ || snapshot_rev_ != rev_) {
         auto const& m = pipeline_ ? pipeline_->state() : empty_meeting();
         auto o = make_snapshot(id_, m, rev_);
-        if (m.title().empty() && !title_.empty())
-            o["title"] = title_;
+        o["title"] = shown_title(m);
         o["epoch"] = epoch_;
         o["seq"] = published_seq_; // as of rev_, like the updates
         snapshot_ = std::make_shared<std::string const>(boost::json::serialize(o));
@@ -457,9 +458,9 @@ std::string live_session::report_markdown() const {
 }
 
 std::string live_session::report_json() const {
-    auto v = summariser::render_json(pipeline_ ? pipeline_->state() : empty_meeting());
-    if (v.as_object()["title"].as_string().empty())
-        v.as_object()["title"] = title_;
+    auto const& m = pipeline_ ? pipeline_->state() : empty_meeting();
+    auto v = summariser::render_json(m);
+    v.as_object()["title"] = shown_title(m);
     return boost::json::serialize(v);
 }
 
@@ -613,11 +614,15 @@ void live_session::arm_idle_timer() {
     });
 }
 
+std::string const& live_session::shown_title(summariser::meeting const& m) const {
+    return m.title().empty() ? title_ : m.title();
+}
+
 void live_session::refresh_info() {
     auto const& m = pipeline_ ? pipeline_->state() : empty_meeting();
     auto const speakers = speakers_of(m);
     std::lock_guard lock(info_mutex_);
-    info_.title = !m.title().empty() ? m.title() : title_;
+    info_.title = shown_title(m);
     info_.last_activity = std::chrono::system_clock::now();
     info_.current_item = m.agenda().empty() ? std::string{} : m.agenda().back().title;
     info_.items = m.agenda().size();

@@ -243,6 +243,9 @@ private:
     void start_archive_job();
     void on_archived(std::string folder, std::error_code ec, std::string index_error);
     void refresh_info();
+    /// The meeting's title everywhere it is shown (snapshots, updates, reports, listings): the
+    /// one the captions' header gives, else the one the source's open message gave.
+    std::string const& shown_title(summariser::meeting const& m) const;
 
     boost::asio::io_context& ioc_;
     strand_type strand_;

@@ -260,6 +260,29 @@ TEST(subscribers, resume_with_since_gets_updates_not_a_snapshot) {
     EXPECT_EQ(other.receive_json().at("type"), "snapshot");
 }
 
+TEST(subscribers, updates_keep_the_title_the_source_opened_with) {
+    // Captions without a CART header name no title; the source's open message does. A viewer
+    // merging updates into its snapshot kept it only until the first update (found by the
+    // soak test).
+    daemon_process d;
+    ws_client source(d.port(), "/ingest/titled");
+    source.send(R"({"type":"open","title":"Budget committee"})");
+    ASSERT_EQ(source.receive_json().at("type"), "welcome");
+    ws_client c(d.port(), "/live/titled");
+    merged_view view;
+    ASSERT_TRUE(view.apply(c.receive_json()));
+    EXPECT_EQ(view.state().at("title"), "Budget committee");
+    source.send(R"({"type":"text","seq":1,"text":">> CHAIR: Good morning.\r\n"})");
+    ASSERT_EQ(source.receive_json().at("type"), "ack");
+    auto const update = c.receive_json();
+    ASSERT_EQ(update.at("type"), "update");
+    ASSERT_TRUE(view.apply(update));
+    EXPECT_EQ(update.at("title"), "Budget committee");
+    EXPECT_EQ(
+        first_difference(comparable(view.state()), comparable(final_snapshot(d.port(), "titled"))),
+        "");
+}
+
 TEST(push_ingest, reconnecting_source_with_duplicate_seqs_loses_and_duplicates_nothing) {
     daemon_process d;
     auto const frames = dccg_frames();
