@@ -400,6 +400,14 @@ private:
                           "message larger than " + std::to_string(settings_->max_frame_bytes) +
                               " bytes ([limits] max_frame_bytes)");
         }
+        // Beast refuses a frame that breaks the WebSocket protocol (a text frame that is not
+        // valid UTF-8: close 1007; a bad opcode, mask or frame size: 1002) and closes before
+        // minuted reads it. Bad input from the source, not a network error.
+        if (ec == websocket::condition::protocol_violation) {
+            metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
+            spdlog::warn("ingest {}: source {}: {}; closed", session_->id(), peer_, ec.message());
+            return;
+        }
         if (ec == beast::error::timeout) {
             metrics_.hit(limit::idle_timeout);
             spdlog::info("ingest {}: source {}: no answer to a ping for {} ms: closed",

@@ -457,6 +457,17 @@ TEST_F(bad_input, invalid_json_and_unknown_types_are_closed_with_a_reason) {
     EXPECT_NE(daemon_->process().output().find("not valid JSON"), std::string::npos);
 }
 
+TEST_F(bad_input, a_text_frame_that_is_not_utf8_is_counted_as_a_protocol_error) {
+    // The WebSocket layer refuses it before minuted reads it; it was counted as a network
+    // error (found by the soak test).
+    auto const [code, why] = rejected("{\"type\":\"text\",\"seq\":2,\"text\":\"caf\xe9\"}");
+    EXPECT_EQ(code, 1007);
+    daemon_->process().wait_for(R"(ingest keep: source 127\.0\.0\.1:\d+: .*utf8; closed)");
+    EXPECT_EQ(metric(daemon_->port(), "minuted_errors_protocol_total"), 1u);
+    EXPECT_EQ(metric(daemon_->port(), "minuted_errors_io_total"), 0u);
+    expect_intact();
+}
+
 TEST_F(bad_input, seq_going_backwards_within_a_connection_is_closed) {
     ws_client c(daemon_->port(), "/ingest/keep");
     c.send(R"({"type":"text","seq":2,"text":"More words. "})");
