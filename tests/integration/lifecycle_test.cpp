@@ -115,7 +115,11 @@ TEST(shutdown, sigterm_acknowledges_what_is_in_flight_then_closes_the_source_wit
     ASSERT_TRUE(viewer.receive());
     for (std::size_t i = 0; i < 200; ++i)
         source.send(frame_json(frames[i], i + 1));
-    std::this_thread::sleep_for(std::chrono::milliseconds(100)); // read, not yet acknowledged
+    // Every frame read and applied (most acks still waiting for the commit) before the signal.
+    for (int i = 0; metric(d.port(), "minuted_ingest_events_total") < 200; ++i) {
+        ASSERT_LT(i, 1000) << "the daemon did not read the 200 frames";
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
     auto exited = std::async(std::launch::async, [&] { return d.stop(); });
 
     std::uint64_t acked = 0;
