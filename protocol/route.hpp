@@ -65,7 +65,10 @@ struct route {
     std::string_view reason;
     /// method_not_allowed: the methods the path takes, as an Allow header ("GET, HEAD").
     std::string_view allow;
-    std::string session; ///< a valid session id: session_*, end_session, ingest_*, *_socket
+    /// A valid session id, wherever the path names one: session_page, session_*, end_session,
+    /// ingest_*, *_socket, and a 404 or 405 under /api/sessions/{id} or /ingest/{id}, whose
+    /// publish token may be the session's own.
+    std::string session;
     std::string archive; ///< archived_page (any name), archive_file (is_valid_archive_id)
     std::string name;    ///< static_asset, archive_file: the file asked for, unchecked
     /// The query's parameters in order, decoded ('+' is a space); a key without '=' has an
