@@ -132,6 +132,17 @@ public:
         }
         return *status_;
     }
+    /// Whether the process has not exited yet. One that has is reaped, and `wait` returns its
+    /// exit code.
+    bool running() {
+        if (status_)
+            return false;
+        int st = 0;
+        if (::waitpid(pid_, &st, WNOHANG) != pid_)
+            return true;
+        status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+        return false;
+    }
     /// Sends `sig`, unless the process was waited for: its pid may be another's by now.
     void signal(int sig) {
         if (!status_)
