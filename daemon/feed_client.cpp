@@ -34,6 +34,18 @@ struct feed_replies {
     net::steady_timer ready; // the writer: no answer to send
 };
 
+// Runs the coroutine `f` on `strand` and waits for its result, not cancellable. Asio 1.26's
+// co_spawn hands a cancellation to another executor as a pointer to a signal that is freed
+// if the coroutine finishes first (chriskohlhoff/asio#1332): a feed connection failing while
+// one of its frames was being applied on the session's strand crashed the daemon (SIGSEGV,
+// found by the soak test). What runs there is short and never waits; a cancellation still
+// ends the caller at its next wait.
+template <class F>
+auto on_strand(strand_type const& strand, F&& f) {
+    return net::co_spawn(strand, std::forward<F>(f),
+                         net::bind_cancellation_slot(net::cancellation_slot(), net::use_awaitable));
+}
+
 net::awaitable<void> wait_on(net::steady_timer& timer) {
     timer.expires_at(std::chrono::steady_clock::time_point::max());
     boost::system::error_code ec; // operation_aborted: woken
@@ -67,28 +79,23 @@ net::awaitable<void> read_feed(Stream& ws, live_session& session, std::string co
         }
         auto const n = r->order.next_frame();
         std::weak_ptr<feed_replies> const weak = r;
-        r->reading_done = co_await net::co_spawn(
-            session.strand(),
-            [&]() -> net::awaitable<bool> {
-                session.answer_when_durable(
-                    session.handle(*parsed, connection, arrived), [weak, ex, n](ingest_reply a) {
-                        net::post(ex, [weak, n, a = std::move(a)]() mutable {
-                            if (auto const replies = weak.lock()) {
-                                replies->order.put(n, std::move(a));
-                                replies->ready.cancel();
-                            }
-                        });
-                    });
-                co_return session.ended();
-            },
-            net::use_awaitable);
+        r->reading_done = co_await on_strand(session.strand(), [&]() -> net::awaitable<bool> {
+            session.answer_when_durable(session.handle(*parsed, connection, arrived),
+                                        [weak, ex, n](ingest_reply a) {
+                                            net::post(ex, [weak, n, a = std::move(a)]() mutable {
+                                                if (auto const replies = weak.lock()) {
+                                                    replies->order.put(n, std::move(a));
+                                                    replies->ready.cancel();
+                                                }
+                                            });
+                                        });
+            co_return session.ended();
+        });
         // Over [limits] ingest_rate the next frame waits: the feed is slowed down by TCP.
-        auto const wait = co_await net::co_spawn(
-            session.strand(),
-            [&]() -> net::awaitable<std::chrono::steady_clock::duration> {
+        auto const wait = co_await on_strand(
+            session.strand(), [&]() -> net::awaitable<std::chrono::steady_clock::duration> {
                 co_return session.pace(arrived);
-            },
-            net::use_awaitable);
+            });
         if (wait > std::chrono::steady_clock::duration::zero() && !r->reading_done) {
             net::steady_timer timer(ex, wait);
             co_await timer.async_wait(net::use_awaitable);
@@ -135,12 +142,10 @@ net::awaitable<void> run_feed(config::feed feed, session_registry& sessions,
                                          std::to_string(settings->max_sessions) + ")");
             co_await with_ws_connection(target, [&](auto& ws) -> net::awaitable<void> {
                 // What is on disk: the feed may forget what minuted acknowledges.
-                auto const after = co_await net::co_spawn(
-                    session->strand(),
-                    [&]() -> net::awaitable<protocol::seq_number> {
+                auto const after = co_await on_strand(
+                    session->strand(), [&]() -> net::awaitable<protocol::seq_number> {
                         co_return session->durable_seq();
-                    },
-                    net::use_awaitable);
+                    });
                 ws.read_message_max(settings->max_frame_bytes);
                 ws.text(true);
                 co_await ws.async_write(net::buffer(protocol::make_resume(after)),
@@ -156,13 +161,10 @@ net::awaitable<void> run_feed(config::feed feed, session_registry& sessions,
                     protocol::ingest_message open;
                     open.kind = protocol::ingest_kind::open;
                     open.title = feed.title;
-                    co_await net::co_spawn(
-                        session->strand(),
-                        [&]() -> net::awaitable<void> {
-                            session->handle(open, connection, std::chrono::steady_clock::now());
-                            co_return;
-                        },
-                        net::use_awaitable);
+                    co_await on_strand(session->strand(), [&]() -> net::awaitable<void> {
+                        session->handle(open, connection, std::chrono::steady_clock::now());
+                        co_return;
+                    });
                 }
                 // Frames are read and applied while earlier ones wait for the journal: a
                 // reader and a writer share the stream, and the first failure is thrown.

@@ -535,6 +535,95 @@ TEST(feeds, unreachable_and_failing_feeds_are_retried_and_reported) {
     server.join();
 }
 
+TEST(feeds, a_feed_reset_while_its_frames_are_applied_is_resumed_and_loses_nothing) {
+    // Found by the soak test: a feed connection that failed while the daemon was applying one
+    // of its frames cancelled that work on the session's strand, and Asio then used a freed
+    // cancellation signal: the daemon died of SIGSEGV. Here frames flood in and the connection
+    // is reset under them, again and again; then the rest of the meeting comes in one go.
+    auto const frames = dccg_frames();
+    constexpr int drops = 45;
+    net::io_context ioc;
+    tcp::acceptor acceptor(ioc, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
+    acceptor.non_blocking(true);
+    std::string failure;
+    std::atomic<bool> watched = false;
+    std::atomic<bool> feed_done = false;
+    std::thread feed([&] {
+        while (!watched)
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        try {
+            for (int round = 0; round <= drops; ++round) {
+                // It reconnects within 20 ms, unless it died.
+                auto const deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+                websocket::stream<tcp::socket> ws(ioc);
+                for (beast::error_code ec;;) {
+                    acceptor.accept(ws.next_layer(), ec);
+                    if (!ec)
+                        break;
+                    if (ec != net::error::would_block ||
+                        std::chrono::steady_clock::now() > deadline)
+                        throw std::runtime_error("the daemon did not connect for round " +
+                                                 std::to_string(round));
+                    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+                }
+                ws.next_layer().non_blocking(false);
+                ws.accept();
+                beast::flat_buffer buffer;
+                ws.read(buffer);
+                auto const after = boost::json::parse(beast::buffers_to_string(buffer.data()))
+                                       .at("after")
+                                       .to_number<std::size_t>();
+                ws.text(true);
+                if (round < drops) {
+                    for (auto k = after; k < std::min(after + 300, frames.size() - 1); ++k)
+                        ws.write(net::buffer(frame_json(frames[k], k + 1)));
+                    ws.next_layer().set_option(net::socket_base::linger(true, 0));
+                    ws.next_layer().close();
+                    continue;
+                }
+                for (auto k = after; k < frames.size(); ++k)
+                    ws.write(net::buffer(frame_json(frames[k], k + 1)));
+                // The daemon ends the session at the close frame and then closes the feed.
+                beast::error_code ec;
+                while (!ec) {
+                    buffer.clear();
+                    ws.read(buffer, ec);
+                }
+            }
+        } catch (std::exception const& e) {
+            failure = e.what();
+        }
+    });
+    daemon_process d({}, "[server]\nthreads = 4\n[journal]\ncommit_interval = \"1ms\"\n"
+                         "[feeds]\nreconnect_initial = \"10ms\"\nreconnect_max = \"20ms\"\n"
+                         "[[feed]]\nsession = \"reset\"\nurl = \"ws://127.0.0.1:" +
+                             std::to_string(acceptor.local_endpoint().port()) + "/feed\"\n");
+    // Viewers that read nothing keep the session's strand busy with their snapshots: the
+    // crash needed its work to end while the cancellation was on its way there.
+    std::vector<std::unique_ptr<ws_client>> viewers;
+    for (int i = 0; i < 100; ++i)
+        viewers.push_back(std::make_unique<ws_client>(d.port(), "/live/reset"));
+    // And a busy machine, as the soak test's was: the daemon's threads are preempted between
+    // the steps of the race.
+    std::vector<std::thread> busy;
+    for (int i = 0; i < 3; ++i)
+        busy.emplace_back([&] {
+            while (!feed_done)
+                std::this_thread::yield();
+        });
+    watched = true;
+    feed.join();
+    feed_done = true;
+    for (auto& b : busy)
+        b.join();
+    EXPECT_EQ(failure, "");
+    ASSERT_TRUE(d.process().running()) << "exit code " << d.process().wait() << ":\n"
+                                       << d.process().output();
+    wait_ended(d.port(), "reset");
+    EXPECT_EQ(metric(d.port(), "minuted_feed_failures_total"), static_cast<unsigned>(drops));
+    EXPECT_EQ(http_get(d.port(), "/api/sessions/reset/report.md").body, summarise_md(dccg_file));
+}
+
 TEST(http_api, health_metrics_listing_and_reports) {
     daemon_process d;
     EXPECT_EQ(http_get(d.port(), "/healthz").body, "ok\n");
