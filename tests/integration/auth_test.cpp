@@ -3,6 +3,9 @@
 #include "tests/integration/harness.hpp"
 #include "tests/test_data.hpp"
 
+#include <boost/asio/connect.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
 #include <gtest/gtest.h>
 
 namespace minuted::testing {

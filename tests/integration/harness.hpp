@@ -1,13 +1,13 @@
 #pragma once
 
 // Runs the real minuted binary as a child process and talks to it over loopback with real
-// HTTP and WebSocket clients (Beast, synchronous).
+// HTTP and WebSocket clients (Beast, synchronous). The clients are compiled once, in
+// harness.cpp: every test file includes this one.
 
-#include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/websocket.hpp>
+#include <boost/beast/http/fields.hpp>
+#include <boost/beast/http/verb.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 #include <boost/json.hpp>
 
 #include <algorithm>
@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <functional>
 #include <grp.h>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <regex>
@@ -216,7 +217,7 @@ public:
         process_.reset();
         process_.emplace(args_, as_user_, env_);
         port_ = static_cast<unsigned short>(
-            std::stoi(process_->wait_for(R"(listening on http://127\.0\.0\.1:(\d+))")));
+            std::stoi(process_->wait_for(R"(listening on https?://\S+:(\d+))")));
     }
     /// SIGKILL, as a crash or a power cut would stop it (but with the disk's cache kept).
     void kill() {
@@ -264,26 +265,13 @@ struct http_result {
     http::fields headers;
 };
 
-inline http_result http_request(unsigned short port, http::verb verb, std::string const& target,
-                                std::string body = {}, http::fields const& extra = {}) {
-    net::io_context ioc;
-    beast::tcp_stream stream(ioc);
-    stream.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
-    http::request<http::string_body> req{verb, target, 11};
-    req.set(http::field::host, "127.0.0.1");
-    req.set(http::field::content_type, "text/plain");
-    for (auto const& f : extra)
-        req.set(f.name_string(), f.value());
-    req.body() = std::move(body);
-    req.prepare_payload();
-    http::write(stream, req);
-    beast::flat_buffer buffer;
-    http::response<http::string_body> res;
-    http::read(stream, buffer, res);
-    beast::error_code ec;
-    stream.socket().shutdown(tcp::socket::shutdown_both, ec);
-    return {res.result_int(), res.body(), static_cast<http::fields const&>(res.base())};
-}
+http_result http_request(unsigned short port, http::verb verb, std::string const& target,
+                         std::string body = {}, http::fields const& extra = {});
+
+/// A request over TLS to 127.0.0.1:`port`, the daemon's certificate verified against the CAs in
+/// `ca_file` (the system's if empty) and the name 127.0.0.1. Throws if the handshake fails.
+http_result https_request(unsigned short port, std::string const& ca_file, http::verb verb,
+                          std::string const& target);
 
 inline http_result http_get(unsigned short port, std::string const& target) {
     return http_request(port, http::verb::get, target);
@@ -302,43 +290,25 @@ inline std::uint64_t metric(unsigned short port, std::string const& name) {
 /// A synchronous WebSocket client.
 class ws_client {
 public:
-    ws_client(unsigned short port, std::string const& target) : ws_(ioc_) {
-        ws_.next_layer().connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
-        ws_.handshake("127.0.0.1:" + std::to_string(port), target);
-        ws_.text(true);
-    }
-    void send(std::string const& text) { ws_.write(net::buffer(text)); }
-    void send_binary(std::string const& data) {
-        ws_.binary(true);
-        ws_.write(net::buffer(data));
-        ws_.text(true);
-    }
+    /// Connects to 127.0.0.1:`port` and opens `target`; throws if the handshake fails. With
+    /// `tls_ca_file`, over TLS (wss://), the daemon's certificate verified against those CAs.
+    ws_client(unsigned short port, std::string const& target,
+              std::optional<std::string> const& tls_ca_file = {});
+    ~ws_client();
+    ws_client(ws_client const&) = delete;
+    ws_client& operator=(ws_client const&) = delete;
+
+    void send(std::string const& text);
+    void send_binary(std::string const& data);
     /// The next message, or nullopt when the connection closed (see `close_reason`).
-    std::optional<std::string> receive() {
-        beast::flat_buffer buffer;
-        beast::error_code ec;
-        ws_.read(buffer, ec);
-        if (ec)
-            return std::nullopt;
-        return beast::buffers_to_string(buffer.data());
-    }
-    boost::json::object receive_json() {
-        auto m = receive();
-        if (!m)
-            throw std::runtime_error(
-                "connection closed: " + std::to_string(ws_.reason().code) + " " +
-                std::string(ws_.reason().reason.data(), ws_.reason().reason.size()));
-        return boost::json::parse(*m).as_object();
-    }
-    websocket::close_reason const& close_reason() const { return ws_.reason(); }
-    void close() {
-        beast::error_code ec;
-        ws_.close(websocket::close_code::normal, ec);
-    }
+    std::optional<std::string> receive();
+    boost::json::object receive_json();
+    websocket::close_reason const& close_reason() const;
+    void close();
 
 private:
-    net::io_context ioc_;
-    websocket::stream<tcp::socket> ws_;
+    struct impl;
+    std::unique_ptr<impl> impl_;
 };
 
 /// A subscriber's view: a snapshot with updates merged in, as a viewer keeps it.

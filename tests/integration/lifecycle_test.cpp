@@ -5,6 +5,8 @@
 #include "tests/integration/harness.hpp"
 #include "tests/test_data.hpp"
 
+#include <boost/asio/connect.hpp>
+#include <boost/asio/write.hpp>
 #include <gtest/gtest.h>
 
 #include <future>
