@@ -79,6 +79,14 @@ origins = []
 # [auth.sessions]
 # plenary = "a-token-for-the-plenary-only"
 
+[tls]
+# HTTPS and WSS on the listening port: a PEM certificate (then its chain) and its private key,
+# both or neither. With them, plain HTTP and ws:// are still served to this machine (local
+# tools, health checks); anyone else is told to use https://. SIGHUP reads both files again,
+# so a renewed certificate takes effect without a restart.
+certificate = ""
+private_key = ""
+
 [journal]
 # Every caption is written to its session's journal and fsynced before it is acknowledged.
 # Captions arriving together share one fsync; this is the longest a caption waits for it.
@@ -94,6 +102,9 @@ max_megabytes = 0
 # Retry delays for pull feeds: exponential backoff with jitter, from initial up to max.
 reconnect_initial = "500ms"
 reconnect_max = "30s"
+# wss:// feeds are verified against the system's CA store; or, with this set, against the CAs
+# in this PEM file only (a private CA). A [[feed]] may name its own ca_file.
+ca_file = ""
 
 # Pull feeds: caption streams minuted attaches to as a WebSocket client. Repeat the table for
 # each feed.
@@ -102,6 +113,7 @@ reconnect_max = "30s"
 # url = "ws://captions.example.org/feed" # ws:// or wss://
 # title = "Plenary, day 1"               # optional
 # token = "..."                          # optional: sent as Authorization: Bearer
+# ca_file = "/etc/minuted/feed-ca.pem"  # optional: wss:// verified against these CAs
 )";
 
 [[noreturn]] void fail(std::string_view source, toml::source_region const& where,
@@ -593,8 +605,19 @@ settings parse_config(std::string_view text, std::string_view source_name) {
             static_cast<std::uint64_t>(limit("max_megabytes", std::int64_t{1} << 40));
         r.reject_unknown();
     }
+    if (auto const tls = top.get<toml::table const*>("tls")) {
+        table_reader r(**tls, source_name, "tls");
+        s.tls.certificate = r.get<std::string>("certificate").value_or("");
+        s.tls.private_key = r.get<std::string>("private_key").value_or("");
+        if (s.tls.certificate.empty() != s.tls.private_key.empty())
+            fail(source_name, r.where(s.tls.certificate.empty() ? "private_key" : "certificate"),
+                 "tls.certificate and tls.private_key go together: set both or neither");
+        r.reject_unknown();
+    }
+    std::string feed_ca_file;
     if (auto const feeds = top.get<toml::table const*>("feeds")) {
         table_reader r(**feeds, source_name, "feeds");
+        feed_ca_file = r.get<std::string>("ca_file").value_or("");
         s.reconnect_initial = duration(r, "reconnect_initial", s.reconnect_initial, source_name);
         s.reconnect_max = duration(r, "reconnect_max", s.reconnect_max, source_name);
         if (s.reconnect_max < s.reconnect_initial)
@@ -620,6 +643,7 @@ settings parse_config(std::string_view text, std::string_view source_name) {
             f.url = *url;
             f.title = r.get<std::string>("title").value_or("");
             f.token = token(r, "token", source_name);
+            f.ca_file = r.get<std::string>("ca_file").value_or(feed_ca_file);
             for (auto const& other : s.feeds)
                 if (other.session == f.session)
                     fail(source_name, r.where("session"),

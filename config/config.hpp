@@ -18,6 +18,18 @@ struct feed {
     std::string url;     ///< ws:// or wss:// URL of the feed
     std::string title;   ///< meeting title, if the feed does not send one
     std::string token;   ///< sent to the feed as `Authorization: Bearer`, if it wants one
+    /// wss://: PEM file of the CAs that may sign the feed's certificate instead of the
+    /// system's store (its own `ca_file`, or `[feeds] ca_file`); empty: the system's store.
+    std::string ca_file;
+};
+
+/// HTTPS and WSS on the listening port (`[tls]`): both files or neither.
+struct tls_settings {
+    std::filesystem::path certificate; ///< PEM: the server's certificate, then its chain
+    std::filesystem::path private_key; ///< PEM: the certificate's private key
+
+    bool enabled() const noexcept { return !certificate.empty(); }
+    bool operator==(tls_settings const&) const = default;
 };
 
 /// Who may publish, view and administer (`[auth]`). Tokens are at least 16 printable
@@ -76,6 +88,7 @@ struct settings {
     std::chrono::milliseconds reconnect_max{30000};   ///< cap of the exponential backoff
 
     auth_settings auth;
+    tls_settings tls;
 
     std::vector<feed> feeds;
 };

@@ -10,6 +10,9 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -129,6 +132,7 @@ net::awaitable<void> run_feed(config::feed feed, session_registry& sessions,
                               live_config const& config, metrics& counters) {
     auto target = parse_ws_url(feed.url);
     target.token = feed.token;
+    target.ca_file = feed.ca_file;
     backoff retry(config.get()->reconnect_initial, config.get()->reconnect_max);
     bool finished = false;
     std::size_t failures = 0;
@@ -232,7 +236,7 @@ void feed_set::start(config::feed const& f) {
 
 void feed_set::apply(std::vector<config::feed> const& feeds) {
     auto same = [](config::feed const& a, config::feed const& b) {
-        return a.url == b.url && a.token == b.token && a.title == b.title;
+        return a.url == b.url && a.token == b.token && a.title == b.title && a.ca_file == b.ca_file;
     };
     for (auto it = running_.begin(); it != running_.end();) {
         auto const next = std::find_if(feeds.begin(), feeds.end(),

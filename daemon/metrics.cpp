@@ -66,6 +66,12 @@ std::string metrics::render(std::size_t sessions_live, std::size_t sessions_rece
     line("minuted_ingest_refused_total", "counter",
          "Caption frames refused because the journal could not be written.", load(ingest_refused));
     line("minuted_http_requests_total", "counter", "HTTP requests served.", load(http_requests));
+    line("minuted_tls_handshake_failures_total", "counter",
+         "TLS connections that failed their handshake (bad or no certificate trust, timeout).",
+         load(tls_handshake_failures));
+    line("minuted_plain_http_refused_total", "counter",
+         "Plain HTTP connections from other machines refused because [tls] is set.",
+         load(plain_http_refused));
     line("minuted_config_reloads_total", "counter", "Configs reloaded on SIGHUP.",
          load(config_reloads));
     line("minuted_config_reload_failures_total", "counter",

@@ -44,7 +44,9 @@ struct metrics {
     std::atomic<std::uint64_t> journal_failures{0}; ///< commits that failed (disk full, read-only)
     std::atomic<std::uint64_t> ingest_refused{0};   ///< captions refused: the journal failed
     std::atomic<std::uint64_t> http_requests{0};
-    std::atomic<std::uint64_t> config_reloads{0};         ///< SIGHUPs that took a new config
+    std::atomic<std::uint64_t> tls_handshake_failures{0}; ///< TLS connections that never got going
+    std::atomic<std::uint64_t> plain_http_refused{0}; ///< plain HTTP from elsewhere, with [tls] set
+    std::atomic<std::uint64_t> config_reloads{0};     ///< SIGHUPs that took a new config
     std::atomic<std::uint64_t> config_reload_failures{0}; ///< SIGHUPs that kept the old one
     std::array<std::atomic<std::uint64_t>, limit_names.size()> limit_hits{};
 

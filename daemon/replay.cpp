@@ -397,6 +397,7 @@ net::awaitable<void> push_replay(std::string url, std::string title,
                                  std::vector<std::string> agenda) {
     auto target = parse_ws_url(url);
     target.token = options.token;
+    target.ca_file = options.ca_file;
     auto const start = std::chrono::steady_clock::now();
     replay_opening const opening{url, std::move(title), std::move(agenda)};
     backoff retry(std::chrono::milliseconds(200), std::chrono::seconds(5));
@@ -426,7 +427,7 @@ net::awaitable<void> serve_replay(tcp::acceptor& acceptor, std::span<replay_fram
     auto const open = title.empty() && agenda.empty() ? std::string() : open_json(title, agenda);
     for (;;) {
         auto socket = co_await acceptor.async_accept(net::use_awaitable);
-        websocket::stream<beast::tcp_stream> ws(std::move(socket));
+        ws_stream ws(flex_stream(beast::tcp_stream(std::move(socket))));
         try {
             co_await ws.async_accept(net::use_awaitable);
             beast::flat_buffer buffer;
@@ -459,16 +460,18 @@ int replay_command(std::span<char const* const> args) {
     constexpr std::string_view usage =
         "usage: minuted replay FILE (--to ws://HOST:PORT/ingest/ID | --serve HOST:PORT)\n"
         "                      [--speed N|max] [--wpm N] [--corrections] [--seed N]\n"
-        "                      [--title TEXT] [--keep-open] [--token TOKEN]\n"
+        "                      [--title TEXT] [--keep-open] [--token TOKEN] [--ca-file PEM]\n"
         "       minuted replay --from-archive ID [--state-dir DIR | --config FILE]\n"
         "                      (--to ws://HOST:PORT/ingest/ID | --serve HOST:PORT)\n"
         "                      [--speed N|max] [--title TEXT] [--keep-open] [--token TOKEN]\n"
+        "                      [--ca-file PEM]\n"
         "FILE (- for standard input) is typed a word at a time, at --wpm (180) words per minute\n"
         "times --speed; --from-archive plays an archived meeting (an ID as minuted archive list\n"
         "shows it) from its journal, at its recorded pace times --speed. --speed max sends as\n"
         "fast as the receiver acknowledges. --keep-open leaves the session live at the end.\n"
         "--token is the receiver's publish token (also read from MINUTED_TOKEN, which keeps it\n"
-        "out of the process list).\n";
+        "out of the process list). A wss:// receiver's certificate is verified against the\n"
+        "system's CAs, or against those in --ca-file (a private CA).\n";
     std::optional<std::string> file, archived, state_dir, config_file, to, serve, title;
     bool typing_options = false;
     replay_options options;
@@ -506,6 +509,8 @@ int replay_command(std::span<char const* const> args) {
                 options.keep_open = true;
             else if (a == "--token")
                 options.token = value();
+            else if (a == "--ca-file")
+                options.ca_file = value();
             else if (a == "--seed") {
                 options.seed = static_cast<std::uint32_t>(std::stoul(value()));
                 typing_options = true;

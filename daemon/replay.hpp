@@ -24,6 +24,7 @@ struct replay_options {
     std::uint32_t seed = 1;        ///< for the typos, so a replay is reproducible
     bool keep_open = false;        ///< end without a close frame: the session stays live
     std::string token;             ///< --token: the receiver's publish token, if it wants one
+    std::string ca_file;           ///< --ca-file: CAs for a wss:// receiver's certificate
 };
 
 /// Reads a replay speed: "max" (as fast as acknowledged) or a positive multiple of real time.

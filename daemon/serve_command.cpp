@@ -10,6 +10,7 @@
 #include "daemon/retention.hpp"
 #include "daemon/server.hpp"
 #include "daemon/systemd_notify.hpp"
+#include "daemon/tls.hpp"
 #include "daemon/ws_client.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -45,7 +46,7 @@ constexpr std::string_view usage =
     "[--state-dir DIR] [--log-level LEVEL] [--threads N]\n"
     "                     [--replay FILE [--replay-speed N|max] "
     "[--replay-session ID] [--corrections]]\n"
-    "       minuted attach URL --session ID [--token TOKEN] [serve options]\n";
+    "       minuted attach URL --session ID [--token TOKEN] [--ca-file PEM] [serve options]\n";
 
 // True for an address only this machine can reach.
 bool is_loopback_host(std::string const& host) {
@@ -60,7 +61,7 @@ bool is_loopback_host(std::string const& host) {
 
 int serve_command(std::span<char const* const> args, bool attach) {
     std::optional<std::string> config_file, listen, state_dir, log_level, replay_file, attach_url,
-        attach_session, attach_token;
+        attach_session, attach_token, attach_ca_file;
     std::optional<unsigned> io_threads;
     std::string replay_session = "demo";
     replay_options replay;
@@ -97,6 +98,8 @@ int serve_command(std::span<char const* const> args, bool attach) {
                 attach_session = value();
             else if (attach && a == "--token")
                 attach_token = value();
+            else if (attach && a == "--ca-file")
+                attach_ca_file = value();
             else if (attach && !attach_url && !a.starts_with("--"))
                 attach_url = std::string(a);
             else
@@ -127,7 +130,11 @@ int serve_command(std::span<char const* const> args, bool attach) {
                 throw std::invalid_argument(
                     "--session must be 1-64 letters, digits, '.', '_' or '-'");
             parse_ws_url(*attach_url);
-            s.feeds.push_back({*attach_session, *attach_url, {}, attach_token.value_or("")});
+            s.feeds.push_back({*attach_session,
+                               *attach_url,
+                               {},
+                               attach_token.value_or(""),
+                               attach_ca_file.value_or("")});
         }
         return s;
     };
@@ -213,6 +220,14 @@ int serve_command(std::span<char const* const> args, bool attach) {
     if (auto const n = sessions.recover())
         spdlog::info("{} live sessions rebuilt from their journals", n);
     server http(ioc, config, counters, sessions);
+    if (settings.tls.enabled()) {
+        try {
+            http.set_tls(load_server_tls(settings.tls));
+        } catch (std::exception const& e) {
+            spdlog::error("{}", e.what());
+            return exit_config;
+        }
+    }
     net::ip::tcp::endpoint bound;
     try {
         bound = http.start();
@@ -223,7 +238,13 @@ int serve_command(std::span<char const* const> args, bool attach) {
     }
     auto const host = bound.address().is_v6() ? "[" + bound.address().to_string() + "]"
                                               : bound.address().to_string();
-    spdlog::info("listening on http://{}:{}", host, bound.port());
+    spdlog::info("listening on {}://{}:{}", settings.tls.enabled() ? "https" : "http", host,
+                 bound.port());
+    if (settings.tls.enabled())
+        spdlog::info("TLS with {}; plain HTTP is served to this machine only",
+                     settings.tls.certificate.string());
+    else if (!is_loopback_host(settings.listen_host))
+        spdlog::warn("no [tls] configured: tokens and captions cross the network in the clear");
     if (!settings.auth.has_publish_tokens())
         spdlog::info("no publish token configured: captions are accepted from this machine only");
     systemd_notifier systemd(ioc, [&sessions, where = host + ":" + std::to_string(bound.port())] {
@@ -273,7 +294,10 @@ int serve_command(std::span<char const* const> args, bool attach) {
                     spdlog::warn("config reload: {} changes only with a restart; keeping the "
                                  "running value",
                                  name);
+                // The certificate is read again even if its name is the same: a renewal.
+                auto tls = next.tls.enabled() ? load_server_tls(next.tls) : nullptr;
                 spdlog::set_level(spdlog::level::from_str(next.log_level));
+                http.set_tls(std::move(tls));
                 auto const feed_list = next.feeds;
                 config.set(std::move(next));
                 feeds.apply(feed_list);

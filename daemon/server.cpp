@@ -3,6 +3,7 @@
 #include "daemon/archive_files.hpp"
 #include "daemon/archive_index.hpp"
 #include "daemon/auth.hpp"
+#include "daemon/flex_stream.hpp"
 #include "daemon/web_assets.hpp"
 #include "protocol/ingest.hpp"
 #include "protocol/route.hpp"
@@ -10,8 +11,11 @@
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/core/detect_ssl.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/json.hpp>
@@ -167,10 +171,10 @@ class live_subscriber : public update_sink,
                         public connection_set::member,
                         public std::enable_shared_from_this<live_subscriber> {
 public:
-    live_subscriber(tcp::socket&& socket, std::shared_ptr<live_session> session,
+    live_subscriber(flex_stream&& stream, std::shared_ptr<live_session> session,
                     std::optional<revision> since, live_config::snapshot settings,
                     metrics& counters, std::shared_ptr<connection_set> connections)
-        : ws_(std::move(socket)), session_(std::move(session)), since_(since),
+        : ws_(std::move(stream)), session_(std::move(session)), since_(since),
           settings_(std::move(settings)), metrics_(counters), tracked_(std::move(connections)) {}
 
     ~live_subscriber() override { metrics_.subscribers.fetch_sub(1, std::memory_order_relaxed); }
@@ -314,7 +318,7 @@ private:
         spdlog::debug("live subscriber {}: {}: {}", peer_, what, ec.message());
     }
 
-    websocket::stream<beast::tcp_stream> ws_;
+    websocket::stream<flex_stream> ws_;
     std::shared_ptr<live_session> session_;
     std::optional<revision> since_;
     live_config::snapshot settings_;
@@ -339,10 +343,10 @@ private:
 class ingest_socket : public connection_set::member,
                       public std::enable_shared_from_this<ingest_socket> {
 public:
-    ingest_socket(tcp::socket&& socket, std::shared_ptr<live_session> session,
+    ingest_socket(flex_stream&& stream, std::shared_ptr<live_session> session,
                   live_config::snapshot settings, metrics& counters,
                   std::shared_ptr<connection_set> connections)
-        : ws_(std::move(socket)), session_(std::move(session)), settings_(std::move(settings)),
+        : ws_(std::move(stream)), session_(std::move(session)), settings_(std::move(settings)),
           metrics_(counters), tracked_(std::move(connections)), pace_timer_(ws_.get_executor()) {}
 
     ~ingest_socket() { metrics_.ingest_connections.fetch_sub(1, std::memory_order_relaxed); }
@@ -546,7 +550,7 @@ private:
                         [self = shared_from_this()](beast::error_code) {});
     }
 
-    websocket::stream<beast::tcp_stream> ws_;
+    websocket::stream<flex_stream> ws_;
     std::shared_ptr<live_session> session_;
     live_config::snapshot settings_;
     metrics& metrics_;
@@ -583,28 +587,52 @@ std::string_view path_of(std::string_view target) {
 class http_session : public connection_set::member,
                      public std::enable_shared_from_this<http_session> {
 public:
-    http_session(tcp::socket&& socket, live_config const& config, metrics& counters,
-                 session_registry& sessions, std::shared_ptr<connection_set> connections)
-        : stream_(std::move(socket)), config_(config), metrics_(counters), sessions_(sessions),
-          tracked_(std::move(connections)) {}
+    /// `already_read`: what was read from the connection to see whether it speaks TLS.
+    http_session(flex_stream&& stream, beast::flat_buffer&& already_read, live_config const& config,
+                 metrics& counters, session_registry& sessions,
+                 std::shared_ptr<connection_set> connections)
+        : stream_(std::move(stream)), ex_(stream_.get_executor()), config_(config),
+          metrics_(counters), sessions_(sessions), tracked_(std::move(connections)),
+          buffer_(std::move(already_read)) {}
 
     void run() {
-        peer_ = endpoint_text(stream_);
+        peer_ = endpoint_text(stream_.next_layer());
         tracked_.track(weak_from_this());
-        net::dispatch(stream_.get_executor(),
-                      beast::bind_front_handler(&http_session::do_read, shared_from_this()));
+        if (stream_.is_tls())
+            return net::dispatch(
+                ex_, beast::bind_front_handler(&http_session::do_handshake, shared_from_this()));
+        net::dispatch(ex_, beast::bind_front_handler(&http_session::do_read, shared_from_this()));
     }
 
     // The daemon is stopping: a connection waiting for a request is closed; one receiving or
     // answering a request finishes it first (within [server] shutdown_grace).
     void stop() override {
-        net::post(stream_.get_executor(), [self = shared_from_this()] {
+        net::post(ex_, [self = shared_from_this()] {
             if (self->waiting_ && !self->parser_->got_some() && self->buffer_.size() == 0)
-                self->stream_.cancel();
+                self->stream_.next_layer().cancel();
         });
     }
 
 private:
+    void do_handshake() {
+        stream_.next_layer().expires_after(config_.get()->handshake_timeout);
+        stream_.async_handshake(
+            beast::role_type::server, buffer_.data(),
+            beast::bind_front_handler(&http_session::on_handshake, shared_from_this()));
+    }
+
+    void on_handshake(beast::error_code ec, std::size_t used) {
+        if (ec) {
+            metrics_.tls_handshake_failures.fetch_add(1, std::memory_order_relaxed);
+            if (ec == beast::error::timeout)
+                metrics_.hit(limit::handshake_timeout);
+            spdlog::debug("https {}: TLS handshake failed: {}", peer_, ec.message());
+            return close();
+        }
+        buffer_.consume(used);
+        do_read();
+    }
+
     void do_read() {
         if (tracked_.set().stopping())
             return close();
@@ -614,8 +642,8 @@ private:
         parser_->header_limit(static_cast<std::uint32_t>(settings_->max_header_bytes));
         // The first request has handshake_timeout to come; later ones wait as an idle
         // keep-alive connection may.
-        stream_.expires_after(requests_ == 0 ? settings_->handshake_timeout
-                                             : settings_->connection_idle_timeout);
+        stream_.next_layer().expires_after(requests_ == 0 ? settings_->handshake_timeout
+                                                          : settings_->connection_idle_timeout);
         waiting_ = true;
         http::async_read(stream_, buffer_, *parser_,
                          beast::bind_front_handler(&http_session::on_read, shared_from_this()));
@@ -676,12 +704,12 @@ private:
                                       no->status == 401 ? close_unauthorized : close_forbidden,
                                       no->why);
         }
-        stream_.expires_never();
+        stream_.next_layer().expires_never();
         if (ingest) {
             auto session = live_or_refuse(req, id);
             if (!session)
                 return;
-            std::make_shared<ingest_socket>(stream_.release_socket(), std::move(session), settings_,
+            std::make_shared<ingest_socket>(std::move(stream_), std::move(session), settings_,
                                             metrics_, tracked_.shared_set())
                 ->run(std::move(req));
             return;
@@ -718,8 +746,8 @@ private:
             spdlog::warn("live {}: viewer {} refused: {}", id, peer_, over->second);
             return close_upgraded(std::move(req), close_try_again_later, over->second);
         }
-        std::make_shared<live_subscriber>(stream_.release_socket(), std::move(session), since,
-                                          settings_, metrics_, tracked_.shared_set())
+        std::make_shared<live_subscriber>(std::move(stream_), std::move(session), since, settings_,
+                                          metrics_, tracked_.shared_set())
             ->run(std::move(req));
     }
 
@@ -743,8 +771,8 @@ private:
     // Accepts the WebSocket, then closes it with `code` and `why`: a browser can read a close
     // reason, not the status of a refused upgrade.
     void close_upgraded(http::request<http::string_body> req, std::uint16_t code, std::string why) {
-        stream_.expires_never();
-        auto ws = std::make_shared<websocket::stream<beast::tcp_stream>>(stream_.release_socket());
+        stream_.next_layer().expires_never();
+        auto ws = std::make_shared<websocket::stream<flex_stream>>(std::move(stream_));
         ws->async_accept(req, [ws, code, why = std::move(why)](beast::error_code ec) {
             if (!ec)
                 ws->async_close(close_reason(code, why), [ws](beast::error_code) {});
@@ -798,7 +826,7 @@ private:
         if (websocket)
             c.origin = req[http::field::origin];
         beast::error_code ec;
-        auto const peer = stream_.socket().remote_endpoint(ec);
+        auto const peer = stream_.next_layer().socket().remote_endpoint(ec);
         c.from_loopback = !ec && peer.address().is_loopback();
         return c;
     }
@@ -877,7 +905,8 @@ private:
                     return c > ' ' && c < 127 && c != ';' && c != ',' && c != '"' && c != '\\';
                 }))
                 res.set(http::field::set_cookie, "minuted_token=" + std::string(*token) +
-                                                     "; Path=/; HttpOnly; SameSite=Strict");
+                                                     "; Path=/; HttpOnly; SameSite=Strict" +
+                                                     (stream_.is_tls() ? "; Secure" : ""));
         }
         write(std::move(res));
     }
@@ -889,7 +918,7 @@ private:
         net::post(session->strand(), [self = shared_from_this(), session, req = std::move(req),
                                       type, produce]() mutable {
             auto body = produce(*session);
-            net::post(self->stream_.get_executor(),
+            net::post(self->ex_,
                       [self, req = std::move(req), type, body = std::move(body)]() mutable {
                           self->respond(req, http::status::ok, std::move(body), type);
                       });
@@ -985,18 +1014,16 @@ private:
         net::post(session->strand(), [self = shared_from_this(), session,
                                       req = std::move(req)]() mutable {
             if (session->ended())
-                return net::post(
-                    self->stream_.get_executor(), [self, req = std::move(req), id = session->id()] {
-                        self->respond_json(req, http::status::conflict,
-                                           boost::json::object{{"error", id + " has ended"}});
-                    });
+                return net::post(self->ex_, [self, req = std::move(req), id = session->id()] {
+                    self->respond_json(req, http::status::conflict,
+                                       boost::json::object{{"error", id + " has ended"}});
+                });
             session->end("ended by an administrator");
             // Answered once the end is on disk, like an ack.
             session->when_journaled([self, session, req = std::move(req)](bool durable) {
                 auto const seq = session->durable_seq();
                 auto const failure = session->journal().failure();
-                net::post(self->stream_.get_executor(), [self, req, durable, seq, failure,
-                                                         id = session->id()] {
+                net::post(self->ex_, [self, req, durable, seq, failure, id = session->id()] {
                     if (!durable)
                         return self->respond_json(
                             req, http::status::service_unavailable,
@@ -1127,40 +1154,38 @@ private:
             if (auto const wait = session->pace(arrived, false);
                 wait > std::chrono::steady_clock::duration::zero()) {
                 auto const seconds = std::chrono::ceil<std::chrono::seconds>(wait).count();
-                return net::post(
-                    self->stream_.get_executor(), [self, req = std::move(req), seconds, session] {
-                        auto res = text_response(
-                            http::status::too_many_requests,
-                            "captions come faster than this session takes ([limits] ingest_rate " +
-                                std::to_string(self->settings_->ingest_rate) + " a second)\n",
-                            req.version(), req.keep_alive());
-                        res.set(http::field::retry_after, std::to_string(seconds));
-                        self->write(std::move(res));
-                    });
+                return net::post(self->ex_, [self, req = std::move(req), seconds, session] {
+                    auto res = text_response(
+                        http::status::too_many_requests,
+                        "captions come faster than this session takes ([limits] ingest_rate " +
+                            std::to_string(self->settings_->ingest_rate) + " a second)\n",
+                        req.version(), req.keep_alive());
+                    res.set(http::field::retry_after, std::to_string(seconds));
+                    self->write(std::move(res));
+                });
             }
             ingest_connection connection; // each POST stands alone: resends are acknowledged
             connection.highest_sent = 0;
             // Answered once the journal holds what it acknowledges.
             auto answer = [self, session, req = std::move(req)](ingest_reply reply) mutable {
                 auto const last = session->durable_seq();
-                net::post(self->stream_.get_executor(),
-                          [self, req = std::move(req), reply = std::move(reply), last] {
-                              boost::json::object o{{"seq", last}};
-                              auto status = http::status::ok;
-                              for (auto const& text : reply.messages) {
-                                  auto const v = boost::json::parse(text).as_object();
-                                  if (v.at("type") == "nack") {
-                                      status = http::status::conflict;
-                                      o["expected"] = v.at("expected");
-                                  } else if (v.at("type") == "error") {
-                                      status = http::status::bad_request;
-                                      o["error"] = v.at("message");
-                                  }
-                              }
-                              if (reply.close && reply.close_code == close_try_again_later)
-                                  status = http::status::service_unavailable; // the journal failed
-                              self->respond_json(req, status, o);
-                          });
+                net::post(self->ex_, [self, req = std::move(req), reply = std::move(reply), last] {
+                    boost::json::object o{{"seq", last}};
+                    auto status = http::status::ok;
+                    for (auto const& text : reply.messages) {
+                        auto const v = boost::json::parse(text).as_object();
+                        if (v.at("type") == "nack") {
+                            status = http::status::conflict;
+                            o["expected"] = v.at("expected");
+                        } else if (v.at("type") == "error") {
+                            status = http::status::bad_request;
+                            o["error"] = v.at("message");
+                        }
+                    }
+                    if (reply.close && reply.close_code == close_try_again_later)
+                        status = http::status::service_unavailable; // the journal failed
+                    self->respond_json(req, status, o);
+                });
             };
             session->answer_when_durable(session->handle(m, connection, arrived),
                                          std::move(answer));
@@ -1169,10 +1194,11 @@ private:
 
     void close() {
         beast::error_code ec;
-        stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+        stream_.next_layer().socket().shutdown(tcp::socket::shutdown_send, ec);
     }
 
-    beast::tcp_stream stream_;
+    flex_stream stream_; // moved to a WebSocket by an upgrade: then ex_ still posts here
+    net::any_io_executor ex_;
     live_config const& config_;
     live_config::snapshot settings_;
     metrics& metrics_;
@@ -1319,7 +1345,17 @@ public:
 
     std::size_t open_connections() const { return connections_->size(); }
 
+    void set_tls(std::shared_ptr<net::ssl::context> tls) {
+        std::lock_guard lock(tls_mutex_);
+        tls_ = std::move(tls);
+    }
+
 private:
+    std::shared_ptr<net::ssl::context> tls() const {
+        std::lock_guard lock(tls_mutex_);
+        return tls_;
+    }
+
     void do_accept() {
         acceptor_.async_accept(net::make_strand(ioc_),
                                beast::bind_front_handler(&impl::on_accept, shared_from_this()));
@@ -1337,11 +1373,62 @@ private:
             // Updates are small frames that must go out at once: no Nagle delay.
             beast::error_code nodelay_ec;
             socket.set_option(tcp::no_delay(true), nodelay_ec);
-            std::make_shared<http_session>(std::move(socket), config_, metrics_, sessions_,
-                                           connections_)
-                ->run();
+            if (auto ctx = tls())
+                detect_tls(beast::tcp_stream(std::move(socket)), std::move(ctx));
+            else
+                serve_http(flex_stream(beast::tcp_stream(std::move(socket))), {});
         }
         do_accept();
+    }
+
+    void serve_http(flex_stream&& stream, beast::flat_buffer&& already_read) {
+        std::make_shared<http_session>(std::move(stream), std::move(already_read), config_,
+                                       metrics_, sessions_, connections_)
+            ->run();
+    }
+
+    // With [tls], one port speaks both: the first bytes tell a TLS handshake from plain HTTP.
+    // Plain HTTP is for this machine (local tools, health checks); anyone else is told to use
+    // https:// rather than being served in the clear.
+    void detect_tls(beast::tcp_stream&& connection, std::shared_ptr<net::ssl::context> ctx) {
+        struct detecting {
+            beast::tcp_stream stream;
+            beast::flat_buffer buffer;
+        };
+        auto d = std::make_shared<detecting>(detecting{std::move(connection), {}});
+        d->stream.expires_after(config_.get()->handshake_timeout);
+        beast::async_detect_ssl(
+            d->stream, d->buffer,
+            [self = shared_from_this(), d, ctx = std::move(ctx)](beast::error_code ec,
+                                                                 bool is_tls) {
+                if (ec) {
+                    if (ec == beast::error::timeout)
+                        self->metrics_.hit(limit::handshake_timeout);
+                    return;
+                }
+                if (is_tls)
+                    return self->serve_http(flex_stream(std::move(d->stream), ctx),
+                                            std::move(d->buffer));
+                beast::error_code peer_ec;
+                auto const peer = d->stream.socket().remote_endpoint(peer_ec);
+                if (!peer_ec && peer.address().is_loopback())
+                    return self->serve_http(flex_stream(std::move(d->stream)),
+                                            std::move(d->buffer));
+                self->metrics_.plain_http_refused.fetch_add(1, std::memory_order_relaxed);
+                spdlog::info("http {}: plain HTTP refused: this port speaks TLS to other machines",
+                             endpoint_text(d->stream));
+                static std::string const refusal = [] {
+                    std::string const body = "This port speaks TLS: use https:// or wss://.\n";
+                    return "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                           "Content-Length: " +
+                           std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+                }();
+                net::async_write(
+                    d->stream, net::buffer(refusal), [d](beast::error_code, std::size_t) {
+                        beast::error_code ignored;
+                        d->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+                    });
+            });
     }
 
     net::io_context& ioc_;
@@ -1350,6 +1437,8 @@ private:
     metrics& metrics_;
     session_registry& sessions_;
     std::shared_ptr<connection_set> connections_;
+    mutable std::mutex tls_mutex_;
+    std::shared_ptr<net::ssl::context> tls_; // null: plain HTTP only
 };
 
 server::server(net::io_context& ioc, live_config const& config, metrics& counters,
@@ -1368,6 +1457,10 @@ void server::stop() {
 
 std::size_t server::open_connections() const {
     return impl_->open_connections();
+}
+
+void server::set_tls(std::shared_ptr<net::ssl::context> tls) {
+    impl_->set_tls(std::move(tls));
 }
 
 } // namespace minuted

@@ -15,6 +15,10 @@
 #include <string>
 #include <vector>
 
+namespace boost::asio::ssl {
+class context;
+}
+
 namespace minuted {
 
 class archive_index;
@@ -73,6 +77,9 @@ public:
     void stop();
     /// Connections still open; any thread.
     std::size_t open_connections() const;
+    /// HTTPS and WSS with `tls` (from `load_server_tls`) for the connections accepted from
+    /// now on; null: plain HTTP only. Any thread.
+    void set_tls(std::shared_ptr<boost::asio::ssl::context> tls);
 
 private:
     class impl;

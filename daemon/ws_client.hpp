@@ -1,14 +1,9 @@
 #pragma once
 
+#include "daemon/flex_stream.hpp"
+
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/ssl.hpp>
-#include <boost/beast/websocket.hpp>
-#include <boost/beast/websocket/ssl.hpp>
+#include <boost/beast/websocket/stream.hpp>
 #include <boost/url/parse.hpp>
 #include <spdlog/spdlog.h>
 
@@ -28,6 +23,9 @@ struct ws_target {
     std::string port;
     std::string target; ///< path and query
     std::string token;  ///< sent as `Authorization: Bearer` in the handshake, if not empty
+    /// wss://: a PEM file of the CAs that may sign the server's certificate, instead of the
+    /// system's store (a private CA).
+    std::string ca_file;
 };
 
 /// Parses a ws:// or wss:// URL; throws std::invalid_argument naming what is wrong.
@@ -93,58 +91,20 @@ private:
     std::mt19937_64 rng_;
 };
 
-/// Connects to `t` (TCP, TLS for wss:// verified against the system CA store, WebSocket
-/// handshake) and runs `session(ws)` on the open stream. Throws on any failure; an HTTP
-/// answer other than 101 is reported with its status.
+/// A WebSocket over plain TCP or TLS.
+using ws_stream = boost::beast::websocket::stream<flex_stream>;
+
+/// Connects to `t`: TCP, then TLS for wss:// (the server's certificate verified against
+/// `t.ca_file`, or the system's CA store if it is empty, and its name against `t.host`), then
+/// the WebSocket handshake. Throws on any failure; an HTTP answer other than 101 is reported
+/// with its status.
+boost::asio::awaitable<ws_stream> connect_ws(ws_target const& t);
+
+/// Connects to `t` (see `connect_ws`) and runs `session(ws)` on the open stream.
 template <class Session>
 boost::asio::awaitable<void> with_ws_connection(ws_target const& t, Session&& session) {
-    namespace net = boost::asio;
-    namespace beast = boost::beast;
-    namespace websocket = beast::websocket;
-    auto ex = co_await net::this_coro::executor;
-    net::ip::tcp::resolver resolver(ex);
-    auto const endpoints = co_await resolver.async_resolve(t.host, t.port, net::use_awaitable);
-    auto const host_header = t.host + ":" + t.port;
-
-    auto handshake = [&](auto& ws) -> net::awaitable<void> {
-        websocket::response_type res;
-        if (!t.token.empty())
-            ws.set_option(websocket::stream_base::decorator([&t](websocket::request_type& req) {
-                req.set(beast::http::field::authorization, "Bearer " + t.token);
-            }));
-        try {
-            co_await ws.async_handshake(res, host_header, t.target, net::use_awaitable);
-        } catch (boost::system::system_error const& e) {
-            if (e.code() == websocket::error::upgrade_declined)
-                throw std::runtime_error("answered HTTP " + std::to_string(res.result_int()) +
-                                         " instead of a WebSocket");
-            throw;
-        }
-    };
-    if (!t.tls) {
-        websocket::stream<beast::tcp_stream> ws(ex);
-        beast::get_lowest_layer(ws).expires_after(std::chrono::seconds(10));
-        co_await beast::get_lowest_layer(ws).async_connect(endpoints, net::use_awaitable);
-        beast::get_lowest_layer(ws).expires_never();
-        ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
-        co_await handshake(ws);
-        co_await session(ws);
-    } else {
-        net::ssl::context ctx(net::ssl::context::tls_client);
-        ctx.set_default_verify_paths();
-        ctx.set_verify_mode(net::ssl::verify_peer);
-        websocket::stream<beast::ssl_stream<beast::tcp_stream>> ws(ex, ctx);
-        if (!SSL_set_tlsext_host_name(ws.next_layer().native_handle(), t.host.c_str()))
-            throw std::runtime_error("cannot set TLS server name " + t.host);
-        ws.next_layer().set_verify_callback(net::ssl::host_name_verification(t.host));
-        beast::get_lowest_layer(ws).expires_after(std::chrono::seconds(10));
-        co_await beast::get_lowest_layer(ws).async_connect(endpoints, net::use_awaitable);
-        co_await ws.next_layer().async_handshake(net::ssl::stream_base::client, net::use_awaitable);
-        beast::get_lowest_layer(ws).expires_never();
-        ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
-        co_await handshake(ws);
-        co_await session(ws);
-    }
+    auto ws = co_await connect_ws(t);
+    co_await session(ws);
 }
 
 } // namespace minuted

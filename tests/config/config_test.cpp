@@ -240,6 +240,30 @@ TEST(parse_config, bad_values_are_errors) {
               std::string::npos);
 }
 
+TEST(parse_config, tls_needs_a_certificate_and_its_key_together) {
+    EXPECT_FALSE(parse("").tls.enabled());
+    auto const s = parse("[tls]\ncertificate = \"/etc/c.pem\"\nprivate_key = \"/etc/k.pem\"\n");
+    EXPECT_TRUE(s.tls.enabled());
+    EXPECT_EQ(s.tls.certificate, "/etc/c.pem");
+    EXPECT_EQ(s.tls.private_key, "/etc/k.pem");
+    EXPECT_EQ(error_of("[tls]\ncertificate = \"/etc/c.pem\"\n"),
+              "t.toml:2:15: tls.certificate and tls.private_key go together: set both or neither");
+    EXPECT_NE(error_of("[tls]\nprivate_key = \"/etc/k.pem\"\n").find("go together"),
+              std::string::npos);
+    EXPECT_NE(error_of("[tls]\ncert = \"/etc/c.pem\"\n").find("tls.cert"), std::string::npos);
+}
+
+TEST(parse_config, a_feed_takes_its_own_ca_file_or_the_one_of_feeds) {
+    auto const s =
+        parse("[feeds]\nca_file = \"/etc/ca.pem\"\n"
+              "[[feed]]\nsession = \"a\"\nurl = \"wss://x/\"\n"
+              "[[feed]]\nsession = \"b\"\nurl = \"wss://y/\"\nca_file = \"/etc/b.pem\"\n");
+    ASSERT_EQ(s.feeds.size(), 2u);
+    EXPECT_EQ(s.feeds[0].ca_file, "/etc/ca.pem");
+    EXPECT_EQ(s.feeds[1].ca_file, "/etc/b.pem");
+    EXPECT_EQ(parse("[[feed]]\nsession = \"a\"\nurl = \"wss://x/\"\n").feeds[0].ca_file, "");
+}
+
 TEST(parse_config, toml_syntax_errors_carry_the_position) {
     auto const e = error_of("[server\nlisten = 1\n");
     EXPECT_EQ(e.rfind("t.toml:1:", 0), 0u) << e;
