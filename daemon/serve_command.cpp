@@ -197,6 +197,10 @@ int serve_command(std::span<char const* const> args, bool attach) {
                                  : std::max(1u, std::thread::hardware_concurrency());
     metrics counters; // before the io_context: handlers it destroys last still count into it
     net::io_context ioc(static_cast<int>(threads));
+    // Taken over before the daemon says it listens (and tells systemd it is ready): a SIGHUP or
+    // SIGTERM from then on waits for its handler below instead of killing the process.
+    net::signal_set reload_signal(ioc, SIGHUP);
+    net::signal_set signals(ioc, SIGINT, SIGTERM);
     // The search index. Without it the daemon still archives every session's files; only
     // search is unavailable until the index can be opened again.
     std::unique_ptr<archive_index> index;
@@ -278,7 +282,6 @@ int serve_command(std::span<char const* const> args, bool attach) {
     // SIGHUP: the config file is read again. Tokens, limits, feeds and the log level change
     // at once for new requests and connections; open ones keep the limits they started with.
     // A config that cannot be used changes nothing.
-    net::signal_set reload_signal(ioc, SIGHUP);
     std::function<void()> wait_for_reload = [&] {
         reload_signal.async_wait([&](boost::system::error_code ec, int) {
             if (ec)
@@ -316,7 +319,6 @@ int serve_command(std::span<char const* const> args, bool attach) {
     // SIGTERM: no new connections; viewers are closed with 1001, caption sources get the acks
     // of what they sent and then 1001; journals are synced. The daemon exits once every
     // connection is closed, or after [server] shutdown_grace.
-    net::signal_set signals(ioc, SIGINT, SIGTERM);
     net::steady_timer stop_timer(ioc);
     std::chrono::steady_clock::time_point stop_deadline;
     std::function<void()> wait_for_connections = [&] {
