@@ -32,6 +32,7 @@ std::string summarise_md(std::string const& file) {
 
 // What one connection of a caption source saw.
 struct source_run {
+    bool welcomed = false;       // the daemon answered the open before the connection ended
     std::size_t welcome_ack = 0; // what the daemon said it holds
     std::size_t acked = 0;       // the highest seq acknowledged
     bool finished = false;       // every frame acknowledged
@@ -51,6 +52,7 @@ source_run send_frames(unsigned short port, std::string const& id,
         c.send(R"({"type":"open","title":"journal test"})");
         auto const welcome = c.receive_json();
         run.welcome_ack = welcome.at("ack").to_number<std::size_t>();
+        run.welcomed = true;
         run.acked = run.welcome_ack;
         auto next = run.welcome_ack;
         while (run.acked < frames.size()) {
@@ -124,13 +126,18 @@ TEST(crash, sigkill_at_random_points_loses_no_acknowledged_caption_and_duplicate
         std::this_thread::sleep_for(std::chrono::milliseconds(100 + rng() % 400));
         d.kill();
         auto const run = source.get();
-        // Everything acknowledged before the earlier crash was still held after the restart.
-        EXPECT_GE(run.welcome_ack, acked_before_crash) << "round " << round;
+        // Everything acknowledged before the earlier crash was still held after the restart. A
+        // daemon killed before it answered (a slow machine, a sanitizer) said nothing: the
+        // next answer, at the latest the last run's, must hold all of it.
+        if (run.welcomed) {
+            EXPECT_GE(run.welcome_ack, acked_before_crash) << "round " << round;
+        }
         ASSERT_FALSE(run.finished) << "the meeting was over before the crash in round " << round;
-        acked_before_crash = run.acked;
+        acked_before_crash = std::max(acked_before_crash, run.acked);
         d.restart();
     }
     auto const last = send_frames(d.port(), "m", frames);
+    ASSERT_TRUE(last.welcomed);
     EXPECT_GE(last.welcome_ack, acked_before_crash);
     EXPECT_TRUE(last.finished);
     EXPECT_TRUE(last.errors.empty()) << last.errors.front();
