@@ -57,8 +57,7 @@ net::awaitable<void> wait_on(net::steady_timer& timer) {
 
 // Reads the feed's frames and applies each on the session's strand; the session answers each
 // once the journal holds it, into `r`.
-template <class Stream>
-net::awaitable<void> read_feed(Stream& ws, live_session& session, std::string const& name,
+net::awaitable<void> read_feed(ws_stream& ws, live_session& session, std::string const& name,
                                ingest_connection& connection, std::shared_ptr<feed_replies> r,
                                metrics& counters) {
     auto const ex = co_await net::this_coro::executor;
@@ -110,8 +109,7 @@ net::awaitable<void> read_feed(Stream& ws, live_session& session, std::string co
 // Writes the session's answers in the order of the frames, until the last frame is answered
 // once the session ended. A refusal (the journal failed) ends the connection: reconnecting
 // resumes from what is on disk.
-template <class Stream>
-net::awaitable<void> write_replies(Stream& ws, std::shared_ptr<feed_replies> r) {
+net::awaitable<void> write_replies(ws_stream& ws, std::shared_ptr<feed_replies> r) {
     for (;;) {
         while (auto next = r->order.pop()) {
             for (auto const& m : next->messages)

@@ -105,8 +105,7 @@ struct send_window {
 // Reads the receiver's messages until every frame is acknowledged. An ack acknowledges every
 // seq up to its own, so acks may come late and batched (from a receiver that acknowledges
 // only what its group commit has made durable).
-template <class Stream>
-net::awaitable<void> read_acks(Stream& ws, send_window& w) {
+net::awaitable<void> read_acks(ws_stream& ws, send_window& w) {
     beast::flat_buffer buffer;
     while (w.acked < w.frames.size()) {
         buffer.clear();
@@ -138,8 +137,7 @@ net::awaitable<void> read_acks(Stream& ws, send_window& w) {
 // Sends frames from `w.sent` on, each when due (timed from `start`, the replay's start, so
 // lateness does not accumulate) or at once with --speed max, never more than replay_window
 // ahead of the acks.
-template <class Stream>
-net::awaitable<void> write_frames(Stream& ws, send_window& w, replay_options const& options,
+net::awaitable<void> write_frames(ws_stream& ws, send_window& w, replay_options const& options,
                                   std::chrono::steady_clock::time_point start) {
     net::steady_timer due(co_await net::this_coro::executor);
     // An ack beyond what was sent (the receiver holds more) skips those frames.
@@ -166,9 +164,8 @@ net::awaitable<void> write_frames(Stream& ws, send_window& w, replay_options con
 // one read and one write at a time, so a reader and a writer share it. When either fails (a
 // nack, a lost connection), the other is cancelled, and the first failure is thrown: not the
 // cancellation it caused, as `reader && writer` would when both end with an error.
-template <class Stream>
-net::awaitable<void> send_frames(Stream& ws, std::span<replay_frame const> frames, std::size_t from,
-                                 replay_options const& options,
+net::awaitable<void> send_frames(ws_stream& ws, std::span<replay_frame const> frames,
+                                 std::size_t from, replay_options const& options,
                                  std::chrono::steady_clock::time_point start) {
     ws.text(true);
     auto const ex = co_await net::this_coro::executor;
@@ -192,8 +189,7 @@ struct replay_opening {
 };
 
 // One connection of a push replay: open, learn what the receiver holds, send the rest.
-template <class Stream>
-net::awaitable<void> push_session(Stream& ws, replay_opening const& opening,
+net::awaitable<void> push_session(ws_stream& ws, replay_opening const& opening,
                                   std::span<replay_frame const> frames,
                                   replay_options const& options,
                                   std::chrono::steady_clock::time_point start, backoff& retry) {

@@ -121,6 +121,14 @@ websocket::stream_base::timeout ws_timeouts(config::settings const& s) {
     return {s.handshake_timeout, s.connection_idle_timeout, true};
 }
 
+// Whether the peer is on this machine: it may publish without a token, and use plain HTTP
+// when the port speaks TLS.
+bool from_loopback(beast::tcp_stream const& s) {
+    boost::system::error_code ec;
+    auto const ep = s.socket().remote_endpoint(ec);
+    return !ec && ep.address().is_loopback();
+}
+
 std::string endpoint_text(beast::tcp_stream const& s) {
     boost::system::error_code ec;
     auto const ep = s.socket().remote_endpoint(ec);
@@ -825,9 +833,7 @@ private:
             c.token = cookie_value(req[http::field::cookie], "minuted_token");
         if (websocket)
             c.origin = req[http::field::origin];
-        beast::error_code ec;
-        auto const peer = stream_.next_layer().socket().remote_endpoint(ec);
-        c.from_loopback = !ec && peer.address().is_loopback();
+        c.from_loopback = from_loopback(stream_.next_layer());
         return c;
     }
 
@@ -1409,9 +1415,7 @@ private:
                 if (is_tls)
                     return self->serve_http(flex_stream(std::move(d->stream), ctx),
                                             std::move(d->buffer));
-                beast::error_code peer_ec;
-                auto const peer = d->stream.socket().remote_endpoint(peer_ec);
-                if (!peer_ec && peer.address().is_loopback())
+                if (from_loopback(d->stream))
                     return self->serve_http(flex_stream(std::move(d->stream)),
                                             std::move(d->buffer));
                 self->metrics_.plain_http_refused.fetch_add(1, std::memory_order_relaxed);
