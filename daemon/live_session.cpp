@@ -60,10 +60,9 @@ live_session::live_session(boost::asio::io_context& ioc, disk_executors disk, st
                            live_config const& config, metrics& counters, archive_index* index,
                            ended_handler on_end, std::string instance,
                            std::chrono::system_clock::time_point started)
-    : ioc_(ioc), strand_(boost::asio::make_strand(ioc)), archive_(std::move(disk.archive)),
-      id_(std::move(id)), instance_(std::move(instance)), epoch_(instance_), config_(config),
-      metrics_(counters), index_(index), on_end_(std::move(on_end)), idle_timer_(strand_),
-      started_(started) {
+    : strand_(boost::asio::make_strand(ioc)), archive_(std::move(disk.archive)), id_(std::move(id)),
+      instance_(std::move(instance)), epoch_(instance_), config_(config), metrics_(counters),
+      index_(index), on_end_(std::move(on_end)), idle_timer_(strand_), started_(started) {
     journal_ = std::make_shared<journal_writer>(strand_, std::move(disk.journal),
                                                 config.get()->state_dir / "live" /
                                                     (id_ + "." + instance_ + ".journal"),

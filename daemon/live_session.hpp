@@ -247,7 +247,6 @@ private:
     /// one the captions' header gives, else the one the source's open message gave.
     std::string const& shown_title(summariser::meeting const& m) const;
 
-    boost::asio::io_context& ioc_;
     strand_type strand_;
     boost::asio::any_io_executor archive_;
     std::string id_;

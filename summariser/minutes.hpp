@@ -18,6 +18,7 @@ struct sentence_ref {
     std::size_t utterance = 0; ///< index of the utterance in the transcript
     std::uint32_t line = 0;    ///< input line where the sentence starts
     std::optional<std::size_t> speaker;
+    friend bool operator==(sentence_ref const&, sentence_ref const&) = default;
 };
 
 /// A key point: one cleaned sentence of the discussion, attributed.

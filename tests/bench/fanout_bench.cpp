@@ -234,8 +234,8 @@ public:
     template <class MutableBuffers, class ReadHandler>
     auto async_read_some(MutableBuffers const& buffers, ReadHandler&& handler) {
         return net::async_initiate<ReadHandler, void(beast::error_code, std::size_t)>(
-            [this](auto h, MutableBuffers const& b) { start_read(b, std::move(h), true); }, handler,
-            buffers);
+            [this](auto h, MutableBuffers const& b) { this->start_read(b, std::move(h), true); },
+            handler, buffers);
     }
 
     template <class ConstBuffers, class WriteHandler>
