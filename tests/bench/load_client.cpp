@@ -1,0 +1,888 @@
+// minuted_load_client: an open-loop fan-out load generator for any WebSocket broadcast server on
+// 127.0.0.1 (issue 7: minuted measured side by side with nginx+nchan and a Node ws server).
+//
+// Opens N subscriber WebSockets spread round-robin over C channels (`--sub` path template, `{c}`
+// replaced by the channel's name c0, c1, ...), waits until every handshake has completed, then
+// publishes to each channel with HTTP POSTs on one keep-alive connection per channel (`--pub`
+// template). Publishing is open loop: message k of channel c is due at a fixed time (R per
+// second, the channels' schedules offset evenly within a period) and is sent then, or as soon
+// as the POST before it on that connection has been answered; a late send never shifts the
+// schedule. The first W seconds are warm-up, the next S seconds are measured.
+//
+// A message is a 45-byte ASCII header, then '.' padding to P bytes:
+//   "mlc M 000003 0000000042 00000001234567890123\n"
+//   flag (W warm-up, M measured), channel, sequence number, scheduled time in steady-clock ns.
+// A subscriber records receive time - scheduled time (not the actual send time: no coordinated
+// omission). Latencies go into a log-linear histogram (exact below 128 ns, then 64 buckets per
+// power of two: a percentile is at most 1/64 above the true value; max is exact).
+//
+// Reports one Markdown table row and one JSON line on standard output (progress on standard
+// error): measured messages delivered vs expected (expected = measured messages scheduled x
+// subscribers of their channel), p50/p99/p99.9/max latency, deliveries/s over the S seconds,
+// the server's CPU seconds (utime + stime of every --server-pid, from /proc/PID/stat) per 1,000
+// deliveries between the start of the measured window and the last delivery (or the end of
+// the drain), the server's peak (VmHWM) and current (VmRSS) RSS summed over those PIDs, and its
+// RSS per idle subscriber (VmRSS once all have subscribed minus VmRSS before, over N).
+//
+// Connects to 127.0.0.1 only; stops by itself; one io_context on one thread unless --threads
+// (then one io_context per thread, connections spread over them). Exits 1 if the subscribers or
+// publishers cannot all connect, 64 on a bad command line; it never fails on the numbers.
+//
+// usage: minuted_load_client --port PORT --sub TEMPLATE --pub TEMPLATE [--channels C]
+//            [--subscribers N] [--rate R] [--seconds S] [--warmup W] [--payload P]
+//            [--drain D] [--server-pid PID]... [--threads T] [--label NAME] [--header]
+
+#include "tests/bench/daemon_harness.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <bit>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <sys/resource.h>
+#include <thread>
+#include <vector>
+
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using tcp = net::ip::tcp;
+using minuted::bench::nanos;
+using minuted::bench::process_cpu_seconds;
+using minuted::bench::self_cpu_seconds;
+using minuted::bench::status_kib;
+using minuted::bench::steady;
+using minuted::bench::wait_until;
+using minuted::bench::with_commas;
+
+struct options {
+    unsigned short port = 0;
+    std::string sub_template;
+    std::string pub_template;
+    std::size_t channels = 10;
+    std::size_t subscribers = 1000; ///< in all, not per channel
+    double rate = 10;               ///< messages per second per channel
+    double seconds = 10;            ///< measured
+    double warmup = 2;
+    double drain = 5; ///< longest wait for the last deliveries once the schedule has ended
+    std::size_t payload = 512;
+    std::vector<pid_t> server_pids;
+    std::size_t threads = 1;
+    std::string label = "server";
+    bool header = false;
+};
+
+void note(char const* format, auto... args) {
+    std::fprintf(stderr, "minuted_load_client: ");
+    std::fprintf(stderr, format, args...);
+    std::fputc('\n', stderr);
+}
+
+// ---------------------------------------------------------------------------------------
+// The message header.
+
+constexpr std::size_t header_size = 45;
+
+struct message_header {
+    bool measured = false;
+    std::size_t channel = 0;
+    std::uint64_t seq = 0;
+    std::int64_t scheduled_ns = 0; ///< steady_clock, since its epoch
+};
+
+/// Writes the header over the first `header_size` bytes of `out` (at least that long).
+void write_header(std::string& out, message_header const& h) {
+    std::array<char, header_size + 1> text{};
+    std::snprintf(text.data(), text.size(), "mlc %c %06zu %010llu %020lld\n",
+                  h.measured ? 'M' : 'W', h.channel, static_cast<unsigned long long>(h.seq),
+                  static_cast<long long>(h.scheduled_ns));
+    std::copy_n(text.data(), header_size, out.data());
+}
+
+template <class T>
+bool parse_field(std::string_view s, T& out) {
+    auto const [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+    return ec == std::errc{} && end == s.data() + s.size();
+}
+
+std::optional<message_header> read_header(std::string_view m) {
+    if (m.size() < header_size || !m.starts_with("mlc ") || (m[4] != 'M' && m[4] != 'W') ||
+        m[44] != '\n')
+        return std::nullopt;
+    message_header h;
+    h.measured = m[4] == 'M';
+    if (!parse_field(m.substr(6, 6), h.channel) || !parse_field(m.substr(13, 10), h.seq) ||
+        !parse_field(m.substr(24, 20), h.scheduled_ns))
+        return std::nullopt;
+    return h;
+}
+
+// ---------------------------------------------------------------------------------------
+
+/// Counts of durations in ns: exact below 128 ns, then 64 buckets per power of two, so a
+/// bucket is at most 1/64 of its lower bound wide. Constant size however many samples.
+class latency_histogram {
+public:
+    void record(std::int64_t ns) {
+        auto const v = static_cast<std::uint64_t>(std::max<std::int64_t>(ns, 0));
+        ++buckets_[index_of(v)];
+        ++count_;
+        max_ = std::max(max_, v);
+    }
+
+    void merge(latency_histogram const& other) {
+        for (std::size_t i = 0; i < buckets_.size(); ++i)
+            buckets_[i] += other.buckets_[i];
+        count_ += other.count_;
+        max_ = std::max(max_, other.max_);
+    }
+
+    std::uint64_t count() const noexcept { return count_; }
+    double max_ms() const noexcept { return static_cast<double>(max_) / 1e6; }
+
+    /// Nearest-rank percentile in ms: the upper bound of its bucket, never above the maximum.
+    double percentile_ms(double p) const {
+        if (count_ == 0)
+            return 0;
+        auto const rank = std::clamp<std::uint64_t>(
+            static_cast<std::uint64_t>(std::ceil(p * static_cast<double>(count_))), 1, count_);
+        std::uint64_t seen = 0;
+        for (std::size_t i = 0; i < buckets_.size(); ++i) {
+            seen += buckets_[i];
+            if (seen >= rank)
+                return static_cast<double>(std::min(upper_of(i), max_)) / 1e6;
+        }
+        return max_ms();
+    }
+
+private:
+    static constexpr std::size_t linear = 128;
+    static constexpr std::size_t per_octave = 64;
+
+    static std::size_t index_of(std::uint64_t v) {
+        if (v < linear)
+            return static_cast<std::size_t>(v);
+        // v >> shift is in [64, 128).
+        auto const shift = static_cast<std::size_t>(std::bit_width(v)) - 7;
+        return linear + (shift - 1) * per_octave + static_cast<std::size_t>((v >> shift) - 64);
+    }
+
+    static std::uint64_t upper_of(std::size_t i) {
+        if (i < linear)
+            return i;
+        auto const shift = (i - linear) / per_octave + 1;
+        auto const top = std::uint64_t{(i - linear) % per_octave + 64};
+        return ((top + 1) << shift) - 1;
+    }
+
+    std::array<std::uint64_t, linear + 57 * per_octave> buckets_{};
+    std::uint64_t count_ = 0;
+    std::uint64_t max_ = 0;
+};
+
+/// What every thread counts; read by the main thread while the run goes on.
+struct run_counters {
+    std::atomic<std::size_t> subscribed{0};
+    std::atomic<std::size_t> subscribe_failed{0};
+    std::atomic<std::size_t> dropped{0}; ///< subscribers closed by the server while running
+    std::atomic<std::size_t> publishers_connected{0};
+    std::atomic<std::size_t> publishers_failed{0};
+    std::atomic<std::size_t> publishers_done{0}; ///< schedule sent (or failed)
+    std::atomic<std::uint64_t> delivered{0};     ///< measured messages received
+    std::atomic<std::uint64_t> warmup_received{0};
+    std::atomic<std::uint64_t> reordered{0};  ///< seq not above the last one of that subscriber
+    std::atomic<std::uint64_t> unexpected{0}; ///< not our header, or another channel's
+    std::atomic<std::uint64_t> published{0};  ///< POSTs answered 2xx
+    std::atomic<std::uint64_t> publish_errors{0};
+    std::atomic<bool> stopping{false};
+    std::mutex failure_mutex;
+    std::string first_failure;
+
+    void fail(std::string why) {
+        std::lock_guard lock(failure_mutex);
+        if (first_failure.empty())
+            first_failure = std::move(why);
+    }
+};
+
+std::string channel_name(std::size_t c) {
+    return "c" + std::to_string(c);
+}
+
+std::string expand(std::string const& templ, std::size_t channel) {
+    auto out = templ;
+    auto const at = out.find("{c}");
+    return out.replace(at, 3, channel_name(channel));
+}
+
+tcp::endpoint loopback(unsigned short port) {
+    return {net::ip::address_v4::loopback(), port};
+}
+
+/// When message k of channel c is due, in seconds from the start of publishing: the
+/// channels' schedules are offset evenly within one period.
+double offset_seconds(options const& opt, std::size_t c, std::uint64_t k) {
+    return (static_cast<double>(c) / static_cast<double>(opt.channels) + static_cast<double>(k)) /
+           opt.rate;
+}
+
+struct schedule_size {
+    std::uint64_t total = 0;    ///< due before the end of warm-up + measured seconds
+    std::uint64_t measured = 0; ///< of which due at or after the end of the warm-up
+};
+
+schedule_size scheduled_messages(options const& opt, std::size_t c) {
+    schedule_size n;
+    for (std::uint64_t k = 0;; ++k) {
+        auto const t = offset_seconds(opt, c, k);
+        if (t >= opt.warmup + opt.seconds)
+            return n;
+        ++n.total;
+        if (t >= opt.warmup)
+            ++n.measured;
+    }
+}
+
+class worker;
+
+// ---------------------------------------------------------------------------------------
+
+/// One subscriber WebSocket on channel `channel`: connects, handshakes, then reads until it
+/// is closed, timing every measured message. Runs on its worker's thread.
+class subscriber : public std::enable_shared_from_this<subscriber> {
+public:
+    subscriber(worker& w, std::size_t channel, std::string target);
+
+    void start();
+    void close() {
+        beast::error_code ec;
+        ws_.next_layer().close(ec);
+    }
+
+private:
+    void on_connect(beast::error_code ec);
+    void on_handshake(beast::error_code ec);
+    void do_read() {
+        ws_.async_read(buffer_,
+                       beast::bind_front_handler(&subscriber::on_read, shared_from_this()));
+    }
+    void on_read(beast::error_code ec, std::size_t);
+    void settle(beast::error_code ec, char const* what);
+
+    worker& worker_;
+    websocket::stream<tcp::socket> ws_;
+    std::size_t channel_;
+    std::string target_;
+    beast::flat_buffer buffer_;
+    bool subscribed_ = false;
+    std::optional<std::uint64_t> last_seq_;
+};
+
+/// One keep-alive HTTP connection publishing channel `channel`'s schedule: message k due at
+/// `start + offset + k * period`; at most one POST in flight, the others wait their turn.
+class publisher : public std::enable_shared_from_this<publisher> {
+public:
+    publisher(worker& w, std::size_t channel, std::string target);
+
+    void connect();
+    void start(steady::time_point start);
+    void close() {
+        timer_.cancel();
+        beast::error_code ec;
+        socket_.close(ec);
+    }
+
+private:
+    void on_connect(beast::error_code ec);
+    void arm_timer();
+    void on_timer(beast::error_code ec);
+    void do_send();
+    void on_write(beast::error_code ec, std::size_t);
+    void on_response(beast::error_code ec, std::size_t);
+    void fail(beast::error_code ec, char const* what);
+    void finish();
+    steady::time_point due(std::uint64_t k) const;
+
+    worker& worker_;
+    tcp::socket socket_;
+    net::steady_timer timer_;
+    std::size_t channel_;
+    std::string target_;
+    std::string payload_;
+    http::request<http::string_body> req_;
+    http::response<http::string_body> res_;
+    beast::flat_buffer buffer_;
+    steady::time_point start_;
+    std::uint64_t total_ = 0;    ///< messages in the schedule
+    std::uint64_t next_due_ = 0; ///< messages due so far
+    std::uint64_t next_send_ = 0;
+    bool sending_ = false;
+    bool done_ = false;
+};
+
+/// An io_context, its thread and the connections it runs.
+class worker {
+public:
+    worker(options const& opt, run_counters& counters)
+        : opt_(opt), counters_(counters), guard_(net::make_work_guard(ioc_)) {}
+    worker(worker const&) = delete;
+    worker& operator=(worker const&) = delete;
+
+    net::io_context& context() noexcept { return ioc_; }
+    options const& opt() const noexcept { return opt_; }
+    run_counters& counters() noexcept { return counters_; }
+    latency_histogram& latency() noexcept { return latency_; }
+    latency_histogram& send_lag() noexcept { return send_lag_; }
+
+    void add_subscriber(std::size_t channel) {
+        subscribers_.push_back(
+            std::make_shared<subscriber>(*this, channel, expand(opt_.sub_template, channel)));
+    }
+    void add_publisher(std::size_t channel) {
+        publishers_.push_back(
+            std::make_shared<publisher>(*this, channel, expand(opt_.pub_template, channel)));
+    }
+
+    void run() {
+        thread_ = std::thread([this] { ioc_.run(); });
+    }
+
+    /// Starts connecting the subscribers, at most 100 handshakes in flight per worker (the
+    /// servers' listen backlogs are finite).
+    void connect_subscribers() {
+        net::post(ioc_, [this] {
+            for (std::size_t i = 0; i < 100; ++i)
+                connect_next();
+        });
+    }
+    /// A subscriber has finished its handshake, or failed it.
+    void connect_next() {
+        if (next_subscriber_ < subscribers_.size())
+            subscribers_[next_subscriber_++]->start();
+    }
+
+    void connect_publishers() {
+        net::post(ioc_, [this] {
+            for (auto const& p : publishers_)
+                p->connect();
+        });
+    }
+    void start_publishing(steady::time_point start) {
+        net::post(ioc_, [this, start] {
+            for (auto const& p : publishers_)
+                p->start(start);
+        });
+    }
+
+    /// Closes every connection and stops the thread.
+    void stop() {
+        net::post(ioc_, [this] {
+            for (auto const& s : subscribers_)
+                s->close();
+            for (auto const& p : publishers_)
+                p->close();
+        });
+        guard_.reset();
+        // Whatever is still queued after the closes (completions with errors) is not waited for.
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        ioc_.stop();
+        if (thread_.joinable())
+            thread_.join();
+    }
+
+private:
+    options const& opt_;
+    run_counters& counters_;
+    net::io_context ioc_{1};
+    net::executor_work_guard<net::io_context::executor_type> guard_;
+    std::thread thread_;
+    std::vector<std::shared_ptr<subscriber>> subscribers_;
+    std::vector<std::shared_ptr<publisher>> publishers_;
+    std::size_t next_subscriber_ = 0;
+    latency_histogram latency_;
+    latency_histogram send_lag_;
+};
+
+// ---------------------------------------------------------------------------------------
+
+subscriber::subscriber(worker& w, std::size_t channel, std::string target)
+    : worker_(w), ws_(w.context()), channel_(channel), target_(std::move(target)) {}
+
+void subscriber::start() {
+    ws_.next_layer().async_connect(
+        loopback(worker_.opt().port),
+        beast::bind_front_handler(&subscriber::on_connect, shared_from_this()));
+}
+
+void subscriber::on_connect(beast::error_code ec) {
+    if (ec)
+        return settle(ec, "connect");
+    ws_.next_layer().set_option(tcp::no_delay(true));
+    ws_.read_message_max(worker_.opt().payload + 4096);
+    ws_.async_handshake("127.0.0.1:" + std::to_string(worker_.opt().port), target_,
+                        beast::bind_front_handler(&subscriber::on_handshake, shared_from_this()));
+}
+
+void subscriber::on_handshake(beast::error_code ec) {
+    if (ec)
+        return settle(ec, "handshake");
+    subscribed_ = true;
+    settle({}, "");
+    do_read();
+}
+
+void subscriber::settle(beast::error_code ec, char const* what) {
+    auto& c = worker_.counters();
+    if (ec) {
+        c.fail("subscriber " + target_ + ": " + what + ": " + ec.message());
+        c.subscribe_failed.fetch_add(1, std::memory_order_relaxed);
+    } else {
+        c.subscribed.fetch_add(1, std::memory_order_relaxed);
+    }
+    worker_.connect_next();
+}
+
+void subscriber::on_read(beast::error_code ec, std::size_t) {
+    auto const received = steady::now();
+    auto& c = worker_.counters();
+    if (ec) {
+        if (!c.stopping.load(std::memory_order_relaxed)) {
+            c.dropped.fetch_add(1, std::memory_order_relaxed);
+            c.fail("subscriber " + target_ + ": read: " + ec.message());
+        }
+        return;
+    }
+    auto const data = buffer_.cdata();
+    auto const h =
+        read_header(std::string_view(static_cast<char const*>(data.data()), data.size()));
+    if (!h || h->channel != channel_) {
+        c.unexpected.fetch_add(1, std::memory_order_relaxed);
+    } else if (last_seq_ && h->seq <= *last_seq_) {
+        c.reordered.fetch_add(1, std::memory_order_relaxed);
+    } else {
+        last_seq_ = h->seq;
+        if (h->measured) {
+            worker_.latency().record(nanos(received.time_since_epoch()) - h->scheduled_ns);
+            c.delivered.fetch_add(1, std::memory_order_relaxed);
+        } else {
+            c.warmup_received.fetch_add(1, std::memory_order_relaxed);
+        }
+    }
+    buffer_.clear();
+    do_read();
+}
+
+// ---------------------------------------------------------------------------------------
+
+publisher::publisher(worker& w, std::size_t channel, std::string target)
+    : worker_(w), socket_(w.context()), timer_(w.context()), channel_(channel),
+      target_(std::move(target)), payload_(w.opt().payload, '.') {
+    req_ = {http::verb::post, target_, 11};
+    req_.set(http::field::host, "127.0.0.1:" + std::to_string(w.opt().port));
+    req_.set(http::field::content_type, "text/plain");
+    req_.keep_alive(true);
+    total_ = scheduled_messages(w.opt(), channel_).total;
+}
+
+steady::time_point publisher::due(std::uint64_t k) const {
+    return start_ + std::chrono::duration_cast<steady::duration>(
+                        std::chrono::duration<double>(offset_seconds(worker_.opt(), channel_, k)));
+}
+
+void publisher::connect() {
+    socket_.async_connect(loopback(worker_.opt().port),
+                          beast::bind_front_handler(&publisher::on_connect, shared_from_this()));
+}
+
+void publisher::on_connect(beast::error_code ec) {
+    auto& c = worker_.counters();
+    if (ec) {
+        c.fail("publisher " + target_ + ": connect: " + ec.message());
+        c.publishers_failed.fetch_add(1, std::memory_order_relaxed);
+        return;
+    }
+    socket_.set_option(tcp::no_delay(true));
+    c.publishers_connected.fetch_add(1, std::memory_order_relaxed);
+}
+
+void publisher::start(steady::time_point start) {
+    start_ = start;
+    if (total_ == 0)
+        return finish();
+    arm_timer();
+}
+
+void publisher::arm_timer() {
+    if (next_due_ >= total_)
+        return;
+    timer_.expires_at(due(next_due_));
+    timer_.async_wait(beast::bind_front_handler(&publisher::on_timer, shared_from_this()));
+}
+
+void publisher::on_timer(beast::error_code ec) {
+    if (ec || done_)
+        return;
+    // Every message that is due is queued now: a late timer does not shift the schedule.
+    auto const now = steady::now();
+    while (next_due_ < total_ && due(next_due_) <= now)
+        ++next_due_;
+    if (!sending_ && next_send_ < next_due_)
+        do_send();
+    arm_timer();
+}
+
+void publisher::do_send() {
+    sending_ = true;
+    auto const scheduled = due(next_send_);
+    bool const measured =
+        offset_seconds(worker_.opt(), channel_, next_send_) >= worker_.opt().warmup;
+    write_header(payload_, {measured, channel_, next_send_, nanos(scheduled.time_since_epoch())});
+    worker_.send_lag().record(nanos(steady::now() - scheduled));
+    req_.body() = payload_;
+    req_.prepare_payload();
+    http::async_write(socket_, req_,
+                      beast::bind_front_handler(&publisher::on_write, shared_from_this()));
+}
+
+void publisher::on_write(beast::error_code ec, std::size_t) {
+    if (ec)
+        return fail(ec, "write");
+    res_ = {};
+    http::async_read(socket_, buffer_, res_,
+                     beast::bind_front_handler(&publisher::on_response, shared_from_this()));
+}
+
+void publisher::on_response(beast::error_code ec, std::size_t) {
+    if (ec)
+        return fail(ec, "read");
+    auto& c = worker_.counters();
+    if (res_.result_int() / 100 == 2) {
+        c.published.fetch_add(1, std::memory_order_relaxed);
+    } else {
+        c.publish_errors.fetch_add(1, std::memory_order_relaxed);
+        c.fail("publisher " + target_ + ": HTTP " + std::to_string(res_.result_int()));
+    }
+    if (!res_.keep_alive())
+        return fail({}, "server closed the keep-alive connection");
+    sending_ = false;
+    ++next_send_;
+    if (next_send_ < next_due_)
+        return do_send();
+    if (next_send_ == total_)
+        finish();
+}
+
+void publisher::fail(beast::error_code ec, char const* what) {
+    if (done_)
+        return;
+    auto& c = worker_.counters();
+    if (!c.stopping.load(std::memory_order_relaxed))
+        c.fail("publisher " + target_ + ": " + what + (ec ? ": " + ec.message() : ""));
+    // What was never sent counts as lost; no reconnect.
+    c.publish_errors.fetch_add(total_ - next_send_, std::memory_order_relaxed);
+    timer_.cancel();
+    finish();
+}
+
+void publisher::finish() {
+    if (done_)
+        return;
+    done_ = true;
+    worker_.counters().publishers_done.fetch_add(1, std::memory_order_relaxed);
+}
+
+// ---------------------------------------------------------------------------------------
+
+double server_cpu_seconds(std::vector<pid_t> const& pids) {
+    double sum = 0;
+    for (auto const pid : pids)
+        sum += std::max(0.0, process_cpu_seconds(pid));
+    return sum;
+}
+
+long server_kib(std::vector<pid_t> const& pids, std::string_view key) {
+    long sum = 0;
+    for (auto const pid : pids)
+        sum += std::max(0L, status_kib(pid, key));
+    return sum;
+}
+
+/// Raises this process's soft (and, if allowed, hard) limit on open files to `need`.
+bool raise_fd_limit(rlim_t need) {
+    rlimit fds{};
+    if (::getrlimit(RLIMIT_NOFILE, &fds) != 0)
+        return false;
+    if (fds.rlim_cur >= need)
+        return true;
+    rlimit const wanted{need, std::max(need, fds.rlim_max)};
+    if (::setrlimit(RLIMIT_NOFILE, &wanted) == 0)
+        return true;
+    fds.rlim_cur = fds.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &fds);
+    return false;
+}
+
+bool parse_count(std::string_view s, std::size_t& out) {
+    return parse_field(s, out);
+}
+
+bool parse_seconds(std::string_view s, double& out) {
+    return parse_field(s, out) && out >= 0 && std::isfinite(out);
+}
+
+std::string json_string(std::string_view s) {
+    std::string out = "\"";
+    for (char const ch : s) {
+        if (ch == '"' || ch == '\\')
+            out += '\\';
+        if (static_cast<unsigned char>(ch) >= 0x20)
+            out += ch;
+    }
+    return out + "\"";
+}
+
+std::optional<options> parse_options(int argc, char** argv) {
+    options opt;
+    for (int i = 1; i < argc; ++i) {
+        std::string_view const a = argv[i];
+        if (a == "--header") {
+            opt.header = true;
+            continue;
+        }
+        if (i + 1 >= argc)
+            return std::nullopt;
+        std::string_view const v = argv[++i];
+        std::size_t n = 0;
+        if (a == "--port" && parse_count(v, n) && n > 0 && n < 65536) {
+            opt.port = static_cast<unsigned short>(n);
+        } else if (a == "--sub" && v.starts_with('/') && v.find("{c}") != v.npos) {
+            opt.sub_template = v;
+        } else if (a == "--pub" && v.starts_with('/') && v.find("{c}") != v.npos) {
+            opt.pub_template = v;
+        } else if (a == "--channels" && parse_count(v, opt.channels) && opt.channels > 0 &&
+                   opt.channels < 1'000'000) {
+        } else if (a == "--subscribers" && parse_count(v, opt.subscribers)) {
+        } else if (a == "--rate" && parse_seconds(v, opt.rate) && opt.rate > 0) {
+        } else if (a == "--seconds" && parse_seconds(v, opt.seconds) && opt.seconds > 0) {
+        } else if (a == "--warmup" && parse_seconds(v, opt.warmup)) {
+        } else if (a == "--drain" && parse_seconds(v, opt.drain)) {
+        } else if (a == "--payload" && parse_count(v, opt.payload) && opt.payload >= header_size) {
+        } else if (a == "--server-pid" && parse_count(v, n) && n > 0) {
+            opt.server_pids.push_back(static_cast<pid_t>(n));
+        } else if (a == "--threads" && parse_count(v, opt.threads) && opt.threads > 0) {
+        } else if (a == "--label") {
+            opt.label = v;
+        } else {
+            return std::nullopt;
+        }
+    }
+    if (opt.port == 0 || opt.sub_template.empty() || opt.pub_template.empty())
+        return std::nullopt;
+    return opt;
+}
+
+struct report {
+    std::uint64_t expected = 0;
+    std::uint64_t delivered = 0;
+    latency_histogram latency;
+    latency_histogram send_lag;
+    double cpu_seconds = -1; ///< the servers', over the measured window
+    double client_cpu_seconds = 0;
+    double window_seconds = 0; ///< from the start of the measured window to its last delivery
+    long rss_before_kib = 0;
+    long rss_subscribed_kib = 0;
+    long hwm_kib = 0;
+    long rss_kib = 0;
+};
+
+void print_report(options const& opt, report const& r, run_counters const& c) {
+    auto const lost = r.expected > r.delivered ? r.expected - r.delivered : 0;
+    auto const loss =
+        r.expected ? 100.0 * static_cast<double>(lost) / static_cast<double>(r.expected) : 0.0;
+    auto const per_second = static_cast<double>(r.delivered) / opt.seconds;
+    auto const cpu_per_k = r.delivered && r.cpu_seconds >= 0
+                               ? r.cpu_seconds * 1000 / static_cast<double>(r.delivered)
+                               : -1;
+    auto const idle_kib = opt.subscribers
+                              ? static_cast<double>(r.rss_subscribed_kib - r.rss_before_kib) /
+                                    static_cast<double>(opt.subscribers)
+                              : 0.0;
+    if (opt.header) {
+        std::printf("| peer | subscribers | channels | msg/s per channel | payload B | delivered / "
+                    "expected | loss | p50 ms | p99 ms | p99.9 ms | max ms | deliveries/s | "
+                    "server CPU s per 1k deliveries | server VmHWM MiB | server VmRSS MiB | "
+                    "KiB per idle subscriber |\n");
+        std::printf("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+    }
+    std::printf("| %s | %s | %zu | %g | %zu | %s / %s | %.3f%% | %.3f | %.3f | %.3f | %.3f | %s | "
+                "%.4f | %.1f | %.1f | %.2f |\n",
+                opt.label.c_str(), with_commas(opt.subscribers).c_str(), opt.channels, opt.rate,
+                opt.payload, with_commas(r.delivered).c_str(), with_commas(r.expected).c_str(),
+                loss, r.latency.percentile_ms(0.50), r.latency.percentile_ms(0.99),
+                r.latency.percentile_ms(0.999), r.latency.max_ms(),
+                with_commas(static_cast<std::uint64_t>(std::llround(per_second))).c_str(),
+                cpu_per_k, static_cast<double>(r.hwm_kib) / 1024,
+                static_cast<double>(r.rss_kib) / 1024, idle_kib);
+    std::printf(
+        "{\"label\":%s,\"subscribers\":%zu,\"channels\":%zu,\"rate_per_channel\":%g,"
+        "\"payload_bytes\":%zu,\"warmup_s\":%g,\"seconds\":%g,\"expected\":%llu,"
+        "\"delivered\":%llu,\"loss\":%.6f,\"p50_ms\":%.4f,\"p99_ms\":%.4f,\"p999_ms\":%.4f,"
+        "\"max_ms\":%.4f,\"deliveries_per_s\":%.1f,\"server_cpu_s\":%.3f,"
+        "\"server_cpu_s_per_1k\":%.5f,\"window_s\":%.3f,\"server_vmhwm_kib\":%ld,"
+        "\"server_vmrss_kib\":%ld,\"server_rss_before_kib\":%ld,\"server_rss_subscribed_kib\":%ld,"
+        "\"idle_kib_per_subscriber\":%.3f,\"published\":%llu,\"publish_errors\":%llu,"
+        "\"send_lag_p99_ms\":%.4f,\"send_lag_max_ms\":%.4f,\"reordered\":%llu,"
+        "\"unexpected\":%llu,\"dropped\":%zu,\"client_cpu_s\":%.3f,\"client_threads\":%zu}\n",
+        json_string(opt.label).c_str(), opt.subscribers, opt.channels, opt.rate, opt.payload,
+        opt.warmup, opt.seconds, static_cast<unsigned long long>(r.expected),
+        static_cast<unsigned long long>(r.delivered), loss / 100, r.latency.percentile_ms(0.50),
+        r.latency.percentile_ms(0.99), r.latency.percentile_ms(0.999), r.latency.max_ms(),
+        per_second, r.cpu_seconds, cpu_per_k, r.window_seconds, r.hwm_kib, r.rss_kib,
+        r.rss_before_kib, r.rss_subscribed_kib, idle_kib,
+        static_cast<unsigned long long>(c.published.load()),
+        static_cast<unsigned long long>(c.publish_errors.load()), r.send_lag.percentile_ms(0.99),
+        r.send_lag.max_ms(), static_cast<unsigned long long>(c.reordered.load()),
+        static_cast<unsigned long long>(c.unexpected.load()), c.dropped.load(),
+        r.client_cpu_seconds, opt.threads);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    auto const parsed = parse_options(argc, argv);
+    if (!parsed) {
+        std::fprintf(
+            stderr,
+            "usage: minuted_load_client --port PORT --sub TEMPLATE --pub TEMPLATE [--channels C]\n"
+            "           [--subscribers N] [--rate R] [--seconds S] [--warmup W] [--payload P]\n"
+            "           [--drain D] [--server-pid PID]... [--threads T] [--label NAME] [--header]\n"
+            "TEMPLATE is a path with {c} for the channel, e.g. '/sub/{c}'; P >= %zu\n",
+            header_size);
+        return 64;
+    }
+    auto const& opt = *parsed;
+    std::signal(SIGPIPE, SIG_IGN);
+
+    // A descriptor per connection, and a few for the process itself.
+    if (!raise_fd_limit(static_cast<rlim_t>(opt.subscribers + opt.channels + 64))) {
+        note("cannot open %zu files (RLIMIT_NOFILE)", opt.subscribers + opt.channels + 64);
+        return 1;
+    }
+
+    run_counters counters;
+    std::vector<std::unique_ptr<worker>> workers;
+    for (std::size_t t = 0; t < opt.threads; ++t)
+        workers.push_back(std::make_unique<worker>(opt, counters));
+    for (std::size_t i = 0; i < opt.subscribers; ++i)
+        workers[i % workers.size()]->add_subscriber(i % opt.channels);
+    for (std::size_t c = 0; c < opt.channels; ++c)
+        workers[c % workers.size()]->add_publisher(c);
+
+    report r;
+    r.rss_before_kib = server_kib(opt.server_pids, "VmRSS");
+    for (auto& w : workers)
+        w->run();
+    auto const stop_all = [&] {
+        counters.stopping = true;
+        for (auto& w : workers)
+            w->stop();
+    };
+
+    auto const connect_start = steady::now();
+    for (auto& w : workers)
+        w->connect_subscribers();
+    bool const settled = wait_until(
+        [&] { return counters.subscribed + counters.subscribe_failed >= opt.subscribers; },
+        std::chrono::seconds(120));
+    if (!settled || counters.subscribe_failed > 0) {
+        stop_all();
+        note("%zu of %zu subscribers subscribed (%zu failed): %s", counters.subscribed.load(),
+             opt.subscribers, counters.subscribe_failed.load(), counters.first_failure.c_str());
+        return 1;
+    }
+    note("%zu subscribers on %zu channels in %.2f s", opt.subscribers, opt.channels,
+         std::chrono::duration<double>(steady::now() - connect_start).count());
+    // Idle memory: once the server has settled after the last handshake.
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    r.rss_subscribed_kib = server_kib(opt.server_pids, "VmRSS");
+
+    for (auto& w : workers)
+        w->connect_publishers();
+    if (!wait_until(
+            [&] {
+                return counters.publishers_connected + counters.publishers_failed >= opt.channels;
+            },
+            std::chrono::seconds(30)) ||
+        counters.publishers_failed > 0) {
+        stop_all();
+        note("publishers: %s", counters.first_failure.c_str());
+        return 1;
+    }
+
+    for (std::size_t c = 0; c < opt.channels; ++c)
+        r.expected += scheduled_messages(opt, c).measured *
+                      (opt.subscribers / opt.channels + (c < opt.subscribers % opt.channels));
+
+    auto const start = steady::now() + std::chrono::milliseconds(100);
+    auto const to_duration = [](double s) {
+        return std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(s));
+    };
+    auto const window_start = start + to_duration(opt.warmup);
+    auto const schedule_end = window_start + to_duration(opt.seconds);
+    for (auto& w : workers)
+        w->start_publishing(start);
+    note("publishing %g msg/s to each channel, %zu B: %g s warm-up, %g s measured", opt.rate,
+         opt.payload, opt.warmup, opt.seconds);
+
+    std::this_thread::sleep_until(window_start);
+    auto const cpu_before = server_cpu_seconds(opt.server_pids);
+    auto const client_cpu_before = self_cpu_seconds();
+    std::this_thread::sleep_until(schedule_end);
+    // The last deliveries: until every measured message has arrived, or the drain time is up.
+    wait_until(
+        [&] {
+            return counters.publishers_done >= opt.channels &&
+                   counters.delivered.load(std::memory_order_relaxed) >= r.expected;
+        },
+        std::chrono::milliseconds(static_cast<std::int64_t>(opt.drain * 1000)));
+    auto const window_end = steady::now();
+    r.cpu_seconds = opt.server_pids.empty() ? -1 : server_cpu_seconds(opt.server_pids) - cpu_before;
+    r.client_cpu_seconds = self_cpu_seconds() - client_cpu_before;
+    r.window_seconds = std::chrono::duration<double>(window_end - window_start).count();
+    r.hwm_kib = server_kib(opt.server_pids, "VmHWM");
+    r.rss_kib = server_kib(opt.server_pids, "VmRSS");
+
+    stop_all();
+    r.delivered = counters.delivered;
+    for (auto& w : workers) {
+        r.latency.merge(w->latency());
+        r.send_lag.merge(w->send_lag());
+    }
+    if (!counters.first_failure.empty())
+        note("first problem: %s", counters.first_failure.c_str());
+    print_report(opt, r, counters);
+    return 0;
+}
