@@ -883,6 +883,14 @@ int main(int argc, char** argv) {
     }
     if (!counters.first_failure.empty())
         note("first problem: %s", counters.first_failure.c_str());
+    // A client that cannot keep up queues deliveries itself: its own waiting then shows up as
+    // the server's latency.
+    auto const client_busy =
+        r.client_cpu_seconds / r.window_seconds / static_cast<double>(opt.threads);
+    if (client_busy > 0.7)
+        note("the load client was busy %.0f%% of the window on each of its %zu threads: its own "
+             "queueing is part of the latencies",
+             100 * client_busy, opt.threads);
     print_report(opt, r, counters);
     return 0;
 }
