@@ -30,6 +30,7 @@
 #include "daemon/replay.hpp"
 #include "tests/bench/corpus.hpp"
 #include "tests/bench/daemon_harness.hpp"
+#include "tests/bench/socket_timestamps.hpp"
 
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/connect.hpp>
@@ -94,11 +95,13 @@ using minuted::bench::metric;
 using minuted::bench::nanos;
 using minuted::bench::number_after;
 using minuted::bench::process_cpu_seconds;
+using minuted::bench::realtime_minus_steady_ns;
 using minuted::bench::rss_kib;
 using minuted::bench::seconds_since;
 using minuted::bench::self_cpu_seconds;
 using minuted::bench::steady;
 using minuted::bench::thread_cpu_seconds;
+using minuted::bench::timestamped_socket;
 using minuted::bench::wait_until;
 using minuted::bench::with_commas;
 
@@ -176,26 +179,6 @@ net_counters net_counters_now() {
     return c;
 }
 
-/// CLOCK_REALTIME minus steady_clock, in ns: turns a scheduled steady time into the clock of
-/// the kernel's receive timestamps. The smallest of a few readings, so neither read is delayed.
-std::int64_t realtime_minus_steady_ns() {
-    std::int64_t best = 0;
-    std::int64_t best_gap = INT64_MAX;
-    for (int i = 0; i < 20; ++i) {
-        auto const a = steady::now();
-        timespec ts{};
-        ::clock_gettime(CLOCK_REALTIME, &ts);
-        auto const b = steady::now();
-        auto const gap = nanos(b - a);
-        if (gap < best_gap) {
-            best_gap = gap;
-            auto const real = static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-            best = real - (nanos(a.time_since_epoch()) + gap / 2);
-        }
-    }
-    return best;
-}
-
 /// rev of every session in GET /api/sessions, by id.
 std::vector<std::pair<std::string, std::uint64_t>> session_revs(unsigned short port) {
     std::vector<std::pair<std::string, std::uint64_t>> out;
@@ -204,128 +187,6 @@ std::vector<std::pair<std::string, std::uint64_t>> session_revs(unsigned short p
         out.emplace_back(std::string(s.at("id").as_string()),
                          s.at("rev").to_number<std::uint64_t>());
     return out;
-}
-
-// ---------------------------------------------------------------------------------------
-// A TCP socket whose reads also take the kernel's receive timestamp of the bytes they return.
-
-/// A TCP stream for `websocket::stream` that reads with recvmsg and keeps the kernel's receive
-/// timestamp (SO_TIMESTAMPNS, CLOCK_REALTIME) of the last segment read: when the daemon's
-/// bytes reached this socket, before this client got round to them. Single-threaded use only:
-/// a read tries the socket first and waits for readiness only after EAGAIN, so no readiness
-/// edge is missed.
-class timestamped_socket {
-public:
-    using executor_type = tcp::socket::executor_type;
-
-    explicit timestamped_socket(net::io_context& ioc) : socket_(ioc) {}
-
-    executor_type get_executor() noexcept { return socket_.get_executor(); }
-    tcp::socket& socket() noexcept { return socket_; }
-
-    /// Asks the kernel for receive timestamps; once connected.
-    void enable_timestamps() {
-        int one = 1;
-        ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
-    }
-    /// CLOCK_REALTIME ns of the last segment the last read returned; 0 if the kernel gave none.
-    std::int64_t last_rx_ns() const noexcept { return last_rx_ns_; }
-
-    template <class MutableBuffers, class ReadHandler>
-    auto async_read_some(MutableBuffers const& buffers, ReadHandler&& handler) {
-        return net::async_initiate<ReadHandler, void(beast::error_code, std::size_t)>(
-            [this](auto h, MutableBuffers const& b) { this->start_read(b, std::move(h), true); },
-            handler, buffers);
-    }
-
-    template <class ConstBuffers, class WriteHandler>
-    auto async_write_some(ConstBuffers const& buffers, WriteHandler&& handler) {
-        return socket_.async_write_some(buffers, std::forward<WriteHandler>(handler));
-    }
-
-private:
-    template <class MutableBuffers, class Handler>
-    void start_read(MutableBuffers const& buffers, Handler handler, bool initiating) {
-        std::size_t n = 0;
-        auto const ec = receive(buffers, n);
-        if (ec != net::error::would_block) {
-            // A handler is never called from inside its initiating function.
-            if (initiating)
-                net::post(socket_.get_executor(),
-                          beast::bind_front_handler(std::move(handler), ec, n));
-            else
-                std::move(handler)(ec, n);
-            return;
-        }
-        auto const ex = net::get_associated_executor(handler, socket_.get_executor());
-        socket_.async_wait(tcp::socket::wait_read,
-                           net::bind_executor(ex, [this, buffers, handler = std::move(handler)](
-                                                      beast::error_code wait_ec) mutable {
-                               if (wait_ec)
-                                   return std::move(handler)(wait_ec, std::size_t{0});
-                               start_read(buffers, std::move(handler), false);
-                           }));
-    }
-
-    template <class MutableBuffers>
-    beast::error_code receive(MutableBuffers const& buffers, std::size_t& n) {
-        std::array<iovec, 16> iov{};
-        std::size_t count = 0;
-        for (auto it = net::buffer_sequence_begin(buffers);
-             it != net::buffer_sequence_end(buffers) && count < iov.size(); ++it) {
-            net::mutable_buffer const b(*it);
-            if (b.size() > 0)
-                iov[count++] = {b.data(), b.size()};
-        }
-        if (count == 0)
-            return {};
-        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec)) * 2];
-        msghdr msg{};
-        msg.msg_iov = iov.data();
-        msg.msg_iovlen = count;
-        msg.msg_control = control;
-        msg.msg_controllen = sizeof control;
-        for (;;) {
-            auto const r = ::recvmsg(socket_.native_handle(), &msg, MSG_DONTWAIT);
-            if (r > 0) {
-                n = static_cast<std::size_t>(r);
-                for (auto* h = CMSG_FIRSTHDR(&msg); h != nullptr; h = CMSG_NXTHDR(&msg, h))
-                    if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SO_TIMESTAMPNS) {
-                        timespec ts{};
-                        std::memcpy(&ts, CMSG_DATA(h), sizeof ts);
-                        last_rx_ns_ =
-                            static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-                    }
-                return {};
-            }
-            if (r == 0)
-                return net::error::eof;
-            if (errno == EINTR)
-                continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK)
-                return net::error::would_block;
-            return {errno, boost::system::system_category()};
-        }
-    }
-
-    tcp::socket socket_;
-    std::int64_t last_rx_ns_ = 0;
-};
-
-// Beast's customisation points, found by argument-dependent lookup.
-void beast_close_socket(timestamped_socket& s) {
-    beast::error_code ec;
-    s.socket().close(ec);
-}
-
-template <class TeardownHandler>
-void async_teardown(beast::role_type role, timestamped_socket& s, TeardownHandler&& handler) {
-    beast::websocket::async_teardown(role, s.socket(), std::forward<TeardownHandler>(handler));
-}
-
-[[maybe_unused]] void teardown(beast::role_type role, timestamped_socket& s,
-                               beast::error_code& ec) {
-    beast::websocket::teardown(role, s.socket(), ec);
 }
 
 // ---------------------------------------------------------------------------------------
