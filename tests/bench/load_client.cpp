@@ -13,8 +13,12 @@
 //   "mlc M 000003 0000000042 00000001234567890123\n"
 //   flag (W warm-up, M measured), channel, sequence number, scheduled time in steady-clock ns.
 // A subscriber records receive time - scheduled time (not the actual send time: no coordinated
-// omission). Latencies go into a log-linear histogram (exact below 128 ns, then 64 buckets per
-// power of two: a percentile is at most 1/64 above the true value; max is exact).
+// omission), twice: the kernel's receive timestamp of the segment (SO_TIMESTAMPNS), when the
+// server's bytes reached the client's socket, and the time the client read the message. The
+// table's latencies are the first: one client thread reads a channel's subscribers one after
+// another, and that wait is the client's, not the server's; "p99 ms read" and the JSON's read_*
+// are the second. Latencies go into log-linear histograms (exact below 128 ns, then 64 buckets
+// per power of two: a percentile is at most 1/64 above the true value; max is exact).
 //
 // Reports one Markdown table row and one JSON line on standard output (progress on standard
 // error): measured messages delivered vs expected (expected = measured messages scheduled x
@@ -33,6 +37,7 @@
 //            [--drain D] [--server-pid PID]... [--threads T] [--label NAME] [--header]
 
 #include "tests/bench/daemon_harness.hpp"
+#include "tests/bench/socket_timestamps.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -72,9 +77,11 @@ namespace websocket = beast::websocket;
 using tcp = net::ip::tcp;
 using minuted::bench::nanos;
 using minuted::bench::process_cpu_seconds;
+using minuted::bench::realtime_minus_steady_ns;
 using minuted::bench::self_cpu_seconds;
 using minuted::bench::status_kib;
 using minuted::bench::steady;
+using minuted::bench::timestamped_socket;
 using minuted::bench::wait_until;
 using minuted::bench::with_commas;
 
@@ -218,6 +225,8 @@ struct run_counters {
     std::atomic<std::uint64_t> published{0};  ///< POSTs answered 2xx
     std::atomic<std::uint64_t> publish_errors{0};
     std::atomic<bool> stopping{false};
+    /// CLOCK_REALTIME - steady_clock in ns, set before the workers start.
+    std::int64_t realtime_offset_ns = 0;
     std::mutex failure_mutex;
     std::string first_failure;
 
@@ -279,7 +288,7 @@ public:
     void start();
     void close() {
         beast::error_code ec;
-        ws_.next_layer().close(ec);
+        ws_.next_layer().socket().close(ec);
     }
 
 private:
@@ -293,7 +302,7 @@ private:
     void settle(beast::error_code ec, char const* what);
 
     worker& worker_;
-    websocket::stream<tcp::socket> ws_;
+    websocket::stream<timestamped_socket> ws_;
     std::size_t channel_;
     std::string target_;
     beast::flat_buffer buffer_;
@@ -355,6 +364,7 @@ public:
     options const& opt() const noexcept { return opt_; }
     run_counters& counters() noexcept { return counters_; }
     latency_histogram& latency() noexcept { return latency_; }
+    latency_histogram& socket_latency() noexcept { return socket_latency_; }
     latency_histogram& send_lag() noexcept { return send_lag_; }
 
     void add_subscriber(std::size_t channel) {
@@ -423,6 +433,7 @@ private:
     std::vector<std::shared_ptr<publisher>> publishers_;
     std::size_t next_subscriber_ = 0;
     latency_histogram latency_;
+    latency_histogram socket_latency_;
     latency_histogram send_lag_;
 };
 
@@ -432,7 +443,7 @@ subscriber::subscriber(worker& w, std::size_t channel, std::string target)
     : worker_(w), ws_(w.context()), channel_(channel), target_(std::move(target)) {}
 
 void subscriber::start() {
-    ws_.next_layer().async_connect(
+    ws_.next_layer().socket().async_connect(
         loopback(worker_.opt().port),
         beast::bind_front_handler(&subscriber::on_connect, shared_from_this()));
 }
@@ -440,7 +451,8 @@ void subscriber::start() {
 void subscriber::on_connect(beast::error_code ec) {
     if (ec)
         return settle(ec, "connect");
-    ws_.next_layer().set_option(tcp::no_delay(true));
+    ws_.next_layer().socket().set_option(tcp::no_delay(true));
+    ws_.next_layer().enable_timestamps();
     ws_.read_message_max(worker_.opt().payload + 4096);
     ws_.async_handshake("127.0.0.1:" + std::to_string(worker_.opt().port), target_,
                         beast::bind_front_handler(&subscriber::on_handshake, shared_from_this()));
@@ -486,6 +498,8 @@ void subscriber::on_read(beast::error_code ec, std::size_t) {
         last_seq_ = h->seq;
         if (h->measured) {
             worker_.latency().record(nanos(received.time_since_epoch()) - h->scheduled_ns);
+            if (auto const rx = ws_.next_layer().last_rx_ns(); rx != 0)
+                worker_.socket_latency().record(rx - c.realtime_offset_ns - h->scheduled_ns);
             c.delivered.fetch_add(1, std::memory_order_relaxed);
         } else {
             c.warmup_received.fetch_add(1, std::memory_order_relaxed);
@@ -707,7 +721,8 @@ std::optional<options> parse_options(int argc, char** argv) {
 struct report {
     std::uint64_t expected = 0;
     std::uint64_t delivered = 0;
-    latency_histogram latency;
+    latency_histogram latency;        ///< read by the subscriber
+    latency_histogram socket_latency; ///< at the subscriber's socket (kernel timestamp)
     latency_histogram send_lag;
     double cpu_seconds = -1; ///< the servers', over the measured window
     double client_cpu_seconds = 0;
@@ -730,19 +745,20 @@ void print_report(options const& opt, report const& r, run_counters const& c) {
                               ? static_cast<double>(r.rss_subscribed_kib - r.rss_before_kib) /
                                     static_cast<double>(opt.subscribers)
                               : 0.0;
+    auto const& at_socket = r.socket_latency;
     if (opt.header) {
         std::printf("| peer | subscribers | channels | msg/s per channel | payload B | delivered / "
-                    "expected | loss | p50 ms | p99 ms | p99.9 ms | max ms | deliveries/s | "
-                    "server CPU s per 1k deliveries | server VmHWM MiB | server VmRSS MiB | "
-                    "KiB per idle subscriber |\n");
-        std::printf("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+                    "expected | loss | p50 ms | p99 ms | p99.9 ms | max ms | p99 ms read | "
+                    "deliveries/s | server CPU s per 1k deliveries | server VmHWM MiB | server "
+                    "VmRSS MiB | KiB per idle subscriber |\n");
+        std::printf("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
     }
-    std::printf("| %s | %s | %zu | %g | %zu | %s / %s | %.3f%% | %.3f | %.3f | %.3f | %.3f | %s | "
-                "%.4f | %.1f | %.1f | %.2f |\n",
+    std::printf("| %s | %s | %zu | %g | %zu | %s / %s | %.3f%% | %.3f | %.3f | %.3f | %.3f | %.3f "
+                "| %s | %.4f | %.1f | %.1f | %.2f |\n",
                 opt.label.c_str(), with_commas(opt.subscribers).c_str(), opt.channels, opt.rate,
                 opt.payload, with_commas(r.delivered).c_str(), with_commas(r.expected).c_str(),
-                loss, r.latency.percentile_ms(0.50), r.latency.percentile_ms(0.99),
-                r.latency.percentile_ms(0.999), r.latency.max_ms(),
+                loss, at_socket.percentile_ms(0.50), at_socket.percentile_ms(0.99),
+                at_socket.percentile_ms(0.999), at_socket.max_ms(), r.latency.percentile_ms(0.99),
                 with_commas(static_cast<std::uint64_t>(std::llround(per_second))).c_str(),
                 cpu_per_k, static_cast<double>(r.hwm_kib) / 1024,
                 static_cast<double>(r.rss_kib) / 1024, idle_kib);
@@ -750,15 +766,19 @@ void print_report(options const& opt, report const& r, run_counters const& c) {
         "{\"label\":%s,\"subscribers\":%zu,\"channels\":%zu,\"rate_per_channel\":%g,"
         "\"payload_bytes\":%zu,\"warmup_s\":%g,\"seconds\":%g,\"expected\":%llu,"
         "\"delivered\":%llu,\"loss\":%.6f,\"p50_ms\":%.4f,\"p99_ms\":%.4f,\"p999_ms\":%.4f,"
-        "\"max_ms\":%.4f,\"deliveries_per_s\":%.1f,\"server_cpu_s\":%.3f,"
-        "\"server_cpu_s_per_1k\":%.5f,\"window_s\":%.3f,\"server_vmhwm_kib\":%ld,"
-        "\"server_vmrss_kib\":%ld,\"server_rss_before_kib\":%ld,\"server_rss_subscribed_kib\":%ld,"
-        "\"idle_kib_per_subscriber\":%.3f,\"published\":%llu,\"publish_errors\":%llu,"
-        "\"send_lag_p99_ms\":%.4f,\"send_lag_max_ms\":%.4f,\"reordered\":%llu,"
-        "\"unexpected\":%llu,\"dropped\":%zu,\"client_cpu_s\":%.3f,\"client_threads\":%zu}\n",
+        "\"max_ms\":%.4f,\"socket_samples\":%llu,\"read_p50_ms\":%.4f,\"read_p99_ms\":%.4f,"
+        "\"read_p999_ms\":%.4f,\"read_max_ms\":%.4f,\"deliveries_per_s\":%.1f,"
+        "\"server_cpu_s\":%.3f,\"server_cpu_s_per_1k\":%.5f,\"window_s\":%.3f,"
+        "\"server_vmhwm_kib\":%ld,\"server_vmrss_kib\":%ld,\"server_rss_before_kib\":%ld,"
+        "\"server_rss_subscribed_kib\":%ld,\"idle_kib_per_subscriber\":%.3f,\"published\":%llu,"
+        "\"publish_errors\":%llu,\"send_lag_p99_ms\":%.4f,\"send_lag_max_ms\":%.4f,"
+        "\"reordered\":%llu,\"unexpected\":%llu,\"dropped\":%zu,\"client_cpu_s\":%.3f,"
+        "\"client_threads\":%zu}\n",
         json_string(opt.label).c_str(), opt.subscribers, opt.channels, opt.rate, opt.payload,
         opt.warmup, opt.seconds, static_cast<unsigned long long>(r.expected),
-        static_cast<unsigned long long>(r.delivered), loss / 100, r.latency.percentile_ms(0.50),
+        static_cast<unsigned long long>(r.delivered), loss / 100, at_socket.percentile_ms(0.50),
+        at_socket.percentile_ms(0.99), at_socket.percentile_ms(0.999), at_socket.max_ms(),
+        static_cast<unsigned long long>(at_socket.count()), r.latency.percentile_ms(0.50),
         r.latency.percentile_ms(0.99), r.latency.percentile_ms(0.999), r.latency.max_ms(),
         per_second, r.cpu_seconds, cpu_per_k, r.window_seconds, r.hwm_kib, r.rss_kib,
         r.rss_before_kib, r.rss_subscribed_kib, idle_kib,
@@ -793,6 +813,7 @@ int main(int argc, char** argv) {
     }
 
     run_counters counters;
+    counters.realtime_offset_ns = realtime_minus_steady_ns();
     std::vector<std::unique_ptr<worker>> workers;
     for (std::size_t t = 0; t < opt.threads; ++t)
         workers.push_back(std::make_unique<worker>(opt, counters));
@@ -879,6 +900,7 @@ int main(int argc, char** argv) {
     r.delivered = counters.delivered;
     for (auto& w : workers) {
         r.latency.merge(w->latency());
+        r.socket_latency.merge(w->socket_latency());
         r.send_lag.merge(w->send_lag());
     }
     if (!counters.first_failure.empty())
