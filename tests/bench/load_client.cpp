@@ -630,17 +630,28 @@ void publisher::finish() {
 
 // ---------------------------------------------------------------------------------------
 
+/// utime + stime summed over `pids`, or -1 if one of them has gone.
 double server_cpu_seconds(std::vector<pid_t> const& pids) {
     double sum = 0;
-    for (auto const pid : pids)
-        sum += std::max(0.0, process_cpu_seconds(pid));
+    for (auto const pid : pids) {
+        auto const s = process_cpu_seconds(pid);
+        if (s < 0)
+            return -1;
+        sum += s;
+    }
     return sum;
 }
 
+/// A `Vm...:` line of /proc/PID/status summed over `pids`, or -1 if one of them has gone (a
+/// zombie has no Vm lines).
 long server_kib(std::vector<pid_t> const& pids, std::string_view key) {
     long sum = 0;
-    for (auto const pid : pids)
-        sum += std::max(0L, status_kib(pid, key));
+    for (auto const pid : pids) {
+        auto const kib = status_kib(pid, key);
+        if (kib < 0)
+            return -1;
+        sum += kib;
+    }
     return sum;
 }
 
@@ -890,11 +901,13 @@ int main(int argc, char** argv) {
         },
         std::chrono::milliseconds(static_cast<std::int64_t>(opt.drain * 1000)));
     auto const window_end = steady::now();
-    r.cpu_seconds = opt.server_pids.empty() ? -1 : server_cpu_seconds(opt.server_pids) - cpu_before;
-    r.client_cpu_seconds = self_cpu_seconds() - client_cpu_before;
-    r.window_seconds = std::chrono::duration<double>(window_end - window_start).count();
+    auto const cpu_after = server_cpu_seconds(opt.server_pids);
     r.hwm_kib = server_kib(opt.server_pids, "VmHWM");
     r.rss_kib = server_kib(opt.server_pids, "VmRSS");
+    bool const server_gone = cpu_before < 0 || cpu_after < 0 || r.rss_kib < 0;
+    r.cpu_seconds = opt.server_pids.empty() || server_gone ? -1 : cpu_after - cpu_before;
+    r.client_cpu_seconds = self_cpu_seconds() - client_cpu_before;
+    r.window_seconds = std::chrono::duration<double>(window_end - window_start).count();
 
     stop_all();
     r.delivered = counters.delivered;
@@ -914,5 +927,9 @@ int main(int argc, char** argv) {
              "queueing is part of the latencies",
              100 * client_busy, opt.threads);
     print_report(opt, r, counters);
+    if (server_gone) {
+        note("a --server-pid exited during the run");
+        return 1;
+    }
     return 0;
 }
