@@ -75,6 +75,7 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace websocket = beast::websocket;
 using tcp = net::ip::tcp;
+using minuted::bench::machine_cpu_now;
 using minuted::bench::nanos;
 using minuted::bench::process_cpu_seconds;
 using minuted::bench::realtime_minus_steady_ns;
@@ -737,7 +738,8 @@ struct report {
     latency_histogram send_lag;
     double cpu_seconds = -1; ///< the servers', over the measured window
     double client_cpu_seconds = 0;
-    double window_seconds = 0; ///< from the start of the measured window to its last delivery
+    double others_cpu_seconds = 0; ///< every other process on the machine, over the window
+    double window_seconds = 0;     ///< from the start of the measured window to its last delivery
     long rss_before_kib = 0;
     long rss_subscribed_kib = 0;
     long hwm_kib = 0;
@@ -784,7 +786,7 @@ void print_report(options const& opt, report const& r, run_counters const& c) {
         "\"server_rss_subscribed_kib\":%ld,\"idle_kib_per_subscriber\":%.3f,\"published\":%llu,"
         "\"publish_errors\":%llu,\"send_lag_p99_ms\":%.4f,\"send_lag_max_ms\":%.4f,"
         "\"reordered\":%llu,\"unexpected\":%llu,\"dropped\":%zu,\"client_cpu_s\":%.3f,"
-        "\"client_threads\":%zu}\n",
+        "\"client_threads\":%zu,\"others_cpu_s\":%.3f}\n",
         json_string(opt.label).c_str(), opt.subscribers, opt.channels, opt.rate, opt.payload,
         opt.warmup, opt.seconds, static_cast<unsigned long long>(r.expected),
         static_cast<unsigned long long>(r.delivered), loss / 100, at_socket.percentile_ms(0.50),
@@ -797,7 +799,7 @@ void print_report(options const& opt, report const& r, run_counters const& c) {
         static_cast<unsigned long long>(c.publish_errors.load()), r.send_lag.percentile_ms(0.99),
         r.send_lag.max_ms(), static_cast<unsigned long long>(c.reordered.load()),
         static_cast<unsigned long long>(c.unexpected.load()), c.dropped.load(),
-        r.client_cpu_seconds, opt.threads);
+        r.client_cpu_seconds, opt.threads, r.others_cpu_seconds);
 }
 
 } // namespace
@@ -892,6 +894,7 @@ int main(int argc, char** argv) {
     std::this_thread::sleep_until(window_start);
     auto const cpu_before = server_cpu_seconds(opt.server_pids);
     auto const client_cpu_before = self_cpu_seconds();
+    auto const machine_before = machine_cpu_now();
     std::this_thread::sleep_until(schedule_end);
     // The last deliveries: until every measured message has arrived, or the drain time is up.
     wait_until(
@@ -907,6 +910,12 @@ int main(int argc, char** argv) {
     bool const server_gone = cpu_before < 0 || cpu_after < 0 || r.rss_kib < 0;
     r.cpu_seconds = opt.server_pids.empty() || server_gone ? -1 : cpu_after - cpu_before;
     r.client_cpu_seconds = self_cpu_seconds() - client_cpu_before;
+    // What the rest of the machine used meanwhile: on two cores, a busy neighbour shows up in
+    // the latencies of the peer and of this client.
+    auto const machine_after = machine_cpu_now();
+    auto const tick = static_cast<double>(::sysconf(_SC_CLK_TCK));
+    r.others_cpu_seconds = static_cast<double>(machine_after.busy - machine_before.busy) / tick -
+                           std::max(0.0, r.cpu_seconds) - r.client_cpu_seconds;
     r.window_seconds = std::chrono::duration<double>(window_end - window_start).count();
 
     stop_all();
@@ -918,10 +927,26 @@ int main(int argc, char** argv) {
     }
     if (!counters.first_failure.empty())
         note("first problem: %s", counters.first_failure.c_str());
+    if (r.delivered < r.expected)
+        note("%llu of %llu measured deliveries missing; POSTs answered 2xx %llu, failed %llu; "
+             "warm-up messages received %llu, out of order %llu, not ours %llu; publishers done "
+             "%zu of %zu",
+             static_cast<unsigned long long>(r.expected - r.delivered),
+             static_cast<unsigned long long>(r.expected),
+             static_cast<unsigned long long>(counters.published.load()),
+             static_cast<unsigned long long>(counters.publish_errors.load()),
+             static_cast<unsigned long long>(counters.warmup_received.load()),
+             static_cast<unsigned long long>(counters.reordered.load()),
+             static_cast<unsigned long long>(counters.unexpected.load()),
+             counters.publishers_done.load(), opt.channels);
     // A client that cannot keep up queues deliveries itself: its own waiting then shows up as
     // the server's latency.
     auto const client_busy =
         r.client_cpu_seconds / r.window_seconds / static_cast<double>(opt.threads);
+    if (r.others_cpu_seconds > 0.1 * r.window_seconds)
+        note("other processes used %.1f CPU seconds during the %.1f s window: the latencies are "
+             "not this server's alone",
+             r.others_cpu_seconds, r.window_seconds);
     if (client_busy > 0.7)
         note("the load client was busy %.0f%% of the window on each of its %zu threads: its own "
              "queueing is part of the latencies",
