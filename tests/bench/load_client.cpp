@@ -22,7 +22,9 @@
 //
 // Reports one Markdown table row and one JSON line on standard output (progress on standard
 // error): measured messages delivered vs expected (expected = measured messages scheduled x
-// subscribers of their channel), p50/p99/p99.9/max latency, deliveries/s over the S seconds,
+// subscribers of their channel; a message still queued at the publisher when the drain ends
+// is missing too, and the JSON's accepted_deliveries says how many were owed for the messages
+// the server did accept), p50/p99/p99.9/max latency, deliveries/s over the S seconds,
 // the server's CPU seconds (utime + stime of every --server-pid, from /proc/PID/stat) per 1,000
 // deliveries between the start of the measured window and the last delivery (or the end of
 // the drain), the server's peak (VmHWM) and current (VmRSS) RSS summed over those PIDs, and its
@@ -224,6 +226,9 @@ struct run_counters {
     std::atomic<std::uint64_t> reordered{0};  ///< seq not above the last one of that subscriber
     std::atomic<std::uint64_t> unexpected{0}; ///< not our header, or another channel's
     std::atomic<std::uint64_t> published{0};  ///< POSTs answered 2xx
+    /// Deliveries owed for the measured messages answered 2xx: once a server has accepted a
+    /// message, what it does not deliver is its loss, not the publisher's.
+    std::atomic<std::uint64_t> accepted_deliveries{0};
     std::atomic<std::uint64_t> publish_errors{0};
     std::atomic<bool> stopping{false};
     /// CLOCK_REALTIME - steady_clock in ns, set before the workers start.
@@ -274,6 +279,11 @@ schedule_size scheduled_messages(options const& opt, std::size_t c) {
         if (t >= opt.warmup)
             ++n.measured;
     }
+}
+
+/// Subscribers of channel c: subscriber i is on channel i % C.
+std::uint64_t subscribers_of(options const& opt, std::size_t c) {
+    return opt.subscribers / opt.channels + (c < opt.subscribers % opt.channels ? 1 : 0);
 }
 
 class worker;
@@ -596,6 +606,9 @@ void publisher::on_response(beast::error_code ec, std::size_t) {
     auto& c = worker_.counters();
     if (res_.result_int() / 100 == 2) {
         c.published.fetch_add(1, std::memory_order_relaxed);
+        if (offset_seconds(worker_.opt(), channel_, next_send_) >= worker_.opt().warmup)
+            c.accepted_deliveries.fetch_add(subscribers_of(worker_.opt(), channel_),
+                                            std::memory_order_relaxed);
     } else {
         c.publish_errors.fetch_add(1, std::memory_order_relaxed);
         c.fail("publisher " + target_ + ": HTTP " + std::to_string(res_.result_int()));
@@ -786,7 +799,7 @@ void print_report(options const& opt, report const& r, run_counters const& c) {
         "\"server_rss_subscribed_kib\":%ld,\"idle_kib_per_subscriber\":%.3f,\"published\":%llu,"
         "\"publish_errors\":%llu,\"send_lag_p99_ms\":%.4f,\"send_lag_max_ms\":%.4f,"
         "\"reordered\":%llu,\"unexpected\":%llu,\"dropped\":%zu,\"client_cpu_s\":%.3f,"
-        "\"client_threads\":%zu,\"others_cpu_s\":%.3f}\n",
+        "\"client_threads\":%zu,\"others_cpu_s\":%.3f,\"accepted_deliveries\":%llu}\n",
         json_string(opt.label).c_str(), opt.subscribers, opt.channels, opt.rate, opt.payload,
         opt.warmup, opt.seconds, static_cast<unsigned long long>(r.expected),
         static_cast<unsigned long long>(r.delivered), loss / 100, at_socket.percentile_ms(0.50),
@@ -799,7 +812,8 @@ void print_report(options const& opt, report const& r, run_counters const& c) {
         static_cast<unsigned long long>(c.publish_errors.load()), r.send_lag.percentile_ms(0.99),
         r.send_lag.max_ms(), static_cast<unsigned long long>(c.reordered.load()),
         static_cast<unsigned long long>(c.unexpected.load()), c.dropped.load(),
-        r.client_cpu_seconds, opt.threads, r.others_cpu_seconds);
+        r.client_cpu_seconds, opt.threads, r.others_cpu_seconds,
+        static_cast<unsigned long long>(c.accepted_deliveries.load()));
 }
 
 } // namespace
@@ -877,8 +891,7 @@ int main(int argc, char** argv) {
     }
 
     for (std::size_t c = 0; c < opt.channels; ++c)
-        r.expected += scheduled_messages(opt, c).measured *
-                      (opt.subscribers / opt.channels + (c < opt.subscribers % opt.channels));
+        r.expected += scheduled_messages(opt, c).measured * subscribers_of(opt, c);
 
     auto const start = steady::now() + std::chrono::milliseconds(100);
     auto const to_duration = [](double s) {
@@ -928,11 +941,15 @@ int main(int argc, char** argv) {
     if (!counters.first_failure.empty())
         note("first problem: %s", counters.first_failure.c_str());
     if (r.delivered < r.expected)
-        note("%llu of %llu measured deliveries missing; POSTs answered 2xx %llu, failed %llu; "
+        note("%llu of %llu measured deliveries missing, %llu of them of messages the server "
+             "accepted; POSTs answered 2xx %llu, failed %llu; "
              "warm-up messages received %llu, out of order %llu, not ours %llu; publishers done "
              "%zu of %zu",
              static_cast<unsigned long long>(r.expected - r.delivered),
              static_cast<unsigned long long>(r.expected),
+             static_cast<unsigned long long>(
+                 counters.accepted_deliveries.load() -
+                 std::min(counters.accepted_deliveries.load(), r.delivered)),
              static_cast<unsigned long long>(counters.published.load()),
              static_cast<unsigned long long>(counters.publish_errors.load()),
              static_cast<unsigned long long>(counters.warmup_received.load()),
