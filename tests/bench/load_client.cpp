@@ -317,7 +317,6 @@ private:
     std::size_t channel_;
     std::string target_;
     beast::flat_buffer buffer_;
-    bool subscribed_ = false;
     std::optional<std::uint64_t> last_seq_;
 };
 
@@ -472,7 +471,6 @@ void subscriber::on_connect(beast::error_code ec) {
 void subscriber::on_handshake(beast::error_code ec) {
     if (ec)
         return settle(ec, "handshake");
-    subscribed_ = true;
     settle({}, "");
     do_read();
 }
