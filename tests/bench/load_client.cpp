@@ -229,7 +229,8 @@ struct run_counters {
     /// Deliveries owed for the measured messages answered 2xx: once a server has accepted a
     /// message, what it does not deliver is its loss, not the publisher's.
     std::atomic<std::uint64_t> accepted_deliveries{0};
-    std::atomic<std::uint64_t> publish_errors{0};
+    std::atomic<std::uint64_t> publish_errors{0}; ///< not 2xx, or lost with their connection
+    std::atomic<std::uint64_t> unsent{0}; ///< still queued (or in flight) when the run stopped
     std::atomic<bool> stopping{false};
     /// CLOCK_REALTIME - steady_clock in ns, set before the workers start.
     std::int64_t realtime_offset_ns = 0;
@@ -625,10 +626,13 @@ void publisher::fail(beast::error_code ec, char const* what) {
     if (done_)
         return;
     auto& c = worker_.counters();
-    if (!c.stopping.load(std::memory_order_relaxed))
+    // What was never sent is lost either way; no reconnect.
+    if (c.stopping.load(std::memory_order_relaxed)) {
+        c.unsent.fetch_add(total_ - next_send_, std::memory_order_relaxed);
+    } else {
         c.fail("publisher " + target_ + ": " + what + (ec ? ": " + ec.message() : ""));
-    // What was never sent counts as lost; no reconnect.
-    c.publish_errors.fetch_add(total_ - next_send_, std::memory_order_relaxed);
+        c.publish_errors.fetch_add(total_ - next_send_, std::memory_order_relaxed);
+    }
     timer_.cancel();
     finish();
 }
@@ -797,7 +801,8 @@ void print_report(options const& opt, report const& r, run_counters const& c) {
         "\"server_rss_subscribed_kib\":%ld,\"idle_kib_per_subscriber\":%.3f,\"published\":%llu,"
         "\"publish_errors\":%llu,\"send_lag_p99_ms\":%.4f,\"send_lag_max_ms\":%.4f,"
         "\"reordered\":%llu,\"unexpected\":%llu,\"dropped\":%zu,\"client_cpu_s\":%.3f,"
-        "\"client_threads\":%zu,\"others_cpu_s\":%.3f,\"accepted_deliveries\":%llu}\n",
+        "\"client_threads\":%zu,\"others_cpu_s\":%.3f,\"accepted_deliveries\":%llu,\"unsent\":%llu}"
+        "\n",
         json_string(opt.label).c_str(), opt.subscribers, opt.channels, opt.rate, opt.payload,
         opt.warmup, opt.seconds, static_cast<unsigned long long>(r.expected),
         static_cast<unsigned long long>(r.delivered), loss / 100, at_socket.percentile_ms(0.50),
@@ -811,7 +816,8 @@ void print_report(options const& opt, report const& r, run_counters const& c) {
         r.send_lag.max_ms(), static_cast<unsigned long long>(c.reordered.load()),
         static_cast<unsigned long long>(c.unexpected.load()), c.dropped.load(),
         r.client_cpu_seconds, opt.threads, r.others_cpu_seconds,
-        static_cast<unsigned long long>(c.accepted_deliveries.load()));
+        static_cast<unsigned long long>(c.accepted_deliveries.load()),
+        static_cast<unsigned long long>(c.unsent.load()));
 }
 
 } // namespace
@@ -940,7 +946,7 @@ int main(int argc, char** argv) {
         note("first problem: %s", counters.first_failure.c_str());
     if (r.delivered < r.expected)
         note("%llu of %llu measured deliveries missing, %llu of them of messages the server "
-             "accepted; POSTs answered 2xx %llu, failed %llu; "
+             "accepted; POSTs answered 2xx %llu, failed %llu, not sent by the end %llu; "
              "warm-up messages received %llu, out of order %llu, not ours %llu; publishers done "
              "%zu of %zu",
              static_cast<unsigned long long>(r.expected - r.delivered),
@@ -950,6 +956,7 @@ int main(int argc, char** argv) {
                  std::min(counters.accepted_deliveries.load(), r.delivered)),
              static_cast<unsigned long long>(counters.published.load()),
              static_cast<unsigned long long>(counters.publish_errors.load()),
+             static_cast<unsigned long long>(counters.unsent.load()),
              static_cast<unsigned long long>(counters.warmup_received.load()),
              static_cast<unsigned long long>(counters.reordered.load()),
              static_cast<unsigned long long>(counters.unexpected.load()),
