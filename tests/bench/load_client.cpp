@@ -329,6 +329,8 @@ public:
 
     void connect();
     void start(steady::time_point start);
+    /// Messages of the schedule not answered when the run stopped; once the thread has stopped.
+    std::uint64_t unsent() const noexcept { return total_ - next_send_; }
     void close() {
         timer_.cancel();
         beast::error_code ec;
@@ -416,6 +418,14 @@ public:
             for (auto const& p : publishers_)
                 p->start(start);
         });
+    }
+
+    /// Messages the publishers had not got answered; once stopped.
+    std::uint64_t unsent() const {
+        std::uint64_t n = 0;
+        for (auto const& p : publishers_)
+            n += p->unsent();
+        return n;
     }
 
     /// Closes every connection and stops the thread.
@@ -626,13 +636,13 @@ void publisher::fail(beast::error_code ec, char const* what) {
     if (done_)
         return;
     auto& c = worker_.counters();
-    // What was never sent is lost either way; no reconnect.
-    if (c.stopping.load(std::memory_order_relaxed)) {
-        c.unsent.fetch_add(total_ - next_send_, std::memory_order_relaxed);
-    } else {
-        c.fail("publisher " + target_ + ": " + what + (ec ? ": " + ec.message() : ""));
-        c.publish_errors.fetch_add(total_ - next_send_, std::memory_order_relaxed);
-    }
+    // Closed at the end of the run: what is left is counted by unsent(), once stopped.
+    if (c.stopping.load(std::memory_order_relaxed))
+        return;
+    // What was never sent is lost; no reconnect.
+    c.fail("publisher " + target_ + ": " + what + (ec ? ": " + ec.message() : ""));
+    c.publish_errors.fetch_add(total_ - next_send_, std::memory_order_relaxed);
+    next_send_ = total_;
     timer_.cancel();
     finish();
 }
@@ -940,6 +950,7 @@ int main(int argc, char** argv) {
     for (auto& w : workers) {
         r.latency.merge(w->latency());
         r.socket_latency.merge(w->socket_latency());
+        counters.unsent += w->unsent();
         r.send_lag.merge(w->send_lag());
     }
     if (!counters.first_failure.empty())
