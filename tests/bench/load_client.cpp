@@ -59,6 +59,7 @@
 #include <chrono>
 #include <cmath>
 #include <csignal>
+#include <cstdarg>
 #include <cstdint>
 #include <cstdio>
 #include <memory>
@@ -105,9 +106,13 @@ struct options {
     bool header = false;
 };
 
-void note(char const* format, auto... args) {
+// A line on standard error; the compilers check the arguments against the format.
+[[gnu::format(printf, 1, 2)]] void note(char const* format, ...) {
     std::fprintf(stderr, "minuted_load_client: ");
-    std::fprintf(stderr, format, args...);
+    std::va_list args;
+    va_start(args, format);
+    std::vfprintf(stderr, format, args);
+    va_end(args);
     std::fputc('\n', stderr);
 }
 
