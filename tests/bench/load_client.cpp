@@ -661,29 +661,28 @@ void publisher::finish() {
 
 // ---------------------------------------------------------------------------------------
 
-/// utime + stime summed over `pids`, or -1 if one of them has gone.
-double server_cpu_seconds(std::vector<pid_t> const& pids) {
-    double sum = 0;
+/// `read(pid)` summed over `pids`, or -1 if it is negative for one of them (it has gone).
+template <class Read>
+auto sum_over(std::vector<pid_t> const& pids, Read read) {
+    decltype(read(pid_t{})) sum = 0;
     for (auto const pid : pids) {
-        auto const s = process_cpu_seconds(pid);
-        if (s < 0)
-            return -1;
-        sum += s;
+        auto const v = read(pid);
+        if (v < 0)
+            return decltype(sum){-1};
+        sum += v;
     }
     return sum;
+}
+
+/// utime + stime of the servers' processes, or -1 if one has gone.
+double server_cpu_seconds(std::vector<pid_t> const& pids) {
+    return sum_over(pids, process_cpu_seconds);
 }
 
 /// A `Vm...:` line of /proc/PID/status summed over `pids`, or -1 if one of them has gone (a
 /// zombie has no Vm lines).
 long server_kib(std::vector<pid_t> const& pids, std::string_view key) {
-    long sum = 0;
-    for (auto const pid : pids) {
-        auto const kib = status_kib(pid, key);
-        if (kib < 0)
-            return -1;
-        sum += kib;
-    }
-    return sum;
+    return sum_over(pids, [key](pid_t pid) { return status_kib(pid, key); });
 }
 
 /// Raises this process's soft (and, if allowed, hard) limit on open files to `need`.
@@ -699,10 +698,6 @@ bool raise_fd_limit(rlim_t need) {
     fds.rlim_cur = fds.rlim_max;
     ::setrlimit(RLIMIT_NOFILE, &fds);
     return false;
-}
-
-bool parse_count(std::string_view s, std::size_t& out) {
-    return parse_field(s, out);
 }
 
 bool parse_seconds(std::string_view s, double& out) {
@@ -732,23 +727,23 @@ std::optional<options> parse_options(int argc, char** argv) {
             return std::nullopt;
         std::string_view const v = argv[++i];
         std::size_t n = 0;
-        if (a == "--port" && parse_count(v, n) && n > 0 && n < 65536) {
+        if (a == "--port" && parse_field(v, n) && n > 0 && n < 65536) {
             opt.port = static_cast<unsigned short>(n);
         } else if (a == "--sub" && v.starts_with('/') && v.find("{c}") != v.npos) {
             opt.sub_template = v;
         } else if (a == "--pub" && v.starts_with('/') && v.find("{c}") != v.npos) {
             opt.pub_template = v;
-        } else if (a == "--channels" && parse_count(v, opt.channels) && opt.channels > 0 &&
+        } else if (a == "--channels" && parse_field(v, opt.channels) && opt.channels > 0 &&
                    opt.channels < 1'000'000) {
-        } else if (a == "--subscribers" && parse_count(v, opt.subscribers)) {
+        } else if (a == "--subscribers" && parse_field(v, opt.subscribers)) {
         } else if (a == "--rate" && parse_seconds(v, opt.rate) && opt.rate > 0) {
         } else if (a == "--seconds" && parse_seconds(v, opt.seconds) && opt.seconds > 0) {
         } else if (a == "--warmup" && parse_seconds(v, opt.warmup)) {
         } else if (a == "--drain" && parse_seconds(v, opt.drain)) {
-        } else if (a == "--payload" && parse_count(v, opt.payload) && opt.payload >= header_size) {
-        } else if (a == "--server-pid" && parse_count(v, n) && n > 0) {
+        } else if (a == "--payload" && parse_field(v, opt.payload) && opt.payload >= header_size) {
+        } else if (a == "--server-pid" && parse_field(v, n) && n > 0) {
             opt.server_pids.push_back(static_cast<pid_t>(n));
-        } else if (a == "--threads" && parse_count(v, opt.threads) && opt.threads > 0) {
+        } else if (a == "--threads" && parse_field(v, opt.threads) && opt.threads > 0) {
         } else if (a == "--label") {
             opt.label = v;
         } else {
