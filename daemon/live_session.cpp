@@ -17,6 +17,10 @@ namespace minuted {
 
 namespace {
 
+shared_frame framed(std::string_view json) {
+    return std::make_shared<protocol::ws_frame const>(protocol::ws_frame::text(json));
+}
+
 summariser::time_point wall_now() {
     return std::chrono::time_point_cast<std::chrono::milliseconds>(
         std::chrono::system_clock::now());
@@ -393,8 +397,7 @@ void live_session::publish(summariser::change_set& changes,
     // The captions it reflects, so a source can tell when its text is on screen.
     published_seq_ = last_seq_;
     update["seq"] = published_seq_;
-    update_message msg{std::make_shared<std::string const>(boost::json::serialize(update)), rev_,
-                       arrived, false};
+    update_message msg{framed(boost::json::serialize(update)), rev_, arrived, false};
     history_.push_back(msg);
     for (auto const keep = config_.get()->update_history; history_.size() > keep;)
         history_.pop_front();
@@ -416,7 +419,7 @@ void live_session::subscribe(std::shared_ptr<update_sink> sink, std::optional<re
         // Says the resume worked, so a viewer knows it is live even when nothing was missed.
         auto resumed = boost::json::serialize(
             boost::json::object{{"type", "resumed"}, {"rev", *since}, {"epoch", epoch_}});
-        sink->deliver({std::make_shared<std::string const>(std::move(resumed)), *since, {}, false});
+        sink->deliver({framed(resumed), *since, {}, false});
         for (auto const& u : history_)
             if (u.rev > *since)
                 sink->deliver(u);
@@ -439,14 +442,14 @@ void live_session::resync(std::shared_ptr<update_sink> const& sink) {
         sink->deliver({snapshot(), rev_, {}, true});
 }
 
-std::shared_ptr<std::string const> live_session::snapshot() {
+shared_frame live_session::snapshot() {
     if (!snapshot_ || snapshot_rev_ != rev_) {
         auto const& m = pipeline_ ? pipeline_->state() : empty_meeting();
         auto o = make_snapshot(id_, m, rev_);
         o["title"] = shown_title(m);
         o["epoch"] = epoch_;
         o["seq"] = published_seq_; // as of rev_, like the updates
-        snapshot_ = std::make_shared<std::string const>(boost::json::serialize(o));
+        snapshot_ = framed(boost::json::serialize(o));
         snapshot_rev_ = rev_;
     }
     return snapshot_;
@@ -501,7 +504,7 @@ void live_session::archive_when_durable() {
 
 void live_session::start_archive_job() {
     // The final state, and what the index needs besides: enough to index it again.
-    auto state = boost::json::parse(*snapshot()).as_object();
+    auto state = boost::json::parse(snapshot()->payload()).as_object();
     state["archived"] = {{"started", to_ms(started_)},
                          {"ended", ended_at_ms_},
                          {"end_reason", end_reason_},

@@ -4,6 +4,7 @@
 #include "daemon/journal_writer.hpp"
 #include "daemon/live_config.hpp"
 #include "daemon/metrics.hpp"
+#include "daemon/push_socket.hpp"
 #include "daemon/state_json.hpp"
 #include "protocol/ingest.hpp"
 #include "protocol/journal.hpp"
@@ -31,9 +32,9 @@ namespace minuted {
 
 class archive_index;
 
-/// One update as sent to subscribers: serialised once, shared by all of them.
+/// One update as sent to subscribers: serialised and framed once, shared by all of them.
 struct update_message {
-    std::shared_ptr<std::string const> text;
+    shared_frame frame;
     revision rev = 0;
     std::chrono::steady_clock::time_point arrived{}; ///< when the caption frame behind it arrived
     bool is_snapshot = false;
@@ -193,8 +194,9 @@ public:
     /// A subscriber that fell behind: send it a fresh snapshot.
     void resync(std::shared_ptr<update_sink> const& sink);
 
-    /// The current state as a snapshot, serialised at most once per revision.
-    std::shared_ptr<std::string const> snapshot();
+    /// The current state as a snapshot, serialised and framed at most once per revision: its
+    /// JSON is the frame's payload.
+    shared_frame snapshot();
     std::string report_markdown() const;
     std::string report_json() const;
     std::string transcript() const;
@@ -271,7 +273,7 @@ private:
     revision rev_ = 0;
     protocol::seq_number published_seq_ = 0; // last_seq_ when rev_ was made
     std::deque<update_message> history_;
-    std::shared_ptr<std::string const> snapshot_;
+    shared_frame snapshot_;
     revision snapshot_rev_ = 0;
     std::set<std::shared_ptr<update_sink>> sinks_;
     std::atomic<std::size_t> viewers_{0}; // sinks_.size(), for other threads

@@ -45,6 +45,10 @@ std::string metrics::render(std::size_t sessions_live, std::size_t sessions_rece
     line("minuted_updates_published_total", "counter", "Updates made.", load(updates_published));
     line("minuted_updates_sent_total", "counter", "Updates delivered to subscribers.",
          load(updates_sent));
+    line("minuted_relay_messages_total", "counter", "Messages published to relay channels.",
+         load(relay_messages));
+    line("minuted_relay_deliveries_total", "counter",
+         "Relay messages delivered to channel subscribers.", load(relay_deliveries));
     line("minuted_subscriber_resyncs_total", "counter",
          "Slow subscribers skipped ahead to a snapshot.", load(subscriber_resyncs));
     line("minuted_subscriber_slow_closes_total", "counter",

@@ -31,6 +31,8 @@ struct metrics {
     std::atomic<std::uint64_t> ingest_duplicates{0};  ///< resent seqs acknowledged and ignored
     std::atomic<std::uint64_t> updates_published{0};  ///< updates made (serialised once each)
     std::atomic<std::uint64_t> updates_sent{0};       ///< deliveries to subscribers
+    std::atomic<std::uint64_t> relay_messages{0};     ///< POSTs to /pub/{channel}
+    std::atomic<std::uint64_t> relay_deliveries{0};   ///< their deliveries to /sub/ subscribers
     std::atomic<std::uint64_t> subscriber_resyncs{0}; ///< slow subscribers skipped to a snapshot
     std::atomic<std::uint64_t> subscriber_slow_closes{0};
     std::atomic<std::int64_t> subscribers{0};

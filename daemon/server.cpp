@@ -4,9 +4,11 @@
 #include "daemon/archive_index.hpp"
 #include "daemon/auth.hpp"
 #include "daemon/flex_stream.hpp"
+#include "daemon/push_socket.hpp"
 #include "daemon/web_assets.hpp"
 #include "protocol/ingest.hpp"
 #include "protocol/route.hpp"
+#include "protocol/utf8.hpp"
 
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/dispatch.hpp>
@@ -31,6 +33,7 @@
 #include <optional>
 #include <sstream>
 #include <tuple>
+#include <unordered_map>
 
 namespace minuted {
 
@@ -172,79 +175,73 @@ boost::json::object info_json(session_info const& i) {
 }
 
 // ---------------------------------------------------------------------------------------
-// /live/{id}: a subscriber. Follows Beast's chat example: a strand per connection, updates
-// posted to it, one write at a time, and a bounded queue.
+// /live/{id}: a viewer. Its session hands each update to it on the session's strand, and it
+// goes straight to the socket (push_socket); one that cannot keep up skips ahead to a
+// snapshot, and is closed if it keeps falling behind.
 
-class live_subscriber : public update_sink,
-                        public connection_set::member,
-                        public std::enable_shared_from_this<live_subscriber> {
+// The limits of a subscriber's socket, from the config of its time.
+push_socket::limits push_limits(config::settings const& s) {
+    return {s.handshake_timeout, s.connection_idle_timeout, 4096, s.subscriber_queue,
+            std::chrono::milliseconds(5000)};
+}
+
+class live_subscriber : public update_sink, public connection_set::member, public push_socket {
 public:
     live_subscriber(flex_stream&& stream, std::shared_ptr<live_session> session,
                     std::optional<revision> since, live_config::snapshot settings,
                     metrics& counters, std::shared_ptr<connection_set> connections)
-        : ws_(std::move(stream)), session_(std::move(session)), since_(since),
-          settings_(std::move(settings)), metrics_(counters), tracked_(std::move(connections)) {}
+        : push_socket(std::move(stream), push_limits(*settings)), session_(std::move(session)),
+          since_(since), metrics_(counters), tracked_(std::move(connections)) {}
 
     ~live_subscriber() override { metrics_.subscribers.fetch_sub(1, std::memory_order_relaxed); }
 
-    void run(http::request<http::string_body> request) {
+    void run(http::request<http::string_body> const& request) {
         metrics_.subscribers.fetch_add(1, std::memory_order_relaxed);
-        tracked_.track(weak_from_this());
-        peer_ = endpoint_text(beast::get_lowest_layer(ws_));
-        ws_.set_option(ws_timeouts(*settings_));
-        ws_.read_message_max(4096); // viewers send nothing that matters
-        ws_.async_accept(
-            request, beast::bind_front_handler(&live_subscriber::on_accept, shared_from_this()));
+        tracked_.track(std::weak_ptr<connection_set::member>(self()));
+        accept(request);
     }
 
+    // On the session's strand, like everything that touches resyncing_.
     void deliver(update_message const& m) override {
-        net::post(ws_.get_executor(), [self = shared_from_this(), m] { self->on_deliver(m); });
+        if (m.is_snapshot) {
+            resyncing_ = false; // a snapshot replaces everything queued
+            push(m.frame, m.arrived, true);
+        } else if (!resyncing_ && push(m.frame, m.arrived) == pushed::overflow) {
+            fall_behind();
+        } // while resyncing, the snapshot on its way covers this
     }
 
-    void going_away() override {
-        net::post(ws_.get_executor(), [self = shared_from_this()] {
-            if (!self->closed_)
-                self->close_with(websocket::close_code::going_away, "daemon stopping");
-        });
-    }
+    void going_away() override { close(websocket::close_code::going_away, "daemon stopping"); }
 
     void stop() override { going_away(); }
 
 private:
-    void on_accept(beast::error_code ec) {
-        if (ec)
-            return fail(ec, "accept");
+    std::shared_ptr<live_subscriber> self() {
+        return std::static_pointer_cast<live_subscriber>(shared_from_this());
+    }
+
+    void on_open() override {
         net::post(session_->strand(),
-                  [self = shared_from_this()] { self->session_->subscribe(self, self->since_); });
-        do_read();
+                  [self = self()] { self->session_->subscribe(self, self->since_); });
     }
 
-    void do_read() {
-        ws_.async_read(buffer_,
-                       beast::bind_front_handler(&live_subscriber::on_read, shared_from_this()));
+    void on_sent(protocol::ws_frame const&,
+                 std::chrono::steady_clock::time_point arrived) override {
+        metrics_.updates_sent.fetch_add(1, std::memory_order_relaxed);
+        if (arrived != std::chrono::steady_clock::time_point{}) // an update, not a reply
+            metrics_.observe_latency(std::chrono::steady_clock::now() - arrived);
     }
 
-    void on_read(beast::error_code ec, std::size_t) {
-        if (ec)
-            return finish(ec);
-        buffer_.clear();
-        do_read();
-    }
-
-    void on_deliver(update_message const& m) {
-        if (closed_)
-            return;
-        if (m.is_snapshot) {
-            drop_queued(); // a snapshot replaces everything queued
-            resyncing_ = false;
-        } else if (resyncing_) {
-            return; // the snapshot on its way covers this
-        } else if (queue_.size() >= settings_->subscriber_queue) {
-            return fall_behind();
+    void on_closed(beast::error_code ec) override {
+        if (ec == beast::error::timeout) {
+            metrics_.hit(limit::idle_timeout);
+            spdlog::debug("live {} subscriber {}: no answer to a ping: closed", session_->id(),
+                          peer());
+        } else if (ec && ec != net::error::operation_aborted && ec != net::error::eof) {
+            spdlog::debug("live {} subscriber {}: {}", session_->id(), peer(), ec.message());
         }
-        queue_.push_back(m);
-        if (!writing_)
-            do_write();
+        // Posted: this may run inside the session's loop over its subscribers.
+        net::post(session_->strand(), [self = self()] { self->session_->unsubscribe(self.get()); });
     }
 
     void fall_behind() {
@@ -256,91 +253,154 @@ private:
         if (++resyncs_ > max_resyncs) {
             metrics_.subscriber_slow_closes.fetch_add(1, std::memory_order_relaxed);
             spdlog::info("live {} subscriber {}: closed, too slow to keep up", session_->id(),
-                         peer_);
-            close_with(close_too_slow, "too slow: fell behind the live updates repeatedly");
-            return net::post(session_->strand(), [self = shared_from_this()] {
-                self->session_->unsubscribe(self.get());
-            });
+                         peer());
+            close(close_too_slow, "too slow: fell behind the live updates repeatedly");
+            return net::post(session_->strand(),
+                             [self = self()] { self->session_->unsubscribe(self.get()); });
         }
         metrics_.subscriber_resyncs.fetch_add(1, std::memory_order_relaxed);
         spdlog::debug("live {} subscriber {}: fell behind, skipping to a snapshot", session_->id(),
-                      peer_);
+                      peer());
         resyncing_ = true;
-        drop_queued();
-        net::post(session_->strand(),
-                  [self = shared_from_this()] { self->session_->resync(self); });
+        net::post(session_->strand(), [self = self()] { self->session_->resync(self); });
     }
 
-    // Sends a close frame; nothing more is queued or written after it.
-    void close_with(std::uint16_t code, std::string_view why) {
-        closed_ = true;
-        drop_queued();
-        ws_.async_close(close_reason(code, why), [self = shared_from_this()](beast::error_code) {});
-    }
-
-    // Drops what is queued, but not the message being written: the write still reads its bytes,
-    // which nothing else may own any more (a snapshot replaced since, a "resumed" reply).
-    void drop_queued() {
-        queue_.erase(writing_ && !queue_.empty() ? queue_.begin() + 1 : queue_.begin(),
-                     queue_.end());
-    }
-
-    void do_write() {
-        writing_ = true;
-        ws_.text(true);
-        ws_.async_write(net::buffer(*queue_.front().text),
-                        beast::bind_front_handler(&live_subscriber::on_write, shared_from_this()));
-    }
-
-    void on_write(beast::error_code ec, std::size_t) {
-        writing_ = false;
-        if (ec)
-            return finish(ec);
-        if (!queue_.empty()) {
-            auto const& sent = queue_.front();
-            metrics_.updates_sent.fetch_add(1, std::memory_order_relaxed);
-            if (sent.arrived != std::chrono::steady_clock::time_point{}) // an update, not a reply
-                metrics_.observe_latency(std::chrono::steady_clock::now() - sent.arrived);
-            queue_.pop_front();
-        }
-        if (!queue_.empty() && !closed_)
-            do_write();
-    }
-
-    void finish(beast::error_code ec) {
-        if (ec == beast::error::timeout) {
-            metrics_.hit(limit::idle_timeout);
-            spdlog::debug("live {} subscriber {}: no answer to a ping: closed", session_->id(),
-                          peer_);
-        } else if (ec != websocket::error::closed && ec != net::error::operation_aborted &&
-                   ec != net::error::eof) {
-            spdlog::debug("live {} subscriber {}: {}", session_->id(), peer_, ec.message());
-        }
-        closed_ = true;
-        drop_queued();
-        net::post(session_->strand(),
-                  [self = shared_from_this()] { self->session_->unsubscribe(self.get()); });
-    }
-
-    void fail(beast::error_code ec, char const* what) {
-        spdlog::debug("live subscriber {}: {}: {}", peer_, what, ec.message());
-    }
-
-    websocket::stream<flex_stream> ws_;
     std::shared_ptr<live_session> session_;
     std::optional<revision> since_;
-    live_config::snapshot settings_;
     metrics& metrics_;
     tracked tracked_;
-    std::string peer_;
-    beast::flat_buffer buffer_;
-    std::deque<update_message> queue_;
-    bool writing_ = false;
     bool resyncing_ = false;
-    bool closed_ = false;
     int resyncs_ = 0;
     std::chrono::steady_clock::time_point resync_window_start_{};
 };
+
+// ---------------------------------------------------------------------------------------
+// /pub/{channel} and /sub/{channel}: a relay. What is POSTed to a channel goes, verbatim, as
+// one text message to each of its subscribers, over the same sockets as the live minutes: for
+// text a meeting's site pushes beside them (notices, a second caption language), and the shape
+// in which minuted's fan-out is measured against nchan and Node ws (tests/bench). A channel
+// lives while it has subscribers and keeps its latest message for those who join; a
+// subscriber that cannot keep up skips to the latest. Thread-safe.
+
+class relay_subscriber;
+
+class relay_hub {
+public:
+    void subscribe(std::string const& name, std::shared_ptr<relay_subscriber> const& s);
+    void unsubscribe(std::string const& name, relay_subscriber const* s);
+    /// Sends `frame` to the channel's subscribers; how many it went to.
+    std::size_t publish(std::string const& name, shared_frame const& frame);
+
+private:
+    struct channel {
+        std::mutex mutex; // subscribers, latest, and the order of sends
+        std::vector<std::shared_ptr<relay_subscriber>> subscribers;
+        shared_frame latest;
+        bool is_dropped = false; ///< its last subscriber left: a new one makes a new channel
+    };
+    std::shared_ptr<channel> find(std::string const& name, bool create);
+
+    std::mutex mutex_; // channels_
+    std::unordered_map<std::string, std::shared_ptr<channel>> channels_;
+};
+
+class relay_subscriber : public connection_set::member, public push_socket {
+public:
+    relay_subscriber(flex_stream&& stream, std::string channel, relay_hub& hub,
+                     config::settings const& settings, metrics& counters,
+                     std::shared_ptr<connection_set> connections)
+        : push_socket(std::move(stream), push_limits(settings)), channel_(std::move(channel)),
+          hub_(hub), metrics_(counters), tracked_(std::move(connections)) {}
+
+    ~relay_subscriber() override { metrics_.subscribers.fetch_sub(1, std::memory_order_relaxed); }
+
+    void run(http::request<http::string_body> const& request) {
+        metrics_.subscribers.fetch_add(1, std::memory_order_relaxed);
+        tracked_.track(std::weak_ptr<connection_set::member>(self()));
+        accept(request);
+    }
+
+    /// Latest wins: one that overflows drops what it had queued and takes this.
+    void deliver(shared_frame const& frame) {
+        if (push(frame) == pushed::overflow) {
+            metrics_.subscriber_resyncs.fetch_add(1, std::memory_order_relaxed);
+            push(frame, {}, true);
+        }
+    }
+
+    void stop() override { close(websocket::close_code::going_away, "daemon stopping"); }
+
+private:
+    std::shared_ptr<relay_subscriber> self() {
+        return std::static_pointer_cast<relay_subscriber>(shared_from_this());
+    }
+    void on_open() override { hub_.subscribe(channel_, self()); }
+    void on_sent(protocol::ws_frame const&, std::chrono::steady_clock::time_point) override {
+        metrics_.relay_deliveries.fetch_add(1, std::memory_order_relaxed);
+    }
+    void on_closed(beast::error_code ec) override {
+        if (ec == beast::error::timeout)
+            metrics_.hit(limit::idle_timeout);
+        else if (ec && ec != net::error::operation_aborted && ec != net::error::eof)
+            spdlog::debug("relay {} subscriber {}: {}", channel_, peer(), ec.message());
+        hub_.unsubscribe(channel_, this);
+    }
+
+    std::string channel_;
+    relay_hub& hub_;
+    metrics& metrics_;
+    tracked tracked_;
+};
+
+std::shared_ptr<relay_hub::channel> relay_hub::find(std::string const& name, bool create) {
+    std::lock_guard lock(mutex_);
+    auto it = channels_.find(name);
+    if (it == channels_.end()) {
+        if (!create)
+            return nullptr;
+        it = channels_.emplace(name, std::make_shared<channel>()).first;
+    }
+    return it->second;
+}
+
+void relay_hub::subscribe(std::string const& name, std::shared_ptr<relay_subscriber> const& s) {
+    for (;;) {
+        auto const c = find(name, true);
+        std::lock_guard lock(c->mutex);
+        if (c->is_dropped)
+            continue; // found just before its last subscriber dropped it
+        c->subscribers.push_back(s);
+        if (c->latest)
+            s->deliver(c->latest);
+        return;
+    }
+}
+
+void relay_hub::unsubscribe(std::string const& name, relay_subscriber const* s) {
+    std::lock_guard lock(mutex_);
+    auto const it = channels_.find(name);
+    if (it == channels_.end())
+        return;
+    auto const keep = it->second; // alive while its lock is held, whatever erase does
+    auto& c = *keep;
+    std::lock_guard channel_lock(c.mutex);
+    std::erase_if(c.subscribers, [&](auto const& p) { return p.get() == s; });
+    if (c.subscribers.empty()) {
+        c.is_dropped = true;
+        channels_.erase(it);
+    }
+}
+
+std::size_t relay_hub::publish(std::string const& name, shared_frame const& frame) {
+    auto const c = find(name, false);
+    if (!c)
+        return 0;
+    std::lock_guard lock(c->mutex);
+    c->latest = frame;
+    for (auto const& s : c->subscribers)
+        s->deliver(frame);
+    return c->subscribers.size();
+}
 
 // ---------------------------------------------------------------------------------------
 // /ingest/{id}: a caption source pushing frames. Each frame is applied on the session's
@@ -597,10 +657,10 @@ class http_session : public connection_set::member,
 public:
     /// `already_read`: what was read from the connection to see whether it speaks TLS.
     http_session(flex_stream&& stream, beast::flat_buffer&& already_read, live_config const& config,
-                 metrics& counters, session_registry& sessions,
+                 metrics& counters, session_registry& sessions, relay_hub& relay,
                  std::shared_ptr<connection_set> connections)
         : stream_(std::move(stream)), ex_(stream_.get_executor()), config_(config),
-          metrics_(counters), sessions_(sessions), tracked_(std::move(connections)),
+          metrics_(counters), sessions_(sessions), relay_(relay), tracked_(std::move(connections)),
           buffer_(std::move(already_read)) {}
 
     void run() {
@@ -701,7 +761,8 @@ private:
     void upgrade(http::request<http::string_body> req) {
         auto const r = protocol::route_request(req.method_string(), req.target(), true);
         bool const ingest = r.to == protocol::endpoint::ingest_socket;
-        if (!ingest && r.to != protocol::endpoint::live_socket)
+        bool const relay = r.to == protocol::endpoint::relay_socket;
+        if (!ingest && !relay && r.to != protocol::endpoint::live_socket)
             return refuse(req, r, false);
         auto const& id = r.session;
         if (ingest && !allowed(req, r))
@@ -722,6 +783,17 @@ private:
                 ->run(std::move(req));
             return;
         }
+        if (relay) {
+            if (auto const why = over_subscribers()) {
+                metrics_.hit(limit::subscribers);
+                spdlog::warn("relay {}: subscriber {} refused: {}", id, peer_, *why);
+                return close_upgraded(std::move(req), close_try_again_later, *why);
+            }
+            std::make_shared<relay_subscriber>(std::move(stream_), id, relay_, *settings_, metrics_,
+                                               tracked_.shared_set())
+                ->run(req);
+            return;
+        }
         std::optional<revision> since;
         if (auto const s = r.param("since")) {
             revision v = 0;
@@ -739,11 +811,8 @@ private:
         // A viewer beyond a limit is told in the close reason, which a page can show; it may
         // try again later (1013).
         std::optional<std::pair<limit, std::string>> over;
-        if (auto const n = metrics_.subscribers.load(std::memory_order_relaxed);
-            n >= 0 && static_cast<std::size_t>(n) >= settings_->max_subscribers)
-            over.emplace(limit::subscribers, "too many viewers: the daemon takes " +
-                                                 std::to_string(settings_->max_subscribers) +
-                                                 " ([limits] max_subscribers)");
+        if (auto why = over_subscribers())
+            over.emplace(limit::subscribers, std::move(*why));
         else if (session->viewers() >= settings_->max_session_subscribers)
             over.emplace(limit::session_subscribers,
                          "too many viewers: this session takes " +
@@ -756,7 +825,30 @@ private:
         }
         std::make_shared<live_subscriber>(std::move(stream_), std::move(session), since, settings_,
                                           metrics_, tracked_.shared_set())
-            ->run(std::move(req));
+            ->run(req);
+    }
+
+    // Why one more subscriber would be one too many for the daemon, if it would.
+    std::optional<std::string> over_subscribers() const {
+        if (auto const n = metrics_.subscribers.load(std::memory_order_relaxed);
+            n >= 0 && static_cast<std::size_t>(n) >= settings_->max_subscribers)
+            return "too many viewers: the daemon takes " +
+                   std::to_string(settings_->max_subscribers) + " ([limits] max_subscribers)";
+        return std::nullopt;
+    }
+
+    // POST /pub/{channel}: the body, as one text message, to the channel's subscribers.
+    void handle_publish(http::request<http::string_body> const& req, std::string const& channel) {
+        if (!protocol::is_valid_utf8(req.body())) {
+            metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
+            spdlog::info("relay {}: publisher {} refused: body is not valid UTF-8", channel, peer_);
+            return respond(req, http::status::bad_request,
+                           "body is not valid UTF-8: it is relayed as WebSocket text\n");
+        }
+        metrics_.relay_messages.fetch_add(1, std::memory_order_relaxed);
+        auto const n = relay_.publish(channel, std::make_shared<protocol::ws_frame const>(
+                                                   protocol::ws_frame::text(req.body())));
+        respond_json(req, http::status::ok, boost::json::object{{"subscribers", n}});
     }
 
     // The live session `id` for a caption source, created if need be; null, with a 503
@@ -946,6 +1038,7 @@ private:
         case endpoint::bad_request:
         case endpoint::live_socket: // routed only for an upgrade
         case endpoint::ingest_socket:
+        case endpoint::relay_socket:
             return refuse(req, route, req.keep_alive());
         case endpoint::healthz:
             return respond(req, http::status::ok, "ok\n");
@@ -979,6 +1072,8 @@ private:
             return handle_ingest(std::move(req), route);
         case endpoint::ingest_seq:
             return handle_ingest_seq(std::move(req), route.session);
+        case endpoint::relay_publish:
+            return handle_publish(req, route.session);
         case endpoint::session_state:
         case endpoint::session_report_md:
         case endpoint::session_report_json:
@@ -1004,8 +1099,9 @@ private:
             return respond_from(session, std::move(req), "text/plain; charset=utf-8",
                                 [](live_session& s) { return s.transcript(); });
         default:
-            return respond_from(session, std::move(req), "application/json",
-                                [](live_session& s) { return *s.snapshot() + "\n"; });
+            return respond_from(session, std::move(req), "application/json", [](live_session& s) {
+                return std::string(s.snapshot()->payload()) + "\n";
+            });
         }
     }
 
@@ -1209,6 +1305,7 @@ private:
     live_config::snapshot settings_;
     metrics& metrics_;
     session_registry& sessions_;
+    relay_hub& relay_;
     tracked tracked_;
     std::uint64_t requests_ = 0; // read on this connection
     bool waiting_ = false;       // for a request
@@ -1389,7 +1486,7 @@ private:
 
     void serve_http(flex_stream&& stream, beast::flat_buffer&& already_read) {
         std::make_shared<http_session>(std::move(stream), std::move(already_read), config_,
-                                       metrics_, sessions_, connections_)
+                                       metrics_, sessions_, relay_, connections_)
             ->run();
     }
 
@@ -1440,6 +1537,7 @@ private:
     live_config const& config_;
     metrics& metrics_;
     session_registry& sessions_;
+    relay_hub relay_;
     std::shared_ptr<connection_set> connections_;
     mutable std::mutex tls_mutex_;
     std::shared_ptr<net::ssl::context> tls_; // null: plain HTTP only

@@ -35,6 +35,9 @@ constexpr methods takes_captions{false, false, true, "POST",
 constexpr methods tells_the_seq{true, false, false, "GET",
                                 "POST caption text to /ingest/{session}?seq=N"};
 
+constexpr methods relays_text{false, false, true, "POST",
+                              "POST text to /pub/{channel} for its subscribers"};
+
 constexpr std::string_view bad_id_text = "session id must be 1-64 letters, digits, '.', '_' or '-'";
 constexpr std::string_view no_websocket = "no WebSocket at this path";
 
@@ -156,13 +159,15 @@ route route_request(std::string_view method, std::string_view target, bool is_we
     };
 
     if (is_websocket_upgrade && method == "GET") {
-        if (n != 2 || (seg[0] != "live" && seg[0] != "ingest"))
+        if (n != 2 || (seg[0] != "live" && seg[0] != "ingest" && seg[0] != "sub"))
             return not_found(std::move(r), access::anyone, no_websocket);
         if (!is_valid_session_id(seg[1]))
             return bad_request(std::move(r), target_error::bad_session_id, bad_id_text);
-        bool const live = seg[0] == "live";
-        r.to = live ? endpoint::live_socket : endpoint::ingest_socket;
-        r.needs = live ? access::view : access::publish;
+        bool const ingest = seg[0] == "ingest";
+        r.to = ingest             ? endpoint::ingest_socket
+               : seg[0] == "live" ? endpoint::live_socket
+                                  : endpoint::relay_socket;
+        r.needs = ingest ? access::publish : access::view;
         r.session = seg[1];
         return r;
     }
@@ -202,6 +207,12 @@ route route_request(std::string_view method, std::string_view target, bool is_we
             return serve(std::move(r), method, endpoint::ingest_seq, access::publish,
                          tells_the_seq);
         return not_found(std::move(r), access::publish);
+    }
+    if (n == 2 && seg[0] == "pub") {
+        if (!is_valid_session_id(seg[1]))
+            return bad_request(std::move(r), target_error::bad_session_id, bad_id_text);
+        r.session = seg[1];
+        return serve(std::move(r), method, endpoint::relay_publish, access::publish, relays_text);
     }
     return not_found(std::move(r), access::anyone);
 }

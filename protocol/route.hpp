@@ -40,6 +40,8 @@ enum class endpoint {
     ingest_seq,          ///< GET /ingest/{id}/seq
     live_socket,         ///< WebSocket /live/{id}
     ingest_socket,       ///< WebSocket /ingest/{id}
+    relay_publish,       ///< POST /pub/{channel}: relayed verbatim to the channel's subscribers
+    relay_socket,        ///< WebSocket /sub/{channel}
 };
 
 /// Why a target names nothing, when the target itself says so.
@@ -67,7 +69,8 @@ struct route {
     std::string_view allow;
     /// A valid session id, wherever the path names one: session_page, session_*, end_session,
     /// ingest_*, *_socket, and a 404 or 405 under /api/sessions/{id} or /ingest/{id}, whose
-    /// publish token may be the session's own.
+    /// publish token may be the session's own; relay_* name their channel here (a channel
+    /// named as a session takes that session's tokens).
     std::string session;
     std::string archive; ///< archived_page (any name), archive_file (is_valid_archive_id)
     std::string name;    ///< static_asset, archive_file: the file asked for, unchecked

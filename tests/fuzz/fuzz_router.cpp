@@ -53,12 +53,14 @@ access needs_of(endpoint to) {
     case endpoint::archive_search:
     case endpoint::archive_file:
     case endpoint::live_socket:
+    case endpoint::relay_socket:
         return access::view;
     case endpoint::end_session:
         return access::admin;
     case endpoint::ingest_post:
     case endpoint::ingest_seq:
     case endpoint::ingest_socket:
+    case endpoint::relay_publish:
         return access::publish;
     default:
         return access::anyone;
@@ -66,7 +68,8 @@ access needs_of(endpoint to) {
 }
 
 bool is_socket(endpoint to) {
-    return to == endpoint::live_socket || to == endpoint::ingest_socket;
+    return to == endpoint::live_socket || to == endpoint::ingest_socket ||
+           to == endpoint::relay_socket;
 }
 
 bool is_refusal(endpoint to) {
@@ -86,6 +89,8 @@ bool names_a_session(endpoint to) {
     case endpoint::ingest_seq:
     case endpoint::live_socket:
     case endpoint::ingest_socket:
+    case endpoint::relay_publish:
+    case endpoint::relay_socket:
         return true;
     default:
         return false;
@@ -101,6 +106,7 @@ bool takes(endpoint to, std::string_view method, bool upgrade) {
     switch (to) {
     case endpoint::end_session:
     case endpoint::ingest_post:
+    case endpoint::relay_publish:
         return method == "POST";
     case endpoint::ingest_seq:
         return method == "GET";
@@ -172,6 +178,12 @@ std::string target_of(route const& r) {
         break;
     case endpoint::live_socket:
         path = "/live/" + id;
+        break;
+    case endpoint::relay_publish:
+        path = "/pub/" + id;
+        break;
+    case endpoint::relay_socket:
+        path = "/sub/" + id;
         break;
     default:
         break;
