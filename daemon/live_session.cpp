@@ -17,10 +17,6 @@ namespace minuted {
 
 namespace {
 
-shared_frame framed(std::string_view json) {
-    return std::make_shared<protocol::ws_frame const>(protocol::ws_frame::text(json));
-}
-
 summariser::time_point wall_now() {
     return std::chrono::time_point_cast<std::chrono::milliseconds>(
         std::chrono::system_clock::now());
@@ -397,7 +393,7 @@ void live_session::publish(summariser::change_set& changes,
     // The captions it reflects, so a source can tell when its text is on screen.
     published_seq_ = last_seq_;
     update["seq"] = published_seq_;
-    update_message msg{framed(boost::json::serialize(update)), rev_, arrived, false};
+    update_message msg{shared_text_frame(boost::json::serialize(update)), rev_, arrived, false};
     history_.push_back(msg);
     for (auto const keep = config_.get()->update_history; history_.size() > keep;)
         history_.pop_front();
@@ -419,7 +415,7 @@ void live_session::subscribe(std::shared_ptr<update_sink> sink, std::optional<re
         // Says the resume worked, so a viewer knows it is live even when nothing was missed.
         auto resumed = boost::json::serialize(
             boost::json::object{{"type", "resumed"}, {"rev", *since}, {"epoch", epoch_}});
-        sink->deliver({framed(resumed), *since, {}, false});
+        sink->deliver({shared_text_frame(resumed), *since, {}, false});
         for (auto const& u : history_)
             if (u.rev > *since)
                 sink->deliver(u);
@@ -449,7 +445,7 @@ shared_frame live_session::snapshot() {
         o["title"] = shown_title(m);
         o["epoch"] = epoch_;
         o["seq"] = published_seq_; // as of rev_, like the updates
-        snapshot_ = framed(boost::json::serialize(o));
+        snapshot_ = shared_text_frame(boost::json::serialize(o));
         snapshot_rev_ = rev_;
     }
     return snapshot_;

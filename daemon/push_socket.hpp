@@ -21,6 +21,11 @@ namespace minuted {
 /// A message framed once and shared by every subscriber it goes to.
 using shared_frame = std::shared_ptr<protocol::ws_frame const>;
 
+/// `text` (UTF-8) as a text message, framed once to share.
+inline shared_frame shared_text_frame(std::string_view text) {
+    return std::make_shared<protocol::ws_frame const>(protocol::ws_frame::text(text));
+}
+
 /// The server's end of a WebSocket it pushes to: a viewer of /live/{id}, a subscriber of
 /// /sub/{channel}. Beast does the handshake; after it, the frames, framed once for all
 /// subscribers, are written straight to the socket by whichever thread pushes them: on plain TCP

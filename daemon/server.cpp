@@ -846,8 +846,7 @@ private:
                            "body is not valid UTF-8: it is relayed as WebSocket text\n");
         }
         metrics_.relay_messages.fetch_add(1, std::memory_order_relaxed);
-        auto const n = relay_.publish(channel, std::make_shared<protocol::ws_frame const>(
-                                                   protocol::ws_frame::text(req.body())));
+        auto const n = relay_.publish(channel, shared_text_frame(req.body()));
         respond_json(req, http::status::ok, boost::json::object{{"subscribers", n}});
     }
 
