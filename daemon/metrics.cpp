@@ -53,6 +53,8 @@ std::string metrics::render(std::size_t sessions_live, std::size_t sessions_rece
          "Slow subscribers skipped ahead to a snapshot.", load(subscriber_resyncs));
     line("minuted_subscriber_slow_closes_total", "counter",
          "Subscribers closed for falling behind.", load(subscriber_slow_closes));
+    line("minuted_subscriber_stalls_total", "counter",
+         "Subscribers skipped until they answered a ping.", load(subscriber_stalls));
     line("minuted_feed_connects_total", "counter", "Pull feed connections made.",
          load(feed_connects));
     line("minuted_feed_failures_total", "counter", "Pull feed connection failures.",

@@ -35,6 +35,7 @@ struct metrics {
     std::atomic<std::uint64_t> relay_deliveries{0};   ///< their deliveries to /sub/ subscribers
     std::atomic<std::uint64_t> subscriber_resyncs{0}; ///< slow subscribers skipped to a snapshot
     std::atomic<std::uint64_t> subscriber_slow_closes{0};
+    std::atomic<std::uint64_t> subscriber_stalls{0}; ///< subscribers skipped: no answer to a ping
     std::atomic<std::int64_t> subscribers{0};
     std::atomic<std::int64_t> ingest_connections{0};
     std::atomic<std::uint64_t> feed_connects{0};

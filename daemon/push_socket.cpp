@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <utility>
 
 namespace minuted {
 
@@ -52,6 +53,7 @@ void push_socket::on_accept(beast::error_code ec) {
         if (!stream_.is_tls())
             fd_ = stream_.next_layer().socket().native_handle();
         open_ = true;
+        last_heard_ = std::chrono::steady_clock::now(); // the handshake
         flush();
     }
     arm_timer(limits_.idle_timeout / 2);
@@ -64,6 +66,9 @@ push_socket::pushed push_socket::push(shared_frame const& frame,
     std::lock_guard lock(mutex_);
     if (gone_ || close_queued_)
         return pushed::closed;
+    auto const now = std::chrono::steady_clock::now();
+    if (auto const r = check_alive(now); r != pushed::sent)
+        return r;
     if (replace) {
         drop_queued();
     } else if (!queue_.empty()) {
@@ -71,16 +76,39 @@ push_socket::pushed push_socket::push(shared_frame const& frame,
         // however short the queue behind it still is.
         if (queue_.size() >= limits_.max_queued ||
             (stuck_since_ != std::chrono::steady_clock::time_point{} &&
-             std::chrono::steady_clock::now() - stuck_since_ > limits_.max_stall)) {
+             now - stuck_since_ > limits_.max_stall)) {
             drop_queued();
             return pushed::overflow;
         }
     }
     queue_.push_back({frame, arrived, true});
-    if (queue_.size() > 1 || waiting_)
-        return pushed::queued;
     flush();
     return queue_.empty() ? pushed::sent : pushed::queued;
+}
+
+// Whether the client is alive: `sent` if it is (or may be), `stalled` if it has not answered a
+// ping in time. Sends that ping, after the frames queued, once the client has been unheard for
+// 3/5 of max_stall; it then has the other 2/5 to answer.
+push_socket::pushed push_socket::check_alive(std::chrono::steady_clock::time_point now) {
+    if (stalled_)
+        return pushed::stalled;
+    if (!open_)
+        return pushed::sent;
+    constexpr std::chrono::steady_clock::time_point never{};
+    if (ping_since_ == never) {
+        if (now - last_heard_ > limits_.max_stall * 3 / 5) {
+            ping_since_ = now;
+            static shared_frame const ping = std::make_shared<protocol::ws_frame const>(
+                protocol::ws_frame::control(protocol::ws_opcode::ping, {}));
+            queue_.push_back({ping, {}, false});
+        }
+        return pushed::sent;
+    }
+    if (now - ping_since_ <= limits_.max_stall * 2 / 5)
+        return pushed::sent;
+    stalled_ = true;
+    drop_queued();
+    return pushed::stalled;
 }
 
 void push_socket::close(std::uint16_t code, std::string_view reason) {
@@ -250,6 +278,15 @@ void push_socket::on_read(beast::error_code ec, std::size_t n) {
     if (ec)
         return finish(closing_ && ec == net::error::eof ? beast::error_code{} : ec);
     heard_ = true;
+    bool resumed = false;
+    {
+        std::lock_guard lock(mutex_);
+        last_heard_ = std::chrono::steady_clock::now();
+        ping_since_ = {};
+        resumed = std::exchange(stalled_, false);
+    }
+    if (resumed)
+        on_resumed();
     events_.clear();
     auto const error = reader_.put(std::string_view(read_buffer_.data(), n), events_);
     for (auto const& e : events_) {

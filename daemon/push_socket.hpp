@@ -39,6 +39,12 @@ inline shared_frame shared_text_frame(std::string_view text) {
 /// checked and dropped (viewers send nothing that matters). A client silent for
 /// `idle_timeout / 2` is pinged; one silent for `idle_timeout` is closed.
 ///
+/// A reader that stopped (a frozen process, a laptop asleep) is found even while the kernel's
+/// buffers still take what is sent to it: a client that has been sent frames and not been heard
+/// from for 3/5 of `max_stall` gets a ping with the next frame; if the pong has not come by
+/// `max_stall`, the client is stalled. Nothing more is written to it, and the queue is dropped,
+/// until it answers; then `on_resumed` lets the owner send it the latest state.
+///
 /// Thread-safe: `push`, `close` and `queued` from any thread; the hooks as documented.
 class push_socket : public std::enable_shared_from_this<push_socket> {
 public:
@@ -49,7 +55,8 @@ public:
         /// Frames queued (behind a socket that takes no more) before a push overflows.
         std::size_t max_queued = 256;
         /// How long a frame may wait behind a socket that takes nothing before a push
-        /// overflows: a stalled reader is found within this even at a low rate.
+        /// overflows, and how long a client being sent frames may go unheard (a ping
+        /// unanswered) before it counts as stalled.
         std::chrono::milliseconds max_stall{5000};
     };
 
@@ -59,6 +66,7 @@ public:
         queued,   ///< behind others, or behind a full socket
         overflow, ///< over `max_queued` or stalled over `max_stall`: the queue was dropped
                   ///< (but for a frame half written) and this frame not taken
+        stalled,  ///< the client answers no ping: not taken, until `on_resumed`
         closed,   ///< the connection is closing or gone
     };
 
@@ -90,6 +98,9 @@ protected:
     /// lock held, on the pushing thread or the strand: count it, nothing more.
     virtual void on_sent(protocol::ws_frame const& frame,
                          std::chrono::steady_clock::time_point arrived) = 0;
+    /// A stalled client answered at last (see the class): what it missed was dropped. On the
+    /// strand.
+    virtual void on_resumed() = 0;
     /// The connection is gone, whether `on_open` came or not: closed by either side
     /// (`ec` empty), the client silent or broke the protocol (`ec` says how), or the socket
     /// failed. Once, on the strand.
@@ -112,6 +123,7 @@ private:
     void enqueue_control(protocol::ws_frame frame);
 
     // With mutex_ held.
+    pushed check_alive(std::chrono::steady_clock::time_point now);
     void flush();
     void drop_queued();
     ssize_t send_plain();
@@ -143,6 +155,9 @@ private:
     bool gone_ = false; ///< the socket is closed or failing: nothing more is written
     /// When the socket began to refuse bytes; zero while it takes them.
     std::chrono::steady_clock::time_point stuck_since_{};
+    std::chrono::steady_clock::time_point last_heard_{}; ///< last read from the client
+    std::chrono::steady_clock::time_point ping_since_{}; ///< a liveness ping unanswered since
+    bool stalled_ = false;
 
     // On the strand.
     boost::asio::steady_timer timer_;

@@ -206,9 +206,21 @@ public:
         if (m.is_snapshot) {
             resyncing_ = false; // a snapshot replaces everything queued
             push(m.frame, m.arrived, true);
-        } else if (!resyncing_ && push(m.frame, m.arrived) == pushed::overflow) {
-            fall_behind();
-        } // while resyncing, the snapshot on its way covers this
+        } else if (!resyncing_) { // while resyncing, the snapshot on its way covers this
+            switch (push(m.frame, m.arrived)) {
+            case pushed::overflow:
+                fall_behind();
+                break;
+            case pushed::stalled: // a snapshot follows when it answers (on_resumed)
+                resyncing_ = true;
+                metrics_.subscriber_stalls.fetch_add(1, std::memory_order_relaxed);
+                spdlog::debug("live {} subscriber {}: stalled, skipping until it answers",
+                              session_->id(), peer());
+                break;
+            default:
+                break;
+            }
+        }
     }
 
     void going_away() override { close(websocket::close_code::going_away, "daemon stopping"); }
@@ -223,6 +235,10 @@ private:
     void on_open() override {
         net::post(session_->strand(),
                   [self = self()] { self->session_->subscribe(self, self->since_); });
+    }
+
+    void on_resumed() override {
+        net::post(session_->strand(), [self = self()] { self->session_->resync(self); });
     }
 
     void on_sent(protocol::ws_frame const&,
@@ -290,6 +306,8 @@ public:
     void unsubscribe(std::string const& name, relay_subscriber const* s);
     /// Sends `frame` to the channel's subscribers; how many it went to.
     std::size_t publish(std::string const& name, shared_frame const& frame);
+    /// The channel's latest message; null if it has none.
+    shared_frame latest(std::string const& name);
 
 private:
     struct channel {
@@ -320,11 +338,20 @@ public:
         accept(request);
     }
 
-    /// Latest wins: one that overflows drops what it had queued and takes this.
+    /// Latest wins: one that overflows drops what it had queued and takes this; one that
+    /// stalled gets the latest when it answers.
     void deliver(shared_frame const& frame) {
-        if (push(frame) == pushed::overflow) {
+        switch (push(frame)) {
+        case pushed::overflow:
             metrics_.subscriber_resyncs.fetch_add(1, std::memory_order_relaxed);
             push(frame, {}, true);
+            break;
+        case pushed::stalled:
+            if (!is_stalled_.exchange(true))
+                metrics_.subscriber_stalls.fetch_add(1, std::memory_order_relaxed);
+            break;
+        default:
+            break;
         }
     }
 
@@ -335,6 +362,11 @@ private:
         return std::static_pointer_cast<relay_subscriber>(shared_from_this());
     }
     void on_open() override { hub_.subscribe(channel_, self()); }
+    void on_resumed() override {
+        is_stalled_ = false;
+        if (auto latest = hub_.latest(channel_))
+            push(latest, {}, true);
+    }
     void on_sent(protocol::ws_frame const&, std::chrono::steady_clock::time_point) override {
         metrics_.relay_deliveries.fetch_add(1, std::memory_order_relaxed);
     }
@@ -350,6 +382,7 @@ private:
     relay_hub& hub_;
     metrics& metrics_;
     tracked tracked_;
+    std::atomic<bool> is_stalled_{false}; ///< counted once per stall
 };
 
 std::shared_ptr<relay_hub::channel> relay_hub::find(std::string const& name, bool create) {
@@ -389,6 +422,14 @@ void relay_hub::unsubscribe(std::string const& name, relay_subscriber const* s) 
         c.is_dropped = true;
         channels_.erase(it);
     }
+}
+
+shared_frame relay_hub::latest(std::string const& name) {
+    auto const c = find(name, false);
+    if (!c)
+        return nullptr;
+    std::lock_guard lock(c->mutex);
+    return c->latest;
 }
 
 std::size_t relay_hub::publish(std::string const& name, shared_frame const& frame) {

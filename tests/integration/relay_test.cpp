@@ -84,6 +84,15 @@ public:
         return std::nullopt;
     }
 
+    /// The frames already received, without waiting for more.
+    std::vector<std::pair<int, std::string>> available_frames() {
+        std::vector<std::pair<int, std::string>> out;
+        while (socket_.available() > 0 || complete_frame_held())
+            if (auto f = next_frame())
+                out.push_back(std::move(*f));
+        return out;
+    }
+
     /// True once the server has closed the TCP connection (EOF or reset).
     bool closed_by_server() {
         boost::system::error_code ec;
@@ -93,6 +102,18 @@ public:
     }
 
 private:
+    bool complete_frame_held() const {
+        if (in_.size() < 2)
+            return false;
+        std::size_t length = static_cast<unsigned char>(in_[1]) & 0x7F;
+        if (length == 126)
+            return in_.size() >= 4 &&
+                   in_.size() >=
+                       4 + ((static_cast<std::size_t>(static_cast<unsigned char>(in_[2])) << 8) |
+                            static_cast<unsigned char>(in_[3]));
+        return in_.size() >= 2 + length;
+    }
+
     bool fill(std::size_t n) {
         while (in_.size() < n) {
             char buf[4096];
@@ -253,6 +274,42 @@ TEST(push_sockets, protocol_errors_are_closed_with_their_code_and_reason) {
     auto sub = subscribe(d, "c");
     EXPECT_EQ(publish(d.port(), "c", "still here").status, 200u);
     EXPECT_EQ(sub->receive(), "still here");
+}
+
+TEST(push_sockets, a_reader_that_answers_no_ping_is_skipped_until_it_does_then_gets_the_latest) {
+    daemon_process d;
+    // Reads everything, as a frozen browser's kernel would, but never answers a ping.
+    raw_client frozen(d.port(), "/sub/c");
+    for (int i = 0; i < 500 && metric(d.port(), "minuted_subscribers") == 0; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    int const messages = 160; // 8 s at 20 a second
+    for (int i = 0; i < messages; ++i) {
+        ASSERT_EQ(publish(d.port(), "c", std::to_string(i)).status, 200u);
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    int pings = 0;
+    int last = -1;
+    for (auto const& [op, payload] : frozen.available_frames()) {
+        if (op == 0x9)
+            ++pings;
+        else if (op == 0x1)
+            last = std::stoi(payload);
+    }
+    // Pinged 3 s after it was last heard, skipped 2 s later: messages after about the 100th
+    // were not sent to it.
+    EXPECT_EQ(pings, 1);
+    EXPECT_GE(last, 40);
+    EXPECT_LT(last, messages - 20);
+    EXPECT_EQ(metric(d.port(), "minuted_subscriber_stalls_total"), 1u);
+    // It answers at last: the latest message comes next, then it is live again.
+    frozen.send(client_frame(0x8A, ""));
+    auto const latest = frozen.next_frame();
+    ASSERT_TRUE(latest);
+    EXPECT_EQ(latest->second, std::to_string(messages - 1));
+    ASSERT_EQ(publish(d.port(), "c", "after").status, 200u);
+    auto const after = frozen.next_frame();
+    ASSERT_TRUE(after);
+    EXPECT_EQ(after->second, "after");
 }
 
 TEST(push_sockets, a_client_that_answers_no_ping_is_closed_after_the_idle_timeout) {
