@@ -69,7 +69,8 @@ for (const [group, cells] of byGroup) {
         'client CPU %',
     ];
     if (stalled)
-        head.push('stalled: closed / ended / open', 'stalled: backlog msgs',
+        head.push('stalled: closed by the server at 5 s / at the end',
+            'stalled, once continued: closed / ended / open', 'stalled: backlog msgs',
             'stalled: backlog MiB', 'server RSS at stall end MiB');
     if (reconnecting) head.push('reconnects done / failed');
     out.push(`| ${head.join(' | ')} |`, `|---|${head.slice(1).map(() => '--:').join('|')}|`);
@@ -106,7 +107,12 @@ for (const [group, cells] of byGroup) {
             if (stalled) {
                 const answered = runs.filter((r) => typeof r.stalled_open === 'number');
                 const sm = (key) => median(answered.map((r) => r[key]));
+                const closedBy = (key) => {
+                    const open = median(runs.map((r) => r[key]));
+                    return open === null ? '?' : count(median(runs.map((r) => r.stalled)) - open);
+                };
                 row.push(
+                    `${closedBy('stalled_server_open_5s')} / ${closedBy('stalled_server_open_end')}`,
                     answered.length
                         ? `${count(sm('stalled_closed'))} / ${count(sm('stalled_ended'))} / ${count(sm('stalled_open'))}`
                         : '?',

@@ -41,7 +41,10 @@
 // reset), or still open; the messages published during the stall that arrived after it (the
 // backlog the server and the kernel held for them: messages, bytes, most for one subscriber),
 // the messages they never received, and how many caught up with their channel's last message.
-// The server's VmRSS is read just before the SIGCONT: what the stalled ones cost it.
+// While it is stopped, the kernel's view of its connections (/proc/net/tcp) 5 s into the stall
+// and at its end says how many the server had closed by then (the issue's target: evicted
+// within 5 s) and how many bytes wait unsent at the server's ends and unread at the clients';
+// the server's VmRSS is read just before the SIGCONT: what the stalled ones cost it.
 //
 // --reconnecting P: P% of the subscribers close their WebSocket (close frame, the socket cut
 // after 1 s without the server's answer) and open a new one once a second during the measured
@@ -84,6 +87,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -387,6 +391,12 @@ public:
     std::uint64_t backlog_bytes() const noexcept { return backlog_bytes_; }
     std::optional<std::uint64_t> last_seq() const noexcept { return last_seq_; }
     std::size_t channel() const noexcept { return channel_; }
+    /// The local port of its connection, 0 if none; on its worker's thread.
+    unsigned short local_port() {
+        beast::error_code ec;
+        auto const at = ws_->next_layer().socket().local_endpoint(ec);
+        return ec ? 0 : at.port();
+    }
 
 private:
     void on_connect(beast::error_code ec);
@@ -1002,6 +1012,43 @@ bool write_line(int fd, std::string line) {
     return true;
 }
 
+/// The kernel's view of the stalled subscribers' connections (/proc/net/tcp), read while their
+/// process is stopped: what the server has closed, and what is queued on either side.
+struct tcp_snapshot {
+    std::size_t server_open = 0;           ///< the server's ends still ESTABLISHED
+    std::uint64_t server_unsent_bytes = 0; ///< in the server's ends' send queues
+    std::uint64_t client_unread_bytes = 0; ///< in the stalled clients' receive queues
+};
+
+/// Of the connections between 127.0.0.1:`server_port` and the local ports in `ports`; nullopt
+/// if /proc/net/tcp cannot be read. A server's end it has closed is gone (a reset) or in a
+/// closing state (FIN_WAIT1 while its unsent bytes wait for the stopped client).
+std::optional<tcp_snapshot> snapshot_tcp(unsigned short server_port,
+                                         std::vector<bool> const& ports) {
+    std::FILE* f = std::fopen("/proc/net/tcp", "r");
+    if (f == nullptr)
+        return std::nullopt;
+    tcp_snapshot snap;
+    std::array<char, 512> line{};
+    std::fgets(line.data(), line.size(), f); // the column names
+    while (std::fgets(line.data(), line.size(), f) != nullptr) {
+        unsigned local_ip = 0, local_port = 0, remote_ip = 0, remote_port = 0, state = 0;
+        unsigned tx = 0, rx = 0;
+        if (std::sscanf(line.data(), " %*u: %8X:%4X %8X:%4X %2X %8X:%8X", &local_ip, &local_port,
+                        &remote_ip, &remote_port, &state, &tx, &rx) != 7)
+            continue;
+        constexpr unsigned established = 1;
+        if (local_port == server_port && remote_port < ports.size() && ports[remote_port]) {
+            snap.server_open += state == established ? 1 : 0;
+            snap.server_unsent_bytes += tx;
+        } else if (remote_port == server_port && local_port < ports.size() && ports[local_port]) {
+            snap.client_unread_bytes += rx;
+        }
+    }
+    std::fclose(f);
+    return snap;
+}
+
 /// What the stalled process says about its subscribers once it has been continued and has
 /// read what reached them.
 struct stall_report {
@@ -1071,10 +1118,11 @@ std::optional<stall_report> parse_stall_report(std::string_view line) {
     return r;
 }
 
-/// The stalled process: connects the stalled subscribers and says "subscribed N FAILED
-/// [why]"; is told "stall-end NS" (when its SIGCONT is due, steady ns); is stopped and
-/// continued; on "report", reads what reaches its subscribers until they have been quiet for
-/// 0.5 s (10 s at most) and answers with to_line(stall_report). Its exit code.
+/// The stalled process: connects the stalled subscribers and says "subscribed N FAILED PORTS
+/// [why]" (PORTS their local ports, comma-separated, or "-"); is told "stall-end NS" (when its
+/// SIGCONT is due, steady ns); is stopped and continued; on "report", reads what reaches its
+/// subscribers until they have been quiet for 0.5 s (10 s at most) and answers with
+/// to_line(stall_report). Its exit code.
 int run_stalled_process(options const& opt, int commands, int results) {
     run_counters counters;
     counters.realtime_offset_ns = realtime_minus_steady_ns();
@@ -1090,9 +1138,18 @@ int run_stalled_process(options const& opt, int commands, int results) {
         w.stop();
         return code;
     };
+    std::promise<std::string> ports_promise;
+    auto ports = ports_promise.get_future();
+    net::post(w.context(), [&] {
+        std::string list;
+        for (auto const& s : w.subscribers())
+            if (auto const port = s->local_port(); port != 0)
+                list += (list.empty() ? "" : ",") + std::to_string(port);
+        ports_promise.set_value(list.empty() ? "-" : list);
+    });
     if (!write_line(results, "subscribed " + std::to_string(counters.subscribed.load()) + " " +
                                  std::to_string(counters.subscribe_failed.load()) + " " +
-                                 counters.first_failure))
+                                 ports.get() + " " + counters.first_failure))
         return finish(1);
     // However long the run: the load client closes the pipe when it ends.
     auto const forever = std::chrono::hours(24);
@@ -1289,8 +1346,10 @@ struct report {
     long rss_subscribed_kib = 0;
     long hwm_kib = 0;
     long rss_kib = 0;
-    long rss_stall_end_kib = -1;       ///< the servers' VmRSS just before the SIGCONT
-    std::optional<stall_report> stall; ///< from the stalled process, if it answered
+    long rss_stall_end_kib = -1;         ///< the servers' VmRSS just before the SIGCONT
+    std::optional<stall_report> stall;   ///< from the stalled process, if it answered
+    std::optional<tcp_snapshot> tcp_5s;  ///< the stalled connections 5 s into the stall
+    std::optional<tcp_snapshot> tcp_end; ///< and just before the SIGCONT
 };
 
 /// The JSON fields of --stalled and --reconnecting, each with its leading comma.
@@ -1320,6 +1379,15 @@ std::string scenario_json(options const& opt, report const& r, run_counters cons
     } else if (opt.stalled) {
         out += ",\"stalled_closed\":null,\"stalled_ended\":null,\"stalled_open\":null";
     }
+    auto const open = [&](std::optional<tcp_snapshot> const& t) {
+        return t ? n(t->server_open) : std::string("null");
+    };
+    out += ",\"stalled_server_open_5s\":" + open(r.tcp_5s) +
+           ",\"stalled_server_open_end\":" + open(r.tcp_end) +
+           ",\"stalled_server_unsent_bytes_end\":" +
+           (r.tcp_end ? n(r.tcp_end->server_unsent_bytes) : "null") +
+           ",\"stalled_client_unread_bytes_end\":" +
+           (r.tcp_end ? n(r.tcp_end->client_unread_bytes) : "null");
     out += ",\"server_vmrss_stall_end_kib\":" +
            (r.rss_stall_end_kib >= 0 ? std::to_string(r.rss_stall_end_kib) : "null") +
            ",\"reconnecting\":" + n(opt.reconnecting) +
@@ -1348,21 +1416,23 @@ void print_report(options const& opt, report const& r, run_counters const& c) {
     std::string extra_rule;
     std::string extra;
     if (opt.stalled) {
-        extra_header += " stalled: closed / ended / open | stalled: backlog msgs | stalled: "
+        extra_header += " stalled: closed by the server at 5 s / at the end | stalled, once "
+                        "continued: closed / ended / open | stalled: backlog msgs | stalled: "
                         "backlog KiB (most for one) | server VmRSS at stall end MiB |";
-        extra_rule += "--:|--:|--:|--:|";
+        extra_rule += "--:|--:|--:|--:|--:|";
+        auto const closed_by = [&](std::optional<tcp_snapshot> const& t) {
+            return t ? std::to_string(opt.stalled - std::min(opt.stalled, t->server_open))
+                     : std::string("?");
+        };
         auto const& st = r.stall;
-        std::array<char, 256> text{};
-        std::snprintf(text.data(), text.size(), " %s | %s | %s | %.1f |",
-                      st ? (std::to_string(st->closed) + " / " + std::to_string(st->ended) + " / " +
-                            std::to_string(st->open))
-                               .c_str()
-                         : "?",
-                      st ? with_commas(st->backlog_messages).c_str() : "?",
-                      st ? (with_commas(st->backlog_bytes / 1024) + " (" +
-                            with_commas(st->backlog_max_bytes / 1024) + ")")
-                               .c_str()
-                         : "?",
+        extra += " " + closed_by(r.tcp_5s) + " / " + closed_by(r.tcp_end) + " |";
+        extra += st ? " " + std::to_string(st->closed) + " / " + std::to_string(st->ended) + " / " +
+                          std::to_string(st->open) + " | " + with_commas(st->backlog_messages) +
+                          " | " + with_commas(st->backlog_bytes / 1024) + " (" +
+                          with_commas(st->backlog_max_bytes / 1024) + ") |"
+                    : std::string(" ? | ? | ? |");
+        std::array<char, 32> text{};
+        std::snprintf(text.data(), text.size(), " %.1f |",
                       static_cast<double>(r.rss_stall_end_kib) / 1024);
         extra += text.data();
     }
@@ -1498,20 +1568,26 @@ int main(int argc, char** argv) {
              counters.subscribe_failed.load(), counters.first_failure.c_str());
         return 1;
     }
+    std::vector<bool> stalled_ports(65536);
     if (stalled) {
-        // "subscribed N FAILED [why]"
+        // "subscribed N FAILED PORTS [why]"
         auto const line = stalled->receive(std::chrono::seconds(120));
         std::istringstream words(line.value_or(""));
         std::string word;
         std::size_t subscribed = 0;
         std::size_t failed = 0;
-        if (!(words >> word >> subscribed >> failed) || word != "subscribed" ||
+        std::string ports;
+        if (!(words >> word >> subscribed >> failed >> ports) || word != "subscribed" ||
             subscribed != opt.stalled) {
             stop_all();
             note("the stalled subscribers' process: %s",
                  line ? line->c_str() : "no answer within 120 s");
             return 1;
         }
+        std::istringstream list(ports);
+        for (std::string port; std::getline(list, port, ',');)
+            if (std::size_t n = 0; parse_field(port, n) && n < stalled_ports.size())
+                stalled_ports[n] = true;
     }
     note("%zu subscribers on %zu channels in %.2f s", opt.subscribers, opt.channels,
          std::chrono::duration<double>(steady::now() - connect_start).count());
@@ -1563,8 +1639,14 @@ int main(int argc, char** argv) {
     auto const client_cpu_before = self_cpu_seconds();
     auto const machine_before = machine_cpu_now();
     if (stalled) {
+        // The issue's target: stalled subscribers evicted (or skipped ahead) within 5 s.
+        if (auto const at_5s = window_start + std::chrono::seconds(5); at_5s <= stall_end) {
+            std::this_thread::sleep_until(at_5s);
+            r.tcp_5s = snapshot_tcp(opt.port, stalled_ports);
+        }
         std::this_thread::sleep_until(stall_end);
         r.rss_stall_end_kib = server_kib(opt.server_pids, "VmRSS");
+        r.tcp_end = snapshot_tcp(opt.port, stalled_ports);
         stalled->signal(SIGCONT);
         note("%zu subscribers stalled for %g s; the server's VmRSS at the end: %.1f MiB",
              opt.stalled, opt.stall_seconds, static_cast<double>(r.rss_stall_end_kib) / 1024);
