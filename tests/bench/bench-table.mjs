@@ -3,6 +3,8 @@
 // cell (delivered / expected are summed over the runs instead, so any loss shows). "client
 // CPU %" is the load client's share of its core over the measured window: near 100%, its own
 // queueing is part of the latencies and the cell measures the client as much as the server.
+// "other load %" is what every other process on the machine used meanwhile, in % of one core:
+// run-bench checks the machine is idle before a run, this says whether it stayed so.
 //
 // A line is the load client's JSON line with run-bench's fields in front: group, cell (its
 // number), run, and peer; or a cell run-bench skipped ({"group", "cell", "skipped": why, and the
@@ -66,7 +68,7 @@ for (const [group, cells] of byGroup) {
         'peer', 'sessions', 'subscribers', 'msg/s per session', 'payload B', 'runs',
         'deliveries/s', 'delivered / expected', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms',
         'server CPU µs per delivery', 'server RSS peak MiB', 'KiB per idle subscriber',
-        'client CPU %',
+        'client CPU %', 'other load %',
     ];
     if (stalled)
         head.push('stalled: closed by the server at 5 s / at the end',
@@ -92,17 +94,21 @@ for (const [group, cells] of byGroup) {
                 continue;
             }
             const m = (key) => median(runs.map((r) => r[key]));
+            // Latencies of the runs that delivered something: a run with none has none.
+            const timed = runs.filter((r) => r.delivered > 0);
+            const t = (key) => median(timed.map((r) => r[key]));
             const row = [
                 peer, ...where,
                 failed.length ? `${runs.length} (${failed.length} failed)` : `${runs.length}`,
                 count(m('deliveries_per_s')),
                 `${count(sum(runs.map((r) => r.delivered)))} / ${count(sum(runs.map((r) => r.expected)))}`,
-                fixed(m('p50_ms'), 2), fixed(m('p99_ms'), 2), fixed(m('p999_ms'), 2),
-                fixed(m('max_ms'), 2),
+                fixed(t('p50_ms'), 2), fixed(t('p99_ms'), 2), fixed(t('p999_ms'), 2),
+                fixed(t('max_ms'), 2),
                 fixed(m('server_cpu_s_per_1k') === null ? null : m('server_cpu_s_per_1k') * 1000, 1),
                 fixed(m('server_vmhwm_kib') === null ? null : m('server_vmhwm_kib') / 1024, 1),
                 fixed(m('idle_kib_per_subscriber'), 2),
                 fixed(median(runs.map((r) => (100 * r.client_cpu_s) / r.window_s / r.client_threads)), 0),
+                fixed(median(runs.map((r) => Math.max(0, (100 * r.others_cpu_s) / r.window_s))), 0),
             ];
             if (stalled) {
                 const answered = runs.filter((r) => typeof r.stalled_open === 'number');
