@@ -35,12 +35,14 @@
 //
 // --stalled P: P% of the subscribers live in a child process, forked before any thread or
 // io_context exists. It connects them with the others, is stopped (SIGSTOP) when the measured
-// window starts and continued (SIGCONT) --stall-seconds later (default: the whole window), then
-// reads what reaches it until its subscribers have been quiet for 0.5 s and reports what the
-// server did to them: closed with a close frame (and which codes), ended without one (EOF or
-// reset), or still open; the messages published during the stall that arrived after it (the
-// backlog the server and the kernel held for them: messages, bytes, most for one subscriber),
-// the messages they never received, and how many caught up with their channel's last message.
+// window starts and continued (SIGCONT) --stall-seconds later (default: the whole window, and
+// then only once the others' measured messages have all arrived or the drain is over, so that
+// nothing measured competes with the stalled ones catching up), then reads what reaches it
+// until its subscribers have been quiet for 0.5 s and reports what the server did to them:
+// closed with a close frame (and which codes), ended without one (EOF or reset), or still
+// open; the messages published during the stall that arrived after it (the backlog the server
+// and the kernel held for them: messages, bytes, most for one subscriber), the messages they
+// never received, and how many caught up with their channel's last message.
 // While it is stopped, the kernel's view of its connections (/proc/net/tcp) 5 s into the stall
 // and at its end says how many the server had closed by then (the target: evicted
 // within 5 s) and how many bytes wait unsent at the server's ends and unread at the clients';
@@ -1644,12 +1646,22 @@ int main(int argc, char** argv) {
             std::this_thread::sleep_until(at_5s);
             r.tcp_5s = snapshot_tcp(opt.port, stalled_ports);
         }
-        std::this_thread::sleep_until(stall_end);
+    }
+    auto const resume_stalled = [&] {
         r.rss_stall_end_kib = server_kib(opt.server_pids, "VmRSS");
         r.tcp_end = snapshot_tcp(opt.port, stalled_ports);
         stalled->signal(SIGCONT);
-        note("%zu subscribers stalled for %g s; the server's VmRSS at the end: %.1f MiB",
-             opt.stalled, opt.stall_seconds, static_cast<double>(r.rss_stall_end_kib) / 1024);
+        note("%zu subscribers stalled for %.1f s; the server's VmRSS at the end: %.1f MiB",
+             opt.stalled, std::chrono::duration<double>(steady::now() - window_start).count(),
+             static_cast<double>(r.rss_stall_end_kib) / 1024);
+    };
+    // A stall as long as the window lasts until the others' last deliveries (or the drain's
+    // end): the stalled ones' backlog, read once they are continued, competes with nothing
+    // that is measured.
+    bool const stall_outlasts_window = stalled && stall_end >= schedule_end;
+    if (stalled && !stall_outlasts_window) {
+        std::this_thread::sleep_until(stall_end);
+        resume_stalled();
     }
     std::this_thread::sleep_until(schedule_end);
     // The last deliveries: until every measured message has arrived, or the drain time is up.
@@ -1673,6 +1685,8 @@ int main(int argc, char** argv) {
     r.others_cpu_seconds = static_cast<double>(machine_after.busy - machine_before.busy) / tick -
                            std::max(0.0, r.cpu_seconds) - r.client_cpu_seconds;
     r.window_seconds = std::chrono::duration<double>(window_end - window_start).count();
+    if (stall_outlasts_window)
+        resume_stalled();
 
     stop_all();
     if (stalled) {
