@@ -30,6 +30,29 @@
 // the drain), the server's peak (VmHWM) and current (VmRSS) RSS summed over those PIDs, and its
 // RSS per idle subscriber (VmRSS once all have subscribed minus VmRSS before, over N).
 //
+// Two scenarios change some of the subscribers (the last ones, so every channel has its share);
+// the others are counted as above, and only they are expected to receive every message:
+//
+// --stalled P: P% of the subscribers live in a child process, forked before any thread or
+// io_context exists. It connects them with the others, is stopped (SIGSTOP) when the measured
+// window starts and continued (SIGCONT) --stall-seconds later (default: the whole window, and
+// then only once the others' measured messages have all arrived or the drain is over, so that
+// nothing measured competes with the stalled ones catching up), then reads what reaches it
+// until its subscribers have been quiet for 0.5 s and reports what the server did to them:
+// closed with a close frame (and which codes), ended without one (EOF or reset), or still
+// open; the messages published during the stall that arrived after it (the backlog the server
+// and the kernel held for them: messages, bytes, most for one subscriber), the messages they
+// never received, and how many caught up with their channel's last message.
+// While it is stopped, the kernel's view of its connections (/proc/net/tcp) 5 s into the stall
+// and at its end says how many the server had closed by then (the issue's target: evicted
+// within 5 s) and how many bytes wait unsent at the server's ends and unread at the clients';
+// the server's VmRSS is read just before the SIGCONT: what the stalled ones cost it.
+//
+// --reconnecting P: P% of the subscribers close their WebSocket (close frame, the socket cut
+// after 1 s without the server's answer) and open a new one once a second during the measured
+// window, each at its own phase within the second. What they receive is counted apart (they miss
+// messages by design); reconnects done and failed are reported.
+//
 // Connects to 127.0.0.1 only; stops by itself; one io_context on one thread unless --threads
 // (then one io_context per thread, connections spread over them). Exits 1 if the subscribers or
 // publishers cannot all connect, 64 on a bad command line; it never fails on the numbers.
@@ -37,6 +60,7 @@
 // usage: minuted_load_client --port PORT --sub TEMPLATE --pub TEMPLATE [--channels C]
 //            [--subscribers N] [--rate R] [--seconds S] [--warmup W] [--payload P]
 //            [--drain D] [--server-pid PID]... [--threads T] [--label NAME] [--header]
+//            [--stalled P [--stall-seconds S]] [--reconnecting P]
 
 #include "tests/bench/daemon_harness.hpp"
 #include "tests/bench/socket_timestamps.hpp"
@@ -55,6 +79,7 @@
 #include <array>
 #include <atomic>
 #include <bit>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -62,13 +87,22 @@
 #include <cstdarg>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <future>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <poll.h>
+#include <sstream>
 #include <string>
 #include <string_view>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 namespace {
@@ -104,6 +138,15 @@ struct options {
     std::size_t threads = 1;
     std::string label = "server";
     bool header = false;
+    double stalled_percent = 0;
+    double stall_seconds = -1; ///< -1: the measured seconds
+    double reconnecting_percent = 0;
+    std::size_t stalled = 0;      ///< subscribers, from stalled_percent
+    std::size_t reconnecting = 0; ///< subscribers, from reconnecting_percent
+
+    /// Subscribers whose deliveries are counted: the first ones, then the reconnecting ones,
+    /// then the stalled ones.
+    std::size_t counted() const noexcept { return subscribers - stalled - reconnecting; }
 };
 
 // A line on standard error; the compilers check the arguments against the format.
@@ -235,7 +278,14 @@ struct run_counters {
     /// message, what it does not deliver is its loss, not the publisher's.
     std::atomic<std::uint64_t> accepted_deliveries{0};
     std::atomic<std::uint64_t> publish_errors{0}; ///< not 2xx, or lost with their connection
-    std::atomic<std::uint64_t> unsent{0}; ///< still queued (or in flight) when the run stopped
+    std::atomic<std::uint64_t> unsent{0};     ///< still queued (or in flight) when the run stopped
+    std::atomic<std::uint64_t> reconnects{0}; ///< reopened and handshaken again
+    std::atomic<std::uint64_t> reconnects_failed{0};     ///< reopening failed (tried again later)
+    std::atomic<std::uint64_t> reconnecting_received{0}; ///< by the reconnecting subscribers
+    /// The stalled process: when its SIGCONT is due (steady ns), and its subscribers' last
+    /// read (a message, a close or an error).
+    std::atomic<std::int64_t> stall_end_ns{0};
+    std::atomic<std::int64_t> last_activity_ns{0};
     std::atomic<bool> stopping{false};
     /// CLOCK_REALTIME - steady_clock in ns, set before the workers start.
     std::int64_t realtime_offset_ns = 0;
@@ -287,43 +337,113 @@ schedule_size scheduled_messages(options const& opt, std::size_t c) {
     }
 }
 
-/// Subscribers of channel c: subscriber i is on channel i % C.
-std::uint64_t subscribers_of(options const& opt, std::size_t c) {
-    return opt.subscribers / opt.channels + (c < opt.subscribers % opt.channels ? 1 : 0);
+/// Subscribers of channel c among the first n: subscriber i is on channel i % C.
+std::uint64_t first_on_channel(options const& opt, std::size_t n, std::size_t c) {
+    return n / opt.channels + (c < n % opt.channels ? 1 : 0);
 }
+
+/// Counted subscribers of channel c: those whose deliveries are expected.
+std::uint64_t counted_of(options const& opt, std::size_t c) {
+    return first_on_channel(opt, opt.counted(), c);
+}
+
+/// What a subscriber is there for.
+enum class subscriber_role {
+    counted,      ///< its deliveries are the run's: latency and loss
+    reconnecting, ///< closes and reopens its WebSocket every second of the measured window
+    stalled,      ///< in the stalled process, stopped for the stall
+};
+
+/// How a stalled subscriber's connection stood once it had read what reached it after the stall.
+enum class stall_outcome {
+    open,
+    closed, ///< by the server, with a close frame
+    ended,  ///< by the server, without a close frame (EOF or reset)
+};
 
 class worker;
 
 // ---------------------------------------------------------------------------------------
 
 /// One subscriber WebSocket on channel `channel`: connects, handshakes, then reads until it
-/// is closed, timing every measured message. Runs on its worker's thread.
+/// is closed. A counted one times every measured message; a reconnecting one reopens its
+/// WebSocket once a second once told to; a stalled one keeps the account of what reached it
+/// after the stall. Runs on its worker's thread.
 class subscriber : public std::enable_shared_from_this<subscriber> {
 public:
-    subscriber(worker& w, std::size_t channel, std::string target);
+    subscriber(worker& w, std::size_t channel, std::string target, subscriber_role role,
+               double phase);
 
     void start();
     void close() {
+        tick_timer_.cancel();
+        close_timer_.cancel();
         beast::error_code ec;
-        ws_.next_layer().socket().close(ec);
+        ws_->next_layer().socket().close(ec);
+    }
+    /// A reconnecting subscriber: closes and reopens its WebSocket at `first` + its phase,
+    /// then every second, until `until`.
+    void start_reconnecting(steady::time_point first, steady::time_point until);
+
+    // A stalled subscriber's account; read once its worker has stopped.
+    stall_outcome outcome() const noexcept { return outcome_; }
+    std::uint16_t close_code() const noexcept { return close_code_; }
+    std::uint64_t received() const noexcept { return received_; }
+    std::uint64_t backlog_messages() const noexcept { return backlog_messages_; }
+    std::uint64_t backlog_bytes() const noexcept { return backlog_bytes_; }
+    std::optional<std::uint64_t> last_seq() const noexcept { return last_seq_; }
+    std::size_t channel() const noexcept { return channel_; }
+    /// The local port of its connection, 0 if none; on its worker's thread.
+    unsigned short local_port() {
+        beast::error_code ec;
+        auto const at = ws_->next_layer().socket().local_endpoint(ec);
+        return ec ? 0 : at.port();
     }
 
 private:
     void on_connect(beast::error_code ec);
     void on_handshake(beast::error_code ec);
     void do_read() {
-        ws_.async_read(buffer_,
-                       beast::bind_front_handler(&subscriber::on_read, shared_from_this()));
+        ws_->async_read(buffer_,
+                        beast::bind_front_handler(&subscriber::on_read, shared_from_this()));
     }
-    void on_read(beast::error_code ec, std::size_t);
+    void on_read(beast::error_code ec, std::size_t n);
+    void count(message_header const& h, std::size_t n, steady::time_point received);
+    void on_read_error(beast::error_code ec);
     void settle(beast::error_code ec, char const* what);
+    void arm_tick();
+    void on_tick(beast::error_code ec);
+    void on_close(beast::error_code ec);
+    void on_close_timeout(beast::error_code ec);
+    void reopen_when_closed();
+    void connected(beast::error_code ec, char const* what);
 
     worker& worker_;
-    websocket::stream<timestamped_socket> ws_;
+    /// Replaced by a fresh stream for each reconnect, once no operation is left on the old one.
+    std::optional<websocket::stream<timestamped_socket>> ws_;
     std::size_t channel_;
     std::string target_;
+    subscriber_role role_;
     beast::flat_buffer buffer_;
     std::optional<std::uint64_t> last_seq_;
+
+    // Reconnecting: the next close is due at next_tick_, none after until_.
+    double phase_ = 0; ///< of the second, [0, 1)
+    net::steady_timer tick_timer_;
+    net::steady_timer close_timer_;
+    steady::time_point next_tick_;
+    steady::time_point until_;
+    bool has_handshaken_ = false; ///< the first handshake is done (or failed)
+    bool is_reading_ = false;     ///< a read is in flight
+    bool is_closing_ = false;     ///< closing to reopen: waiting for the read and the close
+    bool close_pending_ = false;
+
+    // Stalled.
+    stall_outcome outcome_ = stall_outcome::open;
+    std::uint16_t close_code_ = 0;
+    std::uint64_t received_ = 0;
+    std::uint64_t backlog_messages_ = 0;
+    std::uint64_t backlog_bytes_ = 0;
 };
 
 /// One keep-alive HTTP connection publishing channel `channel`'s schedule: message k due at
@@ -385,9 +505,13 @@ public:
     latency_histogram& socket_latency() noexcept { return socket_latency_; }
     latency_histogram& send_lag() noexcept { return send_lag_; }
 
-    void add_subscriber(std::size_t channel) {
-        subscribers_.push_back(
-            std::make_shared<subscriber>(*this, channel, expand(opt_.sub_template, channel)));
+    void add_subscriber(std::size_t channel, subscriber_role role = subscriber_role::counted,
+                        double phase = 0) {
+        subscribers_.push_back(std::make_shared<subscriber>(
+            *this, channel, expand(opt_.sub_template, channel), role, phase));
+    }
+    std::vector<std::shared_ptr<subscriber>> const& subscribers() const noexcept {
+        return subscribers_;
     }
     void add_publisher(std::size_t channel) {
         publishers_.push_back(
@@ -422,6 +546,12 @@ public:
         net::post(ioc_, [this, start] {
             for (auto const& p : publishers_)
                 p->start(start);
+        });
+    }
+    void start_reconnecting(steady::time_point first, steady::time_point until) {
+        net::post(ioc_, [this, first, until] {
+            for (auto const& s : subscribers_)
+                s->start_reconnecting(first, until);
         });
     }
 
@@ -465,30 +595,51 @@ private:
 
 // ---------------------------------------------------------------------------------------
 
-subscriber::subscriber(worker& w, std::size_t channel, std::string target)
-    : worker_(w), ws_(w.context()), channel_(channel), target_(std::move(target)) {}
+subscriber::subscriber(worker& w, std::size_t channel, std::string target, subscriber_role role,
+                       double phase)
+    : worker_(w), ws_(std::in_place, w.context()), channel_(channel), target_(std::move(target)),
+      role_(role), phase_(phase), tick_timer_(w.context()), close_timer_(w.context()) {}
 
 void subscriber::start() {
-    ws_.next_layer().socket().async_connect(
+    ws_->next_layer().socket().async_connect(
         loopback(worker_.opt().port),
         beast::bind_front_handler(&subscriber::on_connect, shared_from_this()));
 }
 
 void subscriber::on_connect(beast::error_code ec) {
     if (ec)
-        return settle(ec, "connect");
-    ws_.next_layer().socket().set_option(tcp::no_delay(true));
-    ws_.next_layer().enable_timestamps();
-    ws_.read_message_max(worker_.opt().payload + 4096);
-    ws_.async_handshake("127.0.0.1:" + std::to_string(worker_.opt().port), target_,
-                        beast::bind_front_handler(&subscriber::on_handshake, shared_from_this()));
+        return connected(ec, "connect");
+    ws_->next_layer().socket().set_option(tcp::no_delay(true));
+    ws_->next_layer().enable_timestamps();
+    ws_->read_message_max(worker_.opt().payload + 4096);
+    ws_->async_handshake("127.0.0.1:" + std::to_string(worker_.opt().port), target_,
+                         beast::bind_front_handler(&subscriber::on_handshake, shared_from_this()));
 }
 
 void subscriber::on_handshake(beast::error_code ec) {
     if (ec)
-        return settle(ec, "handshake");
-    settle({}, "");
+        return connected(ec, "handshake");
+    connected({}, "");
     do_read();
+}
+
+/// The end of a connect and handshake: the first one settles the subscriber, a later one is a
+/// reconnect done or failed.
+void subscriber::connected(beast::error_code ec, char const* what) {
+    if (!has_handshaken_) {
+        has_handshaken_ = true;
+        settle(ec, what);
+    } else {
+        auto& c = worker_.counters();
+        if (ec) {
+            c.reconnects_failed.fetch_add(1, std::memory_order_relaxed);
+            c.fail("subscriber " + target_ + ": reconnect: " + what + ": " + ec.message());
+        } else {
+            c.reconnects.fetch_add(1, std::memory_order_relaxed);
+        }
+        arm_tick();
+    }
+    is_reading_ = !ec;
 }
 
 void subscriber::settle(beast::error_code ec, char const* what) {
@@ -502,36 +653,153 @@ void subscriber::settle(beast::error_code ec, char const* what) {
     worker_.connect_next();
 }
 
-void subscriber::on_read(beast::error_code ec, std::size_t) {
+void subscriber::on_read(beast::error_code ec, std::size_t n) {
     auto const received = steady::now();
-    auto& c = worker_.counters();
-    if (ec) {
-        if (!c.stopping.load(std::memory_order_relaxed)) {
-            c.dropped.fetch_add(1, std::memory_order_relaxed);
-            c.fail("subscriber " + target_ + ": read: " + ec.message());
-        }
-        return;
-    }
+    if (ec)
+        return on_read_error(ec);
     auto const data = buffer_.cdata();
     auto const h =
         read_header(std::string_view(static_cast<char const*>(data.data()), data.size()));
-    if (!h || h->channel != channel_) {
+    auto& c = worker_.counters();
+    if (!h || h->channel != channel_)
         c.unexpected.fetch_add(1, std::memory_order_relaxed);
-    } else if (last_seq_ && h->seq <= *last_seq_) {
-        c.reordered.fetch_add(1, std::memory_order_relaxed);
-    } else {
-        last_seq_ = h->seq;
-        if (h->measured) {
-            worker_.latency().record(nanos(received.time_since_epoch()) - h->scheduled_ns);
-            if (auto const rx = ws_.next_layer().last_rx_ns(); rx != 0)
-                worker_.socket_latency().record(rx - c.realtime_offset_ns - h->scheduled_ns);
+    else
+        count(*h, n, received);
+    buffer_.clear();
+    do_read();
+}
+
+void subscriber::count(message_header const& h, std::size_t n, steady::time_point received) {
+    auto& c = worker_.counters();
+    switch (role_) {
+    case subscriber_role::counted:
+        if (last_seq_ && h.seq <= *last_seq_) {
+            c.reordered.fetch_add(1, std::memory_order_relaxed);
+            return;
+        }
+        last_seq_ = h.seq;
+        if (h.measured) {
+            worker_.latency().record(nanos(received.time_since_epoch()) - h.scheduled_ns);
+            if (auto const rx = ws_->next_layer().last_rx_ns(); rx != 0)
+                worker_.socket_latency().record(rx - c.realtime_offset_ns - h.scheduled_ns);
             c.delivered.fetch_add(1, std::memory_order_relaxed);
         } else {
             c.warmup_received.fetch_add(1, std::memory_order_relaxed);
         }
+        return;
+    case subscriber_role::reconnecting:
+        c.reconnecting_received.fetch_add(1, std::memory_order_relaxed);
+        return;
+    case subscriber_role::stalled: {
+        auto const at = nanos(received.time_since_epoch());
+        c.last_activity_ns.store(at, std::memory_order_relaxed);
+        if (last_seq_ && h.seq <= *last_seq_)
+            return;
+        last_seq_ = h.seq;
+        ++received_;
+        // Read after the stall, published during it (or before): held for this subscriber.
+        auto const stall_end = c.stall_end_ns.load(std::memory_order_relaxed);
+        if (stall_end != 0 && at >= stall_end && h.scheduled_ns < stall_end) {
+            ++backlog_messages_;
+            backlog_bytes_ += n;
+        }
+        return;
     }
+    }
+}
+
+void subscriber::on_read_error(beast::error_code ec) {
+    is_reading_ = false;
+    auto& c = worker_.counters();
+    if (c.stopping.load(std::memory_order_relaxed))
+        return;
+    if (is_closing_)
+        return reopen_when_closed();
+    switch (role_) {
+    case subscriber_role::counted:
+        c.dropped.fetch_add(1, std::memory_order_relaxed);
+        c.fail("subscriber " + target_ + ": read: " + ec.message());
+        return;
+    case subscriber_role::reconnecting:
+        // Closed by the server: the next tick opens it again.
+        return;
+    case subscriber_role::stalled:
+        c.last_activity_ns.store(nanos(steady::now().time_since_epoch()),
+                                 std::memory_order_relaxed);
+        if (ec == websocket::error::closed) {
+            outcome_ = stall_outcome::closed;
+            close_code_ = ws_->reason().code;
+        } else {
+            outcome_ = stall_outcome::ended;
+        }
+        return;
+    }
+}
+
+void subscriber::start_reconnecting(steady::time_point first, steady::time_point until) {
+    if (role_ != subscriber_role::reconnecting)
+        return;
+    next_tick_ =
+        first + std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(phase_));
+    until_ = until;
+    tick_timer_.expires_at(next_tick_);
+    tick_timer_.async_wait(beast::bind_front_handler(&subscriber::on_tick, shared_from_this()));
+}
+
+/// The next whole second of this subscriber's phase that is still ahead; none after until_.
+void subscriber::arm_tick() {
+    auto const now = steady::now();
+    while (next_tick_ <= now)
+        next_tick_ += std::chrono::seconds(1);
+    if (next_tick_ >= until_)
+        return;
+    tick_timer_.expires_at(next_tick_);
+    tick_timer_.async_wait(beast::bind_front_handler(&subscriber::on_tick, shared_from_this()));
+}
+
+void subscriber::on_tick(beast::error_code ec) {
+    if (ec || worker_.counters().stopping.load(std::memory_order_relaxed))
+        return;
+    if (!is_reading_) {
+        // Closed by the server, or the last reopen failed: open it again now.
+        is_closing_ = true;
+        return reopen_when_closed();
+    }
+    // A close handshake; the read in flight ends with the server's close frame. A server that
+    // does not answer within 1 s has its connection cut.
+    is_closing_ = true;
+    close_pending_ = true;
+    ws_->async_close(websocket::close_code::normal,
+                     beast::bind_front_handler(&subscriber::on_close, shared_from_this()));
+    close_timer_.expires_after(std::chrono::seconds(1));
+    close_timer_.async_wait(
+        beast::bind_front_handler(&subscriber::on_close_timeout, shared_from_this()));
+}
+
+void subscriber::on_close(beast::error_code) {
+    close_pending_ = false;
+    reopen_when_closed();
+}
+
+void subscriber::on_close_timeout(beast::error_code ec) {
+    if (ec || !is_closing_)
+        return;
+    beast::error_code ignored;
+    ws_->next_layer().socket().close(ignored);
+}
+
+/// Opens a fresh WebSocket once the old one has no operation left.
+void subscriber::reopen_when_closed() {
+    if (is_reading_ || close_pending_ ||
+        worker_.counters().stopping.load(std::memory_order_relaxed))
+        return;
+    is_closing_ = false;
+    close_timer_.cancel();
+    beast::error_code ignored;
+    ws_->next_layer().socket().close(ignored);
+    ws_.emplace(worker_.context());
     buffer_.clear();
-    do_read();
+    start();
 }
 
 // ---------------------------------------------------------------------------------------
@@ -621,7 +889,7 @@ void publisher::on_response(beast::error_code ec, std::size_t) {
     if (res_.result_int() / 100 == 2) {
         c.published.fetch_add(1, std::memory_order_relaxed);
         if (offset_seconds(worker_.opt(), channel_, next_send_) >= worker_.opt().warmup)
-            c.accepted_deliveries.fetch_add(subscribers_of(worker_.opt(), channel_),
+            c.accepted_deliveries.fetch_add(counted_of(worker_.opt(), channel_),
                                             std::memory_order_relaxed);
     } else {
         c.publish_errors.fetch_add(1, std::memory_order_relaxed);
@@ -700,6 +968,298 @@ bool raise_fd_limit(rlim_t need) {
     return false;
 }
 
+// ---------------------------------------------------------------------------------------
+// The stalled subscribers' process and its two pipes: commands in, lines of results out.
+
+/// One line from `fd` (without its newline); nullopt at its end, on an error or after `timeout`.
+std::optional<std::string> read_line(int fd, std::chrono::milliseconds timeout) {
+    auto const deadline = steady::now() + timeout;
+    std::string line;
+    for (;;) {
+        auto const left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady::now());
+        if (left.count() <= 0)
+            return std::nullopt;
+        pollfd p{fd, POLLIN, 0};
+        auto const ready = ::poll(&p, 1, static_cast<int>(left.count()));
+        if (ready < 0 && errno == EINTR)
+            continue;
+        if (ready < 0)
+            return std::nullopt;
+        if (ready == 0)
+            continue;
+        char ch = 0;
+        auto const got = ::read(fd, &ch, 1);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            return std::nullopt;
+        if (ch == '\n')
+            return line;
+        line += ch;
+    }
+}
+
+bool write_line(int fd, std::string line) {
+    line += '\n';
+    std::size_t done = 0;
+    while (done < line.size()) {
+        auto const n = ::write(fd, line.data() + done, line.size() - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        done += static_cast<std::size_t>(n);
+    }
+    return true;
+}
+
+/// The kernel's view of the stalled subscribers' connections (/proc/net/tcp), read while their
+/// process is stopped: what the server has closed, and what is queued on either side.
+struct tcp_snapshot {
+    std::size_t server_open = 0;           ///< the server's ends still ESTABLISHED
+    std::uint64_t server_unsent_bytes = 0; ///< in the server's ends' send queues
+    std::uint64_t client_unread_bytes = 0; ///< in the stalled clients' receive queues
+};
+
+/// Of the connections between 127.0.0.1:`server_port` and the local ports in `ports`; nullopt
+/// if /proc/net/tcp cannot be read. A server's end it has closed is gone (a reset) or in a
+/// closing state (FIN_WAIT1 while its unsent bytes wait for the stopped client).
+std::optional<tcp_snapshot> snapshot_tcp(unsigned short server_port,
+                                         std::vector<bool> const& ports) {
+    std::FILE* f = std::fopen("/proc/net/tcp", "r");
+    if (f == nullptr)
+        return std::nullopt;
+    tcp_snapshot snap;
+    std::array<char, 512> line{};
+    std::fgets(line.data(), line.size(), f); // the column names
+    while (std::fgets(line.data(), line.size(), f) != nullptr) {
+        unsigned local_ip = 0, local_port = 0, remote_ip = 0, remote_port = 0, state = 0;
+        unsigned tx = 0, rx = 0;
+        if (std::sscanf(line.data(), " %*u: %8X:%4X %8X:%4X %2X %8X:%8X", &local_ip, &local_port,
+                        &remote_ip, &remote_port, &state, &tx, &rx) != 7)
+            continue;
+        constexpr unsigned established = 1;
+        if (local_port == server_port && remote_port < ports.size() && ports[remote_port]) {
+            snap.server_open += state == established ? 1 : 0;
+            snap.server_unsent_bytes += tx;
+        } else if (remote_port == server_port && local_port < ports.size() && ports[local_port]) {
+            snap.client_unread_bytes += rx;
+        }
+    }
+    std::fclose(f);
+    return snap;
+}
+
+/// What the stalled process says about its subscribers once it has been continued and has
+/// read what reached them.
+struct stall_report {
+    std::size_t closed = 0;    ///< by the server, with a close frame
+    std::size_t ended = 0;     ///< by the server, without one (EOF or reset)
+    std::size_t open = 0;      ///< still open
+    std::size_t caught_up = 0; ///< received their channel's last message
+    std::uint64_t received = 0;
+    std::uint64_t missed = 0; ///< scheduled for their channel, never received
+    std::uint64_t backlog_messages = 0;
+    std::uint64_t backlog_bytes = 0;
+    std::uint64_t backlog_max_bytes = 0; ///< the most for one subscriber
+    std::map<unsigned, std::size_t> close_codes;
+};
+
+std::string to_line(stall_report const& r) {
+    std::string codes;
+    for (auto const& [code, n] : r.close_codes)
+        codes += (codes.empty() ? "" : ",") + std::to_string(code) + ":" + std::to_string(n);
+    return "result closed=" + std::to_string(r.closed) + " ended=" + std::to_string(r.ended) +
+           " open=" + std::to_string(r.open) + " caught_up=" + std::to_string(r.caught_up) +
+           " received=" + std::to_string(r.received) + " missed=" + std::to_string(r.missed) +
+           " backlog_messages=" + std::to_string(r.backlog_messages) +
+           " backlog_bytes=" + std::to_string(r.backlog_bytes) +
+           " backlog_max_bytes=" + std::to_string(r.backlog_max_bytes) + " codes=" + codes;
+}
+
+std::optional<stall_report> parse_stall_report(std::string_view line) {
+    if (!line.starts_with("result "))
+        return std::nullopt;
+    stall_report r;
+    std::istringstream words{std::string(line.substr(7))};
+    for (std::string word; words >> word;) {
+        auto const eq = word.find('=');
+        if (eq == std::string::npos)
+            return std::nullopt;
+        auto const key = std::string_view(word).substr(0, eq);
+        auto const value = std::string_view(word).substr(eq + 1);
+        if (key == "codes") {
+            for (std::size_t at = 0; at < value.size();) {
+                auto const comma = std::min(value.find(',', at), value.size());
+                auto const pair = value.substr(at, comma - at);
+                auto const colon = pair.find(':');
+                unsigned code = 0;
+                std::size_t n = 0;
+                if (colon == pair.npos || !parse_field(pair.substr(0, colon), code) ||
+                    !parse_field(pair.substr(colon + 1), n))
+                    return std::nullopt;
+                r.close_codes[code] = n;
+                at = comma + 1;
+            }
+            continue;
+        }
+        bool const ok = key == "closed"              ? parse_field(value, r.closed)
+                        : key == "ended"             ? parse_field(value, r.ended)
+                        : key == "open"              ? parse_field(value, r.open)
+                        : key == "caught_up"         ? parse_field(value, r.caught_up)
+                        : key == "received"          ? parse_field(value, r.received)
+                        : key == "missed"            ? parse_field(value, r.missed)
+                        : key == "backlog_messages"  ? parse_field(value, r.backlog_messages)
+                        : key == "backlog_bytes"     ? parse_field(value, r.backlog_bytes)
+                        : key == "backlog_max_bytes" ? parse_field(value, r.backlog_max_bytes)
+                                                     : false;
+        if (!ok)
+            return std::nullopt;
+    }
+    return r;
+}
+
+/// The stalled process: connects the stalled subscribers and says "subscribed N FAILED PORTS
+/// [why]" (PORTS their local ports, comma-separated, or "-"); is told "stall-end NS" (when its
+/// SIGCONT is due, steady ns); is stopped and continued; on "report", reads what reaches its
+/// subscribers until they have been quiet for 0.5 s (10 s at most) and answers with
+/// to_line(stall_report). Its exit code.
+int run_stalled_process(options const& opt, int commands, int results) {
+    run_counters counters;
+    counters.realtime_offset_ns = realtime_minus_steady_ns();
+    worker w(opt, counters);
+    for (auto i = opt.subscribers - opt.stalled; i < opt.subscribers; ++i)
+        w.add_subscriber(i % opt.channels, subscriber_role::stalled);
+    w.run();
+    w.connect_subscribers();
+    wait_until([&] { return counters.subscribed + counters.subscribe_failed >= opt.stalled; },
+               std::chrono::seconds(120));
+    auto const finish = [&](int code) {
+        counters.stopping = true;
+        w.stop();
+        return code;
+    };
+    std::promise<std::string> ports_promise;
+    auto ports = ports_promise.get_future();
+    net::post(w.context(), [&] {
+        std::string list;
+        for (auto const& s : w.subscribers())
+            if (auto const port = s->local_port(); port != 0)
+                list += (list.empty() ? "" : ",") + std::to_string(port);
+        ports_promise.set_value(list.empty() ? "-" : list);
+    });
+    if (!write_line(results, "subscribed " + std::to_string(counters.subscribed.load()) + " " +
+                                 std::to_string(counters.subscribe_failed.load()) + " " +
+                                 ports.get() + " " + counters.first_failure))
+        return finish(1);
+    // However long the run: the load client closes the pipe when it ends.
+    auto const forever = std::chrono::hours(24);
+    auto const stall_end = read_line(commands, forever);
+    std::int64_t stall_end_ns = 0;
+    if (!stall_end || !stall_end->starts_with("stall-end ") ||
+        !parse_field(std::string_view(*stall_end).substr(10), stall_end_ns))
+        return finish(1);
+    counters.stall_end_ns = stall_end_ns;
+    auto const command = read_line(commands, forever);
+    if (command != "report")
+        return finish(1);
+    auto const asked = nanos(steady::now().time_since_epoch());
+    auto const quiet = nanos(std::chrono::milliseconds(500));
+    wait_until(
+        [&] {
+            auto const last = std::max(asked, counters.last_activity_ns.load());
+            return nanos(steady::now().time_since_epoch()) - last >= quiet;
+        },
+        std::chrono::seconds(10));
+    finish(0);
+
+    stall_report r;
+    for (auto const& s : w.subscribers()) {
+        switch (s->outcome()) {
+        case stall_outcome::open:
+            ++r.open;
+            break;
+        case stall_outcome::closed:
+            ++r.closed;
+            ++r.close_codes[s->close_code()];
+            break;
+        case stall_outcome::ended:
+            ++r.ended;
+            break;
+        }
+        auto const total = scheduled_messages(opt, s->channel()).total;
+        r.received += s->received();
+        r.missed += total - std::min(total, s->received());
+        if (total > 0 && s->last_seq() == total - 1)
+            ++r.caught_up;
+        r.backlog_messages += s->backlog_messages();
+        r.backlog_bytes += s->backlog_bytes();
+        r.backlog_max_bytes = std::max(r.backlog_max_bytes, s->backlog_bytes());
+    }
+    return write_line(results, to_line(r)) ? 0 : 1;
+}
+
+/// The stalled process seen from the load client; the destructor kills it (if it is still
+/// there) and reaps it.
+class stalled_process {
+public:
+    stalled_process(pid_t pid, int commands, int results)
+        : pid_(pid), commands_(commands), results_(results) {}
+    stalled_process(stalled_process const&) = delete;
+    stalled_process& operator=(stalled_process const&) = delete;
+    ~stalled_process() {
+        ::close(commands_);
+        ::close(results_);
+        ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, nullptr, 0);
+    }
+
+    bool send(std::string line) { return write_line(commands_, std::move(line)); }
+    std::optional<std::string> receive(std::chrono::milliseconds timeout) {
+        return read_line(results_, timeout);
+    }
+    void signal(int sig) { ::kill(pid_, sig); }
+
+private:
+    pid_t pid_;
+    int commands_;
+    int results_;
+};
+
+/// Forks the stalled process; before any thread or io_context exists, as fork() copies only
+/// the calling thread. nullptr (errno set) if it cannot.
+std::unique_ptr<stalled_process> fork_stalled_process(options const& opt) {
+    std::array<int, 2> commands{};
+    std::array<int, 2> results{};
+    if (::pipe2(commands.data(), O_CLOEXEC) != 0)
+        return nullptr;
+    if (::pipe2(results.data(), O_CLOEXEC) != 0) {
+        ::close(commands[0]);
+        ::close(commands[1]);
+        return nullptr;
+    }
+    std::fflush(nullptr);
+    auto const parent = ::getpid();
+    auto const pid = ::fork();
+    if (pid < 0)
+        return nullptr;
+    if (pid == 0) {
+        ::close(commands[1]);
+        ::close(results[0]);
+        // Gone with the load client, however it ends.
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (::getppid() != parent)
+            ::_exit(1);
+        ::_exit(run_stalled_process(opt, commands[0], results[1]));
+    }
+    ::close(commands[0]);
+    ::close(results[1]);
+    return std::make_unique<stalled_process>(pid, commands[1], results[0]);
+}
+
+// ---------------------------------------------------------------------------------------
+
 bool parse_seconds(std::string_view s, double& out) {
     return parse_field(s, out) && out >= 0 && std::isfinite(out);
 }
@@ -746,11 +1306,30 @@ std::optional<options> parse_options(int argc, char** argv) {
         } else if (a == "--threads" && parse_field(v, opt.threads) && opt.threads > 0) {
         } else if (a == "--label") {
             opt.label = v;
+        } else if (a == "--stalled" && parse_seconds(v, opt.stalled_percent) &&
+                   opt.stalled_percent < 100) {
+        } else if (a == "--stall-seconds" && parse_seconds(v, opt.stall_seconds) &&
+                   opt.stall_seconds > 0) {
+        } else if (a == "--reconnecting" && parse_seconds(v, opt.reconnecting_percent) &&
+                   opt.reconnecting_percent < 100) {
         } else {
             return std::nullopt;
         }
     }
     if (opt.port == 0 || opt.sub_template.empty() || opt.pub_template.empty())
+        return std::nullopt;
+    if (opt.stall_seconds < 0)
+        opt.stall_seconds = opt.seconds;
+    // The stall ends within the measured window: its backlog is read while the others drain.
+    if (opt.stall_seconds > opt.seconds)
+        return std::nullopt;
+    auto const share = [&](double percent) {
+        return static_cast<std::size_t>(
+            std::llround(static_cast<double>(opt.subscribers) * percent / 100));
+    };
+    opt.stalled = share(opt.stalled_percent);
+    opt.reconnecting = share(opt.reconnecting_percent);
+    if (opt.stalled + opt.reconnecting >= opt.subscribers && opt.subscribers > 0)
         return std::nullopt;
     return opt;
 }
@@ -769,7 +1348,57 @@ struct report {
     long rss_subscribed_kib = 0;
     long hwm_kib = 0;
     long rss_kib = 0;
+    long rss_stall_end_kib = -1;         ///< the servers' VmRSS just before the SIGCONT
+    std::optional<stall_report> stall;   ///< from the stalled process, if it answered
+    std::optional<tcp_snapshot> tcp_5s;  ///< the stalled connections 5 s into the stall
+    std::optional<tcp_snapshot> tcp_end; ///< and just before the SIGCONT
 };
+
+/// The JSON fields of --stalled and --reconnecting, each with its leading comma.
+std::string scenario_json(options const& opt, report const& r, run_counters const& c) {
+    auto const number = [](double v) {
+        std::array<char, 32> text{};
+        std::snprintf(text.data(), text.size(), "%g", v);
+        return std::string(text.data());
+    };
+    auto const n = [](std::uint64_t v) { return std::to_string(v); };
+    std::string out = ",\"counted_subscribers\":" + n(opt.counted()) +
+                      ",\"stalled\":" + n(opt.stalled) +
+                      ",\"stalled_percent\":" + number(opt.stalled_percent) +
+                      ",\"stall_s\":" + number(opt.stalled ? opt.stall_seconds : 0);
+    if (r.stall) {
+        auto const& st = *r.stall;
+        std::string codes;
+        for (auto const& [code, count] : st.close_codes)
+            codes += (codes.empty() ? "\"" : ",\"") + n(code) + "\":" + n(count);
+        out += ",\"stalled_closed\":" + n(st.closed) + ",\"stalled_ended\":" + n(st.ended) +
+               ",\"stalled_open\":" + n(st.open) + ",\"stalled_close_codes\":{" + codes + "}" +
+               ",\"stalled_caught_up\":" + n(st.caught_up) +
+               ",\"stalled_received\":" + n(st.received) + ",\"stalled_missed\":" + n(st.missed) +
+               ",\"stalled_backlog_messages\":" + n(st.backlog_messages) +
+               ",\"stalled_backlog_bytes\":" + n(st.backlog_bytes) +
+               ",\"stalled_backlog_max_bytes\":" + n(st.backlog_max_bytes);
+    } else if (opt.stalled) {
+        out += ",\"stalled_closed\":null,\"stalled_ended\":null,\"stalled_open\":null";
+    }
+    auto const open = [&](std::optional<tcp_snapshot> const& t) {
+        return t ? n(t->server_open) : std::string("null");
+    };
+    out += ",\"stalled_server_open_5s\":" + open(r.tcp_5s) +
+           ",\"stalled_server_open_end\":" + open(r.tcp_end) +
+           ",\"stalled_server_unsent_bytes_end\":" +
+           (r.tcp_end ? n(r.tcp_end->server_unsent_bytes) : "null") +
+           ",\"stalled_client_unread_bytes_end\":" +
+           (r.tcp_end ? n(r.tcp_end->client_unread_bytes) : "null");
+    out += ",\"server_vmrss_stall_end_kib\":" +
+           (r.rss_stall_end_kib >= 0 ? std::to_string(r.rss_stall_end_kib) : "null") +
+           ",\"reconnecting\":" + n(opt.reconnecting) +
+           ",\"reconnecting_percent\":" + number(opt.reconnecting_percent) +
+           ",\"reconnects\":" + n(c.reconnects.load()) +
+           ",\"reconnects_failed\":" + n(c.reconnects_failed.load()) +
+           ",\"reconnecting_received\":" + n(c.reconnecting_received.load());
+    return out;
+}
 
 void print_report(options const& opt, report const& r, run_counters const& c) {
     auto const lost = r.expected > r.delivered ? r.expected - r.delivered : 0;
@@ -784,22 +1413,55 @@ void print_report(options const& opt, report const& r, run_counters const& c) {
                                     static_cast<double>(opt.subscribers)
                               : 0.0;
     auto const& at_socket = r.socket_latency;
+    // The scenarios' columns, only when they are run.
+    std::string extra_header;
+    std::string extra_rule;
+    std::string extra;
+    if (opt.stalled) {
+        extra_header += " stalled: closed by the server at 5 s / at the end | stalled, once "
+                        "continued: closed / ended / open | stalled: backlog msgs | stalled: "
+                        "backlog KiB (most for one) | server VmRSS at stall end MiB |";
+        extra_rule += "--:|--:|--:|--:|--:|";
+        auto const closed_by = [&](std::optional<tcp_snapshot> const& t) {
+            return t ? std::to_string(opt.stalled - std::min(opt.stalled, t->server_open))
+                     : std::string("?");
+        };
+        auto const& st = r.stall;
+        extra += " " + closed_by(r.tcp_5s) + " / " + closed_by(r.tcp_end) + " |";
+        extra += st ? " " + std::to_string(st->closed) + " / " + std::to_string(st->ended) + " / " +
+                          std::to_string(st->open) + " | " + with_commas(st->backlog_messages) +
+                          " | " + with_commas(st->backlog_bytes / 1024) + " (" +
+                          with_commas(st->backlog_max_bytes / 1024) + ") |"
+                    : std::string(" ? | ? | ? |");
+        std::array<char, 32> text{};
+        std::snprintf(text.data(), text.size(), " %.1f |",
+                      static_cast<double>(r.rss_stall_end_kib) / 1024);
+        extra += text.data();
+    }
+    if (opt.reconnecting) {
+        extra_header += " reconnects done / failed |";
+        extra_rule += "--:|";
+        extra += " " + with_commas(c.reconnects.load()) + " / " +
+                 with_commas(c.reconnects_failed.load()) + " |";
+    }
     if (opt.header) {
         std::printf("| peer | subscribers | channels | msg/s per channel | payload B | delivered / "
                     "expected | loss | p50 ms | p99 ms | p99.9 ms | max ms | p99 ms read | "
                     "deliveries/s | server CPU s per 1k deliveries | server VmHWM MiB | server "
-                    "VmRSS MiB | KiB per idle subscriber |\n");
-        std::printf("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+                    "VmRSS MiB | KiB per idle subscriber |%s\n",
+                    extra_header.c_str());
+        std::printf("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|%s\n",
+                    extra_rule.c_str());
     }
     std::printf("| %s | %s | %zu | %g | %zu | %s / %s | %.3f%% | %.3f | %.3f | %.3f | %.3f | %.3f "
-                "| %s | %.4f | %.1f | %.1f | %.2f |\n",
+                "| %s | %.4f | %.1f | %.1f | %.2f |%s\n",
                 opt.label.c_str(), with_commas(opt.subscribers).c_str(), opt.channels, opt.rate,
                 opt.payload, with_commas(r.delivered).c_str(), with_commas(r.expected).c_str(),
                 loss, at_socket.percentile_ms(0.50), at_socket.percentile_ms(0.99),
                 at_socket.percentile_ms(0.999), at_socket.max_ms(), r.latency.percentile_ms(0.99),
                 with_commas(static_cast<std::uint64_t>(std::llround(per_second))).c_str(),
                 cpu_per_k, static_cast<double>(r.hwm_kib) / 1024,
-                static_cast<double>(r.rss_kib) / 1024, idle_kib);
+                static_cast<double>(r.rss_kib) / 1024, idle_kib, extra.c_str());
     std::printf(
         "{\"label\":%s,\"subscribers\":%zu,\"channels\":%zu,\"rate_per_channel\":%g,"
         "\"payload_bytes\":%zu,\"warmup_s\":%g,\"seconds\":%g,\"expected\":%llu,"
@@ -811,7 +1473,8 @@ void print_report(options const& opt, report const& r, run_counters const& c) {
         "\"server_rss_subscribed_kib\":%ld,\"idle_kib_per_subscriber\":%.3f,\"published\":%llu,"
         "\"publish_errors\":%llu,\"send_lag_p99_ms\":%.4f,\"send_lag_max_ms\":%.4f,"
         "\"reordered\":%llu,\"unexpected\":%llu,\"dropped\":%zu,\"client_cpu_s\":%.3f,"
-        "\"client_threads\":%zu,\"others_cpu_s\":%.3f,\"accepted_deliveries\":%llu,\"unsent\":%llu}"
+        "\"client_threads\":%zu,\"others_cpu_s\":%.3f,\"accepted_deliveries\":%llu,\"unsent\":%llu%"
+        "s}"
         "\n",
         json_string(opt.label).c_str(), opt.subscribers, opt.channels, opt.rate, opt.payload,
         opt.warmup, opt.seconds, static_cast<unsigned long long>(r.expected),
@@ -827,7 +1490,7 @@ void print_report(options const& opt, report const& r, run_counters const& c) {
         static_cast<unsigned long long>(c.unexpected.load()), c.dropped.load(),
         r.client_cpu_seconds, opt.threads, r.others_cpu_seconds,
         static_cast<unsigned long long>(c.accepted_deliveries.load()),
-        static_cast<unsigned long long>(c.unsent.load()));
+        static_cast<unsigned long long>(c.unsent.load()), scenario_json(opt, r, c).c_str());
 }
 
 } // namespace
@@ -840,7 +1503,11 @@ int main(int argc, char** argv) {
             "usage: minuted_load_client --port PORT --sub TEMPLATE --pub TEMPLATE [--channels C]\n"
             "           [--subscribers N] [--rate R] [--seconds S] [--warmup W] [--payload P]\n"
             "           [--drain D] [--server-pid PID]... [--threads T] [--label NAME] [--header]\n"
-            "TEMPLATE is a path with {c} for the channel, e.g. '/sub/{c}'; P >= %zu\n",
+            "           [--stalled PERCENT [--stall-seconds S]] [--reconnecting PERCENT]\n"
+            "TEMPLATE is a path with {c} for the channel, e.g. '/sub/{c}'; P >= %zu;\n"
+            "--stalled: that share of the subscribers stopped (SIGSTOP) for --stall-seconds\n"
+            "(at most S, default S) from the start of the measured window; --reconnecting: that\n"
+            "share reopening their WebSocket every second of it; together less than 100%%\n",
             header_size);
         return 64;
     }
@@ -853,13 +1520,31 @@ int main(int argc, char** argv) {
         return 1;
     }
 
+    // Forked first: no thread or io_context may exist yet.
+    std::unique_ptr<stalled_process> stalled;
+    if (opt.stalled > 0) {
+        stalled = fork_stalled_process(opt);
+        if (!stalled) {
+            note("cannot start the stalled subscribers' process: %s", std::strerror(errno));
+            return 1;
+        }
+    }
+
     run_counters counters;
     counters.realtime_offset_ns = realtime_minus_steady_ns();
     std::vector<std::unique_ptr<worker>> workers;
     for (std::size_t t = 0; t < opt.threads; ++t)
         workers.push_back(std::make_unique<worker>(opt, counters));
-    for (std::size_t i = 0; i < opt.subscribers; ++i)
-        workers[i % workers.size()]->add_subscriber(i % opt.channels);
+    auto const here = opt.subscribers - opt.stalled;
+    for (std::size_t i = 0; i < here; ++i) {
+        auto const role =
+            i < opt.counted() ? subscriber_role::counted : subscriber_role::reconnecting;
+        auto const phase =
+            role == subscriber_role::reconnecting
+                ? static_cast<double>(i - opt.counted()) / static_cast<double>(opt.reconnecting)
+                : 0.0;
+        workers[i % workers.size()]->add_subscriber(i % opt.channels, role, phase);
+    }
     for (std::size_t c = 0; c < opt.channels; ++c)
         workers[c % workers.size()]->add_publisher(c);
 
@@ -876,14 +1561,35 @@ int main(int argc, char** argv) {
     auto const connect_start = steady::now();
     for (auto& w : workers)
         w->connect_subscribers();
-    bool const settled = wait_until(
-        [&] { return counters.subscribed + counters.subscribe_failed >= opt.subscribers; },
-        std::chrono::seconds(120));
+    bool const settled =
+        wait_until([&] { return counters.subscribed + counters.subscribe_failed >= here; },
+                   std::chrono::seconds(120));
     if (!settled || counters.subscribe_failed > 0) {
         stop_all();
-        note("%zu of %zu subscribers subscribed (%zu failed): %s", counters.subscribed.load(),
-             opt.subscribers, counters.subscribe_failed.load(), counters.first_failure.c_str());
+        note("%zu of %zu subscribers subscribed (%zu failed): %s", counters.subscribed.load(), here,
+             counters.subscribe_failed.load(), counters.first_failure.c_str());
         return 1;
+    }
+    std::vector<bool> stalled_ports(65536);
+    if (stalled) {
+        // "subscribed N FAILED PORTS [why]"
+        auto const line = stalled->receive(std::chrono::seconds(120));
+        std::istringstream words(line.value_or(""));
+        std::string word;
+        std::size_t subscribed = 0;
+        std::size_t failed = 0;
+        std::string ports;
+        if (!(words >> word >> subscribed >> failed >> ports) || word != "subscribed" ||
+            subscribed != opt.stalled) {
+            stop_all();
+            note("the stalled subscribers' process: %s",
+                 line ? line->c_str() : "no answer within 120 s");
+            return 1;
+        }
+        std::istringstream list(ports);
+        for (std::string port; std::getline(list, port, ',');)
+            if (std::size_t n = 0; parse_field(port, n) && n < stalled_ports.size())
+                stalled_ports[n] = true;
     }
     note("%zu subscribers on %zu channels in %.2f s", opt.subscribers, opt.channels,
          std::chrono::duration<double>(steady::now() - connect_start).count());
@@ -905,7 +1611,7 @@ int main(int argc, char** argv) {
     }
 
     for (std::size_t c = 0; c < opt.channels; ++c)
-        r.expected += scheduled_messages(opt, c).measured * subscribers_of(opt, c);
+        r.expected += scheduled_messages(opt, c).measured * counted_of(opt, c);
 
     auto const start = steady::now() + std::chrono::milliseconds(100);
     auto const to_duration = [](double s) {
@@ -913,15 +1619,50 @@ int main(int argc, char** argv) {
     };
     auto const window_start = start + to_duration(opt.warmup);
     auto const schedule_end = window_start + to_duration(opt.seconds);
+    auto const stall_end = window_start + to_duration(opt.stall_seconds);
+    if (stalled &&
+        !stalled->send("stall-end " + std::to_string(nanos(stall_end.time_since_epoch())))) {
+        stop_all();
+        note("the stalled subscribers' process has gone");
+        return 1;
+    }
     for (auto& w : workers)
         w->start_publishing(start);
+    if (opt.reconnecting > 0)
+        for (auto& w : workers)
+            w->start_reconnecting(window_start, schedule_end);
     note("publishing %g msg/s to each channel, %zu B: %g s warm-up, %g s measured", opt.rate,
          opt.payload, opt.warmup, opt.seconds);
 
     std::this_thread::sleep_until(window_start);
+    if (stalled)
+        stalled->signal(SIGSTOP);
     auto const cpu_before = server_cpu_seconds(opt.server_pids);
     auto const client_cpu_before = self_cpu_seconds();
     auto const machine_before = machine_cpu_now();
+    if (stalled) {
+        // The issue's target: stalled subscribers evicted (or skipped ahead) within 5 s.
+        if (auto const at_5s = window_start + std::chrono::seconds(5); at_5s <= stall_end) {
+            std::this_thread::sleep_until(at_5s);
+            r.tcp_5s = snapshot_tcp(opt.port, stalled_ports);
+        }
+    }
+    auto const resume_stalled = [&] {
+        r.rss_stall_end_kib = server_kib(opt.server_pids, "VmRSS");
+        r.tcp_end = snapshot_tcp(opt.port, stalled_ports);
+        stalled->signal(SIGCONT);
+        note("%zu subscribers stalled for %.1f s; the server's VmRSS at the end: %.1f MiB",
+             opt.stalled, std::chrono::duration<double>(steady::now() - window_start).count(),
+             static_cast<double>(r.rss_stall_end_kib) / 1024);
+    };
+    // A stall as long as the window lasts until the others' last deliveries (or the drain's
+    // end): the stalled ones' backlog, read once they are continued, competes with nothing
+    // that is measured.
+    bool const stall_outlasts_window = stalled && stall_end >= schedule_end;
+    if (stalled && !stall_outlasts_window) {
+        std::this_thread::sleep_until(stall_end);
+        resume_stalled();
+    }
     std::this_thread::sleep_until(schedule_end);
     // The last deliveries: until every measured message has arrived, or the drain time is up.
     wait_until(
@@ -944,8 +1685,17 @@ int main(int argc, char** argv) {
     r.others_cpu_seconds = static_cast<double>(machine_after.busy - machine_before.busy) / tick -
                            std::max(0.0, r.cpu_seconds) - r.client_cpu_seconds;
     r.window_seconds = std::chrono::duration<double>(window_end - window_start).count();
+    if (stall_outlasts_window)
+        resume_stalled();
 
     stop_all();
+    if (stalled) {
+        if (stalled->send("report"))
+            if (auto const line = stalled->receive(std::chrono::seconds(20)))
+                r.stall = parse_stall_report(*line);
+        if (!r.stall)
+            note("the stalled subscribers' process did not report");
+    }
     r.delivered = counters.delivered;
     for (auto& w : workers) {
         r.latency.merge(w->latency());
