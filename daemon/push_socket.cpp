@@ -6,6 +6,7 @@
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include <atomic>
 #include <cerrno>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -54,6 +55,11 @@ void push_socket::on_accept(beast::error_code ec) {
             fd_ = stream_.next_layer().socket().native_handle();
         open_ = true;
         last_heard_ = std::chrono::steady_clock::now(); // the handshake
+        // Between 2/5 and 3/5 of max_stall, one step further for each connection: subscribers
+        // that joined and answered together would otherwise be pinged together forever, and
+        // their pongs would come back as one burst between two updates.
+        static std::atomic<unsigned> next_spread{0};
+        quiet_ = limits_.max_stall * (40 + next_spread++ % 21) / 100;
         flush();
     }
     arm_timer(limits_.idle_timeout / 2);
@@ -88,7 +94,7 @@ push_socket::pushed push_socket::push(shared_frame const& frame,
 
 // Whether the client is alive: `sent` if it is (or may be), `stalled` if it has not answered a
 // ping in time. Sends that ping, after the frames queued, once the client has been unheard for
-// 3/5 of max_stall; it then has the other 2/5 to answer.
+// its quiet_ part of max_stall; it then has the rest to answer.
 push_socket::pushed push_socket::check_alive(std::chrono::steady_clock::time_point now) {
     if (stalled_)
         return pushed::stalled;
@@ -96,7 +102,7 @@ push_socket::pushed push_socket::check_alive(std::chrono::steady_clock::time_poi
         return pushed::sent;
     constexpr std::chrono::steady_clock::time_point never{};
     if (ping_since_ == never) {
-        if (now - last_heard_ > limits_.max_stall * 3 / 5) {
+        if (now - last_heard_ > quiet_) {
             ping_since_ = now;
             static shared_frame const ping = std::make_shared<protocol::ws_frame const>(
                 protocol::ws_frame::control(protocol::ws_opcode::ping, {}));
@@ -104,7 +110,7 @@ push_socket::pushed push_socket::check_alive(std::chrono::steady_clock::time_poi
         }
         return pushed::sent;
     }
-    if (now - ping_since_ <= limits_.max_stall * 2 / 5)
+    if (now - ping_since_ <= limits_.max_stall - quiet_)
         return pushed::sent;
     stalled_ = true;
     drop_queued();

@@ -41,9 +41,10 @@ inline shared_frame shared_text_frame(std::string_view text) {
 ///
 /// A reader that stopped (a frozen process, a laptop asleep) is found even while the kernel's
 /// buffers still take what is sent to it: a client that has been sent frames and not been heard
-/// from for 3/5 of `max_stall` gets a ping with the next frame; if the pong has not come by
-/// `max_stall`, the client is stalled. Nothing more is written to it, and the queue is dropped,
-/// until it answers; then `on_resumed` lets the owner send it the latest state.
+/// from for 2/5 to 3/5 of `max_stall` (it varies from one connection to the next) gets a ping
+/// with the next frame; if the pong has not come by `max_stall`, the client is stalled. Nothing
+/// more is written to it, and the queue is dropped, until it answers; then `on_resumed` lets the
+/// owner send it the latest state.
 ///
 /// Thread-safe: `push`, `close` and `queued` from any thread; the hooks as documented.
 class push_socket : public std::enable_shared_from_this<push_socket> {
@@ -157,6 +158,7 @@ private:
     std::chrono::steady_clock::time_point stuck_since_{};
     std::chrono::steady_clock::time_point last_heard_{}; ///< last read from the client
     std::chrono::steady_clock::time_point ping_since_{}; ///< a liveness ping unanswered since
+    std::chrono::milliseconds quiet_{};                  ///< unheard this long: ping
     bool stalled_ = false;
 
     // On the strand.
