@@ -163,9 +163,7 @@ void push_socket::flush() {
                 continue;
             if (errno == EAGAIN || errno == EWOULDBLOCK)
                 return wait_writable();
-            gone_ = true;
-            auto const ec = boost::system::error_code(errno, boost::system::system_category());
-            return net::post(ex_, [self = shared_from_this(), ec] { self->finish(ec); });
+            return fail(boost::system::error_code(errno, boost::system::system_category()));
         }
         if (!sent(static_cast<std::size_t>(n)))
             return wait_writable(); // the kernel took part: it would refuse the rest now
@@ -219,16 +217,18 @@ void push_socket::wait_writable() {
     });
 }
 
+void push_socket::fail(beast::error_code ec) {
+    if (gone_)
+        return; // failed already, or closed
+    gone_ = true;
+    net::post(ex_, [self = shared_from_this(), ec] { self->finish(ec); });
+}
+
 void push_socket::on_writable(beast::error_code ec) {
     std::lock_guard lock(mutex_);
     waiting_ = false;
-    if (ec) {
-        if (!gone_) {
-            gone_ = true;
-            net::post(ex_, [self = shared_from_this(), ec] { self->finish(ec); });
-        }
-        return;
-    }
+    if (ec)
+        return fail(ec);
     flush();
 }
 
@@ -252,13 +252,8 @@ void push_socket::write_tls() {
 void push_socket::on_tls_written(beast::error_code ec, std::size_t n) {
     std::lock_guard lock(mutex_);
     waiting_ = false;
-    if (ec) {
-        if (!gone_) {
-            gone_ = true;
-            net::post(ex_, [self = shared_from_this(), ec] { self->finish(ec); });
-        }
-        return;
-    }
+    if (ec)
+        return fail(ec);
     sent(n);
     flush();
 }

@@ -132,6 +132,8 @@ private:
     bool sent(std::size_t n);
     void wait_writable();
     void on_close_sent();
+    /// The socket failed: nothing more is written, and the strand ends the connection.
+    void fail(boost::system::error_code ec);
 
     void on_writable(boost::system::error_code ec);
     void write_tls();
