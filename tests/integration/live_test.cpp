@@ -361,8 +361,10 @@ TEST(subscribers, a_subscriber_that_never_reads_does_not_hold_back_the_others) {
     auto const took = std::chrono::steady_clock::now() - start;
     EXPECT_EQ(first_difference(comparable(v.state()), comparable(final_snapshot(d.port(), "slow"))),
               "");
+    // Skipped for a full queue, or (on a slow machine) for answering no ping first.
     EXPECT_GT(metric(d.port(), "minuted_subscriber_resyncs_total") +
-                  metric(d.port(), "minuted_subscriber_slow_closes_total"),
+                  metric(d.port(), "minuted_subscriber_slow_closes_total") +
+                  metric(d.port(), "minuted_subscriber_stalls_total"),
               0u);
     EXPECT_LT(took, std::chrono::seconds(60));
 }
