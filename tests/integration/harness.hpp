@@ -287,6 +287,20 @@ inline std::uint64_t metric(unsigned short port, std::string const& name) {
     return std::stoull(text.substr(at + name.size() + 2));
 }
 
+/// The value of a metric once it is at least `at_least`, or after `timeout` whatever it is: what
+/// the daemon counts as a connection ends, say, comes just after the client saw it end.
+inline std::uint64_t metric_reaching(unsigned short port, std::string const& name,
+                                     std::uint64_t at_least,
+                                     std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+    auto const deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        auto const value = metric(port, name);
+        if (value >= at_least || std::chrono::steady_clock::now() >= deadline)
+            return value;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+}
+
 /// A synchronous WebSocket client.
 class ws_client {
 public:

@@ -14,8 +14,10 @@
 namespace minuted::testing {
 namespace {
 
-std::uint64_t hits(unsigned short port, std::string const& limit) {
-    return metric(port, "minuted_limit_hits_total{limit=\"" + limit + "\"}");
+// How often `limit` was hit, once that is at least `awaited` (a connection closed for a limit is
+// counted just after the client sees it end).
+std::uint64_t hits(unsigned short port, std::string const& limit, std::uint64_t awaited = 0) {
+    return metric_reaching(port, "minuted_limit_hits_total{limit=\"" + limit + "\"}", awaited);
 }
 
 // The status and body of a refused WebSocket upgrade, or 101.
@@ -175,8 +177,8 @@ TEST(limits, silent_connections_are_closed_after_the_handshake_and_idle_timeouts
     auto const [idle, answer] = closed_after("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
     EXPECT_GE(idle, std::chrono::milliseconds(1900));
     EXPECT_NE(answer.find("200 OK"), std::string::npos) << answer;
-    EXPECT_EQ(hits(d.port(), "handshake_timeout"), 1u);
-    EXPECT_EQ(hits(d.port(), "idle_timeout"), 1u);
+    EXPECT_EQ(hits(d.port(), "handshake_timeout", 1), 1u);
+    EXPECT_EQ(hits(d.port(), "idle_timeout", 1), 1u);
 
     // A viewer that stops reading (and so answering pings) is closed; one that reads stays.
     ASSERT_EQ(http_request(d.port(), http::verb::post, "/ingest/m", ">> ANA: Hello.\n").status,
@@ -193,7 +195,7 @@ TEST(limits, silent_connections_are_closed_after_the_handshake_and_idle_timeouts
         << d.process().output();
     EXPECT_TRUE(next.get());
     EXPECT_FALSE(silent.receive());
-    EXPECT_EQ(hits(d.port(), "idle_timeout"), 2u);
+    EXPECT_EQ(hits(d.port(), "idle_timeout", 2), 2u);
 }
 
 } // namespace
