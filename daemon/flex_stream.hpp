@@ -15,6 +15,13 @@
 
 namespace minuted {
 
+/// "address:port" of the peer of `s`, "?" if it is gone: for the log.
+inline std::string endpoint_text(boost::beast::tcp_stream const& s) {
+    boost::system::error_code ec;
+    auto const ep = s.socket().remote_endpoint(ec);
+    return ec ? std::string("?") : ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
 /// Up to 16 buffers of a buffer sequence, by value: what one read or write takes of it. A read
 /// or write may transfer less than it was given, so the rest waits for the next one.
 template <class Buffer>

@@ -28,9 +28,7 @@ constexpr std::size_t max_gather = 64;
 push_socket::push_socket(flex_stream&& stream, limits const& l)
     : stream_(std::move(stream)), ex_(stream_.get_executor()), limits_(l), timer_(ex_),
       reader_(l.max_message) {
-    boost::system::error_code ec;
-    auto const ep = stream_.next_layer().socket().remote_endpoint(ec);
-    peer_ = ec ? std::string("?") : ep.address().to_string() + ":" + std::to_string(ep.port());
+    peer_ = endpoint_text(stream_.next_layer());
 }
 
 push_socket::~push_socket() = default;

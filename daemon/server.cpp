@@ -132,12 +132,6 @@ bool from_loopback(beast::tcp_stream const& s) {
     return !ec && ep.address().is_loopback();
 }
 
-std::string endpoint_text(beast::tcp_stream const& s) {
-    boost::system::error_code ec;
-    auto const ep = s.socket().remote_endpoint(ec);
-    return ec ? std::string("?") : ep.address().to_string() + ":" + std::to_string(ep.port());
-}
-
 websocket::close_reason close_reason(std::uint16_t code, std::string_view why) {
     // A close frame's reason has room for 123 bytes.
     return websocket::close_reason(static_cast<websocket::close_code>(code), why.substr(0, 123));
@@ -179,27 +173,49 @@ boost::json::object info_json(session_info const& i) {
 // goes straight to the socket (push_socket); one that cannot keep up skips ahead to a
 // snapshot, and is closed if it keeps falling behind.
 
-// The limits of a subscriber's socket, from the config of its time.
-push_socket::limits push_limits(config::settings const& s) {
-    return {s.handshake_timeout, s.connection_idle_timeout, 4096, s.subscriber_queue,
-            std::chrono::milliseconds(5000)};
-}
+// A subscriber's socket (a viewer's, a relay subscriber's): counted in the subscribers gauge
+// while it lives, and closed with the others when the daemon stops.
+class subscriber_socket : public connection_set::member, public push_socket {
+public:
+    /// The largest message taken from a subscriber: they send pings, pongs and closes, nothing
+    /// that needs more.
+    static constexpr std::size_t max_message = 4096;
+    /// How long a subscriber being sent updates may go unheard before it is skipped (see
+    /// push_socket): the bound on how long a stopped one costs the others anything.
+    static constexpr std::chrono::milliseconds max_stall{5000};
 
-class live_subscriber : public update_sink, public connection_set::member, public push_socket {
+    subscriber_socket(flex_stream&& stream, config::settings const& s, metrics& counters,
+                      std::shared_ptr<connection_set> connections)
+        : push_socket(std::move(stream), {s.handshake_timeout, s.connection_idle_timeout,
+                                          max_message, s.subscriber_queue, max_stall}),
+          metrics_(counters), tracked_(std::move(connections)) {
+        metrics_.subscribers.fetch_add(1, std::memory_order_relaxed);
+    }
+    ~subscriber_socket() override { metrics_.subscribers.fetch_sub(1, std::memory_order_relaxed); }
+
+    /// Answers the upgrade `request`; the connection is closed with the others from then on.
+    void run(http::request<http::string_body> const& request) {
+        tracked_.track(std::weak_ptr<connection_set::member>(
+            std::static_pointer_cast<subscriber_socket>(shared_from_this())));
+        accept(request);
+    }
+
+    void stop() override { close(websocket::close_code::going_away, "daemon stopping"); }
+
+protected:
+    metrics& metrics_;
+
+private:
+    tracked tracked_;
+};
+
+class live_subscriber : public update_sink, public subscriber_socket {
 public:
     live_subscriber(flex_stream&& stream, std::shared_ptr<live_session> session,
                     std::optional<revision> since, live_config::snapshot settings,
                     metrics& counters, std::shared_ptr<connection_set> connections)
-        : push_socket(std::move(stream), push_limits(*settings)), session_(std::move(session)),
-          since_(since), metrics_(counters), tracked_(std::move(connections)) {}
-
-    ~live_subscriber() override { metrics_.subscribers.fetch_sub(1, std::memory_order_relaxed); }
-
-    void run(http::request<http::string_body> const& request) {
-        metrics_.subscribers.fetch_add(1, std::memory_order_relaxed);
-        tracked_.track(std::weak_ptr<connection_set::member>(self()));
-        accept(request);
-    }
+        : subscriber_socket(std::move(stream), *settings, counters, std::move(connections)),
+          session_(std::move(session)), since_(since) {}
 
     // On the session's strand, like everything that touches resyncing_.
     void deliver(update_message const& m) override {
@@ -223,9 +239,7 @@ public:
         }
     }
 
-    void going_away() override { close(websocket::close_code::going_away, "daemon stopping"); }
-
-    void stop() override { going_away(); }
+    void going_away() override { stop(); }
 
 private:
     std::shared_ptr<live_subscriber> self() {
@@ -283,8 +297,6 @@ private:
 
     std::shared_ptr<live_session> session_;
     std::optional<revision> since_;
-    metrics& metrics_;
-    tracked tracked_;
     bool resyncing_ = false;
     int resyncs_ = 0;
     std::chrono::steady_clock::time_point resync_window_start_{};
@@ -322,21 +334,13 @@ private:
     std::unordered_map<std::string, std::shared_ptr<channel>> channels_;
 };
 
-class relay_subscriber : public connection_set::member, public push_socket {
+class relay_subscriber : public subscriber_socket {
 public:
     relay_subscriber(flex_stream&& stream, std::string channel, relay_hub& hub,
                      config::settings const& settings, metrics& counters,
                      std::shared_ptr<connection_set> connections)
-        : push_socket(std::move(stream), push_limits(settings)), channel_(std::move(channel)),
-          hub_(hub), metrics_(counters), tracked_(std::move(connections)) {}
-
-    ~relay_subscriber() override { metrics_.subscribers.fetch_sub(1, std::memory_order_relaxed); }
-
-    void run(http::request<http::string_body> const& request) {
-        metrics_.subscribers.fetch_add(1, std::memory_order_relaxed);
-        tracked_.track(std::weak_ptr<connection_set::member>(self()));
-        accept(request);
-    }
+        : subscriber_socket(std::move(stream), settings, counters, std::move(connections)),
+          channel_(std::move(channel)), hub_(hub) {}
 
     /// Latest wins: one that overflows drops what it had queued and takes this; one that
     /// stalled gets the latest when it answers.
@@ -354,8 +358,6 @@ public:
             break;
         }
     }
-
-    void stop() override { close(websocket::close_code::going_away, "daemon stopping"); }
 
 private:
     std::shared_ptr<relay_subscriber> self() {
@@ -380,8 +382,6 @@ private:
 
     std::string channel_;
     relay_hub& hub_;
-    metrics& metrics_;
-    tracked tracked_;
     std::atomic<bool> is_stalled_{false}; ///< counted once per stall
 };
 
