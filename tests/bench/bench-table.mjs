@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import process from 'node:process';
 
 const groups = {
-    targets: "The issue's targets (512 B): 20,000, 50,000 and about 100,000 deliveries/s",
+    targets: "The issue's targets (512 B): 20,000, 50,000, 90,000 and 100,000 deliveries/s",
     matrix: 'Matrix: sessions x subscribers x rate per session x payload',
     stalled: '5% of the subscribers stalled (SIGSTOP) for the whole measured window',
     reconnecting: '2% of the subscribers reconnecting every second',
