@@ -180,8 +180,8 @@ public:
     /// The largest message taken from a subscriber: they send pings, pongs and closes, nothing
     /// that needs more.
     static constexpr std::size_t max_message = 4096;
-    /// How long a subscriber being sent updates may go unheard before it is skipped (see
-    /// push_socket): the bound on how long a stopped one costs the others anything.
+    /// How long a subscriber being sent updates may go unheard (see push_socket): one that
+    /// stopped reading is skipped, and what was queued for it dropped, within this.
     static constexpr std::chrono::milliseconds max_stall{5000};
 
     subscriber_socket(flex_stream&& stream, config::settings const& s, metrics& counters,
