@@ -342,6 +342,13 @@ public:
         : subscriber_socket(std::move(stream), settings, counters, std::move(connections)),
           channel_(std::move(channel)), hub_(hub) {}
 
+    /// Joins the channel, then answers the upgrade `request`: a client that has the 101 is in
+    /// the channel (what is published meanwhile waits in its queue for the handshake to end).
+    void run(http::request<http::string_body> const& request) {
+        hub_.subscribe(channel_, self());
+        subscriber_socket::run(request);
+    }
+
     /// Latest wins: one that overflows drops what it had queued and takes this; one that
     /// stalled gets the latest when it answers.
     void deliver(shared_frame const& frame) {
@@ -363,7 +370,7 @@ private:
     std::shared_ptr<relay_subscriber> self() {
         return std::static_pointer_cast<relay_subscriber>(shared_from_this());
     }
-    void on_open() override { hub_.subscribe(channel_, self()); }
+    void on_open() override {}
     void on_resumed() override {
         is_stalled_ = false;
         if (auto latest = hub_.latest(channel_))
