@@ -11,7 +11,7 @@
 // cell's channels, subscribers, rate_per_channel, payload_bytes}); or a run that failed
 // ({"group", "cell", "peer", "failed": why, ...}).
 //
-// usage: node bench-table.mjs [FILE]   (default: standard input)
+// usage: node bench-table.mjs [FILE...]   (default: standard input)
 
 import fs from 'node:fs';
 import process from 'node:process';
@@ -25,7 +25,10 @@ const groups = {
 };
 const peerOrder = ['minuted', 'minuted-2t', 'nchan', 'node'];
 
-const text = fs.readFileSync(process.argv[2] ?? 0, 'utf8');
+// Several files (a --full run in sittings) make one table. /dev/stdin, not descriptor 0, which
+// a pipe may hand over non-blocking (EAGAIN).
+const files = process.argv.length > 2 ? process.argv.slice(2) : ['/dev/stdin'];
+const text = files.map((f) => fs.readFileSync(f, 'utf8')).join('\n');
 const lines = text
     .split('\n')
     .filter((l) => l.trim().startsWith('{'))
