@@ -93,15 +93,9 @@ push_socket::pushed push_socket::push(shared_frame const& frame,
             on_sent(*frame, arrived);
             return pushed::sent;
         }
-        bool const refused = n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
-        queue_.push_back({frame, arrived, true});
         if (n > 0)
-            written_ = static_cast<std::size_t>(n); // it took part: it would refuse the rest now
-        if (n > 0 || refused)
-            wait_writable();
-        else
-            flush(); // interrupted (tried again) or failed
-        return queue_.empty() ? pushed::sent : pushed::queued;
+            written_ = static_cast<std::size_t>(n); // the frame queued below is half written
+        // Refused, cut short or failed: queued, and flush() tells which (a second send).
     }
     queue_.push_back({frame, arrived, true});
     flush();

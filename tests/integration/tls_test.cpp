@@ -107,11 +107,9 @@ TEST(tls, a_client_that_does_not_trust_the_certificate_gets_no_connection) {
     replay.wait_for(R"(replay: wss://\S+: certificate verify failed)");
     replay.signal(SIGTERM);
     // The daemon sees each refusal as the client's alert: counted once it has read it.
-    auto const deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (metric(d.port(), "minuted_tls_handshake_failures_total") < 2 &&
-           std::chrono::steady_clock::now() < deadline)
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    EXPECT_GE(metric(d.port(), "minuted_tls_handshake_failures_total"), 2u);
+    EXPECT_GE(metric_reaching(d.port(), "minuted_tls_handshake_failures_total", 2,
+                              std::chrono::seconds(10)),
+              2u);
     EXPECT_EQ(http_get(d.port(), "/api/sessions/t").status, 404u); // nothing was published
 }
 
