@@ -3,6 +3,9 @@
 // cell (delivered / expected are summed over the runs instead, so any loss shows). "client
 // CPU %" is the load client's share of its core over the measured window: near 100%, its own
 // queueing is part of the latencies and the cell measures the client as much as the server.
+// "publish lag p99 ms" is how late the client sent the messages against their schedule: when it
+// comes close to the p99 latency, the client, not the server, is behind (and messages it never
+// sent before the run ended count as not delivered).
 // "other load %" is what every other process on the machine used meanwhile, in % of one core:
 // run-bench checks the machine is idle before a run, this says whether it stayed so.
 //
@@ -70,6 +73,7 @@ for (const [group, cells] of byGroup) {
     const head = [
         'peer', 'sessions', 'subscribers', 'msg/s per session', 'payload B', 'runs',
         'deliveries/s', 'delivered / expected', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms',
+        'publish lag p99 ms',
         'server CPU µs per delivery', 'server RSS peak MiB', 'KiB per idle subscriber',
         'client CPU %', 'other load %',
     ];
@@ -106,7 +110,7 @@ for (const [group, cells] of byGroup) {
                 count(m('deliveries_per_s')),
                 `${count(sum(runs.map((r) => r.delivered)))} / ${count(sum(runs.map((r) => r.expected)))}`,
                 fixed(t('p50_ms'), 2), fixed(t('p99_ms'), 2), fixed(t('p999_ms'), 2),
-                fixed(t('max_ms'), 2),
+                fixed(t('max_ms'), 2), fixed(m('send_lag_p99_ms'), 2),
                 fixed(m('server_cpu_s_per_1k') === null ? null : m('server_cpu_s_per_1k') * 1000, 1),
                 fixed(m('server_vmhwm_kib') === null ? null : m('server_vmhwm_kib') / 1024, 1),
                 fixed(m('idle_kib_per_subscriber'), 2),
