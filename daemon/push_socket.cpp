@@ -25,9 +25,9 @@ constexpr std::size_t max_gather = 64;
 
 } // namespace
 
-push_socket::push_socket(flex_stream&& stream, limits const& l)
-    : stream_(std::move(stream)), ex_(stream_.get_executor()), limits_(l), timer_(ex_),
-      reader_(l.max_message) {
+push_socket::push_socket(flex_stream&& stream, limits const& l, on_resume r)
+    : stream_(std::move(stream)), ex_(stream_.get_executor()), limits_(l), on_resume_(r),
+      timer_(ex_), reader_(l.max_message) {
     peer_ = endpoint_text(stream_.next_layer());
 }
 
@@ -71,8 +71,11 @@ push_socket::pushed push_socket::push(shared_frame const& frame,
     if (gone_ || close_queued_)
         return pushed::closed;
     auto const now = std::chrono::steady_clock::now();
-    if (auto const r = check_alive(now); r != pushed::sent)
+    if (auto const r = check_alive(now); r != pushed::sent) {
+        if (r == pushed::stalled && on_resume_ == on_resume::send_latest)
+            missed_ = queued_frame{frame, arrived, true};
         return r;
+    }
     if (replace) {
         drop_queued();
     } else if (!queue_.empty()) {
@@ -295,6 +298,11 @@ void push_socket::on_read(beast::error_code ec, std::size_t n) {
         last_heard_ = std::chrono::steady_clock::now();
         ping_since_ = {};
         resumed = std::exchange(stalled_, false);
+        if (missed_ && !close_queued_ && !gone_) {
+            queue_.push_back(std::move(*missed_));
+            flush();
+        }
+        missed_.reset();
     }
     if (resumed)
         on_resumed();

@@ -13,6 +13,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,8 +44,8 @@ inline shared_frame shared_text_frame(std::string_view text) {
 /// buffers still take what is sent to it: a client that has been sent frames and not been heard
 /// from for 2/5 to 3/5 of `max_stall` (it varies from one connection to the next) gets a ping
 /// with the next frame; if the pong has not come by `max_stall`, the client is stalled. Nothing
-/// more is written to it, and the queue is dropped, until it answers; then `on_resumed` lets the
-/// owner send it the latest state.
+/// more is written to it, and the queue is dropped, until it answers; then it gets the latest
+/// state, as `on_resume` says.
 ///
 /// Thread-safe: `push`, `close` and `queued` from any thread; the hooks as documented.
 class push_socket : public std::enable_shared_from_this<push_socket> {
@@ -61,6 +62,17 @@ public:
         std::chrono::milliseconds max_stall{5000};
     };
 
+    /// What a stalled client gets when it answers.
+    enum class on_resume {
+        /// Nothing from the socket: `on_resumed` lets the owner send what it needs (a viewer's
+        /// snapshot, in the order of its own updates).
+        notify,
+        /// The newest frame it was refused, ahead of every push after the answer (which is read
+        /// under the same lock): latest wins, in order and once, whichever thread pushes. Then
+        /// `on_resumed`.
+        send_latest,
+    };
+
     /// What became of a push.
     enum class pushed {
         sent,     ///< written to the socket (or to the TLS stream's strand) at once
@@ -71,7 +83,7 @@ public:
         closed,   ///< the connection is closing or gone
     };
 
-    push_socket(flex_stream&& stream, limits const& l);
+    push_socket(flex_stream&& stream, limits const& l, on_resume r = on_resume::notify);
     virtual ~push_socket();
     push_socket(push_socket const&) = delete;
     push_socket& operator=(push_socket const&) = delete;
@@ -99,8 +111,8 @@ protected:
     /// lock held, on the pushing thread or the strand: count it, nothing more.
     virtual void on_sent(protocol::ws_frame const& frame,
                          std::chrono::steady_clock::time_point arrived) = 0;
-    /// A stalled client answered at last (see the class): what it missed was dropped. On the
-    /// strand.
+    /// A stalled client answered at last (see the class): what it missed was dropped (but for
+    /// the newest frame with `on_resume::send_latest`, queued already). On the strand.
     virtual void on_resumed() = 0;
     /// The connection is gone, whether `on_open` came or not: closed by either side
     /// (`ec` empty), the client silent or broke the protocol (`ec` says how), or the socket
@@ -146,6 +158,7 @@ private:
     /// threads post to without touching the stream.
     boost::asio::any_io_executor ex_;
     limits limits_;
+    on_resume on_resume_;
     std::string peer_;
     int fd_ = -1; ///< plain TCP: the socket, written directly; -1 over TLS
 
@@ -162,6 +175,7 @@ private:
     std::chrono::steady_clock::time_point ping_since_{}; ///< a liveness ping unanswered since
     std::chrono::milliseconds quiet_{};                  ///< unheard this long: ping
     bool stalled_ = false;
+    std::optional<queued_frame> missed_; ///< on_resume::send_latest: the newest frame refused
 
     // On the strand.
     boost::asio::steady_timer timer_;

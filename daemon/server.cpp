@@ -185,9 +185,12 @@ public:
     static constexpr std::chrono::milliseconds max_stall{5000};
 
     subscriber_socket(flex_stream&& stream, config::settings const& s, metrics& counters,
-                      std::shared_ptr<connection_set> connections)
-        : push_socket(std::move(stream), {s.handshake_timeout, s.connection_idle_timeout,
-                                          max_message, s.subscriber_queue, max_stall}),
+                      std::shared_ptr<connection_set> connections,
+                      on_resume resume = on_resume::notify)
+        : push_socket(std::move(stream),
+                      {s.handshake_timeout, s.connection_idle_timeout, max_message,
+                       s.subscriber_queue, max_stall},
+                      resume),
           metrics_(counters), tracked_(std::move(connections)) {
         metrics_.subscribers.fetch_add(1, std::memory_order_relaxed);
     }
@@ -318,8 +321,6 @@ public:
     void unsubscribe(std::string const& name, relay_subscriber const* s);
     /// Sends `frame` to the channel's subscribers; how many it went to.
     std::size_t publish(std::string const& name, shared_frame const& frame);
-    /// The channel's latest message; null if it has none.
-    shared_frame latest(std::string const& name);
 
 private:
     struct channel {
@@ -339,7 +340,8 @@ public:
     relay_subscriber(flex_stream&& stream, std::string channel, relay_hub& hub,
                      config::settings const& settings, metrics& counters,
                      std::shared_ptr<connection_set> connections)
-        : subscriber_socket(std::move(stream), settings, counters, std::move(connections)),
+        : subscriber_socket(std::move(stream), settings, counters, std::move(connections),
+                            on_resume::send_latest),
           channel_(std::move(channel)), hub_(hub) {}
 
     /// Joins the channel, then answers the upgrade `request`: a client that has the 101 is in
@@ -350,7 +352,7 @@ public:
     }
 
     /// Latest wins: one that overflows drops what it had queued and takes this; one that
-    /// stalled gets the latest when it answers.
+    /// stalled gets the latest when it answers (`on_resume::send_latest`).
     void deliver(shared_frame const& frame) {
         switch (push(frame)) {
         case pushed::overflow:
@@ -371,11 +373,7 @@ private:
         return std::static_pointer_cast<relay_subscriber>(shared_from_this());
     }
     void on_open() override {}
-    void on_resumed() override {
-        is_stalled_ = false;
-        if (auto latest = hub_.latest(channel_))
-            push(latest, {}, true);
-    }
+    void on_resumed() override { is_stalled_ = false; }
     void on_sent(protocol::ws_frame const&, std::chrono::steady_clock::time_point) override {
         metrics_.relay_deliveries.fetch_add(1, std::memory_order_relaxed);
     }
@@ -429,14 +427,6 @@ void relay_hub::unsubscribe(std::string const& name, relay_subscriber const* s) 
         c.is_dropped = true;
         channels_.erase(it);
     }
-}
-
-shared_frame relay_hub::latest(std::string const& name) {
-    auto const c = find(name, false);
-    if (!c)
-        return nullptr;
-    std::lock_guard lock(c->mutex);
-    return c->latest;
 }
 
 std::size_t relay_hub::publish(std::string const& name, shared_frame const& frame) {

@@ -104,11 +104,14 @@ for (const [group, cells] of byGroup) {
             // Latencies of the runs that delivered something: a run with none has none.
             const timed = runs.filter((r) => r.delivered > 0);
             const t = (key) => median(timed.map((r) => r[key]));
+            // Messages a subscriber got after a later one of its channel: not counted as delivered.
+            const reordered = sum(runs.map((r) => r.reordered ?? 0));
             const row = [
                 peer, ...where,
                 failed.length ? `${runs.length} (${failed.length} failed)` : `${runs.length}`,
                 count(m('deliveries_per_s')),
-                `${count(sum(runs.map((r) => r.delivered)))} / ${count(sum(runs.map((r) => r.expected)))}`,
+                `${count(sum(runs.map((r) => r.delivered)))} / ${count(sum(runs.map((r) => r.expected)))}` +
+                    (reordered ? ` (${count(reordered)} after a newer one)` : ''),
                 fixed(t('p50_ms'), 2), fixed(t('p99_ms'), 2), fixed(t('p999_ms'), 2),
                 fixed(t('max_ms'), 2), fixed(m('send_lag_p99_ms'), 2),
                 fixed(m('server_cpu_s_per_1k') === null ? null : m('server_cpu_s_per_1k') * 1000, 1),

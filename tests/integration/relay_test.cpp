@@ -11,6 +11,7 @@
 #include <boost/beast/websocket.hpp>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <future>
 #include <numeric>
@@ -329,6 +330,54 @@ TEST(push_sockets, a_reader_that_answers_no_ping_is_skipped_until_it_does_then_g
     auto const after = frozen.next_frame();
     ASSERT_TRUE(after);
     EXPECT_EQ(after->second, "after");
+}
+
+TEST(relay, stalled_subscribers_that_answer_while_messages_flow_get_them_in_order_once) {
+    // Two io threads: a subscriber's answer is read on one while a publish is sent on the other.
+    daemon_process d({"--threads", "2"});
+    // Read everything, as a frozen browser's kernel would, but answer no ping: all are skipped.
+    std::vector<std::unique_ptr<raw_client>> frozen;
+    for (int i = 0; i < 64; ++i)
+        frozen.push_back(std::make_unique<raw_client>(d.port(), "/sub/c"));
+    int seq = 0;
+    auto const skipping_all = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (metric(d.port(), "minuted_subscriber_stalls_total") < frozen.size()) {
+        ASSERT_LT(std::chrono::steady_clock::now(), skipping_all) << "not all were skipped";
+        ASSERT_EQ(publish(d.port(), "c", std::to_string(seq++)).status, 200u);
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    // They answer together while the publisher sends as fast as it can.
+    std::atomic<bool> answered{false};
+    auto publishing = std::async(std::launch::async, [&] {
+        int n = seq;
+        int after = 0; // published since they answered
+        while (after < 200) {
+            if (publish(d.port(), "c", std::to_string(n++)).status != 200)
+                return -1;
+            if (answered)
+                ++after;
+        }
+        return n - 1;
+    });
+    for (auto& c : frozen)
+        c->send(client_frame(0x8A, ""));
+    answered = true;
+    int const last = publishing.get();
+    ASSERT_GT(last, 0) << "a publish failed";
+    // Each gets what it missed as the latest message, then the rest as they came: every
+    // number after the one before it, none twice, ending with the last.
+    for (std::size_t i = 0; i < frozen.size(); ++i) {
+        std::vector<int> got;
+        while (got.empty() || got.back() < last) {
+            auto const f = frozen[i]->next_frame();
+            ASSERT_TRUE(f) << "subscriber " << i << " ended after " << got.size() << " messages";
+            if (f->first == 0x1)
+                got.push_back(std::stoi(f->second));
+        }
+        EXPECT_EQ(std::adjacent_find(got.begin(), got.end(), [](int a, int b) { return b <= a; }),
+                  got.end())
+            << "subscriber " << i << " got them out of order or twice";
+    }
 }
 
 TEST(push_sockets, a_client_that_answers_no_ping_is_closed_after_the_idle_timeout) {
