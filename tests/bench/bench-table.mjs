@@ -105,7 +105,7 @@ for (const [group, cells] of byGroup) {
             const timed = runs.filter((r) => r.delivered > 0);
             const t = (key) => median(timed.map((r) => r[key]));
             // Messages a subscriber got after a later one of its channel: not counted as delivered.
-            const reordered = sum(runs.map((r) => r.reordered ?? 0));
+            const reordered = sum(runs.map((r) => r.reordered));
             const row = [
                 peer, ...where,
                 failed.length ? `${runs.length} (${failed.length} failed)` : `${runs.length}`,
