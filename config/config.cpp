@@ -452,15 +452,25 @@ std::chrono::milliseconds parse_duration(std::string_view text) {
     if (ec != std::errc{} || end == text.data() || n < 0)
         throw std::invalid_argument("not a duration");
     std::string_view const unit(end, static_cast<std::size_t>(text.data() + text.size() - end));
+    std::int64_t ms_per_unit = 0;
     if (unit == "ms")
-        return std::chrono::milliseconds(n);
-    if (unit == "s")
-        return std::chrono::seconds(n);
-    if (unit == "m")
-        return std::chrono::minutes(n);
-    if (unit == "h")
-        return std::chrono::hours(n);
-    throw std::invalid_argument("unit must be ms, s, m or h");
+        ms_per_unit = 1;
+    else if (unit == "s")
+        ms_per_unit = 1000;
+    else if (unit == "m")
+        ms_per_unit = 60'000;
+    else if (unit == "h")
+        ms_per_unit = 3'600'000;
+    else
+        throw std::invalid_argument("unit must be ms, s, m or h");
+    // The daemon adds settings to steady_clock's time points (nanoseconds): a duration longer
+    // than those can hold (292 years) would overflow there, or here in the multiplication.
+    constexpr auto max_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::nanoseconds::max())
+            .count();
+    if (n > max_ms / ms_per_unit)
+        throw std::invalid_argument("duration too long");
+    return std::chrono::milliseconds(n * ms_per_unit);
 }
 
 settings parse_config(std::string_view text, std::string_view source_name) {

@@ -348,6 +348,14 @@ TEST(parse_duration, units) {
     EXPECT_EQ(parse_duration("2h"), std::chrono::hours(2));
     EXPECT_THROW(parse_duration("5"), std::invalid_argument);
     EXPECT_THROW(parse_duration("-5s"), std::invalid_argument);
+    // Up to what steady_clock's nanoseconds hold (292 years); beyond, refused, not wrapped.
+    EXPECT_EQ(parse_duration("9223372036854ms"), std::chrono::milliseconds(9223372036854));
+    EXPECT_EQ(parse_duration("2562047h"), std::chrono::hours(2562047));
+    EXPECT_THROW(parse_duration("9223372036855ms"), std::invalid_argument);
+    EXPECT_THROW(parse_duration("2562048h"), std::invalid_argument);
+    EXPECT_THROW(parse_duration("9223372036854776s"), std::invalid_argument);
+    EXPECT_THROW(parse_config("[sessions]\nidle_timeout = \"005332912425086746614s\"\n", "t"),
+                 config_error);
 }
 
 } // namespace
