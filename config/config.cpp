@@ -29,6 +29,11 @@ threads = 0
 # On SIGTERM: how long connections get to finish what is in flight (acks waiting for the
 # journal, responses being written) before the daemon exits anyway.
 shutdown_grace = "10s"
+# Host names the daemon answers to (the Host header of requests), besides IP addresses,
+# "localhost" and the listen address. A request naming another host is refused with 403, so a
+# hostile page cannot reach the daemon through a DNS name it points at this machine. Add the
+# names people use in their browsers, e.g. ["captions.example.org"]; "*" allows any.
+allowed_hosts = []
 
 [limits]
 # Largest WebSocket message accepted from a caption source or a browser, in bytes.
@@ -71,8 +76,9 @@ viewer_token = ""
 # Admin requests such as ending a session (POST /api/sessions/{id}/end). Empty: accepted
 # from this machine only.
 admin_token = ""
-# Web pages allowed to open WebSockets, by origin, e.g. ["https://captions.example.org"].
-# Empty: any.
+# Web pages of other sites allowed to open WebSockets, publish captions and end meetings, by
+# origin, e.g. ["https://captions.example.org"]. The daemon's own pages always may; a request
+# that a browser sent from any other page (its Origin header) is refused with 403.
 origins = []
 
 # Per-session publish tokens, in addition to publish_token:
@@ -517,6 +523,17 @@ settings parse_config(std::string_view text, std::string_view source_name) {
             s.threads = static_cast<unsigned>(*threads);
         }
         s.shutdown_grace = duration(r, "shutdown_grace", s.shutdown_grace, source_name);
+        if (auto const hosts = r.get<toml::array const*>("allowed_hosts")) {
+            for (auto const& node : **hosts) {
+                auto const v = node.value<std::string>();
+                if (!node.is_string() || v->empty() || v->size() > 253 ||
+                    v->find_first_of(":/ []") != std::string::npos)
+                    fail(source_name, node.source(),
+                         "server.allowed_hosts must hold host names such as "
+                         "\"captions.example.org\" (no scheme, port or path), or \"*\"");
+                s.allowed_hosts.push_back(*v);
+            }
+        }
         at_most(r, "shutdown_grace", s.shutdown_grace, std::chrono::minutes(10), "10m",
                 source_name);
         r.reject_unknown();

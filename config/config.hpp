@@ -42,7 +42,8 @@ struct auth_settings {
     std::string viewer_token;                          ///< empty: viewing is public
     /// Admin requests (POST /api/sessions/{id}/end). Empty: from loopback only.
     std::string admin_token;
-    /// Origins ("https://captions.example.org") whose pages may open WebSockets; empty: any.
+    /// Origins ("https://captions.example.org") whose pages may open WebSockets, publish and
+    /// end meetings, besides the daemon's own pages (which always may).
     std::vector<std::string> origins;
 
     bool has_publish_tokens() const noexcept {
@@ -59,6 +60,10 @@ struct settings {
     unsigned threads = 0; ///< io threads; 0 means one per CPU core
     /// On SIGTERM, how long connections get to finish what is in flight before the daemon exits.
     std::chrono::milliseconds shutdown_grace{10000};
+    /// Host names (Host header) the daemon answers to besides IP addresses, localhost and the
+    /// listen host; "*": any. Other names are refused, so a DNS name rebound to this machine
+    /// gives a page of another site nothing.
+    std::vector<std::string> allowed_hosts;
 
     std::chrono::seconds idle_timeout{1800}; ///< a session with no ingest this long ends
     std::size_t max_frame_bytes = 1 << 20;   ///< largest WebSocket message accepted

@@ -1,10 +1,58 @@
 #include "daemon/auth.hpp"
 
+#include <boost/asio/ip/address.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <openssl/crypto.h>
 
 namespace minuted {
+
+namespace {
+
+bool same_text_ignoring_case(std::string_view a, std::string_view b) noexcept {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) ==
+                      std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
+// Whether a request whose Origin is `origin` may write here or open a WebSocket.
+bool origin_allowed(config::auth_settings const& a, credentials const& c) {
+    if (same_text_ignoring_case(c.origin, c.own_origin))
+        return true;
+    return std::any_of(a.origins.begin(), a.origins.end(),
+                       [&](auto const& o) { return same_text_ignoring_case(o, c.origin); });
+}
+
+} // namespace
+
+std::optional<refusal> check_host(config::settings const& s, std::string_view host) {
+    auto name = host;
+    if (name.starts_with('[')) { // an IPv6 literal, with or without a port
+        if (auto const close = name.find(']'); close != std::string_view::npos)
+            name = name.substr(1, close - 1);
+    } else if (auto const colon = name.rfind(':'); colon != std::string_view::npos) {
+        name = name.substr(0, colon);
+    }
+    if (name.ends_with('.')) // "localhost." is "localhost"
+        name.remove_suffix(1);
+    boost::system::error_code ec;
+    boost::asio::ip::make_address(std::string(name), ec);
+    if (!ec && !name.empty())
+        return std::nullopt;
+    auto const is = [&](std::string_view allowed) {
+        return allowed == "*" || same_text_ignoring_case(name, allowed);
+    };
+    constexpr std::string_view localhost = ".localhost";
+    if (is("localhost") || is(s.listen_host) ||
+        (name.size() > localhost.size() &&
+         same_text_ignoring_case(name.substr(name.size() - localhost.size()), localhost)) ||
+        std::any_of(s.allowed_hosts.begin(), s.allowed_hosts.end(), is))
+        return std::nullopt;
+    return refusal{403, "host " + std::string(host.substr(0, 256)) +
+                            " is not a name of this daemon ([server] allowed_hosts)"};
+}
 
 bool same_token(std::string_view a, std::string_view b) noexcept {
     // The length is not secret (a token's is in the config's documentation); the bytes are.
@@ -44,9 +92,10 @@ std::optional<refusal> authorize(config::settings const& s, access what, std::st
     if (what == access::anyone)
         return std::nullopt;
     auto const& a = s.auth;
-    if (!c.origin.empty() && !a.origins.empty() &&
-        std::find(a.origins.begin(), a.origins.end(), c.origin) == a.origins.end())
-        return refusal{403, "origin " + std::string(c.origin) + " is not allowed"};
+    bool const writes = what == access::publish || what == access::admin;
+    if (!c.origin.empty() && (writes || c.websocket) && !origin_allowed(a, c))
+        return refusal{403, "origin " + std::string(c.origin.substr(0, 64)) +
+                                " is not allowed ([auth] origins)"};
     auto const missing = [](std::string_view need) {
         return refusal{401, std::string(need) + " needs a token"};
     };

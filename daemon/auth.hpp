@@ -20,9 +20,15 @@ struct credentials {
     /// the `minuted_token` cookie's (which a page opened with ?token= sets, so a browser's
     /// scripts and WebSockets carry it without knowing it). Empty if none.
     std::string token;
-    /// A browser WebSocket's Origin header; empty for other requests.
+    /// The Origin header: the site of the page that sent the request, if a browser sent it.
     std::string_view origin;
+    /// The client (behind a trusted proxy: the forwarded one) is on this machine.
     bool from_loopback = false;
+    /// A WebSocket handshake: every one is origin-checked, as a page can open it cross-site.
+    bool websocket = false;
+    /// This daemon's own origin as the request names it: the scheme it came in by (the
+    /// original one behind a trusted proxy) and its Host header, "http://127.0.0.1:8080".
+    std::string own_origin;
 };
 
 /// A refused request: the HTTP status (401: no token; 403: wrong token, origin or host) and why,
@@ -38,9 +44,17 @@ struct refusal {
 ///   `auth.publish_token` or the session's own `[auth.sessions]` token.
 /// - view: anyone, unless `auth.viewer_token` is set: then it, or the admin token.
 /// - admin: `auth.admin_token`; with none configured, from loopback only.
-/// A WebSocket whose Origin is not in a non-empty `auth.origins` is refused whatever its token.
+/// A request with an Origin header that is neither the daemon's own origin nor in
+/// `auth.origins` is refused whatever its token if it is a WebSocket or publishes or ends
+/// something: a page of another site must not write here through the visitor's browser.
 std::optional<refusal> authorize(config::settings const& s, access what, std::string_view session,
                                  credentials const& c);
+
+/// Why a request whose Host header is `host` does not name this daemon, if it does not: a page
+/// reached by a DNS name rebound to this machine carries that name. Names the daemon: an IP
+/// address, `localhost` and its subdomains, the listen address's host, and the names in
+/// `[server] allowed_hosts` ("*": any). `host` may carry a port. Pure.
+std::optional<refusal> check_host(config::settings const& s, std::string_view host);
 
 /// Compares two tokens in a time that does not depend on where they differ.
 bool same_token(std::string_view a, std::string_view b) noexcept;

@@ -76,7 +76,8 @@ std::shared_ptr<live_session> live_session::recover(boost::asio::io_context& ioc
                                                     disk_executors disk,
                                                     std::filesystem::path const& journal,
                                                     live_config const& config, metrics& counters,
-                                                    archive_index* index, ended_handler on_end) {
+                                                    archive_index* index, ended_handler on_end,
+                                                    std::string const& archived_in) {
     std::ifstream in(journal, std::ios::binary);
     std::ostringstream text;
     text << in.rdbuf();
@@ -87,9 +88,18 @@ std::shared_ptr<live_session> live_session::recover(boost::asio::io_context& ioc
     auto const bytes = text.str();
     auto contents = protocol::read_journal(bytes);
     auto const& records = contents.records;
-    if (records.empty() || records.front().kind != protocol::journal_kind::session ||
-        !protocol::is_valid_session_id(records.front().text) ||
-        journal.filename() != records.front().text + "." + records.front().epoch + ".journal") {
+    bool const archived = !archived_in.empty();
+    if (archived) {
+        // An archive is read, never changed: one that holds no whole meeting is left alone.
+        if (records.empty() || records.front().kind != protocol::journal_kind::session ||
+            records.back().kind != protocol::journal_kind::end) {
+            spdlog::warn("archive {}: its journal holds no ended meeting; not listed", archived_in);
+            return nullptr;
+        }
+    } else if (records.empty() || records.front().kind != protocol::journal_kind::session ||
+               !protocol::is_valid_session_id(records.front().text) ||
+               journal.filename() !=
+                   records.front().text + "." + records.front().epoch + ".journal") {
         // Nothing acknowledged can be in it: a session's first record is written with its
         // first event. Kept aside for a person to look at, not read again at every start.
         auto aside = journal;
@@ -101,7 +111,7 @@ std::shared_ptr<live_session> live_session::recover(boost::asio::io_context& ioc
                       aside.string());
         return nullptr;
     }
-    if (!contents.damage.empty() && !contents.torn_tail) {
+    if (!archived && !contents.damage.empty() && !contents.torn_tail) {
         // Damage with whole records after it is not a crash mid-append: acknowledged captions
         // are lost. The journal is kept as it was for a person to look at.
         auto copy = journal;
@@ -115,7 +125,7 @@ std::shared_ptr<live_session> live_session::recover(boost::asio::io_context& ioc
                       bytes.size() - contents.valid_bytes,
                       ec ? "nowhere (" + ec.message() + ")" : copy.string());
     }
-    if (!contents.damage.empty()) {
+    if (!archived && !contents.damage.empty()) {
         // A crash in the middle of an append: that record was never acknowledged. The journal
         // also cuts the file there before it appends anything.
         std::error_code ec;
@@ -128,7 +138,8 @@ std::shared_ptr<live_session> live_session::recover(boost::asio::io_context& ioc
     std::shared_ptr<live_session> s(new live_session(
         ioc, std::move(disk), first.text, config, counters, index, std::move(on_end), first.epoch,
         std::chrono::system_clock::time_point(std::chrono::milliseconds(first.at_ms))));
-    s->journal_->adopt_existing(contents.valid_bytes);
+    if (!archived)
+        s->journal_->adopt_existing(contents.valid_bytes);
     s->journal_started_ = true;
     s->previous_epoch_ = first.epoch;
     auto const now = std::chrono::steady_clock::now();
@@ -139,6 +150,19 @@ std::shared_ptr<live_session> live_session::recover(boost::asio::io_context& ioc
     }
     s->durable_seq_ = s->last_seq_;
     s->recovered_rev_ = s->rev_;
+    if (archived) {
+        // Ended and archived before the restart: listed and answering its source's resends
+        // as before it.
+        s->ending_ = true;
+        s->archived_ = true;
+        {
+            std::lock_guard lock(s->info_mutex_);
+            s->info_.archive = archived_in;
+            s->info_.end_reason = s->end_reason_;
+        }
+        s->refresh_info();
+        return s;
+    }
     spdlog::info("session {} rebuilt from its journal: {} events, rev {}, last seq {}{}", s->id_,
                  records.size(), s->rev_, s->last_seq_, s->ended_ ? ", ended" : "");
     if (s->ended_) {
@@ -241,6 +265,8 @@ std::size_t live_session::apply(protocol::journal_record const& r,
         ensure_pipeline(r.agenda);
         if (!r.title.empty())
             title_ = r.title;
+        if (!r.instance.empty())
+            source_instance_ = r.instance;
         refresh_info();
         return 0;
     case journal_kind::text:
@@ -268,11 +294,8 @@ std::size_t live_session::apply(protocol::journal_record const& r,
 ingest_reply live_session::handle(protocol::ingest_message const& m, ingest_connection& connection,
                                   std::chrono::steady_clock::time_point arrived) {
     ingest_reply reply;
-    if (ended_) {
-        reply.messages.push_back(protocol::make_error("session " + id_ + " has ended"));
-        reply.close = "session has ended";
-        return reply;
-    }
+    if (ended_)
+        return answer_after_end(m);
     arm_idle_timer();
     using protocol::ingest_kind;
     using protocol::journal_kind;
@@ -283,12 +306,14 @@ ingest_reply live_session::handle(protocol::ingest_message const& m, ingest_conn
         if (pipeline_ && !m.agenda.empty())
             spdlog::warn("session {}: agenda in a later open ignored; captions already arrived",
                          id_);
-        if (!pipeline_ || (!m.title.empty() && title_ != m.title)) {
+        if (!pipeline_ || (!m.title.empty() && title_ != m.title) ||
+            (source_instance_.empty() && !m.instance.empty())) {
             if (refuse_unjournaled(reply))
                 return reply;
             r.kind = journal_kind::open;
             r.title = m.title;
             r.agenda = pipeline_ ? std::vector<std::string>{} : m.agenda;
+            r.instance = source_instance_.empty() ? m.instance : std::string();
             record(std::move(r), arrived);
         }
         reply.messages.push_back(protocol::make_welcome(durable_seq()));
@@ -367,6 +392,34 @@ ingest_reply live_session::handle(protocol::ingest_message const& m, ingest_conn
     }
     reply.messages.push_back(protocol::make_ack(seq));
     reply.durable_at = journal_->appended();
+    return reply;
+}
+
+ingest_reply live_session::answer_after_end(protocol::ingest_message const& m) {
+    // The source may have lost the ack of its close (a crash, a dropped connection): what it
+    // resends up to the close is acknowledged as any resend is, so the meeting is not started
+    // twice. Anything new is refused: a new meeting under this id starts with an open that
+    // names another instance (session_registry::for_ingest).
+    ingest_reply reply;
+    using protocol::ingest_kind;
+    if (m.kind == ingest_kind::open) {
+        reply.messages.push_back(protocol::make_welcome(last_seq_, true));
+        return reply;
+    }
+    if (m.seq && *m.seq != 0 && *m.seq <= last_seq_ && m.kind != ingest_kind::raw) {
+        metrics_.ingest_duplicates.fetch_add(1, std::memory_order_relaxed);
+        reply.messages.push_back(protocol::make_ack(*m.seq));
+        if (!archived_) // the end may not be on disk yet
+            reply.durable_at = journal_->appended();
+        return reply;
+    }
+    metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
+    auto const why = "session " + id_ + " has ended (last seq " + std::to_string(last_seq_) +
+                     "): to start another meeting under this id, send an open with a new "
+                     "instance";
+    reply.messages.push_back(protocol::make_error(why));
+    reply.close = "session has ended";
+    reply.ended = true;
     return reply;
 }
 
@@ -630,6 +683,7 @@ void live_session::refresh_info() {
     info_.rev = rev_;
     info_.last_seq = last_seq_;
     info_.ended = archived_;
+    info_.instance = source_instance_;
 }
 
 session_info live_session::info() const {

@@ -67,6 +67,7 @@ struct session_info {
     std::string end_reason;
     std::string archive; ///< folder under state_dir/archive holding the finished session's files
     std::string feed_status; ///< for pull feeds: "connected", "retrying: ..."
+    std::string instance;    ///< the source's name for the meeting, from its open; may be empty
 };
 
 /// Where sessions' disk work runs, off the network threads.
@@ -88,6 +89,8 @@ struct ingest_reply {
     std::uint16_t close_code = 1008;   ///< policy error; 1013 (try again later) if not journaled
     /// The messages (acks) may be sent only once the journal is durable up to here; 0: at once.
     journal_position durable_at = 0;
+    /// Refused because the meeting has ended (HTTP 409).
+    bool ended = false;
 };
 
 /// A caption source's answers in the order of its frames, whatever order the journal completes
@@ -148,11 +151,15 @@ public:
     /// Rebuilds the session whose journal is `journal` (written before a restart or crash). A
     /// torn last record is dropped (and cut from the file) with a log line. Returns null, with
     /// a log line, if the file holds no session. A rebuilt session that had ended is archived
-    /// now. Call before the session is shared with other threads.
+    /// now. With `archived_in`, the journal is that archive folder's (a meeting archived before
+    /// the restart): it is read only, and the session is rebuilt as ended and archived, so it is
+    /// listed and answers its source's resends as before. Call before the session is shared
+    /// with other threads.
     static std::shared_ptr<live_session> recover(boost::asio::io_context& ioc, disk_executors disk,
                                                  std::filesystem::path const& journal,
                                                  live_config const& config, metrics& counters,
-                                                 archive_index* index, ended_handler on_end);
+                                                 archive_index* index, ended_handler on_end,
+                                                 std::string const& archived_in = {});
 
     strand_type& strand() noexcept { return strand_; }
     std::string const& id() const noexcept { return id_; }
@@ -231,6 +238,8 @@ private:
     /// rebuilt, so a rebuild reaches the same revs.
     std::size_t apply(protocol::journal_record const& r,
                       std::chrono::steady_clock::time_point arrived);
+    /// The answer to a source writing to a meeting that has ended: acks of what it resends.
+    ingest_reply answer_after_end(protocol::ingest_message const& m);
     /// Refuses an event while the journal cannot be written; false if it can.
     bool refuse_unjournaled(ingest_reply& reply);
     /// The answer to a source whose events cannot be journaled.
@@ -268,7 +277,8 @@ private:
     protocol::seq_number durable_seq_ = 0;
 
     std::optional<summariser::pipeline> pipeline_;
-    std::string title_; // from the source's open message
+    std::string title_;           // from the source's open message
+    std::string source_instance_; // the open's instance: the source's name for the meeting
     protocol::seq_number last_seq_ = 0;
     revision rev_ = 0;
     protocol::seq_number published_seq_ = 0; // last_seq_ when rev_ was made

@@ -449,11 +449,12 @@ std::size_t relay_hub::publish(std::string const& name, shared_frame const& fram
 class ingest_socket : public connection_set::member,
                       public std::enable_shared_from_this<ingest_socket> {
 public:
-    ingest_socket(flex_stream&& stream, std::shared_ptr<live_session> session,
+    ingest_socket(flex_stream&& stream, std::string id, session_registry& sessions,
                   live_config::snapshot settings, metrics& counters,
                   std::shared_ptr<connection_set> connections)
-        : ws_(std::move(stream)), session_(std::move(session)), settings_(std::move(settings)),
-          metrics_(counters), tracked_(std::move(connections)), pace_timer_(ws_.get_executor()) {}
+        : ws_(std::move(stream)), id_(std::move(id)), sessions_(sessions),
+          settings_(std::move(settings)), metrics_(counters), tracked_(std::move(connections)),
+          pace_timer_(ws_.get_executor()) {}
 
     ~ingest_socket() { metrics_.ingest_connections.fetch_sub(1, std::memory_order_relaxed); }
 
@@ -471,7 +472,7 @@ private:
     void on_accept(beast::error_code ec) {
         if (ec)
             return spdlog::debug("ingest {}: accept: {}", peer_, ec.message());
-        spdlog::info("ingest {}: source {} connected", session_->id(), peer_);
+        spdlog::info("ingest {}: source {} connected", id_, peer_);
         if (tracked_.set().stopping())
             return stop_now();
         maybe_read();
@@ -515,22 +516,22 @@ private:
         // minuted reads it. Bad input from the source, not a network error.
         if (ec == websocket::condition::protocol_violation) {
             metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
-            spdlog::warn("ingest {}: source {}: {}; closed", session_->id(), peer_, ec.message());
+            spdlog::warn("ingest {}: source {}: {}; closed", id_, peer_, ec.message());
             return;
         }
         if (ec == beast::error::timeout) {
             metrics_.hit(limit::idle_timeout);
-            spdlog::info("ingest {}: source {}: no answer to a ping for {} ms: closed",
-                         session_->id(), peer_, settings_->connection_idle_timeout.count());
+            spdlog::info("ingest {}: source {}: no answer to a ping for {} ms: closed", id_, peer_,
+                         settings_->connection_idle_timeout.count());
             return;
         }
         if (ec) {
             if (ec != websocket::error::closed && ec != net::error::eof &&
                 ec != net::error::operation_aborted) {
                 metrics_.errors_io.fetch_add(1, std::memory_order_relaxed);
-                spdlog::warn("ingest {}: source {}: {}", session_->id(), peer_, ec.message());
+                spdlog::warn("ingest {}: source {}: {}", id_, peer_, ec.message());
             } else {
-                spdlog::info("ingest {}: source {} disconnected", session_->id(), peer_);
+                spdlog::info("ingest {}: source {} disconnected", id_, peer_);
             }
             return;
         }
@@ -549,6 +550,20 @@ private:
                                   ? websocket::close_code::bad_payload
                                   : websocket::close_code::policy_error;
             return reject(code, parsed.error().message());
+        }
+        // The session exists from its first message: a connection that says nothing holds no
+        // slot of [limits] max_sessions.
+        if (!session_) {
+            auto const instance =
+                parsed->kind == protocol::ingest_kind::open ? parsed->instance : std::string();
+            session_ = sessions_.for_ingest(id_, instance, true);
+            if (!session_) {
+                metrics_.hit(limit::sessions);
+                return reject(static_cast<websocket::close_code>(close_try_again_later),
+                              "too many live sessions: the daemon takes " +
+                                  std::to_string(settings_->max_sessions) +
+                                  " ([limits] max_sessions)");
+            }
         }
         auto const n = replies_.next_frame();
         net::post(
@@ -640,7 +655,7 @@ private:
     void reject(websocket::close_code code, std::string why, bool with_error = true) {
         if (close_sent_)
             return;
-        spdlog::warn("ingest {}: source {}: {}; closing", session_->id(), peer_, why);
+        spdlog::warn("ingest {}: source {}: {}; closing", id_, peer_, why);
         close_code_ = code;
         close_why_ = why;
         closing_ = true;
@@ -657,7 +672,9 @@ private:
     }
 
     websocket::stream<flex_stream> ws_;
-    std::shared_ptr<live_session> session_;
+    std::string id_;
+    session_registry& sessions_;
+    std::shared_ptr<live_session> session_; // from the first message on
     live_config::snapshot settings_;
     metrics& metrics_;
     tracked tracked_;
@@ -790,9 +807,39 @@ private:
         }
         metrics_.http_requests.fetch_add(1, std::memory_order_relaxed);
         auto req = parser_->release();
+        if (auto const why = badly_framed(req)) {
+            // The body's end is unknown, so what follows cannot be read as the next request
+            // (RFC 9112 6.3): that would let a proxy in front and this daemon disagree.
+            metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
+            spdlog::info("http {}: bad request: {}", peer_, *why);
+            return write(text_response(http::status::bad_request, *why + "\n", 11, false));
+        }
+        if (auto const r = check_host(*settings_, req[http::field::host])) {
+            metrics_.errors_auth.fetch_add(1, std::memory_order_relaxed);
+            spdlog::warn("http {}: {} {} refused: {}", peer_, std::string(req.method_string()),
+                         std::string(path_of(req.target())), r->why);
+            return write(
+                text_response(http::status::forbidden, r->why + "\n", req.version(), false));
+        }
         if (websocket::is_upgrade(req))
             return upgrade(std::move(req));
         handle(std::move(req));
+    }
+
+    // Why the request's framing cannot be trusted, if it cannot: a Transfer-Encoding whose last
+    // coding is not chunked (the parser then reads no body, and the body would be taken as the
+    // next request), one sent with HTTP/1.0, or HTTP/1.1 without a Host.
+    std::optional<std::string> badly_framed(http::request<http::string_body> const& req) const {
+        if (auto const te = req.find(http::field::transfer_encoding); te != req.end()) {
+            if (req.version() < 11)
+                return "Transfer-Encoding is not HTTP/1.0";
+            if (!parser_->chunked())
+                return "Transfer-Encoding must end with chunked, not \"" +
+                       std::string(te->value().substr(0, 64)) + "\"";
+        }
+        if (req.version() >= 11 && req.find(http::field::host) == req.end())
+            return "an HTTP/1.1 request needs a Host header";
+        return std::nullopt;
     }
 
     // A WebSocket handshake, routed by the same reading of its target as its authorisation.
@@ -803,7 +850,7 @@ private:
         if (!ingest && !relay && r.to != protocol::endpoint::live_socket)
             return refuse(req, r, false);
         auto const& id = r.session;
-        if (ingest && !allowed(req, r))
+        if (ingest && !allowed(req, r, true))
             return; // a caption source reads an HTTP status; a browser would not
         if (!ingest) {
             if (auto const no = refused(req, r, true))
@@ -813,11 +860,13 @@ private:
         }
         stream_.next_layer().expires_never();
         if (ingest) {
-            auto session = live_or_refuse(req, id);
-            if (!session)
-                return;
-            std::make_shared<ingest_socket>(std::move(stream_), std::move(session), settings_,
-                                            metrics_, tracked_.shared_set())
+            // The session is made by the first message (the socket's): a source that would
+            // find no room for it is told now, as a status it can read.
+            if (!sessions_.for_ingest(id, {}, false) &&
+                sessions_.live_count() >= settings_->max_sessions)
+                return refuse_sessions(req, id);
+            std::make_shared<ingest_socket>(std::move(stream_), id, sessions_, settings_, metrics_,
+                                            tracked_.shared_set())
                 ->run(std::move(req));
             return;
         }
@@ -888,12 +937,18 @@ private:
         respond_json(req, http::status::ok, boost::json::object{{"subscribers", n}});
     }
 
-    // The live session `id` for a caption source, created if need be; null, with a 503
-    // answered, if that would go beyond [limits] max_sessions.
+    // The session a caption source writing to `id` reaches (see session_registry::for_ingest),
+    // created if need be; null, with a 503 answered, if that would go beyond [limits]
+    // max_sessions.
     std::shared_ptr<live_session> live_or_refuse(http::request<http::string_body> const& req,
-                                                 std::string const& id) {
-        if (auto session = sessions_.live(id, true))
+                                                 std::string const& id, std::string_view instance) {
+        if (auto session = sessions_.for_ingest(id, instance, true))
             return session;
+        refuse_sessions(req, id);
+        return nullptr;
+    }
+
+    void refuse_sessions(http::request<http::string_body> const& req, std::string const& id) {
         metrics_.hit(limit::sessions);
         auto const why = "too many live sessions: the daemon takes " +
                          std::to_string(settings_->max_sessions) + " ([limits] max_sessions)";
@@ -902,7 +957,6 @@ private:
             text_response(http::status::service_unavailable, why + "\n", req.version(), false);
         res.set(http::field::retry_after, "60");
         write(std::move(res));
-        return nullptr;
     }
 
     // Accepts the WebSocket, then closes it with `code` and `why`: a browser can read a close
@@ -960,8 +1014,10 @@ private:
             c.token = *token;
         if (c.token.empty())
             c.token = cookie_value(req[http::field::cookie], "minuted_token");
-        if (websocket)
-            c.origin = req[http::field::origin];
+        c.origin = req[http::field::origin];
+        c.own_origin = std::string(stream_.is_tls() ? "https://" : "http://") +
+                       std::string(req[http::field::host]);
+        c.websocket = websocket;
         c.from_loopback = from_loopback(stream_.next_layer());
         return c;
     }
@@ -981,8 +1037,9 @@ private:
     }
 
     // Answers a refused HTTP request with 401 or 403 and says false; true if it may go on.
-    bool allowed(http::request<http::string_body> const& req, protocol::route const& route) {
-        auto const r = refused(req, route, false);
+    bool allowed(http::request<http::string_body> const& req, protocol::route const& route,
+                 bool websocket = false) {
+        auto const r = refused(req, route, websocket);
         if (!r)
             return true;
         auto res = text_response(static_cast<http::status>(r->status), r->why + "\n", req.version(),
@@ -1145,7 +1202,7 @@ private:
     // POST /api/sessions/{id}/end: an admin ends a meeting whose source cannot (it vanished,
     // or never sends a close). The session is journaled, finalised and archived like any end.
     void handle_end(http::request<http::string_body> req, std::string const& id) {
-        auto session = sessions_.live(id, false);
+        auto session = sessions_.find(id);
         if (!session)
             return respond_json(req, http::status::not_found,
                                 boost::json::object{{"error", "no live session " + id}});
@@ -1258,7 +1315,7 @@ private:
 
     // GET /ingest/{id}/seq: the last seq on disk, where a source resumes.
     void handle_ingest_seq(http::request<http::string_body> req, std::string const& id) {
-        auto session = sessions_.live(id, false);
+        auto session = sessions_.for_ingest(id, {}, false);
         if (!session)
             return respond_json(req, http::status::ok, boost::json::object{{"seq", 0}});
         respond_from(session, std::move(req), "application/json", [](live_session& s) {
@@ -1284,7 +1341,13 @@ private:
         }
         m.text = std::move(req.body());
         auto const arrived = std::chrono::steady_clock::now();
-        auto session = live_or_refuse(req, id);
+        auto const instance = route.param("instance");
+        if (instance && !protocol::is_valid_session_id(*instance)) {
+            metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
+            return respond(req, http::status::bad_request,
+                           "instance must be 1-64 of [A-Za-z0-9._-]\n");
+        }
+        auto session = live_or_refuse(req, id, instance.value_or(std::string_view()));
         if (!session)
             return;
         net::post(session->strand(), [self = shared_from_this(), session, req = std::move(req),
@@ -1323,6 +1386,10 @@ private:
                     }
                     if (reply.close && reply.close_code == close_try_again_later)
                         status = http::status::service_unavailable; // the journal failed
+                    if (reply.ended) {
+                        status = http::status::conflict;
+                        o["ended"] = true;
+                    }
                     self->respond_json(req, status, o);
                 });
             };
@@ -1360,7 +1427,34 @@ session_registry::session_registry(net::io_context& ioc, disk_executors disk,
                                    archive_index* index)
     : ioc_(ioc), disk_(std::move(disk)), config_(config), metrics_(counters), index_(index) {}
 
+void session_registry::recover_recently_ended() {
+    if (!index_)
+        return;
+    std::vector<archived_session> recent;
+    try {
+        recent = index_->sessions(config_.get()->recent_sessions);
+    } catch (std::exception const& e) {
+        spdlog::error("archive index: {}; meetings ended before the restart are not listed",
+                      e.what());
+        return;
+    }
+    std::sort(recent.begin(), recent.end(),
+              [](auto const& a, auto const& b) { return a.ended_ms < b.ended_ms; });
+    auto const archive = config_.get()->state_dir / "archive";
+    for (auto const& a : recent) {
+        auto const journal = archive / a.archive / "journal";
+        if (!std::filesystem::exists(journal))
+            continue;
+        if (auto s = live_session::recover(ioc_, disk_, journal, config_, metrics_, index_, {},
+                                           a.archive)) {
+            std::lock_guard lock(mutex_);
+            ended_.push_back(std::move(s));
+        }
+    }
+}
+
 std::size_t session_registry::recover() {
+    recover_recently_ended();
     auto const dir = config_.get()->state_dir / "live";
     std::error_code ec;
     std::vector<std::filesystem::path> journals;
@@ -1415,6 +1509,23 @@ std::shared_ptr<live_session> session_registry::live(std::string const& id, bool
     return s;
 }
 
+std::shared_ptr<live_session> session_registry::for_ingest(std::string const& id,
+                                                           std::string_view instance, bool create) {
+    std::unique_lock lock(mutex_);
+    std::shared_ptr<live_session> latest;
+    if (auto const it = live_.find(id); it != live_.end())
+        latest = it->second;
+    for (auto it = ended_.rbegin(); !latest && it != ended_.rend(); ++it)
+        if ((*it)->id() == id)
+            latest = *it;
+    if (latest && !latest->is_ending())
+        return latest;
+    if (latest && (instance.empty() || latest->info().instance == instance))
+        return latest; // ended: it acknowledges what its source resends, and nothing new
+    lock.unlock();
+    return create ? live(id, true) : nullptr;
+}
+
 std::shared_ptr<live_session> session_registry::find(std::string const& id) const {
     std::lock_guard lock(mutex_);
     if (auto const it = live_.find(id); it != live_.end())
@@ -1456,6 +1567,22 @@ void session_registry::on_end(live_session& session) {
 
 // ---------------------------------------------------------------------------------------
 
+// The address to bind for [server] listen's host: an IP address as it is; "localhost" as
+// 127.0.0.1 (the start-up check trusts it as loopback, so it must not become whatever the
+// resolver says); another name as the first address it resolves to. Throws system_error.
+net::ip::address listen_address(std::string const& host) {
+    boost::system::error_code ec;
+    auto const address = net::ip::make_address(host, ec);
+    if (!ec)
+        return address;
+    if (host == "localhost")
+        return net::ip::address_v4::loopback();
+    net::io_context ioc;
+    tcp::resolver resolver(ioc);
+    auto const found = resolver.resolve(host, "0");
+    return found.begin()->endpoint().address();
+}
+
 class server::impl : public std::enable_shared_from_this<server::impl> {
 public:
     impl(net::io_context& ioc, live_config const& config, metrics& counters,
@@ -1465,8 +1592,7 @@ public:
 
     tcp::endpoint start() {
         auto const settings = config_.get();
-        auto const address = net::ip::make_address(settings->listen_host);
-        tcp::endpoint const ep{address, settings->listen_port};
+        tcp::endpoint const ep{listen_address(settings->listen_host), settings->listen_port};
         acceptor_.open(ep.protocol());
         acceptor_.set_option(net::socket_base::reuse_address(true));
         acceptor_.bind(ep);

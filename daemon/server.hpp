@@ -42,6 +42,14 @@ public:
     /// make more than [limits] max_sessions). An ended session with that id is not returned
     /// for ingest: a new meeting starts under the same id.
     std::shared_ptr<live_session> live(std::string const& id, bool create);
+    /// The session a caption source writing to `id` reaches: the live one; else the meeting
+    /// that ended last under `id`, while it is listed (recent), unless `instance` (an open's)
+    /// names another meeting than that one's; else a new one if `create` (null if that would
+    /// make more than [limits] max_sessions). A source that lost the ack of its close and
+    /// resends so reaches the ended meeting, which acknowledges the resend, instead of
+    /// starting it again.
+    std::shared_ptr<live_session> for_ingest(std::string const& id, std::string_view instance,
+                                             bool create);
     /// The session `id`, live or recently ended, for viewing.
     std::shared_ptr<live_session> find(std::string const& id) const;
     std::vector<std::shared_ptr<live_session>> all() const;
@@ -51,6 +59,9 @@ public:
 
 private:
     void on_end(live_session& session);
+    /// Lists the meetings last archived (up to [sessions] recent) as they were before the
+    /// restart, rebuilt from their archived journals.
+    void recover_recently_ended();
 
     boost::asio::io_context& ioc_;
     disk_executors disk_;

@@ -104,6 +104,11 @@ boost::system::result<ingest_message> parse_ingest_frame(std::string_view frame)
                 m.agenda.emplace_back(item.get_string());
             }
         }
+        if (auto const* instance = o->if_contains("instance")) {
+            if (!instance->is_string() || !is_valid_session_id(instance->get_string()))
+                return ingest_error::bad_field;
+            m.instance = instance->get_string();
+        }
         return m;
     }
     if (t == "resume") {
@@ -135,7 +140,9 @@ boost::system::result<ingest_message> parse_ingest_frame(std::string_view frame)
     return m;
 }
 
-std::string make_welcome(seq_number last) {
+std::string make_welcome(seq_number last, bool ended) {
+    if (ended)
+        return object_text({{"type", "welcome"}, {"ack", last}, {"ended", true}});
     return object_text({{"type", "welcome"}, {"ack", last}});
 }
 std::string make_ack(seq_number seq) {

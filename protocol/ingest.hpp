@@ -32,7 +32,11 @@ struct ingest_message {
     std::size_t count = 0;           ///< erase
     std::string title;               ///< open
     std::vector<std::string> agenda; ///< open: known agenda titles
-    seq_number after = 0;            ///< resume
+    /// open: the source's name for this meeting (a session id's characters). Another name than
+    /// the ended meeting's starts a new meeting under a reused session id; none, or the same,
+    /// resumes the meeting, ended or not.
+    std::string instance;
+    seq_number after = 0; ///< resume
 };
 
 enum class ingest_error {
@@ -54,8 +58,9 @@ boost::system::error_code make_error_code(ingest_error e) noexcept;
 /// message. Never throws; pure.
 boost::system::result<ingest_message> parse_ingest_frame(std::string_view frame);
 
-/// Replies minuted sends to a caption source, as JSON text.
-std::string make_welcome(seq_number last);
+/// Replies minuted sends to a caption source, as JSON text. A welcome to a meeting that has
+/// ended says so (`"ended":true`): what the source resends up to `last` is acknowledged.
+std::string make_welcome(seq_number last, bool ended = false);
 std::string make_ack(seq_number seq);
 std::string make_nack(seq_number expected);
 std::string make_error(std::string_view message);

@@ -68,7 +68,8 @@ bool decode(std::string_view payload, journal_record& r) {
         return true;
     };
     if (!integer("at", r.at_ms) || !integer("seq", r.seq) || !integer("count", r.count) ||
-        !string("text", r.text) || !string("title", r.title) || !string("epoch", r.epoch))
+        !string("text", r.text) || !string("title", r.title) || !string("epoch", r.epoch) ||
+        !string("instance", r.instance))
         return false;
     if (auto const* a = o.if_contains("agenda")) {
         if (!a->is_array())
@@ -104,6 +105,8 @@ std::string encode_journal_record(journal_record const& r) {
     }
     if (!r.epoch.empty())
         o["epoch"] = r.epoch;
+    if (!r.instance.empty())
+        o["instance"] = r.instance;
     auto const payload = boost::json::serialize(o);
     std::string out;
     out.reserve(8 + payload.size());

@@ -30,6 +30,7 @@ struct journal_record {
     std::string title;               ///< open
     std::vector<std::string> agenda; ///< open
     std::string epoch;               ///< session, epoch
+    std::string instance;            ///< open: the source's name for the meeting
 
     bool operator==(journal_record const&) const = default;
 };

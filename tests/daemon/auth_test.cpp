@@ -14,6 +14,18 @@ config::settings with_tokens() {
     return s;
 }
 
+// What a request to the daemon at http://127.0.0.1:8080 shows.
+credentials creds(std::string_view token, std::string_view origin, bool from_loopback,
+                  bool websocket = false) {
+    credentials c;
+    c.token = token;
+    c.origin = origin;
+    c.from_loopback = from_loopback;
+    c.websocket = websocket;
+    c.own_origin = "http://127.0.0.1:8080";
+    return c;
+}
+
 unsigned status_of(config::settings const& s, access what, std::string_view session,
                    credentials const& c) {
     auto const r = authorize(s, what, session, c);
@@ -22,65 +34,109 @@ unsigned status_of(config::settings const& s, access what, std::string_view sess
 
 TEST(authorize, without_tokens_publishing_and_admin_are_for_loopback_and_viewing_for_all) {
     config::settings const s;
-    EXPECT_EQ(status_of(s, access::publish, "m", {"", "", true}), 200u);
-    EXPECT_EQ(status_of(s, access::publish, "m", {"", "", false}), 403u);
-    EXPECT_EQ(authorize(s, access::publish, "m", {"", "", false})->why,
+    EXPECT_EQ(status_of(s, access::publish, "m", creds("", "", true)), 200u);
+    EXPECT_EQ(status_of(s, access::publish, "m", creds("", "", false)), 403u);
+    EXPECT_EQ(authorize(s, access::publish, "m", creds("", "", false))->why,
               "publishing from other hosts needs a publish token");
-    EXPECT_EQ(status_of(s, access::admin, "m", {"", "", true}), 200u);
-    EXPECT_EQ(status_of(s, access::admin, "m", {"", "", false}), 403u);
-    EXPECT_EQ(status_of(s, access::view, "m", {"", "", false}), 200u);
+    EXPECT_EQ(status_of(s, access::admin, "m", creds("", "", true)), 200u);
+    EXPECT_EQ(status_of(s, access::admin, "m", creds("", "", false)), 403u);
+    EXPECT_EQ(status_of(s, access::view, "m", creds("", "", false)), 200u);
 }
 
 TEST(authorize, publish_token_or_the_sessions_own_token) {
     auto const s = with_tokens();
-    EXPECT_EQ(status_of(s, access::publish, "m", {"", "", true}), 401u); // loopback too
-    EXPECT_EQ(status_of(s, access::publish, "m", {"publish-0123456789", "", false}), 200u);
-    EXPECT_EQ(status_of(s, access::publish, "plenary", {"plenary-0123456789", "", false}), 200u);
-    EXPECT_EQ(status_of(s, access::publish, "other", {"plenary-0123456789", "", false}), 403u);
-    EXPECT_EQ(status_of(s, access::publish, "m", {"publish-0123456788", "", false}), 403u);
-    EXPECT_EQ(status_of(s, access::publish, "m", {"publish-012345678", "", false}), 403u);
+    EXPECT_EQ(status_of(s, access::publish, "m", creds("", "", true)), 401u); // loopback too
+    EXPECT_EQ(status_of(s, access::publish, "m", creds("publish-0123456789", "", false)), 200u);
+    EXPECT_EQ(status_of(s, access::publish, "plenary", creds("plenary-0123456789", "", false)),
+              200u);
+    EXPECT_EQ(status_of(s, access::publish, "other", creds("plenary-0123456789", "", false)), 403u);
+    EXPECT_EQ(status_of(s, access::publish, "m", creds("publish-0123456788", "", false)), 403u);
+    EXPECT_EQ(status_of(s, access::publish, "m", creds("publish-012345678", "", false)), 403u);
     auto only_sessions = s;
     only_sessions.auth.publish_token.clear();
-    EXPECT_EQ(authorize(only_sessions, access::publish, "other", {"x", "", true})->why,
+    EXPECT_EQ(authorize(only_sessions, access::publish, "other", creds("x", "", true))->why,
               "no publish token is configured for session other");
 }
 
 TEST(authorize, viewer_token_or_admin_token_views) {
     auto const s = with_tokens();
-    EXPECT_EQ(status_of(s, access::view, "m", {"", "", true}), 401u);
-    EXPECT_EQ(status_of(s, access::view, "m", {"viewer-0123456789", "", false}), 200u);
-    EXPECT_EQ(status_of(s, access::view, "m", {"admin-0123456789a", "", false}), 200u);
-    EXPECT_EQ(status_of(s, access::view, "m", {"publish-0123456789", "", false}), 403u);
-    EXPECT_EQ(status_of(s, access::admin, "m", {"viewer-0123456789", "", true}), 403u);
-    EXPECT_EQ(status_of(s, access::admin, "m", {"admin-0123456789a", "", false}), 200u);
+    EXPECT_EQ(status_of(s, access::view, "m", creds("", "", true)), 401u);
+    EXPECT_EQ(status_of(s, access::view, "m", creds("viewer-0123456789", "", false)), 200u);
+    EXPECT_EQ(status_of(s, access::view, "m", creds("admin-0123456789a", "", false)), 200u);
+    EXPECT_EQ(status_of(s, access::view, "m", creds("publish-0123456789", "", false)), 403u);
+    EXPECT_EQ(status_of(s, access::admin, "m", creds("viewer-0123456789", "", true)), 403u);
+    EXPECT_EQ(status_of(s, access::admin, "m", creds("admin-0123456789a", "", false)), 200u);
 }
 
 TEST(authorize, a_websocket_from_a_foreign_origin_is_refused_whatever_its_token) {
     auto s = with_tokens();
     s.auth.origins = {"https://captions.example.org"};
-    EXPECT_EQ(status_of(s, access::view, "m", {"viewer-0123456789", "https://evil.example", true}),
-              403u);
-    EXPECT_EQ(
-        authorize(s, access::view, "m", {"viewer-0123456789", "https://evil.example", true})->why,
-        "origin https://evil.example is not allowed");
+    auto const evil = creds("viewer-0123456789", "https://evil.example", true, true);
+    EXPECT_EQ(status_of(s, access::view, "m", evil), 403u);
+    EXPECT_EQ(authorize(s, access::view, "m", evil)->why,
+              "origin https://evil.example is not allowed ([auth] origins)");
     EXPECT_EQ(status_of(s, access::view, "m",
-                        {"viewer-0123456789", "https://captions.example.org", false}),
+                        creds("viewer-0123456789", "https://captions.example.org", false, true)),
               200u);
-    EXPECT_EQ(status_of(s, access::view, "m", {"viewer-0123456789", "", false}), 200u);
+    EXPECT_EQ(status_of(s, access::view, "m",
+                        creds("viewer-0123456789", "HTTPS://Captions.Example.org", false, true)),
+              200u);
+    EXPECT_EQ(status_of(s, access::view, "m", creds("viewer-0123456789", "", false, true)), 200u);
+    // A page of another site may read what is public: the browser keeps the answer from it.
+    EXPECT_EQ(status_of(s, access::view, "m",
+                        creds("viewer-0123456789", "https://evil.example", false, false)),
+              200u);
+}
+
+TEST(authorize, by_default_only_the_daemons_own_pages_may_write_or_open_websockets) {
+    config::settings const s;
+    auto const from = [](std::string_view origin, bool websocket) {
+        return creds("", origin, true, websocket);
+    };
+    for (auto what : {access::publish, access::admin}) {
+        EXPECT_EQ(status_of(s, what, "m", from("https://evil.example", false)), 403u);
+        EXPECT_EQ(status_of(s, what, "m", from("null", false)), 403u);
+        EXPECT_EQ(status_of(s, what, "m", from("http://127.0.0.1:8081", false)), 403u);
+        EXPECT_EQ(status_of(s, what, "m", from("https://127.0.0.1:8080", false)), 403u);
+        EXPECT_EQ(status_of(s, what, "m", from("http://127.0.0.1:8080", false)), 200u);
+        EXPECT_EQ(status_of(s, what, "m", from("", false)), 200u); // not a browser
+    }
+    EXPECT_EQ(status_of(s, access::view, "m", from("https://evil.example", true)), 403u);
+    EXPECT_EQ(status_of(s, access::view, "m", from("http://127.0.0.1:8080", true)), 200u);
+}
+
+TEST(check_host, ip_addresses_localhost_the_listen_host_and_allowed_names) {
+    config::settings s;
+    for (auto const* ok : {"127.0.0.1", "127.0.0.1:8080", "[::1]:8080", "[::1]", "10.1.2.3:80",
+                           "localhost", "LOCALHOST:8080", "localhost.", "app.localhost:8080"})
+        EXPECT_FALSE(check_host(s, ok)) << ok;
+    for (auto const* no : {"evil.example", "evil.example:8080", "localhost.evil.example",
+                           "127.0.0.1.evil.example", "", "evillocalhost", "[::1"})
+        EXPECT_TRUE(check_host(s, no)) << no;
+    EXPECT_EQ(check_host(s, "evil.example:80")->why,
+              "host evil.example:80 is not a name of this daemon ([server] allowed_hosts)");
+    s.listen_host = "minutes.internal";
+    s.allowed_hosts = {"captions.example.org"};
+    for (auto const* ok :
+         {"minutes.internal:8080", "Captions.Example.ORG", "captions.example.org:443"})
+        EXPECT_FALSE(check_host(s, ok)) << ok;
+    EXPECT_TRUE(check_host(s, "sub.captions.example.org"));
+    s.allowed_hosts = {"*"};
+    EXPECT_FALSE(check_host(s, "anything.example"));
 }
 
 TEST(authorize, what_anyone_may_have_needs_no_token_host_or_origin) {
     auto s = with_tokens();
     s.auth.origins = {"https://captions.example.org"};
-    EXPECT_EQ(status_of(s, access::anyone, "", {"", "", false}), 200u);
-    EXPECT_EQ(status_of(s, access::anyone, "m", {"wrong-token-0123456789", "", false}), 200u);
-    EXPECT_EQ(status_of(s, access::anyone, "m", {"", "https://evil.example", false}), 200u);
+    EXPECT_EQ(status_of(s, access::anyone, "", creds("", "", false)), 200u);
+    EXPECT_EQ(status_of(s, access::anyone, "m", creds("wrong-token-0123456789", "", false)), 200u);
+    EXPECT_EQ(status_of(s, access::anyone, "m", creds("", "https://evil.example", false)), 200u);
 }
 
 TEST(authorize, refusals_never_hold_the_token) {
     auto const s = with_tokens();
     for (auto what : {access::publish, access::view, access::admin}) {
-        auto const r = authorize(s, what, "m", {"secret-given-token", "", false});
+        auto const r = authorize(s, what, "m", creds("secret-given-token", "", false));
         ASSERT_TRUE(r);
         EXPECT_EQ(r->why.find("secret-given-token"), std::string::npos);
     }

@@ -204,7 +204,155 @@ TEST(auth, a_websocket_from_a_page_of_another_origin_is_refused) {
     ws.read(buffer, ec);
     EXPECT_EQ(ws.reason().code, 4403);
     EXPECT_EQ(std::string(ws.reason().reason.data(), ws.reason().reason.size()),
-              "origin https://evil.example is not allowed");
+              "origin https://evil.example is not allowed ([auth] origins)");
+}
+
+// What a page of another site can make a browser send: its Origin on every write.
+http::fields from_origin(std::string const& origin) {
+    http::fields f;
+    f.set(http::field::origin, origin);
+    return f;
+}
+
+TEST(auth, a_page_of_another_site_cannot_publish_end_or_open_sockets_by_default) {
+    daemon_process d;
+    auto const evil = from_origin("https://evil.example");
+    auto const post = [&](std::string const& target, http::fields const& f) {
+        return http_request(d.port(), http::verb::post, target, ">> EVIL: x\r\n", f);
+    };
+    auto const refused = post("/ingest/s?seq=1", evil);
+    EXPECT_EQ(refused.status, 403u);
+    EXPECT_EQ(refused.body, "origin https://evil.example is not allowed ([auth] origins)\n");
+    EXPECT_EQ(post("/ingest/s", evil).status, 403u);
+    EXPECT_EQ(post("/pub/s", evil).status, 403u);
+    EXPECT_EQ(http_get(d.port(), "/api/sessions/s").status, 404u); // nothing was created
+
+    // The daemon's own pages may; so may a tool that sends no Origin.
+    auto own = from_origin("http://127.0.0.1:" + std::to_string(d.port()));
+    own.set(http::field::host, "127.0.0.1:" + std::to_string(d.port()));
+    EXPECT_EQ(post("/ingest/s?seq=1", own).status, 200u);
+    EXPECT_EQ(post("/ingest/s?seq=2", {}).status, 200u);
+    EXPECT_EQ(http_request(d.port(), http::verb::post, "/api/sessions/s/end", {}, evil).status,
+              403u);
+    EXPECT_FALSE(
+        boost::json::parse(http_get(d.port(), "/api/sessions/s").body).at("ended").as_bool());
+    d.process().wait_for(
+        R"(http 127\.0\.0\.1:\d+: POST /api/sessions/s/end refused: origin https://evil\.example)");
+
+    auto const upgrade = [&](std::string const& origin) {
+        net::io_context ioc;
+        websocket::stream<beast::tcp_stream> ws(ioc);
+        ws.next_layer().connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), d.port()));
+        ws.set_option(websocket::stream_base::decorator(
+            [&](websocket::request_type& req) { req.set(http::field::origin, origin); }));
+        websocket::response_type res;
+        beast::error_code ec;
+        ws.handshake(res, "127.0.0.1:" + std::to_string(d.port()), "/ingest/t", ec);
+        return res.result_int();
+    };
+    EXPECT_EQ(upgrade("https://evil.example"), 403u);
+    EXPECT_EQ(upgrade("null"), 403u); // a sandboxed page or a file
+    EXPECT_EQ(upgrade("http://127.0.0.1:" + std::to_string(d.port())), 101u);
+}
+
+TEST(auth, configured_origins_may_write_and_others_may_not_on_the_ingest_socket_either) {
+    daemon_process d({}, tokens_config);
+    auto const upgrade = [&](std::string const& origin) {
+        net::io_context ioc;
+        websocket::stream<beast::tcp_stream> ws(ioc);
+        ws.next_layer().connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), d.port()));
+        ws.set_option(websocket::stream_base::decorator([&](websocket::request_type& req) {
+            req.set(http::field::origin, origin);
+            req.set(http::field::authorization, "Bearer " + publish);
+        }));
+        websocket::response_type res;
+        beast::error_code ec;
+        ws.handshake(res, "127.0.0.1", "/ingest/m", ec);
+        return res.result_int();
+    };
+    EXPECT_EQ(upgrade("https://evil.example"), 403u);
+    EXPECT_EQ(upgrade("https://captions.example.org"), 101u);
+}
+
+TEST(auth, a_host_name_that_is_not_the_daemons_is_refused_against_dns_rebinding) {
+    daemon_process d({}, "[server]\nallowed_hosts = [\"captions.example.org\"]\n");
+    auto const with_host = [&](std::string const& host, http::verb verb = http::verb::get,
+                               std::string const& target = "/api/sessions") {
+        http::fields f;
+        f.set(http::field::host, host);
+        return http_request(d.port(), verb, target, ">> EVIL: x\r\n", f);
+    };
+    auto const refused = with_host("rebound.evil.example:" + std::to_string(d.port()));
+    EXPECT_EQ(refused.status, 403u);
+    EXPECT_EQ(refused.body, "host rebound.evil.example:" + std::to_string(d.port()) +
+                                " is not a name of this daemon ([server] allowed_hosts)\n");
+    EXPECT_EQ(with_host("rebound.evil.example", http::verb::post, "/ingest/s?seq=1").status, 403u);
+    EXPECT_EQ(http_get(d.port(), "/api/sessions/s").status, 404u);
+    for (auto const* ok : {"127.0.0.1", "localhost:8080", "[::1]:8080", "app.localhost",
+                           "Captions.Example.org", "captions.example.org:443"})
+        EXPECT_EQ(with_host(ok).status, 200u) << ok;
+    d.process().wait_for(R"(GET /api/sessions refused: host rebound\.evil\.example)");
+}
+
+// The raw bytes a peer reads until the daemon closes the connection.
+std::string exchange_raw(unsigned short port, std::string const& bytes) {
+    net::io_context ioc;
+    tcp::socket s(ioc);
+    s.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+    net::write(s, net::buffer(bytes));
+    std::string got;
+    beast::error_code ec;
+    char buf[4096];
+    for (;;) {
+        auto const n = s.read_some(net::buffer(buf), ec);
+        if (ec)
+            break;
+        got.append(buf, n);
+    }
+    return got;
+}
+
+std::size_t responses_in(std::string const& raw) {
+    std::size_t n = 0;
+    for (auto at = raw.find("HTTP/1."); at != std::string::npos; at = raw.find("HTTP/1.", at + 1))
+        ++n;
+    return n;
+}
+
+TEST(http, a_transfer_encoding_not_ending_in_chunked_is_refused_and_the_connection_closed) {
+    daemon_process d;
+    for (std::string const te : {"xchunked", "identity", "gzip", "chunked, identity"}) {
+        auto const raw = exchange_raw(d.port(), "POST /pub/x HTTP/1.1\r\nHost: x\r\n"
+                                                "Transfer-Encoding: " +
+                                                    te +
+                                                    "\r\n\r\nGET /healthz HTTP/1.1\r\n"
+                                                    "Host: x\r\n\r\n");
+        EXPECT_TRUE(raw.starts_with("HTTP/1.1 400 Bad Request")) << te << ": " << raw;
+        EXPECT_EQ(responses_in(raw), 1u) << te << ": " << raw; // the body is no request
+        EXPECT_NE(raw.find("Transfer-Encoding must end with chunked"), std::string::npos) << raw;
+    }
+    auto const old = exchange_raw(d.port(), "POST /pub/x HTTP/1.0\r\nTransfer-Encoding: "
+                                            "chunked\r\n\r\n0\r\n\r\n");
+    EXPECT_TRUE(old.starts_with("HTTP/1.1 400 Bad Request")) << old;
+    auto const no_host = exchange_raw(d.port(), "GET /healthz HTTP/1.1\r\n\r\n");
+    EXPECT_TRUE(no_host.starts_with("HTTP/1.1 400 Bad Request")) << no_host;
+    // Chunked framing itself is read as it should be, and keeps the connection.
+    auto const chunked = exchange_raw(d.port(), "POST /pub/x HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                                "Transfer-Encoding: chunked\r\n\r\n"
+                                                "2\r\nhi\r\n0\r\n\r\n"
+                                                "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                                "Connection: close\r\n\r\n");
+    EXPECT_EQ(responses_in(chunked), 2u) << chunked;
+}
+
+TEST(auth, listening_on_localhost_binds_the_loopback_address) {
+    temp_dir dir;
+    child_process p({MINUTED_BINARY, "serve", "--listen", "localhost:0", "--state-dir",
+                     (dir.path() / "state").string()});
+    auto const port = std::stoi(p.wait_for(R"(listening on http://127\.0\.0\.1:(\d+))"));
+    EXPECT_EQ(http_get(static_cast<unsigned short>(port), "/healthz").status, 200u);
+    p.signal(SIGTERM);
+    EXPECT_EQ(p.wait(), 0) << p.output();
 }
 
 TEST(auth, listening_beyond_loopback_without_a_publish_token_is_refused_at_start) {

@@ -286,7 +286,81 @@ TEST(admin_end, ending_a_session_needs_the_admin_token_and_archives_it) {
         boost::json::parse(read_file(d.state_dir() / "archive" / archive / "state.json"));
     EXPECT_EQ(state.at("archived").at("end_reason"), "ended by an administrator");
     EXPECT_EQ(state.at("ended"), true);
-    EXPECT_EQ(end("Bearer " + token).status, 404u); // no live session m any more
+    EXPECT_EQ(end("Bearer " + token).status, 409u); // ended already, as PROTOCOL.md says
+
+    // A restart forgets nothing of it: it is listed and viewable as before, and ended.
+    d.restart();
+    auto const after = http_request(d.port(), http::verb::get, "/api/sessions/m", {}, admin);
+    ASSERT_EQ(after.status, 200u) << after.body;
+    EXPECT_EQ(boost::json::parse(after.body).at("ended"), true);
+    auto const listed = boost::json::parse(http_get(d.port(), "/api/sessions").body);
+    EXPECT_EQ(listed.at("sessions").as_array().size(), 1u) << listed;
+    EXPECT_EQ(listed.at("sessions").at(0).at("archive").as_string(), archive);
+    EXPECT_EQ(end("Bearer " + token).status, 409u);
+    EXPECT_EQ(end("Bearer " + token).body, "{\"error\":\"m has ended\"}\n");
+    EXPECT_EQ(http_request(d.port(), http::verb::post, "/api/sessions/other/end", {}, admin).status,
+              404u);
+}
+
+TEST(close, a_source_that_lost_the_ack_of_its_close_resends_without_duplicating_the_meeting) {
+    daemon_process d;
+    auto const frame = [](std::uint64_t seq, std::string const& text) {
+        return boost::json::serialize(
+            boost::json::object{{"type", "text"}, {"seq", seq}, {"text", text}});
+    };
+    std::vector<std::string> const meeting = {
+        R"({"type":"open","title":"Board","instance":"board-1"})",
+        frame(1, ">> CHAIR: Welcome to the board meeting.\r\n"),
+        frame(2, ">> TREASURER: The accounts are in order.\r\n"), R"({"type":"close","seq":3})"};
+    {
+        ws_client source(d.port(), "/ingest/cr1");
+        for (auto const& m : meeting)
+            source.send(m);
+        // The connection drops before the close's ack is read.
+    }
+    auto const archive = wait_archived(d.port(), "cr1");
+    auto const resend = [&](std::vector<std::string> const& frames) {
+        ws_client source(d.port(), "/ingest/cr1");
+        std::vector<boost::json::object> got;
+        for (auto const& m : frames) {
+            source.send(m);
+            got.push_back(source.receive_json());
+        }
+        return got;
+    };
+    for (int round = 0; round < 2; ++round) { // before a restart and after it
+        auto const got = resend(meeting);
+        EXPECT_EQ(boost::json::serialize(got[0]), R"({"type":"welcome","ack":3,"ended":true})");
+        for (std::uint64_t seq = 1; seq <= 3; ++seq)
+            EXPECT_EQ(boost::json::serialize(got[seq]),
+                      R"({"type":"ack","seq":)" + std::to_string(seq) + "}");
+        // Nothing new reaches an ended meeting, and the source is told how to start another.
+        ws_client late(d.port(), "/ingest/cr1");
+        late.send(frame(4, ">> CHAIR: One more thing.\r\n"));
+        auto const refused = late.receive_json();
+        EXPECT_EQ(refused.at("type"), "error");
+        EXPECT_NE(std::string(refused.at("message").as_string()).find("send an open with a new"),
+                  std::string::npos);
+        EXPECT_EQ(http_request(d.port(), http::verb::post, "/ingest/cr1?seq=2", "x").status, 200u);
+        EXPECT_EQ(http_request(d.port(), http::verb::post, "/ingest/cr1?seq=4", "x").status, 409u);
+        auto const sessions =
+            boost::json::parse(http_get(d.port(), "/api/sessions").body).at("sessions").as_array();
+        ASSERT_EQ(sessions.size(), 1u) << sessions;
+        EXPECT_EQ(sessions[0].at("archive").as_string(), archive);
+        std::vector<std::string> folders;
+        for (auto const& e : std::filesystem::directory_iterator(d.state_dir() / "archive"))
+            if (e.is_directory())
+                folders.push_back(e.path().filename().string());
+        EXPECT_EQ(folders, std::vector<std::string>{archive});
+        d.restart();
+    }
+    // A new meeting under the same id is explicit: an open that names another instance.
+    auto const next = resend({R"({"type":"open","title":"Board","instance":"board-2"})",
+                              frame(1, ">> CHAIR: Welcome back.\r\n")});
+    EXPECT_EQ(boost::json::serialize(next[0]), R"({"type":"welcome","ack":0})");
+    EXPECT_EQ(boost::json::serialize(next[1]), R"({"type":"ack","seq":1})");
+    auto const state = boost::json::parse(http_get(d.port(), "/api/sessions/cr1").body);
+    EXPECT_EQ(state.at("ended"), false);
 }
 
 TEST(admin_end, without_a_configured_token_loopback_may_end_a_session) {

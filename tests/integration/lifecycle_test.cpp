@@ -151,7 +151,7 @@ TEST(shutdown, a_connection_that_will_not_finish_is_cut_after_shutdown_grace) {
     net::io_context ioc;
     tcp::socket stuck(ioc);
     stuck.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), d.port()));
-    net::write(stuck, net::buffer(std::string("POST /ingest/m HTTP/1.1\r\nHost: x\r\n"
+    net::write(stuck, net::buffer(std::string("POST /ingest/m HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                                               "Content-Length: 100\r\n\r\nonly some")));
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     auto const start = std::chrono::steady_clock::now();

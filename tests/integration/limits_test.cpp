@@ -70,6 +70,30 @@ TEST(limits, a_session_beyond_max_sessions_gets_503_with_retry_after_and_the_oth
     d.process().wait_for(R"(ingest c: source 127\.0\.0\.1:\d+ refused: too many live sessions)");
 }
 
+TEST(limits, sources_that_connect_and_say_nothing_hold_no_session_slot) {
+    daemon_process d({}, "[limits]\nmax_sessions = 2\n");
+    std::vector<std::unique_ptr<ws_client>> silent;
+    for (int i = 0; i < 5; ++i)
+        silent.push_back(std::make_unique<ws_client>(d.port(), "/ingest/s" + std::to_string(i)));
+    EXPECT_EQ(boost::json::parse(http_get(d.port(), "/api/sessions").body)
+                  .at("sessions")
+                  .as_array()
+                  .size(),
+              0u);
+    EXPECT_EQ(http_request(d.port(), http::verb::post, "/ingest/real", "hi\n").status, 200u);
+    // A silent one that speaks gets a session while there is room, and is told when there is
+    // none, in its close.
+    silent[0]->send(R"({"type":"open","title":"t"})");
+    EXPECT_EQ(silent[0]->receive_json().at("type"), "welcome");
+    silent[1]->send(R"({"type":"open","title":"t"})");
+    EXPECT_EQ(silent[1]->receive_json().at("type"), "error");
+    EXPECT_FALSE(silent[1]->receive());
+    EXPECT_EQ(silent[1]->close_reason().code, 1013);
+    auto const& reason = silent[1]->close_reason().reason;
+    EXPECT_EQ(std::string(reason.data(), reason.size()),
+              "too many live sessions: the daemon takes 2 ([limits] max_sessions)");
+}
+
 TEST(limits, a_viewer_beyond_the_session_or_daemon_limit_is_closed_with_1013) {
     daemon_process d({}, "[limits]\nmax_subscribers = 4\nmax_session_subscribers = 2\n");
     for (auto const* id : {"a", "b"})
@@ -174,7 +198,7 @@ TEST(limits, silent_connections_are_closed_after_the_handshake_and_idle_timeouts
     EXPECT_LT(handshake, std::chrono::milliseconds(1900));
     EXPECT_EQ(nothing, "");
     // A keep-alive connection that asks once, then says nothing more.
-    auto const [idle, answer] = closed_after("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    auto const [idle, answer] = closed_after("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
     EXPECT_GE(idle, std::chrono::milliseconds(1900));
     EXPECT_NE(answer.find("200 OK"), std::string::npos) << answer;
     EXPECT_EQ(hits(d.port(), "handshake_timeout", 1), 1u);

@@ -347,7 +347,8 @@ TEST(subscribers, a_subscriber_that_never_reads_does_not_hold_back_the_others) {
     stuck.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), d.port()));
     stuck.set_option(net::socket_base::receive_buffer_size(4096));
     std::string const upgrade =
-        "GET /live/slow HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "GET /live/slow HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: "
+        "Upgrade\r\n"
         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
     net::write(stuck, net::buffer(upgrade));
     std::atomic<bool> joined = false;

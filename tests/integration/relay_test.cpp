@@ -40,7 +40,7 @@ public:
     raw_client(unsigned short port, std::string const& target) : socket_(ioc_) {
         socket_.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
         std::string const upgrade = "GET " + target +
-                                    " HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                                    " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
                                     "Connection: Upgrade\r\nSec-WebSocket-Key: "
                                     "dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
         net::write(socket_, net::buffer(upgrade));

@@ -88,7 +88,8 @@ TEST(tls, plain_http_from_another_machine_is_told_to_use_https) {
     net::io_context ioc;
     tcp::socket socket(ioc);
     socket.connect(tcp::endpoint(net::ip::make_address(*address), d.port()));
-    net::write(socket, net::buffer(std::string("GET /api/sessions HTTP/1.1\r\nHost: x\r\n\r\n")));
+    net::write(socket,
+               net::buffer(std::string("GET /api/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")));
     std::string answer;
     boost::system::error_code ec;
     net::read(socket, net::dynamic_buffer(answer), ec); // to the end: the daemon closes
