@@ -251,7 +251,7 @@ void line_parser::emit_speech(std::string_view text, line_number n, bool paragra
     emit_text(text.substr(pos));
 }
 
-cart_reader::cart_reader(reader_options options) : options_(options) {
+cart_reader::cart_reader(reader_options options) : options_(options), parser_(options.source) {
     options_.max_tail_bytes = std::max<std::size_t>(options_.max_tail_bytes, 64);
 }
 

@@ -10,11 +10,25 @@
 
 namespace minuted::protocol {
 
+/// Where caption text comes from.
+enum class text_source {
+    /// A transcript file: the short lines before its first ">>" turn are its header (title,
+    /// date, provider), metadata and not speech.
+    file,
+    /// A live caption source: every line is captions from the first byte on. Caption services
+    /// (StreamText, Zoom's caption API) send text with no ">>" turns at all, which read as a
+    /// file would be one long header, shown nowhere.
+    live,
+};
+
 /// Tuning for `cart_reader`.
 struct reader_options {
+
     /// Text not yet final is kept in a tail of at most about this many bytes; older text is
     /// committed (final, no longer erasable). Also bounds memory for a line that never ends.
     std::size_t max_tail_bytes = 4096;
+    /// A file's header is read as metadata; live text is all captions.
+    text_source source = text_source::file;
 };
 
 /// Counters of what the reader saw and repaired. Nothing here is fatal.
@@ -32,6 +46,10 @@ struct reader_stats {
 /// Exposed for `cart_reader`; not meant to be used on its own.
 class line_parser {
 public:
+    /// `source` file: lines before the first turn may be a header; live: never.
+    explicit line_parser(text_source source = text_source::file)
+        : in_header_(source == text_source::file) {}
+
     /// Parses one line (without its newline). `continues` is true when the line is the rest
     /// of a line whose beginning was committed before (an over-long line split in pieces).
     void parse(std::string_view line, line_number n, bool continues,
@@ -41,7 +59,7 @@ private:
     void emit_speech(std::string_view text, line_number n, bool paragraph,
                      std::vector<caption_event>& out);
 
-    bool in_header_ = true;     // no speech seen yet
+    bool in_header_;            // a file's, and no speech seen yet
     bool blank_before_ = false; // a blank line since the last text
 };
 

@@ -4,6 +4,8 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+
 namespace minuted::protocol {
 
 namespace {
@@ -63,18 +65,25 @@ boost::system::error_code make_error_code(ingest_error e) noexcept {
 }
 
 boost::system::result<ingest_message> parse_ingest_frame(std::string_view frame) {
-    auto const first = frame.find_first_not_of(" \t\r\n");
-    if (first == std::string_view::npos || frame[first] != '{') {
+    // A UTF-8 byte-order mark, as editors and some HTTP clients on Windows put before a
+    // document, is no part of the message: boost::json would refuse it, and a '{' after it
+    // would be taken for raw text, so a JSON "open" became the meeting's title.
+    std::string_view json = frame;
+    auto const first = json.find_first_not_of(" \t\r\n");
+    if (first != std::string_view::npos && json.substr(first).starts_with("\xEF\xBB\xBF"))
+        json.remove_prefix(first + 3);
+    json.remove_prefix(std::min(json.find_first_not_of(" \t\r\n"), json.size()));
+    if (!json.starts_with('{')) {
         // Raw CART text: invalid UTF-8 is repaired later by the CART reader, like any feed.
         ingest_message m;
         m.kind = ingest_kind::raw;
         m.text = std::string(frame);
         return m;
     }
-    if (!is_valid_utf8(frame))
+    if (!is_valid_utf8(json))
         return ingest_error::invalid_utf8;
     boost::system::error_code ec;
-    auto const value = boost::json::parse(frame, ec);
+    auto const value = boost::json::parse(json, ec);
     if (ec)
         return ingest_error::invalid_json;
     auto const* o = value.if_object(); // it starts with '{': an object if it parsed

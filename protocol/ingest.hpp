@@ -53,9 +53,9 @@ enum class ingest_error {
 boost::system::error_category const& ingest_category() noexcept;
 boost::system::error_code make_error_code(ingest_error e) noexcept;
 
-/// Parses one WebSocket text frame of the ingest protocol. A frame whose first non-blank
-/// character is not '{' is raw CART text. A frame that starts with '{' must be a valid
-/// message. Never throws; pure.
+/// Parses one WebSocket text frame of the ingest protocol. A frame whose first character
+/// after blanks and a UTF-8 byte-order mark is not '{' is raw CART text. A frame that starts
+/// with '{' must be a valid message. Never throws; pure.
 boost::system::result<ingest_message> parse_ingest_frame(std::string_view frame);
 
 /// Replies minuted sends to a caption source, as JSON text. A welcome to a meeting that has

@@ -85,6 +85,12 @@ match relate(std::vector<std::string_view> const& label,
     return match::none;
 }
 
+// `tail` is the last words of `words`, after one or more words before it.
+bool is_proper_suffix(std::vector<std::string_view> const& tail,
+                      std::vector<std::string_view> const& words) {
+    return tail.size() < words.size() && std::equal(tail.rbegin(), tail.rend(), words.rbegin());
+}
+
 } // namespace
 
 std::string label_key(std::string_view label) {
@@ -97,12 +103,11 @@ std::string label_key(std::string_view label) {
         }
         if (c == ' ' && (out.empty() || out.back() == ' '))
             continue;
-        out.push_back(c >= 'a' && c <= 'z' ? static_cast<char>(c - 32) : c);
+        out.push_back(c);
     }
     while (!out.empty() && out.back() == ' ')
         out.pop_back();
-    // Non-ASCII letters keep their case here; labels in the corpus type them in upper case.
-    return out;
+    return to_upper(out);
 }
 
 bool is_role_label(std::string_view key) {
@@ -138,12 +143,54 @@ void participant_registry::rename(participant& p, std::string_view label, std::s
     keys_.push_back({std::move(key), p.id});
 }
 
+std::optional<participant_registry::titled>
+participant_registry::find_titled(std::vector<std::string_view> const& words, bool is_role) const {
+    // Names of two words or more only: one word ("SMITH", "SECRETARIAT") is too often shared.
+    if (words.size() < 2)
+        return std::nullopt;
+    std::optional<titled> found;
+    for (auto const& k : keys_) {
+        auto const& p = participants_[k.id];
+        auto const known = split_words(k.key);
+        std::optional<titled> t;
+        if (p.kind == participant_kind::person && known.size() >= 2 &&
+            is_proper_suffix(known, words))
+            t = titled{k.id, false};
+        else if (!is_role && is_proper_suffix(words, known))
+            t = titled{k.id, true};
+        if (!t || (found && found->id == t->id))
+            continue;
+        if (found)
+            return std::nullopt; // two people could be meant
+        found = t;
+    }
+    return found;
+}
+
 resolution participant_registry::resolve(std::string_view label) {
     auto key = label_key(label);
     if (auto const id = exact(key))
         return {*id, false, false};
 
     bool const role = is_role_label(key);
+    // A title or a function typed before a known name, in any language: "CHAIR MARKUS KUMMER"
+    // or "PRÉSIDENTE HÉLÈNE DUBOIS" is the person MARKUS KUMMER or HÉLÈNE DUBOIS. Told apart
+    // by the name, not by a list of titles, so "VORSITZENDE" and "ПРЕДСЕДАТЕЛЬ" work as well.
+    if (auto const t = find_titled(split_words(key), role)) {
+        auto& p = participants_[t->id];
+        if (t->known_is_titled && p.kind == participant_kind::role) {
+            // Known only as "MODERATOR JANE DOE" so far: the bare name is the person's label.
+            p.kind = participant_kind::person;
+            rename(p, label, std::move(key));
+            return {p.id, false, true};
+        }
+        // Otherwise the label known first stays: "Présidente Hélène Dubois" keeps its title, and
+        // a name typed with a title later is an alias. A shorter name is never made canonical
+        // over a longer one, which may be a first name before a double surname.
+        p.aliases.emplace_back(label);
+        keys_.push_back({std::move(key), p.id});
+        return {p.id, false, false};
+    }
     if (!role) {
         auto const new_words = split_words(key);
         std::optional<participant_id> candidate;

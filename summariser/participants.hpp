@@ -40,7 +40,12 @@ struct resolution {
 ///   ("KUMMER") -> the fuller label becomes canonical and the shorter an alias;
 /// - a label that differs from another by one typo in one long word
 ///   ("OLIVIER REPIN-LEBLOND" / "OLIVIER CREPIN-LEBLOND").
-/// Roles never merge with people. When two people could match, a new participant is made.
+/// - a label whose last two or more words are a known person's label, after a title or a
+///   function in any language ("CHAIR MARKUS KUMMER", "PRÉSIDENTE HÉLÈNE DUBOIS" and
+///   "HÉLÈNE DUBOIS", in either order) -> an alias; the label seen first stays canonical,
+///   unless it was a role ("MODERATOR JANE DOE"), which becomes the person "JANE DOE".
+/// Roles never merge with people otherwise. When two people could match, a new participant
+/// is made.
 /// Deterministic: the result depends only on the order of labels.
 class participant_registry {
 public:
@@ -67,14 +72,21 @@ private:
         std::string key; // upper case, normalised spaces and apostrophes
         participant_id id;
     };
+    struct titled {
+        participant_id id;
+        bool known_is_titled; // the known label is the new one with words before it
+    };
     std::optional<participant_id> exact(std::string_view key) const;
+    std::optional<titled> find_titled(std::vector<std::string_view> const& words,
+                                      bool is_role) const;
     void rename(participant& p, std::string_view label, std::string key);
 
     std::vector<participant> participants_;
     std::vector<key_entry> keys_;
 };
 
-/// Normalises a label for comparison: upper case, single spaces, ASCII apostrophes.
+/// Normalises a label for comparison: upper case (Unicode's simple mapping, so "Hélène" and
+/// "HÉLÈNE" agree), single spaces, ASCII apostrophes.
 std::string label_key(std::string_view label);
 
 /// True if the label names a function rather than a person.

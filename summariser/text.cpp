@@ -23,34 +23,40 @@ bool is_word_byte(char c) noexcept {
     return is_ascii_alpha(c) || is_digit(c) || static_cast<unsigned char>(c) >= 0x80;
 }
 
-char32_t lower_cp(char32_t cp) noexcept {
-    if (cp >= 'A' && cp <= 'Z')
-        return cp + 32;
-    if (cp >= 0xC0 && cp <= 0xDE && cp != 0xD7)
-        return cp + 32;
-    if (cp >= 0x100 && cp <= 0x17F && cp % 2 == 0 && cp != 0x130)
-        return cp + 1;
-    return cp;
-}
-
-char32_t upper_cp(char32_t cp) noexcept {
-    if (cp >= 'a' && cp <= 'z')
-        return cp - 32;
-    if (cp >= 0xE0 && cp <= 0xFE && cp != 0xF7)
-        return cp - 32;
-    if (cp >= 0x101 && cp <= 0x17F && cp % 2 == 1 && cp != 0x131)
-        return cp - 1;
-    return cp;
-}
-
-template <class Map>
-std::string map_code_points(std::string_view s, Map map) {
-    std::string out;
+std::u32string decode(std::string_view s) {
+    std::u32string out;
     out.reserve(s.size());
     protocol::utf8_decoder d;
-    d.put(s, [&](char32_t cp) { protocol::append_utf8(out, map(cp)); });
-    d.finish([&](char32_t cp) { protocol::append_utf8(out, cp); });
+    auto const push = [&](char32_t cp) { out.push_back(cp); };
+    d.put(s, push);
+    d.finish(push);
     return out;
+}
+
+std::string encode(std::u32string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (auto cp : s)
+        protocol::append_utf8(out, cp);
+    return out;
+}
+
+bool is_cased(char32_t cp) noexcept {
+    return protocol::simple_lower(cp) != cp || protocol::simple_upper(cp) != cp;
+}
+
+bool is_lower_case(char32_t cp) noexcept {
+    // "ß" has no one-letter capital, and is lower case all the same.
+    return (protocol::simple_lower(cp) == cp && protocol::simple_upper(cp) != cp) || cp == U'ß';
+}
+
+// The lower case of s[i]. A capital sigma that ends a word becomes the final form "ς"
+// (Unicode's Final_Sigma condition, without skipping case-ignorable marks): "ΣΩΚΡΑΤΗΣ" ->
+// "σωκρατης", as Greek is written.
+char32_t lower_at(std::u32string_view s, std::size_t i) noexcept {
+    if (s[i] == U'Σ' && i > 0 && is_cased(s[i - 1]) && (i + 1 == s.size() || !is_cased(s[i + 1])))
+        return U'ς';
+    return protocol::simple_lower(s[i]);
 }
 
 constexpr auto stopwords = std::to_array<std::string_view>({
@@ -97,7 +103,17 @@ std::string to_upper_ascii(std::string_view s) {
 } // namespace
 
 std::string to_lower(std::string_view s) {
-    return map_code_points(s, lower_cp);
+    auto cps = decode(s);
+    for (std::size_t i = 0; i < cps.size(); ++i)
+        cps[i] = lower_at(cps, i);
+    return encode(cps);
+}
+
+std::string to_upper(std::string_view s) {
+    auto cps = decode(s);
+    for (auto& cp : cps)
+        cp = protocol::simple_upper(cp);
+    return encode(cps);
 }
 
 std::string_view trim(std::string_view s, std::string_view chars) noexcept {
@@ -343,9 +359,10 @@ std::string readable_name(std::string_view label) {
     // Typed in mixed case ("Courtney Rausch"): the captioner's choice stands. Lower-case
     // particles alone ("YASMIN CURZI de MENDONCA") do not make a label mixed case.
     bool const mixed = std::any_of(word_list.begin(), word_list.end(), [&](std::string_view w) {
+        auto const cps = decode(w);
         return std::find(particles.begin(), particles.end(), to_upper_ascii(w)) ==
                    particles.end() &&
-               std::any_of(w.begin(), w.end(), [](char c) { return c >= 'a' && c <= 'z'; });
+               std::any_of(cps.begin(), cps.end(), is_lower_case);
     });
     if (mixed)
         return std::string(label);
@@ -373,12 +390,14 @@ std::string readable_name(std::string_view label) {
             continue;
         }
         // Capitalise after the start and after '-', '\'' and '.': "Dell'Accio", "Crepin-Leblond".
+        auto cps = decode(w);
         bool start = true;
-        out += map_code_points(w, [&](char32_t cp) {
-            auto const r = start ? upper_cp(cp) : lower_cp(cp);
+        for (std::size_t i = 0; i < cps.size(); ++i) {
+            auto const cp = cps[i];
+            cps[i] = start ? protocol::simple_title(cp) : lower_at(cps, i);
             start = cp == '-' || cp == '\'' || cp == '.' || cp == 0x2019;
-            return r;
-        });
+        }
+        out += encode(cps);
     }
     return out;
 }

@@ -8,8 +8,13 @@
 
 namespace minuted::summariser {
 
-/// Lower-cases ASCII and the Latin-1/Latin Extended-A capitals ("Ò" -> "ò").
+/// Lower-cases the letters of the Latin, Greek and Cyrillic scripts by Unicode's simple case
+/// mapping ("Ò" -> "ò", "Ł" -> "ł", "İ" -> "i", "Ж" -> "ж"); a capital sigma that ends a word
+/// becomes "ς". Invalid UTF-8 becomes U+FFFD.
 std::string to_lower(std::string_view s);
+
+/// Upper-cases as `to_lower` lower-cases ("ł" -> "Ł", "ς" -> "Σ"); "ß" stays "ß".
+std::string to_upper(std::string_view s);
 
 /// Words of `s` in lower case: letters, digits and inner '-', '\'', '.' ("stage 2.7",
 /// "dell'accio"). Punctuation and spaces separate words.
@@ -41,7 +46,8 @@ bool ends_sentence(std::string_view s) noexcept;
 std::string clean_for_minutes(std::string_view sentence);
 
 /// A speaker label in readable case: "MARKUS KUMMER" -> "Markus Kummer",
-/// "DINO DELL'ACCIO" -> "Dino Dell'Accio", "WOUT DE NATRIS" -> "Wout de Natris".
+/// "DINO DELL'ACCIO" -> "Dino Dell'Accio", "WOUT DE NATRIS" -> "Wout de Natris",
+/// "ĽUBOŠ ŇAŤO" -> "Ľuboš Ňaťo", "ИВАН ПЕТРОВ" -> "Иван Петров", "ΣΩΚΡΑΤΗΣ" -> "Σωκρατης".
 /// Labels already in mixed case are kept; short acronyms ("RPR", "IGF") stay upper case.
 std::string readable_name(std::string_view label);
 

@@ -1,8 +1,9 @@
 // libFuzzer target for protocol::parse_ingest_frame: the whole input is one WebSocket text
 // frame. Beyond "no crash" it checks what ingest.hpp and PROTOCOL.md promise: a frame whose
-// first non-blank character is not '{' is raw text, unchanged; one that is '{' and not valid
-// UTF-8 is refused with invalid_utf8; a message has the fields its kind needs, all valid UTF-8;
-// and the message written back as JSON (make_resume for resume) parses to the same message.
+// first character after blanks and a byte-order mark is not '{' is raw text, unchanged; one
+// that is '{' and not valid UTF-8 is refused with invalid_utf8; a message has the fields its
+// kind needs, all valid UTF-8; and the message written back as JSON (make_resume for resume)
+// parses to the same message.
 
 #include "protocol/ingest.hpp"
 #include "protocol/utf8.hpp"
@@ -10,6 +11,7 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -73,8 +75,13 @@ std::string frame_of(ingest_message const& m) {
 
 extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size) {
     std::string_view const frame(reinterpret_cast<char const*>(data), size);
-    auto const first = frame.find_first_not_of(" \t\r\n");
-    bool const is_json = first != std::string_view::npos && frame[first] == '{';
+    // Blanks, one UTF-8 byte-order mark, blanks, then '{' (a BOM is how Windows tools begin
+    // a UTF-8 document).
+    auto rest = frame.substr(std::min(frame.find_first_not_of(" \t\r\n"), frame.size()));
+    if (rest.starts_with("\xEF\xBB\xBF"))
+        rest.remove_prefix(3);
+    rest.remove_prefix(std::min(rest.find_first_not_of(" \t\r\n"), rest.size()));
+    bool const is_json = rest.starts_with('{');
 
     auto const parsed = parse_ingest_frame(frame);
     if (!parsed) {

@@ -219,6 +219,26 @@ TEST(cart_reader, long_line_before_any_turn_is_speech_not_header) {
               (events{header(1, "TITLE"), text(2, line), text(3, "more")}));
 }
 
+TEST(cart_reader, live_captions_without_turns_are_speech_not_a_header) {
+    // As StreamText or Zoom's caption API send them: no ">>", short lines.
+    auto const in = "Good morning, everyone.\nWelcome to the budget committee.\n\nFirst item.\n"sv;
+    reader_options live;
+    live.source = text_source::live;
+    EXPECT_EQ(read_whole(in, live).out,
+              (events{text(1, "Good morning, everyone."),
+                      text(2, "Welcome to the budget committee."), text(4, "First item.", true)}));
+    // The same text read as a file is its header.
+    EXPECT_EQ(read_events(in),
+              (events{header(1, "Good morning, everyone."),
+                      header(2, "Welcome to the budget committee."), header(4, "First item.")}));
+    // Live, a provider's disclaimer is still not speech, as after a file's first turn.
+    auto const disclaimer = "This text is being provided in a rough draft format. "
+                            "Communication Access Realtime Translation (CART) is provided.";
+    EXPECT_EQ(read_whole(std::string(disclaimer) + "\nRAW FILE\n>> A B: Hi.\n", live).out,
+              (events{boilerplate(1, disclaimer), boilerplate(2, "RAW FILE"), turn(3, "A B"),
+                      text(3, "Hi.")}));
+}
+
 // A speaker may well say "services provided by"; only a disclaimer is not speech.
 TEST(cart_reader, speech_paragraph_quoting_a_disclaimer_phrase_stays_speech) {
     EXPECT_EQ(read_events(">> WOUT DE NATRIS: Let me explain.\n"

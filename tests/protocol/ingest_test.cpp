@@ -37,6 +37,22 @@ TEST(parse_ingest_frame, a_frame_that_is_not_json_is_raw_cart_text) {
     EXPECT_EQ(m->text, ">> MARKUS KUMMER: Good morning.\r\n");
 }
 
+TEST(parse_ingest_frame, a_byte_order_mark_and_blanks_before_the_brace_still_make_a_message) {
+    auto o = parse_ingest_frame("\xEF\xBB\xBF{\"type\":\"open\",\"title\":\"DCCG 90\"}");
+    ASSERT_TRUE(o);
+    EXPECT_EQ(o->kind, ingest_kind::open);
+    EXPECT_EQ(o->title, "DCCG 90");
+    auto t =
+        parse_ingest_frame(" \r\n\xEF\xBB\xBF \t{\"type\":\"text\",\"seq\":1,\"text\":\"Hi\"}\n");
+    ASSERT_TRUE(t);
+    EXPECT_EQ(t->kind, ingest_kind::text);
+    EXPECT_EQ(t->text, "Hi");
+    EXPECT_EQ(parse_ingest_frame("\xEF\xBB\xBF{\"type\":").error(), ingest_error::invalid_json);
+    auto raw = parse_ingest_frame("\xEF\xBB\xBF>> MARKUS KUMMER: Hello.");
+    ASSERT_TRUE(raw);
+    EXPECT_EQ(raw->kind, ingest_kind::raw); // the CART reader drops the mark
+}
+
 TEST(parse_ingest_frame, malformed_messages_say_what_is_wrong) {
     EXPECT_EQ(parse_ingest_frame("{\"type\":\"text\",").error(), ingest_error::invalid_json);
     EXPECT_EQ(parse_ingest_frame("{\"type\":\"text\",\"seq\":1,\"text\":\"\xff\"}").error(),

@@ -205,5 +205,104 @@ TEST(is_valid_utf8, accepts_valid_text_and_rejects_each_kind_of_invalid_input) {
     EXPECT_FALSE(is_valid_utf8("abc\xE2\x82"));      // truncated at the end
 }
 
+/// Each letter of `upper` lower-cases to the letter at the same place in `lower` and back.
+void expect_case_pairs(std::u32string_view upper, std::u32string_view lower) {
+    ASSERT_EQ(upper.size(), lower.size());
+    for (std::size_t i = 0; i < upper.size(); ++i) {
+        EXPECT_EQ(simple_lower(upper[i]), lower[i]) << "U+" << std::hex << +upper[i];
+        EXPECT_EQ(simple_upper(lower[i]), upper[i]) << "U+" << std::hex << +lower[i];
+        EXPECT_EQ(simple_lower(lower[i]), lower[i]) << "U+" << std::hex << +lower[i];
+        EXPECT_EQ(simple_upper(upper[i]), upper[i]) << "U+" << std::hex << +upper[i];
+    }
+}
+
+TEST(simple_case, maps_the_letters_of_latin_alphabets_both_ways) {
+    expect_case_pairs(U"ABCDEFGHIJKLMNOPQRSTUVWXYZ", U"abcdefghijklmnopqrstuvwxyz");
+    expect_case_pairs(U"ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖØÙÚÛÜÝÞ", U"àáâãäåæçèéêëìíîïðñòóôõöøùúûüýþ");
+    expect_case_pairs(U"ĄĆĘŁŃŚŹŻ", U"ąćęłńśźż");         // Polish
+    expect_case_pairs(U"ČĎĚĽĹŇŔŘŠŤŮŽ", U"čďěľĺňŕřšťůž"); // Czech, Slovak
+    expect_case_pairs(U"ĞŞŐŰĂȘȚŢ", U"ğşőűășțţ");         // Turkish, Hungarian, Romanian
+    expect_case_pairs(U"ĀĒĢĪĶĻŅŪĖĮŲ", U"āēģīķļņūėįų");   // Latvian, Lithuanian
+    expect_case_pairs(U"ĈĜĤĴŜŬŊŒĦĐ", U"ĉĝĥĵŝŭŋœħđ");     // Esperanto, Sami, Maltese
+    expect_case_pairs(U"ƏƁƊƐƆƔƝƩƱƲƳƷǍǏǑǓǕǗǙǛǞǠǢǤǦǨǪǬǮǴǸǺǼǾȀȂȄȆȈȊȌȎȐȒȔȖȘȚȜȞȠȢȤȦȨȪȬȮȰȲȺȻȽȾɁɃɄɅɆɈɊɌɎ",
+                      U"əɓɗɛɔɣɲʃʊʋƴʒǎǐǒǔǖǘǚǜǟǡǣǥǧǩǫǭǯǵǹǻǽǿȁȃȅȇȉȋȍȏȑȓȕȗșțȝȟƞȣȥȧȩȫȭȯȱȳⱥȼƚⱦɂƀʉʌɇɉɋɍɏ");
+    expect_case_pairs(U"ẠẢẤẦẨẪẬẮẰẲẴẶẸẺẼẾỀỂỄỆỈỊỌỎỐỒỔỖỘỚỜỞỠỢỤỦỨỪỬỮỰỲỴỶỸƠƯ",
+                      U"ạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹơư"); // Vietnamese
+    expect_case_pairs(U"ḂḊḞṀṖṠṪẀẂẄ", U"ḃḋḟṁṗṡṫẁẃẅ");                       // Irish, Welsh
+}
+
+TEST(simple_case, maps_the_letters_of_greek_and_cyrillic_both_ways) {
+    expect_case_pairs(U"ΑΒΓΔΕΖΗΘΙΚΛΜΝΞΟΠΡΣΤΥΦΧΨΩΆΈΉΊΌΎΏΪΫ", U"αβγδεζηθικλμνξοπρστυφχψωάέήίόύώϊϋ");
+    expect_case_pairs(U"ἈἘἨἸὈὙὨᾺΈῊΊῸΎῺ", U"ἀἐἠἰὀὑὠὰέὴίὸύὼ"); // polytonic
+    expect_case_pairs(U"ϘϚϜϞϠϢϷϺͰͲͶ", U"ϙϛϝϟϡϣϸϻͱͳͷ");       // archaic and Coptic
+    expect_case_pairs(U"АБВГДЕЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯЁ",
+                      U"абвгдежзийклмнопрстуфхцчшщъыьэюяё");       // Russian
+    expect_case_pairs(U"ҐЄІЇЂЈЉЊЋЏЃЅЌЎЀЍ", U"ґєіїђјљњћџѓѕќўѐѝ");   // Ukrainian, Serbian, ...
+    expect_case_pairs(U"ӘҒҚҢӨҰҮҺӀӁӜӞӤӦӲӸ", U"әғқңөұүһӏӂӝӟӥӧӳӹ");   // Kazakh, Chuvash, ...
+    expect_case_pairs(U"ѠѢѤѦѨѪѬѮѰѲѴѶѸѺѼѾҀ", U"ѡѣѥѧѩѫѭѯѱѳѵѷѹѻѽѿҁ"); // historic
+    expect_case_pairs(U"ԀԂԄԆԈԊԌԎԐԒԔԖԘԚԜԞԠԢԤԦԨԪԬԮ",
+                      U"ԁԃԅԇԉԋԍԏԑԓԕԗԙԛԝԟԡԣԥԧԩԫԭԯ");
+    expect_case_pairs(U"ꙀꙂꙄꙆꙈꙊꙌꙎ", U"ꙁꙃꙅꙇꙉꙋꙍꙏ"); // Cyrillic Extended-B
+}
+
+TEST(simple_case, follows_unicode_data_where_a_mapping_is_one_way) {
+    EXPECT_EQ(simple_lower(U'İ'), U'i'); // SpecialCasing's "i̇" is two code points
+    EXPECT_EQ(simple_upper(U'ı'), U'I');
+    EXPECT_EQ(simple_upper(U'ß'), U'ß'); // "SS" is two
+    EXPECT_EQ(simple_lower(U'ẞ'), U'ß');
+    EXPECT_EQ(simple_upper(U'ς'), U'Σ');
+    EXPECT_EQ(simple_lower(U'Σ'), U'σ');
+    EXPECT_EQ(simple_upper(U'ſ'), U'S');
+    EXPECT_EQ(simple_lower(U'\u2126'), U'ω'); // ohm sign
+    EXPECT_EQ(simple_lower(U'\u212A'), U'k'); // kelvin sign
+    EXPECT_EQ(simple_upper(U'ᵽ'), U'Ᵽ');
+    EXPECT_EQ(simple_upper(U'ａ'), U'Ａ');
+    EXPECT_EQ(simple_upper(U'ᾀ'), U'ᾈ'); // with ypogegrammeni: titlecase, not "ἈΙ"
+    EXPECT_EQ(simple_upper(U'ŉ'), U'ŉ');
+    EXPECT_EQ(simple_upper(U'ǆ'), U'Ǆ');
+    EXPECT_EQ(simple_title(U'ǆ'), U'ǅ');
+    EXPECT_EQ(simple_title(U'Ǳ'), U'ǲ');
+    EXPECT_EQ(simple_title(U'ł'), U'Ł');
+    for (char32_t cp : {U'7', U'-', U' ', U'中', U'😀', U'ª', U'ʰ', U'\u0301'}) {
+        EXPECT_EQ(simple_lower(cp), cp);
+        EXPECT_EQ(simple_upper(cp), cp);
+    }
+}
+
+TEST(simple_case, covers_every_letter_of_the_latin_greek_and_cyrillic_blocks) {
+    // Counted in UnicodeData.txt 14.0 over the blocks gen_utf8_case.py reads: a table that
+    // lost or gained a run changes these.
+    struct block {
+        char32_t first, last;
+    };
+    constexpr block blocks[] = {{0x0000, 0x052F}, {0x1C80, 0x1C8F}, {0x1D00, 0x1DBF},
+                                {0x1E00, 0x1FFF}, {0x2126, 0x2126}, {0x212A, 0x212B},
+                                {0x2C60, 0x2C7F}, {0xA640, 0xA69F}, {0xA720, 0xA7FF},
+                                {0xAB30, 0xAB6F}, {0xFF21, 0xFF5A}};
+    // Letters whose case pair maps back elsewhere: symbols, titlecase digraphs, long s.
+    constexpr std::u32string_view one_way = U"µİıſǅǈǋǲͅςϐϑϕϖϰϱϴϵᲀᲁᲂᲃᲄᲅᲆᲇᲈẛẞ\u1FBE"
+                                            U"\u2126\u212A\u212B";
+    std::size_t lowered = 0;
+    std::size_t uppered = 0;
+    for (auto const b : blocks) {
+        for (char32_t cp = b.first; cp <= b.last; ++cp) {
+            auto const l = simple_lower(cp);
+            auto const u = simple_upper(cp);
+            lowered += l != cp;
+            uppered += u != cp;
+            if (one_way.find(cp) != std::u32string_view::npos)
+                continue;
+            if (l != cp) {
+                EXPECT_EQ(simple_upper(l), cp) << "U+" << std::hex << +cp;
+            }
+            if (u != cp) {
+                EXPECT_EQ(simple_lower(u), cp) << "U+" << std::hex << +cp;
+            }
+        }
+    }
+    EXPECT_EQ(lowered, 818u);
+    EXPECT_EQ(uppered, 835u);
+}
+
 } // namespace
 } // namespace minuted::protocol

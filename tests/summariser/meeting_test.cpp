@@ -318,5 +318,25 @@ TEST(pending, provisional_text_is_shown_but_not_in_the_minutes) {
     EXPECT_EQ(p.state().pending()[0].text, "We will send the");
 }
 
+TEST(live_pipeline, caption_text_with_no_turns_is_unattributed_speech_not_a_title) {
+    // A caption service's text: no ">>" markers. Read live, it is what was said; read as a
+    // transcript file, its short first lines would be the file's header.
+    protocol::reader_options live;
+    live.source = protocol::text_source::live;
+    pipeline p({}, live);
+    change_set changes;
+    p.put("Good morning, everyone.\nWelcome to the budget committee.\n", t0, changes);
+    p.finish(t0, changes);
+    EXPECT_EQ(p.state().title(), "");
+    ASSERT_EQ(p.state().utterances().size(), 1u);
+    EXPECT_FALSE(p.state().utterances()[0].speaker);
+    EXPECT_EQ(p.state().utterances()[0].text,
+              "Good morning, everyone. Welcome to the budget committee.");
+
+    auto const file = run_whole("Good morning, everyone.\nWelcome to the budget committee.\n");
+    EXPECT_EQ(file.state().title(), "Good morning, everyone.");
+    EXPECT_TRUE(file.state().utterances().empty());
+}
+
 } // namespace
 } // namespace minuted::summariser

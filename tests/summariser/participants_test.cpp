@@ -62,6 +62,59 @@ TEST(participant_registry, keeps_roles_apart_from_people) {
     EXPECT_EQ(r.at(igf.id).kind, participant_kind::person);
 }
 
+TEST(participant_registry, merges_a_name_typed_after_a_title_in_any_language) {
+    participant_registry r;
+    auto const name = r.resolve("HÉLÈNE DUBOIS");
+    auto const titled = r.resolve("PRÉSIDENTE HÉLÈNE DUBOIS");
+    EXPECT_EQ(titled.id, name.id);
+    EXPECT_FALSE(titled.added);
+    EXPECT_EQ(r.at(name.id).name, "Hélène Dubois");
+    EXPECT_EQ(r.at(name.id).aliases, std::vector<std::string>{"PRÉSIDENTE HÉLÈNE DUBOIS"});
+    EXPECT_EQ(r.resolve("ПРЕДСЕДАТЕЛЬ HÉLÈNE DUBOIS").id, name.id);
+    EXPECT_EQ(r.resolve("Présidente Hélène Dubois").id, name.id); // typed in mixed case
+    EXPECT_EQ(r.all().size(), 1u);
+}
+
+TEST(participant_registry, merges_a_name_typed_bare_after_it_was_typed_with_a_title) {
+    participant_registry r;
+    auto const titled = r.resolve("PRÉSIDENTE HÉLÈNE DUBOIS");
+    auto const name = r.resolve("HÉLÈNE DUBOIS");
+    EXPECT_EQ(name.id, titled.id);
+    EXPECT_EQ(r.at(titled.id).label, "PRÉSIDENTE HÉLÈNE DUBOIS");
+    EXPECT_EQ(r.at(titled.id).aliases, std::vector<std::string>{"HÉLÈNE DUBOIS"});
+}
+
+TEST(participant_registry, a_role_word_before_a_known_name_is_that_person) {
+    participant_registry r;
+    auto const kummer = r.resolve("MARKUS KUMMER");
+    EXPECT_EQ(r.resolve("CHAIR MARKUS KUMMER").id, kummer.id);
+    EXPECT_EQ(r.at(kummer.id).kind, participant_kind::person);
+
+    // Known first as a role with a name: the bare name makes it that person.
+    auto const moderator = r.resolve("MODERATOR JANE DOE");
+    EXPECT_EQ(r.at(moderator.id).kind, participant_kind::role);
+    auto const jane = r.resolve("JANE DOE");
+    EXPECT_EQ(jane.id, moderator.id);
+    EXPECT_TRUE(jane.renamed);
+    EXPECT_EQ(r.at(jane.id).kind, participant_kind::person);
+    EXPECT_EQ(r.at(jane.id).name, "Jane Doe");
+    EXPECT_EQ(r.at(jane.id).aliases, std::vector<std::string>{"MODERATOR JANE DOE"});
+}
+
+TEST(participant_registry, does_not_merge_a_title_before_a_one_word_or_shared_name) {
+    participant_registry r;
+    auto const smith = r.resolve("SMITH");
+    auto const moderator = r.resolve("MODERATOR SMITH");
+    EXPECT_NE(moderator.id, smith.id);
+    EXPECT_EQ(r.at(moderator.id).kind, participant_kind::role);
+
+    auto const john = r.resolve("JOHN PAUL JONES");
+    auto const mary = r.resolve("MARY PAUL JONES");
+    EXPECT_NE(john.id, mary.id);
+    auto const paul = r.resolve("PAUL JONES");
+    EXPECT_TRUE(paul.added); // either could be meant
+}
+
 TEST(participant_registry, finds_people_by_first_name_in_speech_only_when_unique) {
     participant_registry r;
     r.resolve("ROMAN CHUKOV");

@@ -40,6 +40,30 @@ TEST(readable_name, title_cases_upper_case_labels_and_keeps_particles_and_acrony
     EXPECT_EQ(readable_name("NICOL\xC3\x92 RIBAUDO"), "Nicol\xC3\xB2 Ribaudo");
 }
 
+TEST(readable_name, cases_latin_greek_and_cyrillic_capitals_by_unicode_case_mapping) {
+    EXPECT_EQ(readable_name("ŁUKASZ"), "Łukasz");
+    EXPECT_EQ(readable_name("ĽUBOŠ ŇAŤO"), "Ľuboš Ňaťo");
+    EXPECT_EQ(readable_name("ŞAHİN"), "Şahin");
+    EXPECT_EQ(readable_name("ŁUKASZ ŻÓŁĆ-ŚWIĘTOCHOWSKI"), "Łukasz Żółć-Świętochowski");
+    EXPECT_EQ(readable_name("ĐẶNG THỊ NGỌC THỊNH"), "Đặng Thị Ngọc Thịnh");
+    EXPECT_EQ(readable_name("ŐRSÉG ÜLKÜ ĞÖKÇE"), "Őrség Ülkü Ğökçe");
+    EXPECT_EQ(readable_name("ИВАН ПЕТРОВ"), "Иван Петров");
+    EXPECT_EQ(readable_name("ЮЛІЯ ҐАЛЄЇВ-ЩЕРБАЧЁВА"), "Юлія Ґалєїв-Щербачёва");
+    EXPECT_EQ(readable_name("ΣΩΚΡΑΤΗΣ ΠΑΠΑΔΟΠΟΥΛΟΣ"), "Σωκρατης Παπαδοπουλος");
+    EXPECT_EQ(readable_name("ΟΔΥΣΣΕΑΣ ΕΛΎΤΗΣ"), "Οδυσσεας Ελύτης"); // medial sigma stays σ
+    EXPECT_EQ(readable_name("ǄEMAL"), "ǅemal");
+    // Typed in mixed case: kept as typed, also when no letter is ASCII.
+    EXPECT_EQ(readable_name("Σωκράτης Παππάς"), "Σωκράτης Παππάς");
+    EXPECT_EQ(readable_name("Łukasz ŁUCZAK"), "Łukasz ŁUCZAK");
+}
+
+TEST(to_lower, lowers_latin_greek_and_cyrillic_with_a_final_sigma_at_word_end) {
+    EXPECT_EQ(to_lower("ŁÓDŹ İSTANBUL"), "łódź istanbul");
+    EXPECT_EQ(to_lower("ΣΩΚΡΑΤΗΣ, ΣΑΣ Σ"), "σωκρατης, σας σ");
+    EXPECT_EQ(to_lower("МОСКВА"), "москва");
+    EXPECT_EQ(to_upper("łódź ß σωκρατης"), "ŁÓDŹ ß ΣΩΚΡΑΤΗΣ");
+}
+
 TEST(content_words, drops_stopwords_and_plural_s_and_sorts) {
     auto const w = content_words("The Dynamic Coalitions and the booth, the booths!");
     EXPECT_EQ(w, (std::vector<std::string>{"booth", "coalition", "dynamic"}));
