@@ -51,6 +51,9 @@ max_header_bytes = 16384
 ingest_rate = 5000
 # Live sessions at once; a new one beyond is refused with 503.
 max_sessions = 1000
+# Archive searches (GET /api/archive) waiting or running at once. They run one at a time on a
+# thread of their own, never in the way of live captions; one more gets 503 with Retry-After.
+search_queue = 8
 # Viewers' WebSockets at once, in all and per session; one beyond is closed with 1013.
 max_subscribers = 20000
 max_session_subscribers = 10000
@@ -560,6 +563,7 @@ settings parse_config(std::string_view text, std::string_view source_name) {
                  "limits.ingest_rate must be at most 1000000 frames per second");
         s.ingest_rate = static_cast<std::uint32_t>(rate);
         s.max_sessions = positive(r, "max_sessions", s.max_sessions, source_name);
+        s.search_queue = positive(r, "search_queue", s.search_queue, source_name);
         s.max_subscribers = positive(r, "max_subscribers", s.max_subscribers, source_name);
         s.max_session_subscribers =
             positive(r, "max_session_subscribers", s.max_session_subscribers, source_name);

@@ -75,7 +75,9 @@ struct settings {
     /// Caption frames a session takes per second; a faster source is slowed down (one second's
     /// worth may come at once).
     std::uint32_t ingest_rate = 5000;
-    std::size_t max_sessions = 1000;             ///< live sessions at once
+    std::size_t max_sessions = 1000; ///< live sessions at once
+    /// Archive searches waiting or running at once; one more gets 503 with Retry-After.
+    std::size_t search_queue = 8;
     std::size_t max_subscribers = 20000;         ///< viewers' WebSockets at once, in all
     std::size_t max_session_subscribers = 10000; ///< viewers' WebSockets of one session
     /// From a connection's first byte to its request read or its WebSocket handshake done.

@@ -74,6 +74,7 @@ struct session_info {
 struct disk_executors {
     boost::asio::any_io_executor journal; ///< journal commits (write and fsync)
     boost::asio::any_io_executor archive; ///< archiving finished sessions, one at a time
+    boost::asio::any_io_executor search;  ///< archive searches, never on a network thread
 };
 
 /// Per-connection ingest bookkeeping, so a seq that goes backwards within one connection is

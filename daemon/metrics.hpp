@@ -19,10 +19,11 @@ enum class limit {
     header,              ///< an HTTP request head over max_header_bytes
     handshake_timeout,   ///< a request or handshake not read within handshake_timeout
     idle_timeout,        ///< a connection silent for connection_idle_timeout
+    search_queue,        ///< an archive search beyond search_queue
 };
-inline constexpr std::array<char const*, 9> limit_names = {
-    "sessions", "subscribers", "session_subscribers", "ingest_rate", "frame",
-    "body",     "header",      "handshake_timeout",   "idle_timeout"};
+inline constexpr std::array<char const*, 10> limit_names = {
+    "sessions", "subscribers", "session_subscribers", "ingest_rate",  "frame",
+    "body",     "header",      "handshake_timeout",   "idle_timeout", "search_queue"};
 
 /// Counters for GET /metrics (Prometheus text format). Lock-free: any strand may count.
 struct metrics {

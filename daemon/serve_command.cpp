@@ -216,11 +216,14 @@ int serve_command(std::span<char const* const> args, bool attach) {
     // Archiving and retention have a thread of their own, out of the way of journal commits.
     net::thread_pool journal_pool(2);
     net::thread_pool archive_pool(1);
+    // Archive searches and listings too: a slow full-text search never holds up ingest.
+    net::thread_pool search_pool(1);
     // Deletes archived meetings past [archive] max_age_days / max_megabytes, now and hourly.
     auto retention = start_retention(archive_pool.get_executor(), settings, index.get());
     live_config config(settings);
-    session_registry sessions(ioc, {journal_pool.get_executor(), archive_pool.get_executor()},
-                              config, counters, index.get());
+    session_registry sessions(
+        ioc, {journal_pool.get_executor(), archive_pool.get_executor(), search_pool.get_executor()},
+        config, counters, index.get());
     if (auto const n = sessions.recover())
         spdlog::info("{} live sessions rebuilt from their journals", n);
     server http(ioc, config, counters, sessions);
@@ -352,6 +355,7 @@ int serve_command(std::span<char const* const> args, bool attach) {
     for (auto& t : pool)
         t.join();
     retention.stop(); // its hourly timer would keep the archive pool busy
+    search_pool.join();
     archive_pool.join();
     journal_pool.join();
     sessions.flush_journals();

@@ -702,6 +702,45 @@ boost::json::object archived_json(archived_session const& s) {
             {"speakers", s.speakers},  {"items", s.items},     {"end_reason", s.end_reason}};
 }
 
+// The answer to an archive listing (no text) or search, run on the search pool.
+std::pair<http::status, boost::json::value>
+search_archive(archive_index& index, archive_query const& query, metrics& counters) {
+    try {
+        if (query.text.empty()) {
+            boost::json::array list;
+            for (auto const& s : index.sessions())
+                list.push_back(archived_json(s));
+            return {http::status::ok, boost::json::object{{"sessions", std::move(list)}}};
+        }
+        boost::json::array hits;
+        for (auto const& h : index.search(query)) {
+            boost::json::array snippet;
+            for (std::size_t i = 0; i < h.snippet.size(); ++i)
+                if (!h.snippet[i].empty())
+                    snippet.push_back(
+                        boost::json::object{{i % 2 ? "match" : "text", h.snippet[i]}});
+            auto o = archived_json(h.session);
+            o["utterance"] = h.utterance.n;
+            o["speaker"] = h.utterance.speaker;
+            o["at"] = h.utterance.at_ms;
+            o["item"] = h.utterance.item;
+            o["snippet"] = std::move(snippet);
+            hits.push_back(std::move(o));
+        }
+        return {http::status::ok,
+                boost::json::object{{"query", query.text}, {"hits", std::move(hits)}}};
+    } catch (archive_query_error const& e) {
+        counters.errors_protocol.fetch_add(1, std::memory_order_relaxed);
+        return {http::status::bad_request,
+                boost::json::object{{"error", std::string("cannot search for that: ") + e.what()}}};
+    } catch (std::exception const& e) {
+        counters.errors_io.fetch_add(1, std::memory_order_relaxed);
+        spdlog::error("archive search: {}", e.what());
+        return {http::status::internal_server_error,
+                boost::json::object{{"error", "archive search failed; see the daemon's log"}}};
+    }
+}
+
 // The path of a request target, for the log: as sent, up to the query, which may hold a token.
 std::string_view path_of(std::string_view target) {
     return target.substr(0, target.find('?'));
@@ -1252,7 +1291,9 @@ private:
 
     // GET /api/archive: the archived sessions, newest first; with ?q= a full-text search
     // (&speaker=, &from=YYYY-MM-DD, &to=YYYY-MM-DD, &limit=N).
-    void handle_archive(http::request<http::string_body> const& req, protocol::route const& route) {
+    // GET /api/archive[?q=...]: on the search pool, never on this network thread: a slow
+    // full-text search must not hold up a caption source's acks. A full queue is 503.
+    void handle_archive(http::request<http::string_body> req, protocol::route const& route) {
         auto* index = sessions_.index();
         if (!index)
             return respond(req, http::status::service_unavailable,
@@ -1260,57 +1301,41 @@ private:
         auto param = [&](char const* name) {
             return std::string(route.param(name).value_or(std::string_view()));
         };
-        try {
-            auto const q = param("q");
-            if (q.empty()) {
-                boost::json::array list;
-                for (auto const& s : index->sessions())
-                    list.push_back(archived_json(s));
-                return respond_json(req, http::status::ok,
-                                    boost::json::object{{"sessions", std::move(list)}});
-            }
-            archive_query query;
-            query.text = q;
-            query.speaker = param("speaker");
-            for (auto const& [name, end, field] :
-                 {std::tuple{"from", false, &query.from_ms}, std::tuple{"to", true, &query.to_ms}})
-                if (auto const v = param(name); !v.empty() && !(*field = parse_day(v, end)))
-                    return respond_json(
-                        req, http::status::bad_request,
-                        {{"error", std::string(name) + " must be a date, YYYY-MM-DD"}});
-            if (auto const v = param("limit"); !v.empty()) {
-                auto const [p, e] = std::from_chars(v.data(), v.data() + v.size(), query.limit);
-                if (e != std::errc{} || p != v.data() + v.size() || query.limit == 0 ||
-                    query.limit > 500)
-                    return respond_json(req, http::status::bad_request,
-                                        {{"error", "limit must be from 1 to 500"}});
-            }
-            boost::json::array hits;
-            for (auto const& h : index->search(query)) {
-                boost::json::array snippet;
-                for (std::size_t i = 0; i < h.snippet.size(); ++i)
-                    if (!h.snippet[i].empty())
-                        snippet.push_back(
-                            boost::json::object{{i % 2 ? "match" : "text", h.snippet[i]}});
-                auto o = archived_json(h.session);
-                o["utterance"] = h.utterance.n;
-                o["speaker"] = h.utterance.speaker;
-                o["at"] = h.utterance.at_ms;
-                o["item"] = h.utterance.item;
-                o["snippet"] = std::move(snippet);
-                hits.push_back(std::move(o));
-            }
-            respond_json(req, http::status::ok,
-                         boost::json::object{{"query", q}, {"hits", std::move(hits)}});
-        } catch (archive_query_error const& e) {
-            metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
-            respond_json(req, http::status::bad_request,
-                         {{"error", std::string("cannot search for that: ") + e.what()}});
-        } catch (std::exception const& e) {
-            metrics_.errors_io.fetch_add(1, std::memory_order_relaxed);
-            spdlog::error("archive search: {}", e.what());
-            respond(req, http::status::internal_server_error, "archive search failed\n");
+        archive_query query;
+        query.text = param("q");
+        query.speaker = param("speaker");
+        for (auto const& [name, end, field] :
+             {std::tuple{"from", false, &query.from_ms}, std::tuple{"to", true, &query.to_ms}})
+            if (auto const v = param(name); !v.empty() && !(*field = parse_day(v, end)))
+                return respond_json(req, http::status::bad_request,
+                                    {{"error", std::string(name) + " must be a date, YYYY-MM-DD"}});
+        if (auto const v = param("limit"); !v.empty()) {
+            auto const [p, e] = std::from_chars(v.data(), v.data() + v.size(), query.limit);
+            if (e != std::errc{} || p != v.data() + v.size() || query.limit == 0 ||
+                query.limit > 500)
+                return respond_json(req, http::status::bad_request,
+                                    {{"error", "limit must be from 1 to 500"}});
         }
+        auto self = shared_from_this();
+        auto job = [self, index, query, req]() mutable {
+            auto [status, body] = search_archive(*index, query, self->metrics_);
+            net::post(self->ex_, [self, req = std::move(req), status = status,
+                                  body = std::move(body)]() mutable {
+                self->respond_json(req, status, body);
+            });
+        };
+        if (sessions_.try_search(std::move(job)))
+            return;
+        metrics_.hit(limit::search_queue);
+        spdlog::warn("http {}: archive search refused: {} searches wait already ([limits] "
+                     "search_queue)",
+                     peer_, settings_->search_queue);
+        auto res = text_response(http::status::service_unavailable,
+                                 "too many archive searches at once ([limits] search_queue); try "
+                                 "again in a moment\n",
+                                 req.version(), req.keep_alive());
+        res.set(http::field::retry_after, "1");
+        write(std::move(res));
     }
 
     // GET /ingest/{id}/seq: the last seq on disk, where a source resumes.
@@ -1485,6 +1510,20 @@ std::size_t session_registry::recover() {
         ++live;
     }
     return live;
+}
+
+bool session_registry::try_search(std::function<void()> job) {
+    auto const limit = config_.get()->search_queue;
+    auto n = searches_.load(std::memory_order_relaxed);
+    do {
+        if (n >= limit)
+            return false;
+    } while (!searches_.compare_exchange_weak(n, n + 1, std::memory_order_relaxed));
+    net::post(disk_.search, [this, job = std::move(job)] {
+        job();
+        searches_.fetch_sub(1, std::memory_order_relaxed);
+    });
+    return true;
 }
 
 void session_registry::flush_journals() {

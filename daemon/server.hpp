@@ -8,7 +8,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include <atomic>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -56,6 +58,9 @@ public:
     std::size_t live_count() const;
     std::size_t ended_count() const;
     archive_index* index() const noexcept { return index_; }
+    /// Runs `job` (an archive search or listing) on the search pool, unless [limits]
+    /// search_queue jobs already wait or run there: then false, and `job` is dropped.
+    bool try_search(std::function<void()> job);
 
 private:
     void on_end(live_session& session);
@@ -71,6 +76,7 @@ private:
     mutable std::mutex mutex_;
     std::map<std::string, std::shared_ptr<live_session>> live_;
     std::deque<std::shared_ptr<live_session>> ended_;
+    std::atomic<std::size_t> searches_{0}; // waiting or running on disk_.search
 };
 
 /// The HTTP and WebSocket server: accepts connections and routes them (protocol/PROTOCOL.md).
