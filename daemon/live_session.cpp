@@ -279,20 +279,27 @@ ingest_reply live_session::handle(protocol::ingest_message const& m, ingest_conn
     protocol::journal_record r;
     r.at_ms = to_ms(wall_now());
     switch (m.kind) {
-    case ingest_kind::open:
-        if (pipeline_ && !m.agenda.empty())
+    case ingest_kind::open: {
+        auto bounded = m;
+        if (auto const cut = protocol::bound_open(bounded); !cut.empty()) {
+            metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
+            spdlog::warn("session {}: open: {}", id_, cut);
+            reply.messages.push_back(protocol::make_error("open: " + cut));
+        }
+        if (pipeline_ && !bounded.agenda.empty())
             spdlog::warn("session {}: agenda in a later open ignored; captions already arrived",
                          id_);
-        if (!pipeline_ || (!m.title.empty() && title_ != m.title)) {
+        if (!pipeline_ || (!bounded.title.empty() && title_ != bounded.title)) {
             if (refuse_unjournaled(reply))
                 return reply;
             r.kind = journal_kind::open;
-            r.title = m.title;
-            r.agenda = pipeline_ ? std::vector<std::string>{} : m.agenda;
+            r.title = std::move(bounded.title);
+            r.agenda = pipeline_ ? std::vector<std::string>{} : std::move(bounded.agenda);
             record(std::move(r), arrived);
         }
         reply.messages.push_back(protocol::make_welcome(durable_seq()));
         return reply;
+    }
     case ingest_kind::resume:
         metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
         reply.messages.push_back(

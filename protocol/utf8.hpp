@@ -86,4 +86,12 @@ private:
 /// True if `text` is entirely valid UTF-8.
 bool is_valid_utf8(std::string_view text) noexcept;
 
+/// How many UTF-16 code units `text` (valid UTF-8) takes: a JavaScript string's `length`.
+/// A character outside the Basic Multilingual Plane counts 2.
+std::size_t utf16_length(std::string_view text) noexcept;
+
+/// The longest start of `text` (valid UTF-8) that is at most `max_bytes` long and ends on a
+/// character's boundary.
+std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes) noexcept;
+
 } // namespace minuted::protocol

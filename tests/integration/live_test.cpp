@@ -287,6 +287,36 @@ TEST(subscribers, updates_keep_the_title_the_source_opened_with) {
         "");
 }
 
+TEST(push_ingest, an_over_long_title_or_agenda_title_is_cut_with_an_error_to_the_source) {
+    // A 900 KB title was taken whole, and went into every listing, snapshot and update.
+    daemon_process d;
+    auto const title = std::string(255, 'a') + "é" + std::string(900'000, 'b');
+    boost::json::object open{{"type", "open"},
+                             {"title", title},
+                             {"agenda", boost::json::array{std::string(1000, 'c'), "Budget"}}};
+    ws_client source(d.port(), "/ingest/titled");
+    source.send(boost::json::serialize(open));
+    auto const error = source.receive_json();
+    ASSERT_EQ(error.at("type"), "error") << boost::json::serialize(error);
+    std::string const message(error.at("message").as_string());
+    EXPECT_NE(message.find("title of 900257 bytes cut to 255"), std::string::npos) << message;
+    EXPECT_NE(message.find("agenda title of 1000 bytes cut to 256"), std::string::npos) << message;
+    EXPECT_EQ(source.receive_json().at("type"), "welcome");
+    source.send(R"({"type":"text","seq":1,"text":">> CHAIR: Good morning.\r\n\r\n"})");
+    EXPECT_EQ(source.receive_json().at("type"), "ack");
+
+    auto const state = final_snapshot(d.port(), "titled");
+    EXPECT_EQ(state.at("title").as_string(), std::string(255, 'a')); // not half of the é
+    EXPECT_EQ(state.at("agenda").as_array().at(0).at("title").as_string(), std::string(256, 'c'));
+    EXPECT_NE(d.process().output().find("title of 900257 bytes cut to 255"), std::string::npos);
+    // The session goes on, and a title within the bound is taken as it is.
+    source.send(R"({"type":"open","title":"Budget committee"})");
+    EXPECT_EQ(source.receive_json().at("type"), "welcome");
+    source.send(R"({"type":"text","seq":2,"text":">> CHAIR: Let us begin.\r\n\r\n"})");
+    EXPECT_EQ(source.receive_json().at("type"), "ack");
+    EXPECT_EQ(final_snapshot(d.port(), "titled").at("title"), "Budget committee");
+}
+
 TEST(push_ingest, reconnecting_source_with_duplicate_seqs_loses_and_duplicates_nothing) {
     daemon_process d;
     auto const frames = dccg_frames();

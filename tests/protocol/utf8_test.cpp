@@ -205,5 +205,24 @@ TEST(is_valid_utf8, accepts_valid_text_and_rejects_each_kind_of_invalid_input) {
     EXPECT_FALSE(is_valid_utf8("abc\xE2\x82"));      // truncated at the end
 }
 
+TEST(utf16_length, counts_as_javascript_does) {
+    EXPECT_EQ(utf16_length(""), 0u);
+    EXPECT_EQ(utf16_length("abc"), 3u);
+    EXPECT_EQ(utf16_length("r\xC3\xA9sum\xC3\xA9"), 6u); // résumé: two-byte é count 1
+    EXPECT_EQ(utf16_length("\xE2\x82\xAC"), 1u);         // €
+    EXPECT_EQ(utf16_length("a\xF0\x9D\x84\x9E"
+                           "b"),
+              4u); // a𝄞b: a surrogate pair
+}
+
+TEST(utf8_prefix, cuts_on_a_character_boundary_within_the_bytes) {
+    EXPECT_EQ(utf8_prefix("abc", 5), "abc");
+    EXPECT_EQ(utf8_prefix("abc", 2), "ab");
+    EXPECT_EQ(utf8_prefix("a\xC3\xA9", 2), "a"); // not half of the é
+    EXPECT_EQ(utf8_prefix("a\xC3\xA9", 3), "a\xC3\xA9");
+    EXPECT_EQ(utf8_prefix("\xF0\x9D\x84\x9E", 3), "");
+    EXPECT_EQ(utf8_prefix("ab", 0), "");
+}
+
 } // namespace
 } // namespace minuted::protocol
