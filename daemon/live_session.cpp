@@ -394,7 +394,7 @@ void live_session::publish(summariser::change_set& changes,
         summary.clear();
     else
         summary_ = summary;
-    auto update = make_update(m, changes, rev_, summary);
+    auto update = make_update(m, changes, rev_, summary, sent_);
     // As in the snapshot, or a viewer merging updates would lose the title the source sent.
     update["title"] = shown_title(m);
     // The captions it reflects, so a source can tell when its text is on screen.

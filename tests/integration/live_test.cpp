@@ -264,6 +264,99 @@ TEST(subscribers, resume_with_since_gets_updates_not_a_snapshot) {
     EXPECT_EQ(other.receive_json().at("type"), "snapshot");
 }
 
+// One speaker's turn of `lines` lines of prose, about 90 bytes each, with a word that is not
+// ASCII now and then (so offsets in UTF-16 and in bytes differ).
+std::string monologue(std::size_t lines) {
+    static constexpr char const* words[] = {"the",     "committee", "will",    "consider", "draft",
+                                            "résumé",  "of",        "policy",  "and",      "we",
+                                            "propose", "naïve",     "network", "access",   "𝄞"};
+    std::string text = ">> SPEAKER NAME: ";
+    std::size_t k = 0;
+    for (std::size_t i = 0; i < lines; ++i) {
+        text += '\n';
+        for (std::size_t n = 0; n < 90;) {
+            std::string w = words[k++ % std::size(words)];
+            if (k % 11 == 0)
+                w += '.';
+            text += (n ? " " : "") + w;
+            n += w.size() + 1;
+        }
+    }
+    return text + "\n";
+}
+
+// The utterance text an update carries: whole, or only the tail that changed.
+std::size_t utterance_text_bytes(boost::json::object const& update) {
+    std::size_t n = 0;
+    if (auto const* list = update.if_contains("utterances"))
+        for (auto const& u : list->as_array())
+            n += u.as_object().contains("tail") ? u.at("tail").as_string().size()
+                                                : u.at("text").as_string().size();
+    return n;
+}
+
+TEST(subscribers, a_long_turn_is_sent_as_the_text_it_gains_not_whole_each_time) {
+    // A 55 KB turn typed a word at a time: every update carried the whole turn so far, 30 MB
+    // in all for each viewer (a 293 KB one sent 430 MB, and the resume history held it).
+    daemon_process d;
+    auto const text = monologue(600);
+    auto const frames = make_replay_frames(text, {});
+    {
+        ws_client source(d.port(), "/ingest/long");
+        source.send(R"({"type":"open","title":"test"})");
+        ASSERT_EQ(source.receive_json().at("type"), "welcome");
+    }
+    std::atomic<bool> joined = false;
+    auto watcher = std::async(std::launch::async, [&] {
+        ws_client c(d.port(), "/live/long");
+        joined = true;
+        merged_view v;
+        std::size_t largest = 0, total = 0;
+        while (!v.ended()) {
+            auto const m = c.receive_json();
+            if (m.at("type") == "update") {
+                largest = std::max(largest, utterance_text_bytes(m));
+                total += utterance_text_bytes(m);
+            }
+            if (!v.apply(m))
+                throw std::runtime_error("rev sequence broken at " + std::to_string(v.rev()));
+        }
+        return std::tuple(v, largest, total);
+    });
+    while (!joined)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    auto const resume_at = frames.size() - 150; // fewer updates after it than a queue holds
+    push(d.port(), "long", frames, 0, resume_at);
+    // A viewer that leaves mid-turn and resumes applies the tails to the text it had.
+    merged_view resuming;
+    std::string epoch;
+    {
+        ws_client c(d.port(), "/live/long");
+        auto const snapshot = c.receive_json();
+        ASSERT_EQ(snapshot.at("type"), "snapshot");
+        ASSERT_TRUE(resuming.apply(snapshot));
+        epoch = snapshot.at("epoch").as_string().c_str();
+        c.close();
+    }
+    ws_client again(d.port(),
+                    "/live/long?since=" + std::to_string(resuming.rev()) + "&epoch=" + epoch);
+    ASSERT_EQ(again.receive_json().at("type"), "resumed");
+    push(d.port(), "long", frames, resume_at, frames.size());
+    while (!resuming.ended())
+        ASSERT_TRUE(resuming.apply(again.receive_json()));
+
+    auto const [view, largest, total] = watcher.get();
+    auto const snapshot = comparable(final_snapshot(d.port(), "long"));
+    ASSERT_EQ(snapshot.at("utterances").as_array().size(), 1u);
+    EXPECT_EQ(first_difference(comparable(view.state()), snapshot), "");
+    EXPECT_EQ(view.snapshots, 1);
+    EXPECT_EQ(first_difference(comparable(resuming.state()), snapshot), "");
+    EXPECT_EQ(resuming.snapshots, 1);
+    // A line of the turn at a time, and about the turn's size in all.
+    EXPECT_LT(largest, 1024u);
+    EXPECT_LT(total, 2 * text.size());
+}
+
 TEST(subscribers, updates_keep_the_title_the_source_opened_with) {
     // Captions without a CART header name no title; the source's open message does. A viewer
     // merging updates into its snapshot kept it only until the first update (found by the
