@@ -402,8 +402,15 @@ void live_session::publish(summariser::change_set& changes,
     update["seq"] = published_seq_;
     update_message msg{shared_text_frame(boost::json::serialize(update)), rev_, arrived, false};
     history_.push_back(msg);
-    for (auto const keep = config_.get()->update_history; history_.size() > keep;)
+    history_bytes_ += msg.frame->bytes().size();
+    // Bounded in bytes too: a viewer that missed more resumes from a snapshot, which costs
+    // the state's size once instead of the history holding many copies of it.
+    auto const limits = config_.get();
+    while (!history_.empty() && (history_.size() > limits->update_history ||
+                                 history_bytes_ > limits->update_history_bytes)) {
+        history_bytes_ -= history_.front().frame->bytes().size();
         history_.pop_front();
+    }
     metrics_.updates_published.fetch_add(1, std::memory_order_relaxed);
     for (auto const& sink : sinks_)
         sink->deliver(msg);

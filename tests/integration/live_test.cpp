@@ -357,6 +357,29 @@ TEST(subscribers, a_long_turn_is_sent_as_the_text_it_gains_not_whole_each_time) 
     EXPECT_LT(total, 2 * text.size());
 }
 
+TEST(subscribers, the_resume_history_is_bounded_in_bytes_too) {
+    // 200 updates are fewer than update_history and subscriber_queue, but more bytes than
+    // update_history_bytes: such a viewer gets a snapshot. One that missed a few still resumes.
+    daemon_process d({}, "[limits]\nupdate_history_bytes = 16384\n");
+    auto const frames = dccg_frames();
+    push(d.port(), "h", frames, 0, 500);
+    auto const snapshot_at = [&] {
+        ws_client c(d.port(), "/live/h");
+        auto const s = c.receive_json();
+        c.close();
+        return "/live/h?since=" + std::to_string(s.at("rev").to_number<std::uint64_t>()) +
+               "&epoch=" + std::string(s.at("epoch").as_string());
+    };
+    auto const old = snapshot_at();
+    push(d.port(), "h", frames, 500, 700);
+    auto const recent = snapshot_at();
+    push(d.port(), "h", frames, 700, 705);
+    ws_client behind(d.port(), old);
+    EXPECT_EQ(behind.receive_json().at("type"), "snapshot");
+    ws_client near(d.port(), recent);
+    EXPECT_EQ(near.receive_json().at("type"), "resumed");
+}
+
 TEST(subscribers, updates_keep_the_title_the_source_opened_with) {
     // Captions without a CART header name no title; the source's open message does. A viewer
     // merging updates into its snapshot kept it only until the first update (found by the
