@@ -42,8 +42,10 @@ max_frame_bytes = 1048576
 max_body_bytes = 1048576
 # Updates queued for one subscriber before it is skipped ahead to a fresh snapshot.
 subscriber_queue = 256
-# Updates kept per session so a reconnecting viewer can resume with ?since=REV.
+# Updates kept per session so a reconnecting viewer can resume with ?since=REV, and the
+# most bytes they may take together (a viewer that missed more gets a snapshot instead).
 update_history = 4096
+update_history_bytes = 16777216
 # Largest HTTP request line and headers together, in bytes (431 above it).
 max_header_bytes = 16384
 # Caption frames one session takes per second. A faster source is not refused but slowed
@@ -553,6 +555,8 @@ settings parse_config(std::string_view text, std::string_view source_name) {
                 fail(source_name, r.where(key), r.name(key) + " must be at most 8388608 (8 MiB)");
         s.subscriber_queue = positive(r, "subscriber_queue", s.subscriber_queue, source_name);
         s.update_history = positive(r, "update_history", s.update_history, source_name);
+        s.update_history_bytes =
+            positive(r, "update_history_bytes", s.update_history_bytes, source_name);
         s.max_header_bytes = positive(r, "max_header_bytes", s.max_header_bytes, source_name);
         if (s.max_header_bytes < 1024 || s.max_header_bytes > (1u << 20))
             fail(source_name, r.where("max_header_bytes"),

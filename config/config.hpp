@@ -72,6 +72,9 @@ struct settings {
     std::size_t update_history = 4096;       ///< updates kept for ?since= resumes
     std::size_t recent_sessions = 100;       ///< ended sessions listed by /api/sessions
     std::size_t max_header_bytes = 16384;    ///< largest HTTP request head (request line, headers)
+    /// Bytes the updates kept for ?since= may take together; a viewer that missed more gets a
+    /// snapshot.
+    std::size_t update_history_bytes = 16u << 20;
     /// Caption frames a session takes per second; a faster source is slowed down (one second's
     /// worth may come at once).
     std::uint32_t ingest_rate = 5000;

@@ -302,22 +302,29 @@ ingest_reply live_session::handle(protocol::ingest_message const& m, ingest_conn
     protocol::journal_record r;
     r.at_ms = to_ms(wall_now());
     switch (m.kind) {
-    case ingest_kind::open:
-        if (pipeline_ && !m.agenda.empty())
+    case ingest_kind::open: {
+        auto bounded = m;
+        if (auto const cut = protocol::bound_open(bounded); !cut.empty()) {
+            metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
+            spdlog::warn("session {}: open: {}", id_, cut);
+            reply.messages.push_back(protocol::make_error("open: " + cut));
+        }
+        if (pipeline_ && !bounded.agenda.empty())
             spdlog::warn("session {}: agenda in a later open ignored; captions already arrived",
                          id_);
-        if (!pipeline_ || (!m.title.empty() && title_ != m.title) ||
-            (source_instance_.empty() && !m.instance.empty())) {
+        if (!pipeline_ || (!bounded.title.empty() && title_ != bounded.title) ||
+            (source_instance_.empty() && !bounded.instance.empty())) {
             if (refuse_unjournaled(reply))
                 return reply;
             r.kind = journal_kind::open;
-            r.title = m.title;
-            r.agenda = pipeline_ ? std::vector<std::string>{} : m.agenda;
-            r.instance = source_instance_.empty() ? m.instance : std::string();
+            r.title = std::move(bounded.title);
+            r.agenda = pipeline_ ? std::vector<std::string>{} : std::move(bounded.agenda);
+            r.instance = source_instance_.empty() ? bounded.instance : std::string();
             record(std::move(r), arrived);
         }
         reply.messages.push_back(protocol::make_welcome(durable_seq()));
         return reply;
+    }
     case ingest_kind::resume:
         metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
         reply.messages.push_back(
@@ -440,7 +447,7 @@ void live_session::publish(summariser::change_set& changes,
         summary.clear();
     else
         summary_ = summary;
-    auto update = make_update(m, changes, rev_, summary);
+    auto update = make_update(m, changes, rev_, summary, sent_);
     // As in the snapshot, or a viewer merging updates would lose the title the source sent.
     update["title"] = shown_title(m);
     // The captions it reflects, so a source can tell when its text is on screen.
@@ -448,8 +455,15 @@ void live_session::publish(summariser::change_set& changes,
     update["seq"] = published_seq_;
     update_message msg{shared_text_frame(boost::json::serialize(update)), rev_, arrived, false};
     history_.push_back(msg);
-    for (auto const keep = config_.get()->update_history; history_.size() > keep;)
+    history_bytes_ += msg.frame->bytes().size();
+    // Bounded in bytes too: a viewer that missed more resumes from a snapshot, which costs
+    // the state's size once instead of the history holding many copies of it.
+    auto const limits = config_.get();
+    while (!history_.empty() && (history_.size() > limits->update_history ||
+                                 history_bytes_ > limits->update_history_bytes)) {
+        history_bytes_ -= history_.front().frame->bytes().size();
         history_.pop_front();
+    }
     metrics_.updates_published.fetch_add(1, std::memory_order_relaxed);
     for (auto const& sink : sinks_)
         sink->deliver(msg);

@@ -284,6 +284,8 @@ private:
     revision rev_ = 0;
     protocol::seq_number published_seq_ = 0; // last_seq_ when rev_ was made
     std::deque<update_message> history_;
+    std::size_t history_bytes_ = 0; // of the frames in history_
+    std::vector<sent_text> sent_;   // how much of each utterance's text the updates carried
     shared_frame snapshot_;
     revision snapshot_rev_ = 0;
     std::set<std::shared_ptr<update_sink>> sinks_;

@@ -1,5 +1,6 @@
 #include "daemon/state_json.hpp"
 
+#include "protocol/utf8.hpp"
 #include "summariser/report.hpp"
 
 #include <boost/json.hpp>
@@ -41,16 +42,29 @@ void add_meta(boost::json::object& o, summariser::meeting const& m) {
     o["words"] = m.total_words();
 }
 
+// An utterance's fields around its text, which the caller puts in between: all of it, or
+// the tail an update carries.
+boost::json::object utterance_head(summariser::utterance const& u) {
+    return {{"id", u.id},
+            // The speaker by id: a name can change when two labels turn out to be one person.
+            {"speaker", u.speaker ? boost::json::value(*u.speaker) : boost::json::value(nullptr)}};
+}
+
+boost::json::object utterance_rest(boost::json::object o, summariser::utterance const& u) {
+    o["line"] = u.line;
+    o["at"] = u.at.time_since_epoch().count();
+    o["item"] = u.agenda_item;
+    if (u.continues)
+        o["continues"] = true;
+    return o;
+}
+
 } // namespace
 
 boost::json::object utterance_json(summariser::utterance const& u) {
-    return {{"id", u.id},
-            // The speaker by id: a name can change when two labels turn out to be one person.
-            {"speaker", u.speaker ? boost::json::value(*u.speaker) : boost::json::value(nullptr)},
-            {"text", u.text},
-            {"line", u.line},
-            {"at", u.at.time_since_epoch().count()},
-            {"item", u.agenda_item}};
+    auto o = utterance_head(u);
+    o["text"] = u.text;
+    return utterance_rest(std::move(o), u);
 }
 
 boost::json::object participant_json(summariser::meeting const& m,
@@ -108,7 +122,8 @@ boost::json::object make_snapshot(std::string_view session, summariser::meeting 
 }
 
 boost::json::object make_update(summariser::meeting const& m, summariser::change_set const& changes,
-                                revision rev, std::string const& summary) {
+                                revision rev, std::string const& summary,
+                                std::vector<sent_text>& sent) {
     boost::json::object o;
     o["type"] = "update";
     o["rev"] = rev;
@@ -118,8 +133,25 @@ boost::json::object make_update(summariser::meeting const& m, summariser::change
         o["summary"] = summary;
     if (!changes.utterances.empty()) {
         boost::json::array a;
-        for (auto i : changes.utterances)
-            a.push_back(utterance_json(m.utterances().at(i)));
+        for (auto i : changes.utterances) {
+            auto const& u = m.utterances().at(i);
+            if (i >= sent.size())
+                sent.resize(i + 1);
+            auto& before = sent[i];
+            // A turn's final text only grows, so what changed is its end: the tail after what
+            // was sent. Whole when new (nothing sent), and whole should it ever have shrunk.
+            if (before.bytes > 0 && before.bytes <= u.text.size()) {
+                auto const tail = std::string_view(u.text).substr(before.bytes);
+                auto delta = utterance_head(u);
+                delta["from"] = before.units;
+                delta["tail"] = tail;
+                a.push_back(utterance_rest(std::move(delta), u));
+                before = {u.text.size(), before.units + protocol::utf16_length(tail)};
+            } else {
+                a.push_back(utterance_json(u));
+                before = {u.text.size(), protocol::utf16_length(u.text)};
+            }
+        }
         o["utterances"] = std::move(a);
     }
     // A merge renames a participant and can change who the chair is: send all roles then.

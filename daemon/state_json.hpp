@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace minuted {
 
@@ -18,11 +19,22 @@ using revision = std::uint64_t;
 boost::json::object make_snapshot(std::string_view session, summariser::meeting const& m,
                                   revision rev);
 
-/// Only what `changes` touched (`{"type":"update",...}`): each changed utterance, participant
-/// and agenda item whole, so a client replaces it by id or index. `summary` is the catch-up
-/// text if it changed since the last update, else empty (and left out).
+/// How much of one utterance's text the updates so far have carried, in bytes and in the
+/// UTF-16 code units a viewer counts.
+struct sent_text {
+    std::size_t bytes = 0;
+    std::size_t units = 0;
+};
+
+/// Only what `changes` touched (`{"type":"update",...}`): each changed participant and agenda
+/// item whole, so a client replaces it by id or index; a new utterance whole, and one sent
+/// before as the text it gained (`from`, `tail`), so a long turn costs a line an update, not
+/// the whole turn. `sent` (indexed by utterance id) holds what earlier updates carried and is
+/// brought up to date. `summary` is the catch-up text if it changed since the last update,
+/// else empty (and left out).
 boost::json::object make_update(summariser::meeting const& m, summariser::change_set const& changes,
-                                revision rev, std::string const& summary);
+                                revision rev, std::string const& summary,
+                                std::vector<sent_text>& sent);
 
 /// JSON of one utterance, participant or agenda item, as in snapshots and updates.
 boost::json::object utterance_json(summariser::utterance const& u);

@@ -160,6 +160,28 @@ std::string make_ack(seq_number seq) {
 std::string make_nack(seq_number expected) {
     return object_text({{"type", "nack"}, {"expected", expected}});
 }
+std::string bound_open(ingest_message& m) {
+    std::string cut;
+    auto const note = [&](std::string what) { cut += (cut.empty() ? "" : "; ") + std::move(what); };
+    auto const bound = [&](std::string& title, std::string_view what) {
+        if (title.size() <= max_title_bytes)
+            return;
+        auto const before = title.size();
+        title.resize(utf8_prefix(title, max_title_bytes).size());
+        note(std::string(what) + " of " + std::to_string(before) + " bytes cut to " +
+             std::to_string(title.size()) + " (at most " + std::to_string(max_title_bytes) + ")");
+    };
+    bound(m.title, "title");
+    if (m.agenda.size() > max_agenda_items) {
+        note("agenda of " + std::to_string(m.agenda.size()) + " items cut to " +
+             std::to_string(max_agenda_items));
+        m.agenda.resize(max_agenda_items);
+    }
+    for (auto& item : m.agenda)
+        bound(item, "agenda title");
+    return cut;
+}
+
 std::string make_error(std::string_view message) {
     return object_text({{"type", "error"}, {"message", message}});
 }

@@ -58,6 +58,16 @@ boost::system::error_code make_error_code(ingest_error e) noexcept;
 /// with '{' must be a valid message. Never throws; pure.
 boost::system::result<ingest_message> parse_ingest_frame(std::string_view frame);
 
+/// Longest title an `open` may give, and longest title of its agenda, in bytes.
+inline constexpr std::size_t max_title_bytes = 256;
+/// Most agenda titles an `open` may give.
+inline constexpr std::size_t max_agenda_items = 200;
+
+/// Cuts an `open` message's title and agenda titles to `max_title_bytes` (at a UTF-8
+/// character's boundary) and its agenda to `max_agenda_items`. Returns what it cut, as one
+/// line for the source and the log ("title of 900257 bytes cut to 255"), or "" if nothing.
+std::string bound_open(ingest_message& m);
+
 /// Replies minuted sends to a caption source, as JSON text. A welcome to a meeting that has
 /// ended says so (`"ended":true`): what the source resends up to `last` is acknowledged.
 std::string make_welcome(seq_number last, bool ended = false);

@@ -49,4 +49,23 @@ bool is_valid_utf8(std::string_view text) noexcept {
     return d.invalid() == 0;
 }
 
+std::size_t utf16_length(std::string_view text) noexcept {
+    std::size_t n = 0;
+    for (char const c : text) {
+        auto const b = static_cast<std::uint8_t>(c);
+        // Each character's first byte counts; a four-byte one is a surrogate pair.
+        n += (b & 0xC0u) == 0x80u ? 0u : b >= 0xF0u ? 2u : 1u;
+    }
+    return n;
+}
+
+std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes) noexcept {
+    if (text.size() <= max_bytes)
+        return text;
+    auto end = max_bytes;
+    while (end > 0 && (static_cast<std::uint8_t>(text[end]) & 0xC0u) == 0x80u)
+        --end; // text[end] continues a character begun before it: cut before that one
+    return text.substr(0, end);
+}
+
 } // namespace minuted::protocol

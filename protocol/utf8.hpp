@@ -95,4 +95,12 @@ char32_t simple_upper(char32_t cp) noexcept;
 /// As `simple_upper`, but the digraphs "Ǆ", "Ǉ", "Ǌ", "Ǳ" begin a word as "ǅ", "ǈ", "ǋ", "ǲ".
 char32_t simple_title(char32_t cp) noexcept;
 
+/// How many UTF-16 code units `text` (valid UTF-8) takes: a JavaScript string's `length`.
+/// A character outside the Basic Multilingual Plane counts 2.
+std::size_t utf16_length(std::string_view text) noexcept;
+
+/// The longest start of `text` (valid UTF-8) that is at most `max_bytes` long and ends on a
+/// character's boundary.
+std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes) noexcept;
+
 } // namespace minuted::protocol

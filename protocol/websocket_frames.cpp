@@ -46,15 +46,6 @@ bool is_sendable_close_code(std::uint16_t code) noexcept {
     return code >= 1000 && code <= 1014 && code != 1004 && code != 1005 && code != 1006;
 }
 
-// The longest prefix of `text` of at most `n` bytes that does not cut a UTF-8 sequence.
-std::string_view utf8_prefix(std::string_view text, std::size_t n) noexcept {
-    if (text.size() <= n)
-        return text;
-    while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80)
-        --n;
-    return text.substr(0, n);
-}
-
 } // namespace
 
 boost::system::error_category const& ws_category() noexcept {

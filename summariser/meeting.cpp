@@ -172,10 +172,12 @@ void meeting::apply(protocol::caption_event const& event, time_point at, change_
             } else if constexpr (std::is_same_v<T, protocol::text_event>) {
                 if (!open_)
                     open_utterance(std::nullopt, e.line, at, changes);
+                bound_utterance(e.text.size() + 2, e.line, at, changes);
                 add_text(e.text, e.line, e.paragraph, changes);
             } else if constexpr (std::is_same_v<T, protocol::annotation_event>) {
                 if (!open_)
                     open_utterance(std::nullopt, e.line, at, changes);
+                bound_utterance(e.text.size() + 3, e.line, at, changes);
                 auto& u = utterances_.back();
                 if (!u.text.empty())
                     u.text.push_back(' ');
@@ -193,8 +195,22 @@ void meeting::apply(protocol::caption_event const& event, time_point at, change_
         event);
 }
 
+void meeting::bound_utterance(std::size_t bytes, protocol::line_number line, time_point at,
+                              change_set& changes) {
+    auto const& u = utterances_.back();
+    if (u.text.empty() || u.text.size() + bytes <= max_utterance_bytes)
+        return;
+    // At a sentence's end, so no sentence (and no key point) is split between two; a sentence
+    // that runs on for more than max_carry_bytes past the limit is cut at a line anyway.
+    if (!carry_.empty() && u.text.size() + bytes <= max_utterance_bytes + max_carry_bytes)
+        return;
+    auto const speaker = u.speaker;
+    close_utterance(changes);
+    open_utterance(speaker, line, at, changes, true);
+}
+
 void meeting::open_utterance(std::optional<participant_id> speaker, protocol::line_number line,
-                             time_point at, change_set& changes) {
+                             time_point at, change_set& changes, bool continues) {
     if (agenda_.empty()) {
         agenda_item first;
         first.n = 1;
@@ -213,9 +229,10 @@ void meeting::open_utterance(std::optional<participant_id> speaker, protocol::li
     u.last_line = line;
     u.at = at;
     u.agenda_item = agenda_.size() - 1;
+    u.continues = continues;
     utterances_.push_back(std::move(u));
     open_ = true;
-    if (speaker)
+    if (speaker && !continues)
         people_.count_turn(*speaker, 0);
     changes.utterances.push_back(utterances_.back().id);
 }
@@ -268,7 +285,7 @@ void meeting::close_utterance(change_set& changes) {
     }
     open_ = false;
     auto const& u = utterances_.back();
-    if (proposal_ && u.id > proposal_->utterance &&
+    if (proposal_ && u.id > proposal_->utterance && !u.continues &&
         ++proposal_->utterances_after >= proposal_window)
         confirm_proposal(changes);
     check_presentation_start(changes);
@@ -484,7 +501,8 @@ void meeting::confirm_proposal(change_set& changes) {
 void meeting::check_presentation_start(change_set& changes) {
     auto const& u = utterances_.back();
     auto& item = agenda_.back();
-    if (!u.speaker || u.words < 40)
+    // A continuation is the middle of a turn: it presents nothing the turn's start did not.
+    if (!u.speaker || u.words < 40 || u.continues)
         return;
     auto const sentences = split_sentences(u.text);
     std::string opening;

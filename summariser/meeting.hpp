@@ -16,7 +16,12 @@ namespace minuted::summariser {
 /// Wall-clock time of an event, passed in by the caller (the core never reads a clock).
 using time_point = std::chrono::sys_time<std::chrono::milliseconds>;
 
-/// One speaker turn of the clean transcript.
+/// The most text one utterance holds. A turn that reaches it goes on in a new utterance of the
+/// same speaker (`continues`), cut at a sentence's end (or at a line, for a sentence that runs
+/// on for more than 4 KB past it), so a monologue never makes one ever-growing utterance.
+inline constexpr std::size_t max_utterance_bytes = 64 * 1024;
+
+/// One speaker turn of the clean transcript, or a part of a long one.
 struct utterance {
     std::size_t id = 0;
     std::optional<participant_id> speaker; ///< nullopt for a bare `>>` or text before any turn
@@ -26,6 +31,7 @@ struct utterance {
     time_point at{};             ///< when its first text arrived
     std::size_t agenda_item = 0; ///< index of the item it started in
     std::size_t words = 0;
+    bool continues = false; ///< goes on with the turn before it, which reached max_utterance_bytes
 };
 
 /// One item of the agenda with its rolling minutes.
@@ -108,7 +114,11 @@ private:
     };
 
     void open_utterance(std::optional<participant_id> speaker, protocol::line_number line,
-                        time_point at, change_set& changes);
+                        time_point at, change_set& changes, bool continues = false);
+    /// Before `bytes` more text is added to the open utterance: goes on in a new one if it
+    /// would hold more than max_utterance_bytes.
+    void bound_utterance(std::size_t bytes, protocol::line_number line, time_point at,
+                         change_set& changes);
     void close_utterance(change_set& changes);
     void add_text(std::string_view text, protocol::line_number line, bool paragraph,
                   change_set& changes);

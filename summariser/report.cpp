@@ -170,8 +170,10 @@ std::string render_transcript(meeting const& m) {
     for (auto const& u : m.utterances()) {
         if (u.text.empty())
             continue;
-        out += u.speaker ? m.participants().at(*u.speaker).name : std::string("Speaker");
-        out += ": " + u.text + "\n\n";
+        if (!u.continues) // the rest of a long turn is a new paragraph of it
+            out +=
+                (u.speaker ? m.participants().at(*u.speaker).name : std::string("Speaker")) + ": ";
+        out += u.text + "\n\n";
     }
     return out;
 }

@@ -1,7 +1,8 @@
 // The session page at /sessions/{id}: live captions beside the rolling minutes, fed by the
 // /live/{id} WebSocket (protocol/PROTOCOL.md). At /archive/{archive} the same page shows a
 // finished meeting from the archive, with no socket. A snapshot replaces the state; each update
-// carries only what changed and is merged by id. Messages are applied as they arrive, and
+// carries only what changed and is merged by id (a growing utterance: only the text it gained,
+// from an offset on). Messages are applied as they arrive, and
 // the DOM is brought up to date once per animation frame, so a burst of a hundred updates
 // costs one layout. Text from the meeting only ever reaches the page through textContent.
 'use strict';
@@ -42,8 +43,10 @@
 
   // What changed since the last render.
   let dirty = emptyDirty(true);
+  // `utterances` maps an utterance id to the offset its text changed from since the last
+  // render (0: all of it), so a long turn's element takes only its new tail.
   function emptyDirty(all) {
-    return {all, utterances: new Set(), agenda: new Set(), participants: all, renamed: new Set()};
+    return {all, utterances: new Map(), agenda: new Set(), participants: all, renamed: new Set()};
   }
 
   function applySnapshot(m) {
@@ -53,7 +56,15 @@
     merge(m);
   }
 
+  // False if an update changes text this page does not have: it missed something.
   function merge(m) {
+    for (const u of m.utterances || []) {
+      if (!('from' in u))
+        continue;
+      const before = state.utterances[u.id];
+      if (!before || before.text.length < u.from)
+        return false;
+    }
     state.rev = m.rev;
     for (const key of ['title', 'chair', 'ended', 'words'])
       if (key in m)
@@ -75,10 +86,21 @@
       dirty.agenda.add(a.n);
     }
     for (const u of m.utterances || []) {
-      state.utterances[u.id] = u;
-      dirty.utterances.add(u.id);
+      let from = 0;
+      if ('from' in u) {
+        // Only the text it gained: the rest of the utterance stays as it is.
+        const {from: at, tail, ...fields} = u;
+        const before = state.utterances[u.id];
+        state.utterances[u.id] = {...before, ...fields, text: before.text.slice(0, at) + tail};
+        from = at;
+      } else {
+        state.utterances[u.id] = u;
+      }
+      const seen = dirty.utterances.get(u.id);
+      dirty.utterances.set(u.id, seen === undefined ? from : Math.min(seen, from));
     }
     scheduleRender();
+    return true;
   }
 
   // ---------------------------------------------------------------------------------------
@@ -87,6 +109,7 @@
   let socket = null;
   let retries = 0;
   let retryTimer = 0;
+  let resync = false; // the state on screen missed something: the next connection takes a snapshot
 
   function setStatus(kind, text) {
     status.dataset.state = kind;
@@ -99,7 +122,7 @@
     const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
     // Resume where the page is, in this instance of the session only: after a daemon restart
     // the same id may carry other revs, and the daemon answers a foreign epoch with a snapshot.
-    const since = state.rev > 0 ?
+    const since = state.rev > 0 && !resync ?
       `?since=${state.rev}&epoch=${encodeURIComponent(state.epoch)}` : '';
     const ws = new WebSocket(`${scheme}//${location.host}/live/${encodeURIComponent(id)}${since}`);
     socket = ws;
@@ -113,6 +136,7 @@
         return; // not from minuted; nothing to show
       }
       if (m.type === 'snapshot') {
+        resync = false;
         applySnapshot(m);
       } else if (m.type === 'resumed') {
         // The updates after m.rev follow. After a daemon restart the session has a new epoch.
@@ -122,7 +146,10 @@
           return; // already applied (resumed with an overlap)
         if (m.rev !== state.rev + 1)
           return ws.close(4000, 'missed an update'); // reconnect resumes from state.rev
-        merge(m);
+        if (!merge(m)) {
+          resync = true;
+          return ws.close(4000, 'missed the text of an utterance');
+        }
       } else {
         return;
       }
@@ -202,7 +229,19 @@
 
   const turns = new Map(); // utterance id -> element
 
-  function turnElement(u) {
+  // Shows `text` in `e`, whose text so far agrees with it up to `from` (a UTF-16 offset):
+  // a long turn's new line is one replaceData, not the whole turn set again.
+  function setTail(e, text, from) {
+    const node = e.firstChild;
+    if (from > 0 && node && node === e.lastChild && node.nodeType === Node.TEXT_NODE &&
+        from <= node.length) {
+      node.replaceData(from, node.length - from, text.slice(from));
+      return;
+    }
+    setText(e, text);
+  }
+
+  function turnElement(u, from = 0) {
     let t = turns.get(u.id);
     if (!t) {
       t = el('article', 'turn');
@@ -228,7 +267,7 @@
     const at = t.querySelector('.at');
     at.dateTime = new Date(u.at).toISOString();
     setText(at, clock(u.at));
-    setText(t.querySelector('.text'), u.text);
+    setTail(t.querySelector('.text'), u.text, from);
     return t;
   }
 
@@ -241,8 +280,8 @@
         if (u)
           turnElement(u);
     } else {
-      for (const uid of dirty.utterances)
-        turnElement(state.utterances[uid]);
+      for (const [uid, from] of dirty.utterances)
+        turnElement(state.utterances[uid], from);
       if (dirty.renamed.size) // a rename changes the name on earlier turns
         for (const u of state.utterances)
           if (u && dirty.renamed.has(u.speaker))

@@ -27,6 +27,7 @@ TEST(parse_config, the_embedded_default_gives_the_default_settings) {
     EXPECT_EQ(s.idle_timeout, d.idle_timeout);
     EXPECT_EQ(s.max_frame_bytes, d.max_frame_bytes);
     EXPECT_EQ(s.subscriber_queue, d.subscriber_queue);
+    EXPECT_EQ(s.update_history_bytes, 16u << 20);
     EXPECT_EQ(s.reconnect_initial, d.reconnect_initial);
     EXPECT_EQ(s.reconnect_max, d.reconnect_max);
     EXPECT_EQ(s.commit_interval, std::chrono::milliseconds(50));
@@ -45,6 +46,16 @@ TEST(parse_config, frames_are_capped_so_each_fits_in_a_journal_record) {
     EXPECT_NE(error_of("[limits]\nmax_body_bytes = 8388609\n")
                   .find("limits.max_body_bytes must be at most 8388608"),
               std::string::npos);
+}
+
+TEST(parse_config, the_resume_history_is_bounded_in_bytes_as_well_as_updates) {
+    auto const s = parse("[limits]\nupdate_history = 100\nupdate_history_bytes = 65536\n");
+    EXPECT_EQ(s.update_history, 100u);
+    EXPECT_EQ(s.update_history_bytes, 65536u);
+    EXPECT_EQ(error_of("[limits]\nupdate_history_bytes = 0\n"),
+              "t.toml:2:24: limits.update_history_bytes must be greater than 0");
+    EXPECT_EQ(error_of("[limits]\nupdate_history_bytes = \"16M\"\n"),
+              "t.toml:2:24: limits.update_history_bytes must be an integer");
 }
 
 TEST(parse_config, reads_tokens_and_origins_and_refuses_weak_tokens) {

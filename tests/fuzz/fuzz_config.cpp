@@ -34,10 +34,11 @@ bool same(settings const& a, settings const& b) {
            a.state_dir == b.state_dir && a.log_level == b.log_level && a.threads == b.threads &&
            a.idle_timeout == b.idle_timeout && a.max_frame_bytes == b.max_frame_bytes &&
            a.max_body_bytes == b.max_body_bytes && a.subscriber_queue == b.subscriber_queue &&
-           a.update_history == b.update_history && a.recent_sessions == b.recent_sessions &&
-           a.shutdown_grace == b.shutdown_grace && a.max_header_bytes == b.max_header_bytes &&
-           a.ingest_rate == b.ingest_rate && a.max_sessions == b.max_sessions &&
-           a.max_subscribers == b.max_subscribers &&
+           a.update_history == b.update_history &&
+           a.update_history_bytes == b.update_history_bytes &&
+           a.recent_sessions == b.recent_sessions && a.shutdown_grace == b.shutdown_grace &&
+           a.max_header_bytes == b.max_header_bytes && a.ingest_rate == b.ingest_rate &&
+           a.max_sessions == b.max_sessions && a.max_subscribers == b.max_subscribers &&
            a.max_session_subscribers == b.max_session_subscribers &&
            a.handshake_timeout == b.handshake_timeout &&
            a.connection_idle_timeout == b.connection_idle_timeout &&
@@ -84,6 +85,7 @@ std::string emit(settings const& s) {
     t += "max_body_bytes = " + n(s.max_body_bytes) + "\n";
     t += "subscriber_queue = " + n(s.subscriber_queue) + "\n";
     t += "update_history = " + n(s.update_history) + "\n";
+    t += "update_history_bytes = " + n(s.update_history_bytes) + "\n";
     t += "max_header_bytes = " + n(s.max_header_bytes) + "\n";
     t += "ingest_rate = " + n(s.ingest_rate) + "\n";
     t += "max_sessions = " + n(s.max_sessions) + "\n";
@@ -171,7 +173,8 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
     MINUTED_CHECK(!s.state_dir.empty());
     MINUTED_CHECK(s.threads <= 256);
     MINUTED_CHECK(s.max_frame_bytes > 0 && s.max_body_bytes > 0);
-    MINUTED_CHECK(s.subscriber_queue > 0 && s.update_history > 0 && s.recent_sessions > 0);
+    MINUTED_CHECK(s.subscriber_queue > 0 && s.update_history > 0 && s.update_history_bytes > 0 &&
+                  s.recent_sessions > 0);
     MINUTED_CHECK(s.idle_timeout.count() > 0);
     MINUTED_CHECK(s.shutdown_grace.count() > 0 && s.shutdown_grace <= std::chrono::minutes(10));
     MINUTED_CHECK(s.max_header_bytes >= 1024 && s.max_header_bytes <= (1u << 20));

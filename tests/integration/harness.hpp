@@ -345,10 +345,8 @@ public:
         for (auto const* key : {"title", "chair", "ended", "words", "summary", "pending", "seq"})
             if (auto const* v = m.if_contains(key))
                 state_[key] = *v;
-        merge(m, "utterances", "id");
-        merge(m, "participants", "id");
-        merge(m, "agenda", "n");
-        return true;
+        return merge(m, "utterances", "id") && merge(m, "participants", "id") &&
+               merge(m, "agenda", "n");
     }
     boost::json::object const& state() const { return state_; }
     std::uint64_t rev() const { return rev_; }
@@ -356,10 +354,11 @@ public:
     int snapshots = 0;
 
 private:
-    void merge(boost::json::object const& m, char const* key, char const* index_key) {
+    // False if an utterance's text changes from further on than the text it has.
+    bool merge(boost::json::object const& m, char const* key, char const* index_key) {
         auto const* list = m.if_contains(key);
         if (!list)
-            return;
+            return true;
         auto& target = state_[key].as_array();
         for (auto const& item : list->as_array()) {
             auto i = item.at(index_key).to_number<std::size_t>();
@@ -367,8 +366,47 @@ private:
                 --i;
             if (i >= target.size())
                 target.resize(i + 1);
-            target[i] = item;
+            auto const* from = item.as_object().if_contains("from");
+            if (!from) {
+                target[i] = item;
+                continue;
+            }
+            // Only what changed: the text from the UTF-16 offset `from` on is `tail`.
+            if (!target[i].is_object())
+                return false;
+            auto& u = target[i].as_object();
+            std::string_view const text = u.at("text").as_string();
+            auto const units = from->to_number<std::size_t>();
+            auto const cut = utf8_bytes_of_utf16_prefix(text, units);
+            if (utf16_units(text.substr(0, cut)) != units)
+                return false;
+            std::string next(text.substr(0, cut));
+            next += item.at("tail").as_string();
+            for (auto const& [k, v] : item.as_object())
+                if (k != "from" && k != "tail")
+                    u[k] = v;
+            u["text"] = next;
         }
+        return true;
+    }
+    // What a JavaScript viewer counts: UTF-16 code units.
+    static std::size_t utf16_units(std::string_view utf8) {
+        std::size_t n = 0;
+        for (char const c : utf8) {
+            auto const b = static_cast<unsigned char>(c);
+            n += (b & 0xC0) == 0x80 ? 0 : b >= 0xF0 ? 2 : 1;
+        }
+        return n;
+    }
+    // Bytes of `utf8` holding its first `units` UTF-16 code units (JavaScript's slice(0, units)).
+    static std::size_t utf8_bytes_of_utf16_prefix(std::string_view utf8, std::size_t units) {
+        std::size_t i = 0;
+        for (std::size_t n = 0; i < utf8.size() && n < units;) {
+            auto const b = static_cast<unsigned char>(utf8[i]);
+            n += b >= 0xF0 ? 2 : 1;
+            i += b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
+        }
+        return std::min(i, utf8.size());
     }
     boost::json::object state_;
     std::uint64_t rev_ = 0;

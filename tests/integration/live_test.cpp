@@ -264,6 +264,122 @@ TEST(subscribers, resume_with_since_gets_updates_not_a_snapshot) {
     EXPECT_EQ(other.receive_json().at("type"), "snapshot");
 }
 
+// One speaker's turn of `lines` lines of prose, about 90 bytes each, with a word that is not
+// ASCII now and then (so offsets in UTF-16 and in bytes differ).
+std::string monologue(std::size_t lines) {
+    static constexpr char const* words[] = {"the",     "committee", "will",    "consider", "draft",
+                                            "résumé",  "of",        "policy",  "and",      "we",
+                                            "propose", "naïve",     "network", "access",   "𝄞"};
+    std::string text = ">> SPEAKER NAME: ";
+    std::size_t k = 0;
+    for (std::size_t i = 0; i < lines; ++i) {
+        text += '\n';
+        for (std::size_t n = 0; n < 90;) {
+            std::string w = words[k++ % std::size(words)];
+            if (k % 11 == 0)
+                w += '.';
+            text += (n ? " " : "") + w;
+            n += w.size() + 1;
+        }
+    }
+    return text + "\n";
+}
+
+// The utterance text an update carries: whole, or only the tail that changed.
+std::size_t utterance_text_bytes(boost::json::object const& update) {
+    std::size_t n = 0;
+    if (auto const* list = update.if_contains("utterances"))
+        for (auto const& u : list->as_array())
+            n += u.as_object().contains("tail") ? u.at("tail").as_string().size()
+                                                : u.at("text").as_string().size();
+    return n;
+}
+
+TEST(subscribers, a_long_turn_is_sent_as_the_text_it_gains_not_whole_each_time) {
+    // A 55 KB turn typed a word at a time: every update carried the whole turn so far, 30 MB
+    // in all for each viewer (a 293 KB one sent 430 MB, and the resume history held it).
+    daemon_process d;
+    auto const text = monologue(600);
+    auto const frames = make_replay_frames(text, {});
+    {
+        ws_client source(d.port(), "/ingest/long");
+        source.send(R"({"type":"open","title":"test"})");
+        ASSERT_EQ(source.receive_json().at("type"), "welcome");
+    }
+    std::atomic<bool> joined = false;
+    auto watcher = std::async(std::launch::async, [&] {
+        ws_client c(d.port(), "/live/long");
+        joined = true;
+        merged_view v;
+        std::size_t largest = 0, total = 0;
+        while (!v.ended()) {
+            auto const m = c.receive_json();
+            if (m.at("type") == "update") {
+                largest = std::max(largest, utterance_text_bytes(m));
+                total += utterance_text_bytes(m);
+            }
+            if (!v.apply(m))
+                throw std::runtime_error("rev sequence broken at " + std::to_string(v.rev()));
+        }
+        return std::tuple(v, largest, total);
+    });
+    while (!joined)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    auto const resume_at = frames.size() - 150; // fewer updates after it than a queue holds
+    push(d.port(), "long", frames, 0, resume_at);
+    // A viewer that leaves mid-turn and resumes applies the tails to the text it had.
+    merged_view resuming;
+    std::string epoch;
+    {
+        ws_client c(d.port(), "/live/long");
+        auto const snapshot = c.receive_json();
+        ASSERT_EQ(snapshot.at("type"), "snapshot");
+        ASSERT_TRUE(resuming.apply(snapshot));
+        epoch = snapshot.at("epoch").as_string().c_str();
+        c.close();
+    }
+    ws_client again(d.port(),
+                    "/live/long?since=" + std::to_string(resuming.rev()) + "&epoch=" + epoch);
+    ASSERT_EQ(again.receive_json().at("type"), "resumed");
+    push(d.port(), "long", frames, resume_at, frames.size());
+    while (!resuming.ended())
+        ASSERT_TRUE(resuming.apply(again.receive_json()));
+
+    auto const [view, largest, total] = watcher.get();
+    auto const snapshot = comparable(final_snapshot(d.port(), "long"));
+    ASSERT_EQ(snapshot.at("utterances").as_array().size(), 1u);
+    EXPECT_EQ(first_difference(comparable(view.state()), snapshot), "");
+    EXPECT_EQ(view.snapshots, 1);
+    EXPECT_EQ(first_difference(comparable(resuming.state()), snapshot), "");
+    EXPECT_EQ(resuming.snapshots, 1);
+    // A line of the turn at a time, and about the turn's size in all.
+    EXPECT_LT(largest, 1024u);
+    EXPECT_LT(total, 2 * text.size());
+}
+
+TEST(subscribers, the_resume_history_is_bounded_in_bytes_too) {
+    // 200 updates are fewer than update_history and subscriber_queue, but more bytes than
+    // update_history_bytes: such a viewer gets a snapshot. One that missed a few still resumes.
+    daemon_process d({}, "[limits]\nupdate_history_bytes = 16384\n");
+    auto const frames = dccg_frames();
+    push(d.port(), "h", frames, 0, 500);
+    auto const snapshot_at = [&] {
+        ws_client c(d.port(), "/live/h");
+        auto const s = c.receive_json();
+        c.close();
+        return "/live/h?since=" + std::to_string(s.at("rev").to_number<std::uint64_t>()) +
+               "&epoch=" + std::string(s.at("epoch").as_string());
+    };
+    auto const old = snapshot_at();
+    push(d.port(), "h", frames, 500, 700);
+    auto const recent = snapshot_at();
+    push(d.port(), "h", frames, 700, 705);
+    ws_client behind(d.port(), old);
+    EXPECT_EQ(behind.receive_json().at("type"), "snapshot");
+    ws_client near(d.port(), recent);
+    EXPECT_EQ(near.receive_json().at("type"), "resumed");
+}
+
 TEST(subscribers, updates_keep_the_title_the_source_opened_with) {
     // Captions without a CART header name no title; the source's open message does. A viewer
     // merging updates into its snapshot kept it only until the first update (found by the
@@ -285,6 +401,36 @@ TEST(subscribers, updates_keep_the_title_the_source_opened_with) {
     EXPECT_EQ(
         first_difference(comparable(view.state()), comparable(final_snapshot(d.port(), "titled"))),
         "");
+}
+
+TEST(push_ingest, an_over_long_title_or_agenda_title_is_cut_with_an_error_to_the_source) {
+    // A 900 KB title was taken whole, and went into every listing, snapshot and update.
+    daemon_process d;
+    auto const title = std::string(255, 'a') + "é" + std::string(900'000, 'b');
+    boost::json::object open{{"type", "open"},
+                             {"title", title},
+                             {"agenda", boost::json::array{std::string(1000, 'c'), "Budget"}}};
+    ws_client source(d.port(), "/ingest/titled");
+    source.send(boost::json::serialize(open));
+    auto const error = source.receive_json();
+    ASSERT_EQ(error.at("type"), "error") << boost::json::serialize(error);
+    std::string const message(error.at("message").as_string());
+    EXPECT_NE(message.find("title of 900257 bytes cut to 255"), std::string::npos) << message;
+    EXPECT_NE(message.find("agenda title of 1000 bytes cut to 256"), std::string::npos) << message;
+    EXPECT_EQ(source.receive_json().at("type"), "welcome");
+    source.send(R"({"type":"text","seq":1,"text":">> CHAIR: Good morning.\r\n\r\n"})");
+    EXPECT_EQ(source.receive_json().at("type"), "ack");
+
+    auto const state = final_snapshot(d.port(), "titled");
+    EXPECT_EQ(state.at("title").as_string(), std::string(255, 'a')); // not half of the é
+    EXPECT_EQ(state.at("agenda").as_array().at(0).at("title").as_string(), std::string(256, 'c'));
+    EXPECT_NE(d.process().output().find("title of 900257 bytes cut to 255"), std::string::npos);
+    // The session goes on, and a title within the bound is taken as it is.
+    source.send(R"({"type":"open","title":"Budget committee"})");
+    EXPECT_EQ(source.receive_json().at("type"), "welcome");
+    source.send(R"({"type":"text","seq":2,"text":">> CHAIR: Let us begin.\r\n\r\n"})");
+    EXPECT_EQ(source.receive_json().at("type"), "ack");
+    EXPECT_EQ(final_snapshot(d.port(), "titled").at("title"), "Budget committee");
 }
 
 TEST(push_ingest, reconnecting_source_with_duplicate_seqs_loses_and_duplicates_nothing) {

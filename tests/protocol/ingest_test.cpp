@@ -95,5 +95,24 @@ TEST(is_valid_session_id, letters_digits_dot_dash_underscore_only) {
     EXPECT_FALSE(is_valid_session_id("caf\xC3\xA9"));
 }
 
+TEST(bound_open, cuts_long_titles_and_agendas_and_says_what_it_cut) {
+    ingest_message m;
+    m.kind = ingest_kind::open;
+    m.title = "Budget";
+    m.agenda = {"Opening", "Budget"};
+    EXPECT_EQ(bound_open(m), "");
+    EXPECT_EQ(m.title, "Budget");
+
+    m.title = std::string(max_title_bytes - 1, 'a') + "\xC3\xA9" + "tail";
+    m.agenda.assign(max_agenda_items + 5, "Item");
+    m.agenda[0] = std::string(1000, 'c');
+    auto const said = bound_open(m);
+    EXPECT_EQ(m.title, std::string(max_title_bytes - 1, 'a'));
+    EXPECT_EQ(m.agenda.size(), max_agenda_items);
+    EXPECT_EQ(m.agenda[0], std::string(max_title_bytes, 'c'));
+    EXPECT_EQ(said, "title of 261 bytes cut to 255 (at most 256); agenda of 205 items cut to "
+                    "200; agenda title of 1000 bytes cut to 256 (at most 256)");
+}
+
 } // namespace
 } // namespace minuted::protocol

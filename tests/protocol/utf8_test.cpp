@@ -280,8 +280,9 @@ TEST(simple_case, covers_every_letter_of_the_latin_greek_and_cyrillic_blocks) {
                                 {0x2C60, 0x2C7F}, {0xA640, 0xA69F}, {0xA720, 0xA7FF},
                                 {0xAB30, 0xAB6F}, {0xFF21, 0xFF5A}};
     // Letters whose case pair maps back elsewhere: symbols, titlecase digraphs, long s.
-    constexpr std::u32string_view one_way = U"µİıſǅǈǋǲͅςϐϑϕϖϰϱϴϵᲀᲁᲂᲃᲄᲅᲆᲇᲈẛẞ\u1FBE"
-                                            U"\u2126\u212A\u212B";
+    constexpr std::u32string_view one_way =
+        U"µİıſǅǈǋǲͅςϐϑϕϖϰϱϴϵᲀᲁᲂᲃᲄᲅᲆᲇᲈẛẞ\u1FBE"
+        U"\u2126\u212A\u212B";
     std::size_t lowered = 0;
     std::size_t uppered = 0;
     for (auto const b : blocks) {
@@ -302,6 +303,25 @@ TEST(simple_case, covers_every_letter_of_the_latin_greek_and_cyrillic_blocks) {
     }
     EXPECT_EQ(lowered, 818u);
     EXPECT_EQ(uppered, 835u);
+}
+
+TEST(utf16_length, counts_as_javascript_does) {
+    EXPECT_EQ(utf16_length(""), 0u);
+    EXPECT_EQ(utf16_length("abc"), 3u);
+    EXPECT_EQ(utf16_length("r\xC3\xA9sum\xC3\xA9"), 6u); // résumé: two-byte é count 1
+    EXPECT_EQ(utf16_length("\xE2\x82\xAC"), 1u);         // €
+    EXPECT_EQ(utf16_length("a\xF0\x9D\x84\x9E"
+                           "b"),
+              4u); // a𝄞b: a surrogate pair
+}
+
+TEST(utf8_prefix, cuts_on_a_character_boundary_within_the_bytes) {
+    EXPECT_EQ(utf8_prefix("abc", 5), "abc");
+    EXPECT_EQ(utf8_prefix("abc", 2), "ab");
+    EXPECT_EQ(utf8_prefix("a\xC3\xA9", 2), "a"); // not half of the é
+    EXPECT_EQ(utf8_prefix("a\xC3\xA9", 3), "a\xC3\xA9");
+    EXPECT_EQ(utf8_prefix("\xF0\x9D\x84\x9E", 3), "");
+    EXPECT_EQ(utf8_prefix("ab", 0), "");
 }
 
 } // namespace

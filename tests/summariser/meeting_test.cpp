@@ -338,5 +338,35 @@ TEST(live_pipeline, caption_text_with_no_turns_is_unattributed_speech_not_a_titl
     EXPECT_TRUE(file.state().utterances().empty());
 }
 
+TEST(long_turns, a_turn_over_max_utterance_bytes_goes_on_in_continued_utterances) {
+    // One speaker for 150 KB: the turn is cut at a sentence's end once it holds
+    // max_utterance_bytes, and goes on in utterances marked `continues`, still one turn.
+    std::string text = ">> JANE DOE: ";
+    std::string const line = "The committee will consider the draft proposal on network access.";
+    for (int i = 0; i < 2000; ++i)
+        text += "\n" + line;
+    text += "\n>> JOHN ROE: Thank you, Jane.\n";
+    auto const p = run_whole(text);
+    auto const& us = p.state().utterances();
+    ASSERT_EQ(us.size(), 4u); // 2,000 lines of 66 bytes in three parts, then John
+    std::size_t words = 0;
+    for (std::size_t i = 0; i + 1 < us.size(); ++i) {
+        EXPECT_EQ(us[i].speaker, us[0].speaker);
+        EXPECT_EQ(us[i].continues, i > 0);
+        EXPECT_LE(us[i].text.size(), max_utterance_bytes);
+        EXPECT_TRUE(ends_sentence(us[i].text)) << i;
+        words += us[i].words;
+    }
+    EXPECT_GE(us[0].text.size(), max_utterance_bytes - line.size() - 1);
+    EXPECT_EQ(words, 2000u * word_count(line));
+    EXPECT_FALSE(us[3].continues);
+    auto const& jane = p.state().participants().at(*us[0].speaker);
+    EXPECT_EQ(jane.turns, 1u);
+    EXPECT_EQ(jane.words, words);
+    // The transcript names the speaker once for the whole turn.
+    auto const transcript = render_transcript(p.state());
+    EXPECT_EQ(transcript.find("Jane Doe: ", 1), std::string::npos);
+}
+
 } // namespace
 } // namespace minuted::summariser

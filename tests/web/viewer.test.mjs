@@ -265,6 +265,46 @@ test('escaping: caption text with markup shows as text and never runs', { timeou
     });
 });
 
+test('long turn: each line reaches the page as the text the turn gained, emoji and accents included',
+     { timeout: test_timeout }, async t => {
+    await with_daemon(t, async d => {
+        let page;
+        try {
+            // A line is final once the line after it is complete: the greeting shows.
+            await d.post_captions('mono', '>> JANE DOE: Good morning, everyone.\nToday:\n');
+            // Listening to the socket before the session page opens it.
+            page = await open_page(browser, d.url('/healthz'));
+            const frames = [];
+            page.on('websocket', ws => ws.on('framereceived', f => frames.push(String(f.payload))));
+            await page.goto(d.url('/sessions/mono'));
+            await wait_in_page(page, 'live with the first caption',
+                               () => document.querySelector('#status')?.dataset.state ===
+                                         'live' &&
+                                     document.querySelectorAll('#captions .turn').length === 1);
+            // Characters outside the Basic Multilingual Plane count 2 in a JavaScript string:
+            // the offsets the daemon sends must agree with the page's.
+            for (let i = 0; i < 40; i++)
+                await d.post_captions('mono', `Line ${i} of the same turn, 🎻 café naïve 𝄞 text.\n`);
+            await d.post_captions('mono', '\n');
+            const state = await d.get_json('/api/sessions/mono');
+            assert.equal(state.utterances.length, 1);
+            await wait_in_page(page, `body[data-rev="${state.rev}"]`,
+                               rev => document.body.dataset.rev === String(rev), state.rev);
+            assert.equal(await page.locator('#captions .turn .text').textContent(),
+                         state.utterances[0].text);
+            const updates = frames.map(f => JSON.parse(f)).filter(m => m.type === 'update');
+            assert.ok(updates.length >= 40, `${updates.length} updates`);
+            const grown = updates.flatMap(m => m.utterances || []).filter(u => 'from' in u);
+            assert.ok(grown.length >= 39, `${grown.length} utterances sent as their tail`);
+            for (const u of grown)
+                assert.ok(u.tail.length < 100, `a tail of ${u.tail.length}: ${u.tail}`);
+            assert.deepEqual(page.problems, [], 'no script errors on the page');
+        } finally {
+            await close_pages(page);
+        }
+    });
+});
+
 test('daemon restart: the page says it is reconnecting, then shows the new captions live',
      { timeout: test_timeout }, async t => {
     await with_daemon(t, async d => {
