@@ -6,6 +6,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <arpa/inet.h>
 #include <charconv>
 #include <fstream>
 #include <sstream>
@@ -34,6 +35,12 @@ shutdown_grace = "10s"
 # hostile page cannot reach the daemon through a DNS name it points at this machine. Add the
 # names people use in their browsers, e.g. ["captions.example.org"]; "*" allows any.
 allowed_hosts = []
+# Reverse proxies in front of the daemon (nginx, on this machine: ["127.0.0.1", "::1"]), by
+# address or network ("10.0.0.0/8"). Their X-Forwarded-For (or Forwarded) and
+# X-Forwarded-Proto are believed: the client they name is the one that must hold a token
+# (this machine's trust is for clients on it, not for the proxy), and is the one limited and
+# logged. Nobody else's forwarding headers are read. See systemd/minuted.nginx.conf.
+trusted_proxies = []
 
 [limits]
 # Largest WebSocket message accepted from a caption source or a browser, in bytes.
@@ -439,6 +446,25 @@ std::string_view default_config_text() {
     return default_text;
 }
 
+bool is_address_or_network(std::string_view text) {
+    auto const slash = text.find('/');
+    std::string const address(text.substr(0, slash));
+    unsigned char bytes[16];
+    int bits = 0;
+    if (::inet_pton(AF_INET, address.c_str(), bytes) == 1)
+        bits = 32;
+    else if (::inet_pton(AF_INET6, address.c_str(), bytes) == 1)
+        bits = 128;
+    else
+        return false;
+    if (slash == std::string_view::npos)
+        return true;
+    auto const prefix = text.substr(slash + 1);
+    int n = -1;
+    auto const [end, ec] = std::from_chars(prefix.data(), prefix.data() + prefix.size(), n);
+    return ec == std::errc{} && end == prefix.data() + prefix.size() && n >= 0 && n <= bits;
+}
+
 std::pair<std::string, std::uint16_t> parse_listen(std::string_view text) {
     auto const colon = text.rfind(':');
     if (colon == std::string_view::npos || colon == 0 || colon + 1 == text.size())
@@ -537,6 +563,16 @@ settings parse_config(std::string_view text, std::string_view source_name) {
                          "server.allowed_hosts must hold host names such as "
                          "\"captions.example.org\" (no scheme, port or path), or \"*\"");
                 s.allowed_hosts.push_back(*v);
+            }
+        }
+        if (auto const proxies = r.get<toml::array const*>("trusted_proxies")) {
+            for (auto const& node : **proxies) {
+                auto const v = node.value<std::string>();
+                if (!node.is_string() || !is_address_or_network(*v))
+                    fail(source_name, node.source(),
+                         "server.trusted_proxies must hold IP addresses or networks such as "
+                         "\"127.0.0.1\", \"::1\" or \"10.0.0.0/8\"");
+                s.trusted_proxies.push_back(*v);
             }
         }
         at_most(r, "shutdown_grace", s.shutdown_grace, std::chrono::minutes(10), "10m",

@@ -64,6 +64,10 @@ struct settings {
     /// listen host; "*": any. Other names are refused, so a DNS name rebound to this machine
     /// gives a page of another site nothing.
     std::vector<std::string> allowed_hosts;
+    /// Reverse proxies whose X-Forwarded-For / Forwarded and X-Forwarded-Proto are believed:
+    /// addresses ("127.0.0.1") or networks ("10.0.0.0/8"). A request from one is the client's
+    /// it names for auth, limits and logs; nobody else's forwarding headers are read.
+    std::vector<std::string> trusted_proxies;
 
     std::chrono::seconds idle_timeout{1800}; ///< a session with no ingest this long ends
     std::size_t max_frame_bytes = 1 << 20;   ///< largest WebSocket message accepted
@@ -117,6 +121,9 @@ private:
     std::uint32_t line_;
     std::uint32_t column_;
 };
+
+/// True for an IP address ("10.1.2.3", "::1") or a network in CIDR form ("10.0.0.0/8"). Pure.
+bool is_address_or_network(std::string_view text);
 
 /// The embedded default configuration, documented key by key. Parses to `settings{}`.
 std::string_view default_config_text();

@@ -1,10 +1,13 @@
 #include "daemon/auth.hpp"
 
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/network_v4.hpp>
+#include <boost/asio/ip/network_v6.hpp>
 
 #include <algorithm>
 #include <cctype>
 #include <openssl/crypto.h>
+#include <vector>
 
 namespace minuted {
 
@@ -25,7 +28,127 @@ bool origin_allowed(config::auth_settings const& a, credentials const& c) {
                        [&](auto const& o) { return same_text_ignoring_case(o, c.origin); });
 }
 
+namespace ip = boost::asio::ip;
+
+ip::address unmapped(ip::address a) {
+    if (a.is_v6() && a.to_v6().is_v4_mapped())
+        return ip::make_address_v4(ip::v4_mapped, a.to_v6());
+    return a;
+}
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+        s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+        s.remove_suffix(1);
+    return s;
+}
+
+// An address as a forwarding header writes it: 192.0.2.1, "[2001:db8::1]:4711",
+// 192.0.2.1:80; nullopt for "unknown", an obfuscated name, or anything else.
+std::optional<ip::address> forwarded_address(std::string_view v) {
+    v = trim(v);
+    if (v.size() >= 2 && v.front() == '"' && v.back() == '"')
+        v = v.substr(1, v.size() - 2);
+    if (v.starts_with('[')) {
+        auto const close = v.find(']');
+        if (close == std::string_view::npos)
+            return std::nullopt;
+        v = v.substr(1, close - 1);
+    } else if (v.find(':') == v.rfind(':') && v.find(':') != std::string_view::npos) {
+        v = v.substr(0, v.find(':')); // IPv4 with a port
+    }
+    boost::system::error_code ec;
+    auto const a = ip::make_address(std::string(v), ec);
+    if (ec)
+        return std::nullopt;
+    return unmapped(a);
+}
+
+// The comma-separated entries of a header, in order.
+std::vector<std::string_view> entries(std::string_view list) {
+    std::vector<std::string_view> out;
+    while (!list.empty()) {
+        auto const comma = list.find(',');
+        out.push_back(trim(list.substr(0, comma)));
+        if (comma == std::string_view::npos)
+            break;
+        list.remove_prefix(comma + 1);
+    }
+    return out;
+}
+
+// The value of `name`= in one element of a Forwarded header ("for=1.2.3.4;proto=https").
+std::string_view forwarded_pair(std::string_view element, std::string_view name) {
+    while (!element.empty()) {
+        auto const semi = element.find(';');
+        auto const pair = trim(element.substr(0, semi));
+        if (auto const eq = pair.find('=');
+            eq != std::string_view::npos && same_text_ignoring_case(trim(pair.substr(0, eq)), name))
+            return trim(pair.substr(eq + 1));
+        if (semi == std::string_view::npos)
+            break;
+        element.remove_prefix(semi + 1);
+    }
+    return {};
+}
+
 } // namespace
+
+bool is_trusted_proxy(config::settings const& s, ip::address a) {
+    a = unmapped(a);
+    for (auto const& entry : s.trusted_proxies) {
+        boost::system::error_code ec;
+        if (entry.find('/') == std::string::npos) {
+            if (auto const p = ip::make_address(entry, ec); !ec && unmapped(p) == a)
+                return true;
+        } else if (a.is_v4()) {
+            auto const net = ip::make_network_v4(entry, ec);
+            if (!ec && (a.to_v4().to_uint() & net.netmask().to_uint()) ==
+                           (net.network().to_uint() & net.netmask().to_uint()))
+                return true;
+        } else {
+            auto const net = ip::make_network_v6(entry, ec);
+            if (!ec &&
+                ip::make_network_v6(a.to_v6(), net.prefix_length()).canonical() == net.canonical())
+                return true;
+        }
+    }
+    return false;
+}
+
+client_address real_client(config::settings const& s, ip::address peer, bool tls,
+                           std::string_view forwarded, std::string_view x_forwarded_for,
+                           std::string_view x_forwarded_proto) {
+    client_address c{unmapped(peer), tls, false};
+    if (s.trusted_proxies.empty() || !is_trusted_proxy(s, c.address))
+        return c;
+    std::vector<std::string_view> hops; // the addresses the proxies saw, the nearest last
+    std::string_view proto = trim(x_forwarded_proto);
+    if (!forwarded.empty()) {
+        auto const elements = entries(forwarded);
+        for (auto const element : elements)
+            hops.push_back(forwarded_pair(element, "for"));
+        if (!elements.empty())
+            proto = forwarded_pair(elements.back(), "proto");
+    } else {
+        hops = entries(x_forwarded_for);
+    }
+    if (hops.empty())
+        return c; // nothing forwarded: the proxy's own request
+    c.via_proxy = true;
+    c.https = same_text_ignoring_case(proto, "https") || (proto.empty() && tls);
+    c.address = ip::address(ip::address_v6::any());
+    for (auto it = hops.rbegin(); it != hops.rend(); ++it) {
+        auto const a = forwarded_address(*it);
+        if (!a)
+            return c; // unknown: trusted as nothing
+        c.address = *a;
+        if (!is_trusted_proxy(s, *a))
+            break;
+    }
+    return c;
+}
 
 std::optional<refusal> check_host(config::settings const& s, std::string_view host) {
     auto name = host;

@@ -3,6 +3,8 @@
 #include "config/config.hpp"
 #include "protocol/route.hpp"
 
+#include <boost/asio/ip/address.hpp>
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -55,6 +57,27 @@ std::optional<refusal> authorize(config::settings const& s, access what, std::st
 /// address, `localhost` and its subdomains, the listen address's host, and the names in
 /// `[server] allowed_hosts` ("*": any). `host` may carry a port. Pure.
 std::optional<refusal> check_host(config::settings const& s, std::string_view host);
+
+/// Who sent a request, as far as the daemon believes it.
+struct client_address {
+    /// The peer's address, or the one a trusted proxy names; unspecified (`::`) when a trusted
+    /// proxy says it does not know ("unknown"), so it is trusted as nothing.
+    boost::asio::ip::address address;
+    bool https = false;     ///< the scheme the client used: TLS here, or https at the proxy
+    bool via_proxy = false; ///< named by a trusted proxy
+};
+
+/// Whether `a` is one of `[server] trusted_proxies` (an address, or inside a network). Pure.
+bool is_trusted_proxy(config::settings const& s, boost::asio::ip::address a);
+
+/// The client of a request from `peer` (over TLS here if `tls`): `peer` itself, unless it is a
+/// trusted proxy. Then it is the first address, reading from the right, of the `Forwarded`
+/// header's for= list (else X-Forwarded-For's) that is not a trusted proxy itself, and the
+/// scheme is the nearest proxy's proto= (else X-Forwarded-Proto). A trusted proxy that sends
+/// neither header is the client. Pure.
+client_address real_client(config::settings const& s, boost::asio::ip::address peer, bool tls,
+                           std::string_view forwarded, std::string_view x_forwarded_for,
+                           std::string_view x_forwarded_proto);
 
 /// Compares two tokens in a time that does not depend on where they differ.
 bool same_token(std::string_view a, std::string_view b) noexcept;

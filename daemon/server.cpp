@@ -759,6 +759,7 @@ public:
 
     void run() {
         peer_ = endpoint_text(stream_.next_layer());
+        connection_peer_ = peer_;
         tracked_.track(weak_from_this());
         if (stream_.is_tls())
             return net::dispatch(
@@ -846,6 +847,7 @@ private:
         }
         metrics_.http_requests.fetch_add(1, std::memory_order_relaxed);
         auto req = parser_->release();
+        find_client(req);
         if (auto const why = badly_framed(req)) {
             // The body's end is unknown, so what follows cannot be read as the next request
             // (RFC 9112 6.3): that would let a proxy in front and this daemon disagree.
@@ -863,6 +865,17 @@ private:
         if (websocket::is_upgrade(req))
             return upgrade(std::move(req));
         handle(std::move(req));
+    }
+
+    // Who sent `req`: behind a trusted proxy, the client it names (see real_client), which is
+    // then the one authorised and logged.
+    void find_client(http::request<http::string_body> const& req) {
+        beast::error_code ec;
+        auto const peer = stream_.next_layer().socket().remote_endpoint(ec).address();
+        client_ = real_client(*settings_, peer, stream_.is_tls(), req[http::field::forwarded],
+                              req["X-Forwarded-For"], req["X-Forwarded-Proto"]);
+        peer_ = client_.via_proxy ? client_.address.to_string() + " via " + connection_peer_
+                                  : connection_peer_;
     }
 
     // Why the request's framing cannot be trusted, if it cannot: a Transfer-Encoding whose last
@@ -1054,10 +1067,10 @@ private:
         if (c.token.empty())
             c.token = cookie_value(req[http::field::cookie], "minuted_token");
         c.origin = req[http::field::origin];
-        c.own_origin = std::string(stream_.is_tls() ? "https://" : "http://") +
+        c.own_origin = std::string(client_.https ? "https://" : "http://") +
                        std::string(req[http::field::host]);
         c.websocket = websocket;
-        c.from_loopback = from_loopback(stream_.next_layer());
+        c.from_loopback = client_.address.is_loopback();
         return c;
     }
 
@@ -1137,7 +1150,7 @@ private:
                 }))
                 res.set(http::field::set_cookie, "minuted_token=" + std::string(*token) +
                                                      "; Path=/; HttpOnly; SameSite=Strict" +
-                                                     (stream_.is_tls() ? "; Secure" : ""));
+                                                     (client_.https ? "; Secure" : ""));
         }
         write(std::move(res));
     }
@@ -1436,8 +1449,10 @@ private:
     session_registry& sessions_;
     relay_hub& relay_;
     tracked tracked_;
-    std::uint64_t requests_ = 0; // read on this connection
-    bool waiting_ = false;       // for a request
+    std::uint64_t requests_ = 0;  // read on this connection
+    std::string connection_peer_; // the TCP peer's address and port
+    client_address client_;       // of the request being handled
+    bool waiting_ = false;        // for a request
     std::string peer_;
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;

@@ -93,6 +93,28 @@ token = "feed-token-0123456789"
         std::string::npos);
 }
 
+TEST(parse_config, reads_allowed_hosts_trusted_proxies_and_the_search_queue) {
+    auto const s = parse("[server]\nallowed_hosts = [\"captions.example.org\", \"*\"]\n"
+                         "trusted_proxies = [\"127.0.0.1\", \"::1\", \"10.0.0.0/8\", "
+                         "\"2001:db8::/32\"]\n[limits]\nsearch_queue = 3\n");
+    EXPECT_EQ(s.allowed_hosts, (std::vector<std::string>{"captions.example.org", "*"}));
+    EXPECT_EQ(s.trusted_proxies.size(), 4u);
+    EXPECT_EQ(s.search_queue, 3u);
+    for (auto const* bad :
+         {"\"10.0.0.0/33\"", "\"proxy.example\"", "\"10.0.0.1/\"", "1", "\"::1/129\"", "\"\""})
+        EXPECT_NE(error_of(std::string("[server]\ntrusted_proxies = [") + bad + "]\n")
+                      .find("server.trusted_proxies must hold IP addresses or networks"),
+                  std::string::npos)
+            << bad;
+    for (auto const* bad : {"\"https://captions.example.org\"", "\"host:8080\"", "\"\""})
+        EXPECT_NE(error_of(std::string("[server]\nallowed_hosts = [") + bad + "]\n")
+                      .find("server.allowed_hosts must hold host names"),
+                  std::string::npos)
+            << bad;
+    EXPECT_NE(error_of("[limits]\nsearch_queue = 0\n").find("limits.search_queue"),
+              std::string::npos);
+}
+
 TEST(parse_config, reads_the_journal_and_archive_limits) {
     auto const s = parse("[journal]\ncommit_interval = \"10ms\"\n"
                          "[archive]\nmax_age_days = 365\nmax_megabytes = 2048\n");

@@ -164,3 +164,69 @@ TEST(same_token, compares_whole_tokens) {
 
 } // namespace
 } // namespace minuted
+
+namespace minuted {
+namespace {
+
+boost::asio::ip::address ip(char const* text) {
+    return boost::asio::ip::make_address(text);
+}
+
+TEST(real_client, forwarding_headers_are_believed_from_trusted_proxies_only) {
+    config::settings s;
+    // None trusted: the peer is the client, whatever it says.
+    auto c = real_client(s, ip("127.0.0.1"), false, {}, "203.0.113.9", "https");
+    EXPECT_EQ(c.address, ip("127.0.0.1"));
+    EXPECT_FALSE(c.https);
+    EXPECT_FALSE(c.via_proxy);
+
+    s.trusted_proxies = {"127.0.0.1", "::1", "10.0.0.0/8"};
+    c = real_client(s, ip("127.0.0.1"), false, {}, "203.0.113.9", "https");
+    EXPECT_EQ(c.address, ip("203.0.113.9"));
+    EXPECT_TRUE(c.https);
+    EXPECT_TRUE(c.via_proxy);
+    EXPECT_FALSE(c.address.is_loopback()); // this machine's trust is not the proxy's
+    // Another peer's headers are not read.
+    c = real_client(s, ip("192.0.2.7"), false, {}, "127.0.0.1", "https");
+    EXPECT_EQ(c.address, ip("192.0.2.7"));
+    EXPECT_FALSE(c.https);
+    // A chain: the nearest address that is not a trusted proxy; what the client itself wrote
+    // further left is not believed.
+    c = real_client(s, ip("::ffff:127.0.0.1"), false, {}, "127.0.0.1, 198.51.100.4, 10.1.2.3",
+                    "http");
+    EXPECT_EQ(c.address, ip("198.51.100.4"));
+    EXPECT_FALSE(c.https);
+    // RFC 7239 Forwarded wins over X-Forwarded-For; quoted, bracketed, with ports.
+    c = real_client(s, ip("::1"), false,
+                    R"(for=127.0.0.1, for="[2001:db8:cafe::17]:4711";proto=https;by=10.0.0.1)",
+                    "192.0.2.1", {});
+    EXPECT_EQ(c.address, ip("2001:db8:cafe::17"));
+    EXPECT_TRUE(c.https);
+    c = real_client(s, ip("10.9.9.9"), true, {}, "192.0.2.1:5555", {});
+    EXPECT_EQ(c.address, ip("192.0.2.1"));
+    EXPECT_TRUE(c.https); // TLS to here, no proto said
+    // "unknown" or garbage is trusted as nothing, never as the proxy's own loopback.
+    for (auto const* bad : {"unknown", "_hidden", "not an address", " , "}) {
+        c = real_client(s, ip("127.0.0.1"), false, {}, bad, {});
+        EXPECT_FALSE(c.address.is_loopback()) << bad;
+    }
+    // A proxy's own request (no header) is the proxy's.
+    c = real_client(s, ip("127.0.0.1"), false, {}, {}, {});
+    EXPECT_EQ(c.address, ip("127.0.0.1"));
+    EXPECT_FALSE(c.via_proxy);
+}
+
+TEST(is_trusted_proxy, addresses_and_networks) {
+    config::settings s;
+    s.trusted_proxies = {"192.0.2.10", "10.0.0.0/8", "2001:db8::/32"};
+    EXPECT_TRUE(is_trusted_proxy(s, ip("192.0.2.10")));
+    EXPECT_FALSE(is_trusted_proxy(s, ip("192.0.2.11")));
+    EXPECT_TRUE(is_trusted_proxy(s, ip("10.255.0.1")));
+    EXPECT_TRUE(is_trusted_proxy(s, ip("::ffff:10.1.1.1")));
+    EXPECT_FALSE(is_trusted_proxy(s, ip("11.0.0.1")));
+    EXPECT_TRUE(is_trusted_proxy(s, ip("2001:db8:1::5")));
+    EXPECT_FALSE(is_trusted_proxy(s, ip("2001:db9::5")));
+}
+
+} // namespace
+} // namespace minuted

@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,16 +52,18 @@ export async function poll(what, probe, { timeout = long_wait, interval = 100 } 
 /// given; `stop()` sends SIGTERM and waits for the exit; `restart()` starts again on the same
 /// port and state directory.
 export class daemon {
-    constructor() {
+    /// `config`: the text of a config file to start it with (TOML), if any.
+    constructor(config = '') {
         this.state_dir = mkdtempSync(path.join(tmpdir(), 'minuted-web-'));
+        this.config = config;
         this.port = 0;
         this.child = null;
         this.log = '';
         this.exit_codes = [];
     }
 
-    static async start() {
-        const d = new daemon();
+    static async start(config = '') {
+        const d = new daemon(config);
         await d.start();
         return d;
     }
@@ -74,6 +76,11 @@ export class daemon {
         if (this.child)
             throw new Error('daemon already running');
         const args = ['serve', '--listen', `127.0.0.1:${port}`, '--state-dir', this.state_dir];
+        if (this.config) {
+            const file = path.join(this.state_dir, 'minuted.toml');
+            writeFileSync(file, this.config);
+            args.push('--config', file);
+        }
         const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
         this.child = child;
         const begin = this.log.length;
@@ -172,10 +179,11 @@ export class daemon {
     }
 }
 
-/// Runs `body(d)` with a fresh daemon; on failure prints the daemon's log; at the end checks
-/// that every stop was clean (exit 0: under ASan a leak or error report makes it non-zero).
-export async function with_daemon(t, body) {
-    const d = await daemon.start();
+/// Runs `body(d)` with a fresh daemon (started with `config`, TOML, if given); on failure prints
+/// the daemon's log; at the end checks that every stop was clean (exit 0: under ASan a leak or
+/// error report makes it non-zero).
+export async function with_daemon(t, body, config = '') {
+    const d = await daemon.start(config);
     let failed = true;
     try {
         await body(d);
