@@ -9,6 +9,9 @@
 #include <boost/beast/websocket/ssl.hpp>
 #include <boost/beast/websocket/teardown.hpp>
 
+#include <array>
+#include <chrono>
+#include <memory>
 #include <stdexcept>
 #include <variant>
 
@@ -38,6 +41,49 @@ template <class Handler>
 auto on_connection(flex_stream& stream, Handler&& handler) {
     return net::bind_executor(stream.get_executor(), std::forward<Handler>(handler));
 }
+
+// The end of a plain WebSocket connection, as a server: no more to send, then what the peer
+// still sends is read and dropped until it closes too, so the close frame just sent reaches it.
+// Beast 1.81's own teardown stops reading after its first wait (it takes the wait's zero bytes
+// for a read of none) and closes a socket with bytes unread, which makes the kernel reset the
+// connection: a source in the middle of a 10 MB frame saw 1006 instead of the 1009 and reason
+// it was sent. Bounded: at most `max_bytes`, and 10 s.
+class lingering_close : public std::enable_shared_from_this<lingering_close> {
+public:
+    static constexpr std::size_t max_bytes = 64u << 20;
+
+    lingering_close(beast::tcp_stream& s, flex_stream::done_handler h)
+        : s_(s), handler_(std::move(h)) {}
+
+    void start() {
+        beast::error_code ec;
+        s_.socket().shutdown(net::socket_base::shutdown_send, ec);
+        s_.expires_after(std::chrono::seconds(10));
+        read();
+    }
+
+private:
+    void read() {
+        s_.async_read_some(net::buffer(buffer_),
+                           [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                               self->read_ += n;
+                               if (!ec && self->read_ < max_bytes)
+                                   return self->read();
+                               self->finish();
+                           });
+    }
+
+    void finish() {
+        beast::error_code ec;
+        s_.socket().close(ec);
+        std::move(handler_)(beast::error_code{});
+    }
+
+    beast::tcp_stream& s_;
+    flex_stream::done_handler handler_;
+    std::array<char, 16384> buffer_;
+    std::size_t read_ = 0;
+};
 
 } // namespace
 
@@ -109,6 +155,9 @@ void flex_stream::write_some(buffer_run<net::const_buffer> const& buffers, io_ha
 }
 
 void flex_stream::teardown(beast::role_type role, done_handler handler) {
+    if (auto* tcp = std::get_if<beast::tcp_stream>(&state_->stream);
+        tcp && role == beast::role_type::server)
+        return std::make_shared<lingering_close>(*tcp, std::move(handler))->start();
     state_->visit([&](auto& s) {
         using beast::websocket::async_teardown;
         async_teardown(role, s, on_connection(*this, std::move(handler)));

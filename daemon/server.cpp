@@ -463,7 +463,9 @@ public:
         tracked_.track(weak_from_this());
         peer_ = endpoint_text(beast::get_lowest_layer(ws_));
         ws_.set_option(ws_timeouts(*settings_));
-        ws_.read_message_max(settings_->max_frame_bytes);
+        // [limits] max_frame_bytes is checked here as a message comes in (read_some), not by
+        // Beast, whose own close would carry no reason.
+        ws_.read_message_max(0);
         ws_.async_accept(request,
                          beast::bind_front_handler(&ingest_socket::on_accept, shared_from_this()));
     }
@@ -496,8 +498,21 @@ private:
 
     void do_read() {
         reading_ = true;
-        ws_.async_read(buffer_,
-                       beast::bind_front_handler(&ingest_socket::on_read, shared_from_this()));
+        ws_.async_read_some(
+            buffer_, read_chunk,
+            beast::bind_front_handler(&ingest_socket::on_read_some, shared_from_this()));
+    }
+
+    // A message comes in parts; one larger than [limits] max_frame_bytes is refused as soon as
+    // it is, with its reason, and the rest of it is read and dropped by the close.
+    void on_read_some(beast::error_code ec, std::size_t n) {
+        if (!ec && buffer_.size() > settings_->max_frame_bytes)
+            ec = websocket::error::message_too_big;
+        if (!ec && !ws_.is_message_done())
+            return ws_.async_read_some(
+                buffer_, read_chunk,
+                beast::bind_front_handler(&ingest_socket::on_read_some, shared_from_this()));
+        on_read(ec, n);
     }
 
     void on_read(beast::error_code ec, std::size_t) {
@@ -505,6 +520,7 @@ private:
         if (closing_)
             return; // a frame read before a refusal of an earlier one: not applied
         if (ec == websocket::error::message_too_big) {
+            buffer_.consume(buffer_.size());
             metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
             metrics_.hit(limit::frame);
             return reject(websocket::close_code::too_big,
@@ -659,7 +675,7 @@ private:
         close_code_ = code;
         close_why_ = why;
         closing_ = true;
-        if (with_error && code != websocket::close_code::too_big)
+        if (with_error)
             send(protocol::make_error(why));
         maybe_close();
     }
@@ -670,6 +686,8 @@ private:
         ws_.async_close(close_reason(static_cast<std::uint16_t>(close_code_), close_why_),
                         [self = shared_from_this()](beast::error_code) {});
     }
+
+    static constexpr std::size_t read_chunk = 64 * 1024;
 
     websocket::stream<flex_stream> ws_;
     std::string id_;

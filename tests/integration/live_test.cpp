@@ -592,6 +592,28 @@ TEST_F(bad_input, oversized_frame_is_closed_with_1009) {
     expect_intact();
 }
 
+TEST(bad_input_at_default_limits, a_10_mb_frame_is_closed_with_1009_and_its_reason) {
+    // The source is still sending when the limit is reached: the daemon reads on past it, so
+    // the source gets the close frame and its reason, not a reset (1006).
+    daemon_process d;
+    for (int round = 0; round < 5; ++round) {
+        ws_client c(d.port(), "/ingest/big");
+        try {
+            c.send(std::string(10u << 20, 'x'));
+        } catch (boost::system::system_error const& e) {
+            ADD_FAILURE() << "round " << round << ": the send failed: " << e.what();
+            continue;
+        }
+        while (c.receive()) {
+        }
+        auto const& r = c.close_reason();
+        EXPECT_EQ(r.code, 1009) << "round " << round;
+        EXPECT_EQ(std::string(r.reason.data(), r.reason.size()),
+                  "message larger than 1048576 bytes ([limits] max_frame_bytes)")
+            << "round " << round;
+    }
+}
+
 TEST_F(bad_input, binary_frame_is_closed_with_1003) {
     auto const [code, why] = rejected("\x01\x02\x03", true);
     EXPECT_EQ(code, 1003);
