@@ -20,8 +20,15 @@ namespace {
 
 std::string const dccg_file = std::string(MINUTED_TEST_DATA) + "/dccg-90-2024-11-08.raw.txt";
 
+// The meeting as `minuted replay` sends it: the header's title in the open, then the text.
 std::vector<replay_frame> dccg_frames() {
-    return make_replay_frames(read_test_file("dccg-90-2024-11-08.raw.txt"), replay_options{});
+    return make_transcript_replay(read_test_file("dccg-90-2024-11-08.raw.txt"), replay_options{})
+        .frames;
+}
+
+std::string dccg_open() {
+    auto const title = as_live_captions(read_test_file("dccg-90-2024-11-08.raw.txt")).title;
+    return boost::json::serialize(boost::json::object{{"type", "open"}, {"title", title}});
 }
 
 std::string summarise_md(std::string const& file) {
@@ -50,7 +57,7 @@ source_run send_frames(unsigned short port, std::string const& id,
     source_run run;
     try {
         ws_client c(port, "/ingest/" + id);
-        c.send(R"({"type":"open","title":"journal test"})");
+        c.send(dccg_open());
         auto const welcome = c.receive_json();
         run.welcome_ack = welcome.at("ack").to_number<std::size_t>();
         run.acked = *run.welcome_ack;

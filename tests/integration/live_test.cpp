@@ -21,10 +21,16 @@ namespace {
 
 std::string const dccg_file = std::string(MINUTED_TEST_DATA) + "/dccg-90-2024-11-08.raw.txt";
 
+// The meeting as `minuted replay` sends it: the header's title in the open, then the text.
 std::vector<replay_frame> dccg_frames(bool corrections = false) {
     replay_options options;
     options.corrections = corrections;
-    return make_replay_frames(read_test_file("dccg-90-2024-11-08.raw.txt"), options);
+    return make_transcript_replay(read_test_file("dccg-90-2024-11-08.raw.txt"), options).frames;
+}
+
+std::string dccg_open() {
+    auto const title = as_live_captions(read_test_file("dccg-90-2024-11-08.raw.txt")).title;
+    return boost::json::serialize(boost::json::object{{"type", "open"}, {"title", title}});
 }
 
 std::string summarise_md(std::string const& file) {
@@ -44,7 +50,7 @@ std::string summarise_md_with_agenda(std::string const& file, std::string const&
 void push(unsigned short port, std::string const& id, std::vector<replay_frame> const& frames,
           std::size_t from, std::size_t to) {
     ws_client c(port, "/ingest/" + id);
-    c.send(R"({"type":"open","title":"test"})");
+    c.send(dccg_open());
     auto const welcome = c.receive_json();
     ASSERT_EQ(welcome.at("type"), "welcome");
     auto next = from;
@@ -315,7 +321,13 @@ TEST(push_ingest, reconnecting_source_with_duplicate_seqs_loses_and_duplicates_n
 
 TEST(push_ingest, http_post_with_seq_and_resume_point) {
     daemon_process d;
-    auto const text = read_test_file("dccg-90-2024-11-08.raw.txt");
+    // As a caption service sends it: the title from elsewhere (here an open), then the text.
+    auto const text = as_live_captions(read_test_file("dccg-90-2024-11-08.raw.txt")).text;
+    {
+        ws_client c(d.port(), "/ingest/post");
+        c.send(dccg_open());
+        EXPECT_EQ(c.receive_json().at("type"), "welcome");
+    }
     auto const half = text.size() / 2;
     auto r = http_request(d.port(), http::verb::post, "/ingest/post?seq=1", text.substr(0, half));
     EXPECT_EQ(r.status, 200u) << r.body;
@@ -586,6 +598,7 @@ TEST(feeds, a_feed_reset_while_its_frames_are_applied_is_resumed_and_loses_nothi
                 while (!watched)
                     std::this_thread::sleep_for(std::chrono::milliseconds(5));
                 ws.text(true);
+                ws.write(net::buffer(dccg_open()));
                 if (round < drops) {
                     for (auto k = after; k < std::min(after + 300, frames.size() - 1); ++k)
                         ws.write(net::buffer(frame_json(frames[k], k + 1)));
@@ -779,6 +792,21 @@ private:
 
 std::size_t seq_of(boost::json::object const& m) {
     return m.at("seq").to_number<std::size_t>();
+}
+
+TEST(replay_window, a_replayed_file_opens_with_its_header_title_and_sends_only_its_speech) {
+    lazy_receiver r;
+    child_process replay(
+        {MINUTED_BINARY, "replay", dccg_file, "--to", r.url(), "--speed", "max", "--keep-open"});
+    r.accept();
+    auto const open = r.read();
+    EXPECT_EQ(open.at("type"), "open");
+    EXPECT_EQ(open.at("title"), "Dynamic Coalitions Coordination Group Meeting 90");
+    r.send(R"({"type":"welcome","ack":0})");
+    auto const first = r.read();
+    EXPECT_EQ(first.at("seq"), 1);
+    // The header's 16 lines as blank lines, so line numbers stay the file's; then the speech.
+    EXPECT_EQ(std::string(first.at("text").as_string()), std::string(16, '\n') + ">> ");
 }
 
 TEST(replay_window, max_speed_sends_a_window_ahead_of_batched_acks_and_resumes_from_welcome) {
