@@ -319,6 +319,40 @@ TEST(push_ingest, reconnecting_source_with_duplicate_seqs_loses_and_duplicates_n
     EXPECT_EQ(metric(d.port(), "minuted_ingest_duplicates_total"), 100u);
 }
 
+TEST(push_ingest, plain_text_post_without_speaker_tags_shows_as_unattributed_captions) {
+    // Outside testing: caption services (StreamText, Zoom's caption API) POST text with no
+    // '>>' turns. Read as a transcript file's header, it became the title and the rest was
+    // dropped, though acknowledged. A live source's text is captions from its first line.
+    daemon_process d;
+    auto r = http_request(d.port(), http::verb::post, "/ingest/p?seq=1",
+                          "Good morning everyone.\nWelcome to the meeting.\n");
+    EXPECT_EQ(r.status, 200u) << r.body;
+    r = http_request(d.port(), http::verb::post, "/ingest/p?seq=2",
+                     "Let us start with the budget.\nThe accounts are in order.\n");
+    EXPECT_EQ(r.status, 200u) << r.body;
+    // Final once the line after it is complete: all but the last line.
+    std::vector<std::string> const lines{"Good morning everyone.", "Welcome to the meeting.",
+                                         "Let us start with the budget."};
+    auto const transcript = http_get(d.port(), "/api/sessions/p/transcript.txt");
+    EXPECT_EQ(transcript.status, 200u);
+    auto const state = final_snapshot(d.port(), "p");
+    std::string said;
+    for (auto const& u : state.at("utterances").as_array()) {
+        EXPECT_TRUE(u.at("speaker").is_null()) << u; // unattributed
+        said += std::string(u.at("text").as_string()) + "\n";
+    }
+    for (auto const& line : lines) {
+        EXPECT_NE(transcript.body.find(line), std::string::npos) << line << "\n" << transcript.body;
+        EXPECT_NE(said.find(line), std::string::npos) << line << "\n" << said;
+    }
+    EXPECT_EQ(state.at("title"), "") << "no title taken from the captions";
+    auto const list =
+        boost::json::parse(http_get(d.port(), "/api/sessions").body).at("sessions").as_array();
+    ASSERT_EQ(list.size(), 1u);
+    EXPECT_EQ(list[0].at("title"), "");
+    EXPECT_EQ(http_get(d.port(), "/api/sessions/p/report.md").body.substr(0, 10), "# Meeting\n");
+}
+
 TEST(push_ingest, http_post_with_seq_and_resume_point) {
     daemon_process d;
     // As a caption service sends it: the title from elsewhere (here an open), then the text.
