@@ -141,6 +141,7 @@ std::shared_ptr<live_session> live_session::recover(boost::asio::io_context& ioc
     if (!archived)
         s->journal_->adopt_existing(contents.valid_bytes);
     s->journal_started_ = true;
+    s->text_source_ = first.source;
     s->previous_epoch_ = first.epoch;
     auto const now = std::chrono::steady_clock::now();
     for (auto const& r : records) {
@@ -187,8 +188,11 @@ bool live_session::can_resume(std::string_view epoch, revision since) const noex
 }
 
 void live_session::ensure_pipeline(std::vector<std::string> agenda) {
-    if (!pipeline_)
-        pipeline_.emplace(std::move(agenda));
+    if (pipeline_)
+        return;
+    protocol::reader_options options;
+    options.source = text_source_;
+    pipeline_.emplace(std::move(agenda), options);
 }
 
 protocol::seq_number live_session::durable_seq() {
@@ -240,6 +244,7 @@ std::size_t live_session::record(protocol::journal_record r,
         first.at_ms = to_ms(started_);
         first.text = id_;
         first.epoch = instance_;
+        first.source = text_source_;
         journal_->append(first);
         journal_started_ = true;
     }
@@ -519,7 +524,8 @@ shared_frame live_session::snapshot() {
 }
 
 std::string live_session::report_markdown() const {
-    return summariser::render_markdown(pipeline_ ? pipeline_->state() : empty_meeting());
+    auto const& m = pipeline_ ? pipeline_->state() : empty_meeting();
+    return summariser::render_markdown(m, shown_title(m));
 }
 
 std::string live_session::report_json() const {

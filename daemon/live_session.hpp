@@ -256,7 +256,8 @@ private:
     void on_archived(std::string folder, std::error_code ec, std::string index_error);
     void refresh_info();
     /// The meeting's title everywhere it is shown (snapshots, updates, reports, listings): the
-    /// one the captions' header gives, else the one the source's open message gave.
+    /// one the source's open message gave. Live captions have no header; a session rebuilt from
+    /// a journal whose text was read as a file shows its header's title first, as it did.
     std::string const& shown_title(summariser::meeting const& m) const;
 
     strand_type strand_;
@@ -278,6 +279,9 @@ private:
     protocol::seq_number durable_seq_ = 0;
 
     std::optional<summariser::pipeline> pipeline_;
+    /// How the text is read: live captions, or (a journal written before live reading) a file
+    /// with a header. Said by the journal's first record.
+    protocol::text_source text_source_ = protocol::text_source::live;
     std::string title_;           // from the source's open message
     std::string source_instance_; // the open's instance: the source's name for the meeting
     protocol::seq_number last_seq_ = 0;

@@ -5,6 +5,7 @@
 #include "daemon/command_line.hpp"
 #include "daemon/exit_codes.hpp"
 #include "daemon/ws_client.hpp"
+#include "summariser/pipeline.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/deferred.hpp>
@@ -24,8 +25,10 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <random>
 #include <sstream>
+#include <variant>
 
 namespace minuted {
 
@@ -268,6 +271,68 @@ int read_archived_journal(std::filesystem::path const& archive, std::string cons
     return exit_ok;
 }
 
+// A journal written before live sessions read their text as live captions: its session read
+// the lines before the first speech as a header, shown nowhere, and took the meeting's title
+// from it. A live session reads every line, so the replay sends the header's title in the open
+// and its lines as blank lines, as `make_transcript_replay` does with a file. The header is
+// what the session's reader found: the same frames through a file's reader, finished only if
+// the session ended. One that found no speech is played as it was recorded.
+void play_header_as_live(journal_replay& replay) {
+    protocol::cart_reader reader;
+    summariser::meeting m;
+    summariser::change_set changes;
+    std::vector<protocol::caption_event> events;
+    std::optional<protocol::line_number> speech;
+    for (auto const& f : replay.frames) {
+        if (f.kind == protocol::ingest_kind::text)
+            reader.put(f.text, events);
+        else if (f.kind == protocol::ingest_kind::erase)
+            reader.erase(f.count);
+        else
+            reader.finish(events);
+        for (auto const& e : events) {
+            if (!std::holds_alternative<protocol::metadata_event>(e)) {
+                speech = protocol::line_of(e);
+                break;
+            }
+            m.apply(e, summariser::time_point{}, changes);
+        }
+        events.clear();
+        if (speech)
+            break;
+    }
+    if (!speech || *speech == 1)
+        return;
+    if (!m.title().empty())
+        replay.title = m.title();
+    std::vector<replay_frame> frames;
+    protocol::line_number line = 1;
+    for (auto& f : replay.frames) {
+        if (line >= *speech) {
+            frames.push_back(std::move(f));
+            continue;
+        }
+        if (f.kind == protocol::ingest_kind::erase)
+            continue; // a correction of the header
+        if (f.kind == protocol::ingest_kind::text) {
+            std::string kept;
+            for (char const c : f.text) {
+                if (line >= *speech)
+                    kept.push_back(c);
+                else if (c == '\n') {
+                    kept.push_back(c);
+                    ++line;
+                }
+            }
+            if (kept.empty())
+                continue;
+            f.text = std::move(kept);
+        }
+        frames.push_back(std::move(f));
+    }
+    replay.frames = std::move(frames);
+}
+
 } // namespace
 
 std::vector<replay_frame> make_replay_frames(std::string_view transcript,
@@ -321,6 +386,20 @@ std::vector<replay_frame> make_replay_frames(std::string_view transcript,
     return frames;
 }
 
+live_transcript as_live_captions(std::string_view transcript) {
+    auto const header = summariser::read_header(transcript);
+    return {header.title,
+            std::string(header.lines, '\n') + std::string(transcript.substr(header.bytes))};
+}
+
+journal_replay make_transcript_replay(std::string_view transcript, replay_options const& options) {
+    auto live = as_live_captions(transcript);
+    journal_replay out;
+    out.title = std::move(live.title);
+    out.frames = make_replay_frames(live.text, options);
+    return out;
+}
+
 journal_replay make_journal_replay(std::span<protocol::journal_record const> records,
                                    replay_options const& options) {
     using protocol::journal_kind;
@@ -354,6 +433,10 @@ journal_replay make_journal_replay(std::span<protocol::journal_record const> rec
         else
             out.frames.push_back({protocol::ingest_kind::erase, {}, r.count, at});
     }
+    bool const read_as_file = records.empty() || records.front().kind != journal_kind::session ||
+                              records.front().source == protocol::text_source::file;
+    if (read_as_file)
+        play_header_as_live(out);
     return out;
 }
 
@@ -541,9 +624,13 @@ int replay_command(std::span<char const* const> args) {
             std::cerr << "minuted: " << e.what() << '\n';
             return exit_no_input;
         }
-        replay.frames = make_replay_frames(text, options);
-        // Pushed, a session is named after its file; a served feed's [[feed]] title stands.
-        replay.title = title.value_or(to ? *file : std::string());
+        replay = make_transcript_replay(text, options);
+        // The header's title, else a pushed session is named after its file; a served feed
+        // with neither keeps its [[feed]] title.
+        if (title)
+            replay.title = *title;
+        else if (replay.title.empty() && to)
+            replay.title = *file;
     } else {
         std::filesystem::path dir;
         try {

@@ -46,12 +46,29 @@ struct replay_frame {
 std::vector<replay_frame> make_replay_frames(std::string_view transcript,
                                              replay_options const& options);
 
-/// A recorded session as a replay: the open message's title and agenda, and the frames.
+/// A recorded meeting (a journal, a transcript file) as a replay: the open message's title and
+/// agenda, and the frames.
 struct journal_replay {
     std::string title;
     std::vector<std::string> agenda;
     std::vector<replay_frame> frames;
 };
+
+/// A transcript file as a live caption source sends it: the title for its open, and its text.
+struct live_transcript {
+    std::string title;
+    std::string text;
+};
+
+/// A live session reads every line it is sent as captions, so a transcript file's header
+/// (title, date, provider: the lines before the speech, read as `minuted summarise` reads
+/// them) is not sent as text: its title goes in the open message, and its lines are sent as
+/// blank lines, so line numbers in the minutes are the file's. Pure.
+live_transcript as_live_captions(std::string_view transcript);
+
+/// `as_live_captions(transcript)`, its text typed as by `make_replay_frames`: what
+/// `minuted replay FILE` sends. Pure and deterministic.
+journal_replay make_transcript_replay(std::string_view transcript, replay_options const& options);
 
 /// Turns a session's journal records (protocol/journal.hpp) into a replay of it: each `text`
 /// record (with a seq or raw) becomes a text frame and each `erase` an erase frame, numbered
@@ -59,7 +76,10 @@ struct journal_replay {
 /// it is played. A frame is due (its `at_ms` - the first caption's) / 1000 / `speed` seconds
 /// after the start, never before the frame ahead of it, so the meeting plays at its recorded
 /// pace at speed 1. The title and agenda are the last `open` record's before the first
-/// caption; `session` and `epoch` records are skipped. Pure.
+/// caption; `session` and `epoch` records are skipped. A journal whose session read its text
+/// as a file (written before live sessions read live captions: its `session` record has no
+/// `source`) is played as a live source sends that file: the header its session found is
+/// sent as blank lines, and its title, if it gives one, is the open's. Pure.
 journal_replay make_journal_replay(std::span<protocol::journal_record const> records,
                                    replay_options const& options);
 

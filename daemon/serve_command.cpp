@@ -263,9 +263,13 @@ int serve_command(std::span<char const* const> args, bool attach) {
     feed_set feeds(ioc, sessions, config, counters);
     feeds.apply(settings.feeds);
 
-    std::vector<replay_frame> frames;
+    journal_replay demo;
+    auto const& frames = demo.frames;
     if (replay_file) {
-        frames = make_replay_frames(replay_text, replay);
+        // As `minuted replay FILE` sends it: the header's title in the open, then the speech.
+        demo = make_transcript_replay(replay_text, replay);
+        if (demo.title.empty())
+            demo.title = *replay_file;
         auto const own = settings.auth.session_tokens.find(replay_session);
         replay.token =
             own != settings.auth.session_tokens.end() ? own->second : settings.auth.publish_token;
@@ -278,7 +282,7 @@ int serve_command(std::span<char const* const> args, bool attach) {
         spdlog::info("replaying {} into session {} at {}", *replay_file, replay_session,
                      replay.as_fast_as_acked ? std::string("full speed")
                                              : fmt::format("{:g}x real time", replay.speed));
-        net::co_spawn(net::make_strand(ioc), push_replay(url, *replay_file, frames, replay),
+        net::co_spawn(net::make_strand(ioc), push_replay(url, demo.title, frames, replay),
                       log_failure("replay"));
     }
 

@@ -71,6 +71,14 @@ bool decode(std::string_view payload, journal_record& r) {
         !string("text", r.text) || !string("title", r.title) || !string("epoch", r.epoch) ||
         !string("instance", r.instance))
         return false;
+    if (auto const* f = o.if_contains("source")) {
+        if (!f->is_string())
+            return false;
+        if (f->get_string() == "live")
+            r.source = text_source::live;
+        else if (f->get_string() != "file")
+            return false;
+    }
     if (auto const* a = o.if_contains("agenda")) {
         if (!a->is_array())
             return false;
@@ -107,6 +115,8 @@ std::string encode_journal_record(journal_record const& r) {
         o["epoch"] = r.epoch;
     if (!r.instance.empty())
         o["instance"] = r.instance;
+    if (r.source == text_source::live)
+        o["source"] = "live";
     auto const payload = boost::json::serialize(o);
     std::string out;
     out.reserve(8 + payload.size());

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "protocol/cart_reader.hpp"
 #include "protocol/ingest.hpp"
 
 #include <cstdint>
@@ -11,7 +12,7 @@ namespace minuted::protocol {
 
 /// What a journal record says happened to a session.
 enum class journal_kind {
-    session, ///< the first record: `id`, `epoch` (the instance), `at` = start
+    session, ///< the first record: `id`, `epoch` (the instance), `at` = start, `source`
     epoch,   ///< the daemon restarted and took the session over: `epoch` is the new one
     open,    ///< a source's open: `title`, `agenda`
     text,    ///< caption text with `seq` (0 for raw text with no seq)
@@ -31,6 +32,9 @@ struct journal_record {
     std::vector<std::string> agenda; ///< open
     std::string epoch;               ///< session, epoch
     std::string instance;            ///< open: the source's name for the meeting
+    /// session: how the session's text is read. Journals written before live sessions read
+    /// their text as live captions have no such field: file, so they rebuild as they were.
+    text_source source = text_source::file;
 
     bool operator==(journal_record const&) const = default;
 };

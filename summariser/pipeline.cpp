@@ -1,5 +1,9 @@
 #include "summariser/pipeline.hpp"
 
+#include <algorithm>
+#include <optional>
+#include <variant>
+
 namespace minuted::summariser {
 
 pipeline::pipeline(std::vector<std::string> known_agenda, protocol::reader_options options)
@@ -29,6 +33,46 @@ void pipeline::finish(time_point at, change_set& changes) {
         meeting_.apply(e, at, changes);
     events_.clear();
     meeting_.finish(at, changes);
+}
+
+transcript_header read_header(std::string_view transcript) {
+    protocol::cart_reader reader; // a file's, as `minuted summarise` reads it
+    meeting m;
+    change_set changes;
+    std::vector<protocol::caption_event> events;
+    std::optional<protocol::line_number> speech; // the first line that is not header
+    auto read = [&] {
+        for (auto const& e : events) {
+            if (!std::holds_alternative<protocol::metadata_event>(e)) {
+                speech = protocol::line_of(e);
+                return;
+            }
+            m.apply(e, time_point{}, changes); // a header line may title the meeting
+        }
+        events.clear();
+    };
+    // In blocks, so a long transcript is read only as far as its header goes.
+    constexpr std::size_t block = 4096;
+    for (std::size_t at = 0; at < transcript.size() && !speech; at += block) {
+        reader.put(transcript.substr(at, block), events);
+        read();
+    }
+    if (!speech) {
+        reader.finish(events);
+        read();
+    }
+    transcript_header h;
+    h.title = m.title();
+    if (!speech) {
+        h.lines = static_cast<protocol::line_number>(
+            std::count(transcript.begin(), transcript.end(), '\n'));
+        h.bytes = transcript.size();
+        return h;
+    }
+    h.lines = *speech - 1;
+    for (protocol::line_number n = 0; n < h.lines; ++n)
+        h.bytes = transcript.find('\n', h.bytes) + 1;
+    return h;
 }
 
 } // namespace minuted::summariser

@@ -3,6 +3,8 @@
 #include "protocol/cart_reader.hpp"
 #include "summariser/meeting.hpp"
 
+#include <cstddef>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -32,5 +34,17 @@ private:
     meeting meeting_;
     std::vector<protocol::caption_event> events_; // reused buffer
 };
+
+/// What a transcript file's header says, read as `minuted summarise` reads it: a file-mode
+/// `protocol::cart_reader` feeding a `meeting`, up to the first line of speech.
+struct transcript_header {
+    std::string title;               ///< the meeting's title as its report shows it; may be empty
+    protocol::line_number lines = 0; ///< lines before the speech starts (blank ones too)
+    std::size_t bytes = 0;           ///< where the speech starts: the first byte after those lines
+};
+
+/// Reads the header of `transcript` (a whole file's text). Text with no speech is all header.
+/// Pure.
+transcript_header read_header(std::string_view transcript);
 
 } // namespace minuted::summariser

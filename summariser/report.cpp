@@ -64,8 +64,12 @@ std::string role_of(meeting const& m, participant const& p) {
 }
 
 std::string render_markdown(meeting const& m) {
+    return render_markdown(m, m.title());
+}
+
+std::string render_markdown(meeting const& m, std::string_view title) {
     std::string out;
-    out += "# " + (m.title().empty() ? std::string("Meeting") : m.title()) + "\n\n";
+    out += "# " + (title.empty() ? std::string("Meeting") : std::string(title)) + "\n\n";
     out += "Summary report\n";
     for (auto const& item : m.agenda()) {
         out += "\n## " + std::to_string(item.n) + ". " + item.title + "\n\n";

@@ -5,12 +5,16 @@
 #include <boost/json/value.hpp>
 
 #include <string>
+#include <string_view>
 
 namespace minuted::summariser {
 
 /// The summary report in Markdown, in the shape of a secretariat's report: numbered agenda
 /// items with "Key points raised", "Decisions" and "Next steps", then the participants.
 std::string render_markdown(meeting const& m);
+/// The same, titled `title` (a live session's, from its source) instead of the header's;
+/// "Meeting" if empty.
+std::string render_markdown(meeting const& m, std::string_view title);
 
 /// The summary report as JSON (schema "minuted.report/1", documented in protocol/REPORT.md).
 boost::json::value render_json(meeting const& m);

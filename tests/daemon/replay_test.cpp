@@ -145,5 +145,57 @@ TEST(journal_replay, a_journal_without_captions_has_no_frames) {
     EXPECT_EQ(r.title, "Empty");
 }
 
+std::string joined_text(std::vector<replay_frame> const& frames) {
+    std::string out;
+    for (auto const& f : frames)
+        out += f.text;
+    return out;
+}
+
+TEST(transcript_replay, the_header_titles_the_open_and_is_sent_as_blank_lines) {
+    // A live session reads every line as captions: the header's title goes in the open, and
+    // its lines are blank, so line numbers in the minutes are the file's.
+    std::string const file = "BOARD OF TRUSTEES MEETING\nMAY 1, 2025\n\n"
+                             ">> CHAIR: Welcome, everyone.\nLet us begin.\n";
+    auto const live = as_live_captions(file);
+    EXPECT_EQ(live.title, "Board Of Trustees Meeting");
+    EXPECT_EQ(live.text, "\n\n\n>> CHAIR: Welcome, everyone.\nLet us begin.\n");
+    auto const r = make_transcript_replay(file, {});
+    EXPECT_EQ(r.title, live.title);
+    EXPECT_EQ(joined_text(r.frames), live.text);
+    EXPECT_EQ(r.frames.back().kind, ingest_kind::close);
+}
+
+TEST(transcript_replay, text_with_no_header_is_sent_as_it_is) {
+    std::string const file = ">> CHAIR: Welcome.\nLet us begin.\n";
+    auto const live = as_live_captions(file);
+    EXPECT_EQ(live.title, "");
+    EXPECT_EQ(live.text, file);
+}
+
+TEST(journal_replay, a_journal_read_as_a_file_plays_its_header_as_a_live_source_sends_it) {
+    // Written before live sessions read live captions (no "source" in its session record):
+    // its session took the title from the header and showed none of its lines.
+    auto session = record(journal_kind::session, 1'000'000);
+    session.text = "old";
+    std::vector<journal_record> records{session,
+                                        open(1'000'100, "board.txt", {}),
+                                        text(1'001'000, 1, "BOARD OF TRUSTEES "),
+                                        text(1'002'000, 2, "MEETING\nMAY "),
+                                        text(1'003'000, 3, "1, 2025\n\n>> CHAIR: "),
+                                        text(1'004'000, 4, "Welcome.\n"),
+                                        end(1'005'000, 5)};
+    auto const r = make_journal_replay(records, {});
+    EXPECT_EQ(r.title, "Board Of Trustees Meeting");
+    EXPECT_EQ(joined_text(r.frames), "\n\n\n>> CHAIR: Welcome.\n");
+    EXPECT_EQ(r.frames.back().kind, ingest_kind::close);
+    // One whose session read live captions plays as recorded.
+    records[0].source = protocol::text_source::live;
+    auto const live = make_journal_replay(records, {});
+    EXPECT_EQ(live.title, "board.txt");
+    EXPECT_EQ(joined_text(live.frames), "BOARD OF TRUSTEES MEETING\nMAY 1, 2025\n\n>> CHAIR: "
+                                        "Welcome.\n");
+}
+
 } // namespace
 } // namespace minuted

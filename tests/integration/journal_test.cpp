@@ -20,8 +20,15 @@ namespace {
 
 std::string const dccg_file = std::string(MINUTED_TEST_DATA) + "/dccg-90-2024-11-08.raw.txt";
 
+// The meeting as `minuted replay` sends it: the header's title in the open, then the text.
 std::vector<replay_frame> dccg_frames() {
-    return make_replay_frames(read_test_file("dccg-90-2024-11-08.raw.txt"), replay_options{});
+    return make_transcript_replay(read_test_file("dccg-90-2024-11-08.raw.txt"), replay_options{})
+        .frames;
+}
+
+std::string dccg_open() {
+    auto const title = as_live_captions(read_test_file("dccg-90-2024-11-08.raw.txt")).title;
+    return boost::json::serialize(boost::json::object{{"type", "open"}, {"title", title}});
 }
 
 std::string summarise_md(std::string const& file) {
@@ -50,7 +57,7 @@ source_run send_frames(unsigned short port, std::string const& id,
     source_run run;
     try {
         ws_client c(port, "/ingest/" + id);
-        c.send(R"({"type":"open","title":"journal test"})");
+        c.send(dccg_open());
         auto const welcome = c.receive_json();
         run.welcome_ack = welcome.at("ack").to_number<std::size_t>();
         run.acked = *run.welcome_ack;
@@ -361,6 +368,55 @@ TEST(close, a_source_that_lost_the_ack_of_its_close_resends_without_duplicating_
     EXPECT_EQ(boost::json::serialize(next[1]), R"({"type":"ack","seq":1})");
     auto const state = boost::json::parse(http_get(d.port(), "/api/sessions/cr1").body);
     EXPECT_EQ(state.at("ended"), false);
+}
+
+TEST(upgrade, a_journal_written_before_live_captions_rebuilds_with_its_header_read) {
+    // A daemon before live sessions read their text as live captions journaled a transcript
+    // pushed as one text (header and all) with no "source" in its session record, and read
+    // the header as a file's: title from it, its lines shown nowhere. After an upgrade such a
+    // journal rebuilds as it was; a journal that says its text is live captions reads all.
+    daemon_process d;
+    ASSERT_EQ(d.stop(), 0);
+    auto const text = read_test_file("dccg-90-2024-11-08.raw.txt");
+    auto const journal = [&](std::string const& id, protocol::text_source source) {
+        protocol::journal_record session;
+        session.kind = protocol::journal_kind::session;
+        session.at_ms = 1'763'900'000'000;
+        session.text = id;
+        session.epoch = "0123456789abcdef";
+        session.source = source;
+        protocol::journal_record captions;
+        captions.at_ms = session.at_ms + 1000;
+        captions.seq = 1;
+        captions.text = text;
+        protocol::journal_record end;
+        end.kind = protocol::journal_kind::end;
+        end.at_ms = session.at_ms + 2000;
+        end.seq = 2;
+        end.text = "closed by the caption source";
+        auto const bytes = protocol::encode_journal_record(session) +
+                           protocol::encode_journal_record(captions) +
+                           protocol::encode_journal_record(end);
+        EXPECT_EQ(source == protocol::text_source::file,
+                  bytes.find(R"("source")") == std::string::npos);
+        std::filesystem::create_directories(d.state_dir() / "live");
+        std::ofstream(d.state_dir() / "live" / (id + ".0123456789abcdef.journal"), std::ios::binary)
+            << bytes;
+    };
+    journal("old", protocol::text_source::file);
+    journal("new", protocol::text_source::live);
+    d.restart();
+    wait_archived(d.port(), "old");
+    wait_archived(d.port(), "new");
+    EXPECT_EQ(http_get(d.port(), "/api/sessions/old/report.md").body, summarise_md(dccg_file));
+    auto const old_state = boost::json::parse(http_get(d.port(), "/api/sessions/old").body);
+    EXPECT_EQ(old_state.at("title"), "Dynamic Coalitions Coordination Group Meeting 90");
+    EXPECT_EQ(http_get(d.port(), "/api/sessions/old/transcript.txt").body.find("Caption First"),
+              std::string::npos);
+    // Read as live captions, the header's lines are the first captions and name nothing.
+    EXPECT_NE(http_get(d.port(), "/api/sessions/new/transcript.txt").body.find("Caption First"),
+              std::string::npos);
+    EXPECT_EQ(boost::json::parse(http_get(d.port(), "/api/sessions/new").body).at("title"), "");
 }
 
 TEST(admin_end, without_a_configured_token_loopback_may_end_a_session) {

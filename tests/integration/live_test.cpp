@@ -21,10 +21,16 @@ namespace {
 
 std::string const dccg_file = std::string(MINUTED_TEST_DATA) + "/dccg-90-2024-11-08.raw.txt";
 
+// The meeting as `minuted replay` sends it: the header's title in the open, then the text.
 std::vector<replay_frame> dccg_frames(bool corrections = false) {
     replay_options options;
     options.corrections = corrections;
-    return make_replay_frames(read_test_file("dccg-90-2024-11-08.raw.txt"), options);
+    return make_transcript_replay(read_test_file("dccg-90-2024-11-08.raw.txt"), options).frames;
+}
+
+std::string dccg_open() {
+    auto const title = as_live_captions(read_test_file("dccg-90-2024-11-08.raw.txt")).title;
+    return boost::json::serialize(boost::json::object{{"type", "open"}, {"title", title}});
 }
 
 std::string summarise_md(std::string const& file) {
@@ -44,7 +50,7 @@ std::string summarise_md_with_agenda(std::string const& file, std::string const&
 void push(unsigned short port, std::string const& id, std::vector<replay_frame> const& frames,
           std::size_t from, std::size_t to) {
     ws_client c(port, "/ingest/" + id);
-    c.send(R"({"type":"open","title":"test"})");
+    c.send(dccg_open());
     auto const welcome = c.receive_json();
     ASSERT_EQ(welcome.at("type"), "welcome");
     auto next = from;
@@ -459,9 +465,49 @@ TEST(push_ingest, reconnecting_source_with_duplicate_seqs_loses_and_duplicates_n
     EXPECT_EQ(metric(d.port(), "minuted_ingest_duplicates_total"), 100u);
 }
 
+TEST(push_ingest, plain_text_post_without_speaker_tags_shows_as_unattributed_captions) {
+    // Outside testing: caption services (StreamText, Zoom's caption API) POST text with no
+    // '>>' turns. Read as a transcript file's header, it became the title and the rest was
+    // dropped, though acknowledged. A live source's text is captions from its first line.
+    daemon_process d;
+    auto r = http_request(d.port(), http::verb::post, "/ingest/p?seq=1",
+                          "Good morning everyone.\nWelcome to the meeting.\n");
+    EXPECT_EQ(r.status, 200u) << r.body;
+    r = http_request(d.port(), http::verb::post, "/ingest/p?seq=2",
+                     "Let us start with the budget.\nThe accounts are in order.\n");
+    EXPECT_EQ(r.status, 200u) << r.body;
+    // Final once the line after it is complete: all but the last line.
+    std::vector<std::string> const lines{"Good morning everyone.", "Welcome to the meeting.",
+                                         "Let us start with the budget."};
+    auto const transcript = http_get(d.port(), "/api/sessions/p/transcript.txt");
+    EXPECT_EQ(transcript.status, 200u);
+    auto const state = final_snapshot(d.port(), "p");
+    std::string said;
+    for (auto const& u : state.at("utterances").as_array()) {
+        EXPECT_TRUE(u.at("speaker").is_null()) << u; // unattributed
+        said += std::string(u.at("text").as_string()) + "\n";
+    }
+    for (auto const& line : lines) {
+        EXPECT_NE(transcript.body.find(line), std::string::npos) << line << "\n" << transcript.body;
+        EXPECT_NE(said.find(line), std::string::npos) << line << "\n" << said;
+    }
+    EXPECT_EQ(state.at("title"), "") << "no title taken from the captions";
+    auto const list =
+        boost::json::parse(http_get(d.port(), "/api/sessions").body).at("sessions").as_array();
+    ASSERT_EQ(list.size(), 1u);
+    EXPECT_EQ(list[0].at("title"), "");
+    EXPECT_EQ(http_get(d.port(), "/api/sessions/p/report.md").body.substr(0, 10), "# Meeting\n");
+}
+
 TEST(push_ingest, http_post_with_seq_and_resume_point) {
     daemon_process d;
-    auto const text = read_test_file("dccg-90-2024-11-08.raw.txt");
+    // As a caption service sends it: the title from elsewhere (here an open), then the text.
+    auto const text = as_live_captions(read_test_file("dccg-90-2024-11-08.raw.txt")).text;
+    {
+        ws_client c(d.port(), "/ingest/post");
+        c.send(dccg_open());
+        EXPECT_EQ(c.receive_json().at("type"), "welcome");
+    }
     auto const half = text.size() / 2;
     auto r = http_request(d.port(), http::verb::post, "/ingest/post?seq=1", text.substr(0, half));
     EXPECT_EQ(r.status, 200u) << r.body;
@@ -754,6 +800,7 @@ TEST(feeds, a_feed_reset_while_its_frames_are_applied_is_resumed_and_loses_nothi
                 while (!watched)
                     std::this_thread::sleep_for(std::chrono::milliseconds(5));
                 ws.text(true);
+                ws.write(net::buffer(dccg_open()));
                 if (round < drops) {
                     for (auto k = after; k < std::min(after + 300, frames.size() - 1); ++k)
                         ws.write(net::buffer(frame_json(frames[k], k + 1)));
@@ -947,6 +994,21 @@ private:
 
 std::size_t seq_of(boost::json::object const& m) {
     return m.at("seq").to_number<std::size_t>();
+}
+
+TEST(replay_window, a_replayed_file_opens_with_its_header_title_and_sends_only_its_speech) {
+    lazy_receiver r;
+    child_process replay(
+        {MINUTED_BINARY, "replay", dccg_file, "--to", r.url(), "--speed", "max", "--keep-open"});
+    r.accept();
+    auto const open = r.read();
+    EXPECT_EQ(open.at("type"), "open");
+    EXPECT_EQ(open.at("title"), "Dynamic Coalitions Coordination Group Meeting 90");
+    r.send(R"({"type":"welcome","ack":0})");
+    auto const first = r.read();
+    EXPECT_EQ(first.at("seq"), 1);
+    // The header's 16 lines as blank lines, so line numbers stay the file's; then the speech.
+    EXPECT_EQ(std::string(first.at("text").as_string()), std::string(16, '\n') + ">> ");
 }
 
 TEST(replay_window, max_speed_sends_a_window_ahead_of_batched_acks_and_resumes_from_welcome) {

@@ -142,5 +142,37 @@ TEST(journal, a_number_its_field_cannot_hold_is_damage_not_an_exception) {
     }
 }
 
+TEST(journal, a_session_read_as_live_captions_says_so_in_its_first_record) {
+    auto session = sample()[0];
+    session.source = text_source::live;
+    auto const bytes = encode_journal_record(session);
+    EXPECT_NE(bytes.find(R"("source":"live")"), std::string::npos);
+    auto const read = read_journal(bytes);
+    ASSERT_EQ(read.records.size(), 1u);
+    EXPECT_EQ(read.records[0], session);
+    EXPECT_EQ(read.records[0].source, text_source::live);
+}
+
+TEST(journal, a_session_record_without_a_source_was_written_before_live_reading_a_file) {
+    // Journals written before live sessions read their text as live captions: their text is
+    // read with a file's header, as it was when they were written.
+    auto const read = read_journal(framed(R"({"k":"session","at":1,"text":"m","epoch":"e"})"));
+    ASSERT_EQ(read.records.size(), 1u);
+    EXPECT_EQ(read.records[0].source, text_source::file);
+    EXPECT_EQ(encode_journal_record(read.records[0]).find("source"), std::string::npos);
+    EXPECT_EQ(read_journal(framed(R"({"k":"session","at":1,"source":"file"})")).records[0].source,
+              text_source::file);
+}
+
+TEST(journal, an_unknown_source_is_damage) {
+    auto const good = encode_journal_record(sample()[0]);
+    for (std::string const payload : {R"({"k":"session","at":1,"source":"telepathy"})",
+                                      R"({"k":"session","at":1,"source":1})"}) {
+        auto const read = read_journal(good + framed(payload));
+        EXPECT_EQ(read.records.size(), 1u) << payload;
+        EXPECT_EQ(read.damage, "a record that is not a journal event") << payload;
+    }
+}
+
 } // namespace
 } // namespace minuted::protocol

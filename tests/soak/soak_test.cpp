@@ -717,7 +717,9 @@ net::awaitable<void> run_viewer(viewer& v, soak_run& run, std::uint64_t seed,
 /// pipeline the daemon runs. "" if `snapshot` matches it, otherwise the first difference.
 std::string check_text(session_plan const& s, std::size_t seq,
                        boost::json::object const& snapshot) {
-    summariser::pipeline p;
+    protocol::reader_options live;
+    live.source = protocol::text_source::live; // as the daemon reads a session's text
+    summariser::pipeline p({}, live);
     summariser::change_set changes;
     for (std::size_t k = 0; k < seq && k < s.frames.size(); ++k) {
         auto const& f = s.frames[k];
