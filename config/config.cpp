@@ -66,6 +66,12 @@ search_queue = 8
 # Viewers' WebSockets at once, in all and per session; one beyond is closed with 1013.
 max_subscribers = 20000
 max_session_subscribers = 10000
+# What one client may hold at once: connections (one beyond gets 503 and is closed) and
+# viewers' WebSockets (one beyond is closed with 1013). A client is an IPv4 address or an IPv6
+# /64; behind [server] trusted_proxies, the client they name. A venue whose audience shares one
+# public address needs room for all of it. 0: no limit.
+max_address_connections = 1000
+max_address_viewers = 1000
 # From a connection's first byte until its request or WebSocket handshake is read.
 handshake_timeout = "10s"
 # A connection silent this long is closed; WebSockets get a ping at half of it first.
@@ -386,6 +392,16 @@ std::size_t positive(table_reader& r, std::string_view key, std::size_t fallback
     return static_cast<std::size_t>(*v);
 }
 
+std::size_t zero_or_more(table_reader& r, std::string_view key, std::size_t fallback,
+                         std::string_view source) {
+    auto const v = r.get<std::int64_t>(key);
+    if (!v)
+        return fallback;
+    if (*v < 0)
+        fail(source, r.where(key), r.name(key) + " must be 0 (no limit) or more");
+    return static_cast<std::size_t>(*v);
+}
+
 template <class Duration>
 Duration duration(table_reader& r, std::string_view key, Duration fallback,
                   std::string_view source) {
@@ -607,6 +623,10 @@ settings parse_config(std::string_view text, std::string_view source_name) {
         s.max_subscribers = positive(r, "max_subscribers", s.max_subscribers, source_name);
         s.max_session_subscribers =
             positive(r, "max_session_subscribers", s.max_session_subscribers, source_name);
+        s.max_address_connections =
+            zero_or_more(r, "max_address_connections", s.max_address_connections, source_name);
+        s.max_address_viewers =
+            zero_or_more(r, "max_address_viewers", s.max_address_viewers, source_name);
         s.handshake_timeout = duration(r, "handshake_timeout", s.handshake_timeout, source_name);
         at_most(r, "handshake_timeout", s.handshake_timeout, std::chrono::minutes(10), "10m",
                 source_name);

@@ -87,6 +87,10 @@ struct settings {
     std::size_t search_queue = 8;
     std::size_t max_subscribers = 20000;         ///< viewers' WebSockets at once, in all
     std::size_t max_session_subscribers = 10000; ///< viewers' WebSockets of one session
+    /// Connections and viewers' WebSockets one client (IPv4 address, IPv6 /64) holds at once;
+    /// 0: no limit.
+    std::size_t max_address_connections = 1000;
+    std::size_t max_address_viewers = 1000;
     /// From a connection's first byte to its request read or its WebSocket handshake done.
     std::chrono::milliseconds handshake_timeout{10000};
     /// A connection with nothing to say this long is closed (WebSockets are pinged first).

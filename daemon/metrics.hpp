@@ -20,10 +20,21 @@ enum class limit {
     handshake_timeout,   ///< a request or handshake not read within handshake_timeout
     idle_timeout,        ///< a connection silent for connection_idle_timeout
     search_queue,        ///< an archive search beyond search_queue
+    address_connections, ///< a connection beyond max_address_connections
+    address_viewers,     ///< a viewer beyond max_address_viewers
 };
-inline constexpr std::array<char const*, 10> limit_names = {
-    "sessions", "subscribers", "session_subscribers", "ingest_rate",  "frame",
-    "body",     "header",      "handshake_timeout",   "idle_timeout", "search_queue"};
+inline constexpr std::array<char const*, 12> limit_names = {"sessions",
+                                                            "subscribers",
+                                                            "session_subscribers",
+                                                            "ingest_rate",
+                                                            "frame",
+                                                            "body",
+                                                            "header",
+                                                            "handshake_timeout",
+                                                            "idle_timeout",
+                                                            "search_queue",
+                                                            "address_connections",
+                                                            "address_viewers"};
 
 /// Counters for GET /metrics (Prometheus text format). Lock-free: any strand may count.
 struct metrics {

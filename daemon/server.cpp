@@ -1,5 +1,6 @@
 #include "daemon/server.hpp"
 
+#include "daemon/address_counts.hpp"
 #include "daemon/archive_files.hpp"
 #include "daemon/archive_index.hpp"
 #include "daemon/auth.hpp"
@@ -34,6 +35,7 @@
 #include <sstream>
 #include <tuple>
 #include <unordered_map>
+#include <variant>
 
 namespace minuted {
 
@@ -92,6 +94,11 @@ public:
             if (auto const c = weak.lock())
                 c->stop();
     }
+
+    /// Connections and viewers each client holds, for [limits] max_address_connections and
+    /// max_address_viewers.
+    std::shared_ptr<address_counts> const connections_by_client = address_counts::make();
+    std::shared_ptr<address_counts> const viewers_by_client = address_counts::make();
 
 private:
     mutable std::mutex mutex_;
@@ -173,6 +180,13 @@ boost::json::object info_json(session_info const& i) {
 // goes straight to the socket (push_socket); one that cannot keep up skips ahead to a
 // snapshot, and is closed if it keeps falling behind.
 
+// What a viewer's client holds while the viewer's socket lives: see [limits]
+// max_address_connections and max_address_viewers.
+struct client_places {
+    address_counts::place connection;
+    address_counts::place viewer;
+};
+
 // A subscriber's socket (a viewer's, a relay subscriber's): counted in the subscribers gauge
 // while it lives, and closed with the others when the daemon stops.
 class subscriber_socket : public connection_set::member, public push_socket {
@@ -184,14 +198,15 @@ public:
     /// stopped reading is skipped, and what was queued for it dropped, within this.
     static constexpr std::chrono::milliseconds max_stall{5000};
 
+    /// `places`: the connection's and the viewer's, held by its client while the socket lives.
     subscriber_socket(flex_stream&& stream, config::settings const& s, metrics& counters,
-                      std::shared_ptr<connection_set> connections,
+                      std::shared_ptr<connection_set> connections, client_places places,
                       on_resume resume = on_resume::notify)
         : push_socket(std::move(stream),
                       {s.handshake_timeout, s.connection_idle_timeout, max_message,
                        s.subscriber_queue, max_stall},
                       resume),
-          metrics_(counters), tracked_(std::move(connections)) {
+          metrics_(counters), tracked_(std::move(connections)), places_(std::move(places)) {
         metrics_.subscribers.fetch_add(1, std::memory_order_relaxed);
     }
     ~subscriber_socket() override { metrics_.subscribers.fetch_sub(1, std::memory_order_relaxed); }
@@ -210,14 +225,17 @@ protected:
 
 private:
     tracked tracked_;
+    client_places places_;
 };
 
 class live_subscriber : public update_sink, public subscriber_socket {
 public:
     live_subscriber(flex_stream&& stream, std::shared_ptr<live_session> session,
                     std::optional<revision> since, live_config::snapshot settings,
-                    metrics& counters, std::shared_ptr<connection_set> connections)
-        : subscriber_socket(std::move(stream), *settings, counters, std::move(connections)),
+                    metrics& counters, std::shared_ptr<connection_set> connections,
+                    client_places places)
+        : subscriber_socket(std::move(stream), *settings, counters, std::move(connections),
+                            std::move(places)),
           session_(std::move(session)), since_(since) {}
 
     // On the session's strand, like everything that touches resyncing_.
@@ -339,9 +357,9 @@ class relay_subscriber : public subscriber_socket {
 public:
     relay_subscriber(flex_stream&& stream, std::string channel, relay_hub& hub,
                      config::settings const& settings, metrics& counters,
-                     std::shared_ptr<connection_set> connections)
+                     std::shared_ptr<connection_set> connections, client_places places)
         : subscriber_socket(std::move(stream), settings, counters, std::move(connections),
-                            on_resume::send_latest),
+                            std::move(places), on_resume::send_latest),
           channel_(std::move(channel)), hub_(hub) {}
 
     /// Joins the channel, then answers the upgrade `request`: a client that has the 101 is in
@@ -451,10 +469,10 @@ class ingest_socket : public connection_set::member,
 public:
     ingest_socket(flex_stream&& stream, std::string id, session_registry& sessions,
                   live_config::snapshot settings, metrics& counters,
-                  std::shared_ptr<connection_set> connections)
+                  std::shared_ptr<connection_set> connections, address_counts::place connection)
         : ws_(std::move(stream)), id_(std::move(id)), sessions_(sessions),
           settings_(std::move(settings)), metrics_(counters), tracked_(std::move(connections)),
-          pace_timer_(ws_.get_executor()) {}
+          place_(std::move(connection)), pace_timer_(ws_.get_executor()) {}
 
     ~ingest_socket() { metrics_.ingest_connections.fetch_sub(1, std::memory_order_relaxed); }
 
@@ -696,6 +714,7 @@ private:
     live_config::snapshot settings_;
     metrics& metrics_;
     tracked tracked_;
+    address_counts::place place_;  // the connection's, held by its client
     ingest_connection connection_; // touched only on the session's strand
     reply_order replies_;
     std::uint64_t applied_ = 0; // frames the session applied
@@ -768,12 +787,13 @@ class http_session : public connection_set::member,
                      public std::enable_shared_from_this<http_session> {
 public:
     /// `already_read`: what was read from the connection to see whether it speaks TLS.
+    /// `place`: the connection's, held by its client while it lives.
     http_session(flex_stream&& stream, beast::flat_buffer&& already_read, live_config const& config,
                  metrics& counters, session_registry& sessions, relay_hub& relay,
-                 std::shared_ptr<connection_set> connections)
+                 std::shared_ptr<connection_set> connections, address_counts::place place)
         : stream_(std::move(stream)), ex_(stream_.get_executor()), config_(config),
           metrics_(counters), sessions_(sessions), relay_(relay), tracked_(std::move(connections)),
-          buffer_(std::move(already_read)) {}
+          place_(std::move(place)), buffer_(std::move(already_read)) {}
 
     void run() {
         peer_ = endpoint_text(stream_.next_layer());
@@ -936,18 +956,18 @@ private:
                 sessions_.live_count() >= settings_->max_sessions)
                 return refuse_sessions(req, id);
             std::make_shared<ingest_socket>(std::move(stream_), id, sessions_, settings_, metrics_,
-                                            tracked_.shared_set())
+                                            tracked_.shared_set(), std::move(place_))
                 ->run(std::move(req));
             return;
         }
         if (relay) {
-            if (auto const why = over_subscribers()) {
-                metrics_.hit(limit::subscribers);
-                spdlog::warn("relay {}: subscriber {} refused: {}", id, peer_, *why);
-                return close_upgraded(std::move(req), close_try_again_later, *why);
-            }
-            std::make_shared<relay_subscriber>(std::move(stream_), id, relay_, *settings_, metrics_,
-                                               tracked_.shared_set())
+            auto viewer = admit_viewer(nullptr);
+            if (auto const* no = std::get_if<viewer_refusal>(&viewer))
+                return refuse_viewer(std::move(req), "relay " + id + ": subscriber", *no);
+            std::make_shared<relay_subscriber>(
+                std::move(stream_), id, relay_, *settings_, metrics_, tracked_.shared_set(),
+                client_places{std::move(place_),
+                              std::get<address_counts::place>(std::move(viewer))})
                 ->run(req);
             return;
         }
@@ -965,33 +985,49 @@ private:
             since.reset();
         if (!session)
             return close_upgraded(std::move(req), close_unknown_session, "unknown session " + id);
-        // A viewer beyond a limit is told in the close reason, which a page can show; it may
-        // try again later (1013).
-        std::optional<std::pair<limit, std::string>> over;
-        if (auto why = over_subscribers())
-            over.emplace(limit::subscribers, std::move(*why));
-        else if (session->viewers() >= settings_->max_session_subscribers)
-            over.emplace(limit::session_subscribers,
-                         "too many viewers: this session takes " +
-                             std::to_string(settings_->max_session_subscribers) +
-                             " ([limits] max_session_subscribers)");
-        if (over) {
-            metrics_.hit(over->first);
-            spdlog::warn("live {}: viewer {} refused: {}", id, peer_, over->second);
-            return close_upgraded(std::move(req), close_try_again_later, over->second);
-        }
-        std::make_shared<live_subscriber>(std::move(stream_), std::move(session), since, settings_,
-                                          metrics_, tracked_.shared_set())
+        auto viewer = admit_viewer(session.get());
+        if (auto const* no = std::get_if<viewer_refusal>(&viewer))
+            return refuse_viewer(std::move(req), "live " + id + ": viewer", *no);
+        std::make_shared<live_subscriber>(
+            std::move(stream_), std::move(session), since, settings_, metrics_,
+            tracked_.shared_set(),
+            client_places{std::move(place_), std::get<address_counts::place>(std::move(viewer))})
             ->run(req);
     }
 
-    // Why one more subscriber would be one too many for the daemon, if it would.
-    std::optional<std::string> over_subscribers() const {
+    // A limit reached, and why, as a viewer is told it.
+    using viewer_refusal = std::pair<limit, std::string>;
+
+    // One more viewer (of `session`, if a live one) for the request's client: the place it
+    // holds, or the limit it would go beyond.
+    std::variant<address_counts::place, viewer_refusal> admit_viewer(live_session const* session) {
         if (auto const n = metrics_.subscribers.load(std::memory_order_relaxed);
             n >= 0 && static_cast<std::size_t>(n) >= settings_->max_subscribers)
-            return "too many viewers: the daemon takes " +
-                   std::to_string(settings_->max_subscribers) + " ([limits] max_subscribers)";
-        return std::nullopt;
+            return viewer_refusal(limit::subscribers,
+                                  "too many viewers: the daemon takes " +
+                                      std::to_string(settings_->max_subscribers) +
+                                      " ([limits] max_subscribers)");
+        if (session && session->viewers() >= settings_->max_session_subscribers)
+            return viewer_refusal(limit::session_subscribers,
+                                  "too many viewers: this session takes " +
+                                      std::to_string(settings_->max_session_subscribers) +
+                                      " ([limits] max_session_subscribers)");
+        if (auto place = tracked_.set().viewers_by_client->try_take(client_.address,
+                                                                    settings_->max_address_viewers))
+            return std::move(*place);
+        return viewer_refusal(limit::address_viewers,
+                              "too many viewers from your address: it may have " +
+                                  std::to_string(settings_->max_address_viewers) +
+                                  " ([limits] max_address_viewers)");
+    }
+
+    // A viewer beyond a limit is told in the close reason, which a page can show; it may try
+    // again later (1013).
+    void refuse_viewer(http::request<http::string_body> req, std::string const& who,
+                       viewer_refusal const& no) {
+        metrics_.hit(no.first);
+        spdlog::warn("{} {} refused: {}", who, peer_, no.second);
+        close_upgraded(std::move(req), close_try_again_later, no.second);
     }
 
     // POST /pub/{channel}: the body, as one text message, to the channel's subscribers.
@@ -1031,12 +1067,20 @@ private:
 
     // Accepts the WebSocket, then closes it with `code` and `why`: a browser can read a close
     // reason, not the status of a refused upgrade.
+    // The client keeps the connection's place until the close ends, which a peer that never
+    // answers cannot put off beyond the WebSocket's timeouts.
     void close_upgraded(http::request<http::string_body> req, std::uint16_t code, std::string why) {
+        struct closing {
+            websocket::stream<flex_stream> ws;
+            address_counts::place place;
+        };
         stream_.next_layer().expires_never();
-        auto ws = std::make_shared<websocket::stream<flex_stream>>(std::move(stream_));
-        ws->async_accept(req, [ws, code, why = std::move(why)](beast::error_code ec) {
+        auto c = std::make_shared<closing>(
+            closing{websocket::stream<flex_stream>(std::move(stream_)), std::move(place_)});
+        c->ws.set_option(ws_timeouts(*settings_));
+        c->ws.async_accept(req, [c, code, why = std::move(why)](beast::error_code ec) {
             if (!ec)
-                ws->async_close(close_reason(code, why), [ws](beast::error_code) {});
+                c->ws.async_close(close_reason(code, why), [c](beast::error_code) {});
         });
     }
 
@@ -1467,6 +1511,7 @@ private:
     session_registry& sessions_;
     relay_hub& relay_;
     tracked tracked_;
+    address_counts::place place_; // the connection's, held by its client; an upgrade takes it
     std::uint64_t requests_ = 0;  // read on this connection
     std::string connection_peer_; // the TCP peer's address and port
     client_address client_;       // of the request being handled
@@ -1711,29 +1756,95 @@ private:
             // Updates are small frames that must go out at once: no Nagle delay.
             beast::error_code nodelay_ec;
             socket.set_option(tcp::no_delay(true), nodelay_ec);
-            if (auto ctx = tls())
-                detect_tls(beast::tcp_stream(std::move(socket)), std::move(ctx));
-            else
-                serve_http(flex_stream(beast::tcp_stream(std::move(socket))), {});
+            auto ctx = tls();
+            if (auto place = take_place(socket, ctx != nullptr)) {
+                if (ctx)
+                    detect_tls(beast::tcp_stream(std::move(socket)), std::move(ctx),
+                               std::move(*place));
+                else
+                    serve_http(flex_stream(beast::tcp_stream(std::move(socket))), {},
+                               std::move(*place));
+            }
         }
         do_accept();
     }
 
-    void serve_http(flex_stream&& stream, beast::flat_buffer&& already_read) {
+    // The place of a new connection, held by its client while it is open; none if the client
+    // already has [limits] max_address_connections. A trusted proxy's connections are its
+    // clients', whose viewers are counted as they are named (max_address_viewers).
+    std::optional<address_counts::place> take_place(tcp::socket& socket, bool tls) {
+        beast::error_code ec;
+        auto const peer = socket.remote_endpoint(ec).address();
+        auto const settings = config_.get();
+        if (ec || is_trusted_proxy(*settings, peer))
+            return address_counts::place{};
+        if (auto place = connections_->connections_by_client->try_take(
+                peer, settings->max_address_connections))
+            return place;
+        metrics_.hit(limit::address_connections);
+        spdlog::warn("http {}: connection refused: its address has {} open ([limits] "
+                     "max_address_connections)",
+                     peer.to_string(), settings->max_address_connections);
+        // A plain HTTP client is told why; one that may be starting TLS cannot be.
+        if (!tls)
+            refuse_connection(std::move(socket), settings->max_address_connections);
+        return std::nullopt;
+    }
+
+    // Answers a connection beyond max_address_connections with a 503 and closes it. What the
+    // client sent meanwhile is read (up to 64 KiB, for a second) first: a socket closed with
+    // bytes unread is reset, and a reset can lose the answer on its way.
+    static void refuse_connection(tcp::socket&& socket, std::size_t cap) {
+        struct refused {
+            beast::tcp_stream stream;
+            std::string answer;
+            std::array<char, 4096> buffer{};
+            std::size_t drained = 0;
+
+            void drain(std::shared_ptr<refused> self) {
+                stream.async_read_some(net::buffer(buffer),
+                                       [self](beast::error_code ec, std::size_t n) {
+                                           self->drained += n;
+                                           if (!ec && self->drained < 65536)
+                                               self->drain(self);
+                                       });
+            }
+        };
+        std::string const body = "too many connections from your address: it may have " +
+                                 std::to_string(cap) + " open ([limits] max_address_connections)\n";
+        auto r = std::make_shared<refused>(refused{
+            beast::tcp_stream(std::move(socket)),
+            "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+            "Retry-After: 10\r\nContent-Length: " +
+                std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body});
+        r->stream.expires_after(std::chrono::seconds(1));
+        net::async_write(r->stream, net::buffer(r->answer), [r](beast::error_code ec, std::size_t) {
+            if (ec)
+                return;
+            r->stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+            r->drain(r);
+        });
+    }
+
+    void serve_http(flex_stream&& stream, beast::flat_buffer&& already_read,
+                    address_counts::place place) {
         std::make_shared<http_session>(std::move(stream), std::move(already_read), config_,
-                                       metrics_, sessions_, relay_, connections_)
+                                       metrics_, sessions_, relay_, connections_, std::move(place))
             ->run();
     }
 
     // With [tls], one port speaks both: the first bytes tell a TLS handshake from plain HTTP.
     // Plain HTTP is for this machine (local tools, health checks); anyone else is told to use
     // https:// rather than being served in the clear.
-    void detect_tls(beast::tcp_stream&& connection, std::shared_ptr<net::ssl::context> ctx) {
+    void detect_tls(beast::tcp_stream&& connection, std::shared_ptr<net::ssl::context> ctx,
+                    address_counts::place place) {
         struct detecting {
             beast::tcp_stream stream;
             beast::flat_buffer buffer;
+            address_counts::place place;
         };
-        auto d = std::make_shared<detecting>(detecting{std::move(connection), {}});
+        auto d =
+            std::make_shared<detecting>(detecting{std::move(connection), {}, std::move(place)});
         d->stream.expires_after(config_.get()->handshake_timeout);
         beast::async_detect_ssl(
             d->stream, d->buffer,
@@ -1746,10 +1857,10 @@ private:
                 }
                 if (is_tls)
                     return self->serve_http(flex_stream(std::move(d->stream), ctx),
-                                            std::move(d->buffer));
+                                            std::move(d->buffer), std::move(d->place));
                 if (from_loopback(d->stream))
-                    return self->serve_http(flex_stream(std::move(d->stream)),
-                                            std::move(d->buffer));
+                    return self->serve_http(flex_stream(std::move(d->stream)), std::move(d->buffer),
+                                            std::move(d->place));
                 self->metrics_.plain_http_refused.fetch_add(1, std::memory_order_relaxed);
                 spdlog::info("http {}: plain HTTP refused: this port speaks TLS to other machines",
                              endpoint_text(d->stream));

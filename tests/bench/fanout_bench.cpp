@@ -130,13 +130,15 @@ void note(char const* format, auto... args) {
     std::fputc('\n', stderr);
 }
 
-/// The daemon's config file for `opt`; empty (no --config) when it sets nothing.
+/// The daemon's config file for `opt`. Every viewer comes from this machine's one address, so
+/// the caps per address are lifted.
 std::string daemon_config(options const& opt) {
     std::ostringstream toml;
     if (opt.threads)
         toml << "[server]\nthreads = " << *opt.threads << "\n";
+    toml << "[limits]\nmax_address_connections = 0\nmax_address_viewers = 0\n";
     if (opt.queue)
-        toml << "[limits]\nsubscriber_queue = " << *opt.queue << "\n";
+        toml << "subscriber_queue = " << *opt.queue << "\n";
     return toml.str();
 }
 

@@ -115,6 +115,21 @@ TEST(parse_config, reads_allowed_hosts_trusted_proxies_and_the_search_queue) {
               std::string::npos);
 }
 
+TEST(parse_config, reads_the_caps_per_client_where_0_is_none) {
+    auto const defaults = parse("");
+    EXPECT_EQ(defaults.max_address_connections, 1000u);
+    EXPECT_EQ(defaults.max_address_viewers, 1000u);
+    auto const s = parse("[limits]\nmax_address_connections = 0\nmax_address_viewers = 7\n");
+    EXPECT_EQ(s.max_address_connections, 0u);
+    EXPECT_EQ(s.max_address_viewers, 7u);
+    EXPECT_NE(error_of("[limits]\nmax_address_viewers = -1\n")
+                  .find("limits.max_address_viewers must be 0 (no limit) or more"),
+              std::string::npos);
+    EXPECT_NE(error_of("[limits]\nmax_address_connections = \"many\"\n")
+                  .find("limits.max_address_connections"),
+              std::string::npos);
+}
+
 TEST(parse_config, reads_the_journal_and_archive_limits) {
     auto const s = parse("[journal]\ncommit_interval = \"10ms\"\n"
                          "[archive]\nmax_age_days = 365\nmax_megabytes = 2048\n");

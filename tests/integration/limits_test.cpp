@@ -133,6 +133,89 @@ TEST(limits, a_viewer_beyond_the_session_or_daemon_limit_is_closed_with_1013) {
     }
 }
 
+// A viewer of `target` whose upgrade, from 127.0.0.1 (a trusted proxy in these tests), names
+// `client` in X-Forwarded-For: its first message, or nullopt and the close reason.
+std::pair<std::optional<std::string>, websocket::close_reason>
+forwarded_viewer(unsigned short port, std::string const& target, std::string const& client,
+                 std::vector<std::unique_ptr<websocket::stream<beast::tcp_stream>>>& kept,
+                 net::io_context& ioc) {
+    auto ws = std::make_unique<websocket::stream<beast::tcp_stream>>(ioc);
+    ws->next_layer().connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+    ws->set_option(websocket::stream_base::decorator([client](websocket::request_type& req) {
+        if (!client.empty())
+            req.set("X-Forwarded-For", client);
+    }));
+    ws->handshake("127.0.0.1", target);
+    beast::flat_buffer buffer;
+    beast::error_code ec;
+    ws->read(buffer, ec);
+    if (ec)
+        return {std::nullopt, ws->reason()};
+    kept.push_back(std::move(ws));
+    return {beast::buffers_to_string(buffer.data()), {}};
+}
+
+TEST(limits, a_client_beyond_max_address_viewers_is_closed_with_1013_and_others_go_on) {
+    // Behind a trusted proxy the clients it names are counted, not the proxy: its own
+    // connections are never refused for max_address_connections.
+    daemon_process d({}, "[server]\ntrusted_proxies = [\"127.0.0.1\"]\n[limits]\n"
+                         "max_address_viewers = 2\nmax_address_connections = 2\n");
+    ASSERT_EQ(http_request(d.port(), http::verb::post, "/ingest/a", "hi\n").status, 200u);
+    net::io_context ioc;
+    std::vector<std::unique_ptr<websocket::stream<beast::tcp_stream>>> kept;
+    for (int i = 0; i < 2; ++i)
+        EXPECT_TRUE(forwarded_viewer(d.port(), "/live/a", "192.0.2.1", kept, ioc).first);
+    // The third viewer of 192.0.2.1 is one too many, on /live as on /sub.
+    auto const [none, why] = forwarded_viewer(d.port(), "/live/a", "192.0.2.1", kept, ioc);
+    EXPECT_FALSE(none);
+    EXPECT_EQ(why.code, websocket::close_code::try_again_later);
+    EXPECT_EQ(std::string(why.reason.data(), why.reason.size()),
+              "too many viewers from your address: it may have 2 ([limits] max_address_viewers)");
+    auto const [no_sub, sub_why] = forwarded_viewer(d.port(), "/sub/news", "192.0.2.1", kept, ioc);
+    EXPECT_FALSE(no_sub);
+    EXPECT_EQ(sub_why.code, websocket::close_code::try_again_later);
+    for (auto const* other : {"192.0.2.2", "192.0.2.2", ""})
+        EXPECT_TRUE(forwarded_viewer(d.port(), "/live/a", other, kept, ioc).first) << other;
+    EXPECT_GE(hits(d.port(), "address_viewers", 1), 1u);
+    d.process().wait_for(R"(live a: viewer 192\.0\.2\.1 via 127\.0\.0\.1:\d+ refused: too many )"
+                         R"(viewers from your address)");
+    // A place freed is a place taken.
+    kept.front()->close(websocket::close_code::normal);
+    kept.erase(kept.begin());
+    for (int attempt = 0;; ++attempt) {
+        if (forwarded_viewer(d.port(), "/live/a", "192.0.2.1", kept, ioc).first)
+            break;
+        ASSERT_LT(attempt, 100) << "the closed viewer's place was never freed";
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+}
+
+TEST(limits, a_connection_beyond_max_address_connections_gets_503_and_is_closed) {
+    daemon_process d({}, "[limits]\nmax_address_connections = 3\n");
+    net::io_context ioc;
+    std::vector<std::unique_ptr<tcp::socket>> idle;
+    for (int i = 0; i < 3; ++i) {
+        idle.push_back(std::make_unique<tcp::socket>(ioc));
+        idle.back()->connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), d.port()));
+    }
+    // The listener takes connections in turn: the three are counted before the next.
+    auto const refused = http_get(d.port(), "/healthz");
+    EXPECT_EQ(refused.status, 503u);
+    EXPECT_EQ(refused.headers[http::field::retry_after], "10");
+    EXPECT_EQ(refused.body, "too many connections from your address: it may have 3 open "
+                            "([limits] max_address_connections)\n");
+    d.process().wait_for(R"(http 127\.0\.0\.1: connection refused: its address has 3 open)");
+    idle.pop_back();
+    for (int attempt = 0;; ++attempt) {
+        if (http_get(d.port(), "/healthz").status == 200)
+            break;
+        ASSERT_LT(attempt, 100) << "the closed connection's place was never freed";
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    idle.clear(); // room for the requests reading the metric
+    EXPECT_EQ(hits(d.port(), "address_connections", 1), 1u);
+}
+
 TEST(limits, a_source_faster_than_ingest_rate_is_slowed_down_and_loses_nothing) {
     daemon_process d({}, "[limits]\ningest_rate = 100\n");
     auto const frames =

@@ -765,6 +765,8 @@ std::string config_text(std::size_t subscriber_queue,
                         std::size_t max_frame_bytes) {
     std::string toml = "[limits]\nsubscriber_queue = " + std::to_string(subscriber_queue) +
                        "\nmax_frame_bytes = " + std::to_string(max_frame_bytes) +
+                       // every viewer and source comes from this machine's one address
+                       "\nmax_address_connections = 0\nmax_address_viewers = 0" +
                        "\n\n[feeds]\nreconnect_initial = \"200ms\"\nreconnect_max = \"2s\"\n";
     std::size_t f = 0;
     for (auto const& s : sessions)
