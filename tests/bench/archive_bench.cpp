@@ -7,9 +7,7 @@
 //
 // Prints Markdown; it measures and never fails on the numbers.
 
-#include "daemon/archive_index.hpp"
-#include "summariser/pipeline.hpp"
-#include "tests/bench/corpus.hpp"
+#include "tests/bench/archive_corpus.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -22,35 +20,6 @@ namespace {
 
 using namespace minuted;
 using steady = std::chrono::steady_clock;
-
-struct meeting_text {
-    std::string title;
-    std::vector<archived_utterance> turns;
-    std::int64_t words = 0;
-    std::int64_t speakers = 0;
-    std::int64_t items = 0;
-};
-
-meeting_text run(std::filesystem::path const& file) {
-    summariser::pipeline p;
-    summariser::change_set changes;
-    summariser::time_point const t0{};
-    p.put(bench::read_file(file), t0, changes);
-    p.finish(t0, changes);
-    auto const& m = p.state();
-    meeting_text out{m.title().empty() ? file.filename().string() : m.title(), {}, 0, 0, 0};
-    for (auto const& u : m.utterances())
-        out.turns.push_back(
-            {static_cast<std::int64_t>(u.id),
-             u.speaker ? m.participants().at(*u.speaker).name : std::string(), 0,
-             u.agenda_item < m.agenda().size() ? m.agenda()[u.agenda_item].title : std::string(),
-             u.text});
-    out.words = static_cast<std::int64_t>(m.total_words());
-    for (auto const& p2 : m.participants().all())
-        out.speakers += p2.turns > 0 ? 1 : 0;
-    out.items = static_cast<std::int64_t>(m.agenda().size());
-    return out;
-}
 
 double ms_since(steady::time_point t) {
     return std::chrono::duration<double, std::milli>(steady::now() - t).count();
@@ -77,18 +46,7 @@ int main(int argc, char** argv) {
         return 64;
     }
 
-    std::vector<std::filesystem::path> sources;
-    for (auto const& dir :
-         {bench::test_data_dir(), bench::test_data_dir().parent_path().parent_path().parent_path() /
-                                      "shared" / "eval" / "tc39"})
-        if (std::filesystem::is_directory(dir))
-            for (auto const& e : std::filesystem::directory_iterator(dir))
-                if (e.path().filename().string().ends_with(".raw.txt"))
-                    sources.push_back(e.path());
-    std::sort(sources.begin(), sources.end());
-    std::vector<meeting_text> texts;
-    for (auto const& s : sources)
-        texts.push_back(run(s));
+    auto const texts = bench::archive_corpus();
 
     auto const dir = std::filesystem::temp_directory_path() / "minuted-archive-bench";
     if (file.empty()) {
@@ -96,26 +54,8 @@ int main(int argc, char** argv) {
         std::filesystem::create_directories(dir);
         file = dir / "index.sqlite";
     }
-    std::size_t turns = 0;
     auto const build_start = steady::now();
-    {
-        archive_index index(file);
-        // One meeting a day, 09:00 to 12:00, back from 2026-11-23.
-        auto const last_day = *parse_day("2026-11-23", false);
-        for (std::size_t i = 0; i < meetings; ++i) {
-            auto const& t = texts[i % texts.size()];
-            auto const start = last_day - static_cast<std::int64_t>(i) * 86'400'000 + 9 * 3'600'000;
-            auto turns_of = t.turns;
-            for (std::size_t k = 0; k < turns_of.size(); ++k)
-                turns_of[k].at_ms = start + static_cast<std::int64_t>(k) * 10'000;
-            char id[64];
-            std::snprintf(id, sizeof id, "meeting-%04zu", i);
-            index.add({id, "meeting", t.title, start, start + 3 * 3'600'000, t.words, t.speakers,
-                       t.items, "closed by the caption source"},
-                      turns_of);
-            turns += turns_of.size();
-        }
-    }
+    auto const turns = bench::build_archive(file, texts, meetings);
     auto const build_s = ms_since(build_start) / 1000;
 
     struct probe {

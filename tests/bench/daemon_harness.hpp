@@ -176,16 +176,20 @@ inline double self_cpu_seconds() {
 /// the config file written from `config_toml` if that is not empty. Its standard output and
 /// error are read on a thread and kept (up to 4 MB); the port is read from its `listening on`
 /// line. It is killed if this process dies (PR_SET_PDEATHSIG). Throws if it does not start
-/// within 20 s.
+/// within 20 s. `prepare`, if set, is given the state directory to fill before the daemon
+/// starts (an archive to search, say).
 class daemon_process {
 public:
     daemon_process(std::string const& binary, std::string const& config_toml,
-                   std::string const& tmp_prefix = "minuted-bench") {
+                   std::string const& tmp_prefix = "minuted-bench",
+                   std::function<void(std::filesystem::path const&)> const& prepare = {}) {
         std::string templ =
             (std::filesystem::temp_directory_path() / (tmp_prefix + "-XXXXXX")).string();
         if (::mkdtemp(templ.data()) == nullptr)
             throw std::runtime_error("mkdtemp failed");
         dir_ = templ;
+        if (prepare)
+            prepare(state_dir());
         std::vector<std::string> args{binary,        "serve",       "--listen",
                                       "127.0.0.1:0", "--state-dir", state_dir().string()};
         if (!config_toml.empty()) {

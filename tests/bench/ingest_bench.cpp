@@ -29,9 +29,17 @@
 //
 // usage: minuted_ingest_bench [--sessions C] [--seconds S] [--warmup S] [--window W]
 //                             [--threads N] [--commit-interval MS] [--speed max|K]
-//                             [--daemon PATH]
+//                             [--archive M] [--searchers N] [--daemon PATH]
+//
+// With --archive M the daemon starts with M archived meetings made from the corpus
+// (tests/bench/archive_corpus.hpp), and with --searchers N that many clients search them
+// (GET /api/archive?q=, each waiting for its answer before the next, queries from common words
+// to prefixes that hit the 500 ms cap) while the sources are measured: the ack latency above
+// is then the live captions' during concurrent searches. Whatever the options, a prober sends
+// GET /healthz every 20 ms while measuring, and its latency is printed.
 
 #include "daemon/replay.hpp"
+#include "tests/bench/archive_corpus.hpp"
 #include "tests/bench/corpus.hpp"
 #include "tests/bench/daemon_harness.hpp"
 
@@ -79,6 +87,8 @@ struct options {
     std::size_t threads = 1;     ///< the daemon's [server] threads
     std::size_t commit_ms = 50;  ///< the daemon's [journal] commit_interval
     std::optional<double> speed; ///< open loop at this multiple of real time; unset: max
+    std::size_t archive = 0;     ///< archived meetings the daemon starts with
+    std::size_t searchers = 0;   ///< clients searching the archive while measuring
     std::string daemon = MINUTED_BINARY;
 };
 
@@ -434,6 +444,94 @@ std::map<pid_t, double> thread_cpu_by_tid(pid_t pid) {
     return out;
 }
 
+// ---------------------------------------------------------------------------------------
+// Archive searches and /healthz probes beside the sources.
+
+/// GET `target` on a connection of its own; the status, 0 if the request failed.
+unsigned get_status(unsigned short port, std::string const& target) {
+    namespace http = beast::http;
+    try {
+        net::io_context ioc;
+        beast::tcp_stream stream(ioc);
+        stream.expires_after(std::chrono::seconds(30));
+        stream.connect(tcp::endpoint(net::ip::address_v4::loopback(), port));
+        http::request<http::empty_body> req{http::verb::get, target, 11};
+        req.set(http::field::host, "127.0.0.1");
+        http::write(stream, req);
+        beast::flat_buffer buffer;
+        http::response<http::string_body> res;
+        http::read(stream, buffer, res);
+        beast::error_code ec;
+        stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+        return res.result_int();
+    } catch (std::exception const&) {
+        return 0;
+    }
+}
+
+/// Searchers and a /healthz prober, each on a thread of its own, from `start` until `stop`.
+class side_load {
+public:
+    side_load(unsigned short port, std::size_t searchers) : port_(port), searchers_(searchers) {}
+    ~side_load() { stop(); }
+
+    void start() {
+        for (std::size_t i = 0; i < searchers_; ++i)
+            threads_.emplace_back([this, i] { search(i); });
+        threads_.emplace_back([this] { probe(); });
+    }
+    void stop() {
+        stopping_ = true;
+        for (auto& t : threads_)
+            if (t.joinable())
+                t.join();
+        threads_.clear();
+    }
+
+    // Read once stopped.
+    std::vector<std::int64_t> search_ns, health_ns;
+    std::map<unsigned, std::uint64_t> search_status; ///< searches by answer (0: failed)
+
+private:
+    void search(std::size_t first) {
+        // From what a reader types (a word, two, a phrase, a speaker) to prefixes that match
+        // nearly every turn and run into the daemon's 500 ms cap (400).
+        static constexpr char const* queries[] = {
+            "agenda",       "working%20group",         "%22next%20agenda%20item%22", "neutral*",
+            "a*%20OR%20e*", "proposal&speaker=kummer", "decorator%20OR%20iterator",  "t*"};
+        std::vector<std::int64_t> times;
+        std::map<unsigned, std::uint64_t> statuses;
+        for (std::size_t n = first; !stopping_; ++n) {
+            auto const t = steady::now();
+            auto const status =
+                get_status(port_, std::string("/api/archive?q=") + queries[n % std::size(queries)]);
+            times.push_back(nanos(steady::now() - t));
+            ++statuses[status];
+        }
+        std::lock_guard lock(mutex_);
+        search_ns.insert(search_ns.end(), times.begin(), times.end());
+        for (auto const& [status, count] : statuses)
+            search_status[status] += count;
+    }
+    void probe() {
+        std::vector<std::int64_t> times;
+        while (!stopping_) {
+            auto const t = steady::now();
+            if (get_status(port_, "/healthz") == 200)
+                times.push_back(nanos(steady::now() - t));
+            std::this_thread::sleep_until(t + std::chrono::milliseconds(20));
+        }
+        std::lock_guard lock(mutex_);
+        health_ns = std::move(times);
+    }
+
+    unsigned short port_;
+    std::size_t searchers_;
+    std::atomic<bool> stopping_{false};
+    std::mutex mutex_;
+    std::vector<std::thread> threads_;
+};
+
 struct reading {
     steady::time_point at;
     std::uint64_t acked = 0;   ///< events acked, all sources
@@ -457,6 +555,9 @@ struct result {
     std::uint64_t journal = 0;
     std::vector<std::pair<pid_t, double>> daemon_threads; ///< CPU s over the interval
     distribution latency, send_lag;
+    distribution search, health; ///< archive searches' and /healthz's latency while measuring
+    std::map<unsigned, std::uint64_t> search_status;
+    std::size_t archived_turns = 0;
     long rss_kib = 0, hwm_kib = 0;
     std::uint64_t ack_messages = 0, nacks = 0, errors = 0;
     std::string load_before, load_after;
@@ -479,7 +580,14 @@ result run(options const& opt, caption_loop const& captions) {
     std::ostringstream config;
     config << "[server]\nthreads = " << opt.threads << "\n[journal]\ncommit_interval = \""
            << opt.commit_ms << "ms\"\n";
-    daemon_process daemon(opt.daemon, config.str(), "minuted-ingest");
+    daemon_process daemon(
+        opt.daemon, config.str(), "minuted-ingest", [&](std::filesystem::path const& state) {
+            if (opt.archive == 0)
+                return;
+            std::filesystem::create_directories(state / "archive");
+            res.archived_turns =
+                build_archive(state / "archive" / "index.sqlite", archive_corpus(), opt.archive);
+        });
     note("minuted pid %d on 127.0.0.1:%u, state in %s", static_cast<int>(daemon.pid()),
          daemon.port(), daemon.state_dir().c_str());
 
@@ -536,10 +644,16 @@ result run(options const& opt, caption_loop const& captions) {
         std::this_thread::sleep_until(origin + std::chrono::duration_cast<steady::duration>(
                                                    std::chrono::duration<double>(opt.warmup)));
         res.load_before = load_average();
+        side_load side(daemon.port(), opt.searchers);
         auto const a = read_all(true);
+        side.start();
         std::this_thread::sleep_until(a.at + std::chrono::duration_cast<steady::duration>(
                                                  std::chrono::duration<double>(opt.seconds)));
         auto const b = read_all(false);
+        side.stop();
+        res.search = distribution_of(side.search_ns);
+        res.health = distribution_of(side.health_ns);
+        res.search_status = side.search_status;
         res.rss_kib = rss_kib(daemon.pid());
         res.hwm_kib = status_kib(daemon.pid(), "VmHWM");
         res.load_after = load_average();
@@ -712,6 +826,21 @@ void print(options const& opt, caption_loop const& captions, result const& r) {
                     ms(r.send_lag.max).c_str());
     std::printf("Ack latency samples: %s (one per event acked while measuring).\n",
                 whole(static_cast<double>(r.latency.count)).c_str());
+    if (opt.archive > 0 || opt.searchers > 0) {
+        std::printf("Archive: %zu meetings, %s turns. %zu searchers: %s searches while measuring "
+                    "(%.1f/s), p50 / p99 / max %s / %s / %s ms; by answer:",
+                    opt.archive, whole(static_cast<double>(r.archived_turns)).c_str(),
+                    opt.searchers, whole(static_cast<double>(r.search.count)).c_str(),
+                    per_s(static_cast<double>(r.search.count)), ms(r.search.p50).c_str(),
+                    ms(r.search.p99).c_str(), ms(r.search.max).c_str());
+        for (auto const& [status, count] : r.search_status)
+            std::printf(" %u: %s;", status, whole(static_cast<double>(count)).c_str());
+        std::printf("\n");
+    }
+    std::printf("GET /healthz every 20 ms while measuring: %s answered, p50 / p99 / max %s / %s / "
+                "%s ms.\n",
+                whole(static_cast<double>(r.health.count)).c_str(), ms(r.health.p50).c_str(),
+                ms(r.health.p99).c_str(), ms(r.health.max).c_str());
     std::printf("Daemon threads, CPU over the interval (main thread first; the disk pool's 2 "
                 "threads were started before any other io thread):");
     for (auto const& [tid, cpu] : r.daemon_threads)
@@ -756,6 +885,8 @@ std::optional<options> parse_options(int argc, char** argv) {
             opt.speed.reset();
         } else if (a == "--speed" && parse_number(v, x)) {
             opt.speed = x;
+        } else if (a == "--archive" && parse_count(v, opt.archive)) {
+        } else if (a == "--searchers" && parse_count(v, opt.searchers)) {
         } else if (a == "--daemon") {
             opt.daemon = std::string(v);
         } else {
@@ -774,7 +905,8 @@ int main(int argc, char** argv) {
                      "usage: minuted_ingest_bench [--sessions C] [--seconds S] [--warmup S] "
                      "[--window W]\n"
                      "                            [--threads N] [--commit-interval MS] "
-                     "[--speed max|K] [--daemon PATH]\n");
+                     "[--speed max|K] [--archive M] [--searchers N]\n"
+                     "                            [--daemon PATH]\n");
         return 64;
     }
     auto const& opt = *parsed;
