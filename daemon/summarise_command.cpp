@@ -1,9 +1,9 @@
 #include "daemon/summarise_command.hpp"
 
 #include "daemon/exit_codes.hpp"
+#include "protocol/agenda.hpp"
 #include "summariser/pipeline.hpp"
 #include "summariser/report.hpp"
-#include "summariser/text.hpp"
 
 #include <boost/json/serialize.hpp>
 
@@ -13,6 +13,7 @@
 #include <iostream>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 namespace minuted {
@@ -22,23 +23,30 @@ namespace {
 constexpr std::string_view usage =
     "usage: minuted summarise FILE|- [--format md|json] [--agenda FILE]\n";
 
-// Known agenda file: one title per line; "1.", "2)" and "- " prefixes and blank lines ignored.
-std::optional<std::vector<std::string>> read_agenda(std::string const& path, std::ostream& err) {
-    std::ifstream in(path);
+// A known agenda (see protocol::parse_agenda): its titles, or nullopt with the reason said and
+// the exit code to give in `code`.
+std::optional<std::vector<std::string>> read_agenda(std::string const& path, std::ostream& err,
+                                                    int& code) {
+    std::ifstream in(path, std::ios::binary);
     if (!in) {
         err << "minuted: " << path << ": " << std::strerror(errno) << '\n';
+        code = exit_no_input;
+        return std::nullopt;
+    }
+    // One byte more than an agenda may have, so that a larger file is refused for its size
+    // without being read whole.
+    std::string text(protocol::max_agenda_text_bytes + 1, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<std::size_t>(in.gcount()));
+    auto parsed = protocol::parse_agenda(text);
+    if (auto const* no = std::get_if<protocol::agenda_refusal>(&parsed)) {
+        err << "minuted: " << path << ": not an agenda: " << no->why << '\n';
+        code = exit_data;
         return std::nullopt;
     }
     std::vector<std::string> titles;
-    for (std::string line; std::getline(in, line);) {
-        std::string_view s = summariser::trim(line, " \t\r");
-        while (!s.empty() &&
-               (std::isdigit(static_cast<unsigned char>(s.front())) || s.front() == '.' ||
-                s.front() == ')' || s.front() == '-' || s.front() == '*' || s.front() == ' '))
-            s.remove_prefix(1);
-        if (!s.empty())
-            titles.emplace_back(s);
-    }
+    for (auto& item : std::get<std::vector<protocol::agenda_item>>(parsed))
+        titles.push_back(std::move(item.title));
     return titles;
 }
 
@@ -61,9 +69,10 @@ int summarise_command(std::span<char const* const> args, std::ostream& out, std:
                 return exit_usage;
             }
         } else if (a == "--agenda") {
-            auto titles = read_agenda(args[++i], err);
+            int code = exit_ok;
+            auto titles = read_agenda(args[++i], err, code);
             if (!titles)
-                return exit_no_input;
+                return code;
             agenda = std::move(*titles);
         } else if (a == "--help" || a == "-h") {
             out << usage;

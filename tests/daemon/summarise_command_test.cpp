@@ -512,6 +512,53 @@ TEST_F(summarise_cli, agenda_file_titles_are_used_for_the_report_items) {
             << titles[i];
 }
 
+TEST_F(summarise_cli, a_json_or_markdown_agenda_gives_the_same_items_as_a_list_of_lines) {
+    auto const json_agenda = write_file(
+        "agenda.json", R"([{"title":"Opening and adoption of the agenda","presenter":"Chair"},
+            "DC main session at IGF 2024", "Preparing the meeting with the MAG in Riyadh",
+            {"title":"DC booth","minutes":10}, "Any Other Business"])");
+    auto const md_agenda =
+        write_file("agenda.md", "# DCCG 90: draft agenda\n\n- Opening and adoption of the agenda\n"
+                                "- DC main session at IGF 2024\n  - speakers\n"
+                                "- Preparing the meeting with the MAG in Riyadh\n- DC booth\n"
+                                "- Any Other Business\n");
+    std::vector<std::string> report_titles;
+    for (auto const& agenda : {json_agenda, md_agenda}) {
+        auto const r = run_minuted(
+            {"summarise", data_path(dccg_file), "--agenda", agenda, "--format", "json"});
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        std::vector<std::string> got;
+        auto const report = json::parse(r.out);
+        for (auto const& item : report.at("agenda").as_array())
+            got.emplace_back(item.at("title").as_string());
+        EXPECT_EQ(got.size(), 5u) << agenda;
+        if (report_titles.empty())
+            report_titles = got;
+        EXPECT_EQ(got, report_titles) << agenda;
+    }
+}
+
+TEST_F(summarise_cli, an_agenda_that_is_not_one_exits_65_saying_why) {
+    struct bad {
+        char const* name;
+        std::string text;
+        char const* why;
+    };
+    for (auto const& b : std::vector<bad>{
+             {"empty.txt", "\n\n", "no agenda items"},
+             {"binary.pdf", std::string("%PDF-1.7\n\x00\x01", 11), "binary data, not text"},
+             {"latin1.txt", "Caf\xe9\n", "not UTF-8 text"},
+             {"huge.txt", std::string(70000, 'a'), "an agenda of 65537 bytes; at most 65536"},
+             {"bad.json", "[{\"minutes\":3}]", "item 1: \"title\" must be a string"}}) {
+        auto const path = write_file(b.name, b.text);
+        auto const r = run_minuted({"summarise", data_path(dccg_file), "--agenda", path});
+        EXPECT_EQ(r.exit_code, 65) << b.name << ": " << r.err;
+        EXPECT_TRUE(contains(r.err, path + ": not an agenda: ")) << r.err;
+        EXPECT_TRUE(contains(r.err, b.why)) << b.name << ": " << r.err;
+        EXPECT_TRUE(r.out.empty()) << b.name;
+    }
+}
+
 TEST_F(summarise_cli, version_prints_the_version) {
     auto const r = run_minuted({"--version"});
     EXPECT_EQ(r.exit_code, 0);
