@@ -1,5 +1,6 @@
 #include "config/config.hpp"
 
+#include "protocol/agenda.hpp"
 #include "protocol/ingest.hpp"
 #include "protocol/utf8.hpp"
 
@@ -7,9 +8,12 @@
 
 #include <algorithm>
 #include <arpa/inet.h>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <fstream>
 #include <sstream>
+#include <variant>
 
 namespace minuted::config {
 
@@ -136,6 +140,7 @@ ca_file = ""
 # session = "plenary"                    # session id the captions go to
 # url = "ws://captions.example.org/feed" # ws:// or wss://
 # title = "Plenary, day 1"               # optional
+# agenda = "/etc/minuted/plenary.md"     # optional: its agenda, a title a line, Markdown or JSON
 # token = "..."                          # optional: sent as Authorization: Bearer
 # ca_file = "/etc/minuted/feed-ca.pem"  # optional: wss:// verified against these CAs
 )";
@@ -733,6 +738,13 @@ settings parse_config(std::string_view text, std::string_view source_name) {
             f.session = *session;
             f.url = *url;
             f.title = r.get<std::string>("title").value_or("");
+            if (auto const agenda = r.get<std::string>("agenda")) {
+                try {
+                    f.agenda = read_agenda_file(*agenda);
+                } catch (agenda_file_error const& e) {
+                    fail(source_name, r.where("agenda"), std::string("feed.agenda: ") + e.what());
+                }
+            }
             f.token = token(r, "token", source_name);
             f.ca_file = r.get<std::string>("ca_file").value_or(feed_ca_file);
             for (auto const& other : s.feeds)
@@ -745,6 +757,25 @@ settings parse_config(std::string_view text, std::string_view source_name) {
     }
     top.reject_unknown();
     return s;
+}
+
+std::vector<std::string> read_agenda_file(std::filesystem::path const& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        throw agenda_file_error(path.string() + ": " + std::strerror(errno), true);
+    // One byte more than an agenda may have: a larger file is refused without being read whole.
+    std::string text(protocol::max_agenda_text_bytes + 1, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    if (in.bad())
+        throw agenda_file_error(path.string() + ": cannot be read", true);
+    text.resize(static_cast<std::size_t>(in.gcount()));
+    auto parsed = protocol::parse_agenda(text);
+    if (auto const* no = std::get_if<protocol::agenda_refusal>(&parsed))
+        throw agenda_file_error(path.string() + ": not an agenda: " + no->why, false);
+    std::vector<std::string> titles;
+    for (auto& item : std::get<std::vector<protocol::agenda_item>>(parsed))
+        titles.push_back(std::move(item.title));
+    return titles;
 }
 
 settings reloadable(settings const& running, settings next, std::vector<std::string>& kept) {

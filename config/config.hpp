@@ -17,7 +17,9 @@ struct feed {
     std::string session; ///< session id the feed's captions go to
     std::string url;     ///< ws:// or wss:// URL of the feed
     std::string title;   ///< meeting title, if the feed does not send one
-    std::string token;   ///< sent to the feed as `Authorization: Bearer`, if it wants one
+    /// The meeting's known agenda (`agenda`, a file read with read_agenda_file), if given.
+    std::vector<std::string> agenda;
+    std::string token; ///< sent to the feed as `Authorization: Bearer`, if it wants one
     /// wss://: PEM file of the CAs that may sign the feed's certificate instead of the
     /// system's store (its own `ca_file`, or `[feeds] ca_file`); empty: the system's store.
     std::string ca_file;
@@ -141,6 +143,19 @@ settings parse_config(std::string_view text, std::string_view source_name = "<co
 /// retention), which keep `running`'s values. The names of those that `next` would change are
 /// appended to `kept`, so the daemon can say a restart is needed for them.
 settings reloadable(settings const& running, settings next, std::vector<std::string>& kept);
+
+/// A known agenda file that cannot be read or is not an agenda.
+class agenda_file_error : public std::runtime_error {
+public:
+    agenda_file_error(std::string what, bool cannot_read)
+        : std::runtime_error(std::move(what)), unreadable(cannot_read) {}
+    bool unreadable; ///< could not be opened or read (else: read, and not an agenda)
+};
+
+/// The titles of the agenda in the file at `path` (see protocol::parse_agenda): a title per
+/// line, a Markdown list or JSON. Throws agenda_file_error saying why ("PATH: not an agenda:
+/// 501 agenda items; at most 500").
+std::vector<std::string> read_agenda_file(std::filesystem::path const& path);
 
 /// Reads `path` and parses it; a file that cannot be read throws `config_error` too.
 settings load_config_file(std::filesystem::path const& path);

@@ -159,10 +159,11 @@ net::awaitable<void> run_feed(config::feed feed, session_registry& sessions,
                 retry.reset();
                 failures = 0;
                 ingest_connection connection;
-                if (!feed.title.empty()) {
+                if (!feed.title.empty() || !feed.agenda.empty()) {
                     protocol::ingest_message open;
                     open.kind = protocol::ingest_kind::open;
                     open.title = feed.title;
+                    open.agenda = feed.agenda;
                     co_await on_strand(session->strand(), [&]() -> net::awaitable<void> {
                         session->handle(open, connection, std::chrono::steady_clock::now());
                         co_return;
@@ -234,7 +235,8 @@ void feed_set::start(config::feed const& f) {
 
 void feed_set::apply(std::vector<config::feed> const& feeds) {
     auto same = [](config::feed const& a, config::feed const& b) {
-        return a.url == b.url && a.token == b.token && a.title == b.title && a.ca_file == b.ca_file;
+        return a.url == b.url && a.token == b.token && a.title == b.title && a.agenda == b.agenda &&
+               a.ca_file == b.ca_file;
     };
     for (auto it = running_.begin(); it != running_.end();) {
         auto const next = std::find_if(feeds.begin(), feeds.end(),

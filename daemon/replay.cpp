@@ -539,7 +539,8 @@ int replay_command(std::span<char const* const> args) {
     constexpr std::string_view usage =
         "usage: minuted replay FILE (--to ws://HOST:PORT/ingest/ID | --serve HOST:PORT)\n"
         "                      [--speed N|max] [--wpm N] [--corrections] [--seed N]\n"
-        "                      [--title TEXT] [--keep-open] [--token TOKEN] [--ca-file PEM]\n"
+        "                      [--title TEXT] [--agenda FILE] [--keep-open] [--token TOKEN]\n"
+        "                      [--ca-file PEM]\n"
         "       minuted replay --from-archive ID [--state-dir DIR | --config FILE]\n"
         "                      (--to ws://HOST:PORT/ingest/ID | --serve HOST:PORT)\n"
         "                      [--speed N|max] [--title TEXT] [--keep-open] [--token TOKEN]\n"
@@ -551,7 +552,8 @@ int replay_command(std::span<char const* const> args) {
         "--token is the receiver's publish token (also read from MINUTED_TOKEN, which keeps it\n"
         "out of the process list). A wss:// receiver's certificate is verified against the\n"
         "system's CAs, or against those in --ca-file (a private CA).\n";
-    std::optional<std::string> file, archived, state_dir, config_file, to, serve, title;
+    std::optional<std::string> file, archived, state_dir, config_file, to, serve, title,
+        agenda_file;
     bool typing_options = false;
     replay_options options;
     if (auto const* token = std::getenv("MINUTED_TOKEN"))
@@ -570,6 +572,8 @@ int replay_command(std::span<char const* const> args) {
                 serve = value();
             else if (a == "--title")
                 title = value();
+            else if (a == "--agenda")
+                agenda_file = value();
             else if (a == "--from-archive")
                 archived = value();
             else if (a == "--state-dir")
@@ -644,6 +648,15 @@ int replay_command(std::span<char const* const> args) {
             return code;
         if (title)
             replay.title = *title;
+    }
+    // A known agenda replaces what the archived meeting's open had.
+    if (agenda_file) {
+        try {
+            replay.agenda = config::read_agenda_file(*agenda_file);
+        } catch (config::agenda_file_error const& e) {
+            std::cerr << "minuted: " << e.what() << '\n';
+            return e.unreadable ? exit_no_input : exit_data;
+        }
     }
     auto const& frames = replay.frames;
     auto const what = file ? *file : "archived session " + *archived;

@@ -46,6 +46,7 @@ constexpr std::string_view usage =
     "[--state-dir DIR] [--log-level LEVEL] [--threads N]\n"
     "                     [--replay FILE [--replay-speed N|max] "
     "[--replay-session ID] [--corrections]]\n"
+    "                     [--agenda FILE]\n"
     "       minuted attach URL --session ID [--token TOKEN] [--ca-file PEM] [serve options]\n";
 
 // True for an address only this machine can reach.
@@ -61,7 +62,7 @@ bool is_loopback_host(std::string const& host) {
 
 int serve_command(std::span<char const* const> args, bool attach) {
     std::optional<std::string> config_file, listen, state_dir, log_level, replay_file, attach_url,
-        attach_session, attach_token, attach_ca_file;
+        attach_session, attach_token, attach_ca_file, agenda_file;
     std::optional<unsigned> io_threads;
     std::string replay_session = "demo";
     replay_options replay;
@@ -94,6 +95,8 @@ int serve_command(std::span<char const* const> args, bool attach) {
                 set_speed(replay, value(), a);
             else if (a == "--corrections")
                 replay.corrections = true;
+            else if (a == "--agenda")
+                agenda_file = value();
             else if (attach && a == "--session")
                 attach_session = value();
             else if (attach && a == "--token")
@@ -107,9 +110,23 @@ int serve_command(std::span<char const* const> args, bool attach) {
         }
         if (attach && (!attach_url || !attach_session))
             throw std::invalid_argument("attach needs a URL and --session ID");
+        if (agenda_file && !attach && !replay_file)
+            throw std::invalid_argument("--agenda is the agenda of the --replay or attached "
+                                        "meeting: it needs one of them");
     } catch (std::exception const& e) {
         std::cerr << "minuted: " << e.what() << '\n' << usage;
         return exit_usage;
+    }
+
+    // The known agenda of the replayed or attached meeting, sent in its open.
+    std::vector<std::string> agenda;
+    if (agenda_file) {
+        try {
+            agenda = config::read_agenda_file(*agenda_file);
+        } catch (config::agenda_file_error const& e) {
+            std::cerr << "minuted: " << e.what() << '\n';
+            return e.unreadable ? exit_no_input : exit_data;
+        }
     }
 
     // The config file with the command line's overrides: at start, and again on SIGHUP.
@@ -133,6 +150,7 @@ int serve_command(std::span<char const* const> args, bool attach) {
             s.feeds.push_back({*attach_session,
                                *attach_url,
                                {},
+                               agenda,
                                attach_token.value_or(""),
                                attach_ca_file.value_or("")});
         }
@@ -270,6 +288,7 @@ int serve_command(std::span<char const* const> args, bool attach) {
         demo = make_transcript_replay(replay_text, replay);
         if (demo.title.empty())
             demo.title = *replay_file;
+        demo.agenda = agenda;
         auto const own = settings.auth.session_tokens.find(replay_session);
         replay.token =
             own != settings.auth.session_tokens.end() ? own->second : settings.auth.publish_token;
@@ -282,7 +301,8 @@ int serve_command(std::span<char const* const> args, bool attach) {
         spdlog::info("replaying {} into session {} at {}", *replay_file, replay_session,
                      replay.as_fast_as_acked ? std::string("full speed")
                                              : fmt::format("{:g}x real time", replay.speed));
-        net::co_spawn(net::make_strand(ioc), push_replay(url, demo.title, frames, replay),
+        net::co_spawn(net::make_strand(ioc),
+                      push_replay(url, demo.title, frames, replay, demo.agenda),
                       log_failure("replay"));
     }
 

@@ -1,7 +1,7 @@
 #include "daemon/summarise_command.hpp"
 
+#include "config/config.hpp"
 #include "daemon/exit_codes.hpp"
-#include "protocol/agenda.hpp"
 #include "summariser/pipeline.hpp"
 #include "summariser/report.hpp"
 
@@ -23,33 +23,6 @@ namespace {
 constexpr std::string_view usage =
     "usage: minuted summarise FILE|- [--format md|json] [--agenda FILE]\n";
 
-// A known agenda (see protocol::parse_agenda): its titles, or nullopt with the reason said and
-// the exit code to give in `code`.
-std::optional<std::vector<std::string>> read_agenda(std::string const& path, std::ostream& err,
-                                                    int& code) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        err << "minuted: " << path << ": " << std::strerror(errno) << '\n';
-        code = exit_no_input;
-        return std::nullopt;
-    }
-    // One byte more than an agenda may have, so that a larger file is refused for its size
-    // without being read whole.
-    std::string text(protocol::max_agenda_text_bytes + 1, '\0');
-    in.read(text.data(), static_cast<std::streamsize>(text.size()));
-    text.resize(static_cast<std::size_t>(in.gcount()));
-    auto parsed = protocol::parse_agenda(text);
-    if (auto const* no = std::get_if<protocol::agenda_refusal>(&parsed)) {
-        err << "minuted: " << path << ": not an agenda: " << no->why << '\n';
-        code = exit_data;
-        return std::nullopt;
-    }
-    std::vector<std::string> titles;
-    for (auto& item : std::get<std::vector<protocol::agenda_item>>(parsed))
-        titles.push_back(std::move(item.title));
-    return titles;
-}
-
 } // namespace
 
 int summarise_command(std::span<char const* const> args, std::ostream& out, std::ostream& err) {
@@ -69,11 +42,12 @@ int summarise_command(std::span<char const* const> args, std::ostream& out, std:
                 return exit_usage;
             }
         } else if (a == "--agenda") {
-            int code = exit_ok;
-            auto titles = read_agenda(args[++i], err, code);
-            if (!titles)
-                return code;
-            agenda = std::move(*titles);
+            try {
+                agenda = config::read_agenda_file(args[++i]);
+            } catch (config::agenda_file_error const& e) {
+                err << "minuted: " << e.what() << '\n';
+                return e.unreadable ? exit_no_input : exit_data;
+            }
         } else if (a == "--help" || a == "-h") {
             out << usage;
             return exit_ok;

@@ -61,7 +61,7 @@ boost::system::result<ingest_message> parse_ingest_frame(std::string_view frame)
 /// Longest title an `open` may give, and longest title of its agenda, in bytes.
 inline constexpr std::size_t max_title_bytes = 256;
 /// Most agenda titles an `open` may give.
-inline constexpr std::size_t max_agenda_items = 200;
+inline constexpr std::size_t max_agenda_items = 500;
 
 /// Cuts an `open` message's title and agenda titles to `max_title_bytes` (at a UTF-8
 /// character's boundary) and its agenda to `max_agenda_items`. Returns what it cut, as one

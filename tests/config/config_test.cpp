@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
 namespace minuted::config {
 namespace {
 
@@ -113,6 +117,32 @@ TEST(parse_config, reads_allowed_hosts_trusted_proxies_and_the_search_queue) {
             << bad;
     EXPECT_NE(error_of("[limits]\nsearch_queue = 0\n").find("limits.search_queue"),
               std::string::npos);
+}
+
+TEST(parse_config, a_feeds_agenda_is_read_from_its_file_and_a_bad_one_is_refused_saying_why) {
+    auto const dir = std::filesystem::temp_directory_path() /
+                     ("minuted-config-test-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    auto const write = [&](std::string const& name, std::string const& text) {
+        std::ofstream(dir / name, std::ios::binary) << text;
+        return (dir / name).string();
+    };
+    auto const feed = [](std::string const& agenda) {
+        return "[[feed]]\nsession = \"p\"\nurl = \"ws://127.0.0.1:9/f\"\nagenda = \"" + agenda +
+               "\"\n";
+    };
+    auto const good = write("agenda.md", "# Plenary\n1. Opening\n2. 262 Editor's Update\n");
+    EXPECT_EQ(parse(feed(good)).feeds.at(0).agenda,
+              (std::vector<std::string>{"Opening", "262 Editor's Update"}));
+    auto const bad = write("agenda.txt", "\n\n");
+    EXPECT_NE(error_of(feed(bad)).find("feed.agenda: " + bad + ": not an agenda: no agenda items"),
+              std::string::npos)
+        << error_of(feed(bad));
+    auto const missing = (dir / "none.md").string();
+    EXPECT_NE(error_of(feed(missing)).find("feed.agenda: " + missing + ": No such file"),
+              std::string::npos)
+        << error_of(feed(missing));
+    std::filesystem::remove_all(dir);
 }
 
 TEST(parse_config, reads_the_caps_per_client_where_0_is_none) {

@@ -216,6 +216,42 @@ TEST(pull_ingest, attach_to_a_served_replay_gives_the_same_minutes) {
     EXPECT_EQ(http_get(d.port(), "/api/sessions/pulled/report.md").body, summarise_md(dccg_file));
 }
 
+// The DCCG 90 agenda as its secretariat might publish it, in a file of its own.
+std::vector<std::string> const dccg_agenda{
+    "Opening and adoption of the agenda", "DC main session at IGF 2024",
+    "Preparing the meeting with the MAG in Riyadh", "DC booth",
+    "Any Other Business: WSIS+20 letter and IGF vision paper"};
+
+std::filesystem::path write_agenda(std::string const& name, std::string const& text) {
+    auto const path = std::filesystem::temp_directory_path() /
+                      ("minuted-" + std::to_string(::getpid()) + "-" + name);
+    std::ofstream(path, std::ios::binary) << text;
+    return path;
+}
+
+std::string dccg_agenda_markdown() {
+    std::string text = "# DCCG 90: draft agenda\n\n";
+    for (auto const& t : dccg_agenda)
+        text += "- " + t + "\n";
+    return text;
+}
+
+TEST(pull_ingest, a_feeds_agenda_file_is_the_sessions_known_agenda) {
+    auto const agenda = write_agenda("feed-agenda.md", dccg_agenda_markdown());
+    child_process feed(
+        {MINUTED_BINARY, "replay", dccg_file, "--serve", "127.0.0.1:0", "--speed", "max"});
+    auto const port = feed.wait_for(R"(as a feed on ws://127\.0\.0\.1:(\d+)/)");
+    daemon_process d({}, "[[feed]]\nsession = \"pulled\"\nurl = \"ws://127.0.0.1:" + port +
+                             "/feed\"\nagenda = \"" + agenda.string() + "\"\n");
+    wait_ended(d.port(), "pulled");
+    auto const state = boost::json::parse(http_get(d.port(), "/api/sessions/pulled").body);
+    std::vector<std::string> titles;
+    for (auto const& item : state.at("agenda").as_array())
+        titles.emplace_back(item.at("title").as_string());
+    EXPECT_EQ(titles, dccg_agenda);
+    std::filesystem::remove(agenda);
+}
+
 TEST(subscribers, late_joiner_sees_the_same_state_as_one_watching_from_the_start) {
     daemon_process d;
     auto const frames = dccg_frames(true);
@@ -1009,6 +1045,31 @@ TEST(replay_window, a_replayed_file_opens_with_its_header_title_and_sends_only_i
     EXPECT_EQ(first.at("seq"), 1);
     // The header's 16 lines as blank lines, so line numbers stay the file's; then the speech.
     EXPECT_EQ(std::string(first.at("text").as_string()), std::string(16, '\n') + ">> ");
+}
+
+TEST(replay_window, an_agenda_file_goes_in_the_open_and_one_that_is_not_an_agenda_exits_65) {
+    auto const agenda = write_agenda("replay-agenda.md", dccg_agenda_markdown());
+    {
+        lazy_receiver r;
+        child_process replay({MINUTED_BINARY, "replay", dccg_file, "--to", r.url(), "--speed",
+                              "max", "--keep-open", "--agenda", agenda.string()});
+        r.accept();
+        auto const open = r.read();
+        EXPECT_EQ(open.at("type"), "open");
+        std::vector<std::string> titles;
+        for (auto const& t : open.at("agenda").as_array())
+            titles.emplace_back(t.as_string());
+        EXPECT_EQ(titles, dccg_agenda);
+    }
+    auto const binary = write_agenda("replay-agenda.pdf", std::string("%PDF\0\1", 6));
+    child_process refused({MINUTED_BINARY, "replay", dccg_file, "--to", "ws://127.0.0.1:1/ingest/x",
+                           "--agenda", binary.string()});
+    EXPECT_EQ(refused.wait(), 65);
+    EXPECT_NE(refused.output().find(binary.string() + ": not an agenda: binary data"),
+              std::string::npos)
+        << refused.output();
+    std::filesystem::remove(agenda);
+    std::filesystem::remove(binary);
 }
 
 TEST(replay_window, max_speed_sends_a_window_ahead_of_batched_acks_and_resumes_from_welcome) {

@@ -110,8 +110,8 @@ TEST(bound_open, cuts_long_titles_and_agendas_and_says_what_it_cut) {
     EXPECT_EQ(m.title, std::string(max_title_bytes - 1, 'a'));
     EXPECT_EQ(m.agenda.size(), max_agenda_items);
     EXPECT_EQ(m.agenda[0], std::string(max_title_bytes, 'c'));
-    EXPECT_EQ(said, "title of 261 bytes cut to 255 (at most 256); agenda of 205 items cut to "
-                    "200; agenda title of 1000 bytes cut to 256 (at most 256)");
+    EXPECT_EQ(said, "title of 261 bytes cut to 255 (at most 256); agenda of 505 items cut to "
+                    "500; agenda title of 1000 bytes cut to 256 (at most 256)");
 }
 
 } // namespace
