@@ -740,7 +740,7 @@ settings parse_config(std::string_view text, std::string_view source_name) {
             f.title = r.get<std::string>("title").value_or("");
             if (auto const agenda = r.get<std::string>("agenda")) {
                 try {
-                    f.agenda = read_agenda_file(*agenda);
+                    f.agenda = protocol::titles_of(read_agenda_file(*agenda));
                 } catch (agenda_file_error const& e) {
                     fail(source_name, r.where("agenda"), std::string("feed.agenda: ") + e.what());
                 }
@@ -759,7 +759,7 @@ settings parse_config(std::string_view text, std::string_view source_name) {
     return s;
 }
 
-std::vector<std::string> read_agenda_file(std::filesystem::path const& path) {
+std::vector<protocol::agenda_item> read_agenda_file(std::filesystem::path const& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in)
         throw agenda_file_error(path.string() + ": " + std::strerror(errno), true);
@@ -772,10 +772,7 @@ std::vector<std::string> read_agenda_file(std::filesystem::path const& path) {
     auto parsed = protocol::parse_agenda(text);
     if (auto const* no = std::get_if<protocol::agenda_refusal>(&parsed))
         throw agenda_file_error(path.string() + ": not an agenda: " + no->why, false);
-    std::vector<std::string> titles;
-    for (auto& item : std::get<std::vector<protocol::agenda_item>>(parsed))
-        titles.push_back(std::move(item.title));
-    return titles;
+    return std::get<std::vector<protocol::agenda_item>>(std::move(parsed));
 }
 
 settings reloadable(settings const& running, settings next, std::vector<std::string>& kept) {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "protocol/agenda.hpp"
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -152,10 +154,10 @@ public:
     bool unreadable; ///< could not be opened or read (else: read, and not an agenda)
 };
 
-/// The titles of the agenda in the file at `path` (see protocol::parse_agenda): a title per
-/// line, a Markdown list or JSON. Throws agenda_file_error saying why ("PATH: not an agenda:
-/// 501 agenda items; at most 500").
-std::vector<std::string> read_agenda_file(std::filesystem::path const& path);
+/// The agenda in the file at `path` (see protocol::parse_agenda): a title per line, a
+/// Markdown list or JSON with presenters. Throws agenda_file_error saying why ("PATH: not an
+/// agenda: 501 agenda items; at most 500").
+std::vector<protocol::agenda_item> read_agenda_file(std::filesystem::path const& path);
 
 /// Reads `path` and parses it; a file that cannot be read throws `config_error` too.
 settings load_config_file(std::filesystem::path const& path);

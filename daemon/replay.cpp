@@ -652,7 +652,7 @@ int replay_command(std::span<char const* const> args) {
     // A known agenda replaces what the archived meeting's open had.
     if (agenda_file) {
         try {
-            replay.agenda = config::read_agenda_file(*agenda_file);
+            replay.agenda = protocol::titles_of(config::read_agenda_file(*agenda_file));
         } catch (config::agenda_file_error const& e) {
             std::cerr << "minuted: " << e.what() << '\n';
             return e.unreadable ? exit_no_input : exit_data;

@@ -122,7 +122,7 @@ int serve_command(std::span<char const* const> args, bool attach) {
     std::vector<std::string> agenda;
     if (agenda_file) {
         try {
-            agenda = config::read_agenda_file(*agenda_file);
+            agenda = protocol::titles_of(config::read_agenda_file(*agenda_file));
         } catch (config::agenda_file_error const& e) {
             std::cerr << "minuted: " << e.what() << '\n';
             return e.unreadable ? exit_no_input : exit_data;

@@ -166,6 +166,8 @@ boost::json::object make_update(summariser::meeting const& m, summariser::change
         o["participants"] = std::move(a);
     }
     if (!changes.agenda.empty()) {
+        // Items an alignment took back (a placement that moved) are those past this count.
+        o["items"] = m.agenda().size();
         boost::json::array a;
         for (auto i : changes.agenda)
             a.push_back(agenda_item_json(m, m.agenda().at(i)));

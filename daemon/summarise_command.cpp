@@ -28,7 +28,7 @@ constexpr std::string_view usage =
 int summarise_command(std::span<char const* const> args, std::ostream& out, std::ostream& err) {
     std::optional<std::string> input;
     std::string format = "md";
-    std::vector<std::string> agenda;
+    std::vector<protocol::agenda_item> agenda;
     for (std::size_t i = 0; i < args.size(); ++i) {
         std::string_view const a = args[i];
         if ((a == "--format" || a == "--agenda") && i + 1 >= args.size()) {

@@ -271,4 +271,12 @@ std::variant<std::vector<agenda_item>, agenda_refusal> parse_agenda(std::string_
     return result;
 }
 
+std::vector<std::string> titles_of(std::vector<agenda_item> const& agenda) {
+    std::vector<std::string> out;
+    out.reserve(agenda.size());
+    for (auto const& a : agenda)
+        out.push_back(a.title);
+    return out;
+}
+
 } // namespace minuted::protocol

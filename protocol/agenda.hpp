@@ -36,4 +36,7 @@ struct agenda_refusal {
 /// max_agenda_text_bytes bytes, JSON that does not have the shape above. Pure.
 std::variant<std::vector<agenda_item>, agenda_refusal> parse_agenda(std::string_view text);
 
+/// The titles of an agenda's items, in order.
+std::vector<std::string> titles_of(std::vector<agenda_item> const& agenda);
+
 } // namespace minuted::protocol

@@ -109,7 +109,19 @@ void change_set::normalise() {
     }
 }
 
-meeting::meeting(std::vector<std::string> known_agenda) : known_(std::move(known_agenda)) {}
+meeting::meeting(std::vector<protocol::agenda_item> known_agenda) {
+    for (auto const& a : known_agenda)
+        known_.push_back(a.title);
+    aligner_.set_agenda(std::move(known_agenda));
+}
+
+meeting::meeting(std::vector<std::string> known_titles)
+    : meeting([&] {
+          std::vector<protocol::agenda_item> items;
+          for (auto& t : known_titles)
+              items.push_back({std::move(t), {}, {}});
+          return items;
+      }()) {}
 
 bool meeting::names_presenter(std::string_view title) const {
     // A known name, an initialism as chairs use for delegates ("JHD", "RPR"), or one or two
@@ -231,6 +243,8 @@ void meeting::open_utterance(std::optional<participant_id> speaker, protocol::li
     u.agenda_item = agenda_.size() - 1;
     u.continues = continues;
     utterances_.push_back(std::move(u));
+    sentence_counts_.push_back(0);
+    turn_cues_.clear();
     open_ = true;
     if (speaker && !continues)
         people_.count_turn(*speaker, 0);
@@ -288,6 +302,16 @@ void meeting::close_utterance(change_set& changes) {
     if (proposal_ && u.id > proposal_->utterance && !u.continues &&
         ++proposal_->utterances_after >= proposal_window)
         confirm_proposal(changes);
+    if (!u.continues)
+        add_turn_evidence(u);
+    if (aligned()) {
+        if (minutes_dirty_) {
+            refresh_minutes();
+            changes.agenda.push_back(agenda_.size() - 1);
+        }
+        follow_alignment(changes);
+        return;
+    }
     check_presentation_start(changes);
     check_topic_shift(changes);
     if (minutes_dirty_) {
@@ -332,56 +356,76 @@ void meeting::process_sentence(std::string_view sentence, protocol::line_number 
     auto const cue = detect_agenda_cue(sentence, t);
     auto& current = agenda_.back();
     bool const same = !cue.title.empty() && same_title(cue.title, current.title);
-    switch (cue.kind) {
-    case cue_kind::transition:
-        if (!same) {
-            // "Next we have Dan": the chair gives the floor in a discussion, not a new item.
-            if (cue.next_call && names_presenter(cue.title))
-                break;
-            has_cues_ = true;
-            open_item(cue.title, line, u.id, cue.number, changes);
-            if (agenda_.back().title.empty())
-                awaiting_title_ = u.id;
-        }
-        if (speaker)
-            procedural_[*speaker] += 3;
-        break;
-    case cue_kind::proposal:
-        if (!same) {
+    // A chair's cue is evidence for the item it names, a proposal once it is taken up; with
+    // a known agenda the alignment places the items.
+    if (cue.kind == cue_kind::transition && (!cue.title.empty() || cue.number))
+        turn_cues_.push_back({cue.title, cue.number});
+    if (aligned()) {
+        if (cue.kind == cue_kind::proposal && !same) {
             proposal_ = proposal{
                 cue.title, line, u.id, 0, content_words(current.title), content_words(cue.title)};
         }
         if (speaker)
-            procedural_[*speaker] += 2;
-        break;
-    case cue_kind::adoption:
-    case cue_kind::minutes_approval:
-        has_cues_ = true; // a meeting that adopts an agenda moves through it by cues
-        // The opening item is named after the formalities it settles.
-        if (agenda_.size() == 1 && !current.known_index &&
-            opening_formalities_ != title_state::presented) {
-            bool const minutes = cue.kind == cue_kind::minutes_approval ||
-                                 opening_formalities_ == title_state::minutes ||
-                                 opening_formalities_ == title_state::both;
-            bool const agenda = cue.kind == cue_kind::adoption ||
-                                opening_formalities_ == title_state::agenda ||
-                                opening_formalities_ == title_state::both;
-            opening_formalities_ = minutes && agenda ? title_state::both
-                                   : minutes         ? title_state::minutes
-                                                     : title_state::agenda;
-            current.title = minutes && agenda ? "Approval of the minutes and adoption of the agenda"
-                            : agenda          ? "Opening and adoption of the agenda"
-                                              : "Approval of the minutes";
+            procedural_[*speaker] += cue.kind == cue_kind::transition ? 3
+                                     : cue.kind != cue_kind::none     ? 2
+                                     : is_procedural(t)               ? 1
+                                                                      : 0;
+    } else
+        switch (cue.kind) {
+        case cue_kind::transition:
+            if (!same) {
+                // "Next we have Dan": the chair gives the floor in a discussion, not a new item.
+                if (cue.next_call && names_presenter(cue.title))
+                    break;
+                has_cues_ = true;
+                open_item(cue.title, line, u.id, cue.number, changes);
+                if (agenda_.back().title.empty())
+                    awaiting_title_ = u.id;
+            }
+            if (speaker)
+                procedural_[*speaker] += 3;
+            break;
+        case cue_kind::proposal:
+            if (!same) {
+                proposal_ = proposal{cue.title,
+                                     line,
+                                     u.id,
+                                     0,
+                                     content_words(current.title),
+                                     content_words(cue.title)};
+            }
+            if (speaker)
+                procedural_[*speaker] += 2;
+            break;
+        case cue_kind::adoption:
+        case cue_kind::minutes_approval:
+            has_cues_ = true; // a meeting that adopts an agenda moves through it by cues
+            // The opening item is named after the formalities it settles.
+            if (agenda_.size() == 1 && !current.known_index &&
+                opening_formalities_ != title_state::presented) {
+                bool const minutes = cue.kind == cue_kind::minutes_approval ||
+                                     opening_formalities_ == title_state::minutes ||
+                                     opening_formalities_ == title_state::both;
+                bool const agenda = cue.kind == cue_kind::adoption ||
+                                    opening_formalities_ == title_state::agenda ||
+                                    opening_formalities_ == title_state::both;
+                opening_formalities_ = minutes && agenda ? title_state::both
+                                       : minutes         ? title_state::minutes
+                                                         : title_state::agenda;
+                current.title = minutes && agenda
+                                    ? "Approval of the minutes and adoption of the agenda"
+                                : agenda ? "Opening and adoption of the agenda"
+                                         : "Approval of the minutes";
+            }
+            if (speaker)
+                procedural_[*speaker] += 2;
+            changes.agenda.push_back(agenda_.size() - 1);
+            break;
+        case cue_kind::none:
+            if (speaker && is_procedural(t))
+                procedural_[*speaker] += 1;
+            break;
         }
-        if (speaker)
-            procedural_[*speaker] += 2;
-        changes.agenda.push_back(agenda_.size() - 1);
-        break;
-    case cue_kind::none:
-        if (speaker && is_procedural(t))
-            procedural_[*speaker] += 1;
-        break;
-    }
     // A topic is closed by whoever chairs it ("congratulations, you have Stage 4"); a plenary
     // may have several chairs taking turns, so anyone who acts as one counts.
     if (speaker && is_closing_remark(t))
@@ -390,6 +434,7 @@ void meeting::process_sentence(std::string_view sentence, protocol::line_number 
     sentence_ref const ref{u.id, line, speaker};
     auto& item = agenda_.back();
     ++item_sentences_;
+    ++sentence_counts_[u.id];
     if (!has_cues_) {
         recent_.push_back({content_words(sentence), topic_terms(sentence), u.id, line});
         ++sentences_seen_;
@@ -400,18 +445,22 @@ void meeting::process_sentence(std::string_view sentence, protocol::line_number 
         item_words_ += word_count(sentence);
     }
     // A sentence that moves the agenda is procedure, not a point of the discussion.
-    auto c = cue.kind == cue_kind::none ? make_candidate(sentence, t, ref) : std::nullopt;
-    if (c) {
-        pool_.add(std::move(*c));
+    minute_source source{u.id, {}, {}, {}};
+    source.key_point = cue.kind == cue_kind::none ? make_candidate(sentence, t, ref) : std::nullopt;
+    if (source.key_point) {
+        pool_.add(*source.key_point);
         minutes_dirty_ = true;
     }
-    if (auto d = extract_decision(sentence, t, ref)) {
-        add_action(item.decisions, std::move(*d));
-        changes.agenda.push_back(agenda_.size() - 1);
-    } else if (auto a = extract_next_step(sentence, t, speaker_name(speaker), people_, ref)) {
-        add_action(item.next_steps, std::move(*a));
+    source.decision = extract_decision(sentence, t, ref);
+    if (!source.decision)
+        source.next_step = extract_next_step(sentence, t, speaker_name(speaker), people_, ref);
+    if (source.decision || source.next_step) {
+        add_action(source.decision ? item.decisions : item.next_steps,
+                   *(source.decision ? source.decision : source.next_step));
         changes.agenda.push_back(agenda_.size() - 1);
     }
+    if (source.key_point || source.decision || source.next_step)
+        sources_.push_back(std::move(source));
 }
 
 void meeting::set_title(agenda_item& item, std::string title) {
@@ -492,6 +541,19 @@ void meeting::open_item(std::string title, protocol::line_number line, std::size
 void meeting::confirm_proposal(change_set& changes) {
     auto const p = std::move(*proposal_);
     proposal_.reset();
+    if (!p.title.empty()) {
+        if (open_ && p.utterance + 1 == utterances_.size()) {
+            turn_cues_.push_back({p.title, std::nullopt});
+        } else {
+            auto const turn =
+                std::lower_bound(turn_utterance_.begin(), turn_utterance_.end(), p.utterance);
+            if (turn != turn_utterance_.end() && *turn == p.utterance)
+                aligner_.add_cue(static_cast<std::size_t>(turn - turn_utterance_.begin()),
+                                 {p.title, std::nullopt});
+        }
+    }
+    if (aligned())
+        return;
     has_cues_ = true;
     open_item(p.title, p.line, p.utterance, std::nullopt, changes);
     if (p.title.empty())
@@ -653,6 +715,126 @@ void meeting::set_pending(std::vector<protocol::caption_event> const& events, ch
     }
 }
 
+void meeting::add_turn_evidence(utterance const& u) {
+    turn_evidence turn;
+    turn.speaker = speaker_name(u.speaker);
+    turn.words = evidence_words(u.text);
+    turn.word_count = u.words;
+    auto const head =
+        tokenize(std::string_view(u.text).substr(0, std::min<std::size_t>(u.text.size(), 300)));
+    turn.opens = find_phrase(head, "this is a|an|about|for|the|just|not|literally|continuing") ||
+                 find_phrase(head, "i'm|am going|here|coming to") ||
+                 find_phrase(head, "present|presenting|update|slide|proposal") ||
+                 find_phrase(head, "share my screen") ||
+                 find_phrase(head, "good morning|afternoon|evening") ||
+                 find_phrase(head, "hello") || find_phrase(head, "hi everyone|everybody");
+    if (u.words <= 50) {
+        auto const t = tokenize(u.text);
+        turn.closes = find_phrase(t, "thank|thanks|congratulations|done|next|conclusion|summary") ||
+                      find_phrase(t, "that's|that is all") || find_phrase(t, "move|moving on") ||
+                      find_phrase(t, "on|in the queue");
+    }
+    turn.cues = std::move(turn_cues_);
+    turn_cues_.clear();
+    aligner_.add(std::move(turn));
+    turn_utterance_.push_back(u.id);
+}
+
+void meeting::set_known_agenda(std::vector<protocol::agenda_item> agenda, change_set& changes) {
+    known_.clear();
+    for (auto const& a : agenda)
+        known_.push_back(a.title);
+    aligner_.set_agenda(std::move(agenda));
+    if (aligned() && !agenda_.empty())
+        follow_alignment(changes);
+}
+
+void meeting::follow_alignment(change_set& changes) {
+    // The items the alignment places, and an opening before the first if it starts later.
+    struct wanted {
+        std::optional<std::size_t> known;
+        std::size_t first_utterance = 0;
+    };
+    std::vector<wanted> want;
+    auto const path = aligner_.path();
+    if (path.empty() && aligner_.scored() == 0)
+        return; // nothing weighed yet: the first item stays as it began
+    if (path.empty() || turn_utterance_[path.front().turn] != 0)
+        want.push_back({std::nullopt, 0});
+    for (auto const& p : path)
+        want.push_back({p.item, turn_utterance_[p.turn]});
+
+    std::size_t same = 0;
+    while (same < want.size() && same < agenda_.size() &&
+           agenda_[same].known_index == want[same].known &&
+           agenda_[same].first_utterance == want[same].first_utterance)
+        ++same;
+    if (same == want.size() && same == agenda_.size())
+        return;
+    // The item before the first that changed may end elsewhere now: it is rebuilt too.
+    auto const from = same > 0 ? same - 1 : 0;
+    agenda_.resize(from);
+    for (auto i = from; i < want.size(); ++i) {
+        agenda_item item;
+        item.n = i + 1;
+        item.known_index = want[i].known;
+        item.title = want[i].known ? known_[*want[i].known] : std::string(default_first_title);
+        item.first_utterance = want[i].first_utterance;
+        item.start_line = utterances_.at(item.first_utterance).line;
+        item.started = utterances_.at(item.first_utterance).at;
+        agenda_.push_back(std::move(item));
+    }
+    for (auto i = agenda_[from].first_utterance, item = from; i < utterances_.size(); ++i) {
+        while (item + 1 < agenda_.size() && agenda_[item + 1].first_utterance <= i)
+            ++item;
+        if (utterances_[i].agenda_item != item) {
+            utterances_[i].agenda_item = item;
+            changes.utterances.push_back(i);
+        }
+    }
+    for (auto i = from; i < agenda_.size(); ++i) {
+        rebuild_minutes(i);
+        changes.agenda.push_back(i);
+    }
+    changes.meta = true;
+}
+
+void meeting::rebuild_minutes(std::size_t index) {
+    // The same adds in the same order as when the sentences came, so a rebuilt item equals
+    // one that was never moved.
+    auto& item = agenda_[index];
+    auto const first = item.first_utterance;
+    auto const last =
+        index + 1 < agenda_.size() ? agenda_[index + 1].first_utterance : utterances_.size();
+    key_point_pool pool;
+    std::size_t sentences = 0;
+    for (auto i = first; i < last; ++i)
+        sentences += sentence_counts_[i];
+    auto it =
+        std::lower_bound(sources_.begin(), sources_.end(), first,
+                         [](minute_source const& s, std::size_t u) { return s.utterance < u; });
+    item.key_points.clear();
+    item.decisions.clear();
+    item.next_steps.clear();
+    for (; it != sources_.end() && it->utterance < last; ++it) {
+        if (it->key_point)
+            pool.add(*it->key_point);
+        if (it->decision)
+            add_action(item.decisions, *it->decision);
+        else if (it->next_step)
+            add_action(item.next_steps, *it->next_step);
+    }
+    if (index + 1 == agenda_.size()) {
+        pool_ = std::move(pool);
+        item_sentences_ = sentences;
+        minutes_dirty_ = true;
+        refresh_minutes();
+        return;
+    }
+    for (auto i : pool.select(content_words(item.title), key_point_limit(sentences)))
+        item.key_points.push_back({pool.candidates()[i].text, pool.candidates()[i].from});
+}
+
 void meeting::finish(time_point, change_set& changes) {
     if (ended_)
         return;
@@ -660,6 +842,10 @@ void meeting::finish(time_point, change_set& changes) {
     if (proposal_ && proposal_->utterances_after > 0)
         confirm_proposal(changes);
     proposal_.reset();
+    if (aligned()) {
+        aligner_.finish();
+        follow_alignment(changes);
+    }
     refresh_minutes();
     for (std::size_t i = 0; i < agenda_.size(); ++i) {
         if (agenda_[i].title.empty()) {

@@ -1,6 +1,8 @@
 #pragma once
 
+#include "protocol/agenda.hpp"
 #include "protocol/caption_event.hpp"
+#include "summariser/alignment.hpp"
 #include "summariser/minutes.hpp"
 #include "summariser/participants.hpp"
 
@@ -81,8 +83,16 @@ struct change_set {
 /// Deterministic: the same events give the same state. Not thread-safe.
 class meeting {
 public:
-    /// `known_agenda`: titles of the meeting's agenda, if known; items are aligned to them.
-    explicit meeting(std::vector<std::string> known_agenda = {});
+    /// `known_agenda`: the meeting's agenda, if known; items are then placed on the transcript
+    /// by `agenda_aligner` (a placement may move while the evidence comes in; items before
+    /// the change are rebuilt, so the state equals that of a meeting fed everything at once).
+    explicit meeting(std::vector<protocol::agenda_item> known_agenda = {});
+    /// The same with titles only.
+    explicit meeting(std::vector<std::string> known_titles);
+
+    /// A new known agenda, before or during the meeting: everything heard is aligned again.
+    /// Costs O(items x turns) plus rebuilding the minutes of the items that moved.
+    void set_known_agenda(std::vector<protocol::agenda_item> agenda, change_set& changes);
 
     void apply(protocol::caption_event const& event, time_point at, change_set& changes);
     void set_pending(std::vector<protocol::caption_event> const& events, change_set& changes);
@@ -164,8 +174,27 @@ private:
         protocol::line_number line = 0;
     };
     void check_topic_shift(change_set& changes);
-    bool has_cues_ = false;              // an item was opened by a cue or a presenter
-    std::vector<sentence_words> recent_; // the open item's last sentences, at most 2 blocks
+
+    // Alignment to a known agenda. Every sentence's contribution to the minutes is kept, so
+    // an item whose start moves is rebuilt from its utterances' share without reading them
+    // again.
+    struct minute_source {
+        std::size_t utterance = 0;
+        std::optional<candidate> key_point;
+        std::optional<action_item> decision;
+        std::optional<action_item> next_step;
+    };
+    void add_turn_evidence(utterance const& u);
+    void follow_alignment(change_set& changes);
+    void rebuild_minutes(std::size_t item);
+    bool aligned() const noexcept { return !known_.empty(); }
+    agenda_aligner aligner_;
+    std::vector<std::size_t> turn_utterance_;    // aligner turn -> utterance
+    std::vector<item_cue> turn_cues_;            // cues naming items in the open turn
+    std::vector<minute_source> sources_;         // in utterance order
+    std::vector<std::uint32_t> sentence_counts_; // per utterance
+    bool has_cues_ = false;                      // an item was opened by a cue or a presenter
+    std::vector<sentence_words> recent_;         // the open item's last sentences, at most 2 blocks
     std::size_t item_words_ = 0;
     std::map<std::string, int, std::less<>> document_frequency_; // sentences using each word
     std::size_t sentences_seen_ = 0;

@@ -6,8 +6,12 @@
 
 namespace minuted::summariser {
 
-pipeline::pipeline(std::vector<std::string> known_agenda, protocol::reader_options options)
+pipeline::pipeline(std::vector<protocol::agenda_item> known_agenda,
+                   protocol::reader_options options)
     : reader_(options), meeting_(std::move(known_agenda)) {}
+
+pipeline::pipeline(std::vector<std::string> known_titles, protocol::reader_options options)
+    : reader_(options), meeting_(std::move(known_titles)) {}
 
 void pipeline::apply_events(time_point at, change_set& changes) {
     for (auto const& e : events_)

@@ -14,8 +14,9 @@ namespace minuted::summariser {
 /// What a live session and `minuted summarise` both run. Not thread-safe.
 class pipeline {
 public:
-    explicit pipeline(std::vector<std::string> known_agenda = {},
+    explicit pipeline(std::vector<protocol::agenda_item> known_agenda = {},
                       protocol::reader_options options = {});
+    explicit pipeline(std::vector<std::string> known_titles, protocol::reader_options options = {});
 
     /// Consumes caption bytes that arrived at `at` (any chunking).
     void put(std::string_view bytes, time_point at, change_set& changes);

@@ -85,6 +85,13 @@
       state.agenda.set(a.n, a);
       dirty.agenda.add(a.n);
     }
+    // An alignment to the known agenda can take items back: those past the count are gone.
+    if ('items' in m)
+      for (const n of [...state.agenda.keys()])
+        if (n > m.items) {
+          state.agenda.delete(n);
+          dirty.all = true;
+        }
     for (const u of m.utterances || []) {
       let from = 0;
       if ('from' in u) {

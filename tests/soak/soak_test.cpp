@@ -719,7 +719,7 @@ std::string check_text(session_plan const& s, std::size_t seq,
                        boost::json::object const& snapshot) {
     protocol::reader_options live;
     live.source = protocol::text_source::live; // as the daemon reads a session's text
-    summariser::pipeline p({}, live);
+    summariser::pipeline p(std::vector<protocol::agenda_item>{}, live);
     summariser::change_set changes;
     for (std::size_t k = 0; k < seq && k < s.frames.size(); ++k) {
         auto const& f = s.frames[k];

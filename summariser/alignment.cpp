@@ -1,0 +1,327 @@
+#include "summariser/alignment.hpp"
+
+#include "summariser/agenda.hpp"
+#include "summariser/text.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+namespace minuted::summariser {
+
+namespace {
+
+// The evidence weights. Item evidence: the title's words where the item would start, its
+// presenter taking the floor, a chair's cue naming it. An item needs some of it to be placed;
+// a cell is kept when item and boundary evidence together outweigh `placement_cost`.
+constexpr double title_weight = 2.0;
+constexpr double presenter_weight = 2.0;
+constexpr double named_weight = 3.0;      // a chair's cue in the turn names the item
+constexpr double introduced_weight = 1.5; // ... in the turn before (the chair hands over)
+constexpr double first_weight = 2.0;      // the first item starts when the meeting does
+constexpr double min_item_evidence = 0.3;
+constexpr double placement_cost = 2.2;
+// An item passed over costs this much, so that before the meeting has got there a later
+// item is not placed on thin evidence at the expense of the ones in between.
+constexpr double skip_cost = 0.5;
+
+// Where title words are looked for: the turn and the two after it. Words already heard in the
+// ten turns before count half, since a topic's first mention is where it starts.
+constexpr std::size_t title_window = 3;
+constexpr std::size_t novelty_window = 10;
+constexpr double heard_before = 0.5;
+// A speaker absent from this many turns before is a new voice.
+constexpr std::size_t new_voice_window = 8;
+constexpr std::size_t long_turn_words = 40;
+
+// Words every agenda uses; they tell no item from another.
+bool is_agenda_word(std::string_view w) {
+    static constexpr auto generic = std::to_array<std::string_view>(
+        {"update", "status", "proposal", "item", "discussion", "continuation", "continued", "cont",
+         "part", "re", "new", "about", "over", "under", "up", "down"});
+    return std::find(generic.begin(), generic.end(), w) != generic.end();
+}
+
+std::vector<std::string> union_of(std::vector<turn_evidence> const& turns, std::size_t first,
+                                  std::size_t last) {
+    std::vector<std::string> out;
+    for (auto i = first; i < last && i < turns.size(); ++i)
+        out.insert(out.end(), turns[i].words.begin(), turns[i].words.end());
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
+bool contains(std::vector<std::string> const& sorted, std::string const& w) {
+    return std::binary_search(sorted.begin(), sorted.end(), w);
+}
+
+// Words of a name, split at spaces and hyphens: "Shu-yu Guo" -> shu, yu, guo.
+std::vector<std::string> name_words(std::string_view name) {
+    std::vector<std::string> out;
+    std::string cur;
+    for (char c : to_lower(name)) {
+        if (c == ' ' || c == '-' || c == '.' || c == '\t') {
+            if (!cur.empty())
+                out.push_back(std::move(cur));
+            cur.clear();
+        } else {
+            cur.push_back(c);
+        }
+    }
+    if (!cur.empty())
+        out.push_back(std::move(cur));
+    return out;
+}
+
+bool names_one(std::vector<std::string> const& s, std::vector<std::string> const& p) {
+    if (s.empty() || p.empty())
+        return false;
+    if (s == p)
+        return true;
+    auto const in_p = [&](std::string const& w) {
+        return std::find(p.begin(), p.end(), w) != p.end();
+    };
+    if (s.size() > 1)
+        return std::all_of(s.begin(), s.end(), in_p);
+    auto const& w = s.front();
+    if (w.size() >= 3 && in_p(w))
+        return true; // "WOUT" for Wout de Natris
+    // Initials, as minutes write delegates: "KG", "SYG", "CDA"; or the first name's initial
+    // and the surname's first two letters: "JHD", "NRO", "RPR".
+    std::string initials;
+    for (auto const& x : p)
+        initials.push_back(x.front());
+    if (w.size() < 2 || w.size() > 4)
+        return false;
+    return w == initials ||
+           (w.size() == 3 && initials.size() >= 2 && w.compare(0, 2, initials, 0, 2) == 0);
+}
+
+} // namespace
+
+std::vector<std::string> evidence_words(std::string_view text) {
+    std::vector<std::string> out;
+    std::string cur;
+    auto const flush = [&] {
+        if (cur.size() >= 2 && !is_stopword(cur) && !is_agenda_word(cur)) {
+            if (cur.size() > 3 && cur.back() == 's' && cur[cur.size() - 2] != 's')
+                cur.pop_back();
+            out.push_back(cur);
+        }
+        cur.clear();
+    };
+    for (char c : to_lower(text)) {
+        auto const u = static_cast<unsigned char>(c);
+        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || u >= 0x80)
+            cur.push_back(c);
+        else
+            flush();
+    }
+    flush();
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
+bool is_presenter(std::string_view speaker, std::string_view presenters) {
+    auto const s = name_words(speaker);
+    // A list of names: "A, B", "A; B", "A & B", "A and B".
+    std::size_t from = 0;
+    while (from <= presenters.size()) {
+        auto const end = std::min(presenters.find_first_of(",;&", from), presenters.size());
+        std::vector<std::string> name;
+        for (auto& w : name_words(presenters.substr(from, end - from))) {
+            if (w != "and") {
+                name.push_back(std::move(w));
+                continue;
+            }
+            if (names_one(s, name))
+                return true;
+            name.clear();
+        }
+        if (names_one(s, name))
+            return true;
+        from = end + 1;
+    }
+    return false;
+}
+
+agenda_aligner::agenda_aligner(std::vector<protocol::agenda_item> agenda) {
+    set_agenda(std::move(agenda));
+}
+
+void agenda_aligner::set_agenda(std::vector<protocol::agenda_item> agenda) {
+    agenda_ = std::move(agenda);
+    titles_.clear();
+    for (auto const& a : agenda_)
+        titles_.push_back(evidence_words(a.title));
+    titles_of_ = protocol::titles_of(agenda_);
+    // Weighed again from the start, as if the agenda had been known all along.
+    auto turns = std::move(turns_);
+    auto const finished = finished_;
+    turns_.clear();
+    named_.clear();
+    df_.clear();
+    cells_.clear();
+    tree_.assign(agenda_.size() + 1, {0.0, -1});
+    best_ = -1;
+    scored_ = 0;
+    finished_ = false;
+    for (auto& t : turns)
+        add(std::move(t));
+    if (finished)
+        finish();
+}
+
+void agenda_aligner::count(turn_evidence const& turn) {
+    for (auto const& w : turn.words) {
+        auto const it = df_.find(w);
+        if (it == df_.end())
+            df_.emplace(w, 1);
+        else
+            ++it->second;
+    }
+}
+
+void agenda_aligner::add(turn_evidence turn) {
+    count(turn);
+    std::vector<std::size_t> named;
+    for (auto const& c : turn.cues)
+        if (auto const item = named_item(c))
+            named.push_back(*item);
+    named_.push_back(std::move(named));
+    turns_.push_back(std::move(turn));
+    while (scored_ + lookahead < turns_.size())
+        score(scored_++);
+}
+
+void agenda_aligner::add_cue(std::size_t turn, item_cue cue) {
+    if (turn < scored_ || turn >= turns_.size())
+        return;
+    if (auto const item = named_item(cue))
+        named_[turn].push_back(*item);
+    turns_[turn].cues.push_back(std::move(cue));
+}
+
+std::optional<std::size_t> agenda_aligner::named_item(item_cue const& cue) const {
+    if (cue.number && *cue.number >= 1 && static_cast<std::size_t>(*cue.number) <= agenda_.size())
+        return static_cast<std::size_t>(*cue.number - 1);
+    if (cue.title.empty())
+        return std::nullopt;
+    return match_known_title(cue.title, titles_of_);
+}
+
+void agenda_aligner::finish() {
+    finished_ = true;
+    while (scored_ < turns_.size())
+        score(scored_++);
+}
+
+double agenda_aligner::idf(std::string const& word) const {
+    auto const it = df_.find(word);
+    double const df = it == df_.end() ? 0 : it->second;
+    return std::log((static_cast<double>(turns_.size()) + 1) / (df + 0.5));
+}
+
+double agenda_aligner::boundary(std::size_t k) const {
+    auto const& t = turns_[k];
+    double b = 0;
+    if (k == 0 || turns_[k - 1].speaker != t.speaker)
+        b += 0.5;
+    if (k > 0 && turns_[k - 1].closes)
+        b += 0.5;
+    bool heard = false;
+    for (auto i = k >= new_voice_window ? k - new_voice_window : 0; i < k; ++i)
+        heard = heard || turns_[i].speaker == t.speaker;
+    if (!heard)
+        b += 0.5;
+    if (t.word_count >= long_turn_words)
+        b += 0.3;
+    bool holds = false;
+    for (auto i = k + 1; i < turns_.size() && i <= k + lookahead; ++i)
+        holds = holds || turns_[i].speaker == t.speaker;
+    if (holds)
+        b += 0.3;
+    if (t.opens)
+        b += 0.3;
+    return b;
+}
+
+agenda_aligner::best_cell agenda_aligner::best_before(std::size_t item) const {
+    // Slot 0 is the meeting's start; slot j + 1 holds paths whose last item is j.
+    best_cell best{0.0, -1};
+    for (auto i = item + 1; i > 0; i -= i & (~i + 1))
+        best = std::max(best, tree_[i - 1]);
+    return best;
+}
+
+void agenda_aligner::record(std::size_t item, best_cell c) {
+    for (auto i = item + 2; i <= tree_.size(); i += i & (~i + 1))
+        tree_[i - 1] = std::max(tree_[i - 1], c);
+}
+
+void agenda_aligner::score(std::size_t k) {
+    auto const& t = turns_[k];
+    auto const seen = union_of(turns_, k, k + title_window);
+    auto const before = union_of(turns_, k >= novelty_window ? k - novelty_window : 0, k);
+    auto const b = boundary(k);
+    std::vector<cell> fresh;
+    for (std::size_t j = 0; j < agenda_.size(); ++j) {
+        double e = 0;
+        double total = 0, got = 0;
+        for (auto const& w : titles_[j]) {
+            auto const weight = idf(w);
+            total += weight;
+            if (contains(seen, w))
+                got += contains(before, w) ? heard_before * weight : weight;
+        }
+        if (total > 0)
+            e += title_weight * got / total;
+        if (!t.speaker.empty() && !agenda_[j].presenter.empty() &&
+            is_presenter(t.speaker, agenda_[j].presenter))
+            e += presenter_weight;
+        if (j == 0 && k == 0)
+            e += first_weight;
+        auto const named = [&](std::size_t i) {
+            auto const& n = named_[i];
+            return std::find(n.begin(), n.end(), j) != n.end();
+        };
+        // Named again soon after (a reminder, "over to you; any other business?") counts half.
+        bool named_before = false;
+        for (auto i = k >= novelty_window ? k - novelty_window : 0; i + 1 < k; ++i)
+            named_before = named_before || named(i);
+        auto const fresh_name = named_before ? heard_before : 1.0;
+        if (named(k))
+            e += fresh_name * named_weight;
+        else if (k > 0 && named(k - 1))
+            e += fresh_name * introduced_weight;
+        if (e < min_item_evidence)
+            continue;
+        auto const s = e + b - placement_cost;
+        if (s <= 0)
+            continue;
+        auto const [before_value, back] = best_before(j);
+        fresh.push_back({static_cast<std::uint32_t>(j), static_cast<std::uint32_t>(k),
+                         before_value - skip_cost * static_cast<double>(j) + s, back});
+    }
+    // A turn's cells extend paths through earlier turns only, so they go in after all are made.
+    for (auto const& c : fresh) {
+        auto const index = static_cast<std::int64_t>(cells_.size());
+        cells_.push_back(c);
+        record(c.item, {c.value + skip_cost * static_cast<double>(c.item + 1), index});
+        if (best_ < 0 || c.value > cells_[static_cast<std::size_t>(best_)].value)
+            best_ = index;
+    }
+}
+
+std::vector<agenda_aligner::placement> agenda_aligner::path() const {
+    std::vector<placement> out;
+    for (auto i = best_; i >= 0; i = cells_[static_cast<std::size_t>(i)].back)
+        out.push_back(
+            {cells_[static_cast<std::size_t>(i)].item, cells_[static_cast<std::size_t>(i)].turn});
+    std::reverse(out.begin(), out.end());
+    return out;
+}
+
+} // namespace minuted::summariser
