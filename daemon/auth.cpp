@@ -215,6 +215,14 @@ std::optional<refusal> authorize(config::settings const& s, access what, std::st
     if (what == access::anyone)
         return std::nullopt;
     auto const& a = s.auth;
+    if (what == access::publish_or_admin) {
+        // The source's token or the admin's; a refusal names the publish token, which a
+        // source is more likely to hold.
+        auto const as_publisher = authorize(s, access::publish, session, c);
+        if (!as_publisher || !authorize(s, access::admin, session, c))
+            return std::nullopt;
+        return as_publisher;
+    }
     bool const writes = what == access::publish || what == access::admin;
     if (!c.origin.empty() && (writes || c.websocket) && !origin_allowed(a, c))
         return refusal{403, "origin " + std::string(c.origin.substr(0, 64)) +
@@ -224,6 +232,7 @@ std::optional<refusal> authorize(config::settings const& s, access what, std::st
     };
     switch (what) {
     case access::anyone: // answered above, before the origin
+    case access::publish_or_admin:
         return std::nullopt;
     case access::publish: {
         if (a.publish_token.empty() && a.session_tokens.empty()) {

@@ -282,6 +282,15 @@ std::size_t live_session::apply(protocol::journal_record const& r,
         ensure_pipeline();
         erased = pipeline_->erase(r.count, changes);
         break;
+    case journal_kind::agenda: {
+        ensure_pipeline();
+        std::vector<protocol::agenda_item> agenda;
+        for (std::size_t i = 0; i < r.agenda.size(); ++i)
+            agenda.push_back(
+                {r.agenda[i], i < r.presenters.size() ? r.presenters[i] : std::string(), {}});
+        pipeline_->set_known_agenda(std::move(agenda), changes);
+        break;
+    }
     case journal_kind::end:
         ensure_pipeline();
         idle_timer_.cancel();
@@ -314,9 +323,25 @@ ingest_reply live_session::handle(protocol::ingest_message const& m, ingest_conn
             spdlog::warn("session {}: open: {}", id_, cut);
             reply.messages.push_back(protocol::make_error("open: " + cut));
         }
-        if (pipeline_ && !bounded.agenda.empty())
-            spdlog::warn("session {}: agenda in a later open ignored; captions already arrived",
-                         id_);
+        if (pipeline_ && !bounded.agenda.empty() &&
+            bounded.agenda != pipeline_->state().known_agenda()) {
+            if (pipeline_->state().known_agenda().empty()) {
+                // The first agenda the meeting gets, after captions: what was heard is aligned.
+                if (refuse_unjournaled(reply))
+                    return reply;
+                protocol::journal_record a;
+                a.kind = journal_kind::agenda;
+                a.at_ms = r.at_ms;
+                a.agenda = bounded.agenda;
+                record(std::move(a), arrived);
+            } else {
+                spdlog::warn("session {}: agenda in a later open ignored: the meeting has one",
+                             id_);
+                reply.messages.push_back(protocol::make_error(
+                    "open: agenda ignored: the meeting has one; PUT /api/sessions/" + id_ +
+                    "/agenda changes it"));
+            }
+        }
         if (!pipeline_ || (!bounded.title.empty() && title_ != bounded.title) ||
             (source_instance_.empty() && !bounded.instance.empty())) {
             if (refuse_unjournaled(reply))
@@ -537,6 +562,24 @@ std::string live_session::report_json() const {
 
 std::string live_session::transcript() const {
     return summariser::render_transcript(pipeline_ ? pipeline_->state() : empty_meeting());
+}
+
+bool live_session::set_agenda(std::vector<protocol::agenda_item> agenda) {
+    if (ended_)
+        return false;
+    protocol::journal_record r;
+    r.kind = protocol::journal_kind::agenda;
+    r.at_ms = to_ms(wall_now());
+    bool const presented = std::any_of(agenda.begin(), agenda.end(),
+                                       [](auto const& a) { return !a.presenter.empty(); });
+    for (auto& a : agenda) {
+        r.agenda.push_back(std::move(a.title));
+        if (presented)
+            r.presenters.push_back(std::move(a.presenter));
+    }
+    spdlog::info("session {}: agenda of {} items given", id_, r.agenda.size());
+    record(std::move(r), std::chrono::steady_clock::now());
+    return true;
 }
 
 void live_session::end(std::string reason) {

@@ -209,6 +209,9 @@ public:
     std::string report_json() const;
     std::string transcript() const;
 
+    /// A known agenda for the meeting (PUT /api/sessions/{id}/agenda): journaled like
+    /// captions, and what was heard is aligned to it at once. False if the meeting has ended.
+    bool set_agenda(std::vector<protocol::agenda_item> agenda);
     /// Ends the meeting (idle timeout, admin request): journaled, minutes final, subscribers
     /// told, then archived. A close message from the source ends it through `handle`.
     void end(std::string reason);

@@ -7,6 +7,7 @@
 #include "daemon/flex_stream.hpp"
 #include "daemon/push_socket.hpp"
 #include "daemon/web_assets.hpp"
+#include "protocol/agenda.hpp"
 #include "protocol/ingest.hpp"
 #include "protocol/route.hpp"
 #include "protocol/utf8.hpp"
@@ -1276,6 +1277,8 @@ private:
             return respond_archive_file(req, route.archive, route.name);
         case endpoint::end_session:
             return handle_end(std::move(req), route.session);
+        case endpoint::session_agenda:
+            return handle_agenda(std::move(req), route.session);
         case endpoint::ingest_post:
             return handle_ingest(std::move(req), route);
         case endpoint::ingest_seq:
@@ -1342,6 +1345,50 @@ private:
                     self->respond_json(
                         req, http::status::ok,
                         boost::json::object{{"session", id}, {"ended", true}, {"last_seq", seq}});
+                });
+            });
+        });
+    }
+
+    // PUT /api/sessions/{id}/agenda: the meeting's known agenda, before or during it, in any
+    // form an agenda file takes. Journaled like captions, so it survives a restart and is
+    // archived; what was heard is aligned to it at once and viewers see the change.
+    static boost::json::object agenda_final(std::string const& id) {
+        return {{"error", id + " has ended: its agenda is final"}};
+    }
+
+    void handle_agenda(http::request<http::string_body> req, std::string const& id) {
+        auto parsed = protocol::parse_agenda(req.body());
+        if (auto const* no = std::get_if<protocol::agenda_refusal>(&parsed)) {
+            metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
+            spdlog::warn("http {}: agenda for {} refused: {}", peer_, id, no->why);
+            return respond_json(req, http::status::bad_request,
+                                boost::json::object{{"error", "not an agenda: " + no->why}});
+        }
+        auto agenda = std::get<std::vector<protocol::agenda_item>>(std::move(parsed));
+        auto session = sessions_.find(id);
+        if (session && session->ended())
+            return respond_json(req, http::status::conflict, agenda_final(id));
+        if (!session && !(session = sessions_.live(id, true)))
+            return refuse_sessions(req, id);
+        net::post(session->strand(), [self = shared_from_this(), session, req = std::move(req),
+                                      agenda = std::move(agenda)]() mutable {
+            auto const items = agenda.size();
+            if (!session->set_agenda(std::move(agenda)))
+                return net::post(self->ex_, [self, req = std::move(req), id = session->id()] {
+                    self->respond_json(req, http::status::conflict, agenda_final(id));
+                });
+            // Answered once the agenda is on disk, like an ack.
+            session->when_journaled([self, session, req = std::move(req), items](bool durable) {
+                auto const failure = session->journal().failure();
+                net::post(self->ex_, [self, req, durable, failure, items, id = session->id()] {
+                    if (!durable)
+                        return self->respond_json(
+                            req, http::status::service_unavailable,
+                            boost::json::object{{"error", "the agenda cannot be journaled: " +
+                                                              failure + "; it is retried"}});
+                    self->respond_json(req, http::status::ok,
+                                       boost::json::object{{"session", id}, {"items", items}});
                 });
             });
         });

@@ -10,8 +10,9 @@ namespace minuted::protocol {
 
 namespace {
 
-constexpr std::array<std::string_view, 6> kind_names = {"session", "epoch", "open",
-                                                        "text",    "erase", "end"};
+// Appended to, never reordered: a journal names kinds, and old journals must read the same.
+constexpr std::array<std::string_view, 7> kind_names = {"session", "epoch", "open",  "text",
+                                                        "erase",   "end",   "agenda"};
 
 std::uint32_t crc32(std::string_view bytes) {
     boost::crc_32_type crc;
@@ -79,16 +80,20 @@ bool decode(std::string_view payload, journal_record& r) {
         else if (f->get_string() != "file")
             return false;
     }
-    if (auto const* a = o.if_contains("agenda")) {
-        if (!a->is_array())
-            return false;
-        for (auto const& item : a->get_array()) {
-            if (!item.is_string())
+    auto strings = [&](char const* key, std::vector<std::string>& out) {
+        if (auto const* a = o.if_contains(key)) {
+            if (!a->is_array())
                 return false;
-            r.agenda.emplace_back(item.get_string());
+            for (auto const& item : a->get_array()) {
+                if (!item.is_string())
+                    return false;
+                out.emplace_back(item.get_string());
+            }
         }
-    }
-    return true;
+        return true;
+    };
+    return strings("agenda", r.agenda) && strings("presenters", r.presenters) &&
+           (r.presenters.empty() || r.presenters.size() == r.agenda.size());
 }
 
 } // namespace
@@ -110,6 +115,12 @@ std::string encode_journal_record(journal_record const& r) {
         for (auto const& t : r.agenda)
             a.emplace_back(t);
         o["agenda"] = std::move(a);
+    }
+    if (!r.presenters.empty()) {
+        boost::json::array a;
+        for (auto const& t : r.presenters)
+            a.emplace_back(t);
+        o["presenters"] = std::move(a);
     }
     if (!r.epoch.empty())
         o["epoch"] = r.epoch;

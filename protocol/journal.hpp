@@ -17,7 +17,8 @@ enum class journal_kind {
     open,    ///< a source's open: `title`, `agenda`
     text,    ///< caption text with `seq` (0 for raw text with no seq)
     erase,   ///< `count` characters erased, with `seq`
-    end      ///< the meeting ended: `text` is the reason, `seq` the close message's (or 0)
+    end,     ///< the meeting ended: `text` is the reason, `seq` the close message's (or 0)
+    agenda   ///< a known agenda given for the meeting: `agenda` and `presenters`
 };
 
 /// One event of a session's journal. Applying a session's records in order to a fresh session
@@ -29,9 +30,12 @@ struct journal_record {
     std::string text;                ///< text: caption bytes; end: reason; session: session id
     std::size_t count = 0;           ///< erase
     std::string title;               ///< open
-    std::vector<std::string> agenda; ///< open
-    std::string epoch;               ///< session, epoch
-    std::string instance;            ///< open: the source's name for the meeting
+    std::vector<std::string> agenda; ///< open, agenda: the titles
+    /// agenda: each item's presenters as the agenda names them ("" if it does not); empty
+    /// when no item names one.
+    std::vector<std::string> presenters;
+    std::string epoch;    ///< session, epoch
+    std::string instance; ///< open: the source's name for the meeting
     /// session: how the session's text is read. Journals written before live sessions read
     /// their text as live captions have no such field: file, so they rebuild as they were.
     text_source source = text_source::file;

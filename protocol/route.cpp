@@ -20,14 +20,17 @@ struct methods {
     bool post = false;
     std::string_view allow;
     std::string_view refusal;
+    bool put = false;
 
     bool take(std::string_view method) const noexcept {
-        return (get && method == "GET") || (head && method == "HEAD") || (post && method == "POST");
+        return (get && method == "GET") || (head && method == "HEAD") ||
+               (post && method == "POST") || (put && method == "PUT");
     }
 };
 
 constexpr methods readable{true, true, false, "GET, HEAD", "GET only"};
 constexpr methods ends_a_session{false, false, true, "POST", "POST to end a session"};
+constexpr methods sets_an_agenda{false, false, false, "PUT", "PUT the meeting's agenda", true};
 constexpr methods takes_captions{false, false, true, "POST",
                                  "POST caption text to /ingest/{session}?seq=N"};
 // The seq a source resumes from is read with GET alone, and a wrong method is told about
@@ -113,6 +116,9 @@ route route_api(route r, std::string_view method, std::vector<std::string> const
         if (seg[3] == "end")
             return serve(std::move(r), method, endpoint::end_session, access::admin,
                          ends_a_session);
+        if (seg[3] == "agenda")
+            return serve(std::move(r), method, endpoint::session_agenda, access::publish_or_admin,
+                         sets_an_agenda);
         for (auto const& [file, to] : {std::pair{"report.md", endpoint::session_report_md},
                                        std::pair{"report.json", endpoint::session_report_json},
                                        std::pair{"transcript.txt", endpoint::session_transcript}})

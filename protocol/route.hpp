@@ -13,7 +13,10 @@ enum class access {
     anyone,  ///< the pages, their scripts, /healthz, and refusals of targets that name nothing
     view,    ///< data: /metrics, /api/... except ending a session, /live/{id}
     publish, ///< captions: /ingest/{id}...
-    admin    ///< changes: /api/sessions/{id}/end
+    admin,   ///< changes: /api/sessions/{id}/end
+    /// a meeting's agenda, which its source or an admin may give: a publish token or the
+    /// admin token
+    publish_or_admin
 };
 
 /// Where a request goes.
@@ -34,6 +37,7 @@ enum class endpoint {
     session_report_json, ///< GET /api/sessions/{id}/report.json
     session_transcript,  ///< GET /api/sessions/{id}/transcript.txt
     end_session,         ///< POST /api/sessions/{id}/end
+    session_agenda,      ///< PUT /api/sessions/{id}/agenda
     archive_search,      ///< GET /api/archive[?q=...]
     archive_file,        ///< GET /api/archive/{archive}/{name}
     ingest_post,         ///< POST /ingest/{id}[?seq=N]

@@ -42,20 +42,6 @@ bool is_agenda_word(std::string_view w) {
     return std::find(generic.begin(), generic.end(), w) != generic.end();
 }
 
-std::vector<std::string> union_of(std::vector<turn_evidence> const& turns, std::size_t first,
-                                  std::size_t last) {
-    std::vector<std::string> out;
-    for (auto i = first; i < last && i < turns.size(); ++i)
-        out.insert(out.end(), turns[i].words.begin(), turns[i].words.end());
-    std::sort(out.begin(), out.end());
-    out.erase(std::unique(out.begin(), out.end()), out.end());
-    return out;
-}
-
-bool contains(std::vector<std::string> const& sorted, std::string const& w) {
-    return std::binary_search(sorted.begin(), sorted.end(), w);
-}
-
 // Words of a name, split at spaces and hyphens: "Shu-yu Guo" -> shu, yu, guo.
 std::vector<std::string> name_words(std::string_view name) {
     std::vector<std::string> out;
@@ -147,50 +133,49 @@ bool is_presenter(std::string_view speaker, std::string_view presenters) {
     return false;
 }
 
-agenda_aligner::agenda_aligner(std::vector<protocol::agenda_item> agenda) {
-    set_agenda(std::move(agenda));
-}
-
-void agenda_aligner::set_agenda(std::vector<protocol::agenda_item> agenda) {
-    agenda_ = std::move(agenda);
-    titles_.clear();
-    for (auto const& a : agenda_)
-        titles_.push_back(evidence_words(a.title));
-    titles_of_ = protocol::titles_of(agenda_);
-    // Weighed again from the start, as if the agenda had been known all along.
-    auto turns = std::move(turns_);
-    auto const finished = finished_;
-    turns_.clear();
-    named_.clear();
-    df_.clear();
-    cells_.clear();
-    tree_.assign(agenda_.size() + 1, {0.0, -1});
-    best_ = -1;
-    scored_ = 0;
-    finished_ = false;
-    for (auto& t : turns)
-        add(std::move(t));
-    if (finished)
-        finish();
-}
-
-void agenda_aligner::count(turn_evidence const& turn) {
-    for (auto const& w : turn.words) {
-        auto const it = df_.find(w);
-        if (it == df_.end())
-            df_.emplace(w, 1);
-        else
-            ++it->second;
+agenda_aligner::agenda_aligner(std::vector<protocol::agenda_item> agenda)
+    : agenda_(std::move(agenda)) {
+    std::vector<std::vector<std::string>> words;
+    for (auto const& a : agenda_) {
+        words.push_back(evidence_words(a.title));
+        vocabulary_.insert(vocabulary_.end(), words.back().begin(), words.back().end());
     }
+    std::sort(vocabulary_.begin(), vocabulary_.end());
+    vocabulary_.erase(std::unique(vocabulary_.begin(), vocabulary_.end()), vocabulary_.end());
+    titles_.clear();
+    for (auto const& w : words) {
+        titles_.emplace_back();
+        for (auto const& x : w)
+            titles_.back().push_back(static_cast<std::uint32_t>(
+                std::lower_bound(vocabulary_.begin(), vocabulary_.end(), x) - vocabulary_.begin()));
+    }
+    titles_of_ = protocol::titles_of(agenda_);
+    df_.assign(vocabulary_.size(), 0);
+    tree_.assign(agenda_.size() + 1, {0.0, -1});
 }
 
 void agenda_aligner::add(turn_evidence turn) {
-    count(turn);
+    // Both lists are sorted: one merge finds the titles' words the turn uses.
+    std::vector<std::uint32_t> uses;
+    auto v = vocabulary_.begin();
+    for (auto const& w : turn.words) {
+        v = std::lower_bound(v, vocabulary_.end(), w);
+        if (v == vocabulary_.end())
+            break;
+        if (*v == w) {
+            auto const i = static_cast<std::uint32_t>(v - vocabulary_.begin());
+            uses.push_back(i);
+            ++df_[i];
+        }
+    }
+    uses_.push_back(std::move(uses));
     std::vector<std::size_t> named;
     for (auto const& c : turn.cues)
         if (auto const item = named_item(c))
             named.push_back(*item);
     named_.push_back(std::move(named));
+    // What the score needs of the words is in uses_.
+    turn.words = {};
     turns_.push_back(std::move(turn));
     while (scored_ + lookahead < turns_.size())
         score(scored_++);
@@ -213,15 +198,8 @@ std::optional<std::size_t> agenda_aligner::named_item(item_cue const& cue) const
 }
 
 void agenda_aligner::finish() {
-    finished_ = true;
     while (scored_ < turns_.size())
         score(scored_++);
-}
-
-double agenda_aligner::idf(std::string const& word) const {
-    auto const it = df_.find(word);
-    double const df = it == df_.end() ? 0 : it->second;
-    return std::log((static_cast<double>(turns_.size()) + 1) / (df + 0.5));
 }
 
 double agenda_aligner::boundary(std::size_t k) const {
@@ -263,18 +241,29 @@ void agenda_aligner::record(std::size_t item, best_cell c) {
 
 void agenda_aligner::score(std::size_t k) {
     auto const& t = turns_[k];
-    auto const seen = union_of(turns_, k, k + title_window);
-    auto const before = union_of(turns_, k >= novelty_window ? k - novelty_window : 0, k);
+    if (agenda_.empty())
+        return;
+    // Which title words the turn and the two after it use, and the ten before; how rare each
+    // is in the meeting so far.
+    std::vector<char> seen(vocabulary_.size(), 0), before(vocabulary_.size(), 0);
+    for (auto i = k; i < k + title_window && i < turns_.size(); ++i)
+        for (auto w : uses_[i])
+            seen[w] = 1;
+    for (auto i = k >= novelty_window ? k - novelty_window : 0; i < k; ++i)
+        for (auto w : uses_[i])
+            before[w] = 1;
+    std::vector<double> idf(vocabulary_.size());
+    for (std::size_t w = 0; w < idf.size(); ++w)
+        idf[w] = std::log((static_cast<double>(turns_.size()) + 1) / (df_[w] + 0.5));
     auto const b = boundary(k);
     std::vector<cell> fresh;
     for (std::size_t j = 0; j < agenda_.size(); ++j) {
         double e = 0;
         double total = 0, got = 0;
-        for (auto const& w : titles_[j]) {
-            auto const weight = idf(w);
-            total += weight;
-            if (contains(seen, w))
-                got += contains(before, w) ? heard_before * weight : weight;
+        for (auto w : titles_[j]) {
+            total += idf[w];
+            if (seen[w])
+                got += before[w] ? heard_before * idf[w] : idf[w];
         }
         if (total > 0)
             e += title_weight * got / total;

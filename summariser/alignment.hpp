@@ -4,7 +4,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -50,7 +49,8 @@ bool is_presenter(std::string_view speaker, std::string_view presenters);
 /// The best placement of all items is a path through a table of (item, turn) cells, kept by
 /// dynamic programming as turns arrive: a turn's cells are scored once the few turns after it
 /// are known and never change, so `add` costs the agenda's length (log factor aside), not the
-/// meeting's, and `path` the number of items placed. Deterministic; pure; not thread-safe.
+/// meeting's, and `path` the number of items placed. For a new agenda, a new aligner is fed
+/// the turns again: O(items x turns). Deterministic; pure; not thread-safe.
 class agenda_aligner {
 public:
     /// A placed item: `item` indexes the agenda, `turn` the turns in the order added.
@@ -71,8 +71,6 @@ public:
     void add_cue(std::size_t turn, item_cue cue);
     /// No more turns come: the last ones are scored with what follows them.
     void finish();
-    /// A new agenda: every turn is weighed again, O(items x turns).
-    void set_agenda(std::vector<protocol::agenda_item> agenda);
 
     /// The best placement for what has been heard, in agenda and turn order.
     std::vector<placement> path() const;
@@ -91,22 +89,23 @@ private:
     };
     using best_cell = std::pair<double, std::int64_t>; // value with skips undone, cell index
 
-    void count(turn_evidence const& turn);
     std::optional<std::size_t> named_item(item_cue const& cue) const;
     void score(std::size_t k);
     double boundary(std::size_t k) const;
-    double idf(std::string const& word) const;
     best_cell best_before(std::size_t item) const;
     void record(std::size_t item, best_cell c);
 
     std::vector<protocol::agenda_item> agenda_;
-    std::vector<std::vector<std::string>> titles_; // evidence words of each title
+    // The titles' evidence words (the vocabulary), each title's words as indices into it,
+    // and per turn the vocabulary it uses: all a turn's score needs of its words.
+    std::vector<std::string> vocabulary_;
+    std::vector<std::vector<std::uint32_t>> titles_;
     std::vector<std::string> titles_of_;
+    std::vector<std::vector<std::uint32_t>> uses_;
+    std::vector<std::uint32_t> df_; // per vocabulary word: turns so far using it
     std::vector<turn_evidence> turns_;
     std::vector<std::vector<std::size_t>> named_; // per turn: the items its cues name
     std::size_t scored_ = 0;
-    bool finished_ = false;
-    std::map<std::string, std::uint32_t, std::less<>> df_; // turns so far using each word
     std::vector<cell> cells_;
     std::vector<best_cell> tree_; // Fenwick tree over items: best path ending before each
     std::int64_t best_ = -1;

@@ -112,7 +112,7 @@ void change_set::normalise() {
 meeting::meeting(std::vector<protocol::agenda_item> known_agenda) {
     for (auto const& a : known_agenda)
         known_.push_back(a.title);
-    aligner_.set_agenda(std::move(known_agenda));
+    aligner_ = agenda_aligner(std::move(known_agenda));
 }
 
 meeting::meeting(std::vector<std::string> known_titles)
@@ -303,7 +303,7 @@ void meeting::close_utterance(change_set& changes) {
         ++proposal_->utterances_after >= proposal_window)
         confirm_proposal(changes);
     if (!u.continues)
-        add_turn_evidence(u);
+        record_turn(u);
     if (aligned()) {
         if (minutes_dirty_) {
             refresh_minutes();
@@ -545,11 +545,15 @@ void meeting::confirm_proposal(change_set& changes) {
         if (open_ && p.utterance + 1 == utterances_.size()) {
             turn_cues_.push_back({p.title, std::nullopt});
         } else {
-            auto const turn =
-                std::lower_bound(turn_utterance_.begin(), turn_utterance_.end(), p.utterance);
-            if (turn != turn_utterance_.end() && *turn == p.utterance)
-                aligner_.add_cue(static_cast<std::size_t>(turn - turn_utterance_.begin()),
-                                 {p.title, std::nullopt});
+            auto const turn = std::lower_bound(
+                turns_.begin(), turns_.end(), p.utterance,
+                [](turn_record const& r, std::size_t u) { return r.utterance < u; });
+            if (turn != turns_.end() && turn->utterance == p.utterance) {
+                turn->cues.push_back({p.title, std::nullopt});
+                if (aligned())
+                    aligner_.add_cue(static_cast<std::size_t>(turn - turns_.begin()),
+                                     turn->cues.back());
+            }
         }
     }
     if (aligned())
@@ -715,7 +719,8 @@ void meeting::set_pending(std::vector<protocol::caption_event> const& events, ch
     }
 }
 
-void meeting::add_turn_evidence(utterance const& u) {
+turn_evidence meeting::evidence_of(turn_record const& r) const {
+    auto const& u = utterances_[r.utterance];
     turn_evidence turn;
     turn.speaker = speaker_name(u.speaker);
     turn.words = evidence_words(u.text);
@@ -734,18 +739,29 @@ void meeting::add_turn_evidence(utterance const& u) {
                       find_phrase(t, "that's|that is all") || find_phrase(t, "move|moving on") ||
                       find_phrase(t, "on|in the queue");
     }
-    turn.cues = std::move(turn_cues_);
+    turn.cues = r.cues;
+    return turn;
+}
+
+void meeting::record_turn(utterance const& u) {
+    turns_.push_back({u.id, std::move(turn_cues_)});
     turn_cues_.clear();
-    aligner_.add(std::move(turn));
-    turn_utterance_.push_back(u.id);
+    // Without an agenda the turn is only recorded: its evidence is read if one comes.
+    if (aligned())
+        aligner_.add(evidence_of(turns_.back()));
 }
 
 void meeting::set_known_agenda(std::vector<protocol::agenda_item> agenda, change_set& changes) {
-    known_.clear();
-    for (auto const& a : agenda)
-        known_.push_back(a.title);
-    aligner_.set_agenda(std::move(agenda));
-    if (aligned() && !agenda_.empty())
+    known_ = protocol::titles_of(agenda);
+    // Weighed again from the start, as if the agenda had been known all along.
+    aligner_ = agenda_aligner(std::move(agenda));
+    if (!aligned())
+        return;
+    for (auto const& r : turns_)
+        aligner_.add(evidence_of(r));
+    if (ended_)
+        aligner_.finish();
+    if (!agenda_.empty())
         follow_alignment(changes);
 }
 
@@ -759,10 +775,10 @@ void meeting::follow_alignment(change_set& changes) {
     auto const path = aligner_.path();
     if (path.empty() && aligner_.scored() == 0)
         return; // nothing weighed yet: the first item stays as it began
-    if (path.empty() || turn_utterance_[path.front().turn] != 0)
+    if (path.empty() || turns_[path.front().turn].utterance != 0)
         want.push_back({std::nullopt, 0});
     for (auto const& p : path)
-        want.push_back({p.item, turn_utterance_[p.turn]});
+        want.push_back({p.item, turns_[p.turn].utterance});
 
     std::size_t same = 0;
     while (same < want.size() && same < agenda_.size() &&

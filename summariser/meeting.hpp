@@ -184,12 +184,17 @@ private:
         std::optional<action_item> decision;
         std::optional<action_item> next_step;
     };
-    void add_turn_evidence(utterance const& u);
+    struct turn_record {
+        std::size_t utterance = 0;
+        std::vector<item_cue> cues;
+    };
+    void record_turn(utterance const& u);
+    turn_evidence evidence_of(turn_record const& r) const;
     void follow_alignment(change_set& changes);
     void rebuild_minutes(std::size_t item);
     bool aligned() const noexcept { return !known_.empty(); }
     agenda_aligner aligner_;
-    std::vector<std::size_t> turn_utterance_;    // aligner turn -> utterance
+    std::vector<turn_record> turns_;             // the aligner's turns
     std::vector<item_cue> turn_cues_;            // cues naming items in the open turn
     std::vector<minute_source> sources_;         // in utterance order
     std::vector<std::uint32_t> sentence_counts_; // per utterance

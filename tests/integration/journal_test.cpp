@@ -428,5 +428,71 @@ TEST(admin_end, without_a_configured_token_loopback_may_end_a_session) {
     wait_archived(d.port(), "m");
 }
 
+// Issue 20: a known agenda given through the API during the meeting is journaled like
+// captions: the meeting is aligned to it at once, a restart rebuilds it, the archive keeps it,
+// and once the meeting has ended it is final.
+TEST(agenda_api, an_agenda_put_during_the_meeting_is_journaled_and_final_at_the_end) {
+    std::string const token = "a-publish-token-of-32-characters";
+    std::string const admin_token = "an-admin-token-of-32-characters!";
+    daemon_process d({}, "[auth]\npublish_token = \"" + token + "\"\nadmin_token = \"" +
+                             admin_token + "\"\n");
+    http::fields publisher;
+    publisher.set(http::field::authorization, "Bearer " + token);
+    auto const put = [&](std::string body, http::fields const& headers) {
+        return http_request(d.port(), http::verb::put, "/api/sessions/m/agenda", std::move(body),
+                            headers);
+    };
+    std::vector<std::string> const titles{
+        "Opening and adoption of the agenda", "DC main session at IGF 2024",
+        "Preparing the meeting with the MAG in Riyadh", "DC booth", "Any Other Business"};
+    std::string json = "[";
+    for (auto const& t : titles)
+        json += (json.size() > 1 ? ",{\"title\":\"" : "{\"title\":\"") + t + "\"}";
+    json += "]";
+
+    EXPECT_EQ(put(json, {}).status, 401u);
+    auto const empty = put("\n\n", publisher);
+    EXPECT_EQ(empty.status, 400u);
+    EXPECT_NE(empty.body.find("not an agenda: "), std::string::npos) << empty.body;
+    EXPECT_EQ(
+        http_request(d.port(), http::verb::post, "/api/sessions/m/agenda", json, publisher).status,
+        405u);
+
+    auto frames = dccg_frames();
+    frames.resize(frames.size() * 3 / 4); // into the third item: the rest is not reached yet
+    // The source sends its token as a browser would, in the query.
+    auto const sent = send_frames(d.port(), "m?token=" + token, frames);
+    ASSERT_TRUE(sent.finished) << (sent.closed ? std::string(sent.closed->reason.data(),
+                                                             sent.closed->reason.size())
+                                               : std::string());
+    auto const ok = put(json, publisher);
+    ASSERT_EQ(ok.status, 200u) << ok.body;
+    EXPECT_EQ(boost::json::parse(ok.body).at("items"), 5);
+    auto const items = [&] {
+        std::vector<std::string> out;
+        auto const state = boost::json::parse(http_get(d.port(), "/api/sessions/m").body);
+        for (auto const& item : state.at("agenda").as_array())
+            out.emplace_back(item.at("title").as_string());
+        return out;
+    };
+    auto const aligned = items();
+    EXPECT_EQ(aligned, std::vector<std::string>(titles.begin(), titles.begin() + 3));
+
+    d.restart();
+    EXPECT_EQ(items(), aligned);
+    // The admin's token may give an agenda too, and end the meeting.
+    http::fields admin;
+    admin.set(http::field::authorization, "Bearer " + admin_token);
+    EXPECT_EQ(put(json, admin).status, 200u);
+    ASSERT_EQ(http_request(d.port(), http::verb::post, "/api/sessions/m/end", {}, admin).status,
+              200u);
+    auto const archive = wait_archived(d.port(), "m");
+    EXPECT_NE(read_file(d.state_dir() / "archive" / archive / "journal").find("\"k\":\"agenda\""),
+              std::string::npos);
+    auto const late = put(json, publisher);
+    EXPECT_EQ(late.status, 409u) << late.body;
+    EXPECT_EQ(items(), aligned);
+}
+
 } // namespace
 } // namespace minuted::testing

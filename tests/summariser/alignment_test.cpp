@@ -72,21 +72,5 @@ TEST(aligner, a_numbered_cue_places_its_item) {
     EXPECT_EQ(path.back(), (agenda_aligner::placement{2, 5}));
 }
 
-// A new agenda weighs every turn again: the same as an aligner that had it from the start.
-TEST(aligner, set_agenda_equals_knowing_it_from_the_start) {
-    std::vector<protocol::agenda_item> agenda{{"Iterator chunking", "Michael Ficarra", {}},
-                                              {"Decimal for Stage 2", "Jesse Alama", {}}};
-    agenda_aligner early(agenda), late;
-    for (auto* a : {&early, &late}) {
-        a->add(turn("MF", "Iterator chunking into fixed-size chunks."));
-        a->add(turn("CHAIR", "Thanks. Next is Jesse.", true));
-        a->add(turn("JESSE ALAMA", "Decimal arithmetic for stage 2."));
-        a->finish();
-    }
-    late.set_agenda(agenda);
-    EXPECT_EQ(late.path(), early.path());
-    EXPECT_EQ(early.path().size(), 2u);
-}
-
 } // namespace
 } // namespace minuted::summariser
