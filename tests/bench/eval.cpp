@@ -1,9 +1,12 @@
 // minuted_eval: scores the engine against labelled real meetings.
 //
-// Runs the whole pipeline on each raw transcript (4 KB chunks, then finish) and compares the
-// result with hand labels: agenda items found, participants found, and ROUGE-1/2 of the key
-// points and of the conclusions. It measures and never judges: the exit code is 0 whatever
-// the scores; 2 means the labelled data was not found, 64 a usage error.
+// Runs the whole pipeline on each raw transcript (4 KB chunks, then finish), without an agenda
+// and with the labelled agenda supplied (titles and presenters), and compares the result with
+// hand labels: agenda items found (P/R/F1, and boundary-only F1 that ignores titles), Pk and
+// WindowDiff over speaker turns, participants found, and ROUGE-1/2 of the key points and of
+// the conclusions. Agenda items are matched by the rule of ../shared/eval/score.py, so the
+// means agree with it. It measures and never judges: the exit code is 0 whatever the scores;
+// 2 means the labelled data was not found, 64 a usage error.
 
 #include "protocol/caption_event.hpp"
 #include "summariser/participants.hpp"
@@ -15,6 +18,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -24,6 +28,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 namespace {
@@ -52,6 +57,7 @@ struct labelled_topic {
     std::size_t n = 0;
     std::string title;
     line_number line = 0;
+    std::string presenters; ///< as the published agenda names them, ", " between; may be empty
 };
 
 struct labelled_person {
@@ -93,6 +99,8 @@ labels parse_labels(std::string const& text) {
         t.n = json::value_to<std::size_t>(o.at("n"));
         t.title = json::value_to<std::string>(o.at("title"));
         t.line = json::value_to<line_number>(o.at("start_line"));
+        for (auto const& name : strings_at(o, "presenters"))
+            t.presenters += (t.presenters.empty() ? "" : ", ") + name;
         out.agenda.push_back(std::move(t));
         for (auto& s : strings_at(o, "key_points"))
             out.key_points.push_back(std::move(s));
@@ -216,6 +224,39 @@ std::vector<line_number> turn_lines(std::string_view raw) {
     return out;
 }
 
+// A title's content words as ../shared/eval/score.py reads them: runs of ASCII letters and
+// digits in lower case, two or more, none of its stopwords, a plural 's' stripped.
+std::vector<std::string> scorer_words(std::string_view title) {
+    static std::set<std::string, std::less<>> const stop{
+        "a",     "an",         "the",     "of",           "for",       "to",        "in",
+        "on",    "and",        "or",      "with",         "is",        "are",       "be",
+        "by",    "at",         "as",      "from",         "this",      "that",      "it",
+        "its",   "into",       "about",   "over",         "under",     "up",        "down",
+        "new",   "update",     "updates", "status",       "proposal",  "proposals", "item",
+        "items", "discussion", "re",      "continuation", "continued", "cont",      "part"};
+    std::vector<std::string> out;
+    std::string w;
+    auto const flush = [&] {
+        if (w.size() >= 2 && !stop.contains(w)) {
+            if (w.size() > 3 && w.back() == 's' && w[w.size() - 2] != 's')
+                w.pop_back();
+            out.push_back(w);
+        }
+        w.clear();
+    };
+    for (char c : title) {
+        auto const lower = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+        if ((lower >= 'a' && lower <= 'z') || (lower >= '0' && lower <= '9'))
+            w.push_back(lower);
+        else
+            flush();
+    }
+    flush();
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
 // Turn openings strictly between lines `a` and `b`.
 std::size_t turns_between(std::vector<line_number> const& turns, line_number a, line_number b) {
     if (a > b)
@@ -229,16 +270,18 @@ std::size_t turns_between(std::vector<line_number> const& turns, line_number a, 
 // item (title carries more than half its content words, within `max_turns_apart` turns)
 // nearest in turns that no earlier topic took. A missed topic reports the nearest produced
 // item, to show why it failed; other produced items nobody took are listed as extra.
+// With `titles` false, only where items start counts (boundary F1).
 std::vector<topic_row> match_agenda(std::vector<labelled_topic> const& labelled,
                                     std::vector<produced_topic> const& produced,
-                                    std::vector<line_number> const& turns, prf& score) {
+                                    std::vector<line_number> const& turns, prf& score,
+                                    bool titles = true) {
     std::vector<std::vector<std::string>> produced_words;
     for (auto const& p : produced)
-        produced_words.push_back(sm::content_words(p.title));
+        produced_words.push_back(scorer_words(p.title));
     std::vector<bool> taken(produced.size(), false);
     std::vector<topic_row> rows;
     for (std::size_t i = 0; i < labelled.size(); ++i) {
-        auto const want = sm::content_words(labelled[i].title);
+        auto const want = scorer_words(labelled[i].title);
         topic_row best{i, std::nullopt, 0, want.size(), 0, false};
         std::optional<topic_row> nearest;
         for (std::size_t j = 0; j < produced.size(); ++j) {
@@ -248,7 +291,7 @@ std::vector<topic_row> match_agenda(std::vector<labelled_topic> const& labelled,
                           want.size(),
                           turns_between(turns, labelled[i].line, produced[j].line),
                           false};
-            row.matched = !taken[j] && 2 * row.carried > row.title_words &&
+            row.matched = !taken[j] && (!titles || 2 * row.carried > row.title_words) &&
                           row.turns_apart <= max_turns_apart;
             if (row.matched && (!best.matched || row.turns_apart < best.turns_apart))
                 best = row;
@@ -281,11 +324,51 @@ std::vector<topic_row> match_agenda(std::vector<labelled_topic> const& labelled,
     return rows;
 }
 
+// The segment each turn is in, given where segments start (lines); turns before the first
+// start are in the first.
+std::vector<std::size_t> segment_of(std::vector<line_number> starts,
+                                    std::vector<line_number> const& turns) {
+    std::sort(starts.begin(), starts.end());
+    std::vector<std::size_t> out;
+    for (auto t : turns) {
+        auto const after = std::upper_bound(starts.begin(), starts.end(), t) - starts.begin();
+        out.push_back(after > 0 ? static_cast<std::size_t>(after - 1) : 0);
+    }
+    return out;
+}
+
+// Beeferman's Pk and Pevzner and Hearst's WindowDiff over turns, as score.py computes Pk: a
+// window of half the mean reference segment; Pk counts windows where reference and hypothesis
+// disagree on whether a boundary falls inside, WindowDiff where they disagree on how many.
+std::pair<double, double> pk_windowdiff(std::vector<std::size_t> const& ref,
+                                        std::vector<std::size_t> const& hyp) {
+    auto const n = ref.size();
+    std::set<std::size_t> const segments(ref.begin(), ref.end());
+    // Half to even, as Python's round().
+    auto const k = std::max<std::size_t>(
+        2, static_cast<std::size_t>(std::nearbyint(
+               static_cast<double>(n) /
+               (2.0 * static_cast<double>(std::max<std::size_t>(1, segments.size()))))));
+    if (n <= k)
+        return {0.0, 0.0};
+    std::size_t pk = 0, wd = 0;
+    for (std::size_t i = 0; i + k < n; ++i) {
+        pk += ((ref[i] != ref[i + k]) != (hyp[i] != hyp[i + k])) ? 1u : 0u;
+        wd += (ref[i + k] - ref[i]) != (hyp[i + k] - hyp[i]) ? 1u : 0u;
+    }
+    auto const windows = static_cast<double>(n - k);
+    return {static_cast<double>(pk) / windows, static_cast<double>(wd) / windows};
+}
+
 // ---------------------------------------------------------------------------------------
 // One meeting
 
 struct result {
     std::string name;
+    bool with_agenda = false;
+    prf boundaries; // agenda matched without titles
+    double pk = 0;
+    double windowdiff = 0;
     std::vector<labelled_topic> labelled_agenda;
     std::vector<produced_topic> produced_agenda;
     std::vector<topic_row> rows;
@@ -302,7 +385,7 @@ struct result {
     double milliseconds = 0;
 };
 
-result evaluate(eval_case const& c) {
+result evaluate(eval_case const& c, bool with_agenda) {
     auto const raw = minuted::bench::read_file(c.raw);
     labels truth;
     try {
@@ -312,8 +395,12 @@ result evaluate(eval_case const& c) {
                                  ")");
     }
 
+    std::vector<minuted::protocol::agenda_item> agenda;
+    if (with_agenda)
+        for (auto const& t : truth.agenda)
+            agenda.push_back({t.title, t.presenters, std::nullopt});
     auto const started = std::chrono::steady_clock::now();
-    sm::pipeline p;
+    sm::pipeline p(std::move(agenda));
     sm::change_set changes;
     for (std::size_t at = 0; at < raw.size(); at += chunk_bytes) {
         // A caption writer at 150 words per minute types about 15 bytes a second.
@@ -331,7 +418,22 @@ result evaluate(eval_case const& c) {
     r.labelled_agenda = truth.agenda;
     for (auto const& item : m.agenda())
         r.produced_agenda.push_back({item.n, item.title, item.start_line});
-    r.rows = match_agenda(r.labelled_agenda, r.produced_agenda, turn_lines(raw), r.agenda);
+    r.with_agenda = with_agenda;
+    auto const turns = turn_lines(raw);
+    r.rows = match_agenda(r.labelled_agenda, r.produced_agenda, turns, r.agenda);
+    match_agenda(r.labelled_agenda, r.produced_agenda, turns, r.boundaries, false);
+    if (!truth.agenda.empty()) {
+        std::vector<line_number> from_first, labelled_starts, produced_starts;
+        for (auto t : turns)
+            if (t >= truth.agenda.front().line)
+                from_first.push_back(t);
+        for (auto const& t : truth.agenda)
+            labelled_starts.push_back(t.line);
+        for (auto const& t : r.produced_agenda)
+            produced_starts.push_back(t.line);
+        std::tie(r.pk, r.windowdiff) = pk_windowdiff(segment_of(labelled_starts, from_first),
+                                                     segment_of(produced_starts, from_first));
+    }
 
     // Participants: a labelled person is found when a produced participant's label, name or
     // alias equals the person's name or an alias, ignoring case and spacing.
@@ -428,6 +530,33 @@ totals sum(std::vector<result> const& results) {
     return t;
 }
 
+// Per-meeting agenda scores averaged over meetings, for one way of running them.
+struct agenda_means {
+    std::size_t meetings = 0;
+    double f1 = 0, boundary_f1 = 0, pk = 0, windowdiff = 0;
+};
+
+agenda_means means(std::vector<result> const& results, bool with_agenda) {
+    agenda_means m;
+    for (auto const& r : results) {
+        if (r.with_agenda != with_agenda)
+            continue;
+        ++m.meetings;
+        m.f1 += r.agenda.f1();
+        m.boundary_f1 += r.boundaries.f1();
+        m.pk += r.pk;
+        m.windowdiff += r.windowdiff;
+    }
+    if (m.meetings > 0) {
+        auto const n = static_cast<double>(m.meetings);
+        m.f1 /= n;
+        m.boundary_f1 /= n;
+        m.pk /= n;
+        m.windowdiff /= n;
+    }
+    return m;
+}
+
 std::string f1_or_na(std::optional<prf> const& x) {
     return x ? fixed(x->f1()) : "n/a";
 }
@@ -446,29 +575,46 @@ void print_markdown(std::vector<result> const& results, std::string const& sourc
         << "-byte chunks. A topic is found when a produced item (one-to-one, greedy "
         << "in labelled order) carries more than half of its title's content words and starts "
         << "within " << max_turns_apart << " speaker turns of its line. Overall scores are "
-        << "micro-averaged (summed counts).\n\n";
+        << "micro-averaged (summed counts); the means below average the meetings, as "
+        << "../shared/eval/score.py does. Each meeting runs without an agenda and with its "
+        << "labelled agenda (titles and presenters) given.\n\n";
 
     out << "## Summary\n\n"
-        << "| meeting | topics labelled | topics produced | found | agenda P | agenda R | agenda "
-           "F1 "
+        << "| meeting | agenda given | topics labelled | topics produced | found | agenda P | "
+           "agenda R | agenda F1 | boundary F1 | Pk | WindowDiff "
            "| people R | people P | key points R-1 F1 | key points R-2 F1 | conclusions R-1 F1 "
            "| conclusions R-2 F1 | run ms |\n"
-        << "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n";
-    auto const row = [&](std::string const& name, prf const& agenda, prf const& people,
-                         rouge_pair const& kp, rouge_pair const& c, std::string const& ms) {
-        out << "| " << name << " | " << agenda.recall.of << " | " << agenda.precision.of << " | "
-            << agenda.recall.hits << " | " << fixed(agenda.precision.value()) << " | "
-            << fixed(agenda.recall.value()) << " | " << fixed(agenda.f1()) << " | "
-            << fixed(people.recall.value()) << " | " << fixed(people.precision.value()) << " | "
-            << f1_or_na(kp.r1) << " | " << f1_or_na(kp.r2) << " | " << f1_or_na(c.r1) << " | "
-            << f1_or_na(c.r2) << " | " << ms << " |\n";
+        << "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n";
+    auto const row = [&](std::string const& name, std::string const& given, prf const& agenda,
+                         std::string const& segmentation, prf const& people, rouge_pair const& kp,
+                         rouge_pair const& c, std::string const& ms) {
+        out << "| " << name << " | " << given << " | " << agenda.recall.of << " | "
+            << agenda.precision.of << " | " << agenda.recall.hits << " | "
+            << fixed(agenda.precision.value()) << " | " << fixed(agenda.recall.value()) << " | "
+            << fixed(agenda.f1()) << " | " << segmentation << " | " << fixed(people.recall.value())
+            << " | " << fixed(people.precision.value()) << " | " << f1_or_na(kp.r1) << " | "
+            << f1_or_na(kp.r2) << " | " << f1_or_na(c.r1) << " | " << f1_or_na(c.r2) << " | " << ms
+            << " |\n";
     };
     double total_ms = 0;
     for (auto const& r : results) {
-        row(r.name, r.agenda, r.people, r.key_points, r.conclusions, fixed(r.milliseconds, 1));
+        row(r.name, r.with_agenda ? "yes" : "no", r.agenda,
+            fixed(r.boundaries.f1()) + " | " + fixed(r.pk) + " | " + fixed(r.windowdiff), r.people,
+            r.key_points, r.conclusions, fixed(r.milliseconds, 1));
         total_ms += r.milliseconds;
     }
-    row("**overall**", t.agenda, t.people, {t.kp1, t.kp2}, {t.c1, t.c2}, fixed(total_ms, 1));
+    row("**overall**", "both", t.agenda, "| |", t.people, {t.kp1, t.kp2}, {t.c1, t.c2},
+        fixed(total_ms, 1));
+
+    out << "\n## Agenda means over meetings (as ../shared/eval/score.py reports them)\n\n"
+        << "| agenda given | meetings | agenda F1 | boundary F1 | Pk | WindowDiff |\n"
+        << "|---|--:|--:|--:|--:|--:|\n";
+    for (bool const given : {false, true}) {
+        auto const m = means(results, given);
+        out << "| " << (given ? "yes" : "no") << " | " << m.meetings << " | " << fixed(m.f1)
+            << " | " << fixed(m.boundary_f1) << " | " << fixed(m.pk) << " | " << fixed(m.windowdiff)
+            << " |\n";
+    }
 
     out << "\n## ROUGE (recall | precision | F1)\n\n"
         << "Key points: all produced key points of a meeting against all labelled key points. "
@@ -495,7 +641,7 @@ void print_markdown(std::vector<result> const& results, std::string const& sourc
         << rouge_cells(t.c2) << " |\n";
 
     for (auto const& r : results) {
-        out << "\n## " << r.name << "\n\n"
+        out << "\n## " << r.name << (r.with_agenda ? ", agenda given" : ", no agenda") << "\n\n"
             << "Agenda: " << r.agenda.recall.hits << " of " << r.agenda.recall.of
             << " labelled topics found; " << r.agenda.precision.of << " items produced.\n\n"
             << "| labelled | line | produced | line | turns apart | title words carried | "
@@ -600,7 +746,11 @@ void print_json(std::vector<result> const& results, std::string const& source, s
         auto people = counts_json(r.people);
         people["missed"] = json::value_from(r.people_missed);
         people["not_labelled"] = json::value_from(r.people_extra);
+        agenda["boundary_f1"] = r.boundaries.f1();
+        agenda["pk"] = r.pk;
+        agenda["windowdiff"] = r.windowdiff;
         meetings.push_back(json::object{{"name", r.name},
+                                        {"agenda_given", r.with_agenda},
                                         {"run_ms", r.milliseconds},
                                         {"agenda", std::move(agenda)},
                                         {"participants", std::move(people)},
@@ -616,7 +766,17 @@ void print_json(std::vector<result> const& results, std::string const& source, s
                                           {"rouge2", prf_json(r.conclusions.r2)}}}});
     }
     auto const t = sum(results);
+    json::object mean;
+    for (bool const given : {false, true}) {
+        auto const m = means(results, given);
+        mean[given ? "agenda_given" : "no_agenda"] = {{"meetings", m.meetings},
+                                                      {"f1", m.f1},
+                                                      {"boundary_f1", m.boundary_f1},
+                                                      {"pk", m.pk},
+                                                      {"windowdiff", m.windowdiff}};
+    }
     json::object doc{{"source", source},
+                     {"agenda_means", std::move(mean)},
                      {"chunk_bytes", chunk_bytes},
                      {"max_turns_apart", max_turns_apart},
                      {"meetings", std::move(meetings)},
@@ -686,9 +846,8 @@ int main(int argc, char** argv) {
             std::cerr << "minuted_eval: no *.labels.json under " << eval_dir.string() << '\n';
             return exit_no_data;
         }
-        auto const data = minuted::bench::test_data_dir();
-        pairs.push_back({"dccg-90-2024-11-08", data / "dccg-90-2024-11-08.raw.txt",
-                         data / "dccg-90-2024-11-08.labels.json"});
+        for (auto& c : find_cases(minuted::bench::test_data_dir()))
+            pairs.push_back(std::move(c));
     }
     for (auto const& c : pairs) {
         for (auto const& f : {c.raw, c.labels}) {
@@ -703,7 +862,8 @@ int main(int argc, char** argv) {
     std::vector<result> results;
     try {
         for (auto const& c : pairs)
-            results.push_back(evaluate(c));
+            for (bool const with_agenda : {false, true})
+                results.push_back(evaluate(c, with_agenda));
     } catch (std::exception const& e) {
         std::cerr << "minuted_eval: " << e.what() << '\n';
         return exit_no_data;
