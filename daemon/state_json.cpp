@@ -91,6 +91,9 @@ boost::json::object agenda_item_json(summariser::meeting const& m,
                           {"line", k.from.line}});
     return {{"n", item.n},
             {"title", item.title},
+            // The known agenda's entry it is, so a viewer can show what is still to come.
+            {"known", item.known_index ? boost::json::value(*item.known_index)
+                                       : boost::json::value(nullptr)},
             {"start_line", item.start_line},
             {"first_utterance", item.first_utterance},
             {"started", item.started.time_since_epoch().count()},
@@ -116,6 +119,7 @@ boost::json::object make_snapshot(std::string_view session, summariser::meeting 
         utterances.push_back(utterance_json(u));
     o["participants"] = std::move(people);
     o["agenda"] = std::move(agenda);
+    o["known_agenda"] = boost::json::value_from(m.known_agenda());
     o["utterances"] = std::move(utterances);
     o["pending"] = pending_json(m);
     return o;
@@ -173,6 +177,8 @@ boost::json::object make_update(summariser::meeting const& m, summariser::change
             a.push_back(agenda_item_json(m, m.agenda().at(i)));
         o["agenda"] = std::move(a);
     }
+    if (changes.known_agenda)
+        o["known_agenda"] = boost::json::value_from(m.known_agenda());
     if (changes.pending)
         o["pending"] = pending_json(m);
     return o;

@@ -202,6 +202,13 @@ void agenda_aligner::finish() {
         score(scored_++);
 }
 
+bool agenda_aligner::holds_floor(std::size_t k) const {
+    for (auto i = k + 1; i < turns_.size() && i <= k + lookahead; ++i)
+        if (turns_[i].speaker == turns_[k].speaker)
+            return true;
+    return false;
+}
+
 double agenda_aligner::boundary(std::size_t k) const {
     auto const& t = turns_[k];
     double b = 0;
@@ -216,10 +223,7 @@ double agenda_aligner::boundary(std::size_t k) const {
         b += 0.5;
     if (t.word_count >= long_turn_words)
         b += 0.3;
-    bool holds = false;
-    for (auto i = k + 1; i < turns_.size() && i <= k + lookahead; ++i)
-        holds = holds || turns_[i].speaker == t.speaker;
-    if (holds)
+    if (holds_floor(k))
         b += 0.3;
     if (t.opens)
         b += 0.3;
@@ -256,6 +260,9 @@ void agenda_aligner::score(std::size_t k) {
     for (std::size_t w = 0; w < idf.size(); ++w)
         idf[w] = std::log((static_cast<double>(turns_.size()) + 1) / (df_[w] + 0.5));
     auto const b = boundary(k);
+    // A presenter's word in a discussion is not their item starting: alone, their speaking is
+    // evidence only in a long turn or one they go on from.
+    bool const presents = t.word_count >= long_turn_words || holds_floor(k);
     std::vector<cell> fresh;
     for (std::size_t j = 0; j < agenda_.size(); ++j) {
         double e = 0;
@@ -267,9 +274,6 @@ void agenda_aligner::score(std::size_t k) {
         }
         if (total > 0)
             e += title_weight * got / total;
-        if (!t.speaker.empty() && !agenda_[j].presenter.empty() &&
-            is_presenter(t.speaker, agenda_[j].presenter))
-            e += presenter_weight;
         if (j == 0 && k == 0)
             e += first_weight;
         auto const named = [&](std::size_t i) {
@@ -285,6 +289,9 @@ void agenda_aligner::score(std::size_t k) {
             e += fresh_name * named_weight;
         else if (k > 0 && named(k - 1))
             e += fresh_name * introduced_weight;
+        if (!t.speaker.empty() && !agenda_[j].presenter.empty() && (presents || e > 0) &&
+            is_presenter(t.speaker, agenda_[j].presenter))
+            e += presenter_weight;
         if (e < min_item_evidence)
             continue;
         auto const s = e + b - placement_cost;

@@ -92,6 +92,7 @@ private:
     std::optional<std::size_t> named_item(item_cue const& cue) const;
     void score(std::size_t k);
     double boundary(std::size_t k) const;
+    bool holds_floor(std::size_t k) const;
     best_cell best_before(std::size_t item) const;
     void record(std::size_t item, best_cell c);
 

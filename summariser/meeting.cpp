@@ -753,6 +753,7 @@ void meeting::record_turn(utterance const& u) {
 
 void meeting::set_known_agenda(std::vector<protocol::agenda_item> agenda, change_set& changes) {
     known_ = protocol::titles_of(agenda);
+    changes.known_agenda = true;
     // Weighed again from the start, as if the agenda had been known all along.
     aligner_ = agenda_aligner(std::move(agenda));
     if (!aligned())

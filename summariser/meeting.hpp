@@ -64,10 +64,11 @@ struct change_set {
     bool meta = false;                        ///< title or chair
     bool pending = false;                     ///< the provisional tail
     bool ended = false;
+    bool known_agenda = false; ///< a new known agenda
 
     bool empty() const noexcept {
         return utterances.empty() && participants.empty() && agenda.empty() && !meta && !pending &&
-               !ended;
+               !ended && !known_agenda;
     }
     /// Sorts and removes repeated indices.
     void normalise();

@@ -73,6 +73,10 @@
       state.summary = m.summary;
     if ('pending' in m)
       state.pending = m.pending;
+    if ('known_agenda' in m) {
+      state.known = m.known_agenda;
+      dirty.all = true;
+    }
     for (const p of m.participants || []) {
       const before = state.participants.get(p.id);
       if (before && before.name !== p.name)
@@ -366,6 +370,30 @@
         li.removeAttribute('aria-current');
     }
     $('no-agenda').hidden = state.agenda.size > 0;
+    renderRest();
+  }
+
+  // The known agenda's entries no item has reached: still to come after the furthest one
+  // reached, skipped before it (the meeting passed them by).
+  function renderRest() {
+    const known = state.known || [];
+    const reached = new Set();
+    for (const a of state.agenda.values())
+      if (a.known !== null && a.known !== undefined)
+        reached.add(a.known);
+    const furthest = reached.size ? Math.max(...reached) : -1;
+    const rest = [];
+    known.forEach((title, i) => {
+      if (reached.has(i))
+        return;
+      const skipped = i < furthest;
+      const li = el('li', 'item ' + (skipped ? 'skipped' : 'upcoming'));
+      li.append(el('span', 'item-n', (i + 1) + '.'), ' ', el('span', 'item-name', title), ' ',
+                el('span', 'item-status', skipped ? 'skipped' : 'to come'));
+      rest.push(li);
+    });
+    $('agenda-rest').replaceChildren(...rest);
+    $('agenda-rest-h').hidden = rest.length === 0;
   }
 
   const rows = new Map(); // participant id -> li

@@ -265,6 +265,45 @@ test('escaping: caption text with markup shows as text and never runs', { timeou
     });
 });
 
+test('known agenda: an agenda put during the meeting shows its items, and those still to come',
+     { timeout: test_timeout }, async t => {
+    await with_daemon(t, async d => {
+        await post_turns(d, 'plenary', [
+            ['KEVIN GIBBONS', 'Set methods for stage 4: the proposal ships in two browsers.'],
+            ['MICHAEL FICARRA', 'Set methods look good to me, I support stage 4.'],
+            ['KEVIN GIBBONS', 'Thanks. I will take that as consensus for set methods.'],
+            ['ROB PALMER', 'Thank you, Kevin. Nothing else on the queue for set methods.'],
+            ['MICHAEL FICARRA', 'One more question on set methods and subclassing.'],
+            ['KEVIN GIBBONS', 'Subclassing is covered by the spec text for set methods.'],
+        ]);
+        const page = await open_page(browser, d.url('/sessions/plenary'));
+        try {
+            await wait_in_page(page, 'the captions', () =>
+                document.querySelectorAll('#captions .turn').length === 6);
+            const res = await fetch(d.url('/api/sessions/plenary/agenda'), {
+                method: 'PUT',
+                body: JSON.stringify([
+                    { title: 'Set methods for Stage 4', presenter: 'Kevin Gibbons' },
+                    { title: 'Decimal for Stage 2', presenter: 'Jesse Alama' },
+                    { title: 'Any Other Business' },
+                ]),
+            });
+            assert.equal(res.status, 200, await res.text());
+            await wait_in_page(page, 'the first item and two still to come', () =>
+                document.querySelector('#agenda li.item .item-name')?.textContent ===
+                    'Set methods for Stage 4' &&
+                document.querySelectorAll('#agenda-rest li.upcoming').length === 2);
+            const rest = await page.locator('#agenda-rest li').allTextContents();
+            assert.deepEqual(rest.map(s => s.replace(/\s+/g, ' ').trim()),
+                             ['2. Decimal for Stage 2 to come', '3. Any Other Business to come']);
+            assert.ok(await page.locator('#agenda-rest-h').isVisible());
+            assert.deepEqual(page.problems, [], 'no script errors on the page');
+        } finally {
+            await close_pages(page);
+        }
+    });
+});
+
 test('long turn: each line reaches the page as the text the turn gained, emoji and accents included',
      { timeout: test_timeout }, async t => {
     await with_daemon(t, async d => {
