@@ -320,15 +320,43 @@ std::optional<std::string> presentation_title(std::string_view opening, bool str
     return title;
 }
 
+std::string with_long_forms(std::string_view title) {
+    static constexpr std::array<std::pair<std::string_view, std::string_view>, 4> forms{{
+        {"aob", "any other business"},
+        {"q&a", "questions and answers"},
+        {"q & a", "questions and answers"},
+        {"a.o.b.", "any other business"},
+    }};
+    auto const lower = to_lower(title);
+    std::string out(title);
+    for (auto const& [abbreviation, long_form] : forms) {
+        // A whole word: not "aobx" nor "baob".
+        for (auto at = lower.find(abbreviation); at != std::string::npos;
+             at = lower.find(abbreviation, at + 1)) {
+            auto const end = at + abbreviation.size();
+            auto const letter = [&](std::size_t i) {
+                return std::isalnum(static_cast<unsigned char>(lower[i])) != 0;
+            };
+            if ((at > 0 && letter(at - 1)) || (end < lower.size() && letter(end)))
+                continue;
+            out += " (";
+            out += long_form;
+            out += ')';
+            break;
+        }
+    }
+    return out;
+}
+
 std::optional<std::size_t> match_known_title(std::string_view title,
                                              std::vector<std::string> const& known) {
     // Shared words over the shorter title: "Booth" names "DC booth", "Any Other Business"
-    // names "Any Other Business: WSIS+20 letter".
-    auto const words = content_words(title);
+    // names "Any Other Business: WSIS+20 letter" and "AOB".
+    auto const words = content_words(with_long_forms(title));
     std::optional<std::size_t> best;
     double best_score = 0;
     for (std::size_t i = 0; i < known.size(); ++i) {
-        auto const k = content_words(known[i]);
+        auto const k = content_words(with_long_forms(known[i]));
         auto const small = std::min(k.size(), words.size());
         if (small == 0)
             continue;
@@ -342,8 +370,8 @@ std::optional<std::size_t> match_known_title(std::string_view title,
 }
 
 bool same_title(std::string_view a, std::string_view b) {
-    auto const wa = content_words(a);
-    auto const wb = content_words(b);
+    auto const wa = content_words(with_long_forms(a));
+    auto const wb = content_words(with_long_forms(b));
     auto const small = std::min(wa.size(), wb.size());
     return small > 0 && static_cast<double>(overlap(wa, wb)) >= 0.6 * static_cast<double>(small);
 }

@@ -44,6 +44,10 @@ std::string title_from_phrase(std::string_view phrase);
 /// `strong_only`: accept only a request or proposal, not a mere "I will talk about X".
 std::optional<std::string> presentation_title(std::string_view opening, bool strong_only = false);
 
+/// `title` with the long forms of the abbreviations agendas use after them, for matching:
+/// "AOB" -> "AOB (any other business)", "Q&A" -> "Q&A (questions and answers)".
+std::string with_long_forms(std::string_view title);
+
 /// Index of the known agenda title that `title` matches best by shared content words, if
 /// they share at least half of the words of the shorter one.
 std::optional<std::size_t> match_known_title(std::string_view title,

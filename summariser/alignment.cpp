@@ -137,7 +137,7 @@ agenda_aligner::agenda_aligner(std::vector<protocol::agenda_item> agenda)
     : agenda_(std::move(agenda)) {
     std::vector<std::vector<std::string>> words;
     for (auto const& a : agenda_) {
-        words.push_back(evidence_words(a.title));
+        words.push_back(evidence_words(with_long_forms(a.title)));
         vocabulary_.insert(vocabulary_.end(), words.back().begin(), words.back().end());
     }
     std::sort(vocabulary_.begin(), vocabulary_.end());
@@ -169,11 +169,12 @@ void agenda_aligner::add(turn_evidence turn) {
         }
     }
     uses_.push_back(std::move(uses));
-    std::vector<std::size_t> named;
+    std::vector<std::size_t> named, declined;
     for (auto const& c : turn.cues)
         if (auto const item = named_item(c))
-            named.push_back(*item);
+            (c.declined ? declined : named).push_back(*item);
     named_.push_back(std::move(named));
+    declined_.push_back(std::move(declined));
     // What the score needs of the words is in uses_.
     turn.words = {};
     turns_.push_back(std::move(turn));
@@ -185,7 +186,7 @@ void agenda_aligner::add_cue(std::size_t turn, item_cue cue) {
     if (turn < scored_ || turn >= turns_.size())
         return;
     if (auto const item = named_item(cue))
-        named_[turn].push_back(*item);
+        (cue.declined ? declined_ : named_)[turn].push_back(*item);
     turns_[turn].cues.push_back(std::move(cue));
 }
 
@@ -264,7 +265,15 @@ void agenda_aligner::score(std::size_t k) {
     // evidence only in a long turn or one they go on from.
     bool const presents = t.word_count >= long_turn_words || holds_floor(k);
     std::vector<cell> fresh;
+    auto const declined = [&](std::size_t j) {
+        for (auto i = k >= 2 ? k - 2 : 0; i <= k; ++i)
+            if (std::find(declined_[i].begin(), declined_[i].end(), j) != declined_[i].end())
+                return true;
+        return false;
+    };
     for (std::size_t j = 0; j < agenda_.size(); ++j) {
+        if (declined(j))
+            continue;
         double e = 0;
         double total = 0, got = 0;
         for (auto w : titles_[j]) {

@@ -16,6 +16,9 @@ namespace minuted::summariser {
 struct item_cue {
     std::string title;
     std::optional<int> number;
+    /// A proposal the meeting did not take up: the next turns went on with the item before.
+    /// Its item does not start there, nor in the two turns after it.
+    bool declined = false;
     friend bool operator==(item_cue const&, item_cue const&) = default;
 };
 
@@ -66,8 +69,9 @@ public:
     static constexpr std::size_t lookahead = 4;
 
     void add(turn_evidence turn);
-    /// A cue in turn `turn` that names an item after all (a proposal that was taken up).
-    /// Too late, and ignored, once the turn has been weighed.
+    /// A cue in turn `turn` that names an item after all (a proposal that was taken up), or
+    /// a proposal there that was declined. Too late, and ignored, once the turn has been
+    /// weighed.
     void add_cue(std::size_t turn, item_cue cue);
     /// No more turns come: the last ones are scored with what follows them.
     void finish();
@@ -105,7 +109,8 @@ private:
     std::vector<std::vector<std::uint32_t>> uses_;
     std::vector<std::uint32_t> df_; // per vocabulary word: turns so far using it
     std::vector<turn_evidence> turns_;
-    std::vector<std::vector<std::size_t>> named_; // per turn: the items its cues name
+    std::vector<std::vector<std::size_t>> named_;    // per turn: the items its cues name
+    std::vector<std::vector<std::size_t>> declined_; // ... and those proposed but declined
     std::size_t scored_ = 0;
     std::vector<cell> cells_;
     std::vector<best_cell> tree_; // Fenwick tree over items: best path ending before each

@@ -338,8 +338,11 @@ void meeting::process_sentence(std::string_view sentence, protocol::line_number 
     } else if (proposal_ && u.id > proposal_->utterance) {
         // Others going back to the old item means the proposal was not taken up.
         auto const words = content_words(sentence);
-        if (overlap(words, proposal_->old_words) > 0 && overlap(words, proposal_->new_words) == 0)
+        if (overlap(words, proposal_->old_words) > 0 && overlap(words, proposal_->new_words) == 0) {
+            if (!proposal_->title.empty())
+                add_cue(proposal_->utterance, {proposal_->title, std::nullopt, true});
             proposal_.reset();
+        }
     }
 
     if (awaiting_title_ && *awaiting_title_ == u.id) {
@@ -538,24 +541,24 @@ void meeting::open_item(std::string title, protocol::line_number line, std::size
     changes.meta = true;
 }
 
+void meeting::add_cue(std::size_t utterance, item_cue cue) {
+    if (open_ && utterance + 1 == utterances_.size())
+        return turn_cues_.push_back(std::move(cue));
+    auto const turn =
+        std::lower_bound(turns_.begin(), turns_.end(), utterance,
+                         [](turn_record const& r, std::size_t u) { return r.utterance < u; });
+    if (turn == turns_.end() || turn->utterance != utterance)
+        return;
+    turn->cues.push_back(std::move(cue));
+    if (aligned())
+        aligner_.add_cue(static_cast<std::size_t>(turn - turns_.begin()), turn->cues.back());
+}
+
 void meeting::confirm_proposal(change_set& changes) {
     auto const p = std::move(*proposal_);
     proposal_.reset();
-    if (!p.title.empty()) {
-        if (open_ && p.utterance + 1 == utterances_.size()) {
-            turn_cues_.push_back({p.title, std::nullopt});
-        } else {
-            auto const turn = std::lower_bound(
-                turns_.begin(), turns_.end(), p.utterance,
-                [](turn_record const& r, std::size_t u) { return r.utterance < u; });
-            if (turn != turns_.end() && turn->utterance == p.utterance) {
-                turn->cues.push_back({p.title, std::nullopt});
-                if (aligned())
-                    aligner_.add_cue(static_cast<std::size_t>(turn - turns_.begin()),
-                                     turn->cues.back());
-            }
-        }
-    }
+    if (!p.title.empty())
+        add_cue(p.utterance, {p.title, std::nullopt});
     if (aligned())
         return;
     has_cues_ = true;

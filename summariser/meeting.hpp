@@ -190,6 +190,8 @@ private:
         std::vector<item_cue> cues;
     };
     void record_turn(utterance const& u);
+    /// A cue in the turn of `utterance`, found after it was said (a proposal taken up or not).
+    void add_cue(std::size_t utterance, item_cue cue);
     turn_evidence evidence_of(turn_record const& r) const;
     void follow_alignment(change_set& changes);
     void rebuild_minutes(std::size_t item);

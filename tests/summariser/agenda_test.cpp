@@ -101,5 +101,14 @@ TEST(match_known_title, aligns_by_shared_words) {
     EXPECT_FALSE(match_known_title("Budget", known));
 }
 
+TEST(match_known_title, abbreviations_match_their_long_forms) {
+    std::vector<std::string> const known = {"Budget", "AOB", "Q&A with the panel"};
+    EXPECT_EQ(match_known_title("Any Other Business", known), 1u);
+    EXPECT_EQ(match_known_title("questions and answers", known), 2u);
+    EXPECT_EQ(with_long_forms("5. AOB"), "5. AOB (any other business)");
+    EXPECT_EQ(with_long_forms("Baobab trees"), "Baobab trees");
+    EXPECT_TRUE(same_title("AOB", "Any other business"));
+}
+
 } // namespace
 } // namespace minuted::summariser

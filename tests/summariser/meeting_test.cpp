@@ -190,6 +190,18 @@ TEST(known_agenda, items_take_the_known_titles_where_the_labels_put_them) {
     }
 }
 
+// "AOB" on the agenda is the chair's "Any Other Business": one item, where it is taken up.
+TEST(known_agenda, an_abbreviated_item_is_found_by_its_long_form) {
+    auto const text = read_test_file("dccg-90-2024-11-08.raw.txt");
+    auto titles = labelled_titles("dccg-90-2024-11-08.labels.json");
+    titles.back() = "AOB";
+    auto const p = run_whole(text, titles);
+    auto const& agenda = p.state().agenda();
+    ASSERT_EQ(agenda.size(), titles.size()) << render_markdown(p.state());
+    EXPECT_EQ(agenda.back().title, "AOB");
+    EXPECT_LE(turns_between(text, 667, agenda.back().start_line), 3u) << agenda.back().start_line;
+}
+
 // An agenda given mid-meeting re-aligns what was heard: the same as knowing it from the start.
 TEST(known_agenda, an_agenda_given_late_equals_one_known_from_the_start) {
     auto const text = read_test_file("dccg-90-2024-11-08.raw.txt");
