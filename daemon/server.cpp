@@ -1332,20 +1332,30 @@ private:
                                        boost::json::object{{"error", id + " has ended"}});
                 });
             session->end("ended by an administrator");
-            // Answered once the end is on disk, like an ack.
-            session->when_journaled([self, session, req = std::move(req)](bool durable) {
-                auto const seq = session->durable_seq();
-                auto const failure = session->journal().failure();
-                net::post(self->ex_, [self, req, durable, seq, failure, id = session->id()] {
-                    if (!durable)
-                        return self->respond_json(
-                            req, http::status::service_unavailable,
-                            boost::json::object{{"error", "the end cannot be journaled: " +
-                                                              failure + "; it is retried"}});
-                    self->respond_json(
-                        req, http::status::ok,
-                        boost::json::object{{"session", id}, {"ended", true}, {"last_seq", seq}});
-                });
+            self->respond_when_journaled(session, std::move(req), "end", [session] {
+                return boost::json::object{{"session", session->id()},
+                                           {"ended", true},
+                                           {"last_seq", session->durable_seq()}};
+            });
+        });
+    }
+
+    // Answers `req` once all the session has journaled is on disk, like an ack: with what
+    // `body` gives then (on the session's strand), or 503 saying that `what` waits for the disk.
+    template <class Body>
+    void respond_when_journaled(std::shared_ptr<live_session> const& session,
+                                http::request<http::string_body> req, std::string what, Body body) {
+        session->when_journaled([self = shared_from_this(), session, req = std::move(req),
+                                 what = std::move(what), body = std::move(body)](bool durable) {
+            auto const failure = session->journal().failure();
+            auto answer = durable ? body() : boost::json::object{};
+            net::post(self->ex_, [self, req, durable, failure, what, answer = std::move(answer)] {
+                if (!durable)
+                    return self->respond_json(
+                        req, http::status::service_unavailable,
+                        boost::json::object{{"error", "the " + what + " cannot be journaled: " +
+                                                          failure + "; it is retried"}});
+                self->respond_json(req, http::status::ok, answer);
             });
         });
     }
@@ -1378,18 +1388,8 @@ private:
                 return net::post(self->ex_, [self, req = std::move(req), id = session->id()] {
                     self->respond_json(req, http::status::conflict, agenda_final(id));
                 });
-            // Answered once the agenda is on disk, like an ack.
-            session->when_journaled([self, session, req = std::move(req), items](bool durable) {
-                auto const failure = session->journal().failure();
-                net::post(self->ex_, [self, req, durable, failure, items, id = session->id()] {
-                    if (!durable)
-                        return self->respond_json(
-                            req, http::status::service_unavailable,
-                            boost::json::object{{"error", "the agenda cannot be journaled: " +
-                                                              failure + "; it is retried"}});
-                    self->respond_json(req, http::status::ok,
-                                       boost::json::object{{"session", id}, {"items", items}});
-                });
+            self->respond_when_journaled(session, std::move(req), "agenda", [session, items] {
+                return boost::json::object{{"session", session->id()}, {"items", items}};
             });
         });
     }

@@ -66,6 +66,12 @@ bool is_procedural(std::vector<token> const& t) {
            find_phrase(t, "the agenda");
 }
 
+void choose_key_points(agenda_item& item, key_point_pool const& pool, std::size_t sentences) {
+    item.key_points.clear();
+    for (auto i : pool.select(content_words(item.title), key_point_limit(sentences)))
+        item.key_points.push_back({pool.candidates()[i].text, pool.candidates()[i].from});
+}
+
 void add_action(std::vector<action_item>& list, action_item a) {
     if (list.size() >= max_actions)
         return;
@@ -363,72 +369,56 @@ void meeting::process_sentence(std::string_view sentence, protocol::line_number 
     // a known agenda the alignment places the items.
     if (cue.kind == cue_kind::transition && (!cue.title.empty() || cue.number))
         turn_cues_.push_back({cue.title, cue.number});
-    if (aligned()) {
-        if (cue.kind == cue_kind::proposal && !same) {
+    switch (cue.kind) {
+    case cue_kind::transition:
+        if (!same && !aligned()) {
+            // "Next we have Dan": the chair gives the floor in a discussion, not a new item.
+            if (cue.next_call && names_presenter(cue.title))
+                break;
+            has_cues_ = true;
+            open_item(cue.title, line, u.id, cue.number, changes);
+            if (agenda_.back().title.empty())
+                awaiting_title_ = u.id;
+        }
+        if (speaker)
+            procedural_[*speaker] += 3;
+        break;
+    case cue_kind::proposal:
+        if (!same) {
             proposal_ = proposal{
                 cue.title, line, u.id, 0, content_words(current.title), content_words(cue.title)};
         }
         if (speaker)
-            procedural_[*speaker] += cue.kind == cue_kind::transition ? 3
-                                     : cue.kind != cue_kind::none     ? 2
-                                     : is_procedural(t)               ? 1
-                                                                      : 0;
-    } else
-        switch (cue.kind) {
-        case cue_kind::transition:
-            if (!same) {
-                // "Next we have Dan": the chair gives the floor in a discussion, not a new item.
-                if (cue.next_call && names_presenter(cue.title))
-                    break;
-                has_cues_ = true;
-                open_item(cue.title, line, u.id, cue.number, changes);
-                if (agenda_.back().title.empty())
-                    awaiting_title_ = u.id;
-            }
-            if (speaker)
-                procedural_[*speaker] += 3;
-            break;
-        case cue_kind::proposal:
-            if (!same) {
-                proposal_ = proposal{cue.title,
-                                     line,
-                                     u.id,
-                                     0,
-                                     content_words(current.title),
-                                     content_words(cue.title)};
-            }
-            if (speaker)
-                procedural_[*speaker] += 2;
-            break;
-        case cue_kind::adoption:
-        case cue_kind::minutes_approval:
-            has_cues_ = true; // a meeting that adopts an agenda moves through it by cues
-            // The opening item is named after the formalities it settles.
-            if (agenda_.size() == 1 && !current.known_index &&
-                opening_formalities_ != title_state::presented) {
-                bool const minutes = cue.kind == cue_kind::minutes_approval ||
-                                     opening_formalities_ == title_state::minutes ||
-                                     opening_formalities_ == title_state::both;
-                bool const agenda = cue.kind == cue_kind::adoption ||
-                                    opening_formalities_ == title_state::agenda ||
-                                    opening_formalities_ == title_state::both;
-                opening_formalities_ = minutes && agenda ? title_state::both
-                                       : minutes         ? title_state::minutes
-                                                         : title_state::agenda;
-                current.title = minutes && agenda
-                                    ? "Approval of the minutes and adoption of the agenda"
-                                : agenda ? "Opening and adoption of the agenda"
-                                         : "Approval of the minutes";
-            }
-            if (speaker)
-                procedural_[*speaker] += 2;
-            changes.agenda.push_back(agenda_.size() - 1);
-            break;
-        case cue_kind::none:
-            if (speaker && is_procedural(t))
-                procedural_[*speaker] += 1;
-            break;
+            procedural_[*speaker] += 2;
+        break;
+    case cue_kind::adoption:
+    case cue_kind::minutes_approval:
+        has_cues_ = true; // a meeting that adopts an agenda moves through it by cues
+        // The opening item is named after the formalities it settles.
+        if (!aligned() && agenda_.size() == 1 && !current.known_index &&
+            opening_formalities_ != title_state::presented) {
+            bool const minutes = cue.kind == cue_kind::minutes_approval ||
+                                 opening_formalities_ == title_state::minutes ||
+                                 opening_formalities_ == title_state::both;
+            bool const agenda = cue.kind == cue_kind::adoption ||
+                                opening_formalities_ == title_state::agenda ||
+                                opening_formalities_ == title_state::both;
+            opening_formalities_ = minutes && agenda ? title_state::both
+                                   : minutes         ? title_state::minutes
+                                                     : title_state::agenda;
+            current.title = minutes && agenda ? "Approval of the minutes and adoption of the agenda"
+                            : agenda          ? "Opening and adoption of the agenda"
+                                              : "Approval of the minutes";
         }
+        if (speaker)
+            procedural_[*speaker] += 2;
+        changes.agenda.push_back(agenda_.size() - 1);
+        break;
+    case cue_kind::none:
+        if (speaker && is_procedural(t))
+            procedural_[*speaker] += 1;
+        break;
+    }
     // A topic is closed by whoever chairs it ("congratulations, you have Stage 4"); a plenary
     // may have several chairs taking turns, so anyone who acts as one counts.
     if (speaker && is_closing_remark(t))
@@ -683,11 +673,7 @@ void meeting::refresh_minutes() {
     if (!minutes_dirty_ || agenda_.empty())
         return;
     minutes_dirty_ = false;
-    auto& item = agenda_.back();
-    auto const chosen = pool_.select(content_words(item.title), key_point_limit(item_sentences_));
-    item.key_points.clear();
-    for (auto i : chosen)
-        item.key_points.push_back({pool_.candidates()[i].text, pool_.candidates()[i].from});
+    choose_key_points(agenda_.back(), pool_, item_sentences_);
 }
 
 void meeting::set_pending(std::vector<protocol::caption_event> const& events, change_set& changes) {
@@ -833,7 +819,6 @@ void meeting::rebuild_minutes(std::size_t index) {
     auto it =
         std::lower_bound(sources_.begin(), sources_.end(), first,
                          [](minute_source const& s, std::size_t u) { return s.utterance < u; });
-    item.key_points.clear();
     item.decisions.clear();
     item.next_steps.clear();
     for (; it != sources_.end() && it->utterance < last; ++it) {
@@ -844,15 +829,13 @@ void meeting::rebuild_minutes(std::size_t index) {
         else if (it->next_step)
             add_action(item.next_steps, *it->next_step);
     }
+    choose_key_points(item, pool, sentences);
     if (index + 1 == agenda_.size()) {
+        // The open item goes on taking sentences.
         pool_ = std::move(pool);
         item_sentences_ = sentences;
-        minutes_dirty_ = true;
-        refresh_minutes();
-        return;
+        minutes_dirty_ = false;
     }
-    for (auto i : pool.select(content_words(item.title), key_point_limit(sentences)))
-        item.key_points.push_back({pool.candidates()[i].text, pool.candidates()[i].from});
 }
 
 void meeting::finish(time_point, change_set& changes) {
