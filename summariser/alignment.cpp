@@ -84,6 +84,25 @@ bool names_one(std::vector<std::string> const& s, std::vector<std::string> const
            (w.size() == 3 && initials.size() >= 2 && w.compare(0, 2, initials, 0, 2) == 0);
 }
 
+// The names in a presenters list: "A, B", "A; B", "A & B", "A and B".
+std::vector<std::vector<std::string>> presenter_names(std::string_view presenters) {
+    std::vector<std::vector<std::string>> out;
+    std::size_t from = 0;
+    while (from <= presenters.size()) {
+        auto const end = std::min(presenters.find_first_of(",;&", from), presenters.size());
+        out.emplace_back();
+        for (auto& w : name_words(presenters.substr(from, end - from))) {
+            if (w == "and")
+                out.emplace_back();
+            else
+                out.back().push_back(std::move(w));
+        }
+        from = end + 1;
+    }
+    std::erase_if(out, [](auto const& name) { return name.empty(); });
+    return out;
+}
+
 } // namespace
 
 std::vector<std::string> evidence_words(std::string_view text) {
@@ -112,25 +131,8 @@ std::vector<std::string> evidence_words(std::string_view text) {
 
 bool is_presenter(std::string_view speaker, std::string_view presenters) {
     auto const s = name_words(speaker);
-    // A list of names: "A, B", "A; B", "A & B", "A and B".
-    std::size_t from = 0;
-    while (from <= presenters.size()) {
-        auto const end = std::min(presenters.find_first_of(",;&", from), presenters.size());
-        std::vector<std::string> name;
-        for (auto& w : name_words(presenters.substr(from, end - from))) {
-            if (w != "and") {
-                name.push_back(std::move(w));
-                continue;
-            }
-            if (names_one(s, name))
-                return true;
-            name.clear();
-        }
-        if (names_one(s, name))
-            return true;
-        from = end + 1;
-    }
-    return false;
+    auto const names = presenter_names(presenters);
+    return std::any_of(names.begin(), names.end(), [&](auto const& p) { return names_one(s, p); });
 }
 
 agenda_aligner::agenda_aligner(std::vector<protocol::agenda_item> agenda)
@@ -150,6 +152,8 @@ agenda_aligner::agenda_aligner(std::vector<protocol::agenda_item> agenda)
                 std::lower_bound(vocabulary_.begin(), vocabulary_.end(), x) - vocabulary_.begin()));
     }
     titles_of_ = protocol::titles_of(agenda_);
+    for (auto const& a : agenda_)
+        presenters_.push_back(presenter_names(a.presenter));
     df_.assign(vocabulary_.size(), 0);
     tree_.assign(agenda_.size() + 1, {0.0, -1});
 }
@@ -264,6 +268,11 @@ void agenda_aligner::score(std::size_t k) {
     // A presenter's word in a discussion is not their item starting: alone, their speaking is
     // evidence only in a long turn or one they go on from.
     bool const presents = t.word_count >= long_turn_words || holds_floor(k);
+    auto const speaker = name_words(t.speaker);
+    auto const presented_by = [&](std::size_t j) {
+        return std::any_of(presenters_[j].begin(), presenters_[j].end(),
+                           [&](auto const& p) { return names_one(speaker, p); });
+    };
     std::vector<cell> fresh;
     auto const declined = [&](std::size_t j) {
         for (auto i = k >= 2 ? k - 2 : 0; i <= k; ++i)
@@ -298,8 +307,7 @@ void agenda_aligner::score(std::size_t k) {
             e += fresh_name * named_weight;
         else if (k > 0 && named(k - 1))
             e += fresh_name * introduced_weight;
-        if (!t.speaker.empty() && !agenda_[j].presenter.empty() && (presents || e > 0) &&
-            is_presenter(t.speaker, agenda_[j].presenter))
+        if ((presents || e > 0) && presented_by(j))
             e += presenter_weight;
         if (e < min_item_evidence)
             continue;

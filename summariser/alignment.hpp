@@ -106,6 +106,7 @@ private:
     std::vector<std::string> vocabulary_;
     std::vector<std::vector<std::uint32_t>> titles_;
     std::vector<std::string> titles_of_;
+    std::vector<std::vector<std::vector<std::string>>> presenters_; // each item's, as name words
     std::vector<std::vector<std::uint32_t>> uses_;
     std::vector<std::uint32_t> df_; // per vocabulary word: turns so far using it
     std::vector<turn_evidence> turns_;

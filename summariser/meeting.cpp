@@ -777,8 +777,20 @@ void meeting::follow_alignment(change_set& changes) {
         ++same;
     if (same == want.size() && same == agenda_.size())
         return;
-    // The item before the first that changed may end elsewhere now: it is rebuilt too.
+    // The item before the first that changed may end elsewhere now. Items from there on are
+    // made again; one that spans the same utterances as before keeps its minutes, so a
+    // revision costs the items it really moved.
     auto const from = same > 0 ? same - 1 : 0;
+    auto const end_of = [&](std::size_t i) {
+        return i + 1 < agenda_.size() ? agenda_[i + 1].first_utterance : utterances_.size();
+    };
+    struct span {
+        std::size_t first = 0, last = 0;
+        agenda_item item;
+    };
+    std::vector<span> before;
+    for (auto i = from; i < agenda_.size(); ++i)
+        before.push_back({agenda_[i].first_utterance, end_of(i), std::move(agenda_[i])});
     agenda_.resize(from);
     for (auto i = from; i < want.size(); ++i) {
         agenda_item item;
@@ -799,8 +811,19 @@ void meeting::follow_alignment(change_set& changes) {
         }
     }
     for (auto i = from; i < agenda_.size(); ++i) {
-        rebuild_minutes(i);
         changes.agenda.push_back(i);
+        auto const kept = std::find_if(before.begin(), before.end(), [&](span const& s) {
+            return s.first == agenda_[i].first_utterance && s.last == end_of(i) &&
+                   s.item.known_index == agenda_[i].known_index;
+        });
+        if (kept == before.end()) {
+            rebuild_minutes(i);
+            continue;
+        }
+        // The open item kept its span too: pool_ is still its own.
+        agenda_[i].key_points = std::move(kept->item.key_points);
+        agenda_[i].decisions = std::move(kept->item.decisions);
+        agenda_[i].next_steps = std::move(kept->item.next_steps);
     }
     changes.meta = true;
 }
