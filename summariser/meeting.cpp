@@ -20,36 +20,6 @@ constexpr std::size_t max_carry_bytes = 4096;
 // A question that proposes a move is taken up unless the next turns go back to the old item.
 constexpr std::size_t proposal_window = 3;
 
-// Next steps and decisions kept per item: precision first, a handful not dozens.
-constexpr std::size_t max_actions = 8;
-
-constexpr std::string_view default_first_title = "Opening";
-
-// Topic segmentation without cues: sentences per block compared, the least words an item
-// needs before it can split, and the similarity below which the topic has changed.
-constexpr std::size_t topic_block = 30;
-constexpr std::size_t min_topic_words = 1200;
-constexpr double topic_shift_similarity = 0.2; // tf-idf cosine; IGF 2021 themes part near 0.13
-constexpr double topic_valley_depth = 0.06;
-
-// Cosine similarity of two bags of words, each word weighted by `weight(word)`.
-template <class Weight>
-double cosine(std::map<std::string_view, int> const& a, std::map<std::string_view, int> const& b,
-              Weight const& weight) {
-    double dot = 0, na = 0, nb = 0;
-    for (auto const& [w, n] : a) {
-        auto const x = n * weight(w);
-        na += x * x;
-        if (auto const it = b.find(w); it != b.end())
-            dot += x * it->second * weight(w);
-    }
-    for (auto const& [w, n] : b) {
-        auto const y = n * weight(w);
-        nb += y * y;
-    }
-    return na > 0 && nb > 0 ? dot / std::sqrt(na * nb) : 0;
-}
-
 bool is_closing_remark(std::vector<token> const& t) {
     return find_phrase(t, "congratulations") || find_phrase(t, "consensus") ||
            find_phrase(t, "thank you|thanks") || find_phrase(t, "the queue") ||
@@ -64,28 +34,6 @@ bool is_procedural(std::vector<token> const& t) {
            find_phrase(t, "your hand up") || find_phrase(t, "let's|let us start|begin") ||
            find_phrase(t, "on the queue") || find_phrase(t, "congratulations") ||
            find_phrase(t, "the agenda");
-}
-
-void choose_key_points(agenda_item& item, key_point_pool const& pool, std::size_t sentences) {
-    item.key_points.clear();
-    for (auto i : pool.select(content_words(item.title), key_point_limit(sentences)))
-        item.key_points.push_back({pool.candidates()[i].text, pool.candidates()[i].from});
-}
-
-void add_action(std::vector<action_item>& list, action_item a) {
-    if (list.size() >= max_actions)
-        return;
-    auto const words = content_words(a.text);
-    for (auto const& o : list) {
-        auto const ow = content_words(o.text);
-        auto const small = std::min(words.size(), ow.size());
-        bool const same =
-            small >= 3 ? static_cast<double>(overlap(words, ow)) >= 0.6 * static_cast<double>(small)
-                       : words == ow;
-        if (same)
-            return;
-    }
-    list.push_back(std::move(a));
 }
 
 // Terms of a sentence for naming a topic: content words of four letters or more, and pairs
@@ -531,19 +479,6 @@ void meeting::open_item(std::string title, protocol::line_number line, std::size
     changes.meta = true;
 }
 
-void meeting::add_cue(std::size_t utterance, item_cue cue) {
-    if (open_ && utterance + 1 == utterances_.size())
-        return turn_cues_.push_back(std::move(cue));
-    auto const turn =
-        std::lower_bound(turns_.begin(), turns_.end(), utterance,
-                         [](turn_record const& r, std::size_t u) { return r.utterance < u; });
-    if (turn == turns_.end() || turn->utterance != utterance)
-        return;
-    turn->cues.push_back(std::move(cue));
-    if (aligned())
-        aligner_.add_cue(static_cast<std::size_t>(turn - turns_.begin()), turn->cues.back());
-}
-
 void meeting::confirm_proposal(change_set& changes) {
     auto const p = std::move(*proposal_);
     proposal_.reset();
@@ -602,78 +537,11 @@ void meeting::check_presentation_start(change_set& changes) {
     open_item(std::move(*title), u.line, u.id, std::nullopt, changes);
 }
 
-void meeting::check_topic_shift(change_set& changes) {
-    // TextTiling, incrementally: compare the last block of sentences with the block before.
-    // Where they share few words there is a valley; once the similarity has climbed back out
-    // of it, the deepest point of the valley is where the discussion changed topic.
-    if (has_cues_ || item_words_ < min_topic_words || recent_.size() < 2 * topic_block)
-        return;
-    std::map<std::string_view, int> before, after;
-    for (std::size_t i = 0; i < recent_.size(); ++i)
-        for (auto const& w : recent_[i].words)
-            ++(i < topic_block ? before : after)[w];
-    // Words the whole meeting uses ("dynamic coalition") say nothing about a change of topic.
-    auto const idf = [&](std::string_view w) {
-        auto const it = document_frequency_.find(w);
-        auto const df = it == document_frequency_.end() ? 1 : it->second;
-        return std::log(static_cast<double>(sentences_seen_ + 1) / static_cast<double>(df));
-    };
-    auto const similarity = cosine(before, after, idf);
-    if (!valley_ || similarity < valley_->similarity) {
-        if (similarity < topic_shift_similarity)
-            valley_ = valley{similarity, recent_[topic_block].utterance, recent_[topic_block].line};
-        return;
-    }
-    if (similarity < valley_->similarity + topic_valley_depth)
-        return;
-    auto const at = *valley_;
-    valley_.reset();
-
-    // Title: the phrase the new topic repeats most that the old one did not use; names of
-    // participants say who speaks, not what about.
-    std::map<std::string_view, int> phrases;
-    std::set<std::string_view> old_terms;
-    for (auto const& r : recent_)
-        for (auto const& term : r.terms) {
-            if (r.line < at.line)
-                old_terms.insert(term);
-            else
-                ++phrases[term];
-        }
-    std::vector<std::pair<double, std::string_view>> salient;
-    for (auto const& [term, n] : phrases) {
-        bool const name = std::any_of(people_.all().begin(), people_.all().end(),
-                                      [&, term = term](auto const& x) {
-                                          return to_lower(x.name).find(term) != std::string::npos;
-                                      });
-        if (n < 2 || name || old_terms.contains(term))
-            continue;
-        auto const space = term.find(' ');
-        auto const rarity = space == std::string_view::npos
-                                ? idf(term)
-                                : std::min(idf(term.substr(0, space)), idf(term.substr(space + 1)));
-        salient.emplace_back(-(n * rarity * (space == std::string_view::npos ? 1 : 2)), term);
-    }
-    std::sort(salient.begin(), salient.end());
-    std::string title;
-    for (auto const& [score, term] : salient) {
-        auto const space = term.find(' ');
-        if (title.find(term.substr(0, space)) != std::string::npos ||
-            (space != std::string_view::npos &&
-             title.find(term.substr(space + 1)) != std::string::npos))
-            continue; // "coalitions" and "dynamic coalitions" say the same
-        title += title.empty() ? std::string(term) : ", " + std::string(term);
-        if (space != std::string_view::npos || std::count(title.begin(), title.end(), ',') >= 2)
-            break;
-    }
-    open_item(capitalise(title), at.line, at.utterance, std::nullopt, changes);
-}
-
 void meeting::refresh_minutes() {
     if (!minutes_dirty_ || agenda_.empty())
         return;
     minutes_dirty_ = false;
-    choose_key_points(agenda_.back(), pool_, item_sentences_);
+    agenda_.back().key_points = choose_key_points(pool_, agenda_.back().title, item_sentences_);
 }
 
 void meeting::set_pending(std::vector<protocol::caption_event> const& events, change_set& changes) {
@@ -705,159 +573,6 @@ void meeting::set_pending(std::vector<protocol::caption_event> const& events, ch
     if (changed) {
         pending_ = std::move(next);
         changes.pending = true;
-    }
-}
-
-turn_evidence meeting::evidence_of(turn_record const& r) const {
-    auto const& u = utterances_[r.utterance];
-    turn_evidence turn;
-    turn.speaker = speaker_name(u.speaker);
-    turn.words = evidence_words(u.text);
-    turn.word_count = u.words;
-    auto const head =
-        tokenize(std::string_view(u.text).substr(0, std::min<std::size_t>(u.text.size(), 300)));
-    turn.opens = find_phrase(head, "this is a|an|about|for|the|just|not|literally|continuing") ||
-                 find_phrase(head, "i'm|am going|here|coming to") ||
-                 find_phrase(head, "present|presenting|update|slide|proposal") ||
-                 find_phrase(head, "share my screen") ||
-                 find_phrase(head, "good morning|afternoon|evening") ||
-                 find_phrase(head, "hello") || find_phrase(head, "hi everyone|everybody");
-    if (u.words <= 50) {
-        auto const t = tokenize(u.text);
-        turn.closes = find_phrase(t, "thank|thanks|congratulations|done|next|conclusion|summary") ||
-                      find_phrase(t, "that's|that is all") || find_phrase(t, "move|moving on") ||
-                      find_phrase(t, "on|in the queue");
-    }
-    turn.cues = r.cues;
-    return turn;
-}
-
-void meeting::record_turn(utterance const& u) {
-    turns_.push_back({u.id, std::move(turn_cues_)});
-    turn_cues_.clear();
-    // Without an agenda the turn is only recorded: its evidence is read if one comes.
-    if (aligned())
-        aligner_.add(evidence_of(turns_.back()));
-}
-
-void meeting::set_known_agenda(std::vector<protocol::agenda_item> agenda, change_set& changes) {
-    known_ = protocol::titles_of(agenda);
-    changes.known_agenda = true;
-    // Weighed again from the start, as if the agenda had been known all along.
-    aligner_ = agenda_aligner(std::move(agenda));
-    if (!aligned())
-        return;
-    for (auto const& r : turns_)
-        aligner_.add(evidence_of(r));
-    if (ended_)
-        aligner_.finish();
-    if (!agenda_.empty())
-        follow_alignment(changes);
-}
-
-void meeting::follow_alignment(change_set& changes) {
-    // The items the alignment places, and an opening before the first if it starts later.
-    struct wanted {
-        std::optional<std::size_t> known;
-        std::size_t first_utterance = 0;
-    };
-    std::vector<wanted> want;
-    auto const path = aligner_.path();
-    if (path.empty() && aligner_.scored() == 0)
-        return; // nothing weighed yet: the first item stays as it began
-    if (path.empty() || turns_[path.front().turn].utterance != 0)
-        want.push_back({std::nullopt, 0});
-    for (auto const& p : path)
-        want.push_back({p.item, turns_[p.turn].utterance});
-
-    std::size_t same = 0;
-    while (same < want.size() && same < agenda_.size() &&
-           agenda_[same].known_index == want[same].known &&
-           agenda_[same].first_utterance == want[same].first_utterance)
-        ++same;
-    if (same == want.size() && same == agenda_.size())
-        return;
-    // The item before the first that changed may end elsewhere now. Items from there on are
-    // made again; one that spans the same utterances as before keeps its minutes, so a
-    // revision costs the items it really moved.
-    auto const from = same > 0 ? same - 1 : 0;
-    auto const end_of = [&](std::size_t i) {
-        return i + 1 < agenda_.size() ? agenda_[i + 1].first_utterance : utterances_.size();
-    };
-    struct span {
-        std::size_t first = 0, last = 0;
-        agenda_item item;
-    };
-    std::vector<span> before;
-    for (auto i = from; i < agenda_.size(); ++i)
-        before.push_back({agenda_[i].first_utterance, end_of(i), std::move(agenda_[i])});
-    agenda_.resize(from);
-    for (auto i = from; i < want.size(); ++i) {
-        agenda_item item;
-        item.n = i + 1;
-        item.known_index = want[i].known;
-        item.title = want[i].known ? known_[*want[i].known] : std::string(default_first_title);
-        item.first_utterance = want[i].first_utterance;
-        item.start_line = utterances_.at(item.first_utterance).line;
-        item.started = utterances_.at(item.first_utterance).at;
-        agenda_.push_back(std::move(item));
-    }
-    for (auto i = agenda_[from].first_utterance, item = from; i < utterances_.size(); ++i) {
-        while (item + 1 < agenda_.size() && agenda_[item + 1].first_utterance <= i)
-            ++item;
-        if (utterances_[i].agenda_item != item) {
-            utterances_[i].agenda_item = item;
-            changes.utterances.push_back(i);
-        }
-    }
-    for (auto i = from; i < agenda_.size(); ++i) {
-        changes.agenda.push_back(i);
-        auto const kept = std::find_if(before.begin(), before.end(), [&](span const& s) {
-            return s.first == agenda_[i].first_utterance && s.last == end_of(i) &&
-                   s.item.known_index == agenda_[i].known_index;
-        });
-        if (kept == before.end()) {
-            rebuild_minutes(i);
-            continue;
-        }
-        // The open item kept its span too: pool_ is still its own.
-        agenda_[i].key_points = std::move(kept->item.key_points);
-        agenda_[i].decisions = std::move(kept->item.decisions);
-        agenda_[i].next_steps = std::move(kept->item.next_steps);
-    }
-    changes.meta = true;
-}
-
-void meeting::rebuild_minutes(std::size_t index) {
-    // The same adds in the same order as when the sentences came, so a rebuilt item equals
-    // one that was never moved.
-    auto& item = agenda_[index];
-    auto const first = item.first_utterance;
-    auto const last =
-        index + 1 < agenda_.size() ? agenda_[index + 1].first_utterance : utterances_.size();
-    key_point_pool pool;
-    std::size_t sentences = 0;
-    for (auto i = first; i < last; ++i)
-        sentences += sentence_counts_[i];
-    auto it =
-        std::lower_bound(sources_.begin(), sources_.end(), first,
-                         [](minute_source const& s, std::size_t u) { return s.utterance < u; });
-    item.decisions.clear();
-    item.next_steps.clear();
-    for (; it != sources_.end() && it->utterance < last; ++it) {
-        if (it->key_point)
-            pool.add(*it->key_point);
-        if (it->decision)
-            add_action(item.decisions, *it->decision);
-        else if (it->next_step)
-            add_action(item.next_steps, *it->next_step);
-    }
-    choose_key_points(item, pool, sentences);
-    if (index + 1 == agenda_.size()) {
-        // The open item goes on taking sentences.
-        pool_ = std::move(pool);
-        item_sentences_ = sentences;
-        minutes_dirty_ = false;
     }
 }
 

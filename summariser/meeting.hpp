@@ -11,6 +11,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace minuted::summariser {
@@ -22,6 +23,9 @@ using time_point = std::chrono::sys_time<std::chrono::milliseconds>;
 /// same speaker (`continues`), cut at a sentence's end (or at a line, for a sentence that runs
 /// on for more than 4 KB past it), so a monologue never makes one ever-growing utterance.
 inline constexpr std::size_t max_utterance_bytes = 64 * 1024;
+
+/// The title of an item before the first one a meeting names.
+inline constexpr std::string_view default_first_title = "Opening";
 
 /// One speaker turn of the clean transcript, or a part of a long one.
 struct utterance {
@@ -175,6 +179,8 @@ private:
         protocol::line_number line = 0;
     };
     void check_topic_shift(change_set& changes);
+    // Topic segmentation without cues compares blocks of this many sentences.
+    static constexpr std::size_t topic_block = 30;
 
     // Alignment to a known agenda. Every sentence's contribution to the minutes is kept, so
     // an item whose start moves is rebuilt from its utterances' share without reading them

@@ -356,4 +356,28 @@ std::optional<action_item> extract_decision(std::string_view sentence, std::vect
     return std::nullopt;
 }
 
+std::vector<key_point> choose_key_points(key_point_pool const& pool, std::string_view title,
+                                         std::size_t sentences) {
+    std::vector<key_point> out;
+    for (auto i : pool.select(content_words(title), key_point_limit(sentences)))
+        out.push_back({pool.candidates()[i].text, pool.candidates()[i].from});
+    return out;
+}
+
+void add_action(std::vector<action_item>& list, action_item a) {
+    if (list.size() >= max_actions)
+        return;
+    auto const words = content_words(a.text);
+    for (auto const& o : list) {
+        auto const ow = content_words(o.text);
+        auto const small = std::min(words.size(), ow.size());
+        bool const same =
+            small >= 3 ? static_cast<double>(overlap(words, ow)) >= 0.6 * static_cast<double>(small)
+                       : words == ow;
+        if (same)
+            return;
+    }
+    list.push_back(std::move(a));
+}
+
 } // namespace minuted::summariser

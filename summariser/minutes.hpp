@@ -84,6 +84,17 @@ private:
 /// The number of key points an item of `sentences` sentences deserves: a handful at most.
 std::size_t key_point_limit(std::size_t sentences);
 
+/// The key points of an item titled `title` of `sentences` sentences, from its pool.
+std::vector<key_point> choose_key_points(key_point_pool const& pool, std::string_view title,
+                                         std::size_t sentences);
+
+/// Next steps and decisions kept per item: precision first, a handful not dozens.
+inline constexpr std::size_t max_actions = 8;
+
+/// Adds a next step or decision to an item's list unless the list is full or already says
+/// the same (most content words shared).
+void add_action(std::vector<action_item>& list, action_item a);
+
 /// Reads a commitment from a sentence ("Roman will ask Celine and report back to the list",
 /// "I will share the document"). Precision first: a plain future of an action verb with a
 /// subject, no condition or hedge. `speaker` is the readable name of who said it; names in
