@@ -740,7 +740,7 @@ settings parse_config(std::string_view text, std::string_view source_name) {
             f.title = r.get<std::string>("title").value_or("");
             if (auto const agenda = r.get<std::string>("agenda")) {
                 try {
-                    f.agenda = protocol::titles_of(read_agenda_file(*agenda));
+                    f.agenda = read_agenda_file(*agenda);
                 } catch (agenda_file_error const& e) {
                     fail(source_name, r.where("agenda"), std::string("feed.agenda: ") + e.what());
                 }

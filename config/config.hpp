@@ -20,7 +20,7 @@ struct feed {
     std::string url;     ///< ws:// or wss:// URL of the feed
     std::string title;   ///< meeting title, if the feed does not send one
     /// The meeting's known agenda (`agenda`, a file read with read_agenda_file), if given.
-    std::vector<std::string> agenda;
+    std::vector<protocol::agenda_item> agenda;
     std::string token; ///< sent to the feed as `Authorization: Bearer`, if it wants one
     /// wss://: PEM file of the CAs that may sign the feed's certificate instead of the
     /// system's store (its own `ca_file`, or `[feeds] ca_file`); empty: the system's store.

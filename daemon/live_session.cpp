@@ -187,7 +187,7 @@ bool live_session::can_resume(std::string_view epoch, revision since) const noex
            (!previous_epoch_.empty() && epoch == previous_epoch_ && since <= recovered_rev_);
 }
 
-void live_session::ensure_pipeline(std::vector<std::string> agenda) {
+void live_session::ensure_pipeline(std::vector<protocol::agenda_item> agenda) {
     if (pipeline_)
         return;
     protocol::reader_options options;
@@ -267,7 +267,7 @@ std::size_t live_session::apply(protocol::journal_record const& r,
     case journal_kind::epoch:
         return 0;
     case journal_kind::open:
-        ensure_pipeline(r.agenda);
+        ensure_pipeline(protocol::agenda_of(r));
         if (!r.title.empty())
             title_ = r.title;
         if (!r.instance.empty())
@@ -284,11 +284,7 @@ std::size_t live_session::apply(protocol::journal_record const& r,
         break;
     case journal_kind::agenda: {
         ensure_pipeline();
-        std::vector<protocol::agenda_item> agenda;
-        for (std::size_t i = 0; i < r.agenda.size(); ++i)
-            agenda.push_back(
-                {r.agenda[i], i < r.presenters.size() ? r.presenters[i] : std::string(), {}});
-        pipeline_->set_known_agenda(std::move(agenda), changes);
+        pipeline_->set_known_agenda(protocol::agenda_of(r), changes);
         break;
     }
     case journal_kind::end:
@@ -324,7 +320,7 @@ ingest_reply live_session::handle(protocol::ingest_message const& m, ingest_conn
             reply.messages.push_back(protocol::make_error("open: " + cut));
         }
         if (pipeline_ && !bounded.agenda.empty() &&
-            bounded.agenda != pipeline_->state().known_agenda()) {
+            protocol::titles_of(bounded.agenda) != pipeline_->state().known_agenda()) {
             if (pipeline_->state().known_agenda().empty()) {
                 // The first agenda the meeting gets, after captions: what was heard is aligned.
                 if (refuse_unjournaled(reply))
@@ -332,7 +328,7 @@ ingest_reply live_session::handle(protocol::ingest_message const& m, ingest_conn
                 protocol::journal_record a;
                 a.kind = journal_kind::agenda;
                 a.at_ms = r.at_ms;
-                a.agenda = bounded.agenda;
+                protocol::put_agenda(a, bounded.agenda);
                 record(std::move(a), arrived);
             } else {
                 spdlog::warn("session {}: agenda in a later open ignored: the meeting has one",
@@ -348,7 +344,8 @@ ingest_reply live_session::handle(protocol::ingest_message const& m, ingest_conn
                 return reply;
             r.kind = journal_kind::open;
             r.title = std::move(bounded.title);
-            r.agenda = pipeline_ ? std::vector<std::string>{} : std::move(bounded.agenda);
+            if (!pipeline_)
+                protocol::put_agenda(r, std::move(bounded.agenda));
             r.instance = source_instance_.empty() ? bounded.instance : std::string();
             record(std::move(r), arrived);
         }
@@ -570,13 +567,7 @@ bool live_session::set_agenda(std::vector<protocol::agenda_item> agenda) {
     protocol::journal_record r;
     r.kind = protocol::journal_kind::agenda;
     r.at_ms = to_ms(wall_now());
-    bool const presented = std::any_of(agenda.begin(), agenda.end(),
-                                       [](auto const& a) { return !a.presenter.empty(); });
-    for (auto& a : agenda) {
-        r.agenda.push_back(std::move(a.title));
-        if (presented)
-            r.presenters.push_back(std::move(a.presenter));
-    }
+    protocol::put_agenda(r, std::move(agenda));
     spdlog::info("session {}: agenda of {} items given", id_, r.agenda.size());
     record(std::move(r), std::chrono::steady_clock::now());
     return true;

@@ -249,7 +249,7 @@ private:
     /// The answer to a source whose events cannot be journaled.
     ingest_reply refusal();
     void publish(summariser::change_set& changes, std::chrono::steady_clock::time_point arrived);
-    void ensure_pipeline(std::vector<std::string> agenda = {});
+    void ensure_pipeline(std::vector<protocol::agenda_item> agenda = {});
     void arm_idle_timer();
     /// Once the end is on disk: writes the finished session's transcript, report, captions and
     /// state under state_dir/archive and moves the journal there, on the disk executor.

@@ -62,14 +62,20 @@ bool is_plain_word(std::string_view w) {
 }
 
 // The open message a replay starts a connection with: title and agenda, each only if given.
-std::string open_json(std::string const& title, std::vector<std::string> const& agenda) {
+// An item is its title, or {title, presenter} when the agenda names its presenter.
+std::string open_json(std::string const& title, std::vector<protocol::agenda_item> const& agenda) {
     boost::json::object o{{"type", "open"}};
     if (!title.empty())
         o["title"] = title;
     if (!agenda.empty()) {
         boost::json::array a;
-        for (auto const& item : agenda)
-            a.emplace_back(item);
+        for (auto const& item : agenda) {
+            if (item.presenter.empty())
+                a.emplace_back(item.title);
+            else
+                a.emplace_back(
+                    boost::json::object{{"title", item.title}, {"presenter", item.presenter}});
+        }
         o["agenda"] = std::move(a);
     }
     return boost::json::serialize(o);
@@ -188,7 +194,7 @@ net::awaitable<void> send_frames(ws_stream& ws, std::span<replay_frame const> fr
 struct replay_opening {
     std::string url;
     std::string title;
-    std::vector<std::string> agenda;
+    std::vector<protocol::agenda_item> agenda;
 };
 
 // One connection of a push replay: open, learn what the receiver holds, send the rest.
@@ -412,7 +418,7 @@ journal_replay make_journal_replay(std::span<protocol::journal_record const> rec
             // The agenda only counts before the first captions, so later opens are not played.
             if (!first_ms) {
                 out.title = r.title;
-                out.agenda = r.agenda;
+                out.agenda = protocol::agenda_of(r);
             }
             continue;
         }
@@ -473,7 +479,7 @@ std::string frame_json(replay_frame const& frame, protocol::seq_number seq) {
 
 net::awaitable<void> push_replay(std::string url, std::string title,
                                  std::span<replay_frame const> frames, replay_options options,
-                                 std::vector<std::string> agenda) {
+                                 std::vector<protocol::agenda_item> agenda) {
     auto target = parse_ws_url(url);
     target.token = options.token;
     target.ca_file = options.ca_file;
@@ -501,7 +507,7 @@ net::awaitable<void> push_replay(std::string url, std::string title,
 
 net::awaitable<void> serve_replay(tcp::acceptor& acceptor, std::span<replay_frame const> frames,
                                   replay_options options, std::string title,
-                                  std::vector<std::string> agenda) {
+                                  std::vector<protocol::agenda_item> agenda) {
     auto const start = std::chrono::steady_clock::now();
     auto const open = title.empty() && agenda.empty() ? std::string() : open_json(title, agenda);
     for (;;) {
@@ -652,7 +658,7 @@ int replay_command(std::span<char const* const> args) {
     // A known agenda replaces what the archived meeting's open had.
     if (agenda_file) {
         try {
-            replay.agenda = protocol::titles_of(config::read_agenda_file(*agenda_file));
+            replay.agenda = config::read_agenda_file(*agenda_file);
         } catch (config::agenda_file_error const& e) {
             std::cerr << "minuted: " << e.what() << '\n';
             return e.unreadable ? exit_no_input : exit_data;

@@ -50,7 +50,7 @@ std::vector<replay_frame> make_replay_frames(std::string_view transcript,
 /// agenda, and the frames.
 struct journal_replay {
     std::string title;
-    std::vector<std::string> agenda;
+    std::vector<protocol::agenda_item> agenda;
     std::vector<replay_frame> frames;
 };
 
@@ -99,7 +99,7 @@ inline constexpr std::size_t replay_window = 1024;
 boost::asio::awaitable<void> push_replay(std::string url, std::string title,
                                          std::span<replay_frame const> frames,
                                          replay_options options,
-                                         std::vector<std::string> agenda = {});
+                                         std::vector<protocol::agenda_item> agenda = {});
 
 /// Serves `frames` as a pull feed on `acceptor`: each client sends {"type":"resume","after":N}
 /// and gets an open message (only if `title` or `agenda` is not empty), then the frames after
@@ -108,7 +108,7 @@ boost::asio::awaitable<void> push_replay(std::string url, std::string title,
 boost::asio::awaitable<void> serve_replay(boost::asio::ip::tcp::acceptor& acceptor,
                                           std::span<replay_frame const> frames,
                                           replay_options options, std::string title = {},
-                                          std::vector<std::string> agenda = {});
+                                          std::vector<protocol::agenda_item> agenda = {});
 
 /// `minuted replay (FILE | --from-archive ID [--state-dir DIR | --config FILE])
 /// (--to URL | --serve HOST:PORT) [--speed N|max] [--wpm N] [--corrections] [--seed N]

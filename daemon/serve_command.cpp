@@ -119,10 +119,10 @@ int serve_command(std::span<char const* const> args, bool attach) {
     }
 
     // The known agenda of the replayed or attached meeting, sent in its open.
-    std::vector<std::string> agenda;
+    std::vector<protocol::agenda_item> agenda;
     if (agenda_file) {
         try {
-            agenda = protocol::titles_of(config::read_agenda_file(*agenda_file));
+            agenda = config::read_agenda_file(*agenda_file);
         } catch (config::agenda_file_error const& e) {
             std::cerr << "minuted: " << e.what() << '\n';
             return e.unreadable ? exit_no_input : exit_data;

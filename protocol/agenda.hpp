@@ -14,6 +14,8 @@ struct agenda_item {
     std::string title;
     std::string presenter;      ///< who presents it, if the agenda says
     std::optional<int> minutes; ///< its time box, if the agenda says
+
+    friend bool operator==(agenda_item const&, agenda_item const&) = default;
 };
 
 /// Largest agenda text taken, in bytes, and most items.

@@ -107,10 +107,29 @@ boost::system::result<ingest_message> parse_ingest_frame(std::string_view frame)
         if (auto const* agenda = o->if_contains("agenda")) {
             if (!agenda->is_array())
                 return ingest_error::bad_field;
+            // A title, or an item as an agenda file's JSON gives one: {title, presenter?,
+            // minutes?}.
             for (auto const& item : agenda->get_array()) {
-                if (!item.is_string())
+                if (item.is_string()) {
+                    m.agenda.push_back({std::string(item.get_string()), {}, {}});
+                    continue;
+                }
+                auto const* i = item.if_object();
+                auto const* title = i ? i->if_contains("title") : nullptr;
+                if (!title || !title->is_string())
                     return ingest_error::bad_field;
-                m.agenda.emplace_back(item.get_string());
+                agenda_item a{std::string(title->get_string()), {}, {}};
+                if (auto const* p = i->if_contains("presenter"); p && !p->is_null()) {
+                    if (!p->is_string())
+                        return ingest_error::bad_field;
+                    a.presenter = p->get_string();
+                }
+                if (auto const* n = i->if_contains("minutes"); n && !n->is_null()) {
+                    if (!n->is_int64() || n->get_int64() < 0 || n->get_int64() > 24 * 60)
+                        return ingest_error::bad_field;
+                    a.minutes = static_cast<int>(n->get_int64());
+                }
+                m.agenda.push_back(std::move(a));
             }
         }
         if (auto const* instance = o->if_contains("instance")) {
@@ -177,8 +196,10 @@ std::string bound_open(ingest_message& m) {
              std::to_string(max_agenda_items));
         m.agenda.resize(max_agenda_items);
     }
-    for (auto& item : m.agenda)
-        bound(item, "agenda title");
+    for (auto& item : m.agenda) {
+        bound(item.title, "agenda title");
+        bound(item.presenter, "agenda presenter");
+    }
     return cut;
 }
 

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "protocol/agenda.hpp"
+
 #include <boost/system/error_code.hpp>
 #include <boost/system/result.hpp>
 
@@ -31,7 +33,7 @@ struct ingest_message {
     std::string text;                ///< text and raw
     std::size_t count = 0;           ///< erase
     std::string title;               ///< open
-    std::vector<std::string> agenda; ///< open: known agenda titles
+    std::vector<agenda_item> agenda; ///< open: the known agenda (titles, presenters)
     /// open: the source's name for this meeting (a session id's characters). Another name than
     /// the ended meeting's starts a new meeting under a reused session id; none, or the same,
     /// resumes the meeting, ended or not.
@@ -58,12 +60,12 @@ boost::system::error_code make_error_code(ingest_error e) noexcept;
 /// with '{' must be a valid message. Never throws; pure.
 boost::system::result<ingest_message> parse_ingest_frame(std::string_view frame);
 
-/// Longest title an `open` may give, and longest title of its agenda, in bytes.
+/// Longest title an `open` may give, and longest title or presenter of its agenda, in bytes.
 inline constexpr std::size_t max_title_bytes = 256;
 /// Most agenda titles an `open` may give.
 inline constexpr std::size_t max_agenda_items = 500;
 
-/// Cuts an `open` message's title and agenda titles to `max_title_bytes` (at a UTF-8
+/// Cuts an `open` message's title and agenda titles and presenters to `max_title_bytes` (at a UTF-8
 /// character's boundary) and its agenda to `max_agenda_items`. Returns what it cut, as one
 /// line for the source and the log ("title of 900257 bytes cut to 255"), or "" if nothing.
 std::string bound_open(ingest_message& m);

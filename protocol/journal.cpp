@@ -98,6 +98,26 @@ bool decode(std::string_view payload, journal_record& r) {
 
 } // namespace
 
+std::vector<agenda_item> agenda_of(journal_record const& r) {
+    std::vector<agenda_item> out;
+    out.reserve(r.agenda.size());
+    for (std::size_t i = 0; i < r.agenda.size(); ++i)
+        out.push_back({r.agenda[i], i < r.presenters.size() ? r.presenters[i] : std::string(), {}});
+    return out;
+}
+
+void put_agenda(journal_record& r, std::vector<agenda_item> agenda) {
+    r.agenda.clear();
+    r.presenters.clear();
+    bool const presented = std::any_of(agenda.begin(), agenda.end(),
+                                       [](auto const& a) { return !a.presenter.empty(); });
+    for (auto& a : agenda) {
+        r.agenda.push_back(std::move(a.title));
+        if (presented)
+            r.presenters.push_back(std::move(a.presenter));
+    }
+}
+
 std::string encode_journal_record(journal_record const& r) {
     boost::json::object o;
     o["k"] = kind_names[static_cast<std::size_t>(r.kind)];

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "protocol/agenda.hpp"
 #include "protocol/cart_reader.hpp"
 #include "protocol/ingest.hpp"
 
@@ -31,8 +32,8 @@ struct journal_record {
     std::size_t count = 0;           ///< erase
     std::string title;               ///< open
     std::vector<std::string> agenda; ///< open, agenda: the titles
-    /// agenda: each item's presenters as the agenda names them ("" if it does not); empty
-    /// when no item names one.
+    /// open, agenda: each item's presenters as the agenda names them ("" if it does not);
+    /// empty when no item names one.
     std::vector<std::string> presenters;
     std::string epoch;    ///< session, epoch
     std::string instance; ///< open: the source's name for the meeting
@@ -42,6 +43,11 @@ struct journal_record {
 
     bool operator==(journal_record const&) const = default;
 };
+
+/// The known agenda an open or agenda record gives.
+std::vector<agenda_item> agenda_of(journal_record const& r);
+/// Puts a known agenda in an open or agenda record: its titles, and presenters if any has one.
+void put_agenda(journal_record& r, std::vector<agenda_item> agenda);
 
 /// Largest record a journal holds; a length above it is damage, not a record.
 inline constexpr std::size_t max_journal_record = 64u << 20;

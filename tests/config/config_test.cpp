@@ -132,8 +132,11 @@ TEST(parse_config, a_feeds_agenda_is_read_from_its_file_and_a_bad_one_is_refused
                "\"\n";
     };
     auto const good = write("agenda.md", "# Plenary\n1. Opening\n2. 262 Editor's Update\n");
-    EXPECT_EQ(parse(feed(good)).feeds.at(0).agenda,
+    EXPECT_EQ(protocol::titles_of(parse(feed(good)).feeds.at(0).agenda),
               (std::vector<std::string>{"Opening", "262 Editor's Update"}));
+    auto const presented = write(
+        "agenda.json", R"([{"title":"Opening"},{"title":"Booth","presenter":"Roman Chukov"}])");
+    EXPECT_EQ(parse(feed(presented)).feeds.at(0).agenda.at(1).presenter, "Roman Chukov");
     auto const bad = write("agenda.txt", "\n\n");
     EXPECT_NE(error_of(feed(bad)).find("feed.agenda: " + bad + ": not an agenda: no agenda items"),
               std::string::npos)

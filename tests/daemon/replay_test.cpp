@@ -33,10 +33,11 @@ journal_record erase(std::int64_t at_ms, protocol::seq_number seq, std::size_t c
     return r;
 }
 
-journal_record open(std::int64_t at_ms, std::string title, std::vector<std::string> agenda) {
+journal_record open(std::int64_t at_ms, std::string title,
+                    std::vector<protocol::agenda_item> agenda) {
     auto r = record(journal_kind::open, at_ms);
     r.title = std::move(title);
-    r.agenda = std::move(agenda);
+    protocol::put_agenda(r, std::move(agenda));
     return r;
 }
 
@@ -57,12 +58,12 @@ std::vector<journal_record> meeting() {
     epoch.epoch = "0123456789abcdef";
     return {session,
             open(1'000'500, "Draft title", {}),
-            open(1'001'000, "DCCG 90", {"Opening", "AOB"}),
+            open(1'001'000, "DCCG 90", {{"Opening", "", {}}, {"AOB", "Roman Chukov", {}}}),
             text(1'002'000, 1, ">> MARKUS KUMMER: Good morning. "),
             text(1'003'500, 0, "Raw words. "),
             erase(1'004'000, 2, 3),
             epoch,
-            open(1'011'000, "A later title", {"Too late"}),
+            open(1'011'000, "A later title", {{"Too late", "", {}}}),
             text(1'012'000, 3, "And now. "),
             end(1'022'000, 4)};
 }
@@ -117,7 +118,8 @@ TEST(journal_replay, title_and_agenda_are_the_last_open_before_the_first_caption
     auto const records = meeting();
     auto const r = make_journal_replay(records, {});
     EXPECT_EQ(r.title, "DCCG 90");
-    EXPECT_EQ(r.agenda, (std::vector<std::string>{"Opening", "AOB"}));
+    EXPECT_EQ(r.agenda, (std::vector<protocol::agenda_item>{{"Opening", "", {}},
+                                                            {"AOB", "Roman Chukov", {}}}));
 }
 
 TEST(journal_replay, keep_open_leaves_out_the_close_frame) {

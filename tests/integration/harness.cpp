@@ -156,4 +156,18 @@ void ws_client::close() {
     impl_->visit([&](auto& ws) { ws.close(websocket::close_code::normal, ec); });
 }
 
+std::string wait_archived(unsigned short port, std::string const& id,
+                          std::chrono::seconds timeout) {
+    auto const deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        auto const list =
+            boost::json::parse(http_get(port, "/api/sessions").body).at("sessions").as_array();
+        for (auto const& s : list)
+            if (s.at("id").as_string() == id && !s.at("live").as_bool())
+                return std::string(s.at("archive").as_string());
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    throw std::runtime_error("session " + id + " did not end");
+}
+
 } // namespace minuted::testing

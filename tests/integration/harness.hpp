@@ -277,6 +277,11 @@ inline http_result http_get(unsigned short port, std::string const& target) {
     return http_request(port, http::verb::get, target);
 }
 
+/// Waits until GET /api/sessions says the session ended; the name of its archive folder.
+/// Throws after `timeout`.
+std::string wait_archived(unsigned short port, std::string const& id,
+                          std::chrono::seconds timeout = std::chrono::seconds(60));
+
 /// The value of a counter or gauge in GET /metrics; `name` may carry labels
 /// (`minuted_limit_hits_total{limit="body"}`).
 inline std::uint64_t metric(unsigned short port, std::string const& name) {

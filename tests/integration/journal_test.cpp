@@ -88,19 +88,6 @@ source_run send_frames(unsigned short port, std::string const& id,
 }
 
 // Waits until GET /api/sessions says the session ended (and was archived).
-std::string wait_archived(unsigned short port, std::string const& id) {
-    auto const deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (std::chrono::steady_clock::now() < deadline) {
-        auto const list =
-            boost::json::parse(http_get(port, "/api/sessions").body).at("sessions").as_array();
-        for (auto const& s : list)
-            if (s.at("id").as_string() == id && !s.at("live").as_bool())
-                return std::string(s.at("archive").as_string());
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    throw std::runtime_error("session " + id + " did not end");
-}
-
 // The seqs of the caption events in an archived journal, in order.
 std::vector<protocol::seq_number> journaled_seqs(std::filesystem::path const& journal) {
     auto const contents = protocol::read_journal(read_file(journal));

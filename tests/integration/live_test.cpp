@@ -66,21 +66,6 @@ void push(unsigned short port, std::string const& id, std::vector<replay_frame> 
     c.close();
 }
 
-// Waits until GET /api/sessions says the session ended.
-void wait_ended(unsigned short port, std::string const& id,
-                std::chrono::seconds timeout = std::chrono::seconds(60)) {
-    auto const deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        auto const list =
-            boost::json::parse(http_get(port, "/api/sessions").body).at("sessions").as_array();
-        for (auto const& s : list)
-            if (s.at("id").as_string() == id && !s.at("live").as_bool())
-                return;
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    FAIL() << "session " << id << " did not end";
-}
-
 // Reads /live until the session has ended; the merged view.
 merged_view watch(unsigned short port, std::string const& target,
                   std::atomic<bool>* joined = nullptr) {
@@ -107,7 +92,7 @@ TEST(push_ingest, replayed_meeting_gives_the_same_minutes_as_summarise) {
     auto [code, out] = run_minuted(
         {"replay", dccg_file, "--to", d.url("/ingest/dccg"), "--speed", "max", "--corrections"});
     ASSERT_EQ(code, 0) << out;
-    wait_ended(d.port(), "dccg");
+    wait_archived(d.port(), "dccg");
     auto const report = http_get(d.port(), "/api/sessions/dccg/report.md");
     EXPECT_EQ(report.status, 200u);
     EXPECT_EQ(report.body, summarise_md(dccg_file));
@@ -172,7 +157,7 @@ TEST(archive, sessions_archived_without_the_index_are_indexed_at_the_next_start)
         push(d.port(), "later", dccg_frames(), 0, 600);
         ws_client c(d.port(), "/ingest/later");
         c.send(R"({"type":"close","seq":601})");
-        wait_ended(d.port(), "later");
+        wait_archived(d.port(), "later");
     }
     // The index is lost (deleted, or could not be opened when the session ended).
     for (auto const* name : {"index.sqlite", "index.sqlite-wal", "index.sqlite-shm"})
@@ -199,7 +184,7 @@ TEST(archive, a_session_that_cannot_be_archived_is_logged_and_stays_readable) {
     push(d.port(), "a", dccg_frames(), 0, 300);
     ws_client c(d.port(), "/ingest/a");
     c.send(R"({"type":"close","seq":301})");
-    wait_ended(d.port(), "a");
+    wait_archived(d.port(), "a");
     d.process().wait_for("cannot archive"); // written once the session has ended
     EXPECT_EQ(http_get(d.port(), "/api/sessions/a/report.md").status, 200u);
     EXPECT_GE(metric(d.port(), "minuted_errors_io_total"), 1u);
@@ -211,7 +196,7 @@ TEST(pull_ingest, attach_to_a_served_replay_gives_the_same_minutes) {
     auto const port = feed.wait_for(R"(as a feed on ws://127\.0\.0\.1:(\d+)/)");
     daemon_process d({}, "[[feed]]\nsession = \"pulled\"\nurl = \"ws://127.0.0.1:" + port +
                              "/feed\"\n");
-    wait_ended(d.port(), "pulled");
+    wait_archived(d.port(), "pulled");
     EXPECT_EQ(feed.wait(), 0) << feed.output();
     EXPECT_EQ(http_get(d.port(), "/api/sessions/pulled/report.md").body, summarise_md(dccg_file));
 }
@@ -237,18 +222,29 @@ std::string dccg_agenda_markdown() {
 }
 
 TEST(pull_ingest, a_feeds_agenda_file_is_the_sessions_known_agenda) {
-    auto const agenda = write_agenda("feed-agenda.md", dccg_agenda_markdown());
+    // JSON with presenters: the feed's open carries them to the alignment and the journal.
+    std::string json = "[";
+    for (auto const& t : dccg_agenda)
+        json += std::string(json.size() > 1 ? "," : "") + R"({"title":")" + t +
+                (t == dccg_agenda[3] ? R"(","presenter":"Roman Chukov"})" : R"("})");
+    auto const agenda = write_agenda("feed-agenda.json", json + "]");
     child_process feed(
         {MINUTED_BINARY, "replay", dccg_file, "--serve", "127.0.0.1:0", "--speed", "max"});
     auto const port = feed.wait_for(R"(as a feed on ws://127\.0\.0\.1:(\d+)/)");
     daemon_process d({}, "[[feed]]\nsession = \"pulled\"\nurl = \"ws://127.0.0.1:" + port +
                              "/feed\"\nagenda = \"" + agenda.string() + "\"\n");
-    wait_ended(d.port(), "pulled");
+    wait_archived(d.port(), "pulled");
     auto const state = boost::json::parse(http_get(d.port(), "/api/sessions/pulled").body);
     std::vector<std::string> titles;
     for (auto const& item : state.at("agenda").as_array())
         titles.emplace_back(item.at("title").as_string());
     EXPECT_EQ(titles, dccg_agenda);
+    EXPECT_EQ(http_get(d.port(), "/api/sessions/pulled/report.md").body,
+              summarise_md_with_agenda(dccg_file, agenda.string()));
+    auto const archive = wait_archived(d.port(), "pulled");
+    EXPECT_NE(read_file(d.state_dir() / "archive" / archive / "journal")
+                  .find(R"("presenters":["","","","Roman Chukov",""])"),
+              std::string::npos);
     std::filesystem::remove(agenda);
 }
 
@@ -497,7 +493,7 @@ TEST(push_ingest, reconnecting_source_with_duplicate_seqs_loses_and_duplicates_n
         EXPECT_EQ(nack.at("expected").to_number<std::size_t>(), 5001u);
     }
     push(d.port(), "dup", frames, 5000, frames.size());
-    wait_ended(d.port(), "dup");
+    wait_archived(d.port(), "dup");
     EXPECT_EQ(http_get(d.port(), "/api/sessions/dup/report.md").body, summarise_md(dccg_file));
     EXPECT_EQ(metric(d.port(), "minuted_ingest_duplicates_total"), 100u);
 }
@@ -560,7 +556,7 @@ TEST(push_ingest, http_post_with_seq_and_resume_point) {
     ws_client c(d.port(), "/ingest/post");
     c.send(R"({"type":"close","seq":3})");
     EXPECT_EQ(c.receive_json().at("type"), "ack");
-    wait_ended(d.port(), "post");
+    wait_archived(d.port(), "post");
     EXPECT_EQ(http_get(d.port(), "/api/sessions/post/report.md").body, summarise_md(dccg_file));
 }
 
@@ -626,7 +622,7 @@ TEST(sessions, twenty_at_once_each_with_its_own_minutes) {
     auto const expected = summarise_md(part);
     EXPECT_NE(expected.find("## 2. DC main session"), std::string::npos);
     for (int i = 0; i < 20; ++i) {
-        wait_ended(d.port(), "s" + std::to_string(i));
+        wait_archived(d.port(), "s" + std::to_string(i));
         EXPECT_EQ(http_get(d.port(), "/api/sessions/s" + std::to_string(i) + "/report.md").body,
                   expected)
             << i;
@@ -884,7 +880,7 @@ TEST(feeds, a_feed_reset_while_its_frames_are_applied_is_resumed_and_loses_nothi
     EXPECT_EQ(failure, "") << "the daemon's log:\n" << d.process().output();
     ASSERT_TRUE(d.process().running()) << "exit code " << d.process().wait() << ":\n"
                                        << d.process().output();
-    wait_ended(d.port(), "reset");
+    wait_archived(d.port(), "reset");
     EXPECT_EQ(metric(d.port(), "minuted_feed_failures_total"), static_cast<unsigned>(drops));
     EXPECT_EQ(http_get(d.port(), "/api/sessions/reset/report.md").body, summarise_md(dccg_file));
 }
@@ -1228,7 +1224,7 @@ TEST(replay_from_archive, an_archived_journal_replays_into_the_same_minutes) {
     ASSERT_EQ(code, 0) << out;
     EXPECT_NE(out.find("10 bytes dropped"), std::string::npos) << out;
     EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));
-    wait_ended(d.port(), "again");
+    wait_archived(d.port(), "again");
     auto const transcript = http_get(d.port(), "/api/sessions/again/transcript.txt");
     EXPECT_EQ(transcript.status, 200u);
     EXPECT_NE(transcript.body.find("Markus Kummer: "), std::string::npos) << transcript.body;
@@ -1317,7 +1313,7 @@ TEST(shutdown, viewers_are_told_the_daemon_is_going_away_and_the_restart_rebuild
     EXPECT_EQ(hello.at("type"), "resumed") << boost::json::serialize(hello);
     // The source goes on where the journal ends, and the meeting ends as if never stopped.
     push(d.port(), "m", frames, 500, frames.size());
-    wait_ended(d.port(), "m");
+    wait_archived(d.port(), "m");
     EXPECT_EQ(http_get(d.port(), "/api/sessions/m/report.md").body, summarise_md(dccg_file));
 }
 

@@ -23,7 +23,15 @@ TEST(parse_ingest_frame, text_erase_close_and_open) {
         parse_ingest_frame(R"({"type":"open","title":"DCCG 90","agenda":["Opening","Booth"]})");
     ASSERT_TRUE(o);
     EXPECT_EQ(o->title, "DCCG 90");
-    EXPECT_EQ(o->agenda, (std::vector<std::string>{"Opening", "Booth"}));
+    EXPECT_EQ(protocol::titles_of(o->agenda), (std::vector<std::string>{"Opening", "Booth"}));
+    // Items as an agenda file's JSON gives them, with presenters and time boxes.
+    auto p = parse_ingest_frame(
+        R"({"type":"open","agenda":["Opening",{"title":"Booth","presenter":"Roman Chukov","minutes":10},)"
+        R"({"title":"AOB","presenter":null}]})");
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->agenda,
+              (std::vector<agenda_item>{
+                  {"Opening", "", std::nullopt}, {"Booth", "Roman Chukov", 10}, {"AOB", "", {}}}));
     auto r = parse_ingest_frame(R"({"type":"resume","after":41})");
     ASSERT_TRUE(r);
     EXPECT_EQ(r->after, 41u);
@@ -71,6 +79,13 @@ TEST(parse_ingest_frame, malformed_messages_say_what_is_wrong) {
               ingest_error::bad_count);
     EXPECT_EQ(parse_ingest_frame(R"({"type":"open","agenda":"Opening"})").error(),
               ingest_error::bad_field);
+    for (auto const* bad : {R"({"type":"open","agenda":[{"presenter":"Ann"}]})",
+                            R"({"type":"open","agenda":[{"title":7}]})",
+                            R"({"type":"open","agenda":[{"title":"A","presenter":["Ann"]}]})",
+                            R"({"type":"open","agenda":[{"title":"A","minutes":-5}]})",
+                            R"({"type":"open","agenda":[{"title":"A","minutes":"ten"}]})",
+                            R"({"type":"open","agenda":[3]})"})
+        EXPECT_EQ(parse_ingest_frame(bad).error(), ingest_error::bad_field) << bad;
     EXPECT_EQ(parse_ingest_frame("[1,2]")->kind, ingest_kind::raw); // only '{' starts a message
     EXPECT_NE(make_error_code(ingest_error::bad_seq).message().find("non-negative integer"),
               std::string::npos);
@@ -99,19 +114,22 @@ TEST(bound_open, cuts_long_titles_and_agendas_and_says_what_it_cut) {
     ingest_message m;
     m.kind = ingest_kind::open;
     m.title = "Budget";
-    m.agenda = {"Opening", "Budget"};
+    m.agenda = {{"Opening", "", {}}, {"Budget", "Ann", {}}};
     EXPECT_EQ(bound_open(m), "");
     EXPECT_EQ(m.title, "Budget");
 
     m.title = std::string(max_title_bytes - 1, 'a') + "\xC3\xA9" + "tail";
-    m.agenda.assign(max_agenda_items + 5, "Item");
-    m.agenda[0] = std::string(1000, 'c');
+    m.agenda.assign(max_agenda_items + 5, {"Item", "", {}});
+    m.agenda[0].title = std::string(1000, 'c');
+    m.agenda[1].presenter = std::string(300, 'p');
     auto const said = bound_open(m);
     EXPECT_EQ(m.title, std::string(max_title_bytes - 1, 'a'));
     EXPECT_EQ(m.agenda.size(), max_agenda_items);
-    EXPECT_EQ(m.agenda[0], std::string(max_title_bytes, 'c'));
+    EXPECT_EQ(m.agenda[0].title, std::string(max_title_bytes, 'c'));
+    EXPECT_EQ(m.agenda[1].presenter, std::string(max_title_bytes, 'p'));
     EXPECT_EQ(said, "title of 261 bytes cut to 255 (at most 256); agenda of 505 items cut to "
-                    "500; agenda title of 1000 bytes cut to 256 (at most 256)");
+                    "500; agenda title of 1000 bytes cut to 256 (at most 256); agenda presenter of "
+                    "300 bytes cut to 256 (at most 256)");
 }
 
 } // namespace
