@@ -163,8 +163,10 @@ std::string wait_archived(unsigned short port, std::string const& id,
         auto const list =
             boost::json::parse(http_get(port, "/api/sessions").body).at("sessions").as_array();
         for (auto const& s : list)
-            if (s.at("id").as_string() == id && !s.at("live").as_bool())
-                return std::string(s.at("archive").as_string());
+            if (s.at("id").as_string() == id && !s.at("live").as_bool()) {
+                auto const* archive = s.as_object().if_contains("archive");
+                return archive ? std::string(archive->as_string()) : std::string();
+            }
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     throw std::runtime_error("session " + id + " did not end");

@@ -277,8 +277,8 @@ inline http_result http_get(unsigned short port, std::string const& target) {
     return http_request(port, http::verb::get, target);
 }
 
-/// Waits until GET /api/sessions says the session ended; the name of its archive folder.
-/// Throws after `timeout`.
+/// Waits until GET /api/sessions says the session ended; the name of its archive folder
+/// ("" if it could not be archived). Throws after `timeout`.
 std::string wait_archived(unsigned short port, std::string const& id,
                           std::chrono::seconds timeout = std::chrono::seconds(60));
 
