@@ -113,6 +113,51 @@ bool is_name_like(std::string_view title) {
     return false;
 }
 
+// A title names a thing; a phrase with a pronoun, an auxiliary or a gerund that goes on with
+// a preposition is a piece of a sentence: "Kind of our job", "Intl.MessageFormat in
+// September and now I'm back", "the conclusion being very critical", "Touching on a number
+// of different topics", "Unrelated to the previous one".
+bool reads_as_clause(std::string_view title) {
+    static constexpr auto clause_words = std::to_array<std::string_view>(
+        {"i",         "i'm",      "i've",  "i'd",     "i'll",   "me",     "my",     "we",
+         "we're",     "we've",    "our",   "us",      "you",    "your",   "it",     "it's",
+         "its",       "they",     "their", "them",    "he",     "she",    "his",    "her",
+         "one",       "is",       "are",   "was",     "were",   "be",     "been",   "being",
+         "am",        "have",     "has",   "had",     "do",     "does",   "did",    "will",
+         "would",     "can",      "could", "should",  "shall",  "might",  "must",   "there",
+         "here",      "now",      "this",  "that",    "these",  "those",  "what",   "which",
+         "who",       "said",     "says",  "think",   "mostly", "fairly", "really", "actually",
+         "basically", "probably", "maybe", "perhaps", "just",   "also",   "even",   "still",
+         "already",   "kind",     "sort",  "pretty",  "quite",  "very"});
+    auto const t = tokenize(title);
+    for (auto const& x : t)
+        if (x.is_word &&
+            std::find(clause_words.begin(), clause_words.end(), x.lower) != clause_words.end())
+            return true;
+    std::size_t first = 0;
+    while (first < t.size() && !t[first].is_word)
+        ++first;
+    if (first + 1 < t.size() && t[first].lower.size() > 5 && t[first].lower.ends_with("ing")) {
+        static constexpr auto prepositions = std::to_array<std::string_view>(
+            {"on", "to", "about", "with", "through", "at", "in", "into", "over", "up"});
+        auto const& next = t[first + 1].lower;
+        return std::find(prepositions.begin(), prepositions.end(), next) != prepositions.end();
+    }
+    return false;
+}
+
+// The meeting's own machinery is not an item: "let's go to the queue", "the next slide",
+// "the second part", "the next point".
+bool names_procedure(std::string_view title) {
+    static constexpr auto procedure = std::to_array<std::string_view>(
+        {"queue", "slide", "slides", "next", "part", "point", "portion", "piece", "minute",
+         "minutes", "first", "second", "third", "last", "topic", "thing", "bit"});
+    auto const words = content_words(title);
+    return std::all_of(words.begin(), words.end(), [](auto const& w) {
+        return std::find(procedure.begin(), procedure.end(), w) != procedure.end();
+    });
+}
+
 } // namespace
 
 std::string title_from_phrase(std::string_view phrase) {
@@ -129,7 +174,7 @@ std::string title_from_phrase(std::string_view phrase) {
     while (e > b && is_trailing_word(t[e - 1].lower))
         --e;
     auto const text = token_text(phrase, t, b, e);
-    if (content_words(text).empty())
+    if (content_words(text).empty() || reads_as_clause(text) || names_procedure(text))
         return {};
     return capitalise(text);
 }
@@ -170,6 +215,10 @@ agenda_cue detect_agenda_cue(std::string_view sentence, std::vector<token> const
     }
     // "next up we have X", "next up is X": how a chair hands over to the next presenter.
     if (auto const m = find_phrase(t, "next up? we? have|is"); m && m->first <= 2) {
+        // "Next up is SYG on the queue", "next is a reply by LCA": the floor in a discussion.
+        if (find_phrase(t, "queue|reply|replies|question|questions|comment|comments|clarifying") ||
+            find_phrase(t, "support|+1|reminder|response") || find_phrase(t, "topic by|from"))
+            return {};
         auto cue = moved(t, title_from_phrase(sentence.substr(t[m->last - 1].end)));
         cue.next_call = true;
         return cue;
@@ -222,7 +271,8 @@ std::optional<std::string> presentation_title(std::string_view opening, bool str
                         find_phrase(t, "asking|seeking|request|requesting for|consensus");
     bool const weak =
         find_phrase(
-            t, "will|to|i'm|am|we're|are talk|talking|present|presenting|introduce|introducing") ||
+            t, "will|to|i'm|am|we're|are talk|talking|present|presenting|introduce|introducing|"
+               "discuss|discussing") ||
         find_phrase(t, "this is for|about");
     if (!strong && (strong_only || !weak))
         return std::nullopt;
@@ -279,12 +329,14 @@ std::optional<std::string> presentation_title(std::string_view opening, bool str
         title = after("this is for|about");
     if (title.empty())
         title = after("for|to stage * for|of|on");
-    // 3. A name in backticks: `Math.sumPrecise`.
+    // 3. A name in backticks in the first sentence: "I am now going to discuss `Error.isError`".
     if (title.empty()) {
-        if (auto const b = opening.find('`'); b != std::string_view::npos) {
-            auto const e = opening.find('`', b + 1);
+        auto const first = split_sentences(opening);
+        auto const head = first.empty() ? std::string_view() : first.front();
+        if (auto const b = head.find('`'); b != std::string_view::npos) {
+            auto const e = head.find('`', b + 1);
             if (e != std::string_view::npos && e - b > 1 && e - b < 40) {
-                title = std::string(opening.substr(b + 1, e - b - 1));
+                title = std::string(head.substr(b + 1, e - b - 1));
                 // A code name is a name even as one word: "Promise.try".
                 if (!stage_text.empty() && to_lower(title).find("stage") == std::string::npos)
                     title += " for " + stage_text;
@@ -313,7 +365,7 @@ std::optional<std::string> presentation_title(std::string_view opening, bool str
                 title = capitalise(token_text(opening, t, b, m->first));
         }
     }
-    if (title.empty() || !is_name_like(title))
+    if (title.empty() || !is_name_like(title) || reads_as_clause(title))
         return std::nullopt;
     if (!stage_text.empty() && to_lower(title).find("stage") == std::string::npos)
         title += " for " + stage_text;

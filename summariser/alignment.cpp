@@ -1,6 +1,7 @@
 #include "summariser/alignment.hpp"
 
 #include "summariser/agenda.hpp"
+#include "summariser/segmentation.hpp"
 #include "summariser/text.hpp"
 
 #include <algorithm>
@@ -30,8 +31,6 @@ constexpr double skip_cost = 0.5;
 constexpr std::size_t title_window = 3;
 constexpr std::size_t novelty_window = 10;
 constexpr double heard_before = 0.5;
-// A speaker absent from this many turns before is a new voice.
-constexpr std::size_t new_voice_window = 8;
 constexpr std::size_t long_turn_words = 40;
 
 // Words every agenda uses; they tell no item from another.
@@ -207,34 +206,6 @@ void agenda_aligner::finish() {
         score(scored_++);
 }
 
-bool agenda_aligner::holds_floor(std::size_t k) const {
-    for (auto i = k + 1; i < turns_.size() && i <= k + lookahead; ++i)
-        if (turns_[i].speaker == turns_[k].speaker)
-            return true;
-    return false;
-}
-
-double agenda_aligner::boundary(std::size_t k) const {
-    auto const& t = turns_[k];
-    double b = 0;
-    if (k == 0 || turns_[k - 1].speaker != t.speaker)
-        b += 0.5;
-    if (k > 0 && turns_[k - 1].closes)
-        b += 0.5;
-    bool heard = false;
-    for (auto i = k >= new_voice_window ? k - new_voice_window : 0; i < k; ++i)
-        heard = heard || turns_[i].speaker == t.speaker;
-    if (!heard)
-        b += 0.5;
-    if (t.word_count >= long_turn_words)
-        b += 0.3;
-    if (holds_floor(k))
-        b += 0.3;
-    if (t.opens)
-        b += 0.3;
-    return b;
-}
-
 agenda_aligner::best_cell agenda_aligner::best_before(std::size_t item) const {
     // Slot 0 is the meeting's start; slot j + 1 holds paths whose last item is j.
     best_cell best{0.0, -1};
@@ -264,10 +235,10 @@ void agenda_aligner::score(std::size_t k) {
     std::vector<double> idf(vocabulary_.size());
     for (std::size_t w = 0; w < idf.size(); ++w)
         idf[w] = std::log((static_cast<double>(turns_.size()) + 1) / (df_[w] + 0.5));
-    auto const b = boundary(k);
+    auto const b = boundary_prior(turns_, k);
     // A presenter's word in a discussion is not their item starting: alone, their speaking is
     // evidence only in a long turn or one they go on from.
-    bool const presents = t.word_count >= long_turn_words || holds_floor(k);
+    bool const presents = t.word_count >= long_turn_words || holds_floor(turns_, k);
     auto const speaker = name_words(t.speaker);
     auto const presented_by = [&](std::size_t j) {
         return std::any_of(presenters_[j].begin(), presenters_[j].end(),

@@ -27,8 +27,12 @@ struct turn_evidence {
     std::string speaker;            ///< the speaker's name or label; empty for a bare `>>`
     std::vector<std::string> words; ///< `evidence_words` of the turn's speech
     std::size_t word_count = 0;
-    bool opens = false;  ///< opens a presentation: "this is about", "(Slide 1)", "good morning"
-    bool closes = false; ///< a short turn that closes something: "thank you", "next up"
+    bool opens = false;    ///< opens a presentation: "this is about", "(Slide 1)", "good morning"
+    bool closes = false;   ///< a short turn that closes something: "thank you", "next up"
+    bool moves_on = false; ///< hands over to what comes next: "next up", "let's move on"
+    bool queue = false;    ///< speaks of a discussion's queue: "on the queue", "a reply from"
+    bool titled = false;   ///< a long turn whose opening names what it presents ("asking for
+                           ///< Stage 2 for Map.emplace"): presentation_title finds a title
     std::vector<item_cue> cues; ///< chairs' cues in it that name an item
 };
 
@@ -95,8 +99,6 @@ private:
 
     std::optional<std::size_t> named_item(item_cue const& cue) const;
     void score(std::size_t k);
-    double boundary(std::size_t k) const;
-    bool holds_floor(std::size_t k) const;
     best_cell best_before(std::size_t item) const;
     void record(std::size_t item, best_cell c);
 

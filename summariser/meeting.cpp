@@ -20,13 +20,6 @@ constexpr std::size_t max_carry_bytes = 4096;
 // A question that proposes a move is taken up unless the next turns go back to the old item.
 constexpr std::size_t proposal_window = 3;
 
-bool is_closing_remark(std::vector<token> const& t) {
-    return find_phrase(t, "congratulations") || find_phrase(t, "consensus") ||
-           find_phrase(t, "thank you|thanks") || find_phrase(t, "the queue") ||
-           find_phrase(t, "any objections|objection") || find_phrase(t, "we are|we're at time") ||
-           find_phrase(t, "next is|up");
-}
-
 bool is_procedural(std::vector<token> const& t) {
     return find_phrase(t, "over to you") || find_phrase(t, "floor is yours") ||
            find_phrase(t, "give|giving|hand you the floor") ||
@@ -257,7 +250,7 @@ void meeting::close_utterance(change_set& changes) {
         ++proposal_->utterances_after >= proposal_window)
         confirm_proposal(changes);
     if (!u.continues)
-        record_turn(u);
+        record_turn(u, changes);
     if (aligned()) {
         if (minutes_dirty_) {
             refresh_minutes();
@@ -324,6 +317,9 @@ void meeting::process_sentence(std::string_view sentence, protocol::line_number 
             if (cue.next_call && names_presenter(cue.title))
                 break;
             has_cues_ = true;
+            // A chair who numbers the items moves the meeting through them: their cues place
+            // the items, and how the talk moves on no longer does.
+            numbered_ = numbered_ || cue.number.has_value();
             open_item(cue.title, line, u.id, cue.number, changes);
             if (agenda_.back().title.empty())
                 awaiting_title_ = u.id;
@@ -367,11 +363,6 @@ void meeting::process_sentence(std::string_view sentence, protocol::line_number 
             procedural_[*speaker] += 1;
         break;
     }
-    // A topic is closed by whoever chairs it ("congratulations, you have Stage 4"); a plenary
-    // may have several chairs taking turns, so anyone who acts as one counts.
-    if (speaker && is_closing_remark(t))
-        last_closing_ = u.id;
-
     sentence_ref const ref{u.id, line, speaker};
     auto& item = agenda_.back();
     ++item_sentences_;
@@ -433,6 +424,11 @@ void meeting::open_item(std::string title, protocol::line_number line, std::size
     if (old.title.empty())
         old.title = "Item " + std::to_string(old.n);
 
+    // No item is found by how the meeting moves on right after one a cue started.
+    starts_.started(static_cast<std::size_t>(
+        std::lower_bound(turns_.begin(), turns_.end(), first_utterance,
+                         [](turn_record const& r, std::size_t u) { return r.utterance < u; }) -
+        turns_.begin()));
     agenda_item item;
     item.n = agenda_.size() + 1;
     item.start_line = line;
@@ -492,49 +488,54 @@ void meeting::confirm_proposal(change_set& changes) {
         awaiting_title_ = p.utterance;
 }
 
-void meeting::check_presentation_start(change_set& changes) {
-    auto const& u = utterances_.back();
-    auto& item = agenda_.back();
-    // A continuation is the middle of a turn: it presents nothing the turn's start did not.
-    if (!u.speaker || u.words < 40 || u.continues)
-        return;
+std::string meeting::opening_of(utterance const& u) const {
     auto const sentences = split_sentences(u.text);
     std::string opening;
     for (std::size_t i = 0; i < sentences.size() && i < 5 && opening.size() < 800; ++i) {
         opening += sentences[i];
         opening += ' ';
     }
+    return opening;
+}
+
+void meeting::check_presentation_start(change_set& changes) {
+    auto const& u = utterances_.back();
+    auto& item = agenda_.back();
+    // A continuation is the middle of a turn: it presents nothing the turn's start did not.
+    if (!u.speaker || u.words < 40 || u.continues)
+        return;
     // An item that has no name yet takes it from its first presenter.
     bool const untitled =
         item.title.empty() ||
         (agenda_.size() == 1 && opening_formalities_ == title_state::none && !item.known_index);
-    if (untitled && u.id <= item.first_utterance + 3) {
-        // The first item is "Opening" unless its first speaker clearly presents something.
-        if (auto t = presentation_title(opening, agenda_.size() == 1)) {
-            set_title(item, std::move(*t));
-            if (agenda_.size() == 1)
-                opening_formalities_ = title_state::presented;
-            changes.agenda.push_back(agenda_.size() - 1);
-        }
+    if (!untitled || u.id > item.first_utterance + 3)
         return;
+    // The first item is "Opening" unless its first speaker clearly presents something.
+    if (auto t = presentation_title(opening_of(u), agenda_.size() == 1)) {
+        set_title(item, std::move(*t));
+        if (agenda_.size() == 1)
+            opening_formalities_ = title_state::presented;
+        changes.agenda.push_back(agenda_.size() - 1);
     }
-    // Where the chair does not name items (a standards body's plenary), an item starts when,
-    // after a closing remark, someone opens a long turn by saying what they present.
-    if (u.words < 60 || u.id < item.first_utterance + 2 || !last_closing_ ||
-        *last_closing_ + 4 < u.id || *last_closing_ == u.id)
+}
+
+void meeting::start_found_item(std::size_t turn, change_set& changes) {
+    auto const& u = utterances_[turns_[turn].utterance];
+    if (u.id <= agenda_.back().first_utterance)
         return;
-    if (procedural_[*u.speaker] >= 3 && u.speaker == chair())
-        return;
-    // A presenter is new to the item; someone who has spoken in it is discussing it.
-    for (auto i = std::max(item.first_utterance, u.id >= 8 ? u.id - 8 : 0); i < u.id; ++i)
-        if (utterances_[i].speaker == u.speaker &&
-            (i != item.first_utterance || item.decisions.empty()))
-            return;
-    auto title = presentation_title(opening);
-    if (!title || same_title(*title, item.title))
-        return;
+    // Named by what its presenter says it presents, else by who presents it.
+    auto title = presentation_title(opening_of(u));
+    if (!title && u.speaker)
+        title = "Presentation by " + people_.at(*u.speaker).name;
+    if (!title)
+        return; // an item nobody could name is no help to a reader
     has_cues_ = true;
     open_item(std::move(*title), u.line, u.id, std::nullopt, changes);
+    // The turn that starts the item is its first.
+    if (u.id + 1 < utterances_.size() || !open_) {
+        utterances_[u.id].agenda_item = agenda_.size() - 1;
+        changes.utterances.push_back(u.id);
+    }
 }
 
 void meeting::refresh_minutes() {
@@ -583,6 +584,10 @@ void meeting::finish(time_point, change_set& changes) {
     if (proposal_ && proposal_->utterances_after > 0)
         confirm_proposal(changes);
     proposal_.reset();
+    if (!aligned())
+        for (auto const start : starts_.finish())
+            if (!numbered_)
+                start_found_item(start, changes);
     if (aligned()) {
         aligner_.finish();
         follow_alignment(changes);

@@ -5,6 +5,7 @@
 #include "summariser/alignment.hpp"
 #include "summariser/minutes.hpp"
 #include "summariser/participants.hpp"
+#include "summariser/segmentation.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -145,6 +146,10 @@ private:
     void set_title(agenda_item& item, std::string title);
     void refresh_minutes();
     void check_presentation_start(change_set& changes);
+    /// The first sentences of an utterance, where a presenter says what they present.
+    std::string opening_of(utterance const& u) const;
+    /// Starts an item at turn `turn`, which item_start_detector found.
+    void start_found_item(std::size_t turn, change_set& changes);
     std::string speaker_name(std::optional<participant_id> id) const;
     bool names_presenter(std::string_view title) const;
 
@@ -166,7 +171,6 @@ private:
     std::optional<proposal> proposal_;
     std::optional<std::size_t> awaiting_title_; // utterance whose next sentence titles the item
     std::vector<int> procedural_;               // per participant
-    std::optional<std::size_t> last_closing_;   // utterance with the latest closing remark
     std::size_t last_known_ = 0;                // next known agenda entry to expect
     enum class title_state { none, minutes, agenda, both, presented };
     title_state opening_formalities_ = title_state::none; // what named the first item
@@ -195,7 +199,7 @@ private:
         std::size_t utterance = 0;
         std::vector<item_cue> cues;
     };
-    void record_turn(utterance const& u);
+    void record_turn(utterance const& u, change_set& changes);
     /// A cue in the turn of `utterance`, found after it was said (a proposal taken up or not).
     void add_cue(std::size_t utterance, item_cue cue);
     turn_evidence evidence_of(turn_record const& r) const;
@@ -203,6 +207,8 @@ private:
     void rebuild_minutes(std::size_t item);
     bool aligned() const noexcept { return !known_.empty(); }
     agenda_aligner aligner_;
+    item_start_detector starts_;                 // without a known agenda
+    bool numbered_ = false;                      // a chair's cue named an item by its number
     std::vector<turn_record> turns_;             // the aligner's turns
     std::vector<item_cue> turn_cues_;            // cues naming items in the open turn
     std::vector<minute_source> sources_;         // in utterance order

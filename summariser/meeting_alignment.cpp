@@ -1,5 +1,6 @@
 // meeting's part that follows an agenda_aligner: the turns it is fed, a known agenda given
 // late, and the items rebuilt when a placement moves.
+#include "summariser/agenda.hpp"
 #include "summariser/meeting.hpp"
 #include "summariser/text.hpp"
 
@@ -34,22 +35,31 @@ turn_evidence meeting::evidence_of(turn_record const& r) const {
                  find_phrase(head, "share my screen") ||
                  find_phrase(head, "good morning|afternoon|evening") ||
                  find_phrase(head, "hello") || find_phrase(head, "hi everyone|everybody");
-    if (u.words <= 50) {
+    turn.titled = u.words >= 40 && u.speaker && presentation_title(opening_of(u)).has_value();
+    if (u.words <= 120) {
         auto const t = tokenize(u.text);
-        turn.closes = find_phrase(t, "thank|thanks|congratulations|done|next|conclusion|summary") ||
-                      find_phrase(t, "that's|that is all") || find_phrase(t, "move|moving on") ||
-                      find_phrase(t, "on|in the queue");
+        turn.moves_on = find_phrase(t, "next up|topic|item|presenter") ||
+                        find_phrase(t, "move|moving|go|continue on|ahead") ||
+                        find_phrase(t, "the floor is yours") || find_phrase(t, "take it away") ||
+                        find_phrase(t, "over to you");
+        turn.queue = find_phrase(t, "queue|reply|replies") || find_phrase(t, "clarifying question");
+        if (u.words <= 50)
+            turn.closes =
+                find_phrase(t, "thank|thanks|congratulations|done|next|conclusion|summary") ||
+                find_phrase(t, "that's|that is all") || find_phrase(t, "move|moving on") ||
+                find_phrase(t, "on|in the queue");
     }
     turn.cues = r.cues;
     return turn;
 }
 
-void meeting::record_turn(utterance const& u) {
+void meeting::record_turn(utterance const& u, change_set& changes) {
     turns_.push_back({u.id, std::move(turn_cues_)});
     turn_cues_.clear();
-    // Without an agenda the turn is only recorded: its evidence is read if one comes.
     if (aligned())
         aligner_.add(evidence_of(turns_.back()));
+    else if (auto const start = starts_.add(evidence_of(turns_.back())); start && !numbered_)
+        start_found_item(*start, changes);
 }
 
 void meeting::set_known_agenda(std::vector<protocol::agenda_item> agenda, change_set& changes) {

@@ -257,6 +257,43 @@ std::vector<std::string> scorer_words(std::string_view title) {
     return out;
 }
 
+// How many labelled titles could be read off the transcript where their item starts: more
+// than half of the title's content words are said in the item's first three speaker turns
+// (speaker names left out). Without the agenda, no title made from what is said there can
+// match more topics than this; it bounds agenda F1, boundaries aside.
+std::size_t titles_said_at_start(std::string_view raw, std::vector<labelled_topic> const& agenda,
+                                 std::vector<line_number> const& turns) {
+    std::vector<std::string_view> lines;
+    for (std::size_t pos = 0; pos <= raw.size();) {
+        auto const end = std::min(raw.find('\n', pos), raw.size());
+        lines.push_back(raw.substr(pos, end - pos));
+        pos = end + 1;
+    }
+    std::size_t said = 0;
+    for (auto const& topic : agenda) {
+        auto first = std::lower_bound(turns.begin(), turns.end(), topic.line);
+        auto const last = turns.end() - first > 3 ? *(first + 3) : lines.size() + 1;
+        std::string text;
+        for (auto n = topic.line; n < last && n <= lines.size(); ++n) {
+            auto line = sm::trim(lines[n - 1]);
+            if (line.starts_with(">>")) {
+                auto const colon = line.find(':');
+                line = colon != std::string_view::npos && colon < 60 ? line.substr(colon + 1)
+                                                                     : line.substr(2);
+            }
+            text += line;
+            text += ' ';
+        }
+        auto const want = scorer_words(topic.title);
+        auto const heard = scorer_words(text);
+        std::size_t carried = 0;
+        for (auto const& w : want)
+            carried += std::binary_search(heard.begin(), heard.end(), w) ? 1U : 0U;
+        said += !want.empty() && 2 * carried > want.size() ? 1U : 0U;
+    }
+    return said;
+}
+
 // Turn openings strictly between lines `a` and `b`.
 std::size_t turns_between(std::vector<line_number> const& turns, line_number a, line_number b) {
     if (a > b)
@@ -372,6 +409,7 @@ struct result {
     std::vector<labelled_topic> labelled_agenda;
     std::vector<produced_topic> produced_agenda;
     std::vector<topic_row> rows;
+    std::size_t titles_said = 0; // labelled titles said in their item's first three turns
     prf agenda;
     prf people;
     std::vector<std::string> people_missed;
@@ -422,6 +460,7 @@ result evaluate(eval_case const& c, bool with_agenda) {
     auto const turns = turn_lines(raw);
     r.rows = match_agenda(r.labelled_agenda, r.produced_agenda, turns, r.agenda);
     match_agenda(r.labelled_agenda, r.produced_agenda, turns, r.boundaries, false);
+    r.titles_said = titles_said_at_start(raw, truth.agenda, turns);
     if (!truth.agenda.empty()) {
         std::vector<line_number> from_first, labelled_starts, produced_starts;
         for (auto t : turns)
@@ -615,6 +654,24 @@ void print_markdown(std::vector<result> const& results, std::string const& sourc
             << " | " << fixed(m.boundary_f1) << " | " << fixed(m.pk) << " | " << fixed(m.windowdiff)
             << " |\n";
     }
+    std::size_t said = 0, titles = 0;
+    double said_share = 0;
+    for (auto const& r : results) {
+        if (r.with_agenda)
+            continue;
+        said += r.titles_said;
+        titles += r.labelled_agenda.size();
+        said_share += r.labelled_agenda.empty() ? 0.0
+                                                : static_cast<double>(r.titles_said) /
+                                                      static_cast<double>(r.labelled_agenda.size());
+    }
+    auto const meetings =
+        static_cast<double>(std::max<std::size_t>(1, means(results, false).meetings));
+    out << "\nTitles said where their item starts (more than half of a labelled title's content "
+           "words in the item's first three turns): "
+        << said << " of " << titles << ", mean over meetings " << fixed(said_share / meetings)
+        << ". Without the agenda, no title made from what is said there matches more: this "
+           "bounds agenda F1 whatever the boundaries.\n";
 
     out << "\n## ROUGE (recall | precision | F1)\n\n"
         << "Key points: all produced key points of a meeting against all labelled key points. "
@@ -749,6 +806,7 @@ void print_json(std::vector<result> const& results, std::string const& source, s
         agenda["boundary_f1"] = r.boundaries.f1();
         agenda["pk"] = r.pk;
         agenda["windowdiff"] = r.windowdiff;
+        agenda["titles_said_at_start"] = r.titles_said;
         meetings.push_back(json::object{{"name", r.name},
                                         {"agenda_given", r.with_agenda},
                                         {"run_ms", r.milliseconds},

@@ -69,6 +69,17 @@ TEST(detect_agenda_cue, next_up_hands_over_to_a_presenter) {
     EXPECT_EQ(c.title, "Array.zip for stage 1");
 }
 
+TEST(detect_agenda_cue, the_floor_in_a_discussion_is_no_new_item) {
+    for (auto const* s :
+         {"Next up is SYG on the queue.", "Next is a reply by LCA.",
+          "Next we have support from DE and DLM.", "Next is a clarifying question."})
+        EXPECT_EQ(detect_agenda_cue(s).kind, cue_kind::none) << s;
+    // The meeting's own machinery is not an item either.
+    for (auto const* s : {"So let's go to the queue.", "We can go to the next slide.",
+                          "Let's move on to the next point."})
+        EXPECT_TRUE(detect_agenda_cue(s).title.empty()) << s;
+}
+
 TEST(title_from_phrase, strips_lead_words_and_stops_at_the_clause_end) {
     EXPECT_EQ(title_from_phrase("That is the DC main session, and over to you, Jutta."),
               "DC main session");
@@ -91,6 +102,21 @@ TEST(presentation_title, reads_what_a_presenter_asks_for) {
               "Structs and shared structs for Stage 2");
     EXPECT_FALSE(
         presentation_title("I think we should really talk to the MAG first, and then decide."));
+    EXPECT_EQ(presentation_title("So I am now going to discuss `Error.isError`. As a refresher, "
+                                 "error instances are the only built-ins without a brand check."),
+              "Error.isError");
+}
+
+// A title names a thing: pieces of sentences are not titles, whatever the cue or opening.
+TEST(presentation_title, gives_no_sentence_fragment) {
+    for (auto const* opening :
+         {"Thank you. This is about kind of our job as a committee. We review a lot.",
+          "I presented Intl.MessageFormat in September and now I'm back to ask for an update.",
+          "This is a short update. Touching on a number of different topics to go through.",
+          "So, this is a proposal. Unrelated to the previous one. It adds a method.",
+          "I have an update. Essentially before ES6, I raised an issue with `toString` there."})
+        if (auto const t = presentation_title(opening))
+            ADD_FAILURE() << opening << " -> " << *t;
 }
 
 TEST(match_known_title, aligns_by_shared_words) {
