@@ -94,6 +94,8 @@ boost::json::object agenda_item_json(summariser::meeting const& m,
             // The known agenda's entry it is, so a viewer can show what is still to come.
             {"known", item.known_index ? boost::json::value(*item.known_index)
                                        : boost::json::value(nullptr)},
+            // Taken out of the agenda's order: the entries before it are still to come.
+            {"ahead", item.ahead},
             {"start_line", item.start_line},
             {"first_utterance", item.first_utterance},
             {"started", item.started.time_since_epoch().count()},

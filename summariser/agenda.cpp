@@ -240,6 +240,20 @@ agenda_cue detect_agenda_cue(std::string_view sentence, std::vector<token> const
             return moved(t, std::move(title));
     }
 
+    // "let's take item 5 first", "can we do agenda item 5 before item 3": an item out of the
+    // agenda's order, which the chair names by its number.
+    if (auto const m = find_phrase(
+            t, "take|do|discuss|hear|start|begin|go|move|jump with|to? the? agenda? item|point "
+               "number|no? *")) {
+        if (auto const n = parse_number(t[m->last - 1].lower);
+            n && (find_phrase(t, "first|before|earlier", m->last) ||
+                  find_phrase(t, "out of order|turn") || find_phrase(t, "ahead of"))) {
+            auto cue = moved(t, {}, n);
+            cue.ahead = true;
+            return cue;
+        }
+    }
+
     // "we go to agenda item number 2", "moving to issue area 2, environmental sustainability"
     if (auto const m = find_phrase(
             t,

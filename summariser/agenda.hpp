@@ -23,6 +23,7 @@ struct agenda_cue {
     std::string title;         ///< the item named in the sentence; empty if it names none
     std::optional<int> number; ///< "agenda item number 2"
     bool next_call = false;    ///< "next up we have X": X may be a presenter, not an item
+    bool ahead = false;        ///< taken out of the agenda's order: "let's take item 5 first"
 };
 
 /// Reads an agenda cue from one sentence of speech. A mention ("we still have the booth

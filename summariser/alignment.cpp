@@ -155,6 +155,7 @@ agenda_aligner::agenda_aligner(std::vector<protocol::agenda_item> agenda)
         presenters_.push_back(presenter_names(a.presenter));
     df_.assign(vocabulary_.size(), 0);
     tree_.assign(agenda_.size() + 1, {0.0, -1});
+    is_ahead_.assign(agenda_.size(), 0);
 }
 
 void agenda_aligner::add(turn_evidence turn) {
@@ -172,12 +173,10 @@ void agenda_aligner::add(turn_evidence turn) {
         }
     }
     uses_.push_back(std::move(uses));
-    std::vector<std::size_t> named, declined;
+    named_.emplace_back();
+    declined_.emplace_back();
     for (auto const& c : turn.cues)
-        if (auto const item = named_item(c))
-            (c.declined ? declined : named).push_back(*item);
-    named_.push_back(std::move(named));
-    declined_.push_back(std::move(declined));
+        note_cue(named_.size() - 1, c);
     // What the score needs of the words is in uses_.
     turn.words = {};
     turns_.push_back(std::move(turn));
@@ -188,9 +187,22 @@ void agenda_aligner::add(turn_evidence turn) {
 void agenda_aligner::add_cue(std::size_t turn, item_cue cue) {
     if (turn < scored_ || turn >= turns_.size())
         return;
-    if (auto const item = named_item(cue))
-        (cue.declined ? declined_ : named_)[turn].push_back(*item);
+    note_cue(turn, cue);
     turns_[turn].cues.push_back(std::move(cue));
+}
+
+void agenda_aligner::note_cue(std::size_t turn, item_cue const& cue) {
+    auto const item = named_item(cue);
+    if (!item)
+        return;
+    (cue.declined ? declined_ : named_)[turn].push_back(*item);
+    // An item the chair takes out of order starts here, outside the path through the agenda
+    // in order, which goes on from the items before without it. The turns before that are
+    // still to be weighed do not start it either.
+    if (cue.ahead && !cue.declined && !is_ahead_[*item]) {
+        is_ahead_[*item] = 1;
+        taken_ahead_.push_back({*item, turn, true});
+    }
 }
 
 std::optional<std::size_t> agenda_aligner::named_item(item_cue const& cue) const {
@@ -252,7 +264,7 @@ void agenda_aligner::score(std::size_t k) {
         return false;
     };
     for (std::size_t j = 0; j < agenda_.size(); ++j) {
-        if (declined(j))
+        if (declined(j) || is_ahead_[j])
             continue;
         double e = 0;
         double total = 0, got = 0;
@@ -305,6 +317,18 @@ std::vector<agenda_aligner::placement> agenda_aligner::path() const {
         out.push_back(
             {cells_[static_cast<std::size_t>(i)].item, cells_[static_cast<std::size_t>(i)].turn});
     std::reverse(out.begin(), out.end());
+    if (taken_ahead_.empty())
+        return out;
+    // Items taken out of order go where the chair took them: the path gives way there, and
+    // does not place them again.
+    std::erase_if(out, [&](placement const& p) {
+        return is_ahead_[p.item] ||
+               std::any_of(taken_ahead_.begin(), taken_ahead_.end(),
+                           [&](placement const& a) { return a.turn == p.turn; });
+    });
+    out.insert(out.end(), taken_ahead_.begin(), taken_ahead_.end());
+    std::stable_sort(out.begin(), out.end(),
+                     [](placement const& a, placement const& b) { return a.turn < b.turn; });
     return out;
 }
 

@@ -19,6 +19,9 @@ struct item_cue {
     /// A proposal the meeting did not take up: the next turns went on with the item before.
     /// Its item does not start there, nor in the two turns after it.
     bool declined = false;
+    /// Taken out of the agenda's order ("let's take item 5 first"): the item starts here even
+    /// though items before it are still to come, and the meeting goes back to them after.
+    bool ahead = false;
     friend bool operator==(item_cue const&, item_cue const&) = default;
 };
 
@@ -64,6 +67,7 @@ public:
     struct placement {
         std::size_t item = 0;
         std::size_t turn = 0;
+        bool ahead = false; ///< taken out of the agenda's order, as a chair's cue said
         friend bool operator==(placement const&, placement const&) = default;
     };
 
@@ -80,7 +84,8 @@ public:
     /// No more turns come: the last ones are scored with what follows them.
     void finish();
 
-    /// The best placement for what has been heard, in agenda and turn order.
+    /// The best placement for what has been heard, in turn order: in agenda order but for
+    /// items a chair took out of it.
     std::vector<placement> path() const;
 
     std::vector<protocol::agenda_item> const& agenda() const noexcept { return agenda_; }
@@ -98,6 +103,7 @@ private:
     using best_cell = std::pair<double, std::int64_t>; // value with skips undone, cell index
 
     std::optional<std::size_t> named_item(item_cue const& cue) const;
+    void note_cue(std::size_t turn, item_cue const& cue);
     void score(std::size_t k);
     best_cell best_before(std::size_t item) const;
     void record(std::size_t item, best_cell c);
@@ -114,6 +120,8 @@ private:
     std::vector<turn_evidence> turns_;
     std::vector<std::vector<std::size_t>> named_;    // per turn: the items its cues name
     std::vector<std::vector<std::size_t>> declined_; // ... and those proposed but declined
+    std::vector<placement> taken_ahead_;             // items a chair took out of order, where
+    std::vector<char> is_ahead_;                     // per item: it was taken out of order
     std::size_t scored_ = 0;
     std::vector<cell> cells_;
     std::vector<best_cell> tree_; // Fenwick tree over items: best path ending before each

@@ -1,5 +1,6 @@
 #include "summariser/meeting.hpp"
 
+#include "protocol/utf8.hpp"
 #include "summariser/agenda.hpp"
 #include "summariser/text.hpp"
 
@@ -309,7 +310,7 @@ void meeting::process_sentence(std::string_view sentence, protocol::line_number 
     // A chair's cue is evidence for the item it names, a proposal once it is taken up; with
     // a known agenda the alignment places the items.
     if (cue.kind == cue_kind::transition && (!cue.title.empty() || cue.number))
-        turn_cues_.push_back({cue.title, cue.number});
+        turn_cues_.push_back({cue.title, cue.number, false, cue.ahead});
     switch (cue.kind) {
     case cue_kind::transition:
         if (!same && !aligned()) {
@@ -489,7 +490,8 @@ void meeting::confirm_proposal(change_set& changes) {
 }
 
 std::string meeting::opening_of(utterance const& u) const {
-    auto const sentences = split_sentences(u.text);
+    // Five sentences of at most 800 bytes in all are read: the rest of a long turn is not.
+    auto const sentences = split_sentences(protocol::utf8_prefix(u.text, 2000));
     std::string opening;
     for (std::size_t i = 0; i < sentences.size() && i < 5 && opening.size() < 800; ++i) {
         opening += sentences[i];

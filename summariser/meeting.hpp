@@ -49,6 +49,7 @@ struct agenda_item {
     std::size_t first_utterance = 0;
     time_point started{};
     std::optional<std::size_t> known_index; ///< the known agenda entry it was aligned to
+    bool ahead = false; ///< taken before entries that come earlier in the known agenda
     std::vector<key_point> key_points;
     std::vector<action_item> next_steps;
     std::vector<action_item> decisions;
@@ -202,7 +203,10 @@ private:
     void record_turn(utterance const& u, change_set& changes);
     /// A cue in the turn of `utterance`, found after it was said (a proposal taken up or not).
     void add_cue(std::size_t utterance, item_cue cue);
-    turn_evidence evidence_of(turn_record const& r) const;
+    /// What the alignment or item_start_detector weighs of a turn; its words from the first
+    /// `max_bytes` of its text.
+    turn_evidence evidence_of(turn_record const& r,
+                              std::size_t max_bytes = std::string_view::npos) const;
     void follow_alignment(change_set& changes);
     void rebuild_minutes(std::size_t item);
     bool aligned() const noexcept { return !known_.empty(); }

@@ -1,5 +1,6 @@
 // meeting's part that follows an agenda_aligner: the turns it is fed, a known agenda given
 // late, and the items rebuilt when a placement moves.
+#include "protocol/utf8.hpp"
 #include "summariser/agenda.hpp"
 #include "summariser/meeting.hpp"
 #include "summariser/text.hpp"
@@ -21,11 +22,11 @@ void meeting::add_cue(std::size_t utterance, item_cue cue) {
         aligner_.add_cue(static_cast<std::size_t>(turn - turns_.begin()), turn->cues.back());
 }
 
-turn_evidence meeting::evidence_of(turn_record const& r) const {
+turn_evidence meeting::evidence_of(turn_record const& r, std::size_t max_bytes) const {
     auto const& u = utterances_[r.utterance];
     turn_evidence turn;
     turn.speaker = speaker_name(u.speaker);
-    turn.words = evidence_words(u.text);
+    turn.words = evidence_words(protocol::utf8_prefix(u.text, max_bytes));
     turn.word_count = u.words;
     auto const head =
         tokenize(std::string_view(u.text).substr(0, std::min<std::size_t>(u.text.size(), 300)));
@@ -35,7 +36,6 @@ turn_evidence meeting::evidence_of(turn_record const& r) const {
                  find_phrase(head, "share my screen") ||
                  find_phrase(head, "good morning|afternoon|evening") ||
                  find_phrase(head, "hello") || find_phrase(head, "hi everyone|everybody");
-    turn.titled = u.words >= 40 && u.speaker && presentation_title(opening_of(u)).has_value();
     if (u.words <= 120) {
         auto const t = tokenize(u.text);
         turn.moves_on = find_phrase(t, "next up|topic|item|presenter") ||
@@ -56,9 +56,17 @@ turn_evidence meeting::evidence_of(turn_record const& r) const {
 void meeting::record_turn(utterance const& u, change_set& changes) {
     turns_.push_back({u.id, std::move(turn_cues_)});
     turn_cues_.clear();
-    if (aligned())
+    if (aligned()) {
         aligner_.add(evidence_of(turns_.back()));
-    else if (auto const start = starts_.add(evidence_of(turns_.back())); start && !numbered_)
+        return;
+    }
+    // Once a chair numbers the items, their cues place them: nothing more to weigh.
+    if (numbered_)
+        return;
+    // A turn's first words tell whether it brings new ones; a monologue's rest adds nothing.
+    auto turn = evidence_of(turns_.back(), 2000);
+    turn.titled = u.words >= 40 && u.speaker && presentation_title(opening_of(u)).has_value();
+    if (auto const start = starts_.add(std::move(turn)))
         start_found_item(*start, changes);
 }
 
@@ -82,6 +90,7 @@ void meeting::follow_alignment(change_set& changes) {
     struct wanted {
         std::optional<std::size_t> known;
         std::size_t first_utterance = 0;
+        bool ahead = false;
     };
     std::vector<wanted> want;
     auto const path = aligner_.path();
@@ -90,12 +99,13 @@ void meeting::follow_alignment(change_set& changes) {
     if (path.empty() || turns_[path.front().turn].utterance != 0)
         want.push_back({std::nullopt, 0});
     for (auto const& p : path)
-        want.push_back({p.item, turns_[p.turn].utterance});
+        want.push_back({p.item, turns_[p.turn].utterance, p.ahead});
 
     std::size_t same = 0;
     while (same < want.size() && same < agenda_.size() &&
            agenda_[same].known_index == want[same].known &&
-           agenda_[same].first_utterance == want[same].first_utterance)
+           agenda_[same].first_utterance == want[same].first_utterance &&
+           agenda_[same].ahead == want[same].ahead)
         ++same;
     if (same == want.size() && same == agenda_.size())
         return;
@@ -118,6 +128,7 @@ void meeting::follow_alignment(change_set& changes) {
         agenda_item item;
         item.n = i + 1;
         item.known_index = want[i].known;
+        item.ahead = want[i].ahead;
         item.title = want[i].known ? known_[*want[i].known] : std::string(default_first_title);
         item.first_utterance = want[i].first_utterance;
         item.start_line = utterances_.at(item.first_utterance).line;

@@ -51,36 +51,47 @@ double boundary_prior(std::span<turn_evidence const> turns, std::size_t k) {
     return b;
 }
 
-double item_start_detector::score(std::span<turn_evidence const> turns, std::size_t k) {
-    double s = boundary_prior(turns, k);
-    if (k > 0 && turns[k - 1].moves_on)
+double item_start_detector::score(std::size_t k) const {
+    std::span<turn_evidence const> const turns(window_);
+    auto const i = k - base_;
+    double s = boundary_prior(turns, i);
+    if (i > 0 && turns[i - 1].moves_on)
         s += moves_on_weight;
-    if (k > 0 && turns[k - 1].queue)
+    if (i > 0 && turns[i - 1].queue)
         s += queue_weight;
-    if (turns[k].titled)
+    if (turns[i].titled)
         s += titled_weight;
     // The share of the words of this turn and the next two that the turns before did not use.
-    std::vector<std::string_view> ahead, behind;
-    for (auto i = k; i < turns.size() && i < k + novelty_ahead; ++i)
-        ahead.insert(ahead.end(), turns[i].words.begin(), turns[i].words.end());
-    for (auto i = k >= novelty_behind ? k - novelty_behind : 0; i < k; ++i)
-        behind.insert(behind.end(), turns[i].words.begin(), turns[i].words.end());
+    std::vector<std::string_view> ahead;
+    for (auto j = i; j < turns.size() && j < i + novelty_ahead; ++j)
+        ahead.insert(ahead.end(), turns[j].words.begin(), turns[j].words.end());
     std::sort(ahead.begin(), ahead.end());
     ahead.erase(std::unique(ahead.begin(), ahead.end()), ahead.end());
-    std::sort(behind.begin(), behind.end());
     if (!ahead.empty()) {
-        auto const fresh = std::count_if(ahead.begin(), ahead.end(), [&](std::string_view w) {
-            return !std::binary_search(behind.begin(), behind.end(), w);
-        });
+        auto const fresh = std::count_if(ahead.begin(), ahead.end(),
+                                         [&](std::string_view w) { return !behind_.contains(w); });
         s += novelty_weight * static_cast<double>(fresh) / static_cast<double>(ahead.size());
     }
     return s;
 }
 
+void item_start_detector::count_words(std::size_t turn, int by) {
+    for (auto const& w : window_[turn - base_].words) {
+        auto const it = behind_.try_emplace(w, 0).first;
+        if ((it->second += by) <= 0)
+            behind_.erase(it);
+    }
+}
+
 std::optional<std::size_t> item_start_detector::weigh(std::size_t k) {
+    // Turns are weighed in order: the fifteen before this one are counted, older ones not.
+    if (k > 0)
+        count_words(k - 1, 1);
+    if (k > novelty_behind)
+        count_words(k - 1 - novelty_behind, -1);
     if (k < last_start_ + min_gap)
         return std::nullopt;
-    if (score(window_, k - base_) < threshold)
+    if (score(k) < threshold)
         return std::nullopt;
     last_start_ = k;
     return k;

@@ -3,8 +3,10 @@
 #include "summariser/alignment.hpp"
 
 #include <cstddef>
+#include <map>
 #include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 namespace minuted::summariser {
@@ -43,13 +45,15 @@ public:
     /// among them that start items.
     std::vector<std::size_t> finish();
 
-    /// How strongly `turns[k]` starts an item. Pure; reads turns k-15..k+lookahead.
-    static double score(std::span<turn_evidence const> turns, std::size_t k);
-
 private:
     std::optional<std::size_t> weigh(std::size_t k);
+    /// How strongly turn `k` starts an item; `behind_` holds the words of the turns before.
+    double score(std::size_t k) const;
+    void count_words(std::size_t turn, int by);
 
     std::vector<turn_evidence> window_; // the last turns; window_[0] is turn base_
+    // The words of the turns lexical novelty compares a weighed turn with, counted.
+    std::map<std::string, int, std::less<>> behind_;
     std::size_t base_ = 0;
     std::size_t added_ = 0;
     std::size_t weighed_ = 0;

@@ -103,6 +103,15 @@ std::string to_upper_ascii(std::string_view s) {
 } // namespace
 
 std::string to_lower(std::string_view s) {
+    // Most speech is ASCII: lowered byte by byte, with no decoding.
+    if (std::all_of(s.begin(), s.end(),
+                    [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
+        std::string out(s);
+        for (auto& c : out)
+            if (c >= 'A' && c <= 'Z')
+                c = static_cast<char>(c - 'A' + 'a');
+        return out;
+    }
     auto cps = decode(s);
     for (std::size_t i = 0; i < cps.size(); ++i)
         cps[i] = lower_at(cps, i);

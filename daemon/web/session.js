@@ -374,14 +374,19 @@
   }
 
   // The known agenda's entries no item has reached: still to come after the furthest one
-  // reached, skipped before it (the meeting passed them by).
+  // reached in order, skipped before it (the meeting passed them by). An item the chair took
+  // out of order ("ahead") passes nothing by.
   function renderRest() {
     const known = state.known || [];
     const reached = new Set();
-    for (const a of state.agenda.values())
-      if (a.known !== null && a.known !== undefined)
-        reached.add(a.known);
-    const furthest = reached.size ? Math.max(...reached) : -1;
+    let furthest = -1;
+    for (const a of state.agenda.values()) {
+      if (a.known === null || a.known === undefined)
+        continue;
+      reached.add(a.known);
+      if (!a.ahead)
+        furthest = Math.max(furthest, a.known);
+    }
     const rest = [];
     known.forEach((title, i) => {
       if (reached.has(i))

@@ -69,6 +69,16 @@ TEST(detect_agenda_cue, next_up_hands_over_to_a_presenter) {
     EXPECT_EQ(c.title, "Array.zip for stage 1");
 }
 
+TEST(detect_agenda_cue, an_item_taken_out_of_order) {
+    auto const c = detect_agenda_cue("Jesse has to leave early, so let's take item 4 first.");
+    EXPECT_EQ(c.kind, cue_kind::transition);
+    EXPECT_EQ(c.number, 4);
+    EXPECT_TRUE(c.ahead);
+    EXPECT_TRUE(detect_agenda_cue("We will do agenda item 5 before item 3.").ahead);
+    EXPECT_FALSE(detect_agenda_cue("We go first to agenda item number 1.").ahead);
+    EXPECT_FALSE(detect_agenda_cue("We go to agenda item number 2.").ahead);
+}
+
 TEST(detect_agenda_cue, the_floor_in_a_discussion_is_no_new_item) {
     for (auto const* s :
          {"Next up is SYG on the queue.", "Next is a reply by LCA.",

@@ -72,5 +72,34 @@ TEST(aligner, a_numbered_cue_places_its_item) {
     EXPECT_EQ(path.back(), (agenda_aligner::placement{2, 5}));
 }
 
+// "Let's take item 4 first": the item starts there, and the meeting then goes back to the
+// items before it, in order, and on to the one after it.
+TEST(aligner, an_item_taken_out_of_order_starts_where_the_chair_takes_it) {
+    agenda_aligner a({{"Opening", {}, {}},
+                      {"Budget of the working group", "Samina Husain", {}},
+                      {"Website translation", "Chris de Almeida", {}},
+                      {"Decimal for Stage 2", "Jesse Alama", {}},
+                      {"Any other business", {}, {}}});
+    a.add(turn("CHAIR", "Welcome everyone, let us start."));
+    a.add(turn("A", "Good morning."));
+    auto cue = turn("CHAIR", "Jesse has to leave early, so let's take item 4 first.", true);
+    cue.cues.push_back({{}, 4, false, true});
+    a.add(std::move(cue));
+    a.add(turn("JESSE ALAMA", "Decimal: exact decimal arithmetic, asking for stage 2."));
+    a.add(turn("WH", "Decimal rounding modes need to be specified."));
+    a.add(turn("JESSE ALAMA", "Agreed, the decimal spec text will say so."));
+    a.add(turn("CHAIR", "Thank you. Back to the budget.", true));
+    a.add(turn("SAMINA HUSAIN", "The budget of the working group for next year, in brief."));
+    a.add(turn("B", "Is the budget approved by the general assembly?"));
+    a.add(turn("SAMINA HUSAIN", "Yes, the budget is."));
+    a.add(turn("CHAIR", "Thank you, Samina.", true));
+    a.add(turn("CHRIS DE ALMEIDA", "Website translation: we need translators for the website."));
+    a.add(turn("C", "I can translate the website into French."));
+    a.add(turn("CHRIS DE ALMEIDA", "Thank you, website translation volunteers are welcome."));
+    a.finish();
+    EXPECT_EQ(a.path(), (std::vector<agenda_aligner::placement>{
+                            {0, 0}, {3, 2, true}, {1, 7}, {2, 11}}));
+}
+
 } // namespace
 } // namespace minuted::summariser

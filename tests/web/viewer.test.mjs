@@ -297,6 +297,21 @@ test('known agenda: an agenda put during the meeting shows its items, and those 
             assert.deepEqual(rest.map(s => s.replace(/\s+/g, ' ').trim()),
                              ['2. Decimal for Stage 2 to come', '3. Any Other Business to come']);
             assert.ok(await page.locator('#agenda-rest-h').isVisible());
+            // The chair takes the last item first: the one before it is still to come, not
+            // skipped.
+            await post_turns(d, 'plenary', [
+                ['ROB PALMER', "Jesse is not here yet, so let's take item 3 first."],
+                ['ANNA', 'Under any other business: the next meeting is in Tokyo in March.'],
+                ['ROB PALMER', 'Thank you, Anna. Any other business from anyone else?'],
+                ['MICHAEL FICARRA', 'Nothing from me.'],
+                ['ROB PALMER', 'Then we wait for Jesse.'],
+                ['ANNA', 'Fine.'],
+            ]);
+            await wait_in_page(page, 'the item taken out of order', () =>
+                document.querySelectorAll('#agenda li.item').length === 2);
+            const later = await page.locator('#agenda-rest li').allTextContents();
+            assert.deepEqual(later.map(s => s.replace(/\s+/g, ' ').trim()),
+                             ['2. Decimal for Stage 2 to come']);
             assert.deepEqual(page.problems, [], 'no script errors on the page');
         } finally {
             await close_pages(page);
