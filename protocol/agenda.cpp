@@ -164,33 +164,10 @@ parsed from_json(std::string_view text) {
                       "\"minutes\"}");
     std::vector<agenda_item> items;
     for (std::size_t i = 0; i < list->size(); ++i) {
-        auto const& e = (*list)[i];
-        auto const where = "item " + std::to_string(i + 1) + ": ";
-        agenda_item item;
-        if (auto const* s = e.if_string()) {
-            item.title = clean_title(*s);
-        } else if (auto const* o = e.if_object()) {
-            auto const* title = o->if_contains("title");
-            if (!title || !title->is_string())
-                return refuse(where + "\"title\" must be a string");
-            item.title = clean_title(title->get_string());
-            if (auto const* p = o->if_contains("presenter"); p && !p->is_null()) {
-                if (!p->is_string())
-                    return refuse(where + "\"presenter\" must be a string");
-                item.presenter = clean_title(p->get_string());
-            }
-            if (auto const* m = o->if_contains("minutes"); m && !m->is_null()) {
-                auto const* n = m->if_int64();
-                if (!n || *n < 0 || *n > 24 * 60)
-                    return refuse(where + "\"minutes\" must be a whole number from 0 to 1440");
-                item.minutes = static_cast<int>(*n);
-            }
-        } else {
-            return refuse(where + "must be a title or {\"title\", \"presenter\", \"minutes\"}");
-        }
-        if (item.title.empty())
-            return refuse(where + "its title is empty");
-        items.push_back(std::move(item));
+        auto item = agenda_item_from_json((*list)[i]);
+        if (auto const* no = std::get_if<agenda_refusal>(&item))
+            return refuse("item " + std::to_string(i + 1) + ": " + no->why);
+        items.push_back(std::get<agenda_item>(std::move(item)));
     }
     return items;
 }
@@ -239,6 +216,34 @@ parsed from_lines(std::string_view text) {
 }
 
 } // namespace
+
+std::variant<agenda_item, agenda_refusal> agenda_item_from_json(boost::json::value const& v) {
+    agenda_item item;
+    if (auto const* s = v.if_string()) {
+        item.title = clean_title(*s);
+    } else if (auto const* o = v.if_object()) {
+        auto const* title = o->if_contains("title");
+        if (!title || !title->is_string())
+            return agenda_refusal{"\"title\" must be a string"};
+        item.title = clean_title(title->get_string());
+        if (auto const* p = o->if_contains("presenter"); p && !p->is_null()) {
+            if (!p->is_string())
+                return agenda_refusal{"\"presenter\" must be a string"};
+            item.presenter = clean_title(p->get_string());
+        }
+        if (auto const* m = o->if_contains("minutes"); m && !m->is_null()) {
+            auto const* n = m->if_int64();
+            if (!n || *n < 0 || *n > 24 * 60)
+                return agenda_refusal{"\"minutes\" must be a whole number from 0 to 1440"};
+            item.minutes = static_cast<int>(*n);
+        }
+    } else {
+        return agenda_refusal{"must be a title or {\"title\", \"presenter\", \"minutes\"}"};
+    }
+    if (item.title.empty())
+        return agenda_refusal{"its title is empty"};
+    return item;
+}
 
 std::variant<std::vector<agenda_item>, agenda_refusal> parse_agenda(std::string_view text) {
     if (text.size() > max_agenda_text_bytes)

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <boost/json/fwd.hpp>
+
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -37,6 +39,11 @@ struct agenda_refusal {
 /// data, text that is not UTF-8, more than max_agenda_file_items items or more than
 /// max_agenda_text_bytes bytes, JSON that does not have the shape above. Pure.
 std::variant<std::vector<agenda_item>, agenda_refusal> parse_agenda(std::string_view text);
+
+/// One item of a JSON agenda: a title, or `{"title", "presenter"?, "minutes"?}` (minutes a
+/// whole number from 0 to 1440); the title and presenter cleaned of control characters and
+/// extra blanks. Refused: any other shape, an empty title. Pure.
+std::variant<agenda_item, agenda_refusal> agenda_item_from_json(boost::json::value const& v);
 
 /// The titles of an agenda's items, in order.
 std::vector<std::string> titles_of(std::vector<agenda_item> const& agenda);

@@ -108,28 +108,12 @@ boost::system::result<ingest_message> parse_ingest_frame(std::string_view frame)
             if (!agenda->is_array())
                 return ingest_error::bad_field;
             // A title, or an item as an agenda file's JSON gives one: {title, presenter?,
-            // minutes?}.
+            // minutes?}. An empty title is refused, as in an agenda file.
             for (auto const& item : agenda->get_array()) {
-                if (item.is_string()) {
-                    m.agenda.push_back({std::string(item.get_string()), {}, {}});
-                    continue;
-                }
-                auto const* i = item.if_object();
-                auto const* title = i ? i->if_contains("title") : nullptr;
-                if (!title || !title->is_string())
+                auto a = agenda_item_from_json(item);
+                if (std::holds_alternative<agenda_refusal>(a))
                     return ingest_error::bad_field;
-                agenda_item a{std::string(title->get_string()), {}, {}};
-                if (auto const* p = i->if_contains("presenter"); p && !p->is_null()) {
-                    if (!p->is_string())
-                        return ingest_error::bad_field;
-                    a.presenter = p->get_string();
-                }
-                if (auto const* n = i->if_contains("minutes"); n && !n->is_null()) {
-                    if (!n->is_int64() || n->get_int64() < 0 || n->get_int64() > 24 * 60)
-                        return ingest_error::bad_field;
-                    a.minutes = static_cast<int>(n->get_int64());
-                }
-                m.agenda.push_back(std::move(a));
+                m.agenda.push_back(std::get<agenda_item>(std::move(a)));
             }
         }
         if (auto const* instance = o->if_contains("instance")) {

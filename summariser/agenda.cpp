@@ -245,9 +245,19 @@ agenda_cue detect_agenda_cue(std::string_view sentence, std::vector<token> const
     if (auto const m = find_phrase(
             t, "take|do|discuss|hear|start|begin|go|move|jump with|to? the? agenda? item|point "
                "number|no? *")) {
+        // The order word right after the item: "item 5 first", "item 5 before item 3", not
+        // "item 5 before lunch".
+        auto const next_word = [&](std::size_t from) {
+            while (from < t.size() && !t[from].is_word)
+                ++from;
+            return from < t.size() ? std::string_view(t[from].lower) : std::string_view();
+        };
+        auto const after = next_word(m->last);
+        bool const first = after == "first";
+        bool const before = (after == "before" || after == "ahead") &&
+                            find_phrase(t, "before|ahead of? the? agenda? item|point *", m->last);
         if (auto const n = parse_number(t[m->last - 1].lower);
-            n && (find_phrase(t, "first|before|earlier", m->last) ||
-                  find_phrase(t, "out of order|turn") || find_phrase(t, "ahead of"))) {
+            n && *n >= 1 && (first || before || find_phrase(t, "out of order"))) {
             auto cue = moved(t, {}, n);
             cue.ahead = true;
             return cue;

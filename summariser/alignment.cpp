@@ -199,7 +199,9 @@ void agenda_aligner::note_cue(std::size_t turn, item_cue const& cue) {
     // An item the chair takes out of order starts here, outside the path through the agenda
     // in order, which goes on from the items before without it. The turns before that are
     // still to be weighed do not start it either.
-    if (cue.ahead && !cue.declined && !is_ahead_[*item]) {
+    // "Item 2 first" when item 1 is the last placed is the agenda in order.
+    auto const next = best_ < 0 ? 0 : cells_[static_cast<std::size_t>(best_)].item + std::size_t{1};
+    if (cue.ahead && !cue.declined && !is_ahead_[*item] && *item > next) {
         is_ahead_[*item] = 1;
         taken_ahead_.push_back({*item, turn, true});
     }

@@ -287,8 +287,9 @@ void meeting::process_sentence(std::string_view sentence, protocol::line_number 
         // Others going back to the old item means the proposal was not taken up.
         auto const words = content_words(sentence);
         if (overlap(words, proposal_->old_words) > 0 && overlap(words, proposal_->new_words) == 0) {
-            if (!proposal_->title.empty())
-                add_cue(proposal_->utterance, {proposal_->title, std::nullopt, true});
+            if (!proposal_->title.empty() || proposal_->number)
+                add_cue(proposal_->utterance,
+                        {proposal_->title, proposal_->number, true, proposal_->ahead});
             proposal_.reset();
         }
     }
@@ -320,7 +321,7 @@ void meeting::process_sentence(std::string_view sentence, protocol::line_number 
             has_cues_ = true;
             // A chair who numbers the items moves the meeting through them: their cues place
             // the items, and how the talk moves on no longer does.
-            numbered_ = numbered_ || cue.number.has_value();
+            numbered_ = numbered_ || cue.number.value_or(0) >= 1;
             open_item(cue.title, line, u.id, cue.number, changes);
             if (agenda_.back().title.empty())
                 awaiting_title_ = u.id;
@@ -330,8 +331,14 @@ void meeting::process_sentence(std::string_view sentence, protocol::line_number 
         break;
     case cue_kind::proposal:
         if (!same) {
-            proposal_ = proposal{
-                cue.title, line, u.id, 0, content_words(current.title), content_words(cue.title)};
+            proposal_ = proposal{cue.title,
+                                 cue.number,
+                                 cue.ahead,
+                                 line,
+                                 u.id,
+                                 0,
+                                 content_words(current.title),
+                                 content_words(cue.title)};
         }
         if (speaker)
             procedural_[*speaker] += 2;
@@ -479,12 +486,13 @@ void meeting::open_item(std::string title, protocol::line_number line, std::size
 void meeting::confirm_proposal(change_set& changes) {
     auto const p = std::move(*proposal_);
     proposal_.reset();
-    if (!p.title.empty())
-        add_cue(p.utterance, {p.title, std::nullopt});
+    if (!p.title.empty() || p.number)
+        add_cue(p.utterance, {p.title, p.number, false, p.ahead});
     if (aligned())
         return;
     has_cues_ = true;
-    open_item(p.title, p.line, p.utterance, std::nullopt, changes);
+    numbered_ = numbered_ || p.number.has_value();
+    open_item(p.title, p.line, p.utterance, p.number, changes);
     if (p.title.empty())
         awaiting_title_ = p.utterance;
 }
@@ -533,11 +541,9 @@ void meeting::start_found_item(std::size_t turn, change_set& changes) {
         return; // an item nobody could name is no help to a reader
     has_cues_ = true;
     open_item(std::move(*title), u.line, u.id, std::nullopt, changes);
-    // The turn that starts the item is its first.
-    if (u.id + 1 < utterances_.size() || !open_) {
-        utterances_[u.id].agenda_item = agenda_.size() - 1;
-        changes.utterances.push_back(u.id);
-    }
+    // The turn that starts the item is its first (it is closed: turns are weighed later).
+    utterances_[u.id].agenda_item = agenda_.size() - 1;
+    changes.utterances.push_back(u.id);
 }
 
 void meeting::refresh_minutes() {

@@ -123,6 +123,8 @@ public:
 private:
     struct proposal {
         std::string title;
+        std::optional<int> number; // "can we take item 5 first?"
+        bool ahead = false;
         protocol::line_number line = 0;
         std::size_t utterance = 0;
         std::size_t utterances_after = 0;

@@ -20,6 +20,8 @@ constexpr double queue_weight = -0.4;
 constexpr double titled_weight = 0.4;
 // Turns kept: what a weighing reads, and as much again so the window is cut rarely.
 constexpr std::size_t kept_turns = 32;
+static_assert(kept_turns > novelty_behind + new_voice_window + agenda_aligner::lookahead + 1,
+              "a weighed turn reads the turns before it that novelty and a new voice need");
 
 } // namespace
 

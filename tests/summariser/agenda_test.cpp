@@ -75,6 +75,11 @@ TEST(detect_agenda_cue, an_item_taken_out_of_order) {
     EXPECT_EQ(c.number, 4);
     EXPECT_TRUE(c.ahead);
     EXPECT_TRUE(detect_agenda_cue("We will do agenda item 5 before item 3.").ahead);
+    EXPECT_FALSE(detect_agenda_cue("We will do item 5 before lunch.").ahead);
+    auto const asked = detect_agenda_cue("Can we take item 4 first?");
+    EXPECT_EQ(asked.kind, cue_kind::proposal);
+    EXPECT_EQ(asked.number, 4);
+    EXPECT_TRUE(asked.ahead);
     EXPECT_FALSE(detect_agenda_cue("We go first to agenda item number 1.").ahead);
     EXPECT_FALSE(detect_agenda_cue("We go to agenda item number 2.").ahead);
 }

@@ -97,8 +97,8 @@ TEST(aligner, an_item_taken_out_of_order_starts_where_the_chair_takes_it) {
     a.add(turn("C", "I can translate the website into French."));
     a.add(turn("CHRIS DE ALMEIDA", "Thank you, website translation volunteers are welcome."));
     a.finish();
-    EXPECT_EQ(a.path(), (std::vector<agenda_aligner::placement>{
-                            {0, 0}, {3, 2, true}, {1, 7}, {2, 11}}));
+    EXPECT_EQ(a.path(),
+              (std::vector<agenda_aligner::placement>{{0, 0}, {3, 2, true}, {1, 7}, {2, 11}}));
 }
 
 } // namespace
