@@ -344,7 +344,11 @@ std::optional<std::string> presentation_title(std::string_view opening, bool str
         }
         if (n == 0 || pronoun)
             continue;
-        if (n >= 2 && n <= 6)
+        // A name is what the presenter goes on to talk about ("Iterator chunking. The problem
+        // we're trying to solve with iterator chunking"); "Real quick." or "Makes sense." is not.
+        auto const rest =
+            opening.substr(static_cast<std::size_t>(s.data() + s.size() - opening.data()));
+        if (n >= 2 && n <= 6 && overlap(content_words(s), content_words(rest)) > 0)
             title = clip(s);
         break; // a full sentence: the fragment, if any, came before it
     }

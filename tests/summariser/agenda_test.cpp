@@ -109,7 +109,7 @@ TEST(presentation_title, reads_what_a_presenter_asks_for) {
     EXPECT_EQ(
         presentation_title(
             "Okay. Iterator chunking. I will be looking for Stage 2. The problem we're trying "
-            "to solve."),
+            "to solve with iterator chunking."),
         "Iterator chunking for Stage 2");
     EXPECT_EQ(presentation_title(
                   "This is a presentation for structs and shared structs for Stage 2. This "
