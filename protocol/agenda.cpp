@@ -217,19 +217,23 @@ parsed from_lines(std::string_view text) {
 
 } // namespace
 
-std::variant<agenda_item, agenda_refusal> agenda_item_from_json(boost::json::value const& v) {
+std::variant<agenda_item, agenda_refusal> agenda_item_from_json(boost::json::value const& v,
+                                                                bool markdown) {
+    auto const clean = [&](std::string_view s) {
+        return markdown ? clean_title(s) : std::string(s);
+    };
     agenda_item item;
     if (auto const* s = v.if_string()) {
-        item.title = clean_title(*s);
+        item.title = clean(*s);
     } else if (auto const* o = v.if_object()) {
         auto const* title = o->if_contains("title");
         if (!title || !title->is_string())
             return agenda_refusal{"\"title\" must be a string"};
-        item.title = clean_title(title->get_string());
+        item.title = clean(title->get_string());
         if (auto const* p = o->if_contains("presenter"); p && !p->is_null()) {
             if (!p->is_string())
                 return agenda_refusal{"\"presenter\" must be a string"};
-            item.presenter = clean_title(p->get_string());
+            item.presenter = clean(p->get_string());
         }
         if (auto const* m = o->if_contains("minutes"); m && !m->is_null()) {
             auto const* n = m->if_int64();

@@ -41,9 +41,11 @@ struct agenda_refusal {
 std::variant<std::vector<agenda_item>, agenda_refusal> parse_agenda(std::string_view text);
 
 /// One item of a JSON agenda: a title, or `{"title", "presenter"?, "minutes"?}` (minutes a
-/// whole number from 0 to 1440); the title and presenter cleaned of control characters and
-/// extra blanks. Refused: any other shape, an empty title. Pure.
-std::variant<agenda_item, agenda_refusal> agenda_item_from_json(boost::json::value const& v);
+/// whole number from 0 to 1440). `markdown`: the title and presenter are read as an agenda
+/// file's, Markdown marks and extra blanks taken out; else taken as they are. Refused: any
+/// other shape, an empty title. Pure.
+std::variant<agenda_item, agenda_refusal> agenda_item_from_json(boost::json::value const& v,
+                                                                bool markdown = true);
 
 /// The titles of an agenda's items, in order.
 std::vector<std::string> titles_of(std::vector<agenda_item> const& agenda);

@@ -108,9 +108,9 @@ boost::system::result<ingest_message> parse_ingest_frame(std::string_view frame)
             if (!agenda->is_array())
                 return ingest_error::bad_field;
             // A title, or an item as an agenda file's JSON gives one: {title, presenter?,
-            // minutes?}. An empty title is refused, as in an agenda file.
+            // minutes?}, taken as sent. An empty title is refused, as in an agenda file.
             for (auto const& item : agenda->get_array()) {
-                auto a = agenda_item_from_json(item);
+                auto a = agenda_item_from_json(item, false);
                 if (std::holds_alternative<agenda_refusal>(a))
                     return ingest_error::bad_field;
                 m.agenda.push_back(std::get<agenda_item>(std::move(a)));

@@ -43,8 +43,18 @@ std::string frame_of(ingest_message const& m) {
             o["title"] = m.title;
         if (!m.agenda.empty()) {
             boost::json::array a;
-            for (auto const& item : m.agenda)
-                a.emplace_back(item);
+            for (auto const& item : m.agenda) {
+                if (item.presenter.empty() && !item.minutes) {
+                    a.emplace_back(item.title);
+                    continue;
+                }
+                boost::json::object i{{"title", item.title}};
+                if (!item.presenter.empty())
+                    i["presenter"] = item.presenter;
+                if (item.minutes)
+                    i["minutes"] = *item.minutes;
+                a.emplace_back(std::move(i));
+            }
             o["agenda"] = std::move(a);
         }
         break;
@@ -123,8 +133,10 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
     // the frame's bytes: the text goes on into the CART reader and the journal.
     MINUTED_CHECK(is_valid_utf8(m.text));
     MINUTED_CHECK(is_valid_utf8(m.title));
-    for (auto const& item : m.agenda)
-        MINUTED_CHECK(is_valid_utf8(item));
+    for (auto const& item : m.agenda) {
+        MINUTED_CHECK(is_valid_utf8(item.title));
+        MINUTED_CHECK(is_valid_utf8(item.presenter));
+    }
 
     auto const again = frame_of(m);
     auto const reparsed = parse_ingest_frame(again);
