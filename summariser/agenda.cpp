@@ -10,6 +10,12 @@ namespace minuted::summariser {
 
 namespace {
 
+// True if `w` is one of `list`'s words.
+template <std::size_t N>
+bool is_one_of(std::string_view w, std::array<std::string_view, N> const& list) {
+    return std::find(list.begin(), list.end(), w) != list.end();
+}
+
 // Verbs of moving the meeting on.
 constexpr std::string_view move_verbs =
     "go|move|turn|come|proceed|jump|switch|get|skip|pass|moving|going|turning|coming|"
@@ -62,7 +68,7 @@ bool is_cut_word(std::string_view w) {
         "while",
         "over",
     });
-    return std::find(cut.begin(), cut.end(), w) != cut.end();
+    return is_one_of(w, cut);
 }
 
 bool is_lead_word(std::string_view w) {
@@ -73,7 +79,7 @@ bool is_lead_word(std::string_view w) {
         "called", "titled", "matter",  "so",      "and",  "i",      "here",   "our",
         "my",     "let's",  "discuss", "talk",    "item", "agenda",
     });
-    return std::find(lead.begin(), lead.end(), w) != lead.end();
+    return is_one_of(w, lead);
 }
 
 bool is_trailing_word(std::string_view w) {
@@ -81,7 +87,7 @@ bool is_trailing_word(std::string_view w) {
         "the",  "of", "and", "to",   "for", "a",  "an",  "now", "today", "please",
         "then", "in", "on",  "with", "our", "is", "are", "you", "again",
     });
-    return std::find(trailing.begin(), trailing.end(), w) != trailing.end();
+    return is_one_of(w, trailing);
 }
 
 // Words that start a clause rather than a name.
@@ -92,7 +98,7 @@ bool is_verb_like(std::string_view w) {
          "need",    "needs", "yesterday", "tomorrow", "try",     "trying", "tried",   "guess",
          "hope",    "feel",  "felt",      "believe",  "agree",   "agreed", "looks",   "seems",
          "seem",    "happy", "glad",      "ready",    "thought", "start",  "started", "continue"});
-    return std::find(verbs.begin(), verbs.end(), w) != verbs.end();
+    return is_one_of(w, verbs);
 }
 
 // A one-word title is only a title when it reads as a name of a thing: "Math.sumPrecise",
@@ -131,8 +137,7 @@ bool reads_as_clause(std::string_view title) {
          "already",   "kind",     "sort",  "pretty",  "quite",  "very"});
     auto const t = tokenize(title);
     for (auto const& x : t)
-        if (x.is_word &&
-            std::find(clause_words.begin(), clause_words.end(), x.lower) != clause_words.end())
+        if (x.is_word && is_one_of(x.lower, clause_words))
             return true;
     std::size_t first = 0;
     while (first < t.size() && !t[first].is_word)
@@ -141,7 +146,7 @@ bool reads_as_clause(std::string_view title) {
         static constexpr auto prepositions = std::to_array<std::string_view>(
             {"on", "to", "about", "with", "through", "at", "in", "into", "over", "up"});
         auto const& next = t[first + 1].lower;
-        return std::find(prepositions.begin(), prepositions.end(), next) != prepositions.end();
+        return is_one_of(next, prepositions);
     }
     return false;
 }
@@ -153,9 +158,8 @@ bool names_procedure(std::string_view title) {
         {"queue", "slide", "slides", "next", "part", "point", "portion", "piece", "minute",
          "minutes", "first", "second", "third", "last", "topic", "thing", "bit"});
     auto const words = content_words(title);
-    return std::all_of(words.begin(), words.end(), [](auto const& w) {
-        return std::find(procedure.begin(), procedure.end(), w) != procedure.end();
-    });
+    return std::all_of(words.begin(), words.end(),
+                       [&](std::string const& w) { return is_one_of(w, procedure); });
 }
 
 } // namespace
@@ -339,8 +343,7 @@ std::optional<std::string> presentation_title(std::string_view opening, bool str
                  "thank",   "all",     "right",    "good",      "great", "yes",   "yeah",
                  "well",    "morning", "everyone", "everybody", "let's", "there", "afternoon",
                  "evening", "am",      "is",       "sorry"});
-            pronoun =
-                pronoun || std::find(pronouns.begin(), pronouns.end(), x.lower) != pronouns.end();
+            pronoun = pronoun || is_one_of(x.lower, pronouns);
         }
         if (n == 0 || pronoun)
             continue;

@@ -31,7 +31,6 @@ constexpr double skip_cost = 0.5;
 constexpr std::size_t title_window = 3;
 constexpr std::size_t novelty_window = 10;
 constexpr double heard_before = 0.5;
-constexpr std::size_t long_turn_words = 40;
 
 // Words every agenda uses; they tell no item from another.
 bool is_agenda_word(std::string_view w) {

@@ -433,10 +433,7 @@ void meeting::open_item(std::string title, protocol::line_number line, std::size
         old.title = "Item " + std::to_string(old.n);
 
     // No item is found by how the meeting moves on right after one a cue started.
-    starts_.started(static_cast<std::size_t>(
-        std::lower_bound(turns_.begin(), turns_.end(), first_utterance,
-                         [](turn_record const& r, std::size_t u) { return r.utterance < u; }) -
-        turns_.begin()));
+    starts_.started(static_cast<std::size_t>(turn_from(first_utterance) - turns_.begin()));
     agenda_item item;
     item.n = agenda_.size() + 1;
     item.start_line = line;

@@ -203,6 +203,8 @@ private:
         std::vector<item_cue> cues;
     };
     void record_turn(utterance const& u, change_set& changes);
+    /// The first turn recorded at or after `utterance`.
+    std::vector<turn_record>::iterator turn_from(std::size_t utterance);
     /// A cue in the turn of `utterance`, found after it was said (a proposal taken up or not).
     void add_cue(std::size_t utterance, item_cue cue);
     /// What the alignment or item_start_detector weighs of a turn; its words from the first

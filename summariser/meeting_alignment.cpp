@@ -12,14 +12,17 @@ namespace minuted::summariser {
 void meeting::add_cue(std::size_t utterance, item_cue cue) {
     if (open_ && utterance + 1 == utterances_.size())
         return turn_cues_.push_back(std::move(cue));
-    auto const turn =
-        std::lower_bound(turns_.begin(), turns_.end(), utterance,
-                         [](turn_record const& r, std::size_t u) { return r.utterance < u; });
+    auto const turn = turn_from(utterance);
     if (turn == turns_.end() || turn->utterance != utterance)
         return;
     turn->cues.push_back(std::move(cue));
     if (aligned())
         aligner_.add_cue(static_cast<std::size_t>(turn - turns_.begin()), turn->cues.back());
+}
+
+std::vector<meeting::turn_record>::iterator meeting::turn_from(std::size_t utterance) {
+    return std::lower_bound(turns_.begin(), turns_.end(), utterance,
+                            [](turn_record const& r, std::size_t u) { return r.utterance < u; });
 }
 
 turn_evidence meeting::evidence_of(turn_record const& r, std::size_t max_bytes) const {

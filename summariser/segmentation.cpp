@@ -9,7 +9,6 @@ namespace {
 
 // A speaker absent from this many turns before is a new voice.
 constexpr std::size_t new_voice_window = 8;
-constexpr std::size_t long_turn_words = 40;
 // Lexical novelty: the words of the turn and the two after it against those of the fifteen
 // before.
 constexpr std::size_t novelty_ahead = 3;

@@ -11,6 +11,9 @@
 
 namespace minuted::summariser {
 
+/// A turn of this many words or more is long: a presentation, not a remark.
+inline constexpr std::size_t long_turn_words = 40;
+
 /// How much turn `k` looks like the start of an agenda item by how the meeting moves on,
 /// whatever the item is: a new voice after a closing remark ("Thank you, CDA."), who holds
 /// the floor from there, a long opening turn that says what it presents. Reads turns up to

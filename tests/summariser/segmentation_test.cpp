@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
 
 namespace minuted::summariser {
@@ -31,8 +32,12 @@ void discuss(std::vector<turn_evidence>& turns, std::string_view topic, int roun
     }
 }
 
-std::vector<std::size_t> starts(std::vector<turn_evidence> const& turns) {
+// The turns the detector finds to start items; `cue_start`: a turn where a cue started one.
+std::vector<std::size_t> starts(std::vector<turn_evidence> const& turns,
+                                std::optional<std::size_t> cue_start = std::nullopt) {
     item_start_detector d;
+    if (cue_start)
+        d.started(*cue_start);
     std::vector<std::size_t> out;
     for (auto const& t : turns)
         if (auto const k = d.add(t))
@@ -80,15 +85,7 @@ TEST(item_start_detector, keeps_clear_of_items_started_by_cues) {
     auto const carl = turns.size();
     turns.push_back(turn("CARL", "booth schedule volunteers riyadh", 200));
     discuss(turns, "booth schedule volunteers riyadh", 4);
-    item_start_detector d;
-    d.started(carl - 1); // a cue named the item in the chair's turn
-    std::vector<std::size_t> found;
-    for (auto const& t : turns)
-        if (auto const k = d.add(t))
-            found.push_back(*k);
-    for (auto k : d.finish())
-        found.push_back(k);
-    EXPECT_TRUE(found.empty());
+    EXPECT_TRUE(starts(turns, carl - 1).empty()); // a cue named the item in the chair's turn
     EXPECT_EQ(starts(turns), std::vector<std::size_t>{carl});
 }
 
