@@ -385,21 +385,32 @@ void meeting::process_sentence(std::string_view sentence, protocol::line_number 
         item_words_ += word_count(sentence);
     }
     // A sentence that moves the agenda is procedure, not a point of the discussion.
-    minute_source source{u.id, {}, {}, {}};
+    minute_source source{u.id, {}, {}, {}, {}};
     source.key_point = cue.kind == cue_kind::none ? make_candidate(sentence, t, ref) : std::nullopt;
     if (source.key_point) {
         pool_.add(*source.key_point);
         minutes_dirty_ = true;
     }
-    source.decision = extract_decision(sentence, t, ref);
-    if (!source.decision)
-        source.next_step = extract_next_step(sentence, t, speaker_name(speaker), people_, ref);
-    if (source.decision || source.next_step) {
-        add_action(source.decision ? item.decisions : item.next_steps,
-                   *(source.decision ? source.decision : source.next_step));
-        changes.agenda.push_back(agenda_.size() - 1);
+    auto const title_stage = stage_named(tokenize(item.title));
+    source.decision =
+        extract_decision(sentence, t, speaker_name(speaker), people_, title_stage, ref);
+    source.move = read_consensus_move(sentence, t, ref);
+    if (source.move) {
+        call_.read(*source.move);
+        if (set_outcome(item.decisions, call_.outcome(title_stage)))
+            changes.agenda.push_back(agenda_.size() - 1);
     }
-    if (source.key_point || source.decision || source.next_step)
+    if (source.decision) {
+        add_action(item.decisions, *source.decision);
+        changes.agenda.push_back(agenda_.size() - 1);
+    } else {
+        source.next_steps = extract_next_steps(sentence, t, speaker_name(speaker), people_, ref);
+        for (auto const& a : source.next_steps)
+            add_action(item.next_steps, a);
+        if (!source.next_steps.empty())
+            changes.agenda.push_back(agenda_.size() - 1);
+    }
+    if (source.key_point || source.decision || !source.next_steps.empty() || source.move)
         sources_.push_back(std::move(source));
 }
 
@@ -451,6 +462,16 @@ void meeting::open_item(std::string title, protocol::line_number line, std::size
     for (auto& c : moved)
         pool_.add(std::move(c));
     item_sentences_ = pool_.size();
+    // Each item's calls for consensus over again, with only its own sentences.
+    consensus_call kept;
+    call_ = {};
+    for (auto it =
+             std::lower_bound(sources_.begin(), sources_.end(), old.first_utterance,
+                              [](minute_source const&m, std::size_t u) { return m.utterance < u; });
+         it != sources_.end(); ++it)
+        if (it->move)
+            (moves(*it->move) ? call_ : kept).read(*it->move);
+    set_outcome(old.decisions, kept.outcome(stage_named(tokenize(old.title))));
     for (auto i = first_utterance + 1; i < utterances_.size(); ++i) {
         utterances_[i].agenda_item = agenda_.size();
         changes.utterances.push_back(i); // a live view shows them under the new item
@@ -468,6 +489,7 @@ void meeting::open_item(std::string title, protocol::line_number line, std::size
     } else {
         item.title = std::move(title);
     }
+    set_outcome(item.decisions, call_.outcome(stage_named(tokenize(item.title))));
     agenda_.push_back(std::move(item));
     std::erase_if(recent_, [&](auto const& r) { return r.line < line; });
     valley_.reset();
@@ -547,7 +569,8 @@ void meeting::refresh_minutes() {
     if (!minutes_dirty_ || agenda_.empty())
         return;
     minutes_dirty_ = false;
-    agenda_.back().key_points = choose_key_points(pool_, agenda_.back().title, item_sentences_);
+    agenda_.back().key_points =
+        choose_key_points(pool_, agenda_.back().title, item_sentences_, people_);
 }
 
 void meeting::set_pending(std::vector<protocol::caption_event> const& events, change_set& changes) {

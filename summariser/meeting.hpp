@@ -196,7 +196,8 @@ private:
         std::size_t utterance = 0;
         std::optional<candidate> key_point;
         std::optional<action_item> decision;
-        std::optional<action_item> next_step;
+        std::vector<action_item> next_steps;
+        std::optional<consensus_move> move;
     };
     struct turn_record {
         std::size_t utterance = 0;
@@ -235,6 +236,7 @@ private:
 
     // Minutes of the open item.
     key_point_pool pool_;
+    consensus_call call_; // the open item's calls for consensus
     std::size_t item_sentences_ = 0;
     bool minutes_dirty_ = false;
 };

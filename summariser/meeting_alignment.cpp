@@ -180,18 +180,23 @@ void meeting::rebuild_minutes(std::size_t index) {
                          [](minute_source const& s, std::size_t u) { return s.utterance < u; });
     item.decisions.clear();
     item.next_steps.clear();
+    consensus_call call;
     for (; it != sources_.end() && it->utterance < last; ++it) {
         if (it->key_point)
             pool.add(*it->key_point);
         if (it->decision)
             add_action(item.decisions, *it->decision);
-        else if (it->next_step)
-            add_action(item.next_steps, *it->next_step);
+        for (auto const& a : it->next_steps)
+            add_action(item.next_steps, a);
+        if (it->move)
+            call.read(*it->move);
     }
-    item.key_points = choose_key_points(pool, item.title, sentences);
+    set_outcome(item.decisions, call.outcome(stage_named(tokenize(item.title))));
+    item.key_points = choose_key_points(pool, item.title, sentences, people_);
     if (index + 1 == agenda_.size()) {
         // The open item goes on taking sentences.
         pool_ = std::move(pool);
+        call_ = call;
         item_sentences_ = sentences;
         minutes_dirty_ = false;
     }

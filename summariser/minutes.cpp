@@ -1,5 +1,6 @@
 #include "summariser/minutes.hpp"
 
+#include "summariser/reported.hpp"
 #include "summariser/text.hpp"
 
 #include <algorithm>
@@ -62,7 +63,7 @@ constexpr auto action_verbs = std::to_array<std::string_view>({
     "identify", "give",     "forward",      "upload",   "summarize", "summarise",   "confirm",
     "arrange",  "book",     "notify",       "inform",   "clarify",   "investigate", "open",
     "reply",    "respond",  "double-check", "fix",      "implement", "set",         "get",
-    "come",     "make",     "take",
+    "come",     "make",     "take",         "find",
 });
 
 // Verbs that only count with their particle: "get back", "set up", "make sure".
@@ -79,7 +80,7 @@ bool needs_particle(std::string_view verb, std::string_view next) {
         return next != "into" && next != "at";
     if (verb == "follow")
         return next != "up";
-    if (verb == "reach")
+    if (verb == "reach" || verb == "find")
         return next != "out";
     return false;
 }
@@ -120,6 +121,32 @@ std::string deadline(std::string_view sentence, std::vector<token> const& t) {
         }
     }
     return {};
+}
+
+// What someone committed to, from its verb to the end of the clause, in the third person:
+// "share the document and kindly ask everyone to find those time slots of you" -> "share the
+// document." Empty when nothing is left that can be reported.
+std::string commitment(std::string_view sentence, std::vector<token> const& t, std::size_t verb,
+                       std::string_view speaker) {
+    auto end = verb;
+    while (end < t.size() && t[end].lower != "-" && t[end].lower != ";" &&
+           !(t[end].lower == "," && end + 1 < t.size() &&
+             (t[end + 1].lower == "but" || t[end + 1].lower == "because" ||
+              t[end + 1].lower == "so" || t[end + 1].lower == "which")))
+        ++end;
+    // Words spoken to the listener cannot be reported: stop at the clause before them.
+    for (auto k = verb; k < end; ++k) {
+        if (!addresses_listener(t[k].lower))
+            continue;
+        while (k > verb && t[k - 1].lower != "," && t[k - 1].lower != "and")
+            --k;
+        end = k > verb ? k - 1 : verb;
+        break;
+    }
+    if (end <= verb + 1)
+        return {};
+    auto const text = in_third_person(trim(token_text(sentence, t, verb, end), " ,.?!"), speaker);
+    return text ? *text + "." : std::string();
 }
 
 } // namespace
@@ -166,7 +193,7 @@ std::optional<candidate> make_candidate(std::string_view sentence, std::vector<t
                              "nice to"}))
         return std::nullopt;
     auto words = content_words(text);
-    if (words.size() < 4)
+    if (words.size() < 4 || !reported_speech(text, {}, participant_registry{}))
         return std::nullopt;
 
     double base = 0.5 * static_cast<double>(words.size()) / static_cast<double>(n);
@@ -259,20 +286,52 @@ std::vector<std::size_t> key_point_pool::select(std::vector<std::string> const& 
     return chosen;
 }
 
-std::optional<action_item> extract_next_step(std::string_view sentence, std::vector<token> const& t,
-                                             std::string_view speaker,
-                                             participant_registry const& people,
-                                             sentence_ref from) {
-    if (sentence.size() > max_sentence_bytes)
-        return std::nullopt;
-    if (t.size() < 4 || is_question(t))
-        return std::nullopt;
+std::vector<action_item> extract_next_steps(std::string_view sentence, std::vector<token> const& t,
+                                            std::string_view speaker,
+                                            participant_registry const& people, sentence_ref from) {
+    std::vector<action_item> found;
+    if (sentence.size() > max_sentence_bytes || t.size() < 4)
+        return found;
+    // A question commits nobody, but the clause before it may: "Marko will give me -- did
+    // you say by tomorrow evening?"; and asking a named person is a request: "Roman, could
+    // you find out from Luis".
+    auto limit = t.size();
+    if (is_question(t)) {
+        auto const dash =
+            std::find_if(t.begin(), t.end(), [](token const& x) { return x.lower == "-"; });
+        limit = static_cast<std::size_t>(dash - t.begin());
+        if (dash == t.end() && !find_phrase(t, ", could|can|would|will you"))
+            return found;
+    }
 
     for (std::size_t i = 0; i + 1 < t.size(); ++i) {
         auto const& w = t[i].lower;
         std::size_t verb_at = 0;
         std::string_view subject;
-        if (w == "will" || w == "shall") {
+        std::string addressed;     // "Roman, you can ask Louis", "Roman, could you find out"
+        std::size_t hedge_end = i; // a request's own "could" is no hedge
+        if (w == "you" && i >= 2) {
+            auto j = i - 1;
+            if (t[j].lower == "could" || t[j].lower == "can" || t[j].lower == "would" ||
+                t[j].lower == "will")
+                --j;
+            if (j < 1 || t[j].lower != ",")
+                continue;
+            auto const name = token_text(sentence, t, j - 1, j);
+            auto const id = people.find_by_name(name);
+            if (!id)
+                continue;
+            addressed = people.at(*id).name;
+            hedge_end = j - 1;
+            subject = "you";
+            verb_at = i + 1;
+            while (verb_at < t.size() &&
+                   (t[verb_at].lower == "can" || t[verb_at].lower == "could" ||
+                    t[verb_at].lower == "will" || t[verb_at].lower == "please"))
+                ++verb_at;
+        } else if (i >= limit) {
+            break;
+        } else if (w == "will" || w == "shall") {
             if (i == 0 || !t[i - 1].is_word)
                 continue;
             subject = t[i - 1].lower;
@@ -301,11 +360,12 @@ std::optional<action_item> extract_next_step(std::string_view sentence, std::vec
         auto const verb = base_verb(t[verb_at].lower);
         auto const next =
             verb_at + 1 < t.size() ? std::string_view(t[verb_at + 1].lower) : std::string_view{};
-        if (!verb || needs_particle(*verb, next) || hedged_before(t, i))
+        if (!verb || needs_particle(*verb, next) || hedged_before(t, hedge_end))
             continue;
 
-        std::string who;
-        if (subject == "i" || subject == "we") {
+        std::string who = addressed;
+        if (!who.empty()) {
+        } else if (subject == "i" || subject == "we") {
             who = std::string(speaker);
         } else if (subject == "you" || subject == "it" || subject == "that" || subject == "this" ||
                    subject == "there" || subject == "they" || subject == "which" ||
@@ -322,23 +382,85 @@ std::optional<action_item> extract_next_step(std::string_view sentence, std::vec
             else
                 who = std::string(original);
         }
-        return action_item{clean_for_minutes(sentence), std::move(who), deadline(sentence, t),
-                           from};
+        if (who.empty())
+            continue; // a next step has an owner
+        auto text = commitment(sentence, t, verb_at, speaker);
+        if (text.empty() || std::any_of(found.begin(), found.end(),
+                                        [&](action_item const& a) { return a.who == who; }))
+            continue;
+        found.push_back({who + " to " + text, who, deadline(sentence, t), from});
     }
-    return std::nullopt;
+    return found;
+}
+
+std::string stage_named(std::vector<token> const& t) {
+    for (std::size_t i = 0; i + 1 < t.size(); ++i) {
+        if (t[i].lower != "stage" && t[i].lower != "stages")
+            continue;
+        auto const& n = t[i + 1].lower;
+        if (!n.empty() && std::isdigit(static_cast<unsigned char>(n[0])))
+            return n;
+        if (auto const v = parse_number(n); v && *v >= 0 && *v <= 4)
+            return std::to_string(*v);
+    }
+    return {};
 }
 
 std::optional<action_item> extract_decision(std::string_view sentence, std::vector<token> const& t,
-                                            sentence_ref from) {
+                                            std::string_view speaker,
+                                            participant_registry const& people,
+                                            std::string_view title_stage, sentence_ref from) {
     if (sentence.size() > max_sentence_bytes)
         return std::nullopt;
-    if (t.size() < 3 || is_question(t))
+    if (t.size() < 2 || is_question(t) || word_count(sentence) > 45)
         return std::nullopt;
-    static constexpr auto patterns = std::to_array<std::string_view>({
-        "we|you have|got|reached conditional? consensus",
+    auto const ruling = [&](std::string_view pattern) {
+        auto const m = find_phrase(t, pattern);
+        return m && !hedged_before(t, m->first, false);
+    };
+    auto const said = [&](std::string_view pattern) { return find_phrase(t, pattern).has_value(); };
+    auto const reported = [&]() {
+        auto text = clean_for_minutes(sentence);
+        return reported_speech(text, speaker, people).value_or(text);
+    };
+    auto stage = stage_named(t);
+
+    // A stage granted: "Congratulations, you have Stage 4", "consensus for Stage 2.7".
+    bool const granted =
+        ruling("congratulations") ||
+        ruling("you|we|it|this|they have|has|got|reached|reaches "
+               "conditional? consensus? for? stage *") ||
+        ruling("consensus for|on stage|advancing|advancement") ||
+        ruling("have|has ample|good|enough|sufficient|strong|broad? support for stage *");
+    // The opposite, said as plainly: "no consensus", "I am not going to ask for Stage 2".
+    bool const refused = said("no consensus") ||
+                         said("not|don't|doesn't|didn't have|has|reach|reached|get consensus") ||
+                         said("not going to ask|seek|request") ||
+                         said("not|won't|didn't ask|asking|seek|seeking|request|requesting for? "
+                              "stage|advancement|consensus");
+    if (refused) {
+        if (said("no consensus") && !stage.empty())
+            return action_item{"No consensus for Stage " + stage + ".", {}, {}, from};
+        return action_item{reported(), {}, {}, from};
+    }
+    // Taken back for another meeting: "I will come back at the next meeting to request 2.7".
+    if (said("come|bring|coming|bringing back") && !hedged_before(t, t.size(), false) &&
+        said("next|future|another meeting|time|plenary"))
+        return action_item{reported(), {}, {}, from};
+    if (granted) {
+        if (stage.empty())
+            stage = title_stage;
+        if (!stage.empty())
+            return action_item{"Consensus for Stage " + stage + ".", {}, {}, from};
+        if (!said("consensus"))
+            return std::nullopt; // congratulated on something else
+        return action_item{"Consensus was reached.", {}, {}, from};
+    }
+    static constexpr auto agreed = std::to_array<std::string_view>({
+        "we|you|this|it|that have|has|reach|reached|got conditional? consensus",
+        "remains|remain|stays|stay at stage",
+        "withdraw|withdrawn|withdrawing the? proposal",
         "take|taking it|that as consensus",
-        "consensus for|on stage|advancing|advancement",
-        "have|has|reached|reach stage *",
         "i|we take it that we agree",
         "we|it is|it's agreed",
         "we agree and|to",
@@ -346,21 +468,122 @@ std::optional<action_item> extract_decision(std::string_view sentence, std::vect
         "adopt|adopted the? draft? agenda",
         "we have a title",
         "no objections|objection so",
+        "heard|hearing|seeing no objections|objection",
         "there are|is no objections|objection",
         "is|are approved",
     });
-    for (auto p : patterns) {
-        if (auto const m = find_phrase(t, p); m && !hedged_before(t, m->first, false))
-            return action_item{clean_for_minutes(sentence), {}, {}, from};
+    // "No objections on the queue." as a sentence of its own; "I have no objection" is one
+    // person's view.
+    auto const none_against = find_phrase(t, "no objections|objection|opposition");
+    for (auto p : agreed) {
+        if (!ruling(p) && !(p == agreed.front() && none_against && none_against->first == 0))
+            continue;
+        // "we agree and adopt the draft agenda as proposed" -> "It was agreed to adopt the
+        // draft agenda as proposed": what was settled, in the words said.
+        if (auto const m = find_phrase(t, "adopt|approve|accept|endorse|merge"); m && m->first > 0)
+            return action_item{"It was agreed to " +
+                                   std::string(trim(sentence.substr(t[m->first].begin), " ")),
+                               {},
+                               {},
+                               from};
+        if (!stage.empty())
+            return action_item{"Consensus for Stage " + stage + ".", {}, {}, from};
+        if (word_count(sentence) <= 12)
+            return action_item{"Consensus was reached.", {}, {}, from};
+        return action_item{reported(), {}, {}, from};
     }
     return std::nullopt;
 }
 
+std::optional<consensus_move> read_consensus_move(std::string_view sentence,
+                                                  std::vector<token> const& t, sentence_ref from) {
+    if (sentence.size() > max_sentence_bytes || t.empty())
+        return std::nullopt;
+    auto const has = [&](std::string_view pattern) { return find_phrase(t, pattern).has_value(); };
+    auto stage = stage_named(t);
+    // Asked of the room, or asked for by the presenter.
+    // "Anyone want to affirmatively support this?", "any objections?"
+    bool const asks_room =
+        is_question(t) && has("support|supports|objections|objection|consensus|stage");
+    if (asks_room || has("any objections|objection|opposition|concerns") ||
+        has("is|are there any? objections|objection|opposition") ||
+        has("ask|asking|request|requesting|seek|seeking|get|call for "
+            "consensus|advancement|stage") ||
+        has("do|can we have|get consensus") ||
+        has("like|want to ask|request|get consensus|stage")) {
+        if (!has("not|don't|won't") && !has("next time|next meeting|future meeting"))
+            return consensus_move{consensus_move::request, stage, from};
+    }
+    if (is_question(t))
+        return std::nullopt;
+    auto const lower = to_lower(sentence);
+    bool const plus_one = lower.find("+1") != std::string::npos ||
+                          lower.find("+ 1") != std::string::npos || has("plus one|ones|1");
+    if (has("object|objecting|block|blocking|oppose|opposed") ||
+        has("withhold|withholding consensus") || has("not|don't|can't|cannot support")) {
+        if (!has("no|not|without|any|never "
+                 "objection|objections|object|objecting|block|blocking|opposition") &&
+            !has("hearing|heard|seeing|see no"))
+            return consensus_move{consensus_move::objection, {}, from};
+    }
+    if (plus_one || has("support|supports|supporting|approve|approving|endorse") ||
+        has("thumbs up") || has("no objections|objection|opposition"))
+        return consensus_move{consensus_move::support, {}, from};
+    return std::nullopt;
+}
+
+void consensus_call::read(consensus_move const& move) {
+    switch (move.kind) {
+    case consensus_move::request:
+        // A new question ("any objections?") after support keeps the call; a new request
+        // for something else starts another.
+        if (!request_ || (!move.stage.empty() && move.stage != request_->stage) || objected_) {
+            request_ = move;
+            support_.reset();
+            objected_ = false;
+        }
+        break;
+    case consensus_move::support:
+        if (request_ && !objected_)
+            support_ = support_.value_or(move.from); // the first support carried it
+        break;
+    case consensus_move::objection:
+        if (request_)
+            objected_ = true;
+        break;
+    }
+}
+
+std::optional<action_item> consensus_call::outcome(std::string_view title_stage) const {
+    if (!request_ || !support_ || objected_)
+        return std::nullopt;
+    auto const stage = request_->stage.empty() ? title_stage : std::string_view(request_->stage);
+    return action_item{stage.empty() ? "Consensus was reached."
+                                     : "Consensus for Stage " + std::string(stage) + ".",
+                       {},
+                       {},
+                       *support_,
+                       true};
+}
+
+bool set_outcome(std::vector<action_item>& decisions, std::optional<action_item> outcome) {
+    auto const before = decisions;
+    std::erase_if(decisions, [](action_item const& d) { return d.of_call; });
+    if (outcome)
+        add_action(decisions, std::move(*outcome));
+    return decisions != before;
+}
+
 std::vector<key_point> choose_key_points(key_point_pool const& pool, std::string_view title,
-                                         std::size_t sentences) {
+                                         std::size_t sentences,
+                                         participant_registry const& people) {
     std::vector<key_point> out;
-    for (auto i : pool.select(content_words(title), key_point_limit(sentences)))
-        out.push_back({pool.candidates()[i].text, pool.candidates()[i].from});
+    for (auto i : pool.select(content_words(title), key_point_limit(sentences))) {
+        auto const& c = pool.candidates()[i];
+        auto const speaker = c.from.speaker ? people.at(*c.from.speaker).name : std::string();
+        // make_candidate kept only sentences that can be reported.
+        out.push_back({reported_speech(c.text, speaker, people).value_or(c.text), c.from});
+    }
     return out;
 }
 
@@ -377,7 +600,10 @@ void add_action(std::vector<action_item>& list, action_item a) {
         if (same)
             return;
     }
-    list.push_back(std::move(a));
+    // A call's outcome stays last, so the order does not depend on when it was settled.
+    auto const at =
+        !a.of_call && !list.empty() && list.back().of_call ? list.end() - 1 : list.end();
+    list.insert(at, std::move(a));
 }
 
 } // namespace minuted::summariser

@@ -21,7 +21,7 @@ struct sentence_ref {
     friend bool operator==(sentence_ref const&, sentence_ref const&) = default;
 };
 
-/// A key point: one cleaned sentence of the discussion, attributed.
+/// A key point: one sentence of the discussion in reported speech ("DE noted that ...").
 struct key_point {
     std::string text;
     sentence_ref from;
@@ -34,6 +34,7 @@ struct action_item {
     std::string who;  ///< readable name of who will act; empty when nobody is named
     std::string when; ///< the deadline as said ("by tomorrow noon"); may be empty
     sentence_ref from;
+    bool of_call = false; ///< a call for consensus's outcome: redone as the item changes
     friend bool operator==(action_item const&, action_item const&) = default;
 };
 
@@ -84,9 +85,10 @@ private:
 /// The number of key points an item of `sentences` sentences deserves: a handful at most.
 std::size_t key_point_limit(std::size_t sentences);
 
-/// The key points of an item titled `title` of `sentences` sentences, from its pool.
+/// The key points of an item titled `title` of `sentences` sentences, from its pool, as
+/// reported speech attributed to their speakers in `people`.
 std::vector<key_point> choose_key_points(key_point_pool const& pool, std::string_view title,
-                                         std::size_t sentences);
+                                         std::size_t sentences, participant_registry const& people);
 
 /// Next steps and decisions kept per item: precision first, a handful not dozens.
 inline constexpr std::size_t max_actions = 8;
@@ -95,18 +97,68 @@ inline constexpr std::size_t max_actions = 8;
 /// the same (most content words shared).
 void add_action(std::vector<action_item>& list, action_item a);
 
-/// Reads a commitment from a sentence ("Roman will ask Celine and report back to the list",
-/// "I will share the document"). Precision first: a plain future of an action verb with a
-/// subject, no condition or hedge. `speaker` is the readable name of who said it; names in
-/// the sentence are resolved through `people`.
-std::optional<action_item> extract_next_step(std::string_view sentence,
-                                             std::vector<token> const& tokens,
-                                             std::string_view speaker,
-                                             participant_registry const& people, sentence_ref from);
+/// Reads the commitments in a sentence, one per owner, phrased as minutes do: "Roman will
+/// ask Celine and report back" -> "Roman Chukov to ask Celine and report back."; "I will share
+/// the document" -> "SPEAKER to share the document."; "Roman, could you find out from Luis"
+/// -> "Roman Chukov to find out from Luis." Precision first: a plain future of an action
+/// verb with an owner (the speaker for "I" and "we", a named or addressed person), no
+/// condition or hedge. `speaker` is the readable name of who said it; names in the sentence
+/// are resolved through `people`.
+std::vector<action_item> extract_next_steps(std::string_view sentence,
+                                            std::vector<token> const& tokens,
+                                            std::string_view speaker,
+                                            participant_registry const& people, sentence_ref from);
 
-/// Reads a decision from a sentence ("we agree and adopt the draft agenda", "you have
-/// consensus for Stage 2.7", "we have a title").
+/// The stage a sentence or title names: "for Stage 2.7" -> "2.7", "stage three" -> "3".
+std::string stage_named(std::vector<token> const& tokens);
+
+/// Reads a decision from a sentence and says what it settled: "Congratulations, you have
+/// Stage 4" -> "Consensus for Stage 4." (the stage from the sentence, else `title_stage`, the
+/// one the item's title asks for); "we agree and adopt the draft agenda as proposed" -> "It
+/// was agreed to adopt the draft agenda as proposed"; "I am not going to ask for Stage 2" ->
+/// "EAO is not going to ask for Stage 2." Rulings only: hedged, conditional or asked, it is
+/// not one. `speaker` and `people` attribute what is reported.
 std::optional<action_item> extract_decision(std::string_view sentence,
-                                            std::vector<token> const& tokens, sentence_ref from);
+                                            std::vector<token> const& tokens,
+                                            std::string_view speaker,
+                                            participant_registry const& people,
+                                            std::string_view title_stage, sentence_ref from);
+
+/// What a sentence does in a call for consensus.
+struct consensus_move {
+    enum kind_t : std::uint8_t { request, support, objection };
+    kind_t kind = request;
+    std::string stage; ///< what a request asks for ("2.7"); empty for a change or a PR
+    sentence_ref from;
+    friend bool operator==(consensus_move const&, consensus_move const&) = default;
+};
+
+/// Reads a sentence as a move in a call for consensus: a request ("I would like to ask for
+/// Stage 2", "any objections?"), support ("+1 from DLM", "explicit support from MF") or an
+/// objection ("I object", "I withhold consensus").
+std::optional<consensus_move>
+read_consensus_move(std::string_view sentence, std::vector<token> const& tokens, sentence_ref from);
+
+/// Follows the calls for consensus of one item. A request met with support and no objection
+/// is the item's outcome, as the chair records it even when nobody says "consensus" ("Lots
+/// of plus ones ... you got over the line").
+class consensus_call {
+public:
+    void read(consensus_move const& move);
+
+    /// "Consensus for Stage 2." (the stage asked for, else `title_stage`) or "Consensus was
+    /// reached.", cited at the support that carried it; nullopt while no request has been
+    /// supported, or after an objection.
+    std::optional<action_item> outcome(std::string_view title_stage) const;
+
+private:
+    std::optional<consensus_move> request_;
+    std::optional<sentence_ref> support_;
+    bool objected_ = false;
+};
+
+/// Puts a call's `outcome` in `decisions` in place of the one there before, if any. True if
+/// `decisions` changed.
+bool set_outcome(std::vector<action_item>& decisions, std::optional<action_item> outcome);
 
 } // namespace minuted::summariser

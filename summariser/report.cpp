@@ -46,7 +46,7 @@ boost::json::array actions_json(meeting const& m, std::vector<action_item> const
 void markdown_actions(std::string& out, std::vector<action_item> const& list) {
     for (auto const& a : list) {
         out += "- ";
-        if (!a.who.empty())
+        if (!a.who.empty() && !a.text.starts_with(a.who)) // "Roman Chukov to share ..." names them
             out += "**" + a.who + "**: ";
         out += a.text;
         if (!a.when.empty())
@@ -78,7 +78,8 @@ std::string render_markdown(meeting const& m, std::string_view title) {
             out += "\nKey points raised\n\n";
             for (auto const& k : item.key_points) {
                 out += "- " + k.text;
-                if (auto const who = speaker_of(m, k.from); !who.empty())
+                if (auto const who = speaker_of(m, k.from);
+                    !who.empty() && !k.text.starts_with(who))
                     out += " (" + who + ")";
                 out += '\n';
             }
