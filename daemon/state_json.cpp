@@ -38,6 +38,10 @@ boost::json::array pending_json(summariser::meeting const& m) {
 void add_meta(boost::json::object& o, summariser::meeting const& m) {
     o["title"] = m.title();
     o["chair"] = speaker_value(m, m.chair());
+    boost::json::array chairs;
+    for (auto const id : m.chairs())
+        chairs.emplace_back(id);
+    o["chairs"] = std::move(chairs);
     o["ended"] = m.ended();
     o["words"] = m.total_words();
 }
@@ -91,6 +95,8 @@ boost::json::object agenda_item_json(summariser::meeting const& m,
                           {"line", k.from.line}});
     return {{"n", item.n},
             {"title", item.title},
+            // Who carried it, in a line: "Presented by X, with Y and Z (12 turns)."
+            {"context", m.context_of(item.n - 1)},
             // The known agenda's entry it is, so a viewer can show what is still to come.
             {"known", item.known_index ? boost::json::value(*item.known_index)
                                        : boost::json::value(nullptr)},

@@ -58,8 +58,10 @@ void change_set::normalise() {
 }
 
 meeting::meeting(std::vector<protocol::agenda_item> known_agenda) {
-    for (auto const& a : known_agenda)
+    for (auto const& a : known_agenda) {
         known_.push_back(a.title);
+        known_presenters_.push_back(a.presenter);
+    }
     aligner_ = agenda_aligner(std::move(known_agenda));
 }
 
@@ -327,7 +329,7 @@ void meeting::process_sentence(std::string_view sentence, protocol::line_number 
                 awaiting_title_ = u.id;
         }
         if (speaker)
-            procedural_[*speaker] += 3;
+            count_procedural(*speaker, 3);
         break;
     case cue_kind::proposal:
         if (!same) {
@@ -341,7 +343,7 @@ void meeting::process_sentence(std::string_view sentence, protocol::line_number 
                                  content_words(cue.title)};
         }
         if (speaker)
-            procedural_[*speaker] += 2;
+            count_procedural(*speaker, 2);
         break;
     case cue_kind::adoption:
     case cue_kind::minutes_approval:
@@ -363,12 +365,12 @@ void meeting::process_sentence(std::string_view sentence, protocol::line_number 
                                               : "Approval of the minutes";
         }
         if (speaker)
-            procedural_[*speaker] += 2;
+            count_procedural(*speaker, 2);
         changes.agenda.push_back(agenda_.size() - 1);
         break;
     case cue_kind::none:
         if (speaker && is_procedural(t))
-            procedural_[*speaker] += 1;
+            count_procedural(*speaker, 1);
         break;
     }
     sentence_ref const ref{u.id, line, speaker};
@@ -412,6 +414,22 @@ void meeting::process_sentence(std::string_view sentence, protocol::line_number 
     }
     if (source.key_point || source.decision || !source.next_steps.empty() || source.move)
         sources_.push_back(std::move(source));
+}
+
+void meeting::count_procedural(participant_id speaker, int points) {
+    // A chair moves every item on; a presenter who talks about procedure moves only theirs.
+    constexpr int per_item = 4;
+    if (procedural_item_.size() < procedural_.size())
+        procedural_item_.resize(procedural_.size());
+    auto& [item, so_far, items] = procedural_item_[speaker];
+    if (items == 0 || item != agenda_.size()) {
+        item = agenda_.size();
+        so_far = 0;
+        ++items;
+    }
+    auto const counted = std::min(points, per_item - so_far);
+    so_far += counted;
+    procedural_[speaker] += counted;
 }
 
 void meeting::set_title(agenda_item& item, std::string title) {
@@ -633,38 +651,6 @@ void meeting::finish(time_point, change_set& changes) {
     ended_ = true;
     changes.ended = true;
     changes.pending = true;
-}
-
-std::string meeting::catch_up() const {
-    if (agenda_.empty())
-        return "The meeting has not started yet.";
-    std::string out;
-    std::size_t people = 0;
-    for (auto const& p : people_.all())
-        people += p.kind == participant_kind::person && p.turns > 0 ? 1u : 0u;
-    auto const& now = agenda_.back();
-    out += ended_ ? "The meeting has ended after " : "So far ";
-    out += std::to_string(people) + (people == 1 ? " person has" : " people have") +
-           " spoken over " + std::to_string(agenda_.size()) +
-           (agenda_.size() == 1 ? " agenda item" : " agenda items") + ".";
-    if (!ended_)
-        out += " Now: " + std::to_string(now.n) + ". " + now.title + ".";
-    if (auto const c = chair())
-        out += " Chair: " + people_.at(*c).name + ".";
-    for (auto const& item : agenda_) {
-        out += "\n" + std::to_string(item.n) + ". " + item.title;
-        if (!item.key_points.empty()) {
-            auto const& k = item.key_points.front();
-            out += ": " + k.text;
-            if (k.from.speaker)
-                out += " (" + people_.at(*k.from.speaker).name + ")";
-        }
-        for (auto const& d : item.decisions)
-            out += "\n   Decided: " + d.text;
-        for (auto const& a : item.next_steps)
-            out += "\n   Next: " + a.text;
-    }
-    return out;
 }
 
 } // namespace minuted::summariser

@@ -113,11 +113,32 @@ public:
     std::vector<std::string> const& known_agenda() const noexcept { return known_; }
     /// Who chairs: most procedural cues (moving the agenda, giving the floor), then turns.
     std::optional<participant_id> chair() const;
+    /// Everyone who chaired: the chair and whoever moved the meeting on at least a third as
+    /// often (a committee that rotates its chairs, two co-moderators). The chair first.
+    std::vector<participant_id> chairs() const;
+
+    /// Who carried agenda item `index`: its presenter (as the known agenda names them, else
+    /// who spoke most in it, a chair only when nobody else spoke) and the others who spoke,
+    /// most words first.
+    struct item_people {
+        std::string presenter;
+        std::optional<participant_id> presenter_id; ///< when the presenter spoke
+        bool named_by_agenda = false;
+        std::vector<participant_id> others;
+        std::size_t turns = 0;
+    };
+    item_people people_of(std::size_t index) const;
+
+    /// One line on who carried item `index`: "Presented by Jordan Harband, with Shu-Yu Guo,
+    /// MF and KG (14 turns)." Empty while nobody has spoken in it.
+    std::string context_of(std::size_t index) const;
     bool ended() const noexcept { return ended_; }
     /// Words spoken by everyone, for shares of talk.
     std::size_t total_words() const noexcept { return total_words_; }
 
-    /// "Catch me up": a few lines on where the meeting is and what it has settled so far.
+    /// "Catch me up", under 120 words: the current item with who carries it and its latest
+    /// points, the items before it in a line each (a decision, else the main point), and
+    /// the next steps still open.
     std::string catch_up() const;
 
 private:
@@ -157,6 +178,7 @@ private:
     bool names_presenter(std::string_view title) const;
 
     std::vector<std::string> known_;
+    std::vector<std::string> known_presenters_; // per known entry, "" if the agenda names none
     std::string title_;
     std::vector<utterance> utterances_;
     participant_registry people_;
@@ -174,7 +196,14 @@ private:
     std::optional<proposal> proposal_;
     std::optional<std::size_t> awaiting_title_; // utterance whose next sentence titles the item
     std::vector<int> procedural_;               // per participant
-    std::size_t last_known_ = 0;                // next known agenda entry to expect
+    struct procedural_items {
+        std::size_t item = 0; // the item of the last procedural move
+        int points = 0;       // counted in that item
+        int items = 0;        // items with procedural moves
+    };
+    std::vector<procedural_items> procedural_item_; // per participant
+    void count_procedural(participant_id speaker, int points);
+    std::size_t last_known_ = 0; // next known agenda entry to expect
     enum class title_state { none, minutes, agenda, both, presented };
     title_state opening_formalities_ = title_state::none; // what named the first item
 

@@ -75,6 +75,9 @@ void meeting::record_turn(utterance const& u, change_set& changes) {
 
 void meeting::set_known_agenda(std::vector<protocol::agenda_item> agenda, change_set& changes) {
     known_ = protocol::titles_of(agenda);
+    known_presenters_.clear();
+    for (auto const& a : agenda)
+        known_presenters_.push_back(a.presenter);
     changes.known_agenda = true;
     // Weighed again from the start, as if the agenda had been known all along.
     aligner_ = agenda_aligner(std::move(agenda));

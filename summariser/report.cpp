@@ -60,7 +60,8 @@ void markdown_actions(std::string& out, std::vector<action_item> const& list) {
 std::string role_of(meeting const& m, participant const& p) {
     if (p.kind == participant_kind::role)
         return "role";
-    return m.chair() == p.id ? "chair" : "participant";
+    auto const chairs = m.chairs();
+    return std::find(chairs.begin(), chairs.end(), p.id) != chairs.end() ? "chair" : "participant";
 }
 
 std::string render_markdown(meeting const& m) {
@@ -73,7 +74,10 @@ std::string render_markdown(meeting const& m, std::string_view title) {
     out += "Summary report\n";
     for (auto const& item : m.agenda()) {
         out += "\n## " + std::to_string(item.n) + ". " + item.title + "\n\n";
-        out += "_From line " + std::to_string(item.start_line) + "._\n";
+        out += "_From line " + std::to_string(item.start_line) + "._";
+        if (auto const context = m.context_of(item.n - 1); !context.empty())
+            out += " " + context;
+        out += '\n';
         if (!item.key_points.empty()) {
             out += "\nKey points raised\n\n";
             for (auto const& k : item.key_points) {
@@ -95,7 +99,11 @@ std::string render_markdown(meeting const& m, std::string_view title) {
     }
     out += "\n## Participants\n\n| Name | Role | Turns | Words | Share of talk "
            "|\n|---|---|---:|---:|---:|\n";
-    for (auto const& p : m.participants().all()) {
+    // Grouped by role, as a secretariat's annex lists them: the chairs first.
+    auto people = m.participants().all();
+    std::stable_partition(people.begin(), people.end(),
+                          [&](participant const& p) { return role_of(m, p) == "chair"; });
+    for (auto const& p : people) {
         out += "| " + p.name;
         if (!p.aliases.empty()) {
             out += " (also ";
@@ -117,6 +125,10 @@ boost::json::value render_json(meeting const& m) {
     auto const chair = m.chair();
     root["chair"] =
         chair ? boost::json::value(m.participants().at(*chair).name) : boost::json::value(nullptr);
+    boost::json::array chairs;
+    for (auto const id : m.chairs())
+        chairs.emplace_back(m.participants().at(id).name);
+    root["chairs"] = std::move(chairs);
 
     boost::json::array people;
     for (auto const& p : m.participants().all()) {
@@ -147,6 +159,10 @@ boost::json::value render_json(meeting const& m) {
         o["first_utterance"] = item.first_utterance;
         if (item.known_index)
             o["known_index"] = *item.known_index;
+        auto const who = m.people_of(item.n - 1);
+        o["presenter"] =
+            who.presenter.empty() ? boost::json::value(nullptr) : boost::json::value(who.presenter);
+        o["context"] = m.context_of(item.n - 1);
         boost::json::array points;
         for (auto const& k : item.key_points) {
             auto p = ref_json(m, k.from);

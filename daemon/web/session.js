@@ -305,15 +305,30 @@
 
   function listOf(className, entries, line) {
     const ul = el('ul', className);
-    for (const e of entries)
-      ul.append(el('li', '', line(e)));
+    for (const e of entries) {
+      const li = el('li', '', line(e));
+      if (Number.isInteger(e.utterance))
+        li.append(' ', evidenceLink(e));
+      ul.append(li);
+    }
     return ul;
   }
 
+  // A note's evidence: the turn it was taken from, shown and highlighted in the captions.
+  function evidenceLink(e) {
+    const b = el('button', 'evidence link-button', `line ${e.line}`);
+    b.type = 'button';
+    b.setAttribute('aria-label', `Show where this was said, line ${e.line}, in the captions`);
+    b.addEventListener('click', () => showTurn(e.utterance));
+    return b;
+  }
+
   function noteLine(e) {
-    const who = e.who && e.who !== e.speaker ? ` (${e.who})` : '';
+    // "Roman Chukov to share …" and "DE agrees that …" already name who.
+    const named = name => name && e.text.startsWith(name);
+    const who = e.who && e.who !== e.speaker && !named(e.who) ? ` (${e.who})` : '';
     const when = e.when ? ` — ${e.when}` : '';
-    const by = e.speaker ? ` — ${e.speaker}` : '';
+    const by = e.speaker && !named(e.speaker) && !named(e.who) ? ` — ${e.speaker}` : '';
     return e.text + who + when + (e.who || e.when ? '' : by);
   }
 
@@ -332,6 +347,8 @@
     title.addEventListener('click', () => jumpTo(a.n));
     const meta = el('p', 'item-meta', a.started ? 'From ' + clock(a.started) : '');
     const parts = [title, meta];
+    if (a.context)
+      parts.push(el('p', 'item-context', a.context));
     const section = (heading, className, entries) => {
       const wrap = el('div', 'item-notes');
       wrap.append(el('h3', '', heading), listOf(className, entries, noteLine));
@@ -549,14 +566,17 @@
     const r = await res.json();
     const parts = [el('h3', '', r.title || state.title || id)];
     const facts = [];
-    if (r.chair)
-      facts.push('Chair: ' + r.chair);
+    const chairs = r.chairs || (r.chair ? [r.chair] : []);
+    if (chairs.length)
+      facts.push((chairs.length > 1 ? 'Chairs: ' : 'Chair: ') + chairs.join(', '));
     facts.push(`${r.stats.words.toLocaleString()} words, ${r.stats.utterances} turns`);
     facts.push(r.ended ? 'final' : 'so far (the meeting is still live)');
     parts.push(el('p', 'report-facts', facts.join(' · ')));
     parts.push(el('p', 'report-summary', r.summary));
     for (const a of r.agenda) {
       parts.push(el('h4', '', `${a.n}. ${a.title}`));
+      if (a.context)
+        parts.push(el('p', 'item-context', a.context));
       const block = (heading, entries) => {
         if (!entries.length)
           return;

@@ -60,13 +60,25 @@ function check_report(report, what) {
     const chairs = people.filter(p => p.role === 'chair');
     if (report.chair === null) {
         assert.deepEqual(chairs, [], `${what}: no participant is "chair" when chair is null`);
+        assert.deepEqual(report.chairs, [], `${what}: chairs is [] when chair is null`);
         assert.ok(people.every(p => p.turns < 2), `${what}: chair null, yet someone had 2 turns`);
     } else {
         assert.ok(names.has(report.chair), `${what}: chair ${report.chair} is a participant`);
-        assert.ok(chairs.length <= 1, `${what}: at most one participant is "chair"`);
+        assert.equal(report.chairs[0], report.chair, `${what}: chairs lists the chair first`);
+        assert.equal(new Set(report.chairs).size, report.chairs.length,
+                     `${what}: nobody is listed twice in chairs`);
+        for (const c of report.chairs)
+            assert.ok(names.has(c), `${what}: chair ${c} is a participant`);
         for (const p of chairs)
-            assert.equal(p.name, report.chair, `${what}: the "chair" participant is the chair`);
+            assert.ok(report.chairs.includes(p.name),
+                      `${what}: the "chair" participant ${p.name} is one of chairs`);
+        for (const p of people.filter(p => report.chairs.includes(p.name)))
+            assert.ok(p.role === 'chair' || p.role === 'role',
+                      `${what}: ${p.name} chairs, so is "chair" (or a "role")`);
     }
+    for (const item of report.agenda)
+        assert.equal(item.presenter === null, item.context === '',
+                     `${what}: item ${item.n} has a presenter exactly when it has a context line`);
     const total = report.stats.words;
     assert.ok(people.reduce((sum, p) => sum + p.words, 0) <= total,
               `${what}: participants' words add up to at most stats.words`);

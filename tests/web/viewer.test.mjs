@@ -741,6 +741,29 @@ test('archive: search finds what was said, marks it, and opens the meeting at th
             assert.equal(await page.locator('#agenda li.item').count(), 5);
             assert.ok((await page.locator(`[data-utterance="${turn}"] .text`).textContent())
                           .toLowerCase().includes('next agenda item'));
+
+            // Every note links to the turn it came from; choosing the link, by keyboard too,
+            // shows that turn in the captions, focused and highlighted.
+            const notes = page.locator('#agenda .item-notes li');
+            assert.ok(await notes.count() > 0, 'the archived meeting has notes');
+            assert.equal(await page.locator('#agenda .item-notes li button.evidence').count(),
+                         await notes.count(), 'every note has its evidence link');
+            const state = await d.get_json(`/api/archive/${archived}/state.json`);
+            const second = state.agenda[1].key_points[0];
+            const evidence = page.locator('#agenda li.item[data-n="2"] .key-points li')
+                                 .first().locator('button.evidence');
+            assert.match(await evidence.getAttribute('aria-label'),
+                         new RegExp(`line ${second.line}\\b`));
+            await evidence.focus();
+            await page.keyboard.press('Enter');
+            await wait_in_page(page, 'the key point\'s turn focused and highlighted',
+                               n => document.activeElement?.dataset.utterance === String(n) &&
+                                    document.activeElement.classList.contains('flash'),
+                               second.utterance);
+            assert.ok(await page.evaluate(caption_in_view, [second.utterance, false]),
+                      'the key point\'s turn is in view');
+            assert.ok((await page.locator(`[data-utterance="${second.utterance}"]`).textContent())
+                          .length > 0);
             assert.deepEqual(page.problems, [], 'no script errors or failed requests');
         } finally {
             await close_pages(page);
