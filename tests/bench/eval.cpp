@@ -5,7 +5,10 @@
 // hand labels: agenda items found (P/R/F1, and boundary-only F1 that ignores titles), Pk and
 // WindowDiff over speaker turns, participants found, and ROUGE-1/2 of the key points and of
 // the conclusions. Agenda items are matched by the rule of ../shared/eval/score.py, so the
-// means agree with it. It measures and never judges: the exit code is 0 whatever the scores;
+// means agree with it. The minutes are scored as score.py scores them too (first or second
+// person, ROUGE-2 of all bullets, conclusions with a decision, bullets traceable to the lines
+// they cite), with words per item and, where the labels list next steps (DCCG), whether their
+// owners were found. It measures and never judges: the exit code is 0 whatever the scores;
 // 2 means the labelled data was not found, 64 a usage error.
 
 #include "protocol/caption_event.hpp"
@@ -19,7 +22,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -29,6 +34,7 @@
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -57,7 +63,8 @@ struct labelled_topic {
     std::size_t n = 0;
     std::string title;
     line_number line = 0;
-    std::string presenters; ///< as the published agenda names them, ", " between; may be empty
+    std::string presenters;      ///< as the published agenda names them, ", " between; may be empty
+    bool has_conclusion = false; ///< TC39: a non-empty `conclusion`
 };
 
 struct labelled_person {
@@ -70,6 +77,9 @@ struct labels {
     std::vector<labelled_person> participants;
     std::vector<std::string> key_points;  // TC39: all topics' key_points
     std::vector<std::string> conclusions; // TC39: topics' conclusion; DCCG: decisions + next_steps
+    // score.py's ROUGE-2 reference: each topic's key_points, then its conclusion, topic by topic
+    std::vector<std::string> scorer_reference;
+    std::vector<std::string> next_steps; // DCCG: "Roman to ask Luis to ...", "Email to ..."
 };
 
 struct eval_case {
@@ -101,16 +111,23 @@ labels parse_labels(std::string const& text) {
         t.line = json::value_to<line_number>(o.at("start_line"));
         for (auto const& name : strings_at(o, "presenters"))
             t.presenters += (t.presenters.empty() ? "" : ", ") + name;
+        auto const conclusion = strings_at(o, "conclusion");
+        t.has_conclusion = !conclusion.empty();
         out.agenda.push_back(std::move(t));
-        for (auto& s : strings_at(o, "key_points"))
+        for (auto& s : strings_at(o, "key_points")) {
+            out.scorer_reference.push_back(s);
             out.key_points.push_back(std::move(s));
-        for (auto& s : strings_at(o, "conclusion"))
-            out.conclusions.push_back(std::move(s));
+        }
+        for (auto const& s : conclusion) {
+            out.scorer_reference.push_back(s);
+            out.conclusions.push_back(s);
+        }
     }
     for (auto& s : strings_at(root, "decisions"))
         out.conclusions.push_back(std::move(s));
-    for (auto& s : strings_at(root, "next_steps"))
-        out.conclusions.push_back(std::move(s));
+    out.next_steps = strings_at(root, "next_steps");
+    for (auto const& s : out.next_steps)
+        out.conclusions.push_back(s);
     for (auto const& v : root.at("participants").as_array()) {
         auto const& o = v.as_object();
         out.participants.push_back(
@@ -224,9 +241,8 @@ std::vector<line_number> turn_lines(std::string_view raw) {
     return out;
 }
 
-// A title's content words as ../shared/eval/score.py reads them: runs of ASCII letters and
-// digits in lower case, two or more, none of its stopwords, a plural 's' stripped.
-std::vector<std::string> scorer_words(std::string_view title) {
+// ../shared/eval/score.py's STOP.
+std::set<std::string, std::less<>> const& scorer_stopwords() {
     static std::set<std::string, std::less<>> const stop{
         "a",     "an",         "the",     "of",           "for",       "to",        "in",
         "on",    "and",        "or",      "with",         "is",        "are",       "be",
@@ -234,6 +250,13 @@ std::vector<std::string> scorer_words(std::string_view title) {
         "its",   "into",       "about",   "over",         "under",     "up",        "down",
         "new",   "update",     "updates", "status",       "proposal",  "proposals", "item",
         "items", "discussion", "re",      "continuation", "continued", "cont",      "part"};
+    return stop;
+}
+
+// A title's content words as ../shared/eval/score.py reads them: runs of ASCII letters and
+// digits in lower case, two or more, none of its stopwords, a plural 's' stripped.
+std::vector<std::string> scorer_words(std::string_view title) {
+    auto const& stop = scorer_stopwords();
     std::vector<std::string> out;
     std::string w;
     auto const flush = [&] {
@@ -398,6 +421,409 @@ std::pair<double, double> pk_windowdiff(std::vector<std::size_t> const& ref,
 }
 
 // ---------------------------------------------------------------------------------------
+// Minutes quality, as ../shared/eval/score.py scores them
+
+// A produced bullet as the JSON report gives it: its text, the line it cites and, for a next
+// step or decision, who acts.
+struct produced_bullet {
+    std::string text;
+    line_number line = 0;
+    std::string who;
+};
+
+struct produced_minutes {
+    std::vector<produced_bullet> key_points;
+    std::vector<produced_bullet> decisions;
+    std::vector<produced_bullet> next_steps;
+};
+
+// One code point of UTF-8 text from `at`, which it moves past it. As Python's
+// errors="replace" decodes: a sequence cut short or a byte that starts none is one U+FFFD,
+// and decoding goes on at the byte that broke it.
+char32_t next_code_point(std::string_view s, std::size_t& at) {
+    auto const b = static_cast<unsigned char>(s[at++]);
+    if (b < 0x80)
+        return b;
+    std::size_t const more = b >= 0xC2 && b <= 0xDF   ? 1
+                             : b >= 0xE0 && b <= 0xEF ? 2
+                             : b >= 0xF0 && b <= 0xF4 ? 3
+                                                      : 0;
+    if (more == 0)
+        return 0xFFFD;
+    // Overlong forms, surrogates and code points past U+10FFFF show in the second byte.
+    unsigned char const lo = b == 0xE0 ? 0xA0 : b == 0xF0 ? 0x90 : 0x80;
+    unsigned char const hi = b == 0xED ? 0x9F : b == 0xF4 ? 0x8F : 0xBF;
+    char32_t c = b & (0x3FU >> more);
+    for (std::size_t k = 0; k < more; ++k) {
+        unsigned const next = at < s.size() ? static_cast<unsigned char>(s[at]) : 0U;
+        if (next < (k == 0 ? lo : 0x80) || next > (k == 0 ? hi : 0xBF))
+            return 0xFFFD;
+        c = (c << 6) | (next & 0x3FU);
+        ++at;
+    }
+    return c;
+}
+
+// score.py's words(): runs of [a-z0-9] in the text as Python's str.lower() leaves it. Of all
+// non-ASCII characters only two lower to ASCII: 'İ' to "i" and a combining dot (which ends the
+// word), the Kelvin sign to "k".
+std::vector<std::string> scorer_tokens(std::string_view text) {
+    std::vector<std::string> out;
+    std::string w;
+    auto const flush = [&] {
+        if (!w.empty())
+            out.push_back(std::move(w));
+        w.clear();
+    };
+    for (std::size_t at = 0; at < text.size();) {
+        auto const c = next_code_point(text, at);
+        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+            w.push_back(static_cast<char>(c));
+        } else if (c >= 'A' && c <= 'Z') {
+            w.push_back(static_cast<char>(c - 'A' + 'a'));
+        } else if (c == 0x212A) {
+            w.push_back('k');
+        } else if (c == 0x130) {
+            w.push_back('i');
+            flush();
+        } else {
+            flush();
+        }
+    }
+    flush();
+    return out;
+}
+
+// Python's \w outside ASCII, near enough for \b: letters and digits of any script are word
+// characters; the punctuation, symbols, combining marks and spaces below are not.
+bool is_word_char(char32_t c) {
+    if (c < 0x80)
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '_';
+    static constexpr std::pair<char32_t, char32_t> not_word[] = {
+        {0x80, 0xA9},     {0xAB, 0xB1},     {0xB4, 0xB4},       {0xB6, 0xB8},
+        {0xBB, 0xBB},     {0xBF, 0xBF},     {0xD7, 0xD7},       {0xF7, 0xF7},
+        {0x2C2, 0x2C5},   {0x2D2, 0x2DF},   {0x2E5, 0x2EB},     {0x2ED, 0x2ED},
+        {0x2EF, 0x36F},   {0x375, 0x375},   {0x37E, 0x37E},     {0x384, 0x385},
+        {0x387, 0x387},   {0x3F6, 0x3F6},   {0x482, 0x489},     {0x2000, 0x206F},
+        {0x207A, 0x207E}, {0x208A, 0x208E}, {0x20A0, 0x20FF},   {0x2190, 0x245F},
+        {0x249C, 0x24E9}, {0x2500, 0x2775}, {0x2794, 0x2BFF},   {0x2E00, 0x2E2E},
+        {0x2E30, 0x2E7F}, {0x3000, 0x3004}, {0x3008, 0x3020},   {0xFE00, 0xFE6F},
+        {0xFEFF, 0xFEFF}, {0xFF01, 0xFF0F}, {0xFF1A, 0xFF20},   {0xFF3B, 0xFF40},
+        {0xFF5B, 0xFF65}, {0xFFE0, 0xFFFF}, {0x1F000, 0x1F0FF}, {0x1F10D, 0x1FAFF}};
+    return std::none_of(std::begin(not_word), std::end(not_word),
+                        [c](auto const& r) { return c >= r.first && c <= r.second; });
+}
+
+// Whether score.py's FIRST matches: one of these words, in any case, between word boundaries.
+bool in_first_or_second_person(std::string_view text) {
+    static constexpr std::string_view first[] = {"i",   "i'm", "i've",  "i'd",   "i'll",  "me",
+                                                 "my",  "we",  "we're", "we've", "we'll", "us",
+                                                 "our", "you", "your",  "you're"};
+    // re.IGNORECASE beyond ASCII, for these letters: 'İ' and 'ı' match 'i', 'ſ' matches 's'.
+    auto const fold = [](char32_t c) -> char32_t {
+        if (c >= 'A' && c <= 'Z')
+            return c - 'A' + 'a';
+        if (c == 0x130 || c == 0x131)
+            return 'i';
+        return c == 0x17F ? 's' : c;
+    };
+    std::u32string s;
+    for (std::size_t at = 0; at < text.size();)
+        s.push_back(next_code_point(text, at));
+    // Every word here begins and ends with a letter, so \b is a non-word character (or the
+    // end of the text) on either side.
+    for (std::size_t p = 0; p < s.size(); ++p) {
+        if (p > 0 && is_word_char(s[p - 1]))
+            continue;
+        for (auto const w : first) {
+            if (p + w.size() > s.size())
+                continue;
+            bool same = true;
+            for (std::size_t k = 0; k < w.size() && same; ++k)
+                same = fold(s[p + k]) == static_cast<char32_t>(w[k]);
+            if (same && (p + w.size() == s.size() || !is_word_char(s[p + w.size()])))
+                return true;
+        }
+    }
+    return false;
+}
+
+// score.py's rouge2() of the produced texts joined by spaces against the reference texts
+// joined by spaces: bigrams run on from one text into the next.
+double scorer_rouge2(std::vector<std::string> const& produced,
+                     std::vector<std::string> const& reference) {
+    auto const bigrams = [](std::vector<std::string> const& texts) {
+        std::vector<std::string> w;
+        for (auto const& t : texts)
+            for (auto& x : scorer_tokens(t))
+                w.push_back(std::move(x));
+        std::map<std::pair<std::string, std::string>, std::size_t> out;
+        for (std::size_t i = 0; i + 1 < w.size(); ++i)
+            ++out[{w[i], w[i + 1]}];
+        return std::pair{out, w.size() < 2 ? std::size_t{0} : w.size() - 1};
+    };
+    auto const [a, a_total] = bigrams(produced);
+    auto const [b, b_total] = bigrams(reference);
+    std::size_t overlap = 0;
+    for (auto const& [g, n] : a)
+        if (auto const it = b.find(g); it != b.end())
+            overlap += std::min(n, it->second);
+    if (overlap == 0)
+        return 0.0;
+    auto const p = static_cast<double>(overlap) / static_cast<double>(a_total);
+    auto const r = static_cast<double>(overlap) / static_cast<double>(b_total);
+    return 2 * p * r / (p + r);
+}
+
+// Whether score.py's `ref.strip()` is non-empty: some text has more than blanks.
+bool has_text(std::vector<std::string> const& texts) {
+    return std::any_of(texts.begin(), texts.end(), [](std::string const& t) {
+        return t.find_first_not_of(" \t\n\r\f\v\x1c\x1d\x1e\x1f") != std::string::npos;
+    });
+}
+
+// The transcript as score.py's traceable() reads it, each line as its words: Python's
+// universal newlines end a line at "\r\n" and at a lone "\r" too.
+std::vector<std::vector<std::string>> scorer_lines(std::string_view raw) {
+    std::vector<std::vector<std::string>> out;
+    std::size_t start = 0;
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+        if (raw[i] != '\n' && raw[i] != '\r')
+            continue;
+        out.push_back(scorer_tokens(raw.substr(start, i - start)));
+        if (raw[i] == '\r' && i + 1 < raw.size() && raw[i + 1] == '\n')
+            ++i;
+        start = i + 1;
+    }
+    out.push_back(scorer_tokens(raw.substr(start)));
+    return out;
+}
+
+// score.py's FRAME, verbatim: words a rewritten bullet may add that the transcript need not
+// contain.
+std::set<std::string, std::less<>> const& frame_words() {
+    static std::set<std::string, std::less<>> const frame = [] {
+        std::set<std::string, std::less<>> out;
+        for (auto& w : scorer_tokens(
+                 "noted said says stated raised concern concerns suggested suggestion proposed "
+                 "proposal agreed agreement asked question questions explained explanation "
+                 "reported report reports added adding argued pointed point mentioned "
+                 "highlighted emphasised emphasized stressed welcomed thanked recalled clarified "
+                 "confirmed presented presenter presentation discussed discussion item items "
+                 "meeting participants participant members group groups chair chairs "
+                 "secretariat also that which their there they them this these those with "
+                 "would should could will been have were being from into about after before "
+                 "other further next steps step decided decision decisions consensus reached "
+                 "reach stage within without while where when what then than some such only "
+                 "more most very following follow"))
+            out.insert(std::move(w));
+        return out;
+    }();
+    return frame;
+}
+
+// score.py's traceable(): the share of bullets whose words of four letters or more (FRAME
+// words and participants' names and aliases excepted) all occur, or differ by a plural 's'
+// from one that occurs, within 40 lines of the line they cite. -1 when there is no bullet.
+double traceable_share(std::vector<std::vector<std::string>> const& lines,
+                       std::vector<produced_minutes> const& minutes,
+                       std::set<std::string, std::less<>> const& names) {
+    auto const& frame = frame_words();
+    std::size_t ok = 0, total = 0;
+    auto const check = [&](produced_bullet const& b) {
+        auto const cited = static_cast<std::int64_t>(b.line);
+        auto const lo = std::max<std::int64_t>(0, cited - 41);
+        auto const hi = std::min<std::int64_t>(static_cast<std::int64_t>(lines.size()), cited + 40);
+        std::set<std::string, std::less<>> span;
+        for (auto i = lo; i < hi; ++i)
+            for (auto const& w : lines[static_cast<std::size_t>(i)])
+                span.insert(w);
+        bool all = true;
+        for (auto const& w : scorer_tokens(b.text)) {
+            if (w.size() < 4 || frame.contains(w) || names.contains(w))
+                continue;
+            all =
+                all &&
+                (span.contains(w) ||
+                 (w.back() == 's' && span.contains(std::string_view(w).substr(0, w.size() - 1))) ||
+                 span.contains(w + 's'));
+        }
+        ++total;
+        ok += all ? 1U : 0U;
+    };
+    for (auto const& item : minutes)
+        for (auto const* list : {&item.key_points, &item.decisions, &item.next_steps})
+            for (auto const& b : *list)
+                check(b);
+    return total == 0 ? -1.0 : static_cast<double>(ok) / static_cast<double>(total);
+}
+
+// The minutes figures of one run. -1: the labels (or the minutes) give nothing to score, and
+// the meeting is left out of the mean, as score.py does.
+struct minutes_scores {
+    std::size_t key_points = 0;
+    double fp = 0; // share of key points in the first or second person; 0 without key points
+    double r2 = -1;
+    double dc = -1;
+    double tr = -1;
+    std::size_t items = 0;
+    std::size_t bullet_words = 0; // score.py's words in all bullets of all items
+    std::optional<double> words_per_item() const {
+        if (items == 0)
+            return std::nullopt;
+        return static_cast<double>(bullet_words) / static_cast<double>(items);
+    }
+};
+
+// `pairs`: for each labelled topic, the produced item matched to it ignoring titles (bF1).
+minutes_scores score_minutes(labels const& truth, std::vector<produced_minutes> const& minutes,
+                             std::vector<std::optional<std::size_t>> const& pairs,
+                             std::vector<std::vector<std::string>> const& lines,
+                             std::set<std::string, std::less<>> const& names) {
+    minutes_scores out;
+    std::vector<std::string> key_points, rest;
+    std::size_t first_person = 0;
+    for (auto const& item : minutes) {
+        for (auto const& k : item.key_points) {
+            key_points.push_back(k.text);
+            first_person += in_first_or_second_person(k.text) ? 1U : 0U;
+        }
+        for (auto const* list : {&item.decisions, &item.next_steps})
+            for (auto const& b : *list)
+                rest.push_back(b.text);
+        for (auto const* list : {&item.key_points, &item.decisions, &item.next_steps})
+            for (auto const& b : *list)
+                out.bullet_words += scorer_tokens(b.text).size();
+    }
+    out.items = minutes.size();
+    out.key_points = key_points.size();
+    if (!key_points.empty())
+        out.fp = static_cast<double>(first_person) / static_cast<double>(key_points.size());
+    if (has_text(truth.scorer_reference)) {
+        auto all = key_points;
+        all.insert(all.end(), rest.begin(), rest.end());
+        out.r2 = scorer_rouge2(all, truth.scorer_reference);
+    }
+    std::size_t concluded = 0, decided = 0;
+    for (std::size_t i = 0; i < truth.agenda.size(); ++i) {
+        if (!truth.agenda[i].has_conclusion)
+            continue;
+        ++concluded;
+        decided += pairs[i] && !minutes[*pairs[i]].decisions.empty() ? 1U : 0U;
+    }
+    if (concluded > 0)
+        out.dc = static_cast<double>(decided) / static_cast<double>(concluded);
+    out.tr = traceable_share(lines, minutes, names);
+    return out;
+}
+
+// A labelled next step, the owner it names and the produced next step credited to it.
+struct owner_check {
+    std::string step;
+    std::string owner; // empty: the step names nobody
+    std::optional<produced_bullet> credited;
+};
+
+// The owner a labelled next step names before its first " to ": "Roman to ask Luis ..." gives
+// "Roman", "Marko Paloski to tell Jutta ..." gives "Marko Paloski". Capitalised words whose
+// first is the first word of a labelled participant's name or alias make a name: "Email to
+// the DC list ..." names nobody.
+std::string labelled_owner(std::string_view step, std::vector<labelled_person> const& people) {
+    auto const to = step.find(" to ");
+    if (to == std::string_view::npos)
+        return {};
+    auto const owner = sm::trim(step.substr(0, to));
+    bool capitalised = !owner.empty();
+    for (std::size_t at = 0; at < owner.size() && capitalised;) {
+        capitalised = owner[at] >= 'A' && owner[at] <= 'Z';
+        at = std::min(owner.find(' ', at), owner.size());
+        at = std::min(owner.find_first_not_of(' ', at), owner.size());
+    }
+    auto const words = scorer_tokens(owner);
+    if (!capitalised || words.empty())
+        return {};
+    for (auto const& person : people) {
+        std::vector<std::string> names{person.name};
+        names.insert(names.end(), person.aliases.begin(), person.aliases.end());
+        for (auto const& n : names)
+            if (auto const w = scorer_tokens(n); !w.empty() && w.front() == words.front())
+                return std::string(owner);
+    }
+    return {};
+}
+
+// Whether the produced next steps name the owners of the labelled ones. A labelled step is
+// credited with a produced step (each used once) whose `who` includes the owner's first word
+// and which shares two or more content words (four letters or more, not score.py's STOP)
+// with it; the most steps so credited (augmenting paths), the best-sharing step tried first.
+std::vector<owner_check> check_owners(labels const& truth,
+                                      std::vector<produced_minutes> const& minutes) {
+    std::vector<produced_bullet const*> produced;
+    for (auto const& item : minutes)
+        for (auto const& b : item.next_steps)
+            produced.push_back(&b);
+    auto const content = [](std::string_view text) {
+        std::set<std::string, std::less<>> out;
+        for (auto& w : scorer_tokens(text))
+            if (w.size() >= 4 && !scorer_stopwords().contains(w))
+                out.insert(std::move(w));
+        return out;
+    };
+    std::vector<owner_check> out;
+    std::vector<std::vector<std::size_t>> candidates; // per labelled step, best first
+    for (auto const& step : truth.next_steps) {
+        out.push_back({step, labelled_owner(step, truth.participants), std::nullopt});
+        candidates.emplace_back();
+        if (out.back().owner.empty())
+            continue;
+        auto const first = scorer_tokens(out.back().owner).front();
+        auto const want = content(step);
+        std::vector<std::pair<std::size_t, std::size_t>> shared; // (words shared, step)
+        for (std::size_t j = 0; j < produced.size(); ++j) {
+            auto const who = scorer_tokens(produced[j]->who);
+            if (std::find(who.begin(), who.end(), first) == who.end())
+                continue;
+            std::size_t n = 0;
+            for (auto const& w : content(produced[j]->text))
+                n += want.contains(w) ? 1U : 0U;
+            if (n >= 2)
+                shared.emplace_back(n, j);
+        }
+        std::stable_sort(shared.begin(), shared.end(),
+                         [](auto const& a, auto const& b) { return a.first > b.first; });
+        for (auto const& [n, j] : shared)
+            candidates.back().push_back(j);
+    }
+    std::vector<std::optional<std::size_t>> credited_to(produced.size());
+    auto const take = [&](auto const& self, std::size_t i, std::vector<bool>& seen) -> bool {
+        for (auto const j : candidates[i]) {
+            if (seen[j])
+                continue;
+            seen[j] = true;
+            if (!credited_to[j] || self(self, *credited_to[j], seen)) {
+                credited_to[j] = i;
+                return true;
+            }
+        }
+        return false;
+    };
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        std::vector<bool> seen(produced.size(), false);
+        take(take, i, seen);
+    }
+    for (std::size_t j = 0; j < produced.size(); ++j)
+        if (credited_to[j])
+            out[*credited_to[j]].credited = *produced[j];
+    return out;
+}
+
+std::size_t right_owners(std::vector<owner_check> const& steps) {
+    return static_cast<std::size_t>(
+        std::count_if(steps.begin(), steps.end(), [](auto const& s) { return s.credited; }));
+}
+
+// ---------------------------------------------------------------------------------------
 // One meeting
 
 struct result {
@@ -420,6 +846,8 @@ struct result {
     std::size_t produced_conclusions = 0;
     std::size_t labelled_key_points = 0;
     std::size_t labelled_conclusions = 0;
+    minutes_scores minutes;
+    std::optional<std::vector<owner_check>> owners; // labels that list next steps (DCCG) only
     double milliseconds = 0;
 };
 
@@ -459,7 +887,11 @@ result evaluate(eval_case const& c, bool with_agenda) {
     r.with_agenda = with_agenda;
     auto const turns = turn_lines(raw);
     r.rows = match_agenda(r.labelled_agenda, r.produced_agenda, turns, r.agenda);
-    match_agenda(r.labelled_agenda, r.produced_agenda, turns, r.boundaries, false);
+    std::vector<std::optional<std::size_t>> pairs(truth.agenda.size());
+    for (auto const& row :
+         match_agenda(r.labelled_agenda, r.produced_agenda, turns, r.boundaries, false))
+        if (row.matched)
+            pairs[*row.labelled] = row.produced;
     r.titles_said = titles_said_at_start(raw, truth.agenda, turns);
     if (!truth.agenda.empty()) {
         std::vector<line_number> from_first, labelled_starts, produced_starts;
@@ -523,6 +955,28 @@ result evaluate(eval_case const& c, bool with_agenda) {
     r.produced_conclusions = conclusions.size();
     r.labelled_key_points = truth.key_points.size();
     r.labelled_conclusions = truth.conclusions.size();
+
+    std::vector<produced_minutes> minutes;
+    for (auto const& item : m.agenda()) {
+        auto& to = minutes.emplace_back();
+        for (auto const& k : item.key_points)
+            to.key_points.push_back({k.text, k.from.line, {}});
+        for (auto const& a : item.decisions)
+            to.decisions.push_back({a.text, a.from.line, a.who});
+        for (auto const& a : item.next_steps)
+            to.next_steps.push_back({a.text, a.from.line, a.who});
+    }
+    std::set<std::string, std::less<>> names;
+    for (auto const& person : m.participants().all()) {
+        for (auto& w : scorer_tokens(person.name))
+            names.insert(std::move(w));
+        for (auto const& a : person.aliases)
+            for (auto& w : scorer_tokens(a))
+                names.insert(std::move(w));
+    }
+    r.minutes = score_minutes(truth, minutes, pairs, scorer_lines(raw), names);
+    if (!truth.next_steps.empty())
+        r.owners = check_owners(truth, minutes);
     return r;
 }
 
@@ -594,6 +1048,89 @@ agenda_means means(std::vector<result> const& results, bool with_agenda) {
         m.windowdiff /= n;
     }
     return m;
+}
+
+// A figure as score.py prints it per meeting, read back: its means average these.
+double as_printed(double v, int decimals) {
+    return std::strtod(fixed(v, decimals).c_str(), nullptr);
+}
+
+// The minutes figures averaged over meetings, for one way of running them, as score.py
+// averages them: the figures as it prints them (fp, dc, tr to 2 decimals, r2 to 3), a
+// meeting's -1 (nothing to score) left out.
+struct minutes_means {
+    struct mean {
+        double sum = 0;
+        std::size_t meetings = 0;
+        void add(double v) {
+            if (v < 0)
+                return;
+            sum += v;
+            ++meetings;
+        }
+        double value() const { return meetings ? sum / static_cast<double>(meetings) : 0.0; }
+    };
+    std::size_t meetings = 0;
+    mean fp, r2, dc, tr, words_per_item;
+    std::size_t right_owners = 0;
+    std::size_t labelled_next_steps = 0;
+};
+
+minutes_means minutes_mean(std::vector<result> const& results, bool with_agenda) {
+    minutes_means m;
+    for (auto const& r : results) {
+        if (r.with_agenda != with_agenda)
+            continue;
+        ++m.meetings;
+        m.fp.add(as_printed(r.minutes.fp, 2));
+        m.r2.add(as_printed(r.minutes.r2, 3));
+        m.dc.add(as_printed(r.minutes.dc, 2));
+        m.tr.add(as_printed(r.minutes.tr, 2));
+        if (auto const w = r.minutes.words_per_item())
+            m.words_per_item.add(*w);
+        if (r.owners) {
+            m.right_owners += right_owners(*r.owners);
+            m.labelled_next_steps += r.owners->size();
+        }
+    }
+    return m;
+}
+
+// score.py's last line, from the same figures: each mean over meetings of the figure as it
+// prints it per meeting, without the agenda / with it.
+std::string score_py_mean_line(std::vector<result> const& results) {
+    auto const agenda_mean = [&](bool given, auto const& figure) {
+        minutes_means::mean m;
+        for (auto const& r : results)
+            if (r.with_agenda == given)
+                m.add(as_printed(figure(r), 2));
+        return fixed(m.value());
+    };
+    auto const both = [&](char const* name, auto const& figure) {
+        return std::string(name) + "=" + agenda_mean(false, figure) + "/" +
+               agenda_mean(true, figure);
+    };
+    auto const a = minutes_mean(results, false);
+    auto const b = minutes_mean(results, true);
+    auto const pair = [](char const* name, minutes_means::mean const& x,
+                         minutes_means::mean const& y) {
+        return std::string(name) + "=" + fixed(x.value()) + "/" + fixed(y.value());
+    };
+    return "MEAN " + both("F1", [](result const& r) { return r.agenda.f1(); }) + " " +
+           both("bF1", [](result const& r) { return r.boundaries.f1(); }) + " " +
+           both("Pk", [](result const& r) { return r.pk; }) + " " + pair("fp", a.fp, b.fp) + " " +
+           pair("r2", a.r2, b.r2) + " " + pair("dc", a.dc, b.dc) + " " + pair("tr", a.tr, b.tr) +
+           " n=" + std::to_string(a.meetings);
+}
+
+std::string figure_or_na(double v, int decimals = 3) {
+    return v < 0 ? "n/a" : fixed(v, decimals);
+}
+
+std::string owners_cell(std::optional<std::vector<owner_check>> const& owners) {
+    if (!owners)
+        return "n/a";
+    return std::to_string(right_owners(*owners)) + " of " + std::to_string(owners->size());
 }
 
 std::string f1_or_na(std::optional<prf> const& x) {
@@ -697,6 +1234,48 @@ void print_markdown(std::vector<result> const& results, std::string const& sourc
         << rouge_cells(t.kp2) << " | " << pc << "/" << lc << " | " << rouge_cells(t.c1) << " | "
         << rouge_cells(t.c2) << " |\n";
 
+    out << "\n## Minutes (as ../shared/eval/score.py scores them)\n\n"
+        << "fp: share of key points in the first or second person. r2: ROUGE-2 F1 of all bullets "
+           "(key points, decisions, next steps, joined) against the labelled key points and "
+           "conclusions joined. dc: share of labelled topics with a conclusion whose item "
+           "(matched ignoring titles) has a decision. tr: share of bullets whose content words "
+           "all occur within 40 lines of the line they cite. Words per item: score.py's words in "
+           "all bullets of the produced items, per item. Next-step owners (labels that list next "
+           "steps): labelled steps credited with a produced next step whose `who` includes the "
+           "owner's first name and which shares two or more content words with it. n/a: nothing "
+           "to score (score.py's -1), left out of the means.\n\n"
+        << "| meeting | agenda given | key points | fp | r2 | dc | tr | items | words per item "
+           "| next steps with the right owner |\n"
+        << "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|\n";
+    for (auto const& r : results) {
+        auto const wpi = r.minutes.words_per_item();
+        out << "| " << r.name << " | " << (r.with_agenda ? "yes" : "no") << " | "
+            << r.minutes.key_points << " | " << fixed(r.minutes.fp) << " | "
+            << figure_or_na(r.minutes.r2) << " | " << figure_or_na(r.minutes.dc) << " | "
+            << figure_or_na(r.minutes.tr) << " | " << r.minutes.items << " | "
+            << (wpi ? fixed(*wpi, 1) : "n/a") << " | " << owners_cell(r.owners) << " |\n";
+    }
+    out << "\nMeans over meetings, as score.py takes them (of each meeting's figure as it prints "
+           "it: fp, dc, tr to 2 decimals, r2 to 3):\n\n"
+        << "| agenda given | meetings | fp | r2 | dc | tr | words per item | next steps with the "
+           "right owner |\n"
+        << "|---|--:|--:|--:|--:|--:|--:|--:|\n";
+    for (bool const given : {false, true}) {
+        auto const m = minutes_mean(results, given);
+        auto const counted = [&](minutes_means::mean const& x) {
+            return fixed(x.value()) + " (" + std::to_string(x.meetings) + ")";
+        };
+        out << "| " << (given ? "yes" : "no") << " | " << m.meetings << " | " << counted(m.fp)
+            << " | " << counted(m.r2) << " | " << counted(m.dc) << " | " << counted(m.tr) << " | "
+            << fixed(m.words_per_item.value(), 1) << " | "
+            << (m.labelled_next_steps ? std::to_string(m.right_owners) + " of " +
+                                            std::to_string(m.labelled_next_steps)
+                                      : std::string("n/a"))
+            << " |\n";
+    }
+    out << "\nscore.py's MEAN line (no agenda/agenda) from these figures:\n\n    "
+        << score_py_mean_line(results) << '\n';
+
     for (auto const& r : results) {
         out << "\n## " << r.name << (r.with_agenda ? ", agenda given" : ", no agenda") << "\n\n"
             << "Agenda: " << r.agenda.recall.hits << " of " << r.agenda.recall.of
@@ -748,6 +1327,18 @@ void print_markdown(std::vector<result> const& results, std::string const& sourc
         list("Missed", r.people_missed);
         list("Not labelled", r.people_extra);
         out << '\n';
+        if (r.owners) {
+            out << "\nNext steps with the right owner: " << owners_cell(r.owners)
+                << " labelled.\n\n"
+                << "| labelled next step | owner | produced next step credited |\n"
+                << "|---|---|---|\n";
+            for (auto const& s : *r.owners)
+                out << "| " << cell(s.step) << " | " << (s.owner.empty() ? "_none_" : s.owner)
+                    << " | "
+                    << (s.credited ? "**" + cell(s.credited->who) + "**: " + cell(s.credited->text)
+                                   : std::string())
+                    << " |\n";
+        }
     }
 }
 
@@ -770,6 +1361,37 @@ json::object counts_json(prf const& x) {
             {"recall", x.recall.value()},
             {"f1", x.f1()},
             {"produced_matched", x.precision.hits}};
+}
+
+// -1 where score.py gives -1 (nothing to score).
+json::object minutes_json(minutes_scores const& m) {
+    auto const wpi = m.words_per_item();
+    return {{"key_points", m.key_points},
+            {"fp", m.fp},
+            {"r2", m.r2},
+            {"dc", m.dc},
+            {"tr", m.tr},
+            {"items", m.items},
+            {"bullet_words", m.bullet_words},
+            {"words_per_item", wpi ? json::value(*wpi) : json::value(nullptr)}};
+}
+
+json::value owners_json(std::optional<std::vector<owner_check>> const& owners) {
+    if (!owners)
+        return nullptr;
+    json::array steps;
+    for (auto const& s : *owners) {
+        json::object o{{"labelled", s.step},
+                       {"owner", s.owner.empty() ? json::value(nullptr) : json::value(s.owner)}};
+        o["credited"] = s.credited ? json::value(json::object{{"who", s.credited->who},
+                                                              {"text", s.credited->text},
+                                                              {"line", s.credited->line}})
+                                   : json::value(nullptr);
+        steps.push_back(std::move(o));
+    }
+    return json::object{{"right", right_owners(*owners)},
+                        {"labelled", owners->size()},
+                        {"steps", std::move(steps)}};
 }
 
 void print_json(std::vector<result> const& results, std::string const& source, std::ostream& out) {
@@ -821,7 +1443,9 @@ void print_json(std::vector<result> const& results, std::string const& source, s
                                          {{"produced", r.produced_conclusions},
                                           {"labelled", r.labelled_conclusions},
                                           {"rouge1", prf_json(r.conclusions.r1)},
-                                          {"rouge2", prf_json(r.conclusions.r2)}}}});
+                                          {"rouge2", prf_json(r.conclusions.r2)}}},
+                                        {"minutes", minutes_json(r.minutes)},
+                                        {"next_step_owners", owners_json(r.owners)}});
     }
     auto const t = sum(results);
     json::object mean;
@@ -833,8 +1457,26 @@ void print_json(std::vector<result> const& results, std::string const& source, s
                                                       {"pk", m.pk},
                                                       {"windowdiff", m.windowdiff}};
     }
+    json::object minutes_mean_json;
+    for (bool const given : {false, true}) {
+        auto const m = minutes_mean(results, given);
+        auto const figure = [](minutes_means::mean const& x) {
+            return json::object{{"mean", x.value()}, {"meetings", x.meetings}};
+        };
+        minutes_mean_json[given ? "agenda_given" : "no_agenda"] = {
+            {"meetings", m.meetings},
+            {"fp", figure(m.fp)},
+            {"r2", figure(m.r2)},
+            {"dc", figure(m.dc)},
+            {"tr", figure(m.tr)},
+            {"words_per_item", figure(m.words_per_item)},
+            {"next_steps_right_owner", m.right_owners},
+            {"next_steps_labelled", m.labelled_next_steps}};
+    }
     json::object doc{{"source", source},
                      {"agenda_means", std::move(mean)},
+                     {"minutes_means", std::move(minutes_mean_json)},
+                     {"score_py_mean", score_py_mean_line(results)},
                      {"chunk_bytes", chunk_bytes},
                      {"max_turns_apart", max_turns_apart},
                      {"meetings", std::move(meetings)},
