@@ -388,18 +388,18 @@ void meeting::process_sentence(std::string_view sentence, protocol::line_number 
     }
     // A sentence that moves the agenda is procedure, not a point of the discussion.
     minute_source source{u.id, {}, {}, {}, {}};
-    source.key_point = cue.kind == cue_kind::none ? make_candidate(sentence, t, ref) : std::nullopt;
+    source.key_point =
+        cue.kind == cue_kind::none ? make_candidate(sentence, t, ref, people_) : std::nullopt;
     if (source.key_point) {
         pool_.add(*source.key_point);
         minutes_dirty_ = true;
     }
-    auto const title_stage = stage_named(tokenize(item.title));
     source.decision =
-        extract_decision(sentence, t, speaker_name(speaker), people_, title_stage, ref);
+        extract_decision(sentence, t, speaker_name(speaker), people_, item.title, ref);
     source.move = read_consensus_move(sentence, t, ref);
     if (source.move) {
         call_.read(*source.move);
-        if (set_outcome(item.decisions, call_.outcome(title_stage)))
+        if (set_outcome(item.decisions, call_.outcome(stage_named(tokenize(item.title)))))
             changes.agenda.push_back(agenda_.size() - 1);
     }
     if (source.decision) {

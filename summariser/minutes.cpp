@@ -30,6 +30,13 @@ bool contains_any(std::string_view lower, std::initializer_list<std::string_view
     });
 }
 
+// True if a word of `t` is one of `words`: a cheap test before a sentence's phrase patterns.
+bool mentions_any(std::vector<token> const& t, std::initializer_list<std::string_view> words) {
+    return std::any_of(t.begin(), t.end(), [&](token const& x) {
+        return x.is_word && std::find(words.begin(), words.end(), x.lower) != words.end();
+    });
+}
+
 bool is_question(std::vector<token> const& t) {
     return !t.empty() && t.back().lower == "?";
 }
@@ -152,7 +159,7 @@ std::string commitment(std::string_view sentence, std::vector<token> const& t, s
 } // namespace
 
 std::optional<candidate> make_candidate(std::string_view sentence, std::vector<token> const& t,
-                                        sentence_ref from) {
+                                        sentence_ref from, participant_registry const& people) {
     if (sentence.size() > max_sentence_bytes)
         return std::nullopt;
     if (is_question(t))
@@ -193,7 +200,12 @@ std::optional<candidate> make_candidate(std::string_view sentence, std::vector<t
                              "nice to"}))
         return std::nullopt;
     auto words = content_words(text);
-    if (words.size() < 4 || !reported_speech(text, {}, participant_registry{}))
+    if (words.size() < 4)
+        return std::nullopt;
+    // Reported once, with a mark where the speaker's name goes: the name is the one thing
+    // that may change (a label that turns out to be a longer one).
+    auto reported = reported_speech(text, from.speaker ? speaker_mark : "", people);
+    if (!reported)
         return std::nullopt;
 
     double base = 0.5 * static_cast<double>(words.size()) / static_cast<double>(n);
@@ -211,7 +223,7 @@ std::optional<candidate> make_candidate(std::string_view sentence, std::vector<t
         base -= 0.25;
     if (n >= 12 && n <= 35)
         base += 0.2;
-    return candidate{std::move(text), std::move(words), base, from};
+    return candidate{std::move(*reported), std::move(words), base, from};
 }
 
 std::size_t key_point_limit(std::size_t sentences) {
@@ -409,8 +421,15 @@ std::string stage_named(std::vector<token> const& t) {
 std::optional<action_item> extract_decision(std::string_view sentence, std::vector<token> const& t,
                                             std::string_view speaker,
                                             participant_registry const& people,
-                                            std::string_view title_stage, sentence_ref from) {
+                                            std::string_view title, sentence_ref from) {
     if (sentence.size() > max_sentence_bytes)
+        return std::nullopt;
+    if (!mentions_any(t, {"congratulations", "consensus",   "stage",   "stages",    "support",
+                          "agree",           "agreed",      "adopt",   "adopted",   "approved",
+                          "objection",       "objections",  "title",   "decided",   "withdraw",
+                          "withdrawn",       "withdrawing", "back",    "remains",   "remain",
+                          "stays",           "stay",        "ask",     "asking",    "seek",
+                          "request",         "requesting",  "seeking", "opposition"}))
         return std::nullopt;
     if (t.size() < 2 || is_question(t) || word_count(sentence) > 45)
         return std::nullopt;
@@ -426,12 +445,18 @@ std::optional<action_item> extract_decision(std::string_view sentence, std::vect
     auto stage = stage_named(t);
 
     // A stage granted: "Congratulations, you have Stage 4", "consensus for Stage 2.7".
+    // "I'd like to ask for consensus for Stage 2" asks; it grants nothing.
+    bool const asking =
+        said("ask|asking|request|requesting|seek|seeking|like|want|call|calling|hoping|looking "
+             "for") ||
+        said("do|can|could we have|get") || said("to get|reach consensus");
     bool const granted =
         ruling("congratulations") ||
         ruling("you|we|it|this|they have|has|got|reached|reaches "
                "conditional? consensus? for? stage *") ||
-        ruling("consensus for|on stage|advancing|advancement") ||
-        ruling("have|has ample|good|enough|sufficient|strong|broad? support for stage *");
+        (!asking && (ruling("consensus for|on stage|advancing|advancement") ||
+                     ruling("have|has ample|good|enough|sufficient|strong|broad|clear? support "
+                            "for stage *")));
     // The opposite, said as plainly: "no consensus", "I am not going to ask for Stage 2".
     bool const refused = said("no consensus") ||
                          said("not|don't|doesn't|didn't have|has|reach|reached|get consensus") ||
@@ -449,7 +474,7 @@ std::optional<action_item> extract_decision(std::string_view sentence, std::vect
         return action_item{reported(), {}, {}, from};
     if (granted) {
         if (stage.empty())
-            stage = title_stage;
+            stage = stage_named(tokenize(title));
         if (!stage.empty())
             return action_item{"Consensus for Stage " + stage + ".", {}, {}, from};
         if (!said("consensus"))
@@ -459,6 +484,7 @@ std::optional<action_item> extract_decision(std::string_view sentence, std::vect
     static constexpr auto agreed = std::to_array<std::string_view>({
         "we|you|this|it|that have|has|reach|reached|got conditional? consensus",
         "remains|remain|stays|stay at stage",
+        "you|this|it|that have|has ample|good|enough|sufficient|strong|broad|clear support",
         "withdraw|withdrawn|withdrawing the? proposal",
         "take|taking it|that as consensus",
         "i|we take it that we agree",
@@ -499,6 +525,12 @@ std::optional<consensus_move> read_consensus_move(std::string_view sentence,
                                                   std::vector<token> const& t, sentence_ref from) {
     if (sentence.size() > max_sentence_bytes || t.empty())
         return std::nullopt;
+    if (!mentions_any(t, {"consensus", "stage",      "advancement", "approval",    "support",
+                          "supports",  "supporting", "objections",  "objection",   "opposition",
+                          "concerns",  "object",     "objecting",   "block",       "blocking",
+                          "oppose",    "opposed",    "withhold",    "withholding", "plus",
+                          "1",         "approve",    "approving",   "endorse",     "thumbs"}))
+        return std::nullopt;
     auto const has = [&](std::string_view pattern) { return find_phrase(t, pattern).has_value(); };
     auto stage = stage_named(t);
     // Asked of the room, or asked for by the presenter.
@@ -510,7 +542,8 @@ std::optional<consensus_move> read_consensus_move(std::string_view sentence,
         has("ask|asking|request|requesting|seek|seeking|get|call for "
             "consensus|advancement|stage") ||
         has("do|can we have|get consensus") ||
-        has("like|want to ask|request|get consensus|stage")) {
+        has("like|want to ask|request|get consensus|stage") ||
+        has("hoping|hope|looking|asking for consensus|approval|support|stage|advancement")) {
         if (!has("not|don't|won't") && !has("next time|next meeting|future meeting"))
             return consensus_move{consensus_move::request, stage, from};
     }
@@ -580,9 +613,10 @@ std::vector<key_point> choose_key_points(key_point_pool const& pool, std::string
     std::vector<key_point> out;
     for (auto i : pool.select(content_words(title), key_point_limit(sentences))) {
         auto const& c = pool.candidates()[i];
-        auto const speaker = c.from.speaker ? people.at(*c.from.speaker).name : std::string();
-        // make_candidate kept only sentences that can be reported.
-        out.push_back({reported_speech(c.text, speaker, people).value_or(c.text), c.from});
+        auto text = c.text;
+        if (auto const at = text.find(speaker_mark); at != std::string::npos && c.from.speaker)
+            text.replace(at, speaker_mark.size(), people.at(*c.from.speaker).name);
+        out.push_back({std::move(text), c.from});
     }
     return out;
 }

@@ -38,19 +38,22 @@ struct action_item {
     friend bool operator==(action_item const&, action_item const&) = default;
 };
 
+/// Where a candidate's reported text names its speaker, filled in when it is chosen.
+inline constexpr std::string_view speaker_mark = "\x01";
+
 /// A key-point candidate: a sentence with the features that do not change as the item grows.
 struct candidate {
-    std::string text;               ///< cleaned for the minutes
+    std::string text;               ///< in reported speech, `speaker_mark` for the speaker's name
     std::vector<std::string> words; ///< its content words (sorted, unique)
     double base = 0;                ///< score from the sentence alone
     sentence_ref from;
 };
 
 /// Scores one sentence as a key-point candidate; nullopt if it cannot be one (too short,
-/// a question, a greeting, procedure).
-/// `tokens` are the sentence's, from `tokenize`.
+/// a question, a greeting, procedure, spoken to someone).
+/// `tokens` are the sentence's, from `tokenize`; `people` keep their names' capitals.
 std::optional<candidate> make_candidate(std::string_view sentence, std::vector<token> const& tokens,
-                                        sentence_ref from);
+                                        sentence_ref from, participant_registry const& people);
 
 /// The key-point candidates of one agenda item, with how central each one is: how many words
 /// it shares with the others. Kept up to date as sentences arrive, so that choosing the key
@@ -113,8 +116,8 @@ std::vector<action_item> extract_next_steps(std::string_view sentence,
 std::string stage_named(std::vector<token> const& tokens);
 
 /// Reads a decision from a sentence and says what it settled: "Congratulations, you have
-/// Stage 4" -> "Consensus for Stage 4." (the stage from the sentence, else `title_stage`, the
-/// one the item's title asks for); "we agree and adopt the draft agenda as proposed" -> "It
+/// Stage 4" -> "Consensus for Stage 4." (the stage from the sentence, else the one the item's
+/// `title` asks for); "we agree and adopt the draft agenda as proposed" -> "It
 /// was agreed to adopt the draft agenda as proposed"; "I am not going to ask for Stage 2" ->
 /// "EAO is not going to ask for Stage 2." Rulings only: hedged, conditional or asked, it is
 /// not one. `speaker` and `people` attribute what is reported.
@@ -122,7 +125,7 @@ std::optional<action_item> extract_decision(std::string_view sentence,
                                             std::vector<token> const& tokens,
                                             std::string_view speaker,
                                             participant_registry const& people,
-                                            std::string_view title_stage, sentence_ref from);
+                                            std::string_view title, sentence_ref from);
 
 /// What a sentence does in a call for consensus.
 struct consensus_move {

@@ -96,7 +96,9 @@ bool capital_only_starts_sentence(std::string_view original, std::string_view lo
                    std::isdigit(static_cast<unsigned char>(c));
         }))
         return false;
-    return !people.find_by_name(original) && lower != "i";
+    if (lower == "i")
+        return false;
+    return is_stopword(lower) || !people.find_by_name(original);
 }
 
 // Writes `text` from byte `copied` on into `out`, its first-person words from token `from`

@@ -48,14 +48,15 @@ TEST(reported_speech, keeps_names_and_terms_capitalised_and_refuses_the_second_p
               "It was noted that they agree with the chair.");
 }
 
-std::optional<action_item> decision(std::string_view s, std::string_view title_stage = {}) {
+std::optional<action_item> decision(std::string_view s, std::string_view title = {}) {
     participant_registry people;
-    return extract_decision(s, tokenize(s), "RPR", people, title_stage, {});
+    return extract_decision(s, tokenize(s), "RPR", people, title, {});
 }
 
 TEST(extract_decision, says_what_was_settled) {
     EXPECT_EQ(decision("Congratulations, you have Stage 4.")->text, "Consensus for Stage 4.");
-    EXPECT_EQ(decision("Congratulations, JHX.", "1")->text, "Consensus for Stage 1.");
+    EXPECT_EQ(decision("Congratulations, JHX.", "Raw String Literals for Stage 1")->text,
+              "Consensus for Stage 1.");
     EXPECT_FALSE(decision("Congratulations on the new job."));
     EXPECT_EQ(decision("Sounds like you have ample support for Stage 1.")->text,
               "Consensus for Stage 1.");
@@ -70,6 +71,8 @@ TEST(extract_decision, says_what_was_settled) {
     EXPECT_FALSE(decision("Do we have consensus for Stage 2?"));
     EXPECT_FALSE(decision("If we have consensus for Stage 2, we move on."));
     EXPECT_FALSE(decision("I have no objection to the name."));
+    EXPECT_FALSE(decision("I would like to ask for consensus for Stage 2.")); // a request
+    EXPECT_FALSE(decision("We can ask for consensus on stage 3 tomorrow."));
 }
 
 std::optional<action_item> settle(std::vector<std::string> const& sentences,
