@@ -460,8 +460,8 @@ ingest_reply live_session::answer_after_end(protocol::ingest_message const& m) {
 void live_session::publish(summariser::change_set& changes,
                            std::chrono::steady_clock::time_point arrived) {
     auto const& m = pipeline_ ? pipeline_->state() : empty_meeting();
-    if (auto const chair = m.chair(); chair != chair_) {
-        chair_ = chair;
+    if (auto chairs = m.chairs(); chairs != chairs_) {
+        chairs_ = std::move(chairs);
         changes.meta = true; // roles change: participants are sent whole
     }
     changes.normalise();

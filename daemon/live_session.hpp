@@ -301,8 +301,8 @@ private:
     double ingest_tokens_ = 0;
     std::chrono::steady_clock::time_point ingest_paced_{};
     std::chrono::steady_clock::time_point ingest_rate_logged_{};
-    std::optional<summariser::participant_id> chair_;
-    std::string summary_; // the catch-up text last sent
+    std::vector<summariser::participant_id> chairs_; // as last sent
+    std::string summary_;                            // the catch-up text last sent
     bool ended_ = false;
     bool archived_ = false; ///< ended, and the archive job done (or failed)
     std::atomic<bool> ending_{false};

@@ -139,7 +139,10 @@ std::string commitment(std::string_view sentence, std::vector<token> const& t, s
     while (end < t.size() && t[end].lower != "-" && t[end].lower != ";" &&
            !(t[end].lower == "," && end + 1 < t.size() &&
              (t[end + 1].lower == "but" || t[end + 1].lower == "because" ||
-              t[end + 1].lower == "so" || t[end + 1].lower == "which")))
+              t[end + 1].lower == "so" || t[end + 1].lower == "which" ||
+              // ", and they will also call ...": a clause of its own
+              (t[end + 1].lower == "and" && end + 2 < t.size() &&
+               mentions_any({t[end + 2]}, {"i", "we", "they", "he", "she", "you", "then"})))))
         ++end;
     // Words spoken to the listener cannot be reported: stop at the clause before them.
     for (auto k = verb; k < end; ++k) {
@@ -156,6 +159,22 @@ std::string commitment(std::string_view sentence, std::vector<token> const& t, s
     return text ? *text + "." : std::string();
 }
 
+// A sentence that means nothing on its own: it hangs on the one before ("Because otherwise
+// ...", "Which is why ...", "In which case ...") or was cut off ("... explain in the title
+// what").
+bool leans_on_context(std::string_view text) {
+    auto const t = tokenize(text);
+    if (t.empty())
+        return true;
+    if (mentions_any({t.front()}, {"because", "which", "whereas", "although", "though", "meaning",
+                                   "otherwise", "like", "again", "or", "and", "but", "so"}))
+        return true;
+    if (auto const m = find_phrase(t, "in which case"); m && m->first == 0)
+        return true;
+    auto const last = t.back();
+    return last.is_word && is_stopword(last.lower) && last.lower != "too" && last.lower != "yet";
+}
+
 } // namespace
 
 std::optional<candidate> make_candidate(std::string_view sentence, std::vector<token> const& t,
@@ -166,7 +185,7 @@ std::optional<candidate> make_candidate(std::string_view sentence, std::vector<t
         return std::nullopt;
     auto text = clean_for_minutes(sentence);
     auto const n = word_count(text);
-    if (n < 8 || n > 55)
+    if (n < 8 || n > 55 || leans_on_context(text))
         return std::nullopt;
     auto const lower = to_lower(text);
     if (contains_any(lower, {"thank you",

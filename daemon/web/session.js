@@ -33,7 +33,7 @@
   let state = emptyState();
   function emptyState() {
     return {
-      rev: 0, epoch: '', title: '', chair: null, ended: false, words: 0, summary: '',
+      rev: 0, epoch: '', title: '', chair: null, chairs: [], ended: false, words: 0, summary: '',
       participants: new Map(), // id -> participant
       agenda: new Map(),       // n -> item
       utterances: [],          // by id
@@ -66,7 +66,7 @@
         return false;
     }
     state.rev = m.rev;
-    for (const key of ['title', 'chair', 'ended', 'words'])
+    for (const key of ['title', 'chair', 'chairs', 'ended', 'words'])
       if (key in m)
         state[key] = m[key];
     if ('summary' in m)

@@ -9,6 +9,9 @@
 // form `minuted summarise --agenda` reads), and at the end the time to align the whole meeting
 // again to that agenda, as when an agenda is changed late in a meeting.
 //
+// Then, untimed, the same replay once more to count bullet churn: the key points, decisions
+// and next steps a viewer was shown and that were later taken back while their item went on.
+//
 // usage: minuted_live_bench [--chunk BYTES] [--words N] [--transcript FILE] [--agenda FILE]
 
 #include "protocol/agenda.hpp"
@@ -21,6 +24,7 @@
 #include <cmath>
 #include <cstdio>
 #include <malloc.h>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -73,6 +77,68 @@ std::size_t heap_in_use() {
 bool parse_size(std::string_view s, std::size_t& out) {
     auto const [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
     return ec == std::errc{} && end == s.data() + s.size() && out > 0;
+}
+
+// Bullets of one agenda item as a viewer sees them, and those it saw taken back.
+struct item_bullets {
+    std::set<std::string> shown;
+    std::size_t withdrawn = 0;
+    std::size_t ever = 0;
+};
+
+void follow_bullets(sm::meeting const& m, sm::change_set const& changes,
+                    std::vector<item_bullets>& items) {
+    std::set<std::size_t> const changed(changes.agenda.begin(), changes.agenda.end());
+    for (auto const index : changed) {
+        if (index >= m.agenda().size())
+            continue;
+        if (items.size() <= index)
+            items.resize(index + 1);
+        auto const& a = m.agenda()[index];
+        std::set<std::string> now;
+        for (auto const& k : a.key_points)
+            now.insert("k " + k.text);
+        for (auto const& d : a.decisions)
+            now.insert("d " + d.text);
+        for (auto const& n : a.next_steps)
+            now.insert("n " + n.text);
+        auto& seen = items[index];
+        for (auto const& b : seen.shown)
+            seen.withdrawn += now.count(b) ? 0 : 1;
+        for (auto const& b : now)
+            seen.ever += seen.shown.count(b) ? 0 : 1;
+        seen.shown = std::move(now);
+    }
+}
+
+// Replays `text` again, untimed, and prints how many bullets each item showed and took back.
+void print_churn(std::string_view text, std::vector<minuted::protocol::agenda_item> const& agenda,
+                 std::size_t chunk, std::chrono::milliseconds duration) {
+    sm::pipeline p(agenda);
+    std::vector<item_bullets> items;
+    for (std::size_t at = 0; at < text.size(); at += chunk) {
+        sm::change_set changes;
+        sm::time_point const t{std::chrono::duration_cast<std::chrono::milliseconds>(
+            duration * (static_cast<double>(at) / static_cast<double>(text.size())))};
+        p.put(text.substr(at, chunk), t, changes);
+        follow_bullets(p.state(), changes, items);
+    }
+    sm::change_set changes;
+    p.finish(sm::time_point{duration}, changes);
+    follow_bullets(p.state(), changes, items);
+
+    std::size_t withdrawn = 0, final_bullets = 0, worst = 0, ever = 0;
+    for (auto const& i : items) {
+        withdrawn += i.withdrawn;
+        final_bullets += i.shown.size();
+        ever += i.ever;
+        worst = std::max(worst, i.withdrawn);
+    }
+    auto const n = std::max<std::size_t>(items.size(), 1);
+    std::printf("bullet churn over %zu items: %zu bullets at the end, %zu ever shown, %zu "
+                "taken back (%.2f per item, at most %zu in one item)\n\n",
+                items.size(), final_bullets, ever, withdrawn,
+                static_cast<double>(withdrawn) / static_cast<double>(n), worst);
 }
 
 } // namespace
@@ -189,6 +255,8 @@ int main(int argc, char** argv) {
     std::printf("peak RSS of the process: %ld KiB (getrusage ru_maxrss; includes the %zu-byte "
                 "input and the program)\n\n",
                 usage.ru_maxrss, total);
+
+    print_churn(text, agenda, chunk, duration);
 
     std::vector<double> all;
     for (auto const& s : samples)

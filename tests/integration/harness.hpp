@@ -347,7 +347,8 @@ public:
             return false;
         rev_ = rev;
         state_["rev"] = rev;
-        for (auto const* key : {"title", "chair", "ended", "words", "summary", "pending", "seq"})
+        for (auto const* key :
+             {"title", "chair", "chairs", "ended", "words", "summary", "pending", "seq"})
             if (auto const* v = m.if_contains(key))
                 state_[key] = *v;
         return merge(m, "utterances", "id") && merge(m, "participants", "id") &&

@@ -149,3 +149,32 @@ TEST(extract_next_steps, phrases_the_commitment_with_its_owner) {
 
 } // namespace
 } // namespace minuted::summariser
+
+namespace minuted::summariser {
+namespace {
+
+std::optional<candidate> candidate_of(std::string_view s) {
+    participant_registry people;
+    people.resolve("JUTTA CROLL");
+    return make_candidate(s, tokenize(s), {0, 1, 0}, people);
+}
+
+TEST(make_candidate, is_a_sentence_that_stands_on_its_own_in_reported_speech) {
+    auto const c =
+        candidate_of("I think we need to explain in the session title what the coalitions are.");
+    ASSERT_TRUE(c);
+    EXPECT_EQ(c->text,
+              std::string(speaker_mark) +
+                  " thinks they need to explain in the session title what the coalitions are.");
+    // Hanging on the sentence before, cut off, or spoken to someone: not a key point.
+    EXPECT_FALSE(candidate_of("Because otherwise, it seems very good to have that meeting after "
+                              "the main session."));
+    EXPECT_FALSE(candidate_of("In which case the coordinators would have to agree on the speakers "
+                              "themselves."));
+    EXPECT_FALSE(
+        candidate_of("So they think they need to explain in the title of the session what"));
+    EXPECT_FALSE(candidate_of("Roman, you may want to change your name to say Roman instead."));
+}
+
+} // namespace
+} // namespace minuted::summariser
