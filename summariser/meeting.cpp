@@ -255,7 +255,7 @@ void meeting::close_utterance(change_set& changes) {
     if (!u.continues)
         record_turn(u, changes);
     if (aligned()) {
-        if (minutes_dirty_) {
+        if (minutes_dirty_ && pool_.size() >= next_refresh_) {
             refresh_minutes();
             changes.agenda.push_back(agenda_.size() - 1);
         }
@@ -264,7 +264,7 @@ void meeting::close_utterance(change_set& changes) {
     }
     check_presentation_start(changes);
     check_topic_shift(changes);
-    if (minutes_dirty_) {
+    if (minutes_dirty_ && pool_.size() >= next_refresh_) {
         refresh_minutes();
         changes.agenda.push_back(agenda_.size() - 1);
     }
@@ -587,8 +587,12 @@ void meeting::refresh_minutes() {
     if (!minutes_dirty_ || agenda_.empty())
         return;
     minutes_dirty_ = false;
-    agenda_.back().key_points =
-        choose_key_points(pool_, agenda_.back().title, item_sentences_, people_);
+    auto& item = agenda_.back();
+    item.key_points =
+        choose_key_points(pool_, item.title, item_sentences_, people_, item.key_points);
+    // Chosen again once the item has a quarter more candidates (and when it closes): a
+    // viewer's key points change a few times as an item unfolds, not with every sentence.
+    next_refresh_ = std::max(pool_.size() + 1, pool_.size() * 5 / 4);
 }
 
 void meeting::set_pending(std::vector<protocol::caption_event> const& events, change_set& changes) {

@@ -268,6 +268,7 @@ private:
     consensus_call call_; // the open item's calls for consensus
     std::size_t item_sentences_ = 0;
     bool minutes_dirty_ = false;
+    std::size_t next_refresh_ = 0; // the open item's pool size at which its key points are redone
 };
 
 } // namespace minuted::summariser

@@ -202,6 +202,7 @@ void meeting::rebuild_minutes(std::size_t index) {
         call_ = call;
         item_sentences_ = sentences;
         minutes_dirty_ = false;
+        next_refresh_ = std::max(pool_.size() + 1, pool_.size() * 5 / 4);
     }
 }
 

@@ -282,7 +282,8 @@ std::vector<candidate> key_point_pool::take_from(std::uint32_t line) {
 }
 
 std::vector<std::size_t> key_point_pool::select(std::vector<std::string> const& title_words,
-                                                std::size_t limit) const {
+                                                std::size_t limit,
+                                                std::vector<sentence_ref> const& shown) const {
     std::vector<std::pair<double, std::size_t>> scored;
     scored.reserve(candidates_.size());
     for (std::size_t i = 0; i < candidates_.size(); ++i) {
@@ -290,7 +291,10 @@ std::vector<std::size_t> key_point_pool::select(std::vector<std::string> const& 
         double const central =
             static_cast<double>(shared_[i]) / static_cast<double>(c.words.size() + 4);
         double const title = overlap(c.words, title_words) > 0 ? 0.4 : 0;
-        scored.emplace_back(c.base + 0.6 * central + title, i);
+        // A point viewers already see keeps its place unless another is clearly better.
+        double const kept =
+            std::find(shown.begin(), shown.end(), c.from) != shown.end() ? sticky_bonus : 0;
+        scored.emplace_back(c.base + 0.6 * central + title + kept, i);
     }
     std::stable_sort(scored.begin(), scored.end(),
                      [](auto const& a, auto const& b) { return a.first > b.first; });
@@ -627,10 +631,13 @@ bool set_outcome(std::vector<action_item>& decisions, std::optional<action_item>
 }
 
 std::vector<key_point> choose_key_points(key_point_pool const& pool, std::string_view title,
-                                         std::size_t sentences,
-                                         participant_registry const& people) {
+                                         std::size_t sentences, participant_registry const& people,
+                                         std::vector<key_point> const& shown) {
+    std::vector<sentence_ref> kept;
+    for (auto const& k : shown)
+        kept.push_back(k.from);
     std::vector<key_point> out;
-    for (auto i : pool.select(content_words(title), key_point_limit(sentences))) {
+    for (auto i : pool.select(content_words(title), key_point_limit(sentences), kept)) {
         auto const& c = pool.candidates()[i];
         auto text = c.text;
         if (auto const at = text.find(speaker_mark); at != std::string::npos && c.from.speaker)

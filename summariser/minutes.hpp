@@ -69,13 +69,15 @@ public:
     /// Picks at most `limit` key points: the most central sentences (sharing words with many
     /// others and with the title), no two saying the same thing, no more than two from one
     /// speaker. Indices into `candidates()`, in transcript order.
-    std::vector<std::size_t> select(std::vector<std::string> const& title_words,
-                                    std::size_t limit) const;
+    std::vector<std::size_t> select(std::vector<std::string> const& title_words, std::size_t limit,
+                                    std::vector<sentence_ref> const& shown = {}) const;
 
     std::vector<candidate> const& candidates() const noexcept { return candidates_; }
     std::size_t size() const noexcept { return candidates_.size(); }
 
 private:
+    // How much a point already shown is preferred to one that would replace it.
+    static constexpr double sticky_bonus = 0.25;
     // A word shared with more than this many other sentences adds no more to centrality.
     static constexpr int max_shared = 6;
 
@@ -89,9 +91,11 @@ private:
 std::size_t key_point_limit(std::size_t sentences);
 
 /// The key points of an item titled `title` of `sentences` sentences, from its pool, as
-/// reported speech attributed to their speakers in `people`.
+/// reported speech attributed to their speakers in `people`. Those `shown` before keep their
+/// place unless another candidate is clearly better, so that a live view changes little.
 std::vector<key_point> choose_key_points(key_point_pool const& pool, std::string_view title,
-                                         std::size_t sentences, participant_registry const& people);
+                                         std::size_t sentences, participant_registry const& people,
+                                         std::vector<key_point> const& shown = {});
 
 /// Next steps and decisions kept per item: precision first, a handful not dozens.
 inline constexpr std::size_t max_actions = 8;
