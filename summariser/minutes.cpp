@@ -506,6 +506,7 @@ std::optional<action_item> extract_decision(std::string_view sentence, std::vect
     }
     static constexpr auto agreed = std::to_array<std::string_view>({
         "we|you|this|it|that have|has|reach|reached|got conditional? consensus",
+        "this|it|that|we has|have|is? achieved|reached consensus",
         "remains|remain|stays|stay at stage",
         "you|this|it|that have|has ample|good|enough|sufficient|strong|broad|clear support",
         "withdraw|withdrawn|withdrawing the? proposal",

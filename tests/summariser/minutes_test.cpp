@@ -64,6 +64,8 @@ TEST(extract_decision, says_what_was_settled) {
         decision("I will take it that we agree and adopt the draft agenda as proposed.")->text,
         "It was agreed to adopt the draft agenda as proposed.");
     EXPECT_EQ(decision("No objections on the queue.")->text, "Consensus was reached.");
+    EXPECT_EQ(decision("So it appears that this is achieved consensus.")->text,
+              "Consensus was reached.");
     EXPECT_EQ(decision("I am not going to ask for Stage 2.")->text,
               "RPR is not going to ask for Stage 2.");
     EXPECT_EQ(decision("There is no consensus for Stage 3.")->text, "No consensus for Stage 3.");
