@@ -775,6 +775,22 @@ std::vector<protocol::agenda_item> read_agenda_file(std::filesystem::path const&
     return std::get<std::vector<protocol::agenda_item>>(std::move(parsed));
 }
 
+std::vector<protocol::roster_person> read_roster_file(std::filesystem::path const& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        throw roster_file_error(path.string() + ": " + std::strerror(errno), true);
+    // One byte more than a roster may have: a larger file is refused without being read whole.
+    std::string text(protocol::max_roster_bytes + 1, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    if (in.bad())
+        throw roster_file_error(path.string() + ": cannot be read", true);
+    text.resize(static_cast<std::size_t>(in.gcount()));
+    auto parsed = protocol::parse_roster(text);
+    if (auto const* no = std::get_if<protocol::roster_refusal>(&parsed))
+        throw roster_file_error(path.string() + ": not a roster: " + no->why, false);
+    return std::get<std::vector<protocol::roster_person>>(std::move(parsed));
+}
+
 settings reloadable(settings const& running, settings next, std::vector<std::string>& kept) {
     auto keep = [&](auto& field, auto const& value, std::string_view name) {
         if (field != value) {

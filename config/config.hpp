@@ -1,6 +1,7 @@
 #pragma once
 
 #include "protocol/agenda.hpp"
+#include "protocol/roster.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -158,6 +159,18 @@ public:
 /// Markdown list or JSON with presenters. Throws agenda_file_error saying why ("PATH: not an
 /// agenda: 501 agenda items; at most 500").
 std::vector<protocol::agenda_item> read_agenda_file(std::filesystem::path const& path);
+
+/// A roster file that cannot be read or is not a roster.
+class roster_file_error : public std::runtime_error {
+public:
+    roster_file_error(std::string what, bool cannot_read)
+        : std::runtime_error(std::move(what)), unreadable(cannot_read) {}
+    bool unreadable; ///< could not be opened or read (else: read, and not a roster)
+};
+
+/// The roster in the file at `path` (see protocol::parse_roster). Throws roster_file_error
+/// saying why ("PATH: not a roster: person 3: unknown field \"email\" ...").
+std::vector<protocol::roster_person> read_roster_file(std::filesystem::path const& path);
 
 /// Reads `path` and parses it; a file that cannot be read throws `config_error` too.
 settings load_config_file(std::filesystem::path const& path);

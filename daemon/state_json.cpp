@@ -81,6 +81,7 @@ boost::json::object participant_json(summariser::meeting const& m,
             {"label", p.label},
             {"aliases", std::move(aliases)},
             {"role", summariser::role_of(m, p)},
+            {"organisation", p.organisation},
             {"turns", p.turns},
             {"words", p.words}};
 }

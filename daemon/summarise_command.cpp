@@ -21,7 +21,7 @@ namespace minuted {
 namespace {
 
 constexpr std::string_view usage =
-    "usage: minuted summarise FILE|- [--format md|json] [--agenda FILE]\n";
+    "usage: minuted summarise FILE|- [--format md|json] [--agenda FILE] [--roster FILE]\n";
 
 } // namespace
 
@@ -29,9 +29,10 @@ int summarise_command(std::span<char const* const> args, std::ostream& out, std:
     std::optional<std::string> input;
     std::string format = "md";
     std::vector<protocol::agenda_item> agenda;
+    std::vector<protocol::roster_person> roster;
     for (std::size_t i = 0; i < args.size(); ++i) {
         std::string_view const a = args[i];
-        if ((a == "--format" || a == "--agenda") && i + 1 >= args.size()) {
+        if ((a == "--format" || a == "--agenda" || a == "--roster") && i + 1 >= args.size()) {
             err << "minuted summarise: " << a << " needs a value\n" << usage;
             return exit_usage;
         }
@@ -45,6 +46,13 @@ int summarise_command(std::span<char const* const> args, std::ostream& out, std:
             try {
                 agenda = config::read_agenda_file(args[++i]);
             } catch (config::agenda_file_error const& e) {
+                err << "minuted: " << e.what() << '\n';
+                return e.unreadable ? exit_no_input : exit_data;
+            }
+        } else if (a == "--roster") {
+            try {
+                roster = config::read_roster_file(args[++i]);
+            } catch (config::roster_file_error const& e) {
                 err << "minuted: " << e.what() << '\n';
                 return e.unreadable ? exit_no_input : exit_data;
             }
@@ -80,6 +88,8 @@ int summarise_command(std::span<char const* const> args, std::ostream& out, std:
     // Streamed in blocks, as a live feed would be: memory stays bounded by the reader's tail.
     summariser::pipeline p(std::move(agenda));
     summariser::change_set changes;
+    if (!roster.empty())
+        p.set_roster(std::move(roster), changes);
     summariser::time_point const at{};
     std::string block(64 * 1024, '\0');
     while (*in) {

@@ -95,9 +95,13 @@ std::string meeting::speaker_name(std::optional<participant_id> id) const {
 }
 
 std::optional<participant_id> meeting::chair() const {
+    // A chair the roster names, once they have spoken, before anyone the talk suggests.
+    bool const listed =
+        std::any_of(people_.all().begin(), people_.all().end(),
+                    [](participant const& p) { return chairs_by_roster(p) && p.turns > 0; });
     std::optional<participant_id> best;
     for (auto const& p : people_.all()) {
-        if (p.turns < 2)
+        if (listed ? !chairs_by_roster(p) || p.turns == 0 : p.turns < 2)
             continue;
         auto const score = p.id < procedural_.size() ? procedural_[p.id] : 0;
         if (!best) {

@@ -41,6 +41,9 @@ struct utterance {
     bool continues = false; ///< goes on with the turn before it, which reached max_utterance_bytes
 };
 
+/// True if the roster names `p` a chair, co-chair or (co-)moderator.
+bool chairs_by_roster(participant const& p);
+
 /// One item of the agenda with its rolling minutes.
 struct agenda_item {
     std::size_t n = 0; ///< 1-based
@@ -100,6 +103,10 @@ public:
     /// A new known agenda, before or during the meeting: everything heard is aligned again.
     /// Costs O(items x turns) plus rebuilding the minutes of the items that moved.
     void set_known_agenda(std::vector<protocol::agenda_item> agenda, change_set& changes);
+
+    /// The meeting's roster (see participant_registry::set_roster): names, organisations and
+    /// roles for those it lists, now and when they speak.
+    void set_roster(std::vector<protocol::roster_person> roster, change_set& changes);
 
     void apply(protocol::caption_event const& event, time_point at, change_set& changes);
     void set_pending(std::vector<protocol::caption_event> const& events, change_set& changes);

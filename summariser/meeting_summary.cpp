@@ -39,6 +39,18 @@ std::string joined(std::vector<std::string> const& names) {
 
 } // namespace
 
+void meeting::set_roster(std::vector<protocol::roster_person> roster, change_set& changes) {
+    people_.set_roster(std::move(roster));
+    for (auto const& p : people_.all())
+        changes.participants.push_back(p.id);
+    changes.meta = true;
+}
+
+bool chairs_by_roster(participant const& p) {
+    auto const role = to_lower(p.roster_role);
+    return role == "chair" || role == "co-chair" || role == "moderator" || role == "co-moderator";
+}
+
 std::vector<participant_id> meeting::chairs() const {
     auto const chair_id = chair();
     if (!chair_id)
@@ -56,6 +68,10 @@ std::vector<participant_id> meeting::chairs() const {
             4 * static_cast<std::size_t>(score) >= p.turns)
             out.push_back(p.id);
     }
+    // Whom the roster names as chairs chair, whatever they said.
+    for (auto const& p : people_.all())
+        if (chairs_by_roster(p) && std::find(out.begin(), out.end(), p.id) == out.end())
+            out.push_back(p.id);
     std::stable_sort(out.begin() + 1, out.end(), [&](participant_id a, participant_id b) {
         return score_of(procedural_, a) > score_of(procedural_, b);
     });

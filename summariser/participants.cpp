@@ -168,6 +168,43 @@ participant_registry::find_titled(std::vector<std::string_view> const& words, bo
 }
 
 resolution participant_registry::resolve(std::string_view label) {
+    auto const r = resolve_label(label);
+    apply_roster(participants_[r.id]);
+    return r;
+}
+
+void participant_registry::set_roster(std::vector<protocol::roster_person> roster) {
+    roster_ = std::move(roster);
+    roster_keys_.clear();
+    for (std::size_t i = 0; i < roster_.size(); ++i) {
+        roster_keys_.emplace_back(label_key(roster_[i].name), i);
+        for (auto const& a : roster_[i].aliases)
+            roster_keys_.emplace_back(label_key(a), i);
+    }
+    for (auto& p : participants_)
+        apply_roster(p);
+}
+
+void participant_registry::apply_roster(participant& p) const {
+    auto const listed = [&](std::string_view label) -> protocol::roster_person const* {
+        auto const key = label_key(label);
+        for (auto const& [k, i] : roster_keys_)
+            if (k == key)
+                return &roster_[i];
+        return nullptr;
+    };
+    auto const* r = listed(p.label);
+    for (std::size_t i = 0; !r && i < p.aliases.size(); ++i)
+        r = listed(p.aliases[i]);
+    if (!r)
+        return;
+    // "KG" speaks as Kevin Gibbons of F5; a label the roster calls a role stays a role.
+    p.name = r->name;
+    p.organisation = r->organisation;
+    p.roster_role = r->role;
+}
+
+resolution participant_registry::resolve_label(std::string_view label) {
     auto key = label_key(label);
     if (auto const id = exact(key))
         return {*id, false, false};
@@ -254,11 +291,14 @@ std::optional<participant_id> participant_registry::find_by_name(std::string_vie
     for (auto const& p : participants_) {
         if (p.kind == participant_kind::role)
             continue;
-        auto const own_key = label_key(p.label); // the views below point into it
-        auto const words = split_words(own_key);
+        auto const matches = [&](std::string const& own_key) {
+            auto const words = split_words(own_key);
+            return words == wanted || (wanted.size() == 1 && !words.empty() &&
+                                       (words.front() == wanted[0] || words.back() == wanted[0]));
+        };
+        // By the label spoken under, or by the name the roster gives ("Kevin" for "KG").
         bool const hit =
-            words == wanted || (wanted.size() == 1 && !words.empty() &&
-                                (words.front() == wanted[0] || words.back() == wanted[0]));
+            matches(label_key(p.label)) || (!roster_.empty() && matches(label_key(p.name)));
         if (!hit)
             continue;
         if (found)

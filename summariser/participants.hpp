@@ -1,5 +1,7 @@
 #pragma once
 
+#include "protocol/roster.hpp"
+
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -24,6 +26,8 @@ struct participant {
     participant_kind kind = participant_kind::person;
     std::size_t turns = 0;
     std::size_t words = 0;
+    std::string organisation; ///< from the roster, if it lists them
+    std::string roster_role;  ///< their role as the roster says ("chair"); may be empty
 };
 
 /// What `participant_registry::resolve` did.
@@ -49,8 +53,13 @@ struct resolution {
 /// Deterministic: the result depends only on the order of labels.
 class participant_registry {
 public:
-    /// The participant for `label`, creating or merging as described above.
+    /// The participant for `label`, creating or merging as described above. A participant
+    /// the roster lists (by name or alias) takes its name, organisation and role from it.
     resolution resolve(std::string_view label);
+
+    /// The meeting's roster: who is expected, under which names. Applies to everyone known
+    /// and to everyone who speaks later.
+    void set_roster(std::vector<protocol::roster_person> roster);
 
     /// Counts a turn of `words` words for `id`.
     void count_turn(participant_id id, std::size_t words);
@@ -80,9 +89,13 @@ private:
     std::optional<titled> find_titled(std::vector<std::string_view> const& words,
                                       bool is_role) const;
     void rename(participant& p, std::string_view label, std::string key);
+    resolution resolve_label(std::string_view label);
+    void apply_roster(participant& p) const;
 
     std::vector<participant> participants_;
     std::vector<key_entry> keys_;
+    std::vector<protocol::roster_person> roster_;
+    std::vector<std::pair<std::string, std::size_t>> roster_keys_; // name or alias key -> person
 };
 
 /// Normalises a label for comparison: upper case (Unicode's simple mapping, so "Hélène" and

@@ -22,6 +22,11 @@ public:
     void put(std::string_view bytes, time_point at, change_set& changes);
     /// Removes the last `n` characters not yet final; returns how many were removed.
     std::size_t erase(std::size_t n, change_set& changes);
+    /// The meeting's roster, before or during the meeting (see meeting::set_roster).
+    void set_roster(std::vector<protocol::roster_person> roster, change_set& changes) {
+        meeting_.set_roster(std::move(roster), changes);
+    }
+
     /// A new known agenda, before or during the meeting (see meeting::set_known_agenda).
     void set_known_agenda(std::vector<protocol::agenda_item> agenda, change_set& changes) {
         meeting_.set_known_agenda(std::move(agenda), changes);

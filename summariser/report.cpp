@@ -97,8 +97,14 @@ std::string render_markdown(meeting const& m, std::string_view title) {
             markdown_actions(out, item.next_steps);
         }
     }
-    out += "\n## Participants\n\n| Name | Role | Turns | Words | Share of talk "
-           "|\n|---|---|---:|---:|---:|\n";
+    // With a roster, each person's organisation, as a secretariat's annex lists them.
+    bool const organisations =
+        std::any_of(m.participants().all().begin(), m.participants().all().end(),
+                    [](participant const& p) { return !p.organisation.empty(); });
+    out += organisations ? "\n## Participants\n\n| Name | Organisation | Role | Turns | Words | "
+                           "Share of talk |\n|---|---|---|---:|---:|---:|\n"
+                         : "\n## Participants\n\n| Name | Role | Turns | Words | Share of talk "
+                           "|\n|---|---|---:|---:|---:|\n";
     // Grouped by role, as a secretariat's annex lists them: the chairs first.
     auto people = m.participants().all();
     std::stable_partition(people.begin(), people.end(),
@@ -111,6 +117,8 @@ std::string render_markdown(meeting const& m, std::string_view title) {
                 out += (i ? ", " : "") + p.aliases[i];
             out += ")";
         }
+        if (organisations)
+            out += " | " + p.organisation;
         out += " | " + role_of(m, p) + " | " + std::to_string(p.turns) + " | " +
                std::to_string(p.words) + " | " + percent(p.words, m.total_words()) + " |\n";
     }
@@ -141,6 +149,7 @@ boost::json::value render_json(meeting const& m) {
             aliases.emplace_back(a);
         o["aliases"] = std::move(aliases);
         o["role"] = role_of(m, p);
+        o["organisation"] = p.organisation;
         o["turns"] = p.turns;
         o["words"] = p.words;
         o["share"] = m.total_words()

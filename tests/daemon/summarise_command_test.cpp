@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <poll.h>
 #include <random>
 #include <set>
@@ -224,6 +225,77 @@ std::size_t count_turn_lines(std::string_view text) {
          pos = text.find("\n>>", pos + 1))
         ++n;
     return n;
+}
+
+// ---------------------------------------------------------------------------------------
+// A roster: names, organisations and roles for the labels people speak under
+
+TEST_F(summarise_cli, a_roster_names_people_gives_their_organisation_and_who_chairs) {
+    auto const transcript = write_file(
+        "meeting.txt",
+        ">> AC: Welcome. Let us start with the first item, the budget for next year.\n"
+        ">> KG: The budget grows by four percent because the venue costs more than before.\n"
+        ">> BOB LEE: I support the budget as presented and I think the venue is worth it.\n"
+        ">> AC: Any objections to the budget? I see none, so the budget is approved.\n");
+    auto const roster = write_file("roster.json",
+                                   R"([{"name": "Alex Carter", "aliases": ["AC"], "role": "chair"},
+            {"name": "Kim Grey", "organisation": "Example Foundation", "aliases": ["KG"]},
+            {"name": "Bob Lee", "organisation": "Sample Institute"}])");
+    auto const r = run_minuted({"summarise", transcript, "--format", "json", "--roster", roster});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto const report = json::parse(r.out).as_object();
+    std::map<std::string, json::object> people;
+    for (auto const& p : report.at("participants").as_array())
+        people[std::string(p.at("name").as_string())] = p.as_object();
+    ASSERT_TRUE(people.count("Kim Grey")) << r.out;
+    EXPECT_EQ(people["Kim Grey"].at("label"), "KG");
+    EXPECT_EQ(people["Kim Grey"].at("organisation"), "Example Foundation");
+    EXPECT_EQ(people["Bob Lee"].at("organisation"), "Sample Institute");
+    EXPECT_EQ(people["Alex Carter"].at("role"), "chair");
+    EXPECT_EQ(people["Alex Carter"].at("organisation"), "");
+    EXPECT_EQ(report.at("chair"), "Alex Carter");
+    auto const md = run_minuted({"summarise", transcript, "--roster", roster});
+    EXPECT_TRUE(contains(md.out, "| Name | Organisation | Role |")) << md.out;
+    EXPECT_TRUE(contains(md.out, "| Kim Grey | Example Foundation | participant |")) << md.out;
+    // Without the roster, neither the column nor the names.
+    auto const plain = run_minuted({"summarise", transcript});
+    EXPECT_FALSE(contains(plain.out, "Organisation")) << plain.out;
+    EXPECT_FALSE(contains(plain.out, "Kim Grey")) << plain.out;
+}
+
+TEST_F(summarise_cli, a_bad_roster_is_refused_with_the_reason_and_exit_65) {
+    struct bad {
+        std::string text;
+        std::string reason;
+    };
+    std::string many = "[";
+    for (int i = 0; i < 2001; ++i)
+        many += (i ? "," : "") + std::string(R"({"name":"P)") + std::to_string(i) + "\"}";
+    many += "]";
+    std::string big = R"([{"name":"A","organisation":")" + std::string(300 * 1024, 'x') + "\"}]";
+    for (auto const& [text, reason] : std::vector<bad>{
+             {"[{\"name\": \"A\"", "not JSON"},
+             {R"({"name": "A"})", "must be a JSON array"},
+             {R"([{"name": "A", "email": "a@example.org"}])", "unknown field \"email\""},
+             {R"([{"organisation": "X"}])", "\"name\" is missing"},
+             {R"([{"name": "A", "aliases": "KG"}])", "\"aliases\" must be an array"},
+             {R"([{"name": "A", "aliases": ["KG"]}, {"name": "B", "aliases": ["kg"]}])",
+              "already another person's"},
+             {many, "2001 people; a roster has at most 2000"},
+             {big, "a roster has at most 262144"},
+             {"[{\"name\": \"\xff\"}]", "not UTF-8"},
+         }) {
+        auto const roster = write_file("roster.json", text);
+        auto const r = run_minuted({"summarise", data_path(dccg_file), "--roster", roster});
+        EXPECT_EQ(r.exit_code, 65) << reason << ": " << r.err;
+        EXPECT_TRUE(contains(r.err, reason)) << r.err;
+        EXPECT_TRUE(contains(r.err, roster)) << r.err;
+        EXPECT_TRUE(r.out.empty());
+    }
+    auto const missing = (dir_ / "no-roster.json").string();
+    auto const r = run_minuted({"summarise", data_path(dccg_file), "--roster", missing});
+    EXPECT_EQ(r.exit_code, 66) << r.err;
+    EXPECT_TRUE(contains(r.err, missing)) << r.err;
 }
 
 // ---------------------------------------------------------------------------------------
