@@ -759,16 +759,28 @@ settings parse_config(std::string_view text, std::string_view source_name) {
     return s;
 }
 
-std::vector<protocol::agenda_item> read_agenda_file(std::filesystem::path const& path) {
+namespace {
+
+// The first `max_bytes + 1` bytes of the file at `path`: one byte more than it may have, so
+// that a larger file is refused without being read whole. Throws Error(why, true) if the
+// file cannot be opened or read.
+template <class Error>
+std::string read_bounded(std::filesystem::path const& path, std::size_t max_bytes) {
     std::ifstream in(path, std::ios::binary);
     if (!in)
-        throw agenda_file_error(path.string() + ": " + std::strerror(errno), true);
-    // One byte more than an agenda may have: a larger file is refused without being read whole.
-    std::string text(protocol::max_agenda_text_bytes + 1, '\0');
+        throw Error(path.string() + ": " + std::strerror(errno), true);
+    std::string text(max_bytes + 1, '\0');
     in.read(text.data(), static_cast<std::streamsize>(text.size()));
     if (in.bad())
-        throw agenda_file_error(path.string() + ": cannot be read", true);
+        throw Error(path.string() + ": cannot be read", true);
     text.resize(static_cast<std::size_t>(in.gcount()));
+    return text;
+}
+
+} // namespace
+
+std::vector<protocol::agenda_item> read_agenda_file(std::filesystem::path const& path) {
+    auto const text = read_bounded<agenda_file_error>(path, protocol::max_agenda_text_bytes);
     auto parsed = protocol::parse_agenda(text);
     if (auto const* no = std::get_if<protocol::agenda_refusal>(&parsed))
         throw agenda_file_error(path.string() + ": not an agenda: " + no->why, false);
@@ -776,15 +788,7 @@ std::vector<protocol::agenda_item> read_agenda_file(std::filesystem::path const&
 }
 
 std::vector<protocol::roster_person> read_roster_file(std::filesystem::path const& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw roster_file_error(path.string() + ": " + std::strerror(errno), true);
-    // One byte more than a roster may have: a larger file is refused without being read whole.
-    std::string text(protocol::max_roster_bytes + 1, '\0');
-    in.read(text.data(), static_cast<std::streamsize>(text.size()));
-    if (in.bad())
-        throw roster_file_error(path.string() + ": cannot be read", true);
-    text.resize(static_cast<std::size_t>(in.gcount()));
+    auto const text = read_bounded<roster_file_error>(path, protocol::max_roster_bytes);
     auto parsed = protocol::parse_roster(text);
     if (auto const* no = std::get_if<protocol::roster_refusal>(&parsed))
         throw roster_file_error(path.string() + ": not a roster: " + no->why, false);

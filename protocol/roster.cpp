@@ -35,8 +35,8 @@ std::string key_of(std::string_view s) {
 std::variant<std::vector<roster_person>, roster_refusal> parse_roster(std::string_view text) {
     auto const refuse = [](std::string why) { return roster_refusal{std::move(why)}; };
     if (text.size() > max_roster_bytes)
-        return refuse(std::to_string(text.size()) + " bytes; a roster has at most " +
-                      std::to_string(max_roster_bytes));
+        return refuse("a roster has at most " + std::to_string(max_roster_bytes) +
+                      " bytes; this one has more");
     if (!is_valid_utf8(text))
         return refuse("not UTF-8 text");
     boost::system::error_code ec;
