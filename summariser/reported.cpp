@@ -127,6 +127,8 @@ void convert_pronouns(std::string_view text, std::vector<token> const& t, std::s
         if (with.empty())
             continue;
         replace(i, with);
+        if (w == "i.e" && i + 1 < t.size() && t[i + 1].lower == ".") // "i.e." -> "that is"
+            copied = t[++i].end;
         // "I am" -> "they are", "I was" -> "they were".
         if (w == "i" && i + 1 < t.size() && (t[i + 1].lower == "am" || t[i + 1].lower == "was")) {
             ++i;

@@ -35,7 +35,7 @@ TEST(reported_speech, frames_the_rest_and_keeps_every_verb_as_said) {
               "DE suggested that they should pick speakers per objective.");
     EXPECT_EQ(reported("Let us wait for the tests."), "DE suggested that they wait for the tests.");
     EXPECT_EQ(reported("The booth is shared, i.e. one table."),
-              "DE noted that the booth is shared, that is. one table.");
+              "DE noted that the booth is shared, that is one table.");
 }
 
 TEST(reported_speech, keeps_names_and_terms_capitalised_and_refuses_the_second_person) {
