@@ -161,7 +161,7 @@ std::string commitment(std::string_view sentence, std::vector<token> const& t, s
 
 // A sentence that means nothing on its own: it hangs on the one before ("Because otherwise
 // ...", "Which is why ...", "In which case ...") or was cut off ("... explain in the title
-// what").
+// what", "... till half past four, so.").
 bool leans_on_context(std::string_view text) {
     auto const t = tokenize(text);
     if (t.empty())
@@ -172,7 +172,22 @@ bool leans_on_context(std::string_view text) {
     if (auto const m = find_phrase(t, "in which case"); m && m->first == 0)
         return true;
     auto const last = t.back();
-    return last.is_word && is_stopword(last.lower) && last.lower != "too" && last.lower != "yet";
+    if (last.is_word)
+        return is_stopword(last.lower) && last.lower != "too" && last.lower != "yet";
+    // Ended with a full stop, but on a word that always has more to come.
+    auto const word = std::find_if(t.rbegin(), t.rend(), [](token const& x) { return x.is_word; });
+    return word != t.rend() &&
+           mentions_any({*word}, {"so", "and", "but", "or", "because", "the", "a", "an"});
+}
+
+// Logistics of the meeting itself: a clock time ("anything from 5:00 onwards is okay").
+bool names_a_clock_time(std::string_view text) {
+    for (std::size_t i = 1; i + 2 < text.size(); ++i)
+        if (text[i] == ':' && std::isdigit(static_cast<unsigned char>(text[i - 1])) &&
+            std::isdigit(static_cast<unsigned char>(text[i + 1])) &&
+            std::isdigit(static_cast<unsigned char>(text[i + 2])))
+            return true;
+    return false;
 }
 
 } // namespace
@@ -185,7 +200,7 @@ std::optional<candidate> make_candidate(std::string_view sentence, std::vector<t
         return std::nullopt;
     auto text = clean_for_minutes(sentence);
     auto const n = word_count(text);
-    if (n < 8 || n > 55 || leans_on_context(text))
+    if (n < 8 || n > 55 || leans_on_context(text) || names_a_clock_time(text))
         return std::nullopt;
     auto const lower = to_lower(text);
     if (contains_any(lower, {"thank you",

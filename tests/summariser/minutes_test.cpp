@@ -176,6 +176,10 @@ TEST(make_candidate, is_a_sentence_that_stands_on_its_own_in_reported_speech) {
     EXPECT_FALSE(
         candidate_of("So they think they need to explain in the title of the session what"));
     EXPECT_FALSE(candidate_of("Roman, you may want to change your name to say Roman instead."));
+    EXPECT_FALSE(candidate_of("She has another competing commitment till half past 4:00 Central "
+                              "European Time, so."));
+    EXPECT_TRUE(candidate_of("The coalitions agreed that the paper needs a shorter summary for "
+                             "that."));
 }
 
 } // namespace
