@@ -12,6 +12,11 @@ namespace minuted::summariser {
 
 namespace {
 
+// "have good support for Stage 2": how a chair says the room is behind a request.
+std::string const has_support =
+    "have|has ample|good|enough|sufficient|strong|broad|clear|overwhelming|explicit|unanimous "
+    "explicit? support";
+
 // Sentences longer than this are run-ons (or garbage); they make poor minutes.
 constexpr std::size_t max_sentence_bytes = 1200;
 
@@ -178,6 +183,15 @@ bool leans_on_context(std::string_view text) {
     auto const word = std::find_if(t.rbegin(), t.rend(), [](token const& x) { return x.is_word; });
     return word != t.rend() &&
            mentions_any({*word}, {"so", "and", "but", "or", "because", "the", "a", "an"});
+}
+
+// The numbers a text names, in order: "Stage 2.7" -> {"2", "7"}.
+std::vector<std::string> numbers_in(std::string_view text) {
+    auto all = words(text);
+    std::erase_if(all, [](std::string const& w) {
+        return !std::all_of(w.begin(), w.end(), [](char c) { return c >= '0' && c <= '9'; });
+    });
+    return all;
 }
 
 // Logistics of the meeting itself: a clock time ("anything from 5:00 onwards is okay").
@@ -462,12 +476,14 @@ std::optional<action_item> extract_decision(std::string_view sentence, std::vect
                                             std::string_view title, sentence_ref from) {
     if (sentence.size() > max_sentence_bytes)
         return std::nullopt;
-    if (!mentions_any(t, {"congratulations", "consensus",   "stage",   "stages",    "support",
-                          "agree",           "agreed",      "adopt",   "adopted",   "approved",
-                          "objection",       "objections",  "title",   "decided",   "withdraw",
-                          "withdrawn",       "withdrawing", "back",    "remains",   "remain",
-                          "stays",           "stay",        "ask",     "asking",    "seek",
-                          "request",         "requesting",  "seeking", "opposition"}))
+    if (!mentions_any(t, {"congratulations", "consensus", "stage",     "stages",
+                          "support",         "agree",     "agreed",    "adopt",
+                          "adopted",         "approved",  "objection", "objections",
+                          "title",           "decided",   "withdraw",  "withdrawn",
+                          "withdrawing",     "withdrew",  "back",      "remains",
+                          "remain",          "stays",     "stay",      "ask",
+                          "asking",          "seek",      "request",   "requesting",
+                          "seeking",         "opposition"}))
         return std::nullopt;
     if (t.size() < 2 || is_question(t) || word_count(sentence) > 45)
         return std::nullopt;
@@ -481,6 +497,10 @@ std::optional<action_item> extract_decision(std::string_view sentence, std::vect
         return reported_speech(text, speaker, people).value_or(text);
     };
     auto stage = stage_named(t);
+    // What is told as past is history, not a ruling: "So when we got Stage 2, we identified
+    // ...", "the spec text is approved as part of getting to Stage 3".
+    bool const history = said("when|since|once|after we|they|it|you") ||
+                         said("getting|get to stage") || said("last|previous meeting|time");
 
     // A stage granted: "Congratulations, you have Stage 4", "consensus for Stage 2.7".
     // "I'd like to ask for consensus for Stage 2" asks; it grants nothing.
@@ -488,13 +508,13 @@ std::optional<action_item> extract_decision(std::string_view sentence, std::vect
         said("ask|asking|request|requesting|seek|seeking|like|want|call|calling|hoping|looking "
              "for") ||
         said("do|can|could we have|get") || said("to get|reach consensus");
-    bool const granted =
-        ruling("congratulations") ||
-        ruling("you|we|it|this|they have|has|got|reached|reaches "
-               "conditional? consensus? for? stage *") ||
-        (!asking && (ruling("consensus for|on stage|advancing|advancement") ||
-                     ruling("have|has ample|good|enough|sufficient|strong|broad|clear? support "
-                            "for stage *")));
+    bool const granted = ruling("congratulations") ||
+                         ruling("i|you|we|it|this|they have|has|got|reached|reaches "
+                                "conditional? consensus? for? stage *") ||
+                         // The champion thanking the room for it: "Thanks, everyone, for Stage 4."
+                         ruling("thanks|thank you? ,? everyone|all? ,? for stage *") ||
+                         (!asking && (ruling("consensus for|on stage|advancing|advancement") ||
+                                      ruling(has_support + " for stage *")));
     // The opposite, said as plainly: "no consensus", "I am not going to ask for Stage 2".
     bool const refused = said("no consensus") ||
                          said("not|don't|doesn't|didn't have|has|reach|reached|get consensus") ||
@@ -510,7 +530,7 @@ std::optional<action_item> extract_decision(std::string_view sentence, std::vect
     if (said("come|bring|coming|bringing back") && !hedged_before(t, t.size(), false) &&
         said("next|future|another meeting|time|plenary"))
         return action_item{reported(), {}, {}, from};
-    if (granted) {
+    if (granted && !history) {
         if (stage.empty())
             stage = stage_named(tokenize(title));
         if (!stage.empty())
@@ -523,8 +543,7 @@ std::optional<action_item> extract_decision(std::string_view sentence, std::vect
         "we|you|this|it|that have|has|reach|reached|got conditional? consensus",
         "this|it|that|we has|have|is? achieved|reached consensus",
         "remains|remain|stays|stay at stage",
-        "you|this|it|that have|has ample|good|enough|sufficient|strong|broad|clear support",
-        "withdraw|withdrawn|withdrawing the? proposal",
+        "withdraw|withdrew|withdrawn|withdrawing the|that|this|their? proposal",
         "take|taking it|that as consensus",
         "i|we take it that we agree",
         "we|it is|it's agreed",
@@ -540,24 +559,31 @@ std::optional<action_item> extract_decision(std::string_view sentence, std::vect
     // "No objections on the queue." as a sentence of its own; "I have no objection" is one
     // person's view.
     auto const none_against = find_phrase(t, "no objections|objection|opposition");
-    for (auto p : agreed) {
-        if (!ruling(p) && !(p == agreed.front() && none_against && none_against->first == 0))
-            continue;
-        // "we agree and adopt the draft agenda as proposed" -> "It was agreed to adopt the
-        // draft agenda as proposed": what was settled, in the words said.
-        if (auto const m = find_phrase(t, "adopt|approve|accept|endorse|merge"); m && m->first > 0)
-            return action_item{"It was agreed to " +
-                                   std::string(trim(sentence.substr(t[m->first].begin), " ")),
-                               {},
-                               {},
-                               from};
-        if (!stage.empty())
-            return action_item{"Consensus for Stage " + stage + ".", {}, {}, from};
-        if (word_count(sentence) <= 12)
-            return action_item{"Consensus was reached.", {}, {}, from};
-        return action_item{reported(), {}, {}, from};
-    }
-    return std::nullopt;
+    static std::string const supported = "you|this|it|that " + has_support;
+    bool const backed = ruling(supported); // the request the item's title makes
+    bool const settled = (none_against && none_against->first == 0) || backed ||
+                         std::any_of(agreed.begin(), agreed.end(), ruling);
+    if (!settled)
+        return std::nullopt;
+    if (backed && stage.empty())
+        stage = stage_named(tokenize(title));
+    // "we agree and adopt the draft agenda as proposed" -> "It was agreed to adopt the
+    // draft agenda as proposed": what was settled, in the words said.
+    if (auto const m = find_phrase(t, "adopt|approve|accept|endorse|merge"); m && m->first > 0)
+        return action_item{"It was agreed to " +
+                               std::string(trim(sentence.substr(t[m->first].begin), " ")),
+                           {},
+                           {},
+                           from};
+    if (!stage.empty() && said("remains|remain|stays|stay at stage"))
+        return action_item{"The proposal remains at Stage " + stage + ".", {}, {}, from};
+    if (history)
+        return std::nullopt;
+    if (!stage.empty())
+        return action_item{"Consensus for Stage " + stage + ".", {}, {}, from};
+    if (word_count(sentence) <= 12)
+        return action_item{"Consensus was reached.", {}, {}, from};
+    return action_item{reported(), {}, {}, from};
 }
 
 std::optional<consensus_move> read_consensus_move(std::string_view sentence,
@@ -667,12 +693,15 @@ void add_action(std::vector<action_item>& list, action_item a) {
     if (list.size() >= max_actions)
         return;
     auto const words = content_words(a.text);
+    auto const numbers = numbers_in(a.text);
     for (auto const& o : list) {
         auto const ow = content_words(o.text);
         auto const small = std::min(words.size(), ow.size());
-        bool const same =
-            small >= 3 ? static_cast<double>(overlap(words, ow)) >= 0.6 * static_cast<double>(small)
-                       : words == ow;
+        // "Consensus for Stage 3." and "Consensus for Stage 4." are two outcomes.
+        bool const same = numbers == numbers_in(o.text) &&
+                          (small >= 3 ? static_cast<double>(overlap(words, ow)) >=
+                                            0.6 * static_cast<double>(small)
+                                      : words == ow);
         if (same)
             return;
     }

@@ -77,6 +77,29 @@ TEST(extract_decision, says_what_was_settled) {
     EXPECT_FALSE(decision("We can ask for consensus on stage 3 tomorrow."));
 }
 
+TEST(extract_decision, reads_the_ways_a_stage_is_granted_and_leaves_out_history) {
+    EXPECT_EQ(decision("Any objections? Great. I have Stage 2.")->text, "Consensus for Stage 2.");
+    EXPECT_EQ(decision("Thanks, everyone, for Stage 4.")->text, "Consensus for Stage 4.");
+    EXPECT_EQ(decision("I think you have overwhelming support, Kevin.", "Foo for stage 4")->text,
+              "Consensus for Stage 4.");
+    EXPECT_EQ(decision("Array.isTemplateObject remains at Stage 2.")->text,
+              "The proposal remains at Stage 2.");
+    EXPECT_TRUE(decision("The champion withdrew that proposal because it is in the language."));
+    // One voice announced is not the room's support; what happened before is not a ruling.
+    EXPECT_FALSE(decision("You have support from DLM.", "Foo for stage 4"));
+    EXPECT_FALSE(decision("So when we got Stage 2, we identified certain questions."));
+    EXPECT_FALSE(
+        decision("The spec text is approved as part of getting to Stage 3.", "Foo for stage 4"));
+}
+
+TEST(add_action, keeps_outcomes_that_differ_only_in_their_numbers) {
+    std::vector<action_item> list;
+    add_action(list, {"Consensus for Stage 3.", {}, {}, {}});
+    add_action(list, {"Consensus for Stage 4.", {}, {}, {}});
+    add_action(list, {"Consensus for Stage 4.", {}, {}, {}});
+    EXPECT_EQ(list.size(), 2u);
+}
+
 std::optional<action_item> settle(std::vector<std::string> const& sentences,
                                   std::string_view title_stage = "4") {
     consensus_call call;
