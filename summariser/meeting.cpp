@@ -493,7 +493,7 @@ void meeting::open_item(std::string title, protocol::line_number line, std::size
          it != sources_.end(); ++it)
         if (it->move)
             (moves(*it->move) ? call_ : kept).read(*it->move);
-    set_outcome(old.decisions, kept.outcome(stage_named(tokenize(old.title))));
+    set_outcome(old.decisions, kept.outcome(stage_named(tokenize(old.title)), first_utterance));
     for (auto i = first_utterance + 1; i < utterances_.size(); ++i) {
         utterances_[i].agenda_item = agenda_.size();
         changes.utterances.push_back(i); // a live view shows them under the new item
@@ -647,6 +647,11 @@ void meeting::finish(time_point, change_set& changes) {
         follow_alignment(changes);
     }
     refresh_minutes();
+    if (!agenda_.empty()) {
+        auto& last = agenda_.back();
+        set_outcome(last.decisions,
+                    call_.outcome(stage_named(tokenize(last.title)), utterances_.size()));
+    }
     for (std::size_t i = 0; i < agenda_.size(); ++i) {
         if (agenda_[i].title.empty()) {
             agenda_[i].title = "Item " + std::to_string(agenda_[i].n);

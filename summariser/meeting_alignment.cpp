@@ -194,7 +194,10 @@ void meeting::rebuild_minutes(std::size_t index) {
         if (it->move)
             call.read(*it->move);
     }
-    set_outcome(item.decisions, call.outcome(stage_named(tokenize(item.title))));
+    auto const closed = index + 1 < agenda_.size() || ended_;
+    set_outcome(item.decisions,
+                call.outcome(stage_named(tokenize(item.title)),
+                             closed ? std::optional<std::size_t>(last) : std::nullopt));
     item.key_points = choose_key_points(pool, item.title, sentences, people_);
     if (index + 1 == agenda_.size()) {
         // The open item goes on taking sentences.

@@ -602,15 +602,22 @@ std::optional<consensus_move> read_consensus_move(std::string_view sentence,
     // "Anyone want to affirmatively support this?", "any objections?"
     bool const asks_room =
         is_question(t) && has("support|supports|objections|objection|consensus|stage");
-    if (asks_room || has("any objections|objection|opposition|concerns") ||
+    // "Any objections." said as a question, not "we have resolved any concerns".
+    auto const any_against = find_phrase(t, "any objections|objection|opposition|concerns");
+    if (asks_room || (any_against && (any_against->first == 0 || is_question(t))) ||
         has("is|are there any? objections|objection|opposition") ||
         has("ask|asking|request|requesting|seek|seeking|get|call for "
             "consensus|advancement|stage") ||
         has("do|can we have|get consensus") ||
         has("like|want to ask|request|get consensus|stage") ||
         has("hoping|hope|looking|asking for consensus|approval|support|stage|advancement")) {
-        if (!has("not|don't|won't") && !has("next time|next meeting|future meeting"))
-            return consensus_move{consensus_move::request, stage, from};
+        // "We need to discuss in TG2 before we ask for Stage 2": not yet.
+        if (!has("not|don't|won't") && !has("next time|next meeting|future meeting") &&
+            !has("before|until|once we|i"))
+            return consensus_move{
+                consensus_move::request, stage, from,
+                mentions_any(t, {"consensus", "objection", "objections", "support", "approval",
+                                 "opposition", "concerns", "advancement", "advance"})};
     }
     if (is_question(t))
         return std::nullopt;
@@ -624,8 +631,16 @@ std::optional<consensus_move> read_consensus_move(std::string_view sentence,
             !has("hearing|heard|seeing|see no"))
             return consensus_move{consensus_move::objection, {}, from};
     }
-    if (plus_one || has("support|supports|supporting|approve|approving|endorse") ||
-        has("thumbs up") || has("no objections|objection|opposition"))
+    // Support voiced for the request ("I support", "support from DLM", "statements of
+    // support"), not the verb in passing ("enough motivation to support the people").
+    bool const voiced =
+        has("i|we|also|strongly|fully|explicitly|definitely|would|do support|supports|approve|"
+            "endorse") ||
+        has("support|supports|approval from|for") ||
+        has("explicit|strong|weak|more|much|lots|statement|statements|voice|voices|of|any|with "
+            "support") ||
+        has("supporting|approving|endorsing it|this|stage");
+    if (plus_one || voiced || has("thumbs up") || has("no objections|objection|opposition"))
         return consensus_move{consensus_move::support, {}, from};
     return std::nullopt;
 }
@@ -652,10 +667,25 @@ void consensus_call::read(consensus_move const& move) {
     }
 }
 
-std::optional<action_item> consensus_call::outcome(std::string_view title_stage) const {
-    if (!request_ || !support_ || objected_)
+std::optional<action_item> consensus_call::outcome(std::string_view title_stage,
+                                                   std::optional<std::size_t> closed_at) const {
+    if (!request_ || objected_)
         return std::nullopt;
     auto const stage = request_->stage.empty() ? title_stage : std::string_view(request_->stage);
+    // The turns a chair takes to say "hearing none" and call the next item.
+    constexpr std::size_t moved_on_within = 3;
+    if (!support_ && request_->asks_verdict && closed_at &&
+        *closed_at <= request_->from.utterance + moved_on_within + 1)
+        return action_item{(stage.empty()
+                                ? "Consensus was asked"
+                                : "Consensus for Stage " + std::string(stage) + " was asked") +
+                               ", and no concerns were raised.",
+                           {},
+                           {},
+                           request_->from,
+                           true};
+    if (!support_)
+        return std::nullopt;
     return action_item{stage.empty() ? "Consensus was reached."
                                      : "Consensus for Stage " + std::string(stage) + ".",
                        {},

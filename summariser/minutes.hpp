@@ -137,6 +137,10 @@ struct consensus_move {
     kind_t kind = request;
     std::string stage; ///< what a request asks for ("2.7"); empty for a change or a PR
     sentence_ref from;
+    /// A request that asks the room for its verdict ("any objections?", "I would like to ask
+    /// for consensus"), not only names a stage ("are you requesting that we delay our 2.7
+    /// request?").
+    bool asks_verdict = false;
     friend bool operator==(consensus_move const&, consensus_move const&) = default;
 };
 
@@ -155,8 +159,12 @@ public:
 
     /// "Consensus for Stage 2." (the stage asked for, else `title_stage`) or "Consensus was
     /// reached.", cited at the support that carried it; nullopt while no request has been
-    /// supported, or after an objection.
-    std::optional<action_item> outcome(std::string_view title_stage) const;
+    /// supported, or after an objection. Once the item has closed (`closed_at`, the first
+    /// utterance after it), a request the meeting moved on from within a few turns, with
+    /// neither support nor objection heard, is recorded as such: "Consensus for Stage 2 was
+    /// asked, and no concerns were raised."
+    std::optional<action_item> outcome(std::string_view title_stage,
+                                       std::optional<std::size_t> closed_at = std::nullopt) const;
 
 private:
     std::optional<consensus_move> request_;

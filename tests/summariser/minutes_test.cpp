@@ -128,6 +128,38 @@ TEST(consensus_call, a_request_met_with_support_and_no_objection_is_the_outcome)
                          "I object to Stage 3 until the tests land."}));
 }
 
+TEST(consensus_call, support_is_voiced_not_the_verb_in_passing) {
+    EXPECT_TRUE(settle({"I would like to ask for Stage 2.", "We have Shane with support."}));
+    EXPECT_TRUE(settle({"I would like to ask for Stage 2.", "Explicit support from SYG."}));
+    EXPECT_FALSE(settle({"I would like to ask for Stage 2.",
+                         "If they find the motivation sufficient to support the people."}));
+    EXPECT_FALSE(settle({"I would like to ask for Stage 2.", "Thank you for supporting us."}));
+    EXPECT_FALSE(settle({"We need to discuss this before we ask for Stage 2.", "+1 from DLM."}));
+    EXPECT_FALSE(settle({"I am pretty sure we have resolved any concerns.", "+1 from DLM."}));
+}
+
+TEST(consensus_call, a_request_the_meeting_moved_on_from_is_recorded_once_the_item_closes) {
+    consensus_call call;
+    auto const read = [&](std::string_view s, std::size_t utterance) {
+        if (auto const m = read_consensus_move(s, tokenize(s), {utterance, 1, std::nullopt}))
+            call.read(*m);
+    };
+    read("Anybody wishes to voice support for Stage 1, and are there any objections?", 10);
+    EXPECT_FALSE(call.outcome({}));     // still open
+    EXPECT_FALSE(call.outcome({}, 20)); // the meeting went on about it
+    auto const moved_on = call.outcome({}, 12);
+    ASSERT_TRUE(moved_on);
+    EXPECT_EQ(moved_on->text, "Consensus for Stage 1 was asked, and no concerns were raised.");
+    EXPECT_EQ(moved_on->from.utterance, 10u);
+    read("I object.", 11);
+    EXPECT_FALSE(call.outcome({}, 12));
+    // A stage named in a question to one person asks no verdict of the room.
+    consensus_call named;
+    auto const s = std::string_view("Are you requesting that we delay our Stage 2.7 request?");
+    named.read(*read_consensus_move(s, tokenize(s), {10, 1, std::nullopt}));
+    EXPECT_FALSE(named.outcome({}, 11));
+}
+
 TEST(set_outcome, replaces_the_calls_outcome_and_keeps_it_last) {
     std::vector<action_item> decisions;
     action_item const first{"Consensus for Stage 2.", {}, {}, {}, true};
