@@ -94,6 +94,31 @@ std::string meeting::speaker_name(std::optional<participant_id> id) const {
     return id ? people_.at(*id).name : std::string{};
 }
 
+void meeting::note_hubs(std::vector<token> const& t, change_set& changes) {
+    for (std::size_t i = 1; i < t.size(); ++i) {
+        if ((t[i].lower != "hub" && t[i].lower != "hubs") || !t[i - 1].is_word ||
+            is_stopword(t[i - 1].lower))
+            continue;
+        auto const at = std::lower_bound(hub_words_.begin(), hub_words_.end(), t[i - 1].lower);
+        if (at != hub_words_.end() && *at == t[i - 1].lower)
+            continue;
+        hub_words_.insert(at, t[i - 1].lower);
+        for (auto const& p : people_.all())
+            if (is_hub(p))
+                changes.participants.push_back(p.id);
+        changes.meta = true;
+    }
+}
+
+bool meeting::is_hub(participant const& p) const {
+    if (p.kind != participant_kind::person || hub_words_.empty())
+        return false;
+    auto const named = summariser::words(p.label);
+    return std::any_of(named.begin(), named.end(), [&](std::string const& w) {
+        return std::binary_search(hub_words_.begin(), hub_words_.end(), w);
+    });
+}
+
 std::optional<participant_id> meeting::chair() const {
     // A chair the roster names, once they have spoken, before anyone the talk suggests.
     bool const listed =
@@ -101,7 +126,7 @@ std::optional<participant_id> meeting::chair() const {
                     [](participant const& p) { return chairs_by_roster(p) && p.turns > 0; });
     std::optional<participant_id> best;
     for (auto const& p : people_.all()) {
-        if (listed ? !chairs_by_roster(p) || p.turns == 0 : p.turns < 2)
+        if (listed ? !chairs_by_roster(p) || p.turns == 0 : p.turns < 2 || is_hub(p))
             continue;
         auto const score = p.id < procedural_.size() ? procedural_[p.id] : 0;
         if (!best) {
@@ -377,6 +402,7 @@ void meeting::process_sentence(std::string_view sentence, protocol::line_number 
             count_procedural(*speaker, 1);
         break;
     }
+    note_hubs(t, changes);
     sentence_ref const ref{u.id, line, speaker};
     auto& item = agenda_.back();
     ++item_sentences_;

@@ -123,6 +123,10 @@ public:
     /// Everyone who chaired: the chair and whoever moved the meeting on at least a third as
     /// often (a committee that rotates its chairs, two co-moderators). The chair first.
     std::vector<participant_id> chairs() const;
+    /// True if a speaker label is a place, not a person: the meeting calls it a hub ("take
+    /// the question from the Bangladesh Hub" makes DHAKA BANGLADESH one). A hub neither
+    /// chairs nor presents.
+    bool is_hub(participant const& p) const;
 
     /// Who carried agenda item `index`: its presenter (as the known agenda names them, else
     /// who spoke most in it, a chair only when nobody else spoke) and the others who spoke,
@@ -186,6 +190,7 @@ private:
 
     std::vector<std::string> known_;
     std::vector<std::string> known_presenters_; // per known entry, "" if the agenda names none
+    std::vector<std::string> hub_words_;        // sorted: words the meeting put before "hub"
     std::string title_;
     std::vector<utterance> utterances_;
     participant_registry people_;
@@ -210,6 +215,7 @@ private:
     };
     std::vector<procedural_items> procedural_item_; // per participant
     void count_procedural(participant_id speaker, int points);
+    void note_hubs(std::vector<token> const& t, change_set& changes);
     std::size_t last_known_ = 0; // next known agenda entry to expect
     enum class title_state { none, minutes, agenda, both, presented };
     title_state opening_formalities_ = title_state::none; // what named the first item

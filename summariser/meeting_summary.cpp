@@ -65,7 +65,7 @@ std::vector<participant_id> meeting::chairs() const {
     for (auto const& p : people_.all()) {
         auto const score = score_of(procedural_, p.id);
         if (p.id != *chair_id && 2 * score >= top && items(p.id) >= 2 &&
-            4 * static_cast<std::size_t>(score) >= p.turns)
+            4 * static_cast<std::size_t>(score) >= p.turns && !is_hub(p))
             out.push_back(p.id);
     }
     // Whom the roster names as chairs chair, whatever they said.
@@ -86,7 +86,8 @@ meeting::item_people meeting::people_of(std::size_t index) const {
     std::map<participant_id, std::size_t> words;
     for (auto i = item.first_utterance; i < end && i < utterances_.size(); ++i) {
         auto const& u = utterances_[i];
-        if (!u.speaker || people_.at(*u.speaker).kind != participant_kind::person)
+        if (!u.speaker || people_.at(*u.speaker).kind != participant_kind::person ||
+            is_hub(people_.at(*u.speaker)))
             continue;
         words[*u.speaker] += u.words;
         out.turns += u.continues ? 0 : 1;

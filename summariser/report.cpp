@@ -60,6 +60,8 @@ void markdown_actions(std::string& out, std::vector<action_item> const& list) {
 std::string role_of(meeting const& m, participant const& p) {
     if (p.kind == participant_kind::role)
         return "role";
+    if (m.is_hub(p))
+        return "hub";
     auto const chairs = m.chairs();
     return std::find(chairs.begin(), chairs.end(), p.id) != chairs.end() ? "chair" : "participant";
 }
@@ -105,11 +107,23 @@ std::string render_markdown(meeting const& m, std::string_view title) {
                            "Share of talk |\n|---|---|---|---:|---:|---:|\n"
                          : "\n## Participants\n\n| Name | Role | Turns | Words | Share of talk "
                            "|\n|---|---|---:|---:|---:|\n";
-    // Grouped by role, as a secretariat's annex lists them: the chairs first.
-    auto people = m.participants().all();
-    std::stable_partition(people.begin(), people.end(),
-                          [&](participant const& p) { return role_of(m, p) == "chair"; });
-    for (auto const& p : people) {
+    // Grouped by role, as a secretariat's annex lists them: the chairs, the participants,
+    // then functions and places that spoke.
+    struct listed {
+        int rank;
+        std::string role;
+        participant const* p;
+    };
+    std::vector<listed> people;
+    for (auto const& p : m.participants().all()) {
+        auto role = role_of(m, p);
+        auto const rank = role == "chair" ? 0 : role == "participant" ? 1 : role == "role" ? 2 : 3;
+        people.push_back({rank, std::move(role), &p});
+    }
+    std::stable_sort(people.begin(), people.end(),
+                     [](listed const& a, listed const& b) { return a.rank < b.rank; });
+    for (auto const& [rank, role, person] : people) {
+        auto const& p = *person;
         out += "| " + p.name;
         if (!p.aliases.empty()) {
             out += " (also ";
@@ -119,8 +133,8 @@ std::string render_markdown(meeting const& m, std::string_view title) {
         }
         if (organisations)
             out += " | " + p.organisation;
-        out += " | " + role_of(m, p) + " | " + std::to_string(p.turns) + " | " +
-               std::to_string(p.words) + " | " + percent(p.words, m.total_words()) + " |\n";
+        out += " | " + role + " | " + std::to_string(p.turns) + " | " + std::to_string(p.words) +
+               " | " + percent(p.words, m.total_words()) + " |\n";
     }
     return out;
 }

@@ -309,6 +309,23 @@ TEST(igf2021, participants_are_every_speaker_once_with_the_typo_merged) {
                             [](auto const& x) { return x.name == "Yasmin Curzi de Mendonca"; }));
 }
 
+TEST(igf2021, a_remote_hub_is_a_place_not_a_person_and_the_two_moderators_chair) {
+    auto const p = run_whole(read_test_file("igf2021-dc-main-session.raw.txt"));
+    auto const& m = p.state();
+    auto const& all = m.participants().all();
+    auto const hub = std::find_if(all.begin(), all.end(),
+                                  [](auto const& x) { return x.name == "Dhaka Bangladesh"; });
+    ASSERT_NE(hub, all.end());
+    EXPECT_TRUE(m.is_hub(*hub));
+    EXPECT_EQ(role_of(m, *hub), "hub");
+    EXPECT_EQ(std::count_if(all.begin(), all.end(), [&](auto const& x) { return m.is_hub(x); }),
+              1);
+    auto const chairs = m.chairs();
+    EXPECT_EQ(chairs.size(), 2u);
+    EXPECT_EQ(std::find(chairs.begin(), chairs.end(), hub->id), chairs.end());
+    EXPECT_NE(render_markdown(m).find("| Dhaka Bangladesh | hub | 2 |"), std::string::npos);
+}
+
 TEST(igf2021, segments_the_session_by_its_themes) {
     auto const p = run_whole(read_test_file("igf2021-dc-main-session.raw.txt"));
     std::string titles;
