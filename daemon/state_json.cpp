@@ -83,7 +83,9 @@ boost::json::object participant_json(summariser::meeting const& m,
             {"role", summariser::role_of(m, p)},
             {"organisation", p.organisation},
             {"turns", p.turns},
-            {"words", p.words}};
+            {"words", p.words},
+            // A role label that turned out to be this participant: shown as them.
+            {"same_as", p.same_as ? boost::json::value(*p.same_as) : boost::json::value(nullptr)}};
 }
 
 boost::json::object agenda_item_json(summariser::meeting const& m,

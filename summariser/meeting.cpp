@@ -110,6 +110,63 @@ void meeting::note_hubs(std::vector<token> const& t, change_set& changes) {
     }
 }
 
+// "And Roman, you may want to change your name to say Roman instead of IGF Secretariat, which
+// you are", "Roman from the IGF Secretariat": a sentence that names a role label and one
+// person as the same, when the two never answered each other, says who the role was.
+void meeting::note_identity(std::string_view sentence, std::vector<token> const& t,
+                            std::optional<participant_id> speaker, change_set& changes) {
+    for (auto const& r : people_.all()) {
+        if (r.kind != participant_kind::role || r.same_as)
+            continue;
+        auto const label = summariser::words(r.label);
+        std::optional<std::size_t> at;
+        for (std::size_t i = 0; !at && i + label.size() <= t.size(); ++i)
+            if (std::equal(label.begin(), label.end(), t.begin() + static_cast<long>(i),
+                           [](std::string const& w, token const& x) { return w == x.lower; }))
+                at = i;
+        if (!at)
+            continue;
+        bool const from = (*at >= 1 && t[*at - 1].lower == "from") ||
+                          (*at >= 2 && t[*at - 1].lower == "the" && t[*at - 2].lower == "from");
+        if (!from && !find_phrase(t, "instead of") &&
+            !find_phrase(t, "which|who you|he|she|they are|is"))
+            continue;
+        // The one person it names, by a capitalised name: "Roman".
+        std::set<participant_id> persons;
+        for (std::size_t i = 0; i < t.size(); ++i) {
+            auto const word = token_text(sentence, t, i, i + 1);
+            if (!t[i].is_word || word.empty() || !std::isupper(static_cast<unsigned char>(word[0])))
+                continue;
+            if (auto const id = people_.find_by_name(word); id && id != speaker)
+                persons.insert(*id);
+        }
+        if (persons.size() != 1)
+            continue;
+        auto const role = r.id;
+        auto const person = *persons.begin();
+        // Two people may talk to each other; one person does not answer themself.
+        for (std::size_t i = 1; i < utterances_.size(); ++i) {
+            auto const a = utterances_[i - 1].speaker, b = utterances_[i].speaker;
+            if ((a == role && b == person) || (a == person && b == role))
+                return;
+        }
+        if (!people_.identify(role, person))
+            return;
+        if (role < procedural_.size()) {
+            if (procedural_.size() <= person)
+                procedural_.resize(person + 1, 0);
+            procedural_[person] += std::exchange(procedural_[role], 0);
+        }
+        for (auto const& u : utterances_)
+            if (u.speaker == role)
+                changes.utterances.push_back(u.id);
+        changes.participants.push_back(role);
+        changes.participants.push_back(person);
+        changes.meta = true;
+        return;
+    }
+}
+
 bool meeting::is_hub(participant const& p) const {
     if (p.kind != participant_kind::person || hub_words_.empty())
         return false;
@@ -403,6 +460,7 @@ void meeting::process_sentence(std::string_view sentence, protocol::line_number 
         break;
     }
     note_hubs(t, changes);
+    note_identity(sentence, t, speaker, changes);
     sentence_ref const ref{u.id, line, speaker};
     auto& item = agenda_.back();
     ++item_sentences_;

@@ -216,6 +216,8 @@ private:
     std::vector<procedural_items> procedural_item_; // per participant
     void count_procedural(participant_id speaker, int points);
     void note_hubs(std::vector<token> const& t, change_set& changes);
+    void note_identity(std::string_view sentence, std::vector<token> const& t,
+                       std::optional<participant_id> speaker, change_set& changes);
     std::size_t last_known_ = 0; // next known agenda entry to expect
     enum class title_state { none, minutes, agenda, both, presented };
     title_state opening_formalities_ = title_state::none; // what named the first item

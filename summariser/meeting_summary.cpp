@@ -86,10 +86,12 @@ meeting::item_people meeting::people_of(std::size_t index) const {
     std::map<participant_id, std::size_t> words;
     for (auto i = item.first_utterance; i < end && i < utterances_.size(); ++i) {
         auto const& u = utterances_[i];
-        if (!u.speaker || people_.at(*u.speaker).kind != participant_kind::person ||
-            is_hub(people_.at(*u.speaker)))
+        if (!u.speaker)
             continue;
-        words[*u.speaker] += u.words;
+        auto const& who = people_.at(people_.at(*u.speaker).same_as.value_or(*u.speaker));
+        if (who.kind != participant_kind::person || is_hub(who))
+            continue;
+        words[who.id] += u.words;
         out.turns += u.continues ? 0 : 1;
     }
     std::vector<std::pair<std::size_t, participant_id>> ranked;

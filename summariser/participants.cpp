@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <utility>
 
 namespace minuted::summariser {
 
@@ -141,6 +142,13 @@ void participant_registry::rename(participant& p, std::string_view label, std::s
     p.label = std::string(label);
     p.name = readable_name(label);
     keys_.push_back({std::move(key), p.id});
+    share_names();
+}
+
+void participant_registry::share_names() {
+    for (auto& r : participants_)
+        if (r.same_as)
+            r.name = participants_[*r.same_as].name;
 }
 
 std::optional<participant_registry::titled>
@@ -170,6 +178,8 @@ participant_registry::find_titled(std::vector<std::string_view> const& words, bo
 resolution participant_registry::resolve(std::string_view label) {
     auto const r = resolve_label(label);
     apply_roster(participants_[r.id]);
+    if (r.renamed)
+        share_names();
     return r;
 }
 
@@ -183,6 +193,7 @@ void participant_registry::set_roster(std::vector<protocol::roster_person> roste
     }
     for (auto& p : participants_)
         apply_roster(p);
+    share_names();
 }
 
 void participant_registry::apply_roster(participant& p) const {
@@ -270,6 +281,23 @@ resolution participant_registry::resolve_label(std::string_view label) {
     keys_.push_back({std::move(key), p.id});
     participants_.push_back(std::move(p));
     return {participants_.back().id, true, false};
+}
+
+bool participant_registry::identify(participant_id role, participant_id person) {
+    auto& r = participants_.at(role);
+    auto& p = participants_.at(person);
+    if (r.kind != participant_kind::role || r.same_as || p.kind != participant_kind::person ||
+        p.same_as)
+        return false;
+    p.aliases.push_back(r.label);
+    p.turns += std::exchange(r.turns, 0);
+    p.words += std::exchange(r.words, 0);
+    r.same_as = person;
+    share_names();
+    for (auto& k : keys_)
+        if (k.id == role)
+            k.id = person;
+    return true;
 }
 
 void participant_registry::count_turn(participant_id id, std::size_t words) {

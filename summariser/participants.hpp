@@ -28,6 +28,9 @@ struct participant {
     std::size_t words = 0;
     std::string organisation; ///< from the roster, if it lists them
     std::string roster_role;  ///< their role as the roster says ("chair"); may be empty
+    /// A role label that turned out to be this person ("IGF SECRETARIAT" was Roman Chukov):
+    /// it carries the person's name, and its turns and words are counted as theirs.
+    std::optional<participant_id> same_as;
 };
 
 /// What `participant_registry::resolve` did.
@@ -61,6 +64,12 @@ public:
     /// and to everyone who speaks later.
     void set_roster(std::vector<protocol::roster_person> roster);
 
+    /// Records that role label `role` was person `person`, as the meeting said: the role's
+    /// label becomes one of the person's aliases and its turns and words theirs, and the
+    /// label speaks as them from now on. False, changing nothing, unless `role` is an
+    /// unidentified role and `person` a person.
+    bool identify(participant_id role, participant_id person);
+
     /// Counts a turn of `words` words for `id`.
     void count_turn(participant_id id, std::size_t words);
     /// Adds words to `id`'s current turn.
@@ -91,6 +100,7 @@ private:
     void rename(participant& p, std::string_view label, std::string key);
     resolution resolve_label(std::string_view label);
     void apply_roster(participant& p) const;
+    void share_names(); // a role identified as a person goes by the person's name
 
     std::vector<participant> participants_;
     std::vector<key_entry> keys_;

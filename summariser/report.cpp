@@ -116,6 +116,8 @@ std::string render_markdown(meeting const& m, std::string_view title) {
     };
     std::vector<listed> people;
     for (auto const& p : m.participants().all()) {
+        if (p.same_as)
+            continue; // listed as the person it was
         auto role = role_of(m, p);
         auto const rank = role == "chair" ? 0 : role == "participant" ? 1 : role == "role" ? 2 : 3;
         people.push_back({rank, std::move(role), &p});
@@ -154,8 +156,10 @@ boost::json::value render_json(meeting const& m) {
 
     boost::json::array people;
     for (auto const& p : m.participants().all()) {
+        if (p.same_as)
+            continue; // listed as the person it was
         boost::json::object o;
-        o["id"] = p.id;
+        o["id"] = people.size(); // in order: nothing in the report refers to it
         o["name"] = p.name;
         o["label"] = p.label;
         boost::json::array aliases;

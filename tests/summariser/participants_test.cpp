@@ -134,5 +134,26 @@ TEST(participant_registry, counts_turns_and_words) {
     EXPECT_EQ(r.at(id).words, 7u);
 }
 
+TEST(participant_registry, a_role_identified_as_a_person_speaks_as_them) {
+    participant_registry r;
+    auto const role = r.resolve("IGF SECRETARIAT").id;
+    auto const roman = r.resolve("ROMAN").id;
+    auto const other = r.resolve("JUDITH HELLERSTEIN").id;
+    r.count_turn(role, 5);
+    r.count_turn(roman, 2);
+    EXPECT_FALSE(r.identify(roman, other)); // two people are not one
+    EXPECT_FALSE(r.identify(role, role));
+    ASSERT_TRUE(r.identify(role, roman));
+    EXPECT_FALSE(r.identify(role, other)); // once
+    EXPECT_EQ(r.at(roman).aliases, std::vector<std::string>{"IGF SECRETARIAT"});
+    EXPECT_EQ(r.at(roman).turns, 2u);
+    EXPECT_EQ(r.at(roman).words, 7u);
+    EXPECT_EQ(r.at(role).turns, 0u);
+    EXPECT_EQ(r.resolve("IGF SECRETARIAT").id, roman);
+    // A fuller label for the person renames the role's display name too.
+    EXPECT_EQ(r.resolve("ROMAN CHUKOV").id, roman);
+    EXPECT_EQ(r.at(role).name, "Roman Chukov");
+}
+
 } // namespace
 } // namespace minuted::summariser
