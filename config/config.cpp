@@ -141,6 +141,8 @@ ca_file = ""
 # url = "ws://captions.example.org/feed" # ws:// or wss://
 # title = "Plenary, day 1"               # optional
 # agenda = "/etc/minuted/plenary.md"     # optional: its agenda, a title a line, Markdown or JSON
+# roster = "/etc/minuted/plenary.json"   # optional: who is expected, JSON [{"name", "organisation"?,
+#                                        #   "aliases"?, "role"?}]
 # token = "..."                          # optional: sent as Authorization: Bearer
 # ca_file = "/etc/minuted/feed-ca.pem"  # optional: wss:// verified against these CAs
 )";
@@ -743,6 +745,13 @@ settings parse_config(std::string_view text, std::string_view source_name) {
                     f.agenda = read_agenda_file(*agenda);
                 } catch (agenda_file_error const& e) {
                     fail(source_name, r.where("agenda"), std::string("feed.agenda: ") + e.what());
+                }
+            }
+            if (auto const roster = r.get<std::string>("roster")) {
+                try {
+                    f.roster = read_roster_file(*roster);
+                } catch (roster_file_error const& e) {
+                    fail(source_name, r.where("roster"), std::string("feed.roster: ") + e.what());
                 }
             }
             f.token = token(r, "token", source_name);

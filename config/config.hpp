@@ -22,6 +22,8 @@ struct feed {
     std::string title;   ///< meeting title, if the feed does not send one
     /// The meeting's known agenda (`agenda`, a file read with read_agenda_file), if given.
     std::vector<protocol::agenda_item> agenda;
+    /// Who is expected (`roster`, a file read with read_roster_file), if given.
+    std::vector<protocol::roster_person> roster;
     std::string token; ///< sent to the feed as `Authorization: Bearer`, if it wants one
     /// wss://: PEM file of the CAs that may sign the feed's certificate instead of the
     /// system's store (its own `ca_file`, or `[feeds] ca_file`); empty: the system's store.

@@ -169,6 +169,11 @@ net::awaitable<void> run_feed(config::feed feed, session_registry& sessions,
                         co_return;
                     });
                 }
+                if (!feed.roster.empty())
+                    co_await on_strand(session->strand(), [&]() -> net::awaitable<void> {
+                        session->set_roster(feed.roster);
+                        co_return;
+                    });
                 // Frames are read and applied while earlier ones wait for the journal: a
                 // reader and a writer share the stream, and the first failure is thrown.
                 auto const ex = co_await net::this_coro::executor;
@@ -236,7 +241,7 @@ void feed_set::start(config::feed const& f) {
 void feed_set::apply(std::vector<config::feed> const& feeds) {
     auto same = [](config::feed const& a, config::feed const& b) {
         return a.url == b.url && a.token == b.token && a.title == b.title && a.agenda == b.agenda &&
-               a.ca_file == b.ca_file;
+               a.roster == b.roster && a.ca_file == b.ca_file;
     };
     for (auto it = running_.begin(); it != running_.end();) {
         auto const next = std::find_if(feeds.begin(), feeds.end(),

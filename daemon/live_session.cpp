@@ -287,6 +287,19 @@ std::size_t live_session::apply(protocol::journal_record const& r,
         pipeline_->set_known_agenda(protocol::agenda_of(r), changes);
         break;
     }
+    case journal_kind::roster: {
+        ensure_pipeline();
+        auto parsed = protocol::parse_roster(r.text);
+        if (auto const* no = std::get_if<protocol::roster_refusal>(&parsed)) {
+            // Only a journal edited by hand holds one: the meeting goes on without it.
+            spdlog::error("session {}: journaled roster ignored: {}", id_, no->why);
+            break;
+        }
+        pipeline_->set_roster(std::get<std::vector<protocol::roster_person>>(std::move(parsed)),
+                              changes);
+        roster_ = r.text;
+        break;
+    }
     case journal_kind::end:
         ensure_pipeline();
         idle_timer_.cancel();
@@ -569,6 +582,20 @@ bool live_session::set_agenda(std::vector<protocol::agenda_item> agenda) {
     r.at_ms = to_ms(wall_now());
     protocol::put_agenda(r, std::move(agenda));
     spdlog::info("session {}: agenda of {} items given", id_, r.agenda.size());
+    record(std::move(r), std::chrono::steady_clock::now());
+    return true;
+}
+
+bool live_session::set_roster(std::vector<protocol::roster_person> const& roster) {
+    if (ended_)
+        return false;
+    protocol::journal_record r;
+    r.kind = protocol::journal_kind::roster;
+    r.at_ms = to_ms(wall_now());
+    r.text = protocol::roster_json(roster);
+    if (r.text == roster_)
+        return true;
+    spdlog::info("session {}: roster of {} people given", id_, roster.size());
     record(std::move(r), std::chrono::steady_clock::now());
     return true;
 }

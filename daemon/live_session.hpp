@@ -212,6 +212,10 @@ public:
     /// A known agenda for the meeting (PUT /api/sessions/{id}/agenda): journaled like
     /// captions, and what was heard is aligned to it at once. False if the meeting has ended.
     bool set_agenda(std::vector<protocol::agenda_item> agenda);
+    /// The meeting's roster (PUT /api/sessions/{id}/roster, a feed's `roster`): journaled
+    /// like captions; participants take their names, organisations and roles from it at once.
+    /// The roster the meeting already has changes nothing. False if the meeting has ended.
+    bool set_roster(std::vector<protocol::roster_person> const& roster);
     /// Ends the meeting (idle timeout, admin request): journaled, minutes final, subscribers
     /// told, then archived. A close message from the source ends it through `handle`.
     void end(std::string reason);
@@ -307,6 +311,7 @@ private:
     bool archived_ = false; ///< ended, and the archive job done (or failed)
     std::atomic<bool> ending_{false};
     std::string end_reason_;
+    std::string roster_; // the roster in force, as its journal record holds it
     std::int64_t ended_at_ms_ = 0;
     bool stopping_ = false; ///< the daemon is stopping: no new subscribers
     std::chrono::system_clock::time_point started_;

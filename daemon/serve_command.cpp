@@ -151,6 +151,7 @@ int serve_command(std::span<char const* const> args, bool attach) {
                                *attach_url,
                                {},
                                agenda,
+                               {},
                                attach_token.value_or(""),
                                attach_ca_file.value_or("")});
         }

@@ -9,6 +9,7 @@
 #include "daemon/web_assets.hpp"
 #include "protocol/agenda.hpp"
 #include "protocol/ingest.hpp"
+#include "protocol/roster.hpp"
 #include "protocol/route.hpp"
 #include "protocol/utf8.hpp"
 
@@ -1279,6 +1280,8 @@ private:
             return handle_end(std::move(req), route.session);
         case endpoint::session_agenda:
             return handle_agenda(std::move(req), route.session);
+        case endpoint::session_roster:
+            return handle_roster(std::move(req), route.session);
         case endpoint::ingest_post:
             return handle_ingest(std::move(req), route);
         case endpoint::ingest_seq:
@@ -1391,6 +1394,38 @@ private:
             self->respond_when_journaled(session, std::move(req), "agenda", [session, items] {
                 return boost::json::object{{"session", session->id()}, {"items", items}};
             });
+        });
+    }
+
+    // PUT /api/sessions/{id}/roster: who is expected (protocol::parse_roster), before or during
+    // the meeting. Journaled like the agenda; final once the meeting has ended.
+    void handle_roster(http::request<http::string_body> req, std::string const& id) {
+        auto parsed = protocol::parse_roster(req.body());
+        if (auto const* no = std::get_if<protocol::roster_refusal>(&parsed)) {
+            metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
+            spdlog::warn("http {}: roster for {} refused: {}", peer_, id, no->why);
+            return respond_json(req, http::status::bad_request,
+                                boost::json::object{{"error", "not a roster: " + no->why}});
+        }
+        auto roster = std::get<std::vector<protocol::roster_person>>(std::move(parsed));
+        static auto const final = [](std::string const& session) {
+            return boost::json::object{{"error", session + " has ended: its roster is final"}};
+        };
+        auto session = sessions_.find(id);
+        if (session && session->ended())
+            return respond_json(req, http::status::conflict, final(id));
+        if (!session && !(session = sessions_.live(id, true)))
+            return refuse_sessions(req, id);
+        net::post(session->strand(), [self = shared_from_this(), session, req = std::move(req),
+                                      roster = std::move(roster)]() mutable {
+            if (!session->set_roster(roster))
+                return net::post(self->ex_, [self, req = std::move(req), id = session->id()] {
+                    self->respond_json(req, http::status::conflict, final(id));
+                });
+            self->respond_when_journaled(
+                session, std::move(req), "roster", [session, people = roster.size()] {
+                    return boost::json::object{{"session", session->id()}, {"people", people}};
+                });
         });
     }
 

@@ -19,7 +19,8 @@ enum class journal_kind {
     text,    ///< caption text with `seq` (0 for raw text with no seq)
     erase,   ///< `count` characters erased, with `seq`
     end,     ///< the meeting ended: `text` is the reason, `seq` the close message's (or 0)
-    agenda   ///< a known agenda given for the meeting: `agenda` and `presenters`
+    agenda,  ///< a known agenda given for the meeting: `agenda` and `presenters`
+    roster   ///< the meeting's roster: `text` holds it as protocol::roster_json writes it
 };
 
 /// One event of a session's journal. Applying a session's records in order to a fresh session
@@ -28,9 +29,9 @@ struct journal_record {
     journal_kind kind = journal_kind::text;
     std::int64_t at_ms = 0; ///< wall clock when it arrived, ms since the Unix epoch
     seq_number seq = 0;
-    std::string text;                ///< text: caption bytes; end: reason; session: session id
-    std::size_t count = 0;           ///< erase
-    std::string title;               ///< open
+    std::string text;      ///< text: caption bytes; end: reason; session: session id; roster: JSON
+    std::size_t count = 0; ///< erase
+    std::string title;     ///< open
     std::vector<std::string> agenda; ///< open, agenda: the titles
     /// open, agenda: each item's presenters as the agenda names them ("" if it does not);
     /// empty when no item names one.

@@ -3,6 +3,7 @@
 #include "protocol/utf8.hpp"
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
 #include <algorithm>
@@ -110,6 +111,25 @@ std::variant<std::vector<roster_person>, roster_refusal> parse_roster(std::strin
         people.push_back(std::move(p));
     }
     return people;
+}
+
+std::string roster_json(std::vector<roster_person> const& roster) {
+    boost::json::array people;
+    for (auto const& p : roster) {
+        boost::json::object o{{"name", p.name}};
+        if (!p.organisation.empty())
+            o["organisation"] = p.organisation;
+        if (!p.aliases.empty()) {
+            boost::json::array aliases;
+            for (auto const& a : p.aliases)
+                aliases.emplace_back(a);
+            o["aliases"] = std::move(aliases);
+        }
+        if (!p.role.empty())
+            o["role"] = p.role;
+        people.push_back(std::move(o));
+    }
+    return boost::json::serialize(people);
 }
 
 } // namespace minuted::protocol

@@ -35,4 +35,8 @@ struct roster_refusal {
 /// people or max_roster_bytes bytes. Pure.
 std::variant<std::vector<roster_person>, roster_refusal> parse_roster(std::string_view text);
 
+/// A roster as the JSON parse_roster reads, fields that are empty left out: what a journal
+/// keeps of it. Pure.
+std::string roster_json(std::vector<roster_person> const& roster);
+
 } // namespace minuted::protocol

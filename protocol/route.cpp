@@ -31,6 +31,7 @@ struct methods {
 constexpr methods readable{true, true, false, "GET, HEAD", "GET only"};
 constexpr methods ends_a_session{false, false, true, "POST", "POST to end a session"};
 constexpr methods sets_an_agenda{false, false, false, "PUT", "PUT the meeting's agenda", true};
+constexpr methods sets_a_roster{false, false, false, "PUT", "PUT the meeting's roster", true};
 constexpr methods takes_captions{false, false, true, "POST",
                                  "POST caption text to /ingest/{session}?seq=N"};
 // The seq a source resumes from is read with GET alone, and a wrong method is told about
@@ -119,6 +120,9 @@ route route_api(route r, std::string_view method, std::vector<std::string> const
         if (seg[3] == "agenda")
             return serve(std::move(r), method, endpoint::session_agenda, access::publish_or_admin,
                          sets_an_agenda);
+        if (seg[3] == "roster")
+            return serve(std::move(r), method, endpoint::session_roster, access::publish_or_admin,
+                         sets_a_roster);
         for (auto const& [file, to] : {std::pair{"report.md", endpoint::session_report_md},
                                        std::pair{"report.json", endpoint::session_report_json},
                                        std::pair{"transcript.txt", endpoint::session_transcript}})

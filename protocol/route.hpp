@@ -38,6 +38,7 @@ enum class endpoint {
     session_transcript,  ///< GET /api/sessions/{id}/transcript.txt
     end_session,         ///< POST /api/sessions/{id}/end
     session_agenda,      ///< PUT /api/sessions/{id}/agenda
+    session_roster,      ///< PUT /api/sessions/{id}/roster
     archive_search,      ///< GET /api/archive[?q=...]
     archive_file,        ///< GET /api/archive/{archive}/{name}
     ingest_post,         ///< POST /ingest/{id}[?seq=N]

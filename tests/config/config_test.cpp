@@ -119,6 +119,29 @@ TEST(parse_config, reads_allowed_hosts_trusted_proxies_and_the_search_queue) {
               std::string::npos);
 }
 
+TEST(parse_config, a_feeds_roster_is_read_from_its_file_and_a_bad_one_is_refused_saying_why) {
+    auto const dir = std::filesystem::temp_directory_path() /
+                     ("minuted-config-roster-test-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    auto const write = [&](std::string const& name, std::string const& text) {
+        std::ofstream(dir / name, std::ios::binary) << text;
+        return (dir / name).string();
+    };
+    auto const feed = [](std::string const& roster) {
+        return "[[feed]]\nsession = \"p\"\nurl = \"ws://127.0.0.1:9/f\"\nroster = \"" + roster +
+               "\"\n";
+    };
+    auto const good = write("roster.json", R"([{"name":"Kevin Gibbons","aliases":["KG"]}])");
+    auto const roster = parse(feed(good)).feeds.at(0).roster;
+    ASSERT_EQ(roster.size(), 1u);
+    EXPECT_EQ(roster[0].aliases, std::vector<std::string>{"KG"});
+    auto const bad = write("bad.json", R"([{"name":"A","phone":"1"}])");
+    EXPECT_NE(error_of(feed(bad)).find("feed.roster: " + bad + ": not a roster: "),
+              std::string::npos)
+        << error_of(feed(bad));
+    std::filesystem::remove_all(dir);
+}
+
 TEST(parse_config, a_feeds_agenda_is_read_from_its_file_and_a_bad_one_is_refused_saying_why) {
     auto const dir = std::filesystem::temp_directory_path() /
                      ("minuted-config-test-" + std::to_string(::getpid()));

@@ -483,5 +483,64 @@ TEST(agenda_api, an_agenda_put_during_the_meeting_is_journaled_and_final_at_the_
     EXPECT_EQ(items(), aligned);
 }
 
+// Issue 21: a roster put during the meeting gives the participants their names and
+// organisations at once; it is journaled, so a restart and the archive keep it; a bad roster
+// is refused with its reason and changes nothing; once the meeting has ended it is final.
+TEST(roster_api, a_roster_put_during_the_meeting_names_participants_and_survives_a_restart) {
+    std::string const token = "a-publish-token-of-32-characters";
+    std::string const admin_token = "an-admin-token-of-32-characters!";
+    // With an admin token set, loopback alone is no longer admin: the token is needed.
+    daemon_process d({}, "[auth]\npublish_token = \"" + token + "\"\nadmin_token = \"" +
+                             admin_token + "\"\n");
+    http::fields publisher, admin;
+    publisher.set(http::field::authorization, "Bearer " + token);
+    admin.set(http::field::authorization, "Bearer " + admin_token);
+    auto const put = [&](std::string body, http::fields const& headers) {
+        return http_request(d.port(), http::verb::put, "/api/sessions/m/roster", std::move(body),
+                            headers);
+    };
+    std::string const roster =
+        R"([{"name": "Markus Kummer", "organisation": "IGF Support Association",)"
+        R"( "role": "chair"}, {"name": "Jutta Croll", "organisation": "Stiftung Digitale)"
+        R"( Chancen", "aliases": ["JUTTA"]}])";
+    auto frames = dccg_frames();
+    frames.resize(frames.size() / 4);
+    auto const sent = send_frames(d.port(), "m?token=" + token, frames);
+    ASSERT_TRUE(sent.finished);
+    auto const organisation_of = [&](std::string_view name) {
+        auto const state = boost::json::parse(http_get(d.port(), "/api/sessions/m").body);
+        for (auto const& p : state.at("participants").as_array())
+            if (p.at("name").as_string() == name)
+                return std::string(p.at("organisation").as_string());
+        return std::string("(absent)");
+    };
+
+    EXPECT_EQ(put(roster, {}).status, 401u);
+    auto const unknown = put(R"([{"name": "A", "email": "a@example.org"}])", publisher);
+    EXPECT_EQ(unknown.status, 400u);
+    EXPECT_NE(unknown.body.find("not a roster: "), std::string::npos) << unknown.body;
+    EXPECT_NE(unknown.body.find("email"), std::string::npos) << unknown.body;
+    EXPECT_EQ(put(std::string(300 * 1024, ' '), publisher).status, 400u);
+    EXPECT_EQ(organisation_of("Jutta Croll"), ""); // nothing refused was taken
+
+    auto const ok = put(roster, publisher);
+    ASSERT_EQ(ok.status, 200u) << ok.body;
+    EXPECT_EQ(boost::json::parse(ok.body).at("people"), 2);
+    EXPECT_EQ(organisation_of("Jutta Croll"), "Stiftung Digitale Chancen");
+    EXPECT_EQ(organisation_of("Markus Kummer"), "IGF Support Association");
+
+    d.restart();
+    EXPECT_EQ(organisation_of("Jutta Croll"), "Stiftung Digitale Chancen");
+    ASSERT_EQ(http_request(d.port(), http::verb::post, "/api/sessions/m/end", {}, admin).status,
+              200u);
+    auto const archive = wait_archived(d.port(), "m");
+    EXPECT_NE(read_file(d.state_dir() / "archive" / archive / "journal").find("\"k\":\"roster\""),
+              std::string::npos);
+    EXPECT_NE(read_file(d.state_dir() / "archive" / archive / "report.md")
+                  .find("| Jutta Croll | Stiftung Digitale Chancen |"),
+              std::string::npos);
+    EXPECT_EQ(put(roster, publisher).status, 409u);
+}
+
 } // namespace
 } // namespace minuted::testing

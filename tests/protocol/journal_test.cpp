@@ -25,9 +25,12 @@ std::vector<journal_record> sample() {
     erase.count = 4;
     auto epoch = make(journal_kind::epoch, 1732350000500);
     epoch.epoch = "00000000000000aa";
+    auto roster = make(journal_kind::roster, 1732350000150, 0,
+                       R"([{"name":"Markus Kummer","role":"chair"}])");
     return {
         session,
         open,
+        roster,
         make(journal_kind::text, 1732350000200, 1, ">> MARKUS KUMMER: Good morning, Zürich.\r\n"),
         erase,
         make(journal_kind::text, 1732350000400, 0, "raw text with no seq"),
