@@ -4,8 +4,14 @@
 // that is '{' and not valid UTF-8 is refused with invalid_utf8; a message has the fields its
 // kind needs, all valid UTF-8; and the message written back as JSON (make_resume for resume)
 // parses to the same message.
+//
+// The same JSON-shaped inputs go to protocol::parse_roster too (a roster is what
+// PUT /api/sessions/{id}/roster takes from the same clients): a roster it accepts is within
+// its limits, all valid UTF-8, and protocol::roster_json writes it back as one that reads the
+// same.
 
 #include "protocol/ingest.hpp"
+#include "protocol/roster.hpp"
 #include "protocol/utf8.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 
@@ -22,6 +28,27 @@
 namespace {
 
 using namespace minuted::protocol;
+
+void check_roster(std::string_view text) {
+    auto parsed = parse_roster(text);
+    auto const* roster = std::get_if<std::vector<roster_person>>(&parsed);
+    if (!roster) {
+        MINUTED_CHECK(!std::get<roster_refusal>(parsed).why.empty());
+        return;
+    }
+    MINUTED_CHECK(text.size() <= max_roster_bytes);
+    MINUTED_CHECK(roster->size() <= max_roster_people);
+    for (auto const& p : *roster) {
+        MINUTED_CHECK(!p.name.empty() && p.name.size() <= max_roster_field_bytes);
+        MINUTED_CHECK(is_valid_utf8(p.name) && is_valid_utf8(p.organisation) &&
+                      is_valid_utf8(p.role));
+        for (auto const& a : p.aliases)
+            MINUTED_CHECK(is_valid_utf8(a));
+    }
+    auto again = parse_roster(roster_json(*roster));
+    auto const* reread = std::get_if<std::vector<roster_person>>(&again);
+    MINUTED_CHECK(reread && *reread == *roster);
+}
 
 bool same(ingest_message const& a, ingest_message const& b) {
     return a.kind == b.kind && a.seq == b.seq && a.text == b.text && a.count == b.count &&
@@ -93,6 +120,7 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
     rest.remove_prefix(std::min(rest.find_first_not_of(" \t\r\n"), rest.size()));
     bool const is_json = rest.starts_with('{');
 
+    check_roster(frame);
     auto const parsed = parse_ingest_frame(frame);
     if (!parsed) {
         auto const ec = parsed.error();
