@@ -71,8 +71,8 @@ boost::json::object utterance_json(summariser::utterance const& u) {
     return utterance_rest(std::move(o), u);
 }
 
-boost::json::object participant_json(summariser::meeting const& m,
-                                     summariser::participant const& p) {
+boost::json::object participant_json(summariser::meeting const& m, summariser::participant const& p,
+                                     std::vector<summariser::participant_id> const& chairs) {
     boost::json::array aliases;
     for (auto const& a : p.aliases)
         aliases.emplace_back(a);
@@ -80,7 +80,7 @@ boost::json::object participant_json(summariser::meeting const& m,
             {"name", p.name},
             {"label", p.label},
             {"aliases", std::move(aliases)},
-            {"role", summariser::role_of(m, p)},
+            {"role", summariser::role_of(m, p, chairs)},
             {"organisation", p.organisation},
             {"turns", p.turns},
             {"words", p.words},
@@ -122,8 +122,9 @@ boost::json::object make_snapshot(std::string_view session, summariser::meeting 
     add_meta(o, m);
     o["summary"] = m.catch_up();
     boost::json::array people, agenda, utterances;
+    auto const chairs = m.chairs();
     for (auto const& p : m.participants().all())
-        people.push_back(participant_json(m, p));
+        people.push_back(participant_json(m, p, chairs));
     for (auto const& item : m.agenda())
         agenda.push_back(agenda_item_json(m, item));
     for (auto const& u : m.utterances())
@@ -172,12 +173,13 @@ boost::json::object make_update(summariser::meeting const& m, summariser::change
     // A merge renames a participant and can change who the chair is: send all roles then.
     if (!changes.participants.empty() || changes.meta) {
         boost::json::array a;
+        auto const chairs = m.chairs();
         if (changes.meta)
             for (auto const& p : m.participants().all())
-                a.push_back(participant_json(m, p));
+                a.push_back(participant_json(m, p, chairs));
         else
             for (auto i : changes.participants)
-                a.push_back(participant_json(m, m.participants().at(i)));
+                a.push_back(participant_json(m, m.participants().at(i), chairs));
         o["participants"] = std::move(a);
     }
     if (!changes.agenda.empty()) {

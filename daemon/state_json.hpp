@@ -38,8 +38,9 @@ boost::json::object make_update(summariser::meeting const& m, summariser::change
 
 /// JSON of one utterance, participant or agenda item, as in snapshots and updates.
 boost::json::object utterance_json(summariser::utterance const& u);
-boost::json::object participant_json(summariser::meeting const& m,
-                                     summariser::participant const& p);
+/// `chairs`: meeting::chairs(), computed once for all the participants sent.
+boost::json::object participant_json(summariser::meeting const& m, summariser::participant const& p,
+                                     std::vector<summariser::participant_id> const& chairs);
 boost::json::object agenda_item_json(summariser::meeting const& m,
                                      summariser::agenda_item const& item);
 

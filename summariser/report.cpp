@@ -57,12 +57,12 @@ void markdown_actions(std::string& out, std::vector<action_item> const& list) {
 
 } // namespace
 
-std::string role_of(meeting const& m, participant const& p) {
+std::string role_of(meeting const& m, participant const& p,
+                    std::vector<participant_id> const& chairs) {
     if (p.kind == participant_kind::role)
         return "role";
     if (m.is_hub(p))
         return "hub";
-    auto const chairs = m.chairs();
     return std::find(chairs.begin(), chairs.end(), p.id) != chairs.end() ? "chair" : "participant";
 }
 
@@ -115,10 +115,11 @@ std::string render_markdown(meeting const& m, std::string_view title) {
         participant const* p;
     };
     std::vector<listed> people;
+    auto const chairs = m.chairs();
     for (auto const& p : m.participants().all()) {
         if (p.same_as)
             continue; // listed as the person it was
-        auto role = role_of(m, p);
+        auto role = role_of(m, p, chairs);
         auto const rank = role == "chair" ? 0 : role == "participant" ? 1 : role == "role" ? 2 : 3;
         people.push_back({rank, std::move(role), &p});
     }
@@ -149,8 +150,9 @@ boost::json::value render_json(meeting const& m) {
     auto const chair = m.chair();
     root["chair"] =
         chair ? boost::json::value(m.participants().at(*chair).name) : boost::json::value(nullptr);
+    auto const chair_ids = m.chairs();
     boost::json::array chairs;
-    for (auto const id : m.chairs())
+    for (auto const id : chair_ids)
         chairs.emplace_back(m.participants().at(id).name);
     root["chairs"] = std::move(chairs);
 
@@ -166,7 +168,7 @@ boost::json::value render_json(meeting const& m) {
         for (auto const& a : p.aliases)
             aliases.emplace_back(a);
         o["aliases"] = std::move(aliases);
-        o["role"] = role_of(m, p);
+        o["role"] = role_of(m, p, chair_ids);
         o["organisation"] = p.organisation;
         o["turns"] = p.turns;
         o["words"] = p.words;

@@ -30,8 +30,10 @@ std::string render_transcript(meeting const& m);
 /// full speed) lasts as long as 150 words a minute take.
 std::string render_vtt(meeting const& m, std::size_t words_per_cue = 14);
 
-/// A participant's role in the report: "chair", "participant", or "role" for a function
-/// such as a secretariat.
-std::string role_of(meeting const& m, participant const& p);
+/// A participant's role in the report: "chair" (one of `chairs`, as meeting::chairs gives
+/// them: computed once for a list of participants), "participant", "role" for a function such
+/// as a secretariat, or "hub" for a place.
+std::string role_of(meeting const& m, participant const& p,
+                    std::vector<participant_id> const& chairs);
 
 } // namespace minuted::summariser

@@ -340,7 +340,7 @@ TEST(igf2021, a_remote_hub_is_a_place_not_a_person_and_the_two_moderators_chair)
                                   [](auto const& x) { return x.name == "Dhaka Bangladesh"; });
     ASSERT_NE(hub, all.end());
     EXPECT_TRUE(m.is_hub(*hub));
-    EXPECT_EQ(role_of(m, *hub), "hub");
+    EXPECT_EQ(role_of(m, *hub, m.chairs()), "hub");
     EXPECT_EQ(std::count_if(all.begin(), all.end(), [&](auto const& x) { return m.is_hub(x); }), 1);
     auto const chairs = m.chairs();
     EXPECT_EQ(chairs.size(), 2u);
