@@ -210,7 +210,8 @@ std::optional<candidate> make_candidate(std::string_view sentence, std::vector<t
                                         sentence_ref from, participant_registry const& people) {
     if (sentence.size() > max_sentence_bytes)
         return std::nullopt;
-    if (is_question(t))
+    // Cleaning only takes words out: a sentence too short before it is too short after.
+    if (is_question(t) || word_count(sentence) < 8)
         return std::nullopt;
     auto text = clean_for_minutes(sentence);
     auto const n = word_count(text);

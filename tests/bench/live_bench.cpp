@@ -104,9 +104,9 @@ void follow_bullets(sm::meeting const& m, sm::change_set const& changes,
             now.insert("n " + n.text);
         auto& seen = items[index];
         for (auto const& b : seen.shown)
-            seen.withdrawn += now.count(b) ? 0 : 1;
+            seen.withdrawn += now.count(b) ? 0u : 1u;
         for (auto const& b : now)
-            seen.ever += seen.shown.count(b) ? 0 : 1;
+            seen.ever += seen.shown.count(b) ? 0u : 1u;
         seen.shown = std::move(now);
     }
 }
