@@ -84,14 +84,19 @@ meeting::item_people meeting::people_of(std::size_t index) const {
     auto const end =
         index + 1 < agenda_.size() ? agenda_[index + 1].first_utterance : utterances_.size();
     std::map<participant_id, std::size_t> words;
+    std::map<participant_id, bool> counted; // a person, not a role or a hub: asked once each
     for (auto i = item.first_utterance; i < end && i < utterances_.size(); ++i) {
         auto const& u = utterances_[i];
         if (!u.speaker)
             continue;
-        auto const& who = people_.at(people_.at(*u.speaker).same_as.value_or(*u.speaker));
-        if (who.kind != participant_kind::person || is_hub(who))
+        auto const id = people_.at(*u.speaker).same_as.value_or(*u.speaker);
+        auto [known, fresh] = counted.try_emplace(id, false);
+        if (fresh)
+            known->second =
+                people_.at(id).kind == participant_kind::person && !is_hub(people_.at(id));
+        if (!known->second)
             continue;
-        words[who.id] += u.words;
+        words[id] += u.words;
         out.turns += u.continues ? 0 : 1;
     }
     std::vector<std::pair<std::size_t, participant_id>> ranked;
