@@ -493,9 +493,12 @@ std::optional<action_item> extract_decision(std::string_view sentence, std::vect
         return m && !hedged_before(t, m->first, false);
     };
     auto const said = [&](std::string_view pattern) { return find_phrase(t, pattern).has_value(); };
-    auto const reported = [&]() {
-        auto text = clean_for_minutes(sentence);
-        return reported_speech(text, speaker, people).value_or(text);
+    // In reported speech, or nothing: a decision is never published in the first person
+    // ("I take it that there is no consensus on basing ourselves on ...").
+    auto const reported = [&]() -> std::optional<action_item> {
+        if (auto text = reported_speech(clean_for_minutes(sentence), speaker, people))
+            return action_item{std::move(*text), {}, {}, from};
+        return std::nullopt;
     };
     auto stage = stage_named(t);
     // What is told as past is history, not a ruling: "So when we got Stage 2, we identified
@@ -525,12 +528,16 @@ std::optional<action_item> extract_decision(std::string_view sentence, std::vect
     if (refused) {
         if (said("no consensus") && !stage.empty())
             return action_item{"No consensus for Stage " + stage + ".", {}, {}, from};
-        return action_item{reported(), {}, {}, from};
+        if (auto r = reported())
+            return r;
+        if (said("consensus"))
+            return action_item{"No consensus was reached.", {}, {}, from};
+        return std::nullopt;
     }
     // Taken back for another meeting: "I will come back at the next meeting to request 2.7".
     if (said("come|bring|coming|bringing back") && !hedged_before(t, t.size(), false) &&
         said("next|future|another meeting|time|plenary"))
-        return action_item{reported(), {}, {}, from};
+        return reported();
     if (granted && !history) {
         if (stage.empty())
             stage = stage_named(tokenize(title));
@@ -584,7 +591,13 @@ std::optional<action_item> extract_decision(std::string_view sentence, std::vect
         return action_item{"Consensus for Stage " + stage + ".", {}, {}, from};
     if (word_count(sentence) <= 12)
         return action_item{"Consensus was reached.", {}, {}, from};
-    return action_item{reported(), {}, {}, from};
+    if (auto r = reported())
+        return r;
+    // "With that, RKG, you had a number of statements of explicit support ..., so, yeah, you
+    // have consensus": said to the presenter, so not reported, but settled all the same.
+    if (backed || said("consensus"))
+        return action_item{"Consensus was reached.", {}, {}, from};
+    return std::nullopt;
 }
 
 std::optional<consensus_move> read_consensus_move(std::string_view sentence,

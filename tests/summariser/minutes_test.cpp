@@ -69,6 +69,11 @@ TEST(extract_decision, says_what_was_settled) {
     EXPECT_EQ(decision("I am not going to ask for Stage 2.")->text,
               "RPR is not going to ask for Stage 2.");
     EXPECT_EQ(decision("There is no consensus for Stage 3.")->text, "No consensus for Stage 3.");
+    // Never in the first person: what cannot be reported is said plainly, or left out.
+    EXPECT_EQ(decision("I take it that there is no consensus on basing ourselves on the last "
+                       "paper we had.")
+                  ->text,
+              "No consensus was reached.");
     // Not rulings: asked, conditional, one person's view.
     EXPECT_FALSE(decision("Do we have consensus for Stage 2?"));
     EXPECT_FALSE(decision("If we have consensus for Stage 2, we move on."));
