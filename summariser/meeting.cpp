@@ -400,6 +400,9 @@ void meeting::process_sentence(std::string_view sentence, protocol::line_number 
     // a known agenda the alignment places the items.
     if (cue.kind == cue_kind::transition && (!cue.title.empty() || cue.number))
         turn_cues_.push_back({cue.title, cue.number, false, cue.ahead});
+    // A sentence that moves the agenda, or runs the meeting ("over to you", "the agenda",
+    // "any objections?"), is procedure, not a point of the discussion.
+    bool procedure = true;
     switch (cue.kind) {
     case cue_kind::transition:
         if (!same && !aligned()) {
@@ -455,7 +458,8 @@ void meeting::process_sentence(std::string_view sentence, protocol::line_number 
         changes.agenda.push_back(agenda_.size() - 1);
         break;
     case cue_kind::none:
-        if (speaker && is_procedural(t))
+        procedure = is_procedural(t);
+        if (speaker && procedure)
             count_procedural(*speaker, 1);
         break;
     }
@@ -474,10 +478,8 @@ void meeting::process_sentence(std::string_view sentence, protocol::line_number 
             recent_.erase(recent_.begin());
         item_words_ += word_count(sentence);
     }
-    // A sentence that moves the agenda is procedure, not a point of the discussion.
     minute_source source{u.id, {}, {}, {}, {}};
-    source.key_point =
-        cue.kind == cue_kind::none ? make_candidate(sentence, t, ref, people_) : std::nullopt;
+    source.key_point = !procedure ? make_candidate(sentence, t, ref, people_) : std::nullopt;
     if (source.key_point) {
         pool_.add(*source.key_point);
         minutes_dirty_ = true;

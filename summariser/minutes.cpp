@@ -176,6 +176,11 @@ bool leans_on_context(std::string_view text) {
         return true;
     if (auto const m = find_phrase(t, "in which case"); m && m->first == 0)
         return true;
+    // "That is why they need to know ...", "That's the idea, that ...": about what was said.
+    for (auto p : {"that|this|that's is|was? why|how|what", "that|this|that's is|was? the "
+                                                            "idea|point|reason|case"})
+        if (auto const m = find_phrase(t, p); m && m->first == 0)
+            return true;
     auto const last = t.back();
     if (last.is_word)
         return is_stopword(last.lower) && last.lower != "too" && last.lower != "yet";
@@ -192,6 +197,21 @@ std::vector<std::string> numbers_in(std::string_view text) {
         return !std::all_of(w.begin(), w.end(), [](char c) { return c >= '0' && c <= '9'; });
     });
     return all;
+}
+
+// Logistics of the meeting itself: waiting for people, who can join and when ("we will need
+// to wait for a couple more people", "Jutta will not be able to join before", "still a few
+// minutes to go").
+constexpr std::string_view attendance[] = {"wait|waiting for",
+                                           "join|joined|joining us|before|later",
+                                           "join|joined the meeting|call",
+                                           "able to join",
+                                           "minutes to go",
+                                           "time to start|begin"};
+
+bool about_attendance(std::vector<token> const& t) {
+    return std::any_of(std::begin(attendance), std::end(attendance),
+                       [&](std::string_view p) { return find_phrase(t, p).has_value(); });
 }
 
 // Logistics of the meeting itself: a clock time ("anything from 5:00 onwards is okay").
@@ -215,7 +235,8 @@ std::optional<candidate> make_candidate(std::string_view sentence, std::vector<t
         return std::nullopt;
     auto text = clean_for_minutes(sentence);
     auto const n = word_count(text);
-    if (n < 8 || n > 55 || leans_on_context(text) || names_a_clock_time(text))
+    if (n < 8 || n > 55 || leans_on_context(text) || names_a_clock_time(text) ||
+        about_attendance(t))
         return std::nullopt;
     auto const lower = to_lower(text);
     if (contains_any(lower, {"thank you",

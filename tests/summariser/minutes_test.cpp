@@ -240,6 +240,17 @@ TEST(make_candidate, is_a_sentence_that_stands_on_its_own_in_reported_speech) {
                               "European Time, so."));
     EXPECT_TRUE(candidate_of("The coalitions agreed that the paper needs a shorter summary for "
                              "that."));
+    // About what was said before, or about who is here: not a point of the discussion.
+    EXPECT_FALSE(candidate_of("That is why we need to know what Dynamic Coalitions think in "
+                              "2024, looking forward to 2025."));
+    EXPECT_FALSE(candidate_of("That's the idea, that there will be a booth with a table where the "
+                              "DCs are represented."));
+    EXPECT_FALSE(candidate_of("So, I guess we will need to wait for a couple more people before "
+                              "we begin."));
+    EXPECT_FALSE(candidate_of("Still a few minutes to go, and I think Jutta will not be able to "
+                              "join before."));
+    EXPECT_TRUE(candidate_of("The coalitions will join their reports into one paper for the MAG "
+                             "meeting in Riyadh."));
 }
 
 } // namespace
