@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <deque>
 #include <iterator>
 #include <tuple>
@@ -288,6 +289,8 @@ std::string clean_for_minutes(std::string_view sentence) {
         bool skipped = false;
         if (at_word_start(i)) {
             for (auto f : fillers) {
+                if (f[0] != lower[i])
+                    continue;
                 // "let you know" is not a filler.
                 bool const meant =
                     f == "you know" && i >= 4 && lower.compare(i - 4, 4, "let ") == 0;
@@ -330,7 +333,13 @@ std::string clean_for_minutes(std::string_view sentence) {
         p = e + 1;
         if (w.empty())
             continue;
-        if (!prev_word.empty() && to_lower(prev_word) == to_lower(w) && is_word_byte(w.back()))
+        auto const same_word = [](std::string_view a, std::string_view b) {
+            return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+                return std::tolower(static_cast<unsigned char>(x)) ==
+                       std::tolower(static_cast<unsigned char>(y));
+            });
+        };
+        if (!prev_word.empty() && same_word(prev_word, w) && is_word_byte(w.back()))
             continue;
         if (!result.empty())
             result.push_back(' ');
