@@ -171,7 +171,8 @@ net::awaitable<void> run_feed(config::feed feed, session_registry& sessions,
                 }
                 if (!feed.roster.empty())
                     co_await on_strand(session->strand(), [&]() -> net::awaitable<void> {
-                        session->set_roster(feed.roster);
+                        if (!session->has_roster())
+                            session->set_roster(feed.roster);
                         co_return;
                     });
                 // Frames are read and applied while earlier ones wait for the journal: a

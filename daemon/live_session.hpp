@@ -216,6 +216,8 @@ public:
     /// like captions; participants take their names, organisations and roles from it at once.
     /// The roster the meeting already has changes nothing. False if the meeting has ended.
     bool set_roster(std::vector<protocol::roster_person> const& roster);
+    /// True once the meeting has a roster (a feed's own does not replace one given by PUT).
+    bool has_roster() const noexcept { return !roster_.empty(); }
     /// Ends the meeting (idle timeout, admin request): journaled, minutes final, subscribers
     /// told, then archived. A close message from the source ends it through `handle`.
     void end(std::string reason);

@@ -1408,19 +1408,19 @@ private:
                                 boost::json::object{{"error", "not a roster: " + no->why}});
         }
         auto roster = std::get<std::vector<protocol::roster_person>>(std::move(parsed));
-        static auto const final = [](std::string const& session) {
+        static auto const roster_final = [](std::string const& session) {
             return boost::json::object{{"error", session + " has ended: its roster is final"}};
         };
         auto session = sessions_.find(id);
         if (session && session->ended())
-            return respond_json(req, http::status::conflict, final(id));
+            return respond_json(req, http::status::conflict, roster_final(id));
         if (!session && !(session = sessions_.live(id, true)))
             return refuse_sessions(req, id);
         net::post(session->strand(), [self = shared_from_this(), session, req = std::move(req),
                                       roster = std::move(roster)]() mutable {
             if (!session->set_roster(roster))
                 return net::post(self->ex_, [self, req = std::move(req), id = session->id()] {
-                    self->respond_json(req, http::status::conflict, final(id));
+                    self->respond_json(req, http::status::conflict, roster_final(id));
                 });
             self->respond_when_journaled(
                 session, std::move(req), "roster", [session, people = roster.size()] {

@@ -126,10 +126,22 @@ void meeting::note_identity(std::string_view sentence, std::vector<token> const&
                 at = i;
         if (!at)
             continue;
-        bool const from = (*at >= 1 && t[*at - 1].lower == "from") ||
-                          (*at >= 2 && t[*at - 1].lower == "the" && t[*at - 2].lower == "from");
-        if (!from && !find_phrase(t, "instead of") &&
-            !find_phrase(t, "which|who you|he|she|they are|is"))
+        // The words that say so, next to the label: "from the IGF Secretariat", "instead of
+        // 'IGF Secretariat'", "IGF Secretariat, which you are".
+        auto const word_before = [&](std::size_t back) -> std::string_view {
+            std::size_t seen = 0;
+            for (auto i = *at; i-- > 0;)
+                if (t[i].is_word && ++seen == back)
+                    return t[i].lower;
+            return {};
+        };
+        auto const after = *at + label.size();
+        auto const is = find_phrase(t, "which|who you|he|she|they are|is", after);
+        bool const said_so = word_before(1) == "from" ||
+                             (word_before(1) == "the" && word_before(2) == "from") ||
+                             (word_before(1) == "of" && word_before(2) == "instead") ||
+                             (is && is->first <= after + 2);
+        if (!said_so)
             continue;
         // The one person it names, by a capitalised name: "Roman".
         std::set<participant_id> persons;
@@ -145,13 +157,13 @@ void meeting::note_identity(std::string_view sentence, std::vector<token> const&
         auto const role = r.id;
         auto const person = *persons.begin();
         // Two people may talk to each other; one person does not answer themself.
-        for (std::size_t i = 1; i < utterances_.size(); ++i) {
+        bool answered = false;
+        for (std::size_t i = 1; i < utterances_.size() && !answered; ++i) {
             auto const a = utterances_[i - 1].speaker, b = utterances_[i].speaker;
-            if ((a == role && b == person) || (a == person && b == role))
-                return;
+            answered = (a == role && b == person) || (a == person && b == role);
         }
-        if (!people_.identify(role, person))
-            return;
+        if (answered || !people_.identify(role, person))
+            continue;
         if (role < procedural_.size()) {
             if (procedural_.size() <= person)
                 procedural_.resize(person + 1, 0);

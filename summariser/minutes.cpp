@@ -13,6 +13,10 @@ namespace minuted::summariser {
 namespace {
 
 // "have good support for Stage 2": how a chair says the room is behind a request.
+// With the stage named, a bare "you have support for Stage 3" grants it too.
+std::string const has_support_for_stage =
+    "have|has ample|good|enough|sufficient|strong|broad|clear|overwhelming|explicit|unanimous? "
+    "explicit? support for stage *";
 std::string const has_support =
     "have|has ample|good|enough|sufficient|strong|broad|clear|overwhelming|explicit|unanimous "
     "explicit? support";
@@ -230,8 +234,7 @@ std::optional<candidate> make_candidate(std::string_view sentence, std::vector<t
                                         sentence_ref from, participant_registry const& people) {
     if (sentence.size() > max_sentence_bytes)
         return std::nullopt;
-    // Cleaning only takes words out: a sentence too short before it is too short after.
-    if (is_question(t) || word_count(sentence) < 8)
+    if (is_question(t))
         return std::nullopt;
     auto text = clean_for_minutes(sentence);
     auto const n = word_count(text);
@@ -524,7 +527,7 @@ std::optional<action_item> extract_decision(std::string_view sentence, std::vect
     auto stage = stage_named(t);
     // What is told as past is history, not a ruling: "So when we got Stage 2, we identified
     // ...", "the spec text is approved as part of getting to Stage 3".
-    bool const history = said("when|since|once|after we|they|it|you") ||
+    bool const history = said("when|once|after we|they|it|you got|reached|had|advanced|went") ||
                          said("getting|get to stage") || said("last|previous meeting|time");
 
     // A stage granted: "Congratulations, you have Stage 4", "consensus for Stage 2.7".
@@ -539,7 +542,7 @@ std::optional<action_item> extract_decision(std::string_view sentence, std::vect
                          // The champion thanking the room for it: "Thanks, everyone, for Stage 4."
                          ruling("thanks|thank you? ,? everyone|all? ,? for stage *") ||
                          (!asking && (ruling("consensus for|on stage|advancing|advancement") ||
-                                      ruling(has_support + " for stage *")));
+                                      ruling(has_support_for_stage)));
     // The opposite, said as plainly: "no consensus", "I am not going to ask for Stage 2".
     bool const refused = said("no consensus") ||
                          said("not|don't|doesn't|didn't have|has|reach|reached|get consensus") ||
@@ -551,7 +554,10 @@ std::optional<action_item> extract_decision(std::string_view sentence, std::vect
             return action_item{"No consensus for Stage " + stage + ".", {}, {}, from};
         if (auto r = reported())
             return r;
-        if (said("consensus"))
+        // "we simply do not have consensus for it now"; not "I'm not going to ask for
+        // consensus today", which settles nothing.
+        if (said("no consensus") ||
+            said("not|don't|doesn't|didn't have|has|reach|reached|get consensus"))
             return action_item{"No consensus was reached.", {}, {}, from};
         return std::nullopt;
     }
@@ -639,7 +645,13 @@ std::optional<consensus_move> read_consensus_move(std::string_view sentence,
         is_question(t) && has("support|supports|objections|objection|consensus|stage");
     // "Any objections." said as a question, not "we have resolved any concerns".
     auto const any_against = find_phrase(t, "any objections|objection|opposition|concerns");
-    if (asks_room || (any_against && (any_against->first == 0 || is_question(t))) ||
+    auto const opens_with = [&](phrase_match const& m) {
+        return std::all_of(t.begin(), t.begin() + static_cast<long>(m.first), [](token const& x) {
+            return !x.is_word || x.lower == "okay" || x.lower == "so" || x.lower == "ok" ||
+                   x.lower == "right" || x.lower == "and" || x.lower == "then";
+        });
+    };
+    if (asks_room || (any_against && (opens_with(*any_against) || is_question(t))) ||
         has("is|are there any? objections|objection|opposition") ||
         has("ask|asking|request|requesting|seek|seeking|get|call for "
             "consensus|advancement|stage") ||
@@ -675,7 +687,11 @@ std::optional<consensus_move> read_consensus_move(std::string_view sentence,
         has("explicit|strong|weak|more|much|lots|statement|statements|voice|voices|of|any|with "
             "support") ||
         has("supporting|approving|endorsing it|this|stage");
-    if (plus_one || voiced || has("thumbs up") || has("no objections|objection|opposition"))
+    // "I don't see any support", "a lack of support": none voiced.
+    bool const none = has("no|lack|without|little support") || has("lack of support") ||
+                      has("not|don't|didn't see|hear any? support");
+    if (plus_one || (voiced && !none) || has("thumbs up") ||
+        has("no objections|objection|opposition"))
         return consensus_move{consensus_move::support, {}, from};
     return std::nullopt;
 }
@@ -689,6 +705,10 @@ void consensus_call::read(consensus_move const& move) {
             request_ = move;
             support_.reset();
             objected_ = false;
+        } else {
+            // "I'd like to ask for Stage 2." ... "Any objections?": the room was asked last here.
+            request_->asks_verdict = request_->asks_verdict || move.asks_verdict;
+            request_->from = move.from;
         }
         break;
     case consensus_move::support:

@@ -333,7 +333,14 @@ std::string clean_for_minutes(std::string_view sentence) {
         p = e + 1;
         if (w.empty())
             continue;
+        // ASCII without copying; other letters ("Été été") through to_lower's case mapping.
         auto const same_word = [](std::string_view a, std::string_view b) {
+            auto const ascii = [](std::string_view s) {
+                return std::all_of(s.begin(), s.end(),
+                                   [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+            };
+            if (!ascii(a) || !ascii(b))
+                return to_lower(a) == to_lower(b);
             return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
                 return std::tolower(static_cast<unsigned char>(x)) ==
                        std::tolower(static_cast<unsigned char>(y));

@@ -93,6 +93,11 @@ TEST(extract_decision, reads_the_ways_a_stage_is_granted_and_leaves_out_history)
     // One voice announced is not the room's support; what happened before is not a ruling.
     EXPECT_FALSE(decision("You have support from DLM.", "Foo for stage 4"));
     EXPECT_FALSE(decision("So when we got Stage 2, we identified certain questions."));
+    EXPECT_EQ(decision("Since we have no objections, we have consensus for Stage 3.")->text,
+              "Consensus for Stage 3.");
+    EXPECT_EQ(decision("We have support for Stage 3.")->text, "Consensus for Stage 3.");
+    EXPECT_EQ(decision("I'm not going to ask for consensus today.")->text,
+              "RPR is not going to ask for consensus today.");
     EXPECT_FALSE(
         decision("The spec text is approved as part of getting to Stage 3.", "Foo for stage 4"));
 }
@@ -141,6 +146,8 @@ TEST(consensus_call, support_is_voiced_not_the_verb_in_passing) {
     EXPECT_FALSE(settle({"I would like to ask for Stage 2.", "Thank you for supporting us."}));
     EXPECT_FALSE(settle({"We need to discuss this before we ask for Stage 2.", "+1 from DLM."}));
     EXPECT_FALSE(settle({"I am pretty sure we have resolved any concerns.", "+1 from DLM."}));
+    EXPECT_FALSE(settle({"I would like to ask for Stage 2.", "I don't see any support."}));
+    EXPECT_TRUE(settle({"Okay, any objections.", "+1 from DLM."}));
 }
 
 TEST(consensus_call, a_request_the_meeting_moved_on_from_is_recorded_once_the_item_closes) {
@@ -158,6 +165,15 @@ TEST(consensus_call, a_request_the_meeting_moved_on_from_is_recorded_once_the_it
     EXPECT_EQ(moved_on->from.utterance, 10u);
     read("I object.", 11);
     EXPECT_FALSE(call.outcome({}, 12));
+    // Asked for, then the room asked: the meeting moved on from the question.
+    consensus_call asked;
+    for (auto [s, u] : {std::pair<std::string_view, std::size_t>{"I'd like to ask for Stage 2.", 3},
+                        {"There is a lot to talk about first.", 4},
+                        {"Any objections?", 9}})
+        if (auto const m = read_consensus_move(s, tokenize(s), {u, 1, std::nullopt}))
+            asked.read(*m);
+    ASSERT_TRUE(asked.outcome({}, 11));
+    EXPECT_EQ(asked.outcome({}, 11)->from.utterance, 9u);
     // A stage named in a question to one person asks no verdict of the room.
     consensus_call named;
     auto const s = std::string_view("Are you requesting that we delay our Stage 2.7 request?");
