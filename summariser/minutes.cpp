@@ -663,8 +663,16 @@ std::optional<consensus_move> read_consensus_move(std::string_view sentence,
             !has("before|until|once we|i"))
             return consensus_move{
                 consensus_move::request, stage, from,
+                // Put to the room now, not a process described ("then we ask for consensus
+                // about it").
                 mentions_any(t, {"consensus", "objection", "objections", "support", "approval",
-                                 "opposition", "concerns", "advancement", "advance"})};
+                                 "opposition", "concerns", "advancement", "advance"}) &&
+                    (is_question(t) || (any_against && opens_with(*any_against)) ||
+                     has("i'd|we'd like|want to ask|request|call|seek") ||
+                     has("i|we would like|want to ask|request|call|seek") ||
+                     has("i'm|we're asking|requesting|calling|seeking|looking|hoping") ||
+                     has("i|we am|are asking|requesting|calling|seeking|looking|hoping") ||
+                     has("can|could|do|may we have|get|call consensus"))};
     }
     if (is_question(t))
         return std::nullopt;
