@@ -1363,69 +1363,61 @@ private:
         });
     }
 
-    // PUT /api/sessions/{id}/agenda: the meeting's known agenda, before or during it, in any
-    // form an agenda file takes. Journaled like captions, so it survives a restart and is
-    // archived; what was heard is aligned to it at once and viewers see the change.
-    static boost::json::object agenda_final(std::string const& id) {
-        return {{"error", id + " has ended: its agenda is final"}};
-    }
-
+    // PUT /api/sessions/{id}/agenda (the meeting's known agenda, in any form an agenda file
+    // takes) and PUT /api/sessions/{id}/roster (who is expected): what the meeting is given,
+    // before or during it. Journaled like captions, so it survives a restart and is archived;
+    // the minutes take it at once and viewers see the change; final once the meeting has
+    // ended. `what` names it ("agenda", "an agenda"), `count` the figure the answer gives;
+    // `give` hands it to the session on its strand, false once the meeting has ended.
     void handle_agenda(http::request<http::string_body> req, std::string const& id) {
         auto parsed = protocol::parse_agenda(req.body());
-        if (auto const* no = std::get_if<protocol::agenda_refusal>(&parsed)) {
-            metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
-            spdlog::warn("http {}: agenda for {} refused: {}", peer_, id, no->why);
-            return respond_json(req, http::status::bad_request,
-                                boost::json::object{{"error", "not an agenda: " + no->why}});
-        }
-        auto agenda = std::get<std::vector<protocol::agenda_item>>(std::move(parsed));
-        auto session = sessions_.find(id);
-        if (session && session->ended())
-            return respond_json(req, http::status::conflict, agenda_final(id));
-        if (!session && !(session = sessions_.live(id, true)))
-            return refuse_sessions(req, id);
-        net::post(session->strand(), [self = shared_from_this(), session, req = std::move(req),
-                                      agenda = std::move(agenda)]() mutable {
-            auto const items = agenda.size();
-            if (!session->set_agenda(std::move(agenda)))
-                return net::post(self->ex_, [self, req = std::move(req), id = session->id()] {
-                    self->respond_json(req, http::status::conflict, agenda_final(id));
-                });
-            self->respond_when_journaled(session, std::move(req), "agenda", [session, items] {
-                return boost::json::object{{"session", session->id()}, {"items", items}};
-            });
-        });
+        handle_given(std::move(req), id, std::move(parsed), "agenda", "an agenda", "items",
+                     [](live_session& s, std::vector<protocol::agenda_item> agenda) {
+                         return s.set_agenda(std::move(agenda));
+                     });
     }
 
-    // PUT /api/sessions/{id}/roster: who is expected (protocol::parse_roster), before or during
-    // the meeting. Journaled like the agenda; final once the meeting has ended.
     void handle_roster(http::request<http::string_body> req, std::string const& id) {
         auto parsed = protocol::parse_roster(req.body());
-        if (auto const* no = std::get_if<protocol::roster_refusal>(&parsed)) {
+        handle_given(std::move(req), id, std::move(parsed), "roster", "a roster", "people",
+                     [](live_session& s, std::vector<protocol::roster_person> const& roster) {
+                         return s.set_roster(roster);
+                     });
+    }
+
+    template <class Given, class Refusal, class Give>
+    void handle_given(http::request<http::string_body> req, std::string const& id,
+                      std::variant<Given, Refusal> parsed, char const* what, char const* a_what,
+                      char const* count, Give give) {
+        if (auto const* no = std::get_if<Refusal>(&parsed)) {
             metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
-            spdlog::warn("http {}: roster for {} refused: {}", peer_, id, no->why);
-            return respond_json(req, http::status::bad_request,
-                                boost::json::object{{"error", "not a roster: " + no->why}});
+            spdlog::warn("http {}: {} for {} refused: {}", peer_, what, id, no->why);
+            return respond_json(
+                req, http::status::bad_request,
+                boost::json::object{{"error", std::string("not ") + a_what + ": " + no->why}});
         }
-        auto roster = std::get<std::vector<protocol::roster_person>>(std::move(parsed));
-        static auto const roster_final = [](std::string const& session) {
-            return boost::json::object{{"error", session + " has ended: its roster is final"}};
+        auto const ended = [what](std::string const& session) {
+            return boost::json::object{
+                {"error", session + " has ended: its " + what + " is final"}};
         };
+        auto given = std::get<Given>(std::move(parsed));
         auto session = sessions_.find(id);
         if (session && session->ended())
-            return respond_json(req, http::status::conflict, roster_final(id));
+            return respond_json(req, http::status::conflict, ended(id));
         if (!session && !(session = sessions_.live(id, true)))
             return refuse_sessions(req, id);
         net::post(session->strand(), [self = shared_from_this(), session, req = std::move(req),
-                                      roster = std::move(roster)]() mutable {
-            if (!session->set_roster(roster))
-                return net::post(self->ex_, [self, req = std::move(req), id = session->id()] {
-                    self->respond_json(req, http::status::conflict, roster_final(id));
-                });
-            self->respond_when_journaled(
-                session, std::move(req), "roster", [session, people = roster.size()] {
-                    return boost::json::object{{"session", session->id()}, {"people", people}};
-                });
+                                      given = std::move(given), what, count, ended,
+                                      give = std::move(give)]() mutable {
+            auto const n = given.size();
+            if (!give(*session, std::move(given)))
+                return net::post(self->ex_,
+                                 [self, req = std::move(req), id = session->id(), ended] {
+                                     self->respond_json(req, http::status::conflict, ended(id));
+                                 });
+            self->respond_when_journaled(session, std::move(req), what, [session, count, n] {
+                return boost::json::object{{"session", session->id()}, {count, n}};
+            });
         });
     }
 
