@@ -1,9 +1,9 @@
 #include "config/config.hpp"
-#include "daemon/archive_command.hpp"
-#include "daemon/exit_codes.hpp"
-#include "daemon/replay.hpp"
-#include "daemon/serve_command.hpp"
-#include "daemon/summarise_command.hpp"
+#include "daemon/cli/archive_command.hpp"
+#include "daemon/cli/exit_codes.hpp"
+#include "daemon/client/replay.hpp"
+#include "daemon/cli/serve_command.hpp"
+#include "daemon/cli/summarise_command.hpp"
 
 #include <iostream>
 #include <span>

@@ -1,106 +1,104 @@
 #pragma once
 
 #include "config/config.hpp"
-#include "daemon/live_session.hpp"
+#include "daemon/archive/archive_index.hpp"
+#include "daemon/archive/retention.hpp"
+#include "daemon/ingest/feed_client.hpp"
+#include "daemon/live/live_config.hpp"
+#include "daemon/live/session_registry.hpp"
 #include "daemon/metrics.hpp"
+#include "daemon/net/listener.hpp"
+#include "daemon/systemd_notify.hpp"
 
-#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 
-#include <atomic>
-#include <deque>
-#include <functional>
-#include <map>
 #include <memory>
-#include <mutex>
+#include <stdexcept>
 #include <string>
-#include <vector>
-
-namespace boost::asio::ssl {
-class context;
-}
 
 namespace minuted {
 
-class archive_index;
-
-/// The sessions of a running daemon: live ones by id, and the most recently ended.
-/// Thread-safe (a mutex); the sessions themselves run on their own strands.
-class session_registry {
+/// Why the daemon could not start, and the exit code (cli/exit_codes.hpp) that says so.
+class start_error : public std::runtime_error {
 public:
-    /// `disk` runs journal commits and archiving; `index` (may be null: no search) is where
-    /// ended sessions are indexed.
-    session_registry(boost::asio::io_context& ioc, disk_executors disk, live_config const& config,
-                     metrics& counters, archive_index* index);
-
-    /// Rebuilds every session journaled under state_dir/live (after a restart or a crash);
-    /// sessions that had ended are archived. Returns how many are live. Call before serving.
-    std::size_t recover();
-    /// For the daemon's exit, once no thread runs: every journal written and synced.
-    void flush_journals();
-
-    /// The live session `id`, created if `create` and it does not exist (null if that would
-    /// make more than [limits] max_sessions). An ended session with that id is not returned
-    /// for ingest: a new meeting starts under the same id.
-    std::shared_ptr<live_session> live(std::string const& id, bool create);
-    /// The session a caption source writing to `id` reaches: the live one; else the meeting
-    /// that ended last under `id`, while it is listed (recent), unless `instance` (an open's)
-    /// names another meeting than that one's; else a new one if `create` (null if that would
-    /// make more than [limits] max_sessions). A source that lost the ack of its close and
-    /// resends so reaches the ended meeting, which acknowledges the resend, instead of
-    /// starting it again.
-    std::shared_ptr<live_session> for_ingest(std::string const& id, std::string_view instance,
-                                             bool create);
-    /// The session `id`, live or recently ended, for viewing.
-    std::shared_ptr<live_session> find(std::string const& id) const;
-    std::vector<std::shared_ptr<live_session>> all() const;
-    std::size_t live_count() const;
-    std::size_t ended_count() const;
-    archive_index* index() const noexcept { return index_; }
-    /// Runs `job` (an archive search or listing) on the search pool, unless [limits]
-    /// search_queue jobs already wait or run there: then false, and `job` is dropped.
-    bool try_search(std::function<void()> job);
+    start_error(int exit_code, std::string const& what)
+        : std::runtime_error(what), exit_code_(exit_code) {}
+    int exit_code() const noexcept { return exit_code_; }
 
 private:
-    void on_end(live_session& session);
-    /// Lists the meetings last archived (up to [sessions] recent) as they were before the
-    /// restart, rebuilt from their archived journals.
-    void recover_recently_ended();
-
-    boost::asio::io_context& ioc_;
-    disk_executors disk_;
-    live_config const& config_;
-    metrics& metrics_;
-    archive_index* index_;
-    mutable std::mutex mutex_;
-    std::map<std::string, std::shared_ptr<live_session>> live_;
-    std::deque<std::shared_ptr<live_session>> ended_;
-    std::atomic<std::size_t> searches_{0}; // waiting or running on disk_.search
+    int exit_code_;
 };
 
-/// The HTTP and WebSocket server: accepts connections and routes them (protocol/PROTOCOL.md).
+/// True for an address only this machine can reach ("localhost", 127.0.0.1, ::1).
+bool is_loopback_host(std::string const& host);
+/// Throws std::invalid_argument if `s` would let anyone who can reach the daemon publish
+/// captions: no publish token, and a listen address other machines can reach.
+void check_publish_exposure(config::settings const& s);
+
+/// A running daemon: the archive index, the disk pools, the sessions rebuilt from their
+/// journals, the listener and the pull feeds, all on one io_context.
+///
+/// `start()` opens and binds everything and tells systemd it is ready; `run()` runs the io
+/// threads until the daemon has stopped; `stop()` (any thread, e.g. from a signal handler)
+/// stops accepting, lets every connection finish what is in flight (viewers get 1001, caption
+/// sources their acks and then 1001), and ends `run()` once the last connection has closed,
+/// or after [server] shutdown_grace. `reload()` takes a new config while running.
 class server {
 public:
-    server(boost::asio::io_context& ioc, live_config const& config, metrics& counters,
-           session_registry& sessions);
+    /// `settings` must already be checked (config::parse_config does); `name` says where they
+    /// came from, for the log ("/etc/minuted/minuted.toml").
+    server(config::settings settings, std::string name);
+    server(server const&) = delete;
+    server& operator=(server const&) = delete;
     ~server();
 
-    /// Binds and starts accepting; returns the bound endpoint (port 0 picks a free one).
-    /// Throws boost::system::system_error if the address cannot be bound.
+    /// Opens the state directory and the archive index, rebuilds the sessions journaled there,
+    /// binds [server] listen and starts the feeds. Returns the bound endpoint (port 0 picks a
+    /// free one). Throws start_error.
     boost::asio::ip::tcp::endpoint start();
-    /// Stops accepting new connections and asks every open one to finish what it has in flight
-    /// and close: viewers get 1001, caption sources their acks and then 1001.
-    void stop();
-    /// Connections still open; any thread.
-    std::size_t open_connections() const;
-    /// HTTPS and WSS with `tls` (from `load_server_tls`) for the connections accepted from
-    /// now on; null: plain HTTP only. Any thread.
-    void set_tls(std::shared_ptr<boost::asio::ssl::context> tls);
+    /// Runs the io threads ([server] threads) until the daemon has stopped, then waits for the
+    /// disk pools and syncs every journal. Call once, after start().
+    void run();
+    /// Takes `next` (read again from the config file): tokens, limits, feeds, TLS and the log
+    /// level apply at once to new requests and connections; what needs a restart keeps its
+    /// running value, with a warning. Throws std::exception, changing nothing, if `next`
+    /// cannot be used. Any thread.
+    void reload(config::settings next);
+    /// Stops the daemon (see above); `why` goes to the log and systemd. Any thread; once.
+    void stop(std::string const& why);
+
+    boost::asio::io_context& io() noexcept { return ioc_; }
+    live_config const& config() const noexcept { return config_; }
+    session_registry& sessions() noexcept { return sessions_; }
+    metrics& counters() noexcept { return counters_; }
 
 private:
-    class impl;
-    std::shared_ptr<impl> impl_;
+    void open_archive();
+    void on_connections_closed();
+
+    std::string name_;
+    std::string where_; // the bound address and port, once started
+    metrics counters_;  // before the io_context: handlers it destroys last still count into it
+    unsigned threads_;
+    boost::asio::io_context ioc_;
+    std::unique_ptr<archive_index> index_;
+    // Journal fsyncs and archiving wait for the disk here, never on a network thread.
+    // Archiving and retention have a thread of their own, out of the way of journal commits;
+    // archive searches and listings too, so that a slow full-text search never holds up ingest.
+    boost::asio::thread_pool journal_pool_{2};
+    boost::asio::thread_pool archive_pool_{1};
+    boost::asio::thread_pool search_pool_{1};
+    live_config config_;
+    session_registry sessions_;
+    listener listener_;
+    feed_set feeds_;
+    systemd_notifier systemd_;
+    archive_retention retention_;
+    boost::asio::steady_timer grace_timer_;
+    std::atomic<bool> stopping_{false};
 };
 
 } // namespace minuted

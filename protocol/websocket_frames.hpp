@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,6 +48,14 @@ private:
     std::string bytes_;
     std::uint8_t header_size_ = 0;
 };
+
+/// A message framed once and shared by every subscriber it goes to.
+using shared_frame = std::shared_ptr<ws_frame const>;
+
+/// `text` (UTF-8) as a text message, framed once to share.
+inline shared_frame shared_text_frame(std::string_view text) {
+    return std::make_shared<ws_frame const>(ws_frame::text(text));
+}
 
 /// Why a client's frames are refused; each maps to a close code (`close_code_for`).
 enum class ws_error {

@@ -4,7 +4,7 @@
 // the transcripts of tests/data and ../shared/eval, each run through the engine once, then
 // added again and again under new ids and dates with the daemon's own archive_index::add.
 
-#include "daemon/archive_index.hpp"
+#include "daemon/archive/archive_index.hpp"
 #include "summariser/pipeline.hpp"
 #include "tests/bench/corpus.hpp"
 

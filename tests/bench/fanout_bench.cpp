@@ -27,7 +27,7 @@
 //                             [--per-session N] [--idle N[,N...]] [--only a|b|memory]...
 //                             [--queue N] [--threads N] [--daemon PATH]
 
-#include "daemon/replay.hpp"
+#include "daemon/client/replay.hpp"
 #include "tests/bench/corpus.hpp"
 #include "tests/bench/daemon_harness.hpp"
 #include "tests/bench/socket_timestamps.hpp"

@@ -38,7 +38,7 @@
 // is then the live captions' during concurrent searches. Whatever the options, a prober sends
 // GET /healthz every 20 ms while measuring, and its latency is printed.
 
-#include "daemon/replay.hpp"
+#include "daemon/client/replay.hpp"
 #include "tests/bench/archive_corpus.hpp"
 #include "tests/bench/corpus.hpp"
 #include "tests/bench/daemon_harness.hpp"

@@ -1,4 +1,4 @@
-#include "daemon/address_counts.hpp"
+#include "daemon/net/address_counts.hpp"
 
 #include <gtest/gtest.h>
 

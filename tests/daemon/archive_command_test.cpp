@@ -1,8 +1,8 @@
 // `minuted archive prune` as a user runs it: the real binary in a child process, on an archive
 // built here with real folders and a real index.
 
-#include "daemon/archive_files.hpp"
-#include "daemon/archive_index.hpp"
+#include "daemon/archive/archive_files.hpp"
+#include "daemon/archive/archive_index.hpp"
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>

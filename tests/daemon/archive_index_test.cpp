@@ -1,4 +1,4 @@
-#include "daemon/archive_index.hpp"
+#include "daemon/archive/archive_index.hpp"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>

@@ -1,4 +1,4 @@
-#include "daemon/auth.hpp"
+#include "daemon/http/auth.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "daemon/replay.hpp"
+#include "daemon/client/replay.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
-#include "daemon/archive_files.hpp"
-#include "daemon/retention.hpp"
+#include "daemon/archive/archive_files.hpp"
+#include "daemon/archive/retention.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>

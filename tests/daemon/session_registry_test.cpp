@@ -1,4 +1,4 @@
-#include "daemon/server.hpp"
+#include "daemon/live/session_registry.hpp"
 
 #include <boost/asio/thread_pool.hpp>
 #include <gtest/gtest.h>

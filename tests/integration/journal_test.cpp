@@ -1,7 +1,7 @@
 // Issue 5: nothing acknowledged is ever lost. The real daemon is killed, restarted, starved of
 // disk and denied its state directory while a source sends a real meeting.
 
-#include "daemon/replay.hpp"
+#include "daemon/client/replay.hpp"
 #include "protocol/journal.hpp"
 #include "tests/integration/harness.hpp"
 #include "tests/test_data.hpp"

@@ -1,7 +1,7 @@
 // Issue 6: SIGHUP reloads tokens, limits and feeds without dropping a session; SIGTERM
 // answers what is in flight, closes every connection with 1001 and exits 0.
 
-#include "daemon/replay.hpp"
+#include "daemon/client/replay.hpp"
 #include "tests/integration/harness.hpp"
 #include "tests/test_data.hpp"
 

@@ -1,6 +1,6 @@
 // Issue 6: every [limits] setting refuses, closes or slows down with a clear error and a metric.
 
-#include "daemon/replay.hpp"
+#include "daemon/client/replay.hpp"
 #include "tests/integration/harness.hpp"
 #include "tests/test_data.hpp"
 

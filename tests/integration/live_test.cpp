@@ -1,6 +1,6 @@
 // Issue 3: the live daemon, started as a real process and driven over loopback.
 
-#include "daemon/replay.hpp"
+#include "daemon/client/replay.hpp"
 #include "protocol/journal.hpp"
 #include "tests/integration/harness.hpp"
 #include "tests/sanitized_build.hpp"

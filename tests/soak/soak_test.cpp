@@ -29,7 +29,7 @@
 // usage: minuted_soak [--seconds N] [--warm-up N] [--sources N] [--feeds N]
 //                     [--subscribers N] [--speed X] [--seed N]
 
-#include "daemon/replay.hpp"
+#include "daemon/client/replay.hpp"
 #include "summariser/pipeline.hpp"
 #include "tests/bench/daemon_harness.hpp"
 #include "tests/integration/harness.hpp"

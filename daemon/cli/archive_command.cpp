@@ -1,0 +1,222 @@
+#include "daemon/cli/archive_command.hpp"
+
+#include "config/config.hpp"
+#include "daemon/archive/archive_files.hpp"
+#include "daemon/archive/archive_index.hpp"
+#include "daemon/archive/retention.hpp"
+#include "daemon/cli/command_line.hpp"
+#include "daemon/cli/exit_codes.hpp"
+
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+#include <ctime>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace minuted {
+
+namespace {
+
+constexpr std::string_view usage =
+    "usage: minuted archive list [--state-dir DIR | --config FILE]\n"
+    "       minuted archive search QUERY [--speaker NAME] [--from YYYY-MM-DD] [--to YYYY-MM-DD]\n"
+    "                              [--limit N] [--state-dir DIR | --config FILE]\n"
+    "       minuted archive show ID [--state-dir DIR | --config FILE]\n"
+    "       minuted archive export ID --format md|json|txt|vtt [--state-dir DIR | --config FILE]\n"
+    "       minuted archive prune [--dry-run] [--state-dir DIR | --config FILE]\n"
+    "QUERY: words (all must occur), \"a phrase\", prefix*, OR, NOT; case and accents are "
+    "ignored.\n";
+
+// The archived file `minuted archive export --format` names, or null.
+archived_file const* exported(std::string_view format) {
+    for (auto const& f : archived_files)
+        if (!f.format.empty() && f.format == format)
+            return &f;
+    return nullptr;
+}
+
+std::string local_time(std::int64_t ms) {
+    auto const t = static_cast<std::time_t>(ms / 1000);
+    std::tm tm{};
+    ::localtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm);
+    return buf;
+}
+
+// `minuted archive prune`: one retention pass. Its log goes to `err` at warning and above (what
+// went wrong); `out` lists each meeting removed, which is what the info lines would say.
+int prune(std::filesystem::path const& archive, retention_policy const& policy, bool is_dry_run,
+          std::ostream& out, std::ostream& err) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(archive, ec)) {
+        err << "minuted archive: no archive in " << archive.parent_path().string()
+            << " (--state-dir names the daemon's state directory)\n";
+        return exit_no_input;
+    }
+    if (!policy.is_limited())
+        err << "minuted archive: no retention limits set ([archive] max_age_days and "
+               "max_megabytes, read with --config FILE); all meetings are kept\n";
+    // The index is kept in step with the folders; a dry run changes neither.
+    std::unique_ptr<archive_index> index;
+    if (!is_dry_run && std::filesystem::exists(archive / "index.sqlite", ec)) {
+        try {
+            index = std::make_unique<archive_index>(archive / "index.sqlite");
+        } catch (std::exception const& e) {
+            err << "minuted archive: nothing removed, the index cannot be opened: " << e.what()
+                << "\n";
+            return exit_io;
+        }
+    }
+    auto const previous = spdlog::default_logger();
+    auto const logger = std::make_shared<spdlog::logger>(
+        "prune", std::make_shared<spdlog::sinks::ostream_sink_st>(err));
+    logger->set_pattern("minuted %v"); // "minuted archive: cannot remove ..."
+    logger->set_level(spdlog::level::warn);
+    spdlog::set_default_logger(logger);
+    auto const report =
+        enforce_retention(archive, index.get(), policy, std::chrono::system_clock::now(),
+                          is_dry_run ? prune_mode::dry_run : prune_mode::remove);
+    spdlog::set_default_logger(previous);
+
+    auto const verb = is_dry_run ? "would remove " : "removed ";
+    for (auto const& name : report.leftovers)
+        out << verb << name << "  left by an interrupted deletion\n";
+    for (auto const& [m, reason] : report.removed)
+        out << verb << m.archive << "  ended " << local_time(m.ended.time_since_epoch().count())
+            << "  " << size_text(m.bytes) << "  " << reason_text(reason, policy) << "\n";
+    auto const meetings = [](std::size_t n) {
+        return std::to_string(n) + (n == 1 ? " meeting, " : " meetings, ");
+    };
+    out << verb << meetings(report.removed.size()) << size_text(report.bytes_freed) << "; "
+        << (is_dry_run ? "would keep " : "kept ") << meetings(report.meetings_kept)
+        << size_text(report.bytes_kept) << "\n";
+    if (report.failures > 0) {
+        err << "minuted archive: " << report.failures << " could not be removed (see above)\n";
+        return exit_io;
+    }
+    return exit_ok;
+}
+
+} // namespace
+
+int archive_command(std::span<char const* const> args, std::ostream& out, std::ostream& err) {
+    std::vector<std::string> positional;
+    std::optional<std::string> state_dir, config_file, format;
+    archive_query query;
+    bool is_dry_run = false;
+    try {
+        for (std::size_t i = 0; i < args.size(); ++i) {
+            std::string_view const a = args[i];
+            if (a == "--state-dir")
+                state_dir = option_value(args, i);
+            else if (a == "--config")
+                config_file = option_value(args, i);
+            else if (a == "--format")
+                format = option_value(args, i);
+            else if (a == "--dry-run")
+                is_dry_run = true;
+            else if (a == "--speaker")
+                query.speaker = option_value(args, i);
+            else if (a == "--from" || a == "--to") {
+                auto const v = option_value(args, i);
+                auto& field = a == "--from" ? query.from_ms : query.to_ms;
+                if (!(field = parse_day(v, a == "--to")))
+                    throw std::invalid_argument(std::string(a) + " must be a date, YYYY-MM-DD");
+            } else if (a == "--limit") {
+                auto const v = option_value(args, i);
+                auto const [p, e] = std::from_chars(v.data(), v.data() + v.size(), query.limit);
+                if (e != std::errc{} || p != v.data() + v.size() || query.limit == 0)
+                    throw std::invalid_argument("--limit must be a positive number");
+            } else if (a.starts_with("--"))
+                throw std::invalid_argument("unknown option " + std::string(a));
+            else
+                positional.emplace_back(a);
+        }
+        if (positional.empty())
+            throw std::invalid_argument("which archive command?");
+        auto const& verb = positional[0];
+        if (verb != "list" && verb != "search" && verb != "show" && verb != "export" &&
+            verb != "prune")
+            throw std::invalid_argument("unknown archive command '" + verb + "'");
+        if (positional.size() != (verb == "list" || verb == "prune" ? 1u : 2u))
+            throw std::invalid_argument("wrong number of arguments for " + verb);
+        if (verb == "export" && (!format || !exported(*format)))
+            throw std::invalid_argument("export needs --format md, json, txt or vtt");
+        if (is_dry_run && verb != "prune")
+            throw std::invalid_argument("--dry-run is for prune");
+    } catch (std::invalid_argument const& e) {
+        err << "minuted archive: " << e.what() << "\n" << usage;
+        return exit_usage;
+    }
+
+    config::settings settings;
+    try {
+        settings = command_settings(state_dir, config_file);
+    } catch (config::config_error const& e) {
+        err << "minuted archive: " << e.what() << "\n";
+        return exit_config;
+    }
+    auto const dir = settings.state_dir;
+    auto const archive = dir / "archive";
+    auto const& verb = positional[0];
+    if (verb == "prune")
+        return prune(archive, retention_policy::from(settings), is_dry_run, out, err);
+
+    if (verb == "show" || verb == "export") {
+        auto const& id = positional[1];
+        auto const file = archive / id / exported(verb == "show" ? "md" : *format)->name;
+        std::ifstream in(file, std::ios::binary);
+        if (!is_archive_name(id) || !in) {
+            err << "minuted archive: no archived session " << id << " in " << archive.string()
+                << " (minuted archive list shows them)\n";
+            return exit_no_input;
+        }
+        out << in.rdbuf();
+        return exit_ok;
+    }
+
+    if (!std::filesystem::exists(archive / "index.sqlite")) {
+        err << "minuted archive: no archive in " << dir.string()
+            << " (--state-dir names the daemon's state directory)\n";
+        return exit_no_input;
+    }
+    try {
+        archive_index index(archive / "index.sqlite");
+        if (verb == "list") {
+            for (auto const& s : index.sessions())
+                out << s.archive << "  " << local_time(s.started_ms) << "  " << s.words
+                    << " words, " << s.speakers << " speakers, " << s.items << " items  " << s.title
+                    << "\n";
+            return exit_ok;
+        }
+        query.text = positional[1];
+        auto const hits = index.search(query);
+        for (auto const& h : hits) {
+            out << h.session.archive << " #" << h.utterance.n << "  "
+                << local_time(h.utterance.at_ms) << "  "
+                << (h.utterance.speaker.empty() ? "Speaker" : h.utterance.speaker) << ": ";
+            for (std::size_t i = 0; i < h.snippet.size(); ++i)
+                out << (i % 2 ? "[" + h.snippet[i] + "]" : h.snippet[i]);
+            out << "\n";
+        }
+        if (hits.empty())
+            err << "minuted archive: nothing matches " << query.text << "\n";
+        return exit_ok;
+    } catch (archive_query_error const& e) {
+        err << "minuted archive: cannot search for that: " << e.what() << "\n";
+        return exit_usage;
+    } catch (std::exception const& e) {
+        err << "minuted archive: " << e.what() << "\n";
+        return exit_io;
+    }
+}
+
+} // namespace minuted

@@ -1,0 +1,260 @@
+#include "daemon/cli/serve_command.hpp"
+
+#include "config/config.hpp"
+#include "daemon/cli/command_line.hpp"
+#include "daemon/cli/exit_codes.hpp"
+#include "daemon/client/replay.hpp"
+#include "daemon/client/ws_client.hpp"
+#include "daemon/server.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <charconv>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <sys/resource.h>
+#include <thread>
+#include <vector>
+
+namespace minuted {
+
+namespace net = boost::asio;
+
+namespace {
+
+constexpr std::string_view usage =
+    "usage: minuted serve [--config FILE] [--listen HOST:PORT] "
+    "[--state-dir DIR] [--log-level LEVEL] [--threads N]\n"
+    "                     [--replay FILE [--replay-speed N|max] "
+    "[--replay-session ID] [--corrections]]\n"
+    "                     [--agenda FILE]\n"
+    "       minuted attach URL --session ID [--token TOKEN] [--ca-file PEM] [serve options]\n";
+
+// What `minuted serve` and `minuted attach` are told on their command line.
+struct serve_options {
+    bool attach = false;
+    std::optional<std::string> config_file, listen, state_dir, log_level, replay_file, attach_url,
+        attach_session, attach_token, attach_ca_file, agenda_file;
+    std::optional<unsigned> io_threads;
+    std::string replay_session = "demo";
+    replay_options replay;
+    /// The known agenda of the replayed or attached meeting (--agenda), sent in its open.
+    std::vector<protocol::agenda_item> agenda;
+};
+
+// Throws std::invalid_argument, saying what is wrong.
+serve_options parse_serve_options(std::span<char const* const> args, bool attach) {
+    serve_options o;
+    o.attach = attach;
+    o.replay.speed = 10;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        std::string_view const a = args[i];
+        auto value = [&] { return option_value(args, i); };
+        if (a == "--config")
+            o.config_file = value();
+        else if (a == "--listen")
+            o.listen = value();
+        else if (a == "--state-dir")
+            o.state_dir = value();
+        else if (a == "--log-level")
+            o.log_level = value();
+        else if (a == "--threads") {
+            auto const v = value();
+            unsigned n = 0;
+            auto const [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+            if (ec != std::errc{} || end != v.data() + v.size() || n > 256)
+                throw std::invalid_argument(
+                    "--threads must be from 0 (one per CPU core) to 256, not " + v);
+            o.io_threads = n;
+        } else if (a == "--replay")
+            o.replay_file = value();
+        else if (a == "--replay-session")
+            o.replay_session = value();
+        else if (a == "--replay-speed")
+            set_speed(o.replay, value(), a);
+        else if (a == "--corrections")
+            o.replay.corrections = true;
+        else if (a == "--agenda")
+            o.agenda_file = value();
+        else if (attach && a == "--session")
+            o.attach_session = value();
+        else if (attach && a == "--token")
+            o.attach_token = value();
+        else if (attach && a == "--ca-file")
+            o.attach_ca_file = value();
+        else if (attach && !o.attach_url && !a.starts_with("--"))
+            o.attach_url = std::string(a);
+        else
+            throw std::invalid_argument("unknown argument " + std::string(a));
+    }
+    if (attach && (!o.attach_url || !o.attach_session))
+        throw std::invalid_argument("attach needs a URL and --session ID");
+    if (o.agenda_file && !attach && !o.replay_file)
+        throw std::invalid_argument("--agenda is the agenda of the --replay or attached "
+                                    "meeting: it needs one of them");
+    return o;
+}
+
+// The config file with the command line's overrides: at start, and again on SIGHUP. Throws
+// config::config_error or std::invalid_argument.
+config::settings load_settings(serve_options const& o) {
+    auto s = o.config_file
+                 ? config::load_config_file(*o.config_file)
+                 : config::parse_config(config::default_config_text(), "<default config>");
+    if (o.listen)
+        std::tie(s.listen_host, s.listen_port) = config::parse_listen(*o.listen);
+    if (o.state_dir)
+        s.state_dir = *o.state_dir;
+    if (o.log_level)
+        s.log_level = *o.log_level;
+    if (o.io_threads)
+        s.threads = *o.io_threads;
+    if (o.attach) {
+        if (!protocol::is_valid_session_id(*o.attach_session))
+            throw std::invalid_argument("--session must be 1-64 letters, digits, '.', '_' or '-'");
+        parse_ws_url(*o.attach_url);
+        s.feeds.push_back({*o.attach_session,
+                           *o.attach_url,
+                           {},
+                           o.agenda,
+                           {},
+                           o.attach_token.value_or(""),
+                           o.attach_ca_file.value_or("")});
+    }
+    check_publish_exposure(s);
+    return s;
+}
+
+void use_stderr_logger(std::string const& level) {
+    auto logger = spdlog::stderr_color_mt("minuted");
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+    logger->set_level(spdlog::level::from_str(level));
+    spdlog::set_default_logger(logger);
+    // A line that cannot be logged (a bad format argument, stderr gone) never throws into the
+    // code that logged it: it is said once on stderr, if that can be written at all.
+    spdlog::set_error_handler([](std::string const& message) {
+        static std::atomic<bool> said{false};
+        if (!said.exchange(true))
+            std::fprintf(stderr, "minuted: a log line could not be written: %s\n",
+                         message.c_str());
+    });
+}
+
+// --replay FILE: the file played into the daemon's own ingest as `minuted replay FILE` sends
+// it (the header's title in the open, then the speech), so that there is something to watch.
+// `demo` holds the frames while they are sent: it must outlive the daemon's run.
+void start_replay(server& daemon, net::ip::tcp::endpoint const& bound, serve_options& o,
+                  std::string const& text, journal_replay& demo) {
+    demo = make_transcript_replay(text, o.replay);
+    if (demo.title.empty())
+        demo.title = *o.replay_file;
+    demo.agenda = o.agenda;
+    auto const& auth = daemon.config().get()->auth;
+    auto const own = auth.session_tokens.find(o.replay_session);
+    o.replay.token = own != auth.session_tokens.end() ? own->second : auth.publish_token;
+    auto address = bound.address();
+    if (address.is_unspecified())
+        address = address.is_v6() ? net::ip::address(net::ip::address_v6::loopback())
+                                  : net::ip::address(net::ip::address_v4::loopback());
+    auto const host = address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
+    auto const url =
+        "ws://" + host + ":" + std::to_string(bound.port()) + "/ingest/" + o.replay_session;
+    spdlog::info("replaying {} into session {} at {}", *o.replay_file, o.replay_session,
+                 o.replay.as_fast_as_acked ? std::string("full speed")
+                                           : fmt::format("{:g}x real time", o.replay.speed));
+    net::co_spawn(net::make_strand(daemon.io()),
+                  push_replay(url, demo.title, demo.frames, o.replay, demo.agenda),
+                  log_failure("replay"));
+}
+
+// SIGHUP: the config file is read again (server::reload). A config that cannot be used
+// changes nothing.
+void reload_on_sighup(net::signal_set& signal, server& daemon, serve_options const& o) {
+    signal.async_wait([&signal, &daemon, &o](boost::system::error_code ec, int) {
+        if (ec)
+            return;
+        try {
+            daemon.reload(load_settings(o));
+        } catch (std::exception const& e) {
+            daemon.counters().config_reload_failures.fetch_add(1, std::memory_order_relaxed);
+            spdlog::error("config reload failed: {}; keeping the running config", e.what());
+        }
+        reload_on_sighup(signal, daemon, o);
+    });
+}
+
+} // namespace
+
+int serve_command(std::span<char const* const> args, bool attach) {
+    serve_options options;
+    config::settings settings;
+    try {
+        options = parse_serve_options(args, attach);
+    } catch (std::exception const& e) {
+        std::cerr << "minuted: " << e.what() << '\n' << usage;
+        return exit_usage;
+    }
+    try {
+        if (options.agenda_file)
+            options.agenda = config::read_agenda_file(*options.agenda_file);
+        settings = load_settings(options);
+    } catch (config::agenda_file_error const& e) {
+        std::cerr << "minuted: " << e.what() << '\n';
+        return e.unreadable ? exit_no_input : exit_data;
+    } catch (std::exception const& e) {
+        std::cerr << "minuted: " << e.what() << '\n';
+        return exit_config;
+    }
+    use_stderr_logger(settings.log_level);
+    std::string replay_text;
+    if (options.replay_file) {
+        std::ifstream in(*options.replay_file, std::ios::binary);
+        if (!in) {
+            spdlog::error("--replay {}: {}", *options.replay_file, std::strerror(errno));
+            return exit_no_input;
+        }
+        std::ostringstream text;
+        text << in.rdbuf();
+        replay_text = text.str();
+    }
+    journal_replay demo;
+    try {
+        server daemon(std::move(settings), options.config_file.value_or("the embedded default"));
+        // Taken over before the daemon says it listens (and tells systemd it is ready): a
+        // SIGHUP or SIGTERM from then on waits for its handler instead of killing the process.
+        net::signal_set reload_signal(daemon.io(), SIGHUP);
+        net::signal_set stop_signals(daemon.io(), SIGINT, SIGTERM);
+        auto const bound = daemon.start();
+        if (options.replay_file)
+            start_replay(daemon, bound, options, replay_text, demo);
+        reload_on_sighup(reload_signal, daemon, options);
+        stop_signals.async_wait([&](boost::system::error_code ec, int signal) {
+            if (ec)
+                return;
+            reload_signal.cancel();
+            daemon.stop("signal " + std::to_string(signal));
+        });
+        daemon.run();
+    } catch (start_error const& e) {
+        spdlog::error("{}", e.what());
+        return e.exit_code();
+    }
+    return exit_ok;
+}
+
+} // namespace minuted

@@ -1,0 +1,456 @@
+#include "daemon/archive/archive_files.hpp"
+#include "daemon/archive/archive_index.hpp"
+#include "daemon/fanout/relay.hpp"
+#include "daemon/http/http_session.hpp"
+#include "daemon/http/web_assets.hpp"
+#include "daemon/live/session_registry.hpp"
+#include "daemon/net/websocket_close.hpp"
+#include "protocol/agenda.hpp"
+#include "protocol/ingest.hpp"
+#include "protocol/roster.hpp"
+#include "protocol/utf8.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <ctime>
+#include <fstream>
+#include <sstream>
+#include <tuple>
+
+namespace minuted {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using tcp = net::ip::tcp;
+
+namespace {
+
+std::string iso_time(std::chrono::system_clock::time_point t) {
+    auto const secs = std::chrono::system_clock::to_time_t(t);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+boost::json::object info_json(session_info const& i) {
+    boost::json::object o{{"id", i.id},
+                          {"title", i.title},
+                          {"started", iso_time(i.started)},
+                          {"last_activity", iso_time(i.last_activity)},
+                          {"current_item", i.current_item},
+                          {"items", i.items},
+                          {"speakers", i.speakers},
+                          {"viewers", i.viewers},
+                          {"words", i.words},
+                          {"rev", i.rev},
+                          {"last_seq", i.last_seq},
+                          {"live", !i.ended}};
+    if (i.ended)
+        o["end_reason"] = i.end_reason;
+    if (!i.archive.empty())
+        o["archive"] = i.archive;
+    if (!i.feed_status.empty())
+        o["feed"] = i.feed_status;
+    return o;
+}
+
+// ---------------------------------------------------------------------------------------
+// /live/{id}: a viewer. Its session hands each update to it on the session's strand, and it
+// goes straight to the socket (push_socket); one that cannot keep up skips ahead to a
+// snapshot, and is closed if it keeps falling behind.
+
+// What a viewer's client holds while the viewer's socket lives: see [limits]
+
+// HTTP: one connection, keep-alive, requests routed by target.
+
+boost::json::object archived_json(archived_session const& s) {
+    return {{"archive", s.archive},    {"session", s.session}, {"title", s.title},
+            {"started", s.started_ms}, {"ended", s.ended_ms},  {"words", s.words},
+            {"speakers", s.speakers},  {"items", s.items},     {"end_reason", s.end_reason}};
+}
+
+// The answer to an archive listing (no text) or search, run on the search pool.
+std::pair<http::status, boost::json::value>
+search_archive(archive_index& index, archive_query const& query, metrics& counters) {
+    try {
+        if (query.text.empty()) {
+            boost::json::array list;
+            for (auto const& s : index.sessions())
+                list.push_back(archived_json(s));
+            return {http::status::ok, boost::json::object{{"sessions", std::move(list)}}};
+        }
+        boost::json::array hits;
+        for (auto const& h : index.search(query)) {
+            boost::json::array snippet;
+            for (std::size_t i = 0; i < h.snippet.size(); ++i)
+                if (!h.snippet[i].empty())
+                    snippet.push_back(
+                        boost::json::object{{i % 2 ? "match" : "text", h.snippet[i]}});
+            auto o = archived_json(h.session);
+            o["utterance"] = h.utterance.n;
+            o["speaker"] = h.utterance.speaker;
+            o["at"] = h.utterance.at_ms;
+            o["item"] = h.utterance.item;
+            o["snippet"] = std::move(snippet);
+            hits.push_back(std::move(o));
+        }
+        return {http::status::ok,
+                boost::json::object{{"query", query.text}, {"hits", std::move(hits)}}};
+    } catch (archive_query_error const& e) {
+        counters.errors_protocol.fetch_add(1, std::memory_order_relaxed);
+        return {http::status::bad_request,
+                boost::json::object{{"error", std::string("cannot search for that: ") + e.what()}}};
+    } catch (std::exception const& e) {
+        counters.errors_io.fetch_add(1, std::memory_order_relaxed);
+        spdlog::error("archive search: {}", e.what());
+        return {http::status::internal_server_error,
+                boost::json::object{{"error", "archive search failed; see the daemon's log"}}};
+    }
+}
+
+} // namespace
+
+// One of the viewer's files. Revalidated on every load (ETag), so an upgraded daemon
+// never serves a stale script. The policy forbids inline and foreign scripts: caption
+// text can never run as code, even if it reached the page unescaped.
+void http_session::respond_asset(request const& req, protocol::route const& route,
+                                 std::string_view name) {
+    auto const* asset = find_web_asset(name);
+    if (!asset)
+        return respond(req, http::status::not_found, "not found\n");
+    auto const match = req[http::field::if_none_match] == asset->etag;
+    auto res = text_response(match ? http::status::not_modified : http::status::ok,
+                             match ? std::string() : std::string(asset->body), req.version(),
+                             req.keep_alive(), web_content_type(name));
+    res.set(http::field::cache_control, "no-cache");
+    res.set(http::field::etag, asset->etag);
+    res.set("Content-Security-Policy",
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+            "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+    res.set("X-Content-Type-Options", "nosniff");
+    res.set("Referrer-Policy", "no-referrer");
+    // A page opened with ?token= (a link given to viewers) keeps it in a cookie that its
+    // scripts' requests and WebSockets then carry. Only a token-shaped value is kept.
+    if (auto const token = route.param("token")) {
+        if (token->size() >= 16 && token->size() <= 256 &&
+            std::all_of(token->begin(), token->end(), [](char c) {
+                return c > ' ' && c < 127 && c != ';' && c != ',' && c != '"' && c != '\\';
+            }))
+            res.set(http::field::set_cookie, "minuted_token=" + std::string(*token) +
+                                                 "; Path=/; HttpOnly; SameSite=Strict" +
+                                                 (client_.https ? "; Secure" : ""));
+    }
+    write(std::move(res));
+}
+
+// Runs `produce` on the session's strand and answers with what it returns.
+template <class Produce>
+void http_session::respond_from(std::shared_ptr<live_session> session, request req,
+                                std::string_view type, Produce produce) {
+    net::post(session->strand(), [self = shared_from_this(), session, req = std::move(req), type,
+                                  produce]() mutable {
+        auto body = produce(*session);
+        net::post(self->ex_, [self, req = std::move(req), type, body = std::move(body)]() mutable {
+            self->respond(req, http::status::ok, std::move(body), type);
+        });
+    });
+}
+
+// GET /api/sessions: the live and recently ended sessions.
+void http_session::respond_sessions(request const& req) {
+    boost::json::array list;
+    for (auto const& s : sessions_.all())
+        list.push_back(info_json(s->info()));
+    respond_json(req, http::status::ok, boost::json::object{{"sessions", std::move(list)}});
+}
+
+// GET /api/sessions/{id}[/report.md|report.json|transcript.txt], live or recently ended.
+void http_session::respond_session(request req, protocol::route const& route) {
+    auto session = sessions_.find(route.session);
+    if (!session)
+        return respond(req, http::status::not_found, "unknown session " + route.session + "\n");
+    switch (route.to) {
+    case protocol::endpoint::session_report_md:
+        return respond_from(session, std::move(req), "text/markdown; charset=utf-8",
+                            [](live_session& s) { return s.report_markdown(); });
+    case protocol::endpoint::session_report_json:
+        return respond_from(session, std::move(req), "application/json",
+                            [](live_session& s) { return s.report_json() + "\n"; });
+    case protocol::endpoint::session_transcript:
+        return respond_from(session, std::move(req), "text/plain; charset=utf-8",
+                            [](live_session& s) { return s.transcript(); });
+    default:
+        return respond_from(session, std::move(req), "application/json", [](live_session& s) {
+            return std::string(s.snapshot()->payload()) + "\n";
+        });
+    }
+}
+
+// POST /api/sessions/{id}/end: an admin ends a meeting whose source cannot (it vanished,
+// or never sends a close). The session is journaled, finalised and archived like any end.
+void http_session::handle_end(request req, std::string const& id) {
+    auto session = sessions_.find(id);
+    if (!session)
+        return respond_json(req, http::status::not_found,
+                            boost::json::object{{"error", "no live session " + id}});
+    spdlog::info("http {}: session {} ended by an admin request", peer_, id);
+    net::post(session->strand(), [self = shared_from_this(), session,
+                                  req = std::move(req)]() mutable {
+        if (session->ended())
+            return net::post(self->ex_, [self, req = std::move(req), id = session->id()] {
+                self->respond_json(req, http::status::conflict,
+                                   boost::json::object{{"error", id + " has ended"}});
+            });
+        session->end("ended by an administrator");
+        self->respond_when_journaled(session, std::move(req), "end", [session] {
+            return boost::json::object{
+                {"session", session->id()}, {"ended", true}, {"last_seq", session->durable_seq()}};
+        });
+    });
+}
+
+// Answers `req` once all the session has journaled is on disk, like an ack: with what
+// `body` gives then (on the session's strand), or 503 saying that `what` waits for the disk.
+template <class Body>
+void http_session::respond_when_journaled(std::shared_ptr<live_session> const& session, request req,
+                                          std::string what, Body body) {
+    session->when_journaled([self = shared_from_this(), session, req = std::move(req),
+                             what = std::move(what), body = std::move(body)](bool durable) {
+        auto const failure = session->journal().failure();
+        auto answer = durable ? body() : boost::json::object{};
+        net::post(self->ex_, [self, req, durable, failure, what, answer = std::move(answer)] {
+            if (!durable)
+                return self->respond_json(
+                    req, http::status::service_unavailable,
+                    boost::json::object{{"error", "the " + what + " cannot be journaled: " +
+                                                      failure + "; it is retried"}});
+            self->respond_json(req, http::status::ok, answer);
+        });
+    });
+}
+
+// PUT /api/sessions/{id}/agenda (the meeting's known agenda, in any form an agenda file
+// takes) and PUT /api/sessions/{id}/roster (who is expected): what the meeting is given,
+// before or during it. Journaled like captions, so it survives a restart and is archived;
+// the minutes take it at once and viewers see the change; final once the meeting has
+// ended. `what` names it ("agenda", "an agenda"), `count` the figure the answer gives;
+// `give` hands it to the session on its strand, false once the meeting has ended.
+void http_session::handle_agenda(request req, std::string const& id) {
+    auto parsed = protocol::parse_agenda(req.body());
+    handle_given(std::move(req), id, std::move(parsed), "agenda", "an agenda", "items",
+                 [](live_session& s, std::vector<protocol::agenda_item> agenda) {
+                     return s.set_agenda(std::move(agenda));
+                 });
+}
+
+void http_session::handle_roster(request req, std::string const& id) {
+    auto parsed = protocol::parse_roster(req.body());
+    handle_given(std::move(req), id, std::move(parsed), "roster", "a roster", "people",
+                 [](live_session& s, std::vector<protocol::roster_person> const& roster) {
+                     return s.set_roster(roster);
+                 });
+}
+
+template <class Given, class Refusal, class Give>
+void http_session::handle_given(request req, std::string const& id,
+                                std::variant<Given, Refusal> parsed, char const* what,
+                                char const* a_what, char const* count, Give give) {
+    if (auto const* no = std::get_if<Refusal>(&parsed)) {
+        metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
+        spdlog::warn("http {}: {} for {} refused: {}", peer_, what, id, no->why);
+        return respond_json(
+            req, http::status::bad_request,
+            boost::json::object{{"error", std::string("not ") + a_what + ": " + no->why}});
+    }
+    auto const ended = [what](std::string const& session) {
+        return boost::json::object{{"error", session + " has ended: its " + what + " is final"}};
+    };
+    auto given = std::get<Given>(std::move(parsed));
+    auto session = sessions_.find(id);
+    if (session && session->ended())
+        return respond_json(req, http::status::conflict, ended(id));
+    if (!session && !(session = sessions_.live(id, true)))
+        return refuse_sessions(req, id);
+    net::post(session->strand(), [self = shared_from_this(), session, req = std::move(req),
+                                  given = std::move(given), what, count, ended,
+                                  give = std::move(give)]() mutable {
+        auto const n = given.size();
+        if (!give(*session, std::move(given)))
+            return net::post(self->ex_, [self, req = std::move(req), id = session->id(), ended] {
+                self->respond_json(req, http::status::conflict, ended(id));
+            });
+        self->respond_when_journaled(session, std::move(req), what, [session, count, n] {
+            return boost::json::object{{"session", session->id()}, {count, n}};
+        });
+    });
+}
+
+// GET /api/archive/{archive}/{file}: a file of an archived session, from its folder.
+void http_session::respond_archive_file(request const& req, std::string const& archive,
+                                        std::string const& file) {
+    auto const type = std::find_if(std::begin(archived_files), std::end(archived_files),
+                                   [&](auto const& f) { return f.name == file; });
+    // The router takes only folder names made like a session id, never "." or ".." or a
+    // path; checked again here, where the name becomes a path on disk.
+    if (type == std::end(archived_files) || !protocol::is_valid_archive_id(archive))
+        return respond(req, http::status::not_found, "not found\n");
+    std::ifstream in(settings_->state_dir / "archive" / archive / file, std::ios::binary);
+    if (!in)
+        return respond(req, http::status::not_found, "no archived session " + archive + "\n");
+    std::ostringstream body;
+    body << in.rdbuf();
+    respond(req, http::status::ok, body.str(), type->content_type);
+}
+
+// GET /api/archive: the archived sessions, newest first; with ?q= a full-text search
+// (&speaker=, &from=YYYY-MM-DD, &to=YYYY-MM-DD, &limit=N).
+// GET /api/archive[?q=...]: on the search pool, never on this network thread: a slow
+// full-text search must not hold up a caption source's acks. A full queue is 503.
+void http_session::handle_archive(request req, protocol::route const& route) {
+    auto* index = sessions_.index();
+    if (!index)
+        return respond(req, http::status::service_unavailable,
+                       "the archive index could not be opened; see the daemon's log\n");
+    auto param = [&](char const* name) {
+        return std::string(route.param(name).value_or(std::string_view()));
+    };
+    archive_query query;
+    query.text = param("q");
+    query.speaker = param("speaker");
+    for (auto const& [name, end, field] :
+         {std::tuple{"from", false, &query.from_ms}, std::tuple{"to", true, &query.to_ms}})
+        if (auto const v = param(name); !v.empty() && !(*field = parse_day(v, end)))
+            return respond_json(req, http::status::bad_request,
+                                {{"error", std::string(name) + " must be a date, YYYY-MM-DD"}});
+    if (auto const v = param("limit"); !v.empty()) {
+        auto const [p, e] = std::from_chars(v.data(), v.data() + v.size(), query.limit);
+        if (e != std::errc{} || p != v.data() + v.size() || query.limit == 0 || query.limit > 500)
+            return respond_json(req, http::status::bad_request,
+                                {{"error", "limit must be from 1 to 500"}});
+    }
+    auto self = shared_from_this();
+    auto job = [self, index, query, req]() mutable {
+        auto [status, body] = search_archive(*index, query, self->metrics_);
+        net::post(self->ex_,
+                  [self, req = std::move(req), status = status, body = std::move(body)]() mutable {
+                      self->respond_json(req, status, body);
+                  });
+    };
+    if (sessions_.try_search(std::move(job)))
+        return;
+    metrics_.hit(limit::search_queue);
+    spdlog::warn("http {}: archive search refused: {} searches wait already ([limits] "
+                 "search_queue)",
+                 peer_, settings_->search_queue);
+    auto res = text_response(http::status::service_unavailable,
+                             "too many archive searches at once ([limits] search_queue); try "
+                             "again in a moment\n",
+                             req.version(), req.keep_alive());
+    res.set(http::field::retry_after, "1");
+    write(std::move(res));
+}
+
+// GET /ingest/{id}/seq: the last seq on disk, where a source resumes.
+void http_session::handle_ingest_seq(request req, std::string const& id) {
+    auto session = sessions_.for_ingest(id, {}, false);
+    if (!session)
+        return respond_json(req, http::status::ok, boost::json::object{{"seq", 0}});
+    respond_from(session, std::move(req), "application/json", [](live_session& s) {
+        return boost::json::serialize(boost::json::object{{"seq", s.durable_seq()}}) + "\n";
+    });
+}
+
+// POST /ingest/{id}?seq=N with a text/plain body.
+void http_session::handle_ingest(request req, protocol::route const& route) {
+    auto const& id = route.session;
+    protocol::ingest_message m;
+    m.kind = protocol::ingest_kind::raw;
+    if (auto const s = route.param("seq")) {
+        protocol::seq_number seq = 0;
+        auto const [p, e] = std::from_chars(s->data(), s->data() + s->size(), seq);
+        if (e != std::errc{} || p != s->data() + s->size()) {
+            metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
+            return respond(req, http::status::bad_request, "seq must be a non-negative integer\n");
+        }
+        m.kind = protocol::ingest_kind::text;
+        m.seq = seq;
+    }
+    m.text = std::move(req.body());
+    auto const arrived = std::chrono::steady_clock::now();
+    auto const instance = route.param("instance");
+    if (instance && !protocol::is_valid_session_id(*instance)) {
+        metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
+        return respond(req, http::status::bad_request, "instance must be 1-64 of [A-Za-z0-9._-]\n");
+    }
+    auto session = live_or_refuse(req, id, instance.value_or(std::string_view()));
+    if (!session)
+        return;
+    net::post(session->strand(), [self = shared_from_this(), session, req = std::move(req),
+                                  m = std::move(m), arrived]() mutable {
+        // A POST over [limits] ingest_rate is refused with when to try again.
+        if (auto const wait = session->pace(arrived, false);
+            wait > std::chrono::steady_clock::duration::zero()) {
+            auto const seconds = std::chrono::ceil<std::chrono::seconds>(wait).count();
+            return net::post(self->ex_, [self, req = std::move(req), seconds, session] {
+                auto res = text_response(
+                    http::status::too_many_requests,
+                    "captions come faster than this session takes ([limits] ingest_rate " +
+                        std::to_string(self->settings_->ingest_rate) + " a second)\n",
+                    req.version(), req.keep_alive());
+                res.set(http::field::retry_after, std::to_string(seconds));
+                self->write(std::move(res));
+            });
+        }
+        ingest_connection connection; // each POST stands alone: resends are acknowledged
+        connection.highest_sent = 0;
+        // Answered once the journal holds what it acknowledges.
+        auto answer = [self, session, req = std::move(req)](ingest_reply reply) mutable {
+            auto const last = session->durable_seq();
+            net::post(self->ex_, [self, req = std::move(req), reply = std::move(reply), last] {
+                boost::json::object o{{"seq", last}};
+                auto status = http::status::ok;
+                for (auto const& text : reply.messages) {
+                    auto const v = boost::json::parse(text).as_object();
+                    if (v.at("type") == "nack") {
+                        status = http::status::conflict;
+                        o["expected"] = v.at("expected");
+                    } else if (v.at("type") == "error") {
+                        status = http::status::bad_request;
+                        o["error"] = v.at("message");
+                    }
+                }
+                if (reply.close && reply.close_code == close_try_again_later)
+                    status = http::status::service_unavailable; // the journal failed
+                if (reply.ended) {
+                    status = http::status::conflict;
+                    o["ended"] = true;
+                }
+                self->respond_json(req, status, o);
+            });
+        };
+        session->answer_when_durable(session->handle(m, connection, arrived), std::move(answer));
+    });
+}
+
+// POST /pub/{channel}: the body, as one text message, to the channel's subscribers.
+void http_session::handle_publish(request const& req, std::string const& channel) {
+    if (!protocol::is_valid_utf8(req.body())) {
+        metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
+        spdlog::info("relay {}: publisher {} refused: body is not valid UTF-8", channel, peer_);
+        return respond(req, http::status::bad_request,
+                       "body is not valid UTF-8: it is relayed as WebSocket text\n");
+    }
+    metrics_.relay_messages.fetch_add(1, std::memory_order_relaxed);
+    auto const n = relay_.publish(channel, shared_text_frame(req.body()));
+    respond_json(req, http::status::ok, boost::json::object{{"subscribers", n}});
+}
+} // namespace minuted

@@ -1,0 +1,137 @@
+#pragma once
+
+#include "daemon/http/auth.hpp"
+#include "daemon/live/live_config.hpp"
+#include "daemon/live/live_session.hpp"
+#include "daemon/metrics.hpp"
+#include "daemon/net/address_counts.hpp"
+#include "daemon/net/connection_set.hpp"
+#include "daemon/net/flex_stream.hpp"
+#include "protocol/route.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json/value.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+
+namespace minuted {
+
+class relay_hub;
+class session_registry;
+
+/// The path of a request target, for the log: as sent, up to the query, which may hold a token.
+inline std::string_view path_of(std::string_view target) {
+    return target.substr(0, target.find('?'));
+}
+
+/// One HTTP connection, keep-alive: reads requests and answers them, or hands the connection
+/// to a WebSocket (a viewer, a caption source, a relay subscriber) when a request upgrades.
+///
+/// The connection (reading, framing, who sent a request, writing answers) is in
+/// http_session.cpp; routing a request or an upgrade to what serves it in http_routes.cpp; the
+/// handlers of /api, /ingest and /pub in http_handlers.cpp.
+class http_session : public connection_set::member,
+                     public std::enable_shared_from_this<http_session> {
+public:
+    using request = boost::beast::http::request<boost::beast::http::string_body>;
+    using response = boost::beast::http::response<boost::beast::http::string_body>;
+
+    /// `already_read`: what was read from the connection to see whether it speaks TLS.
+    /// `place`: the connection's, held by its client while it lives.
+    http_session(flex_stream&& stream, boost::beast::flat_buffer&& already_read,
+                 live_config const& config, metrics& counters, session_registry& sessions,
+                 relay_hub& relay, std::shared_ptr<connection_set> connections,
+                 address_counts::place place);
+
+    void run();
+
+    /// The daemon is stopping: a connection waiting for a request is closed; one receiving or
+    /// answering a request finishes it first (within [server] shutdown_grace).
+    void stop() override;
+
+private:
+    // The connection (http_session.cpp).
+    void do_handshake();
+    void on_handshake(boost::beast::error_code ec, std::size_t used);
+    void do_read();
+    void on_read(boost::beast::error_code ec, std::size_t);
+    void find_client(request const& req);
+    std::optional<std::string> badly_framed(request const& req) const;
+    void write(response res);
+    static response text_response(boost::beast::http::status status, std::string body,
+                                  unsigned version, bool keep_alive,
+                                  std::string_view type = "text/plain; charset=utf-8");
+    void respond(request const& req, boost::beast::http::status status, std::string body,
+                 std::string_view type = "text/plain; charset=utf-8");
+    void respond_json(request const& req, boost::beast::http::status status,
+                      boost::json::value const& v);
+    credentials credentials_of(request const& req, protocol::route const& route,
+                               bool websocket) const;
+    std::optional<refusal> refused(request const& req, protocol::route const& route,
+                                   bool websocket);
+    bool allowed(request const& req, protocol::route const& route, bool websocket = false);
+    void refuse(request const& req, protocol::route const& route, bool keep_alive);
+    void refuse_sessions(request const& req, std::string const& id);
+    std::shared_ptr<live_session> live_or_refuse(request const& req, std::string const& id,
+                                                 std::string_view instance);
+    void close();
+
+    // Routing (http_routes.cpp).
+    void handle(request req);
+    void upgrade(request req);
+    /// A limit reached, and why, as a viewer is told it.
+    using viewer_refusal = std::pair<limit, std::string>;
+    std::variant<address_counts::place, viewer_refusal> admit_viewer(live_session const* session);
+    void refuse_viewer(request req, std::string const& who, viewer_refusal const& no);
+    void close_upgraded(request req, std::uint16_t code, std::string why);
+
+    // The handlers (http_handlers.cpp).
+    void respond_asset(request const& req, protocol::route const& route, std::string_view name);
+    void respond_sessions(request const& req);
+    void respond_session(request req, protocol::route const& route);
+    void handle_end(request req, std::string const& id);
+    void handle_agenda(request req, std::string const& id);
+    void handle_roster(request req, std::string const& id);
+    void respond_archive_file(request const& req, std::string const& archive,
+                              std::string const& file);
+    void handle_archive(request req, protocol::route const& route);
+    void handle_ingest_seq(request req, std::string const& id);
+    void handle_ingest(request req, protocol::route const& route);
+    void handle_publish(request const& req, std::string const& channel);
+    template <class Produce>
+    void respond_from(std::shared_ptr<live_session> session, request req, std::string_view type,
+                      Produce produce);
+    template <class Body>
+    void respond_when_journaled(std::shared_ptr<live_session> const& session, request req,
+                                std::string what, Body body);
+    template <class Given, class Refusal, class Give>
+    void handle_given(request req, std::string const& id, std::variant<Given, Refusal> parsed,
+                      char const* what, char const* a_what, char const* count, Give give);
+
+    flex_stream stream_; // moved to a WebSocket by an upgrade: then ex_ still posts here
+    boost::asio::any_io_executor ex_;
+    live_config const& config_;
+    live_config::snapshot settings_;
+    metrics& metrics_;
+    session_registry& sessions_;
+    relay_hub& relay_;
+    tracked tracked_;
+    address_counts::place place_; // the connection's, held by its client; an upgrade takes it
+    std::uint64_t requests_ = 0;  // read on this connection
+    std::string connection_peer_; // the TCP peer's address and port
+    client_address client_;       // of the request being handled
+    bool waiting_ = false;        // for a request
+    std::string peer_;
+    boost::beast::flat_buffer buffer_;
+    std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+};
+
+} // namespace minuted

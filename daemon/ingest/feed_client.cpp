@@ -1,0 +1,266 @@
+#include "daemon/ingest/feed_client.hpp"
+
+#include "daemon/client/ws_client.hpp"
+#include "protocol/ingest.hpp"
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/experimental/parallel_group.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+namespace minuted {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+
+namespace {
+
+// What the reader and the reply writer of one feed connection share. Both run on the
+// connection's executor, one at a time, so plain fields need no locking. Held by shared_ptr:
+// the journal may answer a frame after the connection is gone, and the answer is then dropped.
+struct feed_replies {
+    explicit feed_replies(net::any_io_executor ex) : room(ex), ready(ex) {}
+
+    reply_order order;
+    bool reading_done = false; // the session ended: no more frames
+    // Each side waits on its own timer, set to expire never; the other cancels it to wake it.
+    net::steady_timer room;  // the reader: too many frames unanswered
+    net::steady_timer ready; // the writer: no answer to send
+};
+
+// Runs the coroutine `f` on `strand` and waits for its result, not cancellable. Asio 1.26's
+// co_spawn hands a cancellation to another executor as a pointer to a signal that is freed
+// if the coroutine finishes first (chriskohlhoff/asio#1332): a feed connection failing while
+// one of its frames was being applied on the session's strand crashed the daemon (SIGSEGV,
+// found by the soak test). What runs there is short and never waits; a cancellation still
+// ends the caller at its next wait.
+template <class F>
+auto on_strand(strand_type const& strand, F&& f) {
+    return net::co_spawn(strand, std::forward<F>(f),
+                         net::bind_cancellation_slot(net::cancellation_slot(), net::use_awaitable));
+}
+
+net::awaitable<void> wait_on(net::steady_timer& timer) {
+    timer.expires_at(std::chrono::steady_clock::time_point::max());
+    boost::system::error_code ec; // operation_aborted: woken
+    co_await timer.async_wait(net::redirect_error(net::use_awaitable, ec));
+}
+
+// Reads the feed's frames and applies each on the session's strand; the session answers each
+// once the journal holds it, into `r`.
+net::awaitable<void> read_feed(ws_stream& ws, live_session& session, std::string const& name,
+                               ingest_connection& connection, std::shared_ptr<feed_replies> r,
+                               metrics& counters) {
+    auto const ex = co_await net::this_coro::executor;
+    beast::flat_buffer buffer;
+    while (!r->reading_done) {
+        if (r->order.unanswered() >= max_unanswered) {
+            co_await wait_on(r->room);
+            continue;
+        }
+        buffer.clear();
+        co_await ws.async_read(buffer, net::use_awaitable);
+        auto const arrived = std::chrono::steady_clock::now();
+        if (!ws.got_text())
+            throw std::runtime_error("feed sent a binary frame");
+        auto parsed = protocol::parse_ingest_frame(beast::buffers_to_string(buffer.data()));
+        if (!parsed) {
+            // A remote feed's bad frame is skipped; what was received stays.
+            counters.errors_protocol.fetch_add(1, std::memory_order_relaxed);
+            spdlog::warn("feed {}: skipped a frame: {}", name, parsed.error().message());
+            continue;
+        }
+        auto const n = r->order.next_frame();
+        std::weak_ptr<feed_replies> const weak = r;
+        r->reading_done = co_await on_strand(session.strand(), [&]() -> net::awaitable<bool> {
+            session.answer_when_durable(session.handle(*parsed, connection, arrived),
+                                        [weak, ex, n](ingest_reply a) {
+                                            net::post(ex, [weak, n, a = std::move(a)]() mutable {
+                                                if (auto const replies = weak.lock()) {
+                                                    replies->order.put(n, std::move(a));
+                                                    replies->ready.cancel();
+                                                }
+                                            });
+                                        });
+            co_return session.ended();
+        });
+        // Over [limits] ingest_rate the next frame waits: the feed is slowed down by TCP.
+        auto const wait = co_await on_strand(
+            session.strand(), [&]() -> net::awaitable<std::chrono::steady_clock::duration> {
+                co_return session.pace(arrived);
+            });
+        if (wait > std::chrono::steady_clock::duration::zero() && !r->reading_done) {
+            net::steady_timer timer(ex, wait);
+            co_await timer.async_wait(net::use_awaitable);
+        }
+    }
+    r->ready.cancel();
+}
+
+// Writes the session's answers in the order of the frames, until the last frame is answered
+// once the session ended. A refusal (the journal failed) ends the connection: reconnecting
+// resumes from what is on disk.
+net::awaitable<void> write_replies(ws_stream& ws, std::shared_ptr<feed_replies> r) {
+    for (;;) {
+        while (auto next = r->order.pop()) {
+            for (auto const& m : next->messages)
+                co_await ws.async_write(net::buffer(m), net::use_awaitable);
+            if (next->close)
+                throw std::runtime_error(*next->close);
+            r->room.cancel();
+        }
+        if (r->reading_done && r->order.unanswered() == 0)
+            co_return;
+        co_await wait_on(r->ready);
+    }
+}
+
+} // namespace
+
+net::awaitable<void> run_feed(config::feed feed, session_registry& sessions,
+                              live_config const& config, metrics& counters) {
+    auto target = parse_ws_url(feed.url);
+    target.token = feed.token;
+    target.ca_file = feed.ca_file;
+    backoff retry(config.get()->reconnect_initial, config.get()->reconnect_max);
+    bool finished = false;
+    std::size_t failures = 0;
+    std::string failure;
+    while (!finished) {
+        auto const settings = config.get();
+        auto session = sessions.live(feed.session, true);
+        try {
+            if (!session)
+                throw std::runtime_error("too many live sessions ([limits] max_sessions " +
+                                         std::to_string(settings->max_sessions) + ")");
+            co_await with_ws_connection(target, [&](auto& ws) -> net::awaitable<void> {
+                // What is on disk: the feed may forget what minuted acknowledges.
+                auto const after = co_await on_strand(
+                    session->strand(), [&]() -> net::awaitable<protocol::seq_number> {
+                        co_return session->durable_seq();
+                    });
+                ws.read_message_max(settings->max_frame_bytes);
+                ws.text(true);
+                co_await ws.async_write(net::buffer(protocol::make_resume(after)),
+                                        net::use_awaitable);
+                counters.feed_connects.fetch_add(1, std::memory_order_relaxed);
+                session->set_feed_status("connected to " + feed.url);
+                spdlog::info("feed {}: connected to {}, resuming after seq {}", feed.session,
+                             feed.url, after);
+                retry.reset();
+                failures = 0;
+                ingest_connection connection;
+                if (!feed.title.empty() || !feed.agenda.empty()) {
+                    protocol::ingest_message open;
+                    open.kind = protocol::ingest_kind::open;
+                    open.title = feed.title;
+                    open.agenda = feed.agenda;
+                    co_await on_strand(session->strand(), [&]() -> net::awaitable<void> {
+                        session->handle(open, connection, std::chrono::steady_clock::now());
+                        co_return;
+                    });
+                }
+                if (!feed.roster.empty())
+                    co_await on_strand(session->strand(), [&]() -> net::awaitable<void> {
+                        if (!session->has_roster())
+                            session->set_roster(feed.roster);
+                        co_return;
+                    });
+                // Frames are read and applied while earlier ones wait for the journal: a
+                // reader and a writer share the stream, and the first failure is thrown.
+                auto const ex = co_await net::this_coro::executor;
+                auto const replies = std::make_shared<feed_replies>(ex);
+                auto const [order, read_failure, write_failure] =
+                    co_await net::experimental::make_parallel_group(
+                        net::co_spawn(
+                            ex,
+                            read_feed(ws, *session, feed.session, connection, replies, counters),
+                            net::deferred),
+                        net::co_spawn(ex, write_replies(ws, replies), net::deferred))
+                        .async_wait(net::experimental::wait_for_one_error(), net::use_awaitable);
+                std::exception_ptr const failures_of[] = {read_failure, write_failure};
+                for (auto const i : order)
+                    if (failures_of[i])
+                        std::rethrow_exception(failures_of[i]);
+                finished = true;
+                co_await ws.async_close(boost::beast::websocket::close_code::normal,
+                                        net::use_awaitable);
+            });
+        } catch (std::exception const& e) {
+            failure = describe(e);
+        }
+        if (finished)
+            break;
+        // Stopped by a reload that removed or changed the feed.
+        if ((co_await net::this_coro::cancellation_state).cancelled() !=
+            net::cancellation_type::none) {
+            if (session)
+                session->set_feed_status("stopped: removed from the config");
+            spdlog::info("feed {}: {}: stopped (the reloaded config no longer has it)",
+                         feed.session, feed.url);
+            co_return;
+        }
+        // Not in the handler: a coroutine cannot wait inside a catch block.
+        ++failures;
+        counters.feed_failures.fetch_add(1, std::memory_order_relaxed);
+        auto const delay = retry.next();
+        if (session)
+            session->set_feed_status("retrying in " + std::to_string(delay.count()) + " ms after " +
+                                     std::to_string(failures) + " failures: " + failure);
+        spdlog::warn("feed {}: {}: {}; retrying in {} ms", feed.session, feed.url, failure,
+                     delay.count());
+        net::steady_timer timer(co_await net::this_coro::executor, delay);
+        boost::system::error_code ec; // operation_aborted: stopped, seen above next time round
+        co_await timer.async_wait(net::redirect_error(net::use_awaitable, ec));
+        if (ec)
+            failure = "stopped";
+    }
+    spdlog::info("feed {}: the feed closed the session", feed.session);
+}
+
+void feed_set::start(config::feed const& f) {
+    auto strand = net::make_strand(ioc_);
+    auto stop = std::make_shared<net::cancellation_signal>();
+    net::co_spawn(
+        strand, run_feed(f, sessions_, config_, metrics_),
+        net::bind_cancellation_slot(
+            stop->slot(), [stop, log = log_failure("feed " + f.session)](std::exception_ptr e) {
+                log(e); // `stop` lives as long as the coroutine it can stop
+            }));
+    running_.insert_or_assign(f.session, running{f, strand, std::move(stop)});
+}
+
+void feed_set::apply(std::vector<config::feed> const& feeds) {
+    auto same = [](config::feed const& a, config::feed const& b) {
+        return a.url == b.url && a.token == b.token && a.title == b.title && a.agenda == b.agenda &&
+               a.roster == b.roster && a.ca_file == b.ca_file;
+    };
+    for (auto it = running_.begin(); it != running_.end();) {
+        auto const next = std::find_if(feeds.begin(), feeds.end(),
+                                       [&](auto const& f) { return f.session == it->first; });
+        if (next != feeds.end() && same(*next, it->second.feed)) {
+            ++it;
+            continue;
+        }
+        // The signal is emitted on the feed's strand, where its coroutine runs.
+        net::post(it->second.strand,
+                  [stop = it->second.stop] { stop->emit(net::cancellation_type::terminal); });
+        it = running_.erase(it);
+    }
+    for (auto const& f : feeds)
+        if (!running_.contains(f.session)) {
+            spdlog::info("feed {}: starting, from {}", f.session, f.url);
+            start(f);
+        }
+}
+
+} // namespace minuted

@@ -1,0 +1,172 @@
+#include "daemon/live/session_registry.hpp"
+
+#include "daemon/archive/archive_index.hpp"
+
+#include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <filesystem>
+
+namespace minuted {
+
+namespace net = boost::asio;
+
+session_registry::session_registry(net::io_context& ioc, disk_executors disk,
+                                   live_config const& config, metrics& counters,
+                                   archive_index* index)
+    : ioc_(ioc), disk_(std::move(disk)), config_(config), metrics_(counters), index_(index) {}
+
+void session_registry::recover_recently_ended() {
+    if (!index_)
+        return;
+    std::vector<archived_session> recent;
+    try {
+        recent = index_->sessions(config_.get()->recent_sessions);
+    } catch (std::exception const& e) {
+        spdlog::error("archive index: {}; meetings ended before the restart are not listed",
+                      e.what());
+        return;
+    }
+    std::sort(recent.begin(), recent.end(),
+              [](auto const& a, auto const& b) { return a.ended_ms < b.ended_ms; });
+    auto const archive = config_.get()->state_dir / "archive";
+    for (auto const& a : recent) {
+        auto const journal = archive / a.archive / "journal";
+        if (!std::filesystem::exists(journal))
+            continue;
+        if (auto s = live_session::recover(ioc_, disk_, journal, config_, metrics_, index_, {},
+                                           a.archive)) {
+            std::lock_guard lock(mutex_);
+            ended_.push_back(std::move(s));
+        }
+    }
+}
+
+std::size_t session_registry::recover() {
+    recover_recently_ended();
+    auto const dir = config_.get()->state_dir / "live";
+    std::error_code ec;
+    std::vector<std::filesystem::path> journals;
+    for (auto const& entry : std::filesystem::directory_iterator(dir, ec))
+        if (entry.path().extension() == ".journal")
+            journals.push_back(entry.path());
+    if (ec && ec != std::errc::no_such_file_or_directory)
+        spdlog::error("{}: {}; no session is rebuilt", dir.string(), ec.message());
+    std::sort(journals.begin(), journals.end());
+    std::size_t live = 0;
+    for (auto const& path : journals) {
+        auto s = live_session::recover(ioc_, disk_, path, config_, metrics_, index_,
+                                       [this](live_session& ended) { on_end(ended); });
+        if (!s || s->ended())
+            continue; // an ended one is archived now, then listed as ended
+        std::lock_guard lock(mutex_);
+        if (auto const [it, added] = live_.emplace(s->id(), s); !added) {
+            // Two live instances of one id cannot both take its captions: the later one
+            // wins; the other is ended, so it is archived as far as it went.
+            auto older = it->second;
+            if (older->info().started > s->info().started)
+                std::swap(older, s);
+            it->second = s;
+            net::post(older->strand(),
+                      [older] { older->end("a later session with the same id was rebuilt"); });
+            continue;
+        }
+        ++live;
+    }
+    return live;
+}
+
+bool session_registry::try_search(std::function<void()> job) {
+    auto const limit = config_.get()->search_queue;
+    auto n = searches_.load(std::memory_order_relaxed);
+    do {
+        if (n >= limit)
+            return false;
+    } while (!searches_.compare_exchange_weak(n, n + 1, std::memory_order_relaxed));
+    net::post(disk_.search, [this, job = std::move(job)] {
+        job();
+        searches_.fetch_sub(1, std::memory_order_relaxed);
+    });
+    return true;
+}
+
+void session_registry::flush_journals() {
+    for (auto const& s : all())
+        s->journal().flush_at_exit();
+}
+
+std::shared_ptr<live_session> session_registry::live(std::string const& id, bool create) {
+    std::lock_guard lock(mutex_);
+    if (auto const it = live_.find(id); it != live_.end()) {
+        // A meeting being archived does not hold its id back from the next one.
+        if (!create || !it->second->is_ending())
+            return it->second;
+        live_.erase(it); // on_end lists it once archived
+    }
+    if (!create || live_.size() >= config_.get()->max_sessions)
+        return nullptr;
+    auto s = std::make_shared<live_session>(ioc_, disk_, id, config_, metrics_, index_,
+                                            [this](live_session& ended) { on_end(ended); });
+    live_.emplace(id, s);
+    spdlog::info("session {} started", id);
+    return s;
+}
+
+std::shared_ptr<live_session> session_registry::for_ingest(std::string const& id,
+                                                           std::string_view instance, bool create) {
+    std::unique_lock lock(mutex_);
+    std::shared_ptr<live_session> latest;
+    if (auto const it = live_.find(id); it != live_.end())
+        latest = it->second;
+    for (auto it = ended_.rbegin(); !latest && it != ended_.rend(); ++it)
+        if ((*it)->id() == id)
+            latest = *it;
+    if (latest && !latest->is_ending())
+        return latest;
+    if (latest && (instance.empty() || latest->info().instance == instance))
+        return latest; // ended: it acknowledges what its source resends, and nothing new
+    lock.unlock();
+    return create ? live(id, true) : nullptr;
+}
+
+std::shared_ptr<live_session> session_registry::find(std::string const& id) const {
+    std::lock_guard lock(mutex_);
+    if (auto const it = live_.find(id); it != live_.end())
+        return it->second;
+    for (auto it = ended_.rbegin(); it != ended_.rend(); ++it)
+        if ((*it)->id() == id)
+            return *it;
+    return nullptr;
+}
+
+std::vector<std::shared_ptr<live_session>> session_registry::all() const {
+    std::lock_guard lock(mutex_);
+    std::vector<std::shared_ptr<live_session>> out;
+    for (auto const& [id, s] : live_)
+        out.push_back(s);
+    out.insert(out.end(), ended_.rbegin(), ended_.rend());
+    return out;
+}
+
+std::size_t session_registry::live_count() const {
+    std::lock_guard lock(mutex_);
+    return live_.size();
+}
+
+std::size_t session_registry::ended_count() const {
+    std::lock_guard lock(mutex_);
+    return ended_.size();
+}
+
+void session_registry::on_end(live_session& session) {
+    std::lock_guard lock(mutex_);
+    // A session rebuilt as ended was never live here.
+    if (auto const it = live_.find(session.id()); it != live_.end() && it->second.get() == &session)
+        live_.erase(it);
+    ended_.push_back(session.shared_from_this());
+    for (auto const keep = config_.get()->recent_sessions; ended_.size() > keep;)
+        ended_.pop_front();
+}
+
+} // namespace minuted

@@ -1,0 +1,80 @@
+#pragma once
+
+#include "daemon/live/live_config.hpp"
+#include "daemon/live/live_session.hpp"
+#include "daemon/metrics.hpp"
+
+#include <boost/asio/io_context.hpp>
+
+#include <atomic>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace minuted {
+
+class archive_index;
+
+/// The sessions of a running daemon: live ones by id, and the most recently ended.
+/// Thread-safe (a mutex); the sessions themselves run on their own strands.
+class session_registry {
+public:
+    /// `disk` runs journal commits and archiving; `index` (may be null: no search) is where
+    /// ended sessions are indexed.
+    session_registry(boost::asio::io_context& ioc, disk_executors disk, live_config const& config,
+                     metrics& counters, archive_index* index);
+
+    /// Rebuilds every session journaled under state_dir/live (after a restart or a crash);
+    /// sessions that had ended are archived. Returns how many are live. Call before serving.
+    std::size_t recover();
+    /// For the daemon's exit, once no thread runs: every journal written and synced.
+    void flush_journals();
+
+    /// The live session `id`, created if `create` and it does not exist (null if that would
+    /// make more than [limits] max_sessions). An ended session with that id is not returned
+    /// for ingest: a new meeting starts under the same id.
+    std::shared_ptr<live_session> live(std::string const& id, bool create);
+    /// The session a caption source writing to `id` reaches: the live one; else the meeting
+    /// that ended last under `id`, while it is listed (recent), unless `instance` (an open's)
+    /// names another meeting than that one's; else a new one if `create` (null if that would
+    /// make more than [limits] max_sessions). A source that lost the ack of its close and
+    /// resends so reaches the ended meeting, which acknowledges the resend, instead of
+    /// starting it again.
+    std::shared_ptr<live_session> for_ingest(std::string const& id, std::string_view instance,
+                                             bool create);
+    /// The session `id`, live or recently ended, for viewing.
+    std::shared_ptr<live_session> find(std::string const& id) const;
+    std::vector<std::shared_ptr<live_session>> all() const;
+    std::size_t live_count() const;
+    std::size_t ended_count() const;
+    archive_index* index() const noexcept { return index_; }
+    /// Where ended sessions are indexed from now on (null: no search). Call before recover(),
+    /// while no other thread uses the registry.
+    void set_index(archive_index* index) noexcept { index_ = index; }
+    /// Runs `job` (an archive search or listing) on the search pool, unless [limits]
+    /// search_queue jobs already wait or run there: then false, and `job` is dropped.
+    bool try_search(std::function<void()> job);
+
+private:
+    void on_end(live_session& session);
+    /// Lists the meetings last archived (up to [sessions] recent) as they were before the
+    /// restart, rebuilt from their archived journals.
+    void recover_recently_ended();
+
+    boost::asio::io_context& ioc_;
+    disk_executors disk_;
+    live_config const& config_;
+    metrics& metrics_;
+    archive_index* index_;
+    mutable std::mutex mutex_;
+    std::map<std::string, std::shared_ptr<live_session>> live_;
+    std::deque<std::shared_ptr<live_session>> ended_;
+    std::atomic<std::size_t> searches_{0}; // waiting or running on disk_.search
+};
+
+} // namespace minuted

@@ -1,0 +1,200 @@
+#include "daemon/live/state_json.hpp"
+
+#include "protocol/utf8.hpp"
+#include "summariser/report.hpp"
+
+#include <boost/json.hpp>
+
+namespace minuted {
+
+namespace {
+
+boost::json::value speaker_value(summariser::meeting const& m,
+                                 std::optional<summariser::participant_id> id) {
+    return id ? boost::json::value(m.participants().at(*id).name) : boost::json::value(nullptr);
+}
+
+boost::json::array actions(summariser::meeting const& m,
+                           std::vector<summariser::action_item> const& list) {
+    boost::json::array a;
+    for (auto const& x : list)
+        a.push_back({{"text", x.text},
+                     {"who", x.who},
+                     {"when", x.when},
+                     {"speaker", speaker_value(m, x.from.speaker)},
+                     {"utterance", x.from.utterance},
+                     {"line", x.from.line}});
+    return a;
+}
+
+boost::json::array pending_json(summariser::meeting const& m) {
+    boost::json::array a;
+    for (auto const& p : m.pending())
+        a.push_back(
+            {{"speaker", p.speaker_label}, {"continues", p.continues_current}, {"text", p.text}});
+    return a;
+}
+
+void add_meta(boost::json::object& o, summariser::meeting const& m) {
+    o["title"] = m.title();
+    o["chair"] = speaker_value(m, m.chair());
+    boost::json::array chairs;
+    for (auto const id : m.chairs())
+        chairs.emplace_back(id);
+    o["chairs"] = std::move(chairs);
+    o["ended"] = m.ended();
+    o["words"] = m.total_words();
+}
+
+// An utterance's fields around its text, which the caller puts in between: all of it, or
+// the tail an update carries.
+boost::json::object utterance_head(summariser::utterance const& u) {
+    return {{"id", u.id},
+            // The speaker by id: a name can change when two labels turn out to be one person.
+            {"speaker", u.speaker ? boost::json::value(*u.speaker) : boost::json::value(nullptr)}};
+}
+
+boost::json::object utterance_rest(boost::json::object o, summariser::utterance const& u) {
+    o["line"] = u.line;
+    o["at"] = u.at.time_since_epoch().count();
+    o["item"] = u.agenda_item;
+    if (u.continues)
+        o["continues"] = true;
+    return o;
+}
+
+} // namespace
+
+boost::json::object utterance_json(summariser::utterance const& u) {
+    auto o = utterance_head(u);
+    o["text"] = u.text;
+    return utterance_rest(std::move(o), u);
+}
+
+boost::json::object participant_json(summariser::meeting const& m, summariser::participant const& p,
+                                     std::vector<summariser::participant_id> const& chairs) {
+    boost::json::array aliases;
+    for (auto const& a : p.aliases)
+        aliases.emplace_back(a);
+    return {{"id", p.id},
+            {"name", p.name},
+            {"label", p.label},
+            {"aliases", std::move(aliases)},
+            {"role", summariser::role_of(m, p, chairs)},
+            {"organisation", p.organisation},
+            {"turns", p.turns},
+            {"words", p.words},
+            // A role label that turned out to be this participant: shown as them.
+            {"same_as", p.same_as ? boost::json::value(*p.same_as) : boost::json::value(nullptr)}};
+}
+
+boost::json::object agenda_item_json(summariser::meeting const& m,
+                                     summariser::agenda_item const& item) {
+    boost::json::array points;
+    for (auto const& k : item.key_points)
+        points.push_back({{"text", k.text},
+                          {"speaker", speaker_value(m, k.from.speaker)},
+                          {"utterance", k.from.utterance},
+                          {"line", k.from.line}});
+    return {{"n", item.n},
+            {"title", item.title},
+            // Who carried it, in a line: "Presented by X, with Y and Z (12 turns)."
+            {"context", m.context_of(item.n - 1)},
+            // The known agenda's entry it is, so a viewer can show what is still to come.
+            {"known", item.known_index ? boost::json::value(*item.known_index)
+                                       : boost::json::value(nullptr)},
+            // Taken out of the agenda's order: the entries before it are still to come.
+            {"ahead", item.ahead},
+            {"start_line", item.start_line},
+            {"first_utterance", item.first_utterance},
+            {"started", item.started.time_since_epoch().count()},
+            {"key_points", std::move(points)},
+            {"next_steps", actions(m, item.next_steps)},
+            {"decisions", actions(m, item.decisions)}};
+}
+
+boost::json::object make_snapshot(std::string_view session, summariser::meeting const& m,
+                                  revision rev) {
+    boost::json::object o;
+    o["type"] = "snapshot";
+    o["session"] = session;
+    o["rev"] = rev;
+    add_meta(o, m);
+    o["summary"] = m.catch_up();
+    boost::json::array people, agenda, utterances;
+    auto const chairs = m.chairs();
+    for (auto const& p : m.participants().all())
+        people.push_back(participant_json(m, p, chairs));
+    for (auto const& item : m.agenda())
+        agenda.push_back(agenda_item_json(m, item));
+    for (auto const& u : m.utterances())
+        utterances.push_back(utterance_json(u));
+    o["participants"] = std::move(people);
+    o["agenda"] = std::move(agenda);
+    o["known_agenda"] = boost::json::value_from(m.known_agenda());
+    o["utterances"] = std::move(utterances);
+    o["pending"] = pending_json(m);
+    return o;
+}
+
+boost::json::object make_update(summariser::meeting const& m, summariser::change_set const& changes,
+                                revision rev, std::string const& summary,
+                                std::vector<sent_text>& sent) {
+    boost::json::object o;
+    o["type"] = "update";
+    o["rev"] = rev;
+    // Title, chair, word count and whether it ended are a few bytes: always sent.
+    add_meta(o, m);
+    if (!summary.empty())
+        o["summary"] = summary;
+    if (!changes.utterances.empty()) {
+        boost::json::array a;
+        for (auto i : changes.utterances) {
+            auto const& u = m.utterances().at(i);
+            if (i >= sent.size())
+                sent.resize(i + 1);
+            auto& before = sent[i];
+            // A turn's final text only grows, so what changed is its end: the tail after what
+            // was sent. Whole when new (nothing sent), and whole should it ever have shrunk.
+            if (before.bytes > 0 && before.bytes <= u.text.size()) {
+                auto const tail = std::string_view(u.text).substr(before.bytes);
+                auto delta = utterance_head(u);
+                delta["from"] = before.units;
+                delta["tail"] = tail;
+                a.push_back(utterance_rest(std::move(delta), u));
+                before = {u.text.size(), before.units + protocol::utf16_length(tail)};
+            } else {
+                a.push_back(utterance_json(u));
+                before = {u.text.size(), protocol::utf16_length(u.text)};
+            }
+        }
+        o["utterances"] = std::move(a);
+    }
+    // A merge renames a participant and can change who the chair is: send all roles then.
+    if (!changes.participants.empty() || changes.meta) {
+        boost::json::array a;
+        auto const chairs = m.chairs();
+        if (changes.meta)
+            for (auto const& p : m.participants().all())
+                a.push_back(participant_json(m, p, chairs));
+        else
+            for (auto i : changes.participants)
+                a.push_back(participant_json(m, m.participants().at(i), chairs));
+        o["participants"] = std::move(a);
+    }
+    if (!changes.agenda.empty()) {
+        // Items an alignment took back (a placement that moved) are those past this count.
+        o["items"] = m.agenda().size();
+        boost::json::array a;
+        for (auto i : changes.agenda)
+            a.push_back(agenda_item_json(m, m.agenda().at(i)));
+        o["agenda"] = std::move(a);
+    }
+    if (changes.known_agenda)
+        o["known_agenda"] = boost::json::value_from(m.known_agenda());
+    if (changes.pending)
+        o["pending"] = pending_json(m);
+    return o;
+}
+
+} // namespace minuted
