@@ -1,7 +1,7 @@
 #include "config/config.hpp"
 #include "daemon/cli/archive_command.hpp"
 #include "daemon/cli/exit_codes.hpp"
-#include "daemon/client/replay.hpp"
+#include "daemon/cli/replay_command.hpp"
 #include "daemon/cli/serve_command.hpp"
 #include "daemon/cli/summarise_command.hpp"
 

@@ -18,9 +18,9 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstdio>
 #include <charconv>
 #include <csignal>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -150,8 +150,7 @@ void use_stderr_logger(std::string const& level) {
     spdlog::set_error_handler([](std::string const& message) {
         static std::atomic<bool> said{false};
         if (!said.exchange(true))
-            std::fprintf(stderr, "minuted: a log line could not be written: %s\n",
-                         message.c_str());
+            std::fprintf(stderr, "minuted: a log line could not be written: %s\n", message.c_str());
     });
 }
 
