@@ -49,8 +49,40 @@ std::optional<seq_number> unsigned_field(boost::json::object const& o, std::stri
     return std::nullopt;
 }
 
-std::string object_text(boost::json::object o) {
-    return boost::json::serialize(o);
+std::string_view type_name(ingest_kind kind) {
+    switch (kind) {
+    case ingest_kind::open:
+        return "open";
+    case ingest_kind::text:
+        return "text";
+    case ingest_kind::erase:
+        return "erase";
+    case ingest_kind::close:
+        return "close";
+    case ingest_kind::resume:
+        return "resume";
+    case ingest_kind::raw:
+        break;
+    }
+    return "raw";
+}
+
+// An agenda as an open sends it: an item is its title, or an object when it says more.
+boost::json::array agenda_json(std::vector<agenda_item> const& agenda) {
+    boost::json::array a;
+    for (auto const& item : agenda) {
+        if (item.presenter.empty() && !item.minutes) {
+            a.emplace_back(item.title);
+            continue;
+        }
+        boost::json::object i{{"title", item.title}};
+        if (!item.presenter.empty())
+            i["presenter"] = item.presenter;
+        if (item.minutes)
+            i["minutes"] = *item.minutes;
+        a.emplace_back(std::move(i));
+    }
+    return a;
 }
 
 } // namespace
@@ -152,17 +184,6 @@ boost::system::result<ingest_message> parse_ingest_frame(std::string_view frame)
     return m;
 }
 
-std::string make_welcome(seq_number last, bool ended) {
-    if (ended)
-        return object_text({{"type", "welcome"}, {"ack", last}, {"ended", true}});
-    return object_text({{"type", "welcome"}, {"ack", last}});
-}
-std::string make_ack(seq_number seq) {
-    return object_text({{"type", "ack"}, {"seq", seq}});
-}
-std::string make_nack(seq_number expected) {
-    return object_text({{"type", "nack"}, {"expected", expected}});
-}
 std::string bound_open(ingest_message& m) {
     std::string cut;
     auto const note = [&](std::string what) { cut += (cut.empty() ? "" : "; ") + std::move(what); };
@@ -187,11 +208,35 @@ std::string bound_open(ingest_message& m) {
     return cut;
 }
 
-std::string make_error(std::string_view message) {
-    return object_text({{"type", "error"}, {"message", message}});
-}
-std::string make_resume(seq_number after) {
-    return object_text({{"type", "resume"}, {"after", after}});
+std::string encode(ingest_message const& m) {
+    if (m.kind == ingest_kind::raw)
+        return m.text;
+    boost::json::object o{{"type", type_name(m.kind)}};
+    if (m.seq)
+        o["seq"] = *m.seq;
+    switch (m.kind) {
+    case ingest_kind::open:
+        if (!m.title.empty())
+            o["title"] = m.title;
+        if (!m.agenda.empty())
+            o["agenda"] = agenda_json(m.agenda);
+        if (!m.instance.empty())
+            o["instance"] = m.instance;
+        break;
+    case ingest_kind::text:
+        o["text"] = m.text;
+        break;
+    case ingest_kind::erase:
+        o["count"] = m.count;
+        break;
+    case ingest_kind::resume:
+        o["after"] = m.after;
+        break;
+    case ingest_kind::close:
+    case ingest_kind::raw:
+        break;
+    }
+    return boost::json::serialize(o);
 }
 
 bool is_valid_session_id(std::string_view id) noexcept {

@@ -70,13 +70,10 @@ inline constexpr std::size_t max_agenda_items = 500;
 /// line for the source and the log ("title of 900257 bytes cut to 255"), or "" if nothing.
 std::string bound_open(ingest_message& m);
 
-/// Replies minuted sends to a caption source, as JSON text. A welcome to a meeting that has
-/// ended says so (`"ended":true`): what the source resends up to `last` is acknowledged.
-std::string make_welcome(seq_number last, bool ended = false);
-std::string make_ack(seq_number seq);
-std::string make_nack(seq_number expected);
-std::string make_error(std::string_view message);
-std::string make_resume(seq_number after);
+/// `m` as the frame a source sends it (minuted itself sends `resume`, as a feed's client): what
+/// parse_ingest_frame reads back as `m`. A title and an agenda left empty are left out; raw
+/// text is the frame as it is. Pure.
+std::string encode(ingest_message const& m);
 
 /// True for a usable session id: 1-64 of [A-Za-z0-9._-], not starting with '.'.
 bool is_valid_session_id(std::string_view id) noexcept;

@@ -1,6 +1,7 @@
 #include "daemon/client/replay.hpp"
 
 #include "daemon/client/ws_client.hpp"
+#include "protocol/ingest_reply.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/deferred.hpp>
@@ -12,7 +13,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
-#include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -29,41 +29,21 @@ using tcp = net::ip::tcp;
 namespace {
 
 // The open message a replay starts a connection with: title and agenda, each only if given.
-// An item is its title, or {title, presenter} when the agenda names its presenter.
-std::string open_json(std::string const& title, std::vector<protocol::agenda_item> const& agenda) {
-    boost::json::object o{{"type", "open"}};
-    if (!title.empty())
-        o["title"] = title;
-    if (!agenda.empty()) {
-        boost::json::array a;
-        for (auto const& item : agenda) {
-            if (item.presenter.empty())
-                a.emplace_back(item.title);
-            else
-                a.emplace_back(
-                    boost::json::object{{"title", item.title}, {"presenter", item.presenter}});
-        }
-        o["agenda"] = std::move(a);
-    }
-    return boost::json::serialize(o);
+std::string open_frame(std::string const& title, std::vector<protocol::agenda_item> const& agenda) {
+    protocol::ingest_message open;
+    open.kind = protocol::ingest_kind::open;
+    open.title = title;
+    open.agenda = agenda;
+    return protocol::encode(open);
 }
 
-// A message from the receiver as a JSON object; throws if it is not one.
-boost::json::object receiver_message(std::string const& text) {
-    boost::system::error_code ec;
-    auto v = boost::json::parse(text, ec);
-    if (ec || !v.is_object() || !v.as_object().contains("type"))
-        throw std::runtime_error("receiver sent something that is not a message: " + text);
-    return std::move(v.as_object());
-}
-
-// An integer field of a receiver's message; throws if it is missing or not a count.
-std::size_t count_field(boost::json::object const& m, std::string_view key) {
-    auto const* v = m.if_contains(key);
-    if (!v || !(v->is_uint64() || (v->is_int64() && v->as_int64() >= 0)))
-        throw std::runtime_error("receiver sent a " + std::string(m.at("type").as_string()) +
-                                 " without a valid " + std::string(key));
-    return v->to_number<std::size_t>();
+// A reply from the receiver; throws if it is not one.
+protocol::ingest_reply receiver_reply(std::string const& text) {
+    auto reply = protocol::parse_ingest_reply(text);
+    if (!reply)
+        throw std::runtime_error("receiver sent something that is not a reply (" +
+                                 reply.error().message() + "): " + text);
+    return std::move(*reply);
 }
 
 // What the reader and the writer of one connection share. Both run on the connection's
@@ -86,26 +66,21 @@ net::awaitable<void> read_acks(ws_stream& ws, send_window& w) {
     while (w.acked < w.frames.size()) {
         buffer.clear();
         co_await ws.async_read(buffer, net::use_awaitable);
-        auto const m = receiver_message(beast::buffers_to_string(buffer.data()));
-        auto const type = std::string_view(m.at("type").as_string());
-        if (type == "ack") {
-            auto const seq = std::min(count_field(m, "seq"), w.frames.size());
+        auto const reply = receiver_reply(beast::buffers_to_string(buffer.data()));
+        if (auto const* a = std::get_if<protocol::ack>(&reply)) {
+            auto const seq = std::min<std::size_t>(a->seq, w.frames.size());
             if (seq > w.acked) {
                 w.acked = seq;
                 w.room.cancel();
             }
-        } else if (type == "nack") {
+        } else if (auto const* gap = std::get_if<protocol::nack>(&reply)) {
             // A gap: the receiver lost frames after its last ack. Rewinding inside this
             // connection would race the frames still in flight; a new connection's welcome says
             // exactly where to resume.
-            throw std::runtime_error("receiver expects seq " +
-                                     std::to_string(count_field(m, "expected")) +
+            throw std::runtime_error("receiver expects seq " + std::to_string(gap->expected) +
                                      " (it lost frames); reconnecting to resume from there");
-        } else if (type == "error") {
-            auto const* why = m.if_contains("message");
-            spdlog::warn("replay: receiver says: {}", why && why->is_string()
-                                                          ? std::string(why->as_string())
-                                                          : boost::json::serialize(m));
+        } else if (auto const* error = std::get_if<protocol::error_reply>(&reply)) {
+            spdlog::warn("replay: receiver says: {}", error->message);
         }
     }
 }
@@ -170,17 +145,18 @@ net::awaitable<void> push_session(ws_stream& ws, replay_opening const& opening,
                                   replay_options const& options,
                                   std::chrono::steady_clock::time_point start, backoff& retry) {
     ws.text(true);
-    auto const open = open_json(opening.title, opening.agenda);
+    auto const open = open_frame(opening.title, opening.agenda);
     co_await ws.async_write(net::buffer(open), net::use_awaitable);
     beast::flat_buffer buffer;
     co_await ws.async_read(buffer, net::use_awaitable);
     auto const text = beast::buffers_to_string(buffer.data());
-    auto const welcome = receiver_message(text);
-    if (welcome.at("type") != "welcome")
+    auto const reply = receiver_reply(text);
+    auto const* welcome = std::get_if<protocol::welcome>(&reply);
+    if (!welcome)
         throw std::runtime_error("receiver did not welcome: " + text);
     // Exactly what the receiver holds, even if less than it acked before: frames sent but
     // never acknowledged are sent again.
-    auto const next = std::min(count_field(welcome, "ack"), frames.size());
+    auto const next = std::min<std::size_t>(welcome->last, frames.size());
     spdlog::info("replay: connected to {}; {} of {} frames already held", opening.url, next,
                  frames.size());
     retry.reset();
@@ -222,7 +198,7 @@ net::awaitable<void> serve_replay(tcp::acceptor& acceptor, std::span<replay_fram
                                   replay_options options, std::string title,
                                   std::vector<protocol::agenda_item> agenda) {
     auto const start = std::chrono::steady_clock::now();
-    auto const open = title.empty() && agenda.empty() ? std::string() : open_json(title, agenda);
+    auto const open = title.empty() && agenda.empty() ? std::string() : open_frame(title, agenda);
     for (;;) {
         auto socket = co_await acceptor.async_accept(net::use_awaitable);
         ws_stream ws(flex_stream(beast::tcp_stream(std::move(socket))));

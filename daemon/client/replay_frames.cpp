@@ -3,7 +3,6 @@
 #include "protocol/cart_reader.hpp"
 #include "summariser/pipeline.hpp"
 
-#include <boost/json.hpp>
 
 #include <algorithm>
 #include <optional>
@@ -223,17 +222,19 @@ void set_speed(replay_options& options, std::string_view value, std::string_view
 }
 
 std::string frame_json(replay_frame const& frame, protocol::seq_number seq) {
-    boost::json::object o;
+    protocol::ingest_message m;
+    m.kind = frame.kind;
+    m.seq = seq;
     switch (frame.kind) {
     case protocol::ingest_kind::erase:
-        o = {{"type", "erase"}, {"seq", seq}, {"count", frame.count}};
+        m.count = frame.count;
         break;
     case protocol::ingest_kind::close:
-        o = {{"type", "close"}, {"seq", seq}};
         break;
     default:
-        o = {{"type", "text"}, {"seq", seq}, {"text", frame.text}};
+        m.kind = protocol::ingest_kind::text;
+        m.text = frame.text;
     }
-    return boost::json::serialize(o);
+    return protocol::encode(m);
 }
 } // namespace minuted

@@ -3,10 +3,12 @@
 #include "daemon/fanout/relay.hpp"
 #include "daemon/http/http_session.hpp"
 #include "daemon/http/web_assets.hpp"
+#include "daemon/ingest/ingest_driver.hpp"
 #include "daemon/live/session_registry.hpp"
 #include "daemon/net/websocket_close.hpp"
 #include "protocol/agenda.hpp"
 #include "protocol/ingest.hpp"
+#include "protocol/ingest_reply.hpp"
 #include "protocol/roster.hpp"
 #include "protocol/utf8.hpp"
 
@@ -394,51 +396,46 @@ void http_session::handle_ingest(request req, protocol::route const& route) {
     auto session = live_or_refuse(req, id, instance.value_or(std::string_view()));
     if (!session)
         return;
-    net::post(session->strand(), [self = shared_from_this(), session, req = std::move(req),
-                                  m = std::move(m), arrived]() mutable {
-        // A POST over [limits] ingest_rate is refused with when to try again.
-        if (auto const wait = session->pace(arrived, false);
-            wait > std::chrono::steady_clock::duration::zero()) {
-            auto const seconds = std::chrono::ceil<std::chrono::seconds>(wait).count();
-            return net::post(self->ex_, [self, req = std::move(req), seconds, session] {
-                auto res = text_response(
-                    http::status::too_many_requests,
-                    "captions come faster than this session takes ([limits] ingest_rate " +
-                        std::to_string(self->settings_->ingest_rate) + " a second)\n",
-                    req.version(), req.keep_alive());
-                res.set(http::field::retry_after, std::to_string(seconds));
-                self->write(std::move(res));
-            });
+    submit_ingest(session, std::move(m), nullptr, arrived, over_rate::refuse, ex_,
+                  {.applied = {},
+                   .answered = [self = shared_from_this(), req = std::move(req)](ingest_answer a) {
+                       self->answer_ingest(req, a);
+                   }});
+}
+
+// What a POST to /ingest/{id} is answered, from what the session answered its message.
+void http_session::answer_ingest(request const& req, ingest_answer const& a) {
+    if (a.retry_after > std::chrono::steady_clock::duration::zero()) {
+        // Over [limits] ingest_rate: refused, with when to try again.
+        auto res =
+            text_response(http::status::too_many_requests,
+                          "captions come faster than this session takes ([limits] ingest_rate " +
+                              std::to_string(settings_->ingest_rate) + " a second)\n",
+                          req.version(), req.keep_alive());
+        res.set(http::field::retry_after,
+                std::to_string(std::chrono::ceil<std::chrono::seconds>(a.retry_after).count()));
+        return write(std::move(res));
+    }
+    boost::json::object o{{"seq", a.held}};
+    auto status = http::status::ok;
+    for (auto const& reply : a.replies) {
+        if (auto const* gap = std::get_if<protocol::nack>(&reply)) {
+            status = http::status::conflict;
+            o["expected"] = gap->expected;
+        } else if (auto const* error = std::get_if<protocol::error_reply>(&reply)) {
+            status = http::status::bad_request;
+            o["error"] = error->message;
         }
-        ingest_connection connection; // each POST stands alone: resends are acknowledged
-        connection.highest_sent = 0;
-        // Answered once the journal holds what it acknowledges.
-        auto answer = [self, session, req = std::move(req)](ingest_reply reply) mutable {
-            auto const last = session->durable_seq();
-            net::post(self->ex_, [self, req = std::move(req), reply = std::move(reply), last] {
-                boost::json::object o{{"seq", last}};
-                auto status = http::status::ok;
-                for (auto const& text : reply.messages) {
-                    auto const v = boost::json::parse(text).as_object();
-                    if (v.at("type") == "nack") {
-                        status = http::status::conflict;
-                        o["expected"] = v.at("expected");
-                    } else if (v.at("type") == "error") {
-                        status = http::status::bad_request;
-                        o["error"] = v.at("message");
-                    }
-                }
-                if (reply.close && reply.close_code == close_try_again_later)
-                    status = http::status::service_unavailable; // the journal failed
-                if (reply.ended) {
-                    status = http::status::conflict;
-                    o["ended"] = true;
-                }
-                self->respond_json(req, status, o);
-            });
-        };
-        session->answer_when_durable(session->handle(m, connection, arrived), std::move(answer));
-    });
+    }
+    if (a.close && a.close_code == close_try_again_later)
+        status = http::status::service_unavailable; // the journal failed
+    if (a.close && a.close_code == close_internal_error)
+        status = http::status::internal_server_error;
+    if (a.ended) {
+        status = http::status::conflict;
+        o["ended"] = true;
+    }
+    respond_json(req, status, o);
 }
 
 // POST /pub/{channel}: the body, as one text message, to the channel's subscribers.

@@ -105,6 +105,7 @@ private:
     void handle_archive(request req, protocol::route const& route);
     void handle_ingest_seq(request req, std::string const& id);
     void handle_ingest(request req, protocol::route const& route);
+    void answer_ingest(request const& req, ingest_answer const& a);
     void handle_publish(request const& req, std::string const& channel);
     template <class Produce>
     void respond_from(std::shared_ptr<live_session> session, request req, std::string_view type,

@@ -1,7 +1,9 @@
 #include "daemon/ingest/feed_client.hpp"
 
 #include "daemon/client/ws_client.hpp"
+#include "daemon/ingest/ingest_driver.hpp"
 #include "protocol/ingest.hpp"
+#include "protocol/ingest_reply.hpp"
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -31,7 +33,8 @@ struct feed_replies {
     explicit feed_replies(net::any_io_executor ex) : room(ex), ready(ex) {}
 
     reply_order order;
-    bool reading_done = false; // the session ended: no more frames
+    std::optional<ingest_progress> applied; // of the frame last read, once applied
+    bool reading_done = false;              // the session ended: no more frames
     // Each side waits on its own timer, set to expire never; the other cancels it to wake it.
     net::steady_timer room;  // the reader: too many frames unanswered
     net::steady_timer ready; // the writer: no answer to send
@@ -57,9 +60,10 @@ net::awaitable<void> wait_on(net::steady_timer& timer) {
 
 // Reads the feed's frames and applies each on the session's strand; the session answers each
 // once the journal holds it, into `r`.
-net::awaitable<void> read_feed(ws_stream& ws, live_session& session, std::string const& name,
-                               ingest_connection& connection, std::shared_ptr<feed_replies> r,
-                               metrics& counters) {
+net::awaitable<void> read_feed(ws_stream& ws, std::shared_ptr<live_session> const& session,
+                               std::string const& name,
+                               std::shared_ptr<protocol::ingest_connection> const& connection,
+                               std::shared_ptr<feed_replies> r, metrics& counters) {
     auto const ex = co_await net::this_coro::executor;
     beast::flat_buffer buffer;
     while (!r->reading_done) {
@@ -81,25 +85,28 @@ net::awaitable<void> read_feed(ws_stream& ws, live_session& session, std::string
         }
         auto const n = r->order.next_frame();
         std::weak_ptr<feed_replies> const weak = r;
-        r->reading_done = co_await on_strand(session.strand(), [&]() -> net::awaitable<bool> {
-            session.answer_when_durable(session.handle(*parsed, connection, arrived),
-                                        [weak, ex, n](ingest_reply a) {
-                                            net::post(ex, [weak, n, a = std::move(a)]() mutable {
-                                                if (auto const replies = weak.lock()) {
-                                                    replies->order.put(n, std::move(a));
-                                                    replies->ready.cancel();
-                                                }
-                                            });
-                                        });
-            co_return session.ended();
-        });
+        r->applied.reset();
+        submit_ingest(session, std::move(*parsed), connection, arrived, over_rate::wait, ex,
+                      {.applied =
+                           [weak](ingest_progress p) {
+                               if (auto const replies = weak.lock()) {
+                                   replies->applied = p;
+                                   replies->room.cancel();
+                               }
+                           },
+                       .answered =
+                           [weak, n](ingest_answer a) {
+                               if (auto const replies = weak.lock()) {
+                                   replies->order.put(n, std::move(a));
+                                   replies->ready.cancel();
+                               }
+                           }});
+        while (!r->applied)
+            co_await wait_on(r->room);
+        r->reading_done = r->applied->ended;
         // Over [limits] ingest_rate the next frame waits: the feed is slowed down by TCP.
-        auto const wait = co_await on_strand(
-            session.strand(), [&]() -> net::awaitable<std::chrono::steady_clock::duration> {
-                co_return session.pace(arrived);
-            });
-        if (wait > std::chrono::steady_clock::duration::zero() && !r->reading_done) {
-            net::steady_timer timer(ex, wait);
+        if (r->applied->wait > std::chrono::steady_clock::duration::zero() && !r->reading_done) {
+            net::steady_timer timer(ex, r->applied->wait);
             co_await timer.async_wait(net::use_awaitable);
         }
     }
@@ -112,8 +119,8 @@ net::awaitable<void> read_feed(ws_stream& ws, live_session& session, std::string
 net::awaitable<void> write_replies(ws_stream& ws, std::shared_ptr<feed_replies> r) {
     for (;;) {
         while (auto next = r->order.pop()) {
-            for (auto const& m : next->messages)
-                co_await ws.async_write(net::buffer(m), net::use_awaitable);
+            for (auto const& reply : next->replies)
+                co_await ws.async_write(net::buffer(protocol::encode(reply)), net::use_awaitable);
             if (next->close)
                 throw std::runtime_error(*next->close);
             r->room.cancel();
@@ -150,22 +157,24 @@ net::awaitable<void> run_feed(config::feed feed, session_registry& sessions,
                     });
                 ws.read_message_max(settings->max_frame_bytes);
                 ws.text(true);
-                co_await ws.async_write(net::buffer(protocol::make_resume(after)),
-                                        net::use_awaitable);
+                protocol::ingest_message resume;
+                resume.kind = protocol::ingest_kind::resume;
+                resume.after = after;
+                co_await ws.async_write(net::buffer(protocol::encode(resume)), net::use_awaitable);
                 counters.feed_connects.fetch_add(1, std::memory_order_relaxed);
                 session->set_feed_status("connected to " + feed.url);
                 spdlog::info("feed {}: connected to {}, resuming after seq {}", feed.session,
                              feed.url, after);
                 retry.reset();
                 failures = 0;
-                ingest_connection connection;
+                auto const connection = std::make_shared<protocol::ingest_connection>();
                 if (!feed.title.empty() || !feed.agenda.empty()) {
                     protocol::ingest_message open;
                     open.kind = protocol::ingest_kind::open;
                     open.title = feed.title;
                     open.agenda = feed.agenda;
                     co_await on_strand(session->strand(), [&]() -> net::awaitable<void> {
-                        session->handle(open, connection, std::chrono::steady_clock::now());
+                        session->ingest(open, *connection, std::chrono::steady_clock::now());
                         co_return;
                     });
                 }
@@ -182,8 +191,7 @@ net::awaitable<void> run_feed(config::feed feed, session_registry& sessions,
                 auto const [order, read_failure, write_failure] =
                     co_await net::experimental::make_parallel_group(
                         net::co_spawn(
-                            ex,
-                            read_feed(ws, *session, feed.session, connection, replies, counters),
+                            ex, read_feed(ws, session, feed.session, connection, replies, counters),
                             net::deferred),
                         net::co_spawn(ex, write_replies(ws, replies), net::deferred))
                         .async_wait(net::experimental::wait_for_one_error(), net::use_awaitable);

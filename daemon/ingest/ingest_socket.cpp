@@ -1,9 +1,11 @@
 #include "daemon/ingest/ingest_socket.hpp"
 
+#include "daemon/ingest/ingest_driver.hpp"
 #include "daemon/live/session_registry.hpp"
 #include "daemon/net/connection_end.hpp"
 #include "daemon/net/websocket_close.hpp"
 #include "protocol/ingest.hpp"
+#include "protocol/ingest_reply.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -157,21 +159,15 @@ private:
             }
         }
         auto const n = replies_.next_frame();
-        net::post(
-            session_->strand(), [self = shared_from_this(), m = std::move(*parsed), arrived, n] {
-                auto reply = self->session_->handle(m, self->connection_, arrived);
-                auto const close = reply.close.has_value();
-                auto const wait =
-                    close ? std::chrono::steady_clock::duration{} : self->session_->pace(arrived);
-                self->session_->answer_when_durable(std::move(reply), [self, n](ingest_reply r) {
-                    net::post(self->ws_.get_executor(), [self, n, r = std::move(r)]() mutable {
-                        self->on_reply(n, std::move(r));
-                    });
-                });
-                // The next frame is read once this one is applied, not once it is acknowledged.
-                if (!close)
-                    net::post(self->ws_.get_executor(), [self, wait] { self->on_applied(wait); });
-            });
+        auto self = shared_from_this();
+        submit_ingest(
+            session_, std::move(*parsed), connection_, arrived, over_rate::wait, ws_.get_executor(),
+            {.applied =
+                 [self](ingest_progress p) {
+                     if (!p.closes)
+                         self->on_applied(p.wait);
+                 },
+             .answered = [self, n](ingest_answer a) { self->on_reply(n, std::move(a)); }});
     }
 
     // Over [limits] ingest_rate the next frame is read only after `wait`: the source is
@@ -196,13 +192,13 @@ private:
             do_read();
     }
 
-    void on_reply(std::uint64_t n, ingest_reply reply) {
+    void on_reply(std::uint64_t n, ingest_answer reply) {
         if (closing_ && close_code_ != websocket::close_code::going_away)
             return;
         replies_.put(n, std::move(reply));
         while (auto next = replies_.pop()) {
-            for (auto const& m : next->messages)
-                send(m);
+            for (auto const& r : next->replies)
+                send(protocol::encode(r));
             if (next->close)
                 return reject(static_cast<websocket::close_code>(next->close_code), *next->close,
                               false);
@@ -257,7 +253,7 @@ private:
         close_why_ = why;
         closing_ = true;
         if (with_error)
-            send(protocol::make_error(why));
+            send(protocol::encode(protocol::error_reply{why}));
         maybe_close();
     }
 
@@ -277,8 +273,10 @@ private:
     live_config::snapshot settings_;
     metrics& metrics_;
     tracked tracked_;
-    address_counts::place place_;  // the connection's, held by its client
-    ingest_connection connection_; // touched only on the session's strand
+    address_counts::place place_; // the connection's, held by its client
+    // What this connection sent, touched only on the session's strand.
+    std::shared_ptr<protocol::ingest_connection> connection_ =
+        std::make_shared<protocol::ingest_connection>();
     reply_order replies_;
     std::uint64_t applied_ = 0; // frames the session applied
     bool reading_ = false;

@@ -62,7 +62,8 @@ live_session::live_session(boost::asio::io_context& ioc, disk_executors disk, st
                            std::chrono::system_clock::time_point started)
     : strand_(boost::asio::make_strand(ioc)), archive_(std::move(disk.archive)), id_(std::move(id)),
       instance_(std::move(instance)), epoch_(instance_), config_(config), metrics_(counters),
-      index_(index), on_end_(std::move(on_end)), idle_timer_(strand_), started_(started) {
+      index_(index), on_end_(std::move(on_end)), idle_timer_(strand_), sequencer_(id_),
+      started_(started) {
     journal_ = std::make_shared<journal_writer>(strand_, std::move(disk.journal),
                                                 config.get()->state_dir / "live" /
                                                     (id_ + "." + instance_ + ".journal"),
@@ -149,7 +150,7 @@ std::shared_ptr<live_session> live_session::recover(boost::asio::io_context& ioc
             s->previous_epoch_ = r.epoch;
         s->apply(r, now);
     }
-    s->durable_seq_ = s->last_seq_;
+    s->durable_seq_ = s->sequencer_.last();
     s->recovered_rev_ = s->rev_;
     if (archived) {
         // Ended and archived before the restart: listed and answering its source's resends
@@ -165,7 +166,7 @@ std::shared_ptr<live_session> live_session::recover(boost::asio::io_context& ioc
         return s;
     }
     spdlog::info("session {} rebuilt from its journal: {} events, rev {}, last seq {}{}", s->id_,
-                 records.size(), s->rev_, s->last_seq_, s->ended_ ? ", ended" : "");
+                 records.size(), s->rev_, s->sequencer_.last(), s->ended_ ? ", ended" : "");
     if (s->ended_) {
         s->refresh_info();
         boost::asio::post(s->strand_, [s] { s->archive(); });
@@ -203,36 +204,41 @@ protocol::seq_number live_session::durable_seq() {
     return durable_seq_;
 }
 
-void live_session::answer_when_durable(ingest_reply reply, std::function<void(ingest_reply)> send) {
-    auto const at = reply.durable_at;
-    if (at == 0)
-        return send(std::move(reply));
-    journal_->when_durable(at, [self = shared_from_this(), reply = std::move(reply),
+void live_session::answer_when_durable(ingest_answer answer,
+                                       std::function<void(ingest_answer)> send) {
+    auto const at = answer.durable_at;
+    if (at == 0) {
+        answer.held = durable_seq();
+        return send(std::move(answer));
+    }
+    journal_->when_durable(at, [self = shared_from_this(), answer = std::move(answer),
                                 send = std::move(send)](bool durable) mutable {
-        send(durable ? std::move(reply) : self->refusal());
+        auto a = durable ? std::move(answer) : self->refusal();
+        a.held = self->durable_seq();
+        send(std::move(a));
     });
 }
 
-ingest_reply live_session::refusal() {
+ingest_answer live_session::refusal() {
     metrics_.ingest_refused.fetch_add(1, std::memory_order_relaxed);
-    ingest_reply reply;
+    ingest_answer answer;
     auto const why =
         journal_->failure().empty() ? std::string("the disk is too slow") : journal_->failure();
-    reply.messages.push_back(
-        protocol::make_error("captions cannot be kept safe: the journal cannot be written (" + why +
-                             "); nothing after seq " + std::to_string(durable_seq()) +
-                             " is held; reconnect and resend later"));
-    reply.close = "journal not writable: " + why;
-    reply.close_code = close_try_again_later;
-    return reply;
+    answer.replies.emplace_back(std::in_place_type<protocol::error_reply>,
+                                "captions cannot be kept safe: the journal cannot be written (" +
+                                    why + "); nothing after seq " + std::to_string(durable_seq()) +
+                                    " is held; reconnect and resend later");
+    answer.close = "journal not writable: " + why;
+    answer.close_code = close_try_again_later;
+    return answer;
 }
 
-bool live_session::refuse_unjournaled(ingest_reply& reply) {
+bool live_session::refuse_unjournaled(ingest_answer& answer) {
     // A disk too slow for the captions is refused like a failed one before memory runs out.
     constexpr journal_position max_backlog = 64u << 20;
     if (journal_->failure().empty() && journal_->appended() - journal_->durable() < max_backlog)
         return false;
-    reply = refusal();
+    answer = refusal();
     return true;
 }
 
@@ -259,7 +265,7 @@ std::size_t live_session::apply(protocol::journal_record const& r,
                                 std::chrono::steady_clock::time_point arrived) {
     using protocol::journal_kind;
     if (r.seq != 0)
-        last_seq_ = r.seq;
+        sequencer_.held(r.seq);
     summariser::change_set changes;
     std::size_t erased = 0;
     switch (r.kind) {
@@ -305,6 +311,7 @@ std::size_t live_session::apply(protocol::journal_record const& r,
         idle_timer_.cancel();
         pipeline_->finish(from_ms(r.at_ms), changes);
         ended_ = true;
+        sequencer_.end();
         end_reason_ = r.text;
         ended_at_ms_ = r.at_ms;
         break;
@@ -314,160 +321,122 @@ std::size_t live_session::apply(protocol::journal_record const& r,
     return erased;
 }
 
-ingest_reply live_session::handle(protocol::ingest_message const& m, ingest_connection& connection,
-                                  std::chrono::steady_clock::time_point arrived) {
-    ingest_reply reply;
-    if (ended_)
-        return answer_after_end(m);
-    arm_idle_timer();
-    using protocol::ingest_kind;
-    using protocol::journal_kind;
-    protocol::journal_record r;
-    r.at_ms = to_ms(wall_now());
-    switch (m.kind) {
-    case ingest_kind::open: {
-        auto bounded = m;
-        if (auto const cut = protocol::bound_open(bounded); !cut.empty()) {
-            metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
-            spdlog::warn("session {}: open: {}", id_, cut);
-            reply.messages.push_back(protocol::make_error("open: " + cut));
-        }
-        if (pipeline_ && !bounded.agenda.empty() &&
-            protocol::titles_of(bounded.agenda) != pipeline_->state().known_agenda()) {
-            if (pipeline_->state().known_agenda().empty()) {
-                // The first agenda the meeting gets, after captions: what was heard is aligned.
-                if (refuse_unjournaled(reply))
-                    return reply;
-                protocol::journal_record a;
-                a.kind = journal_kind::agenda;
-                a.at_ms = r.at_ms;
-                protocol::put_agenda(a, bounded.agenda);
-                record(std::move(a), arrived);
-            } else {
-                spdlog::warn("session {}: agenda in a later open ignored: the meeting has one",
-                             id_);
-                reply.messages.push_back(protocol::make_error(
-                    "open: agenda ignored: the meeting has one; PUT /api/sessions/" + id_ +
-                    "/agenda changes it"));
-            }
-        }
-        if (!pipeline_ || (!bounded.title.empty() && title_ != bounded.title) ||
-            (source_instance_.empty() && !bounded.instance.empty())) {
-            if (refuse_unjournaled(reply))
-                return reply;
-            r.kind = journal_kind::open;
-            r.title = std::move(bounded.title);
-            if (!pipeline_)
-                protocol::put_agenda(r, std::move(bounded.agenda));
-            r.instance = source_instance_.empty() ? bounded.instance : std::string();
-            record(std::move(r), arrived);
-        }
-        reply.messages.push_back(protocol::make_welcome(durable_seq()));
-        return reply;
-    }
-    case ingest_kind::resume:
-        metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
-        reply.messages.push_back(
-            protocol::make_error("resume is sent by minuted to a feed, not to minuted"));
-        return reply;
-    case ingest_kind::raw:
-        if (refuse_unjournaled(reply))
-            return reply;
-        metrics_.ingest_events.fetch_add(1, std::memory_order_relaxed);
-        metrics_.ingest_bytes.fetch_add(m.text.size(), std::memory_order_relaxed);
-        r.kind = journal_kind::text;
-        r.text = m.text;
-        record(std::move(r), arrived);
-        reply.durable_at = journal_->appended(); // nothing to say, but an HTTP 200 waits
-        return reply;
-    case ingest_kind::text:
-    case ingest_kind::erase:
-    case ingest_kind::close:
+ingest_answer live_session::ingest(protocol::ingest_message const& m,
+                                   protocol::ingest_connection& connection,
+                                   std::chrono::steady_clock::time_point arrived) {
+    using protocol::ingest_action;
+    if (!ended_)
+        arm_idle_timer(); // any word from the source says the meeting goes on
+    auto verdict = sequencer_.check(m, connection);
+    ingest_answer answer;
+    answer.replies = std::move(verdict.replies);
+    switch (verdict.action) {
+    case ingest_action::open:
+        return open(m, arrived);
+    case ingest_action::apply:
+        return apply_new(m, arrived);
+    case ingest_action::duplicate:
+        metrics_.ingest_duplicates.fetch_add(1, std::memory_order_relaxed);
+        if (!archived_) // acknowledged once on disk (after an end, the end may not be yet)
+            answer.durable_at = journal_->appended();
+        return answer;
+    case ingest_action::answer:
+        return answer;
+    case ingest_action::refuse:
         break;
     }
+    metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
+    if (!verdict.close.empty())
+        answer.close = std::move(verdict.close);
+    answer.ended = verdict.ended;
+    return answer;
+}
 
-    auto const seq = *m.seq;
-    if (seq == 0) {
+ingest_answer live_session::open(protocol::ingest_message const& m,
+                                 std::chrono::steady_clock::time_point arrived) {
+    using protocol::journal_kind;
+    ingest_answer answer;
+    auto bounded = m;
+    if (auto const cut = protocol::bound_open(bounded); !cut.empty()) {
         metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
-        reply.messages.push_back(protocol::make_error("seq starts at 1"));
-        return reply;
+        spdlog::warn("session {}: open: {}", id_, cut);
+        answer.replies.emplace_back(std::in_place_type<protocol::error_reply>, "open: " + cut);
     }
-    if (seq <= last_seq_) {
-        if (seq < connection.highest_sent) {
-            metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
-            auto const why = "seq went backwards: " + std::to_string(seq) + " after " +
-                             std::to_string(connection.highest_sent);
-            reply.messages.push_back(protocol::make_error(why));
-            reply.close = why;
-            return reply;
+    auto const at_ms = to_ms(wall_now());
+    if (pipeline_ && !bounded.agenda.empty() &&
+        protocol::titles_of(bounded.agenda) != pipeline_->state().known_agenda()) {
+        if (pipeline_->state().known_agenda().empty()) {
+            // The first agenda the meeting gets, after captions: what was heard is aligned.
+            if (refuse_unjournaled(answer))
+                return answer;
+            protocol::journal_record a;
+            a.kind = journal_kind::agenda;
+            a.at_ms = at_ms;
+            protocol::put_agenda(a, bounded.agenda);
+            record(std::move(a), arrived);
+        } else {
+            spdlog::warn("session {}: agenda in a later open ignored: the meeting has one", id_);
+            answer.replies.emplace_back(
+                std::in_place_type<protocol::error_reply>,
+                "open: agenda ignored: the meeting has one; PUT /api/sessions/" + id_ +
+                    "/agenda changes it");
         }
-        // A resend after a reconnect: already held, so acknowledged (once on disk) and ignored.
-        connection.highest_sent = seq;
-        metrics_.ingest_duplicates.fetch_add(1, std::memory_order_relaxed);
-        reply.messages.push_back(protocol::make_ack(seq));
-        reply.durable_at = journal_->appended();
-        return reply;
     }
-    if (seq > last_seq_ + 1) {
-        metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
-        reply.messages.push_back(protocol::make_nack(last_seq_ + 1));
-        return reply;
+    if (!pipeline_ || (!bounded.title.empty() && title_ != bounded.title) ||
+        (source_instance_.empty() && !bounded.instance.empty())) {
+        if (refuse_unjournaled(answer))
+            return answer;
+        protocol::journal_record r;
+        r.kind = journal_kind::open;
+        r.at_ms = at_ms;
+        r.title = std::move(bounded.title);
+        if (!pipeline_)
+            protocol::put_agenda(r, std::move(bounded.agenda));
+        r.instance = source_instance_.empty() ? bounded.instance : std::string();
+        record(std::move(r), arrived);
     }
-    if (refuse_unjournaled(reply))
-        return reply;
+    answer.replies.emplace_back(std::in_place_type<protocol::welcome>, durable_seq());
+    return answer;
+}
 
-    connection.highest_sent = seq;
+ingest_answer live_session::apply_new(protocol::ingest_message const& m,
+                                      std::chrono::steady_clock::time_point arrived) {
+    using protocol::ingest_kind;
+    using protocol::journal_kind;
+    ingest_answer answer;
+    if (refuse_unjournaled(answer))
+        return answer;
     metrics_.ingest_events.fetch_add(1, std::memory_order_relaxed);
     metrics_.ingest_bytes.fetch_add(m.text.size(), std::memory_order_relaxed);
-    r.seq = seq;
-    if (m.kind == ingest_kind::text) {
-        r.kind = journal_kind::text;
-        r.text = m.text;
-        record(std::move(r), arrived);
-    } else if (m.kind == ingest_kind::erase) {
+    protocol::journal_record r;
+    r.at_ms = to_ms(wall_now());
+    r.seq = m.seq.value_or(0); // raw text has none
+    switch (m.kind) {
+    case ingest_kind::erase:
         r.kind = journal_kind::erase;
         r.count = m.count;
         if (auto const done = record(std::move(r), arrived); done < m.count)
-            reply.messages.push_back(
-                protocol::make_error("erase reached final text: " + std::to_string(done) + " of " +
-                                     std::to_string(m.count) + " characters erased"));
-    } else {
+            answer.replies.emplace_back(std::in_place_type<protocol::error_reply>,
+                                        "erase reached final text: " + std::to_string(done) +
+                                            " of " + std::to_string(m.count) +
+                                            " characters erased");
+        break;
+    case ingest_kind::close:
         r.kind = journal_kind::end;
         r.text = "closed by the caption source";
         record(std::move(r), arrived);
         archive();
+        break;
+    default:
+        r.kind = journal_kind::text;
+        r.text = m.text;
+        record(std::move(r), arrived);
     }
-    reply.messages.push_back(protocol::make_ack(seq));
-    reply.durable_at = journal_->appended();
-    return reply;
-}
-
-ingest_reply live_session::answer_after_end(protocol::ingest_message const& m) {
-    // The source may have lost the ack of its close (a crash, a dropped connection): what it
-    // resends up to the close is acknowledged as any resend is, so the meeting is not started
-    // twice. Anything new is refused: a new meeting under this id starts with an open that
-    // names another instance (session_registry::for_ingest).
-    ingest_reply reply;
-    using protocol::ingest_kind;
-    if (m.kind == ingest_kind::open) {
-        reply.messages.push_back(protocol::make_welcome(last_seq_, true));
-        return reply;
-    }
-    if (m.seq && *m.seq != 0 && *m.seq <= last_seq_ && m.kind != ingest_kind::raw) {
-        metrics_.ingest_duplicates.fetch_add(1, std::memory_order_relaxed);
-        reply.messages.push_back(protocol::make_ack(*m.seq));
-        if (!archived_) // the end may not be on disk yet
-            reply.durable_at = journal_->appended();
-        return reply;
-    }
-    metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
-    auto const why = "session " + id_ + " has ended (last seq " + std::to_string(last_seq_) +
-                     "): to start another meeting under this id, send an open with a new "
-                     "instance";
-    reply.messages.push_back(protocol::make_error(why));
-    reply.close = "session has ended";
-    reply.ended = true;
-    return reply;
+    if (m.seq)
+        answer.replies.emplace_back(std::in_place_type<protocol::ack>, *m.seq);
+    // Raw text gets no reply, but an HTTP 200 waits for the disk too.
+    answer.durable_at = journal_->appended();
+    return answer;
 }
 
 void live_session::publish(summariser::change_set& changes,
@@ -491,7 +460,7 @@ void live_session::publish(summariser::change_set& changes,
     // As in the snapshot, or a viewer merging updates would lose the title the source sent.
     update["title"] = shown_title(m);
     // The captions it reflects, so a source can tell when its text is on screen.
-    published_seq_ = last_seq_;
+    published_seq_ = sequencer_.last();
     update["seq"] = published_seq_;
     update_message msg{protocol::shared_text_frame(boost::json::serialize(update)), rev_, arrived,
                        false};
@@ -615,7 +584,7 @@ void live_session::end(std::string reason) {
 void live_session::archive() {
     spdlog::info("session {} ended: {} ({} utterances, {} agenda items, last seq {})", id_,
                  end_reason_, pipeline_->state().utterances().size(),
-                 pipeline_->state().agenda().size(), last_seq_);
+                 pipeline_->state().agenda().size(), sequencer_.last());
     ending_ = true;
     archive_when_durable();
 }
@@ -707,11 +676,11 @@ void live_session::shut_down() {
     sinks_.clear();
     viewers_ = 0;
     spdlog::info("session {}: daemon stopping, last seq {}; its journal keeps it for the restart",
-                 id_, last_seq_);
+                 id_, sequencer_.last());
 }
 
 std::chrono::steady_clock::duration live_session::pace(std::chrono::steady_clock::time_point now,
-                                                       bool may_wait) {
+                                                       over_rate mode) {
     using seconds = std::chrono::duration<double>;
     auto const rate = static_cast<double>(config_.get()->ingest_rate);
     ingest_tokens_ =
@@ -730,7 +699,7 @@ std::chrono::steady_clock::duration live_session::pace(std::chrono::steady_clock
                      "second): its sources are slowed down",
                      id_, rate);
     }
-    if (may_wait)
+    if (mode == over_rate::wait)
         ingest_tokens_ -= 1; // owed: the source waits until it is paid back
     return std::chrono::duration_cast<std::chrono::steady_clock::duration>(
         seconds((1 - ingest_tokens_) / rate)); // until the next frame is within it
@@ -763,7 +732,7 @@ void live_session::refresh_info() {
     info_.viewers = sinks_.size();
     info_.words = m.total_words();
     info_.rev = rev_;
-    info_.last_seq = last_seq_;
+    info_.last_seq = sequencer_.last();
     info_.ended = archived_;
     info_.instance = source_instance_;
 }

@@ -7,6 +7,8 @@
 #include "daemon/metrics.hpp"
 #include "daemon/net/websocket_close.hpp"
 #include "protocol/ingest.hpp"
+#include "protocol/ingest_reply.hpp"
+#include "protocol/ingest_sequencer.hpp"
 #include "protocol/journal.hpp"
 #include "protocol/websocket_frames.hpp"
 #include "summariser/pipeline.hpp"
@@ -71,6 +73,12 @@ struct session_info {
     std::string instance;    ///< the source's name for the meeting, from its open; may be empty
 };
 
+/// How a source takes [limits] ingest_rate.
+enum class over_rate {
+    wait,   ///< a stream (WebSocket, pull feed): the frame is taken, the next one read later
+    refuse, ///< a request (POST): a frame over the rate is refused with when to try again
+};
+
 /// Where sessions' disk work runs, off the network threads.
 struct disk_executors {
     boost::asio::any_io_executor journal; ///< journal commits (write and fsync)
@@ -78,21 +86,19 @@ struct disk_executors {
     boost::asio::any_io_executor search;  ///< archive searches, never on a network thread
 };
 
-/// Per-connection ingest bookkeeping, so a seq that goes backwards within one connection is
-/// told apart from a safe resend after a reconnect.
-struct ingest_connection {
-    protocol::seq_number highest_sent = 0;
-};
-
-/// What to answer a caption source.
-struct ingest_reply {
-    std::vector<std::string> messages; ///< JSON replies, in order
-    std::optional<std::string> close;  ///< close the connection with this reason
-    std::uint16_t close_code = 1008;   ///< policy error; 1013 (try again later) if not journaled
-    /// The messages (acks) may be sent only once the journal is durable up to here; 0: at once.
+/// What a session answers a caption source's message.
+struct ingest_answer {
+    std::vector<protocol::ingest_reply> replies; ///< in order
+    std::optional<std::string> close;            ///< close the connection with this reason
+    std::uint16_t close_code = 1008; ///< policy error; 1013 (try again later) if not journaled
+    /// The replies (acks) may be sent only once the journal is durable up to here; 0: at once.
     journal_position durable_at = 0;
     /// Refused because the meeting has ended (HTTP 409).
     bool ended = false;
+    /// Not applied: the session is over [limits] ingest_rate; try again after this long.
+    std::chrono::steady_clock::duration retry_after{};
+    /// The last seq on disk when the answer is sent.
+    protocol::seq_number held = 0;
 };
 
 /// A caption source's answers in the order of its frames, whatever order the journal completes
@@ -103,9 +109,9 @@ public:
     /// Numbers the next frame read.
     std::uint64_t next_frame() noexcept { return received_++; }
     /// The answer to frame `n` has come.
-    void put(std::uint64_t n, ingest_reply reply) { waiting_.emplace(n, std::move(reply)); }
+    void put(std::uint64_t n, ingest_answer reply) { waiting_.emplace(n, std::move(reply)); }
     /// The next answer in frame order, once it has come.
-    std::optional<ingest_reply> pop() {
+    std::optional<ingest_answer> pop() {
         auto const it = waiting_.find(replied_);
         if (it == waiting_.end())
             return std::nullopt;
@@ -121,7 +127,7 @@ public:
 private:
     std::uint64_t received_ = 0;
     std::uint64_t replied_ = 0;
-    std::map<std::uint64_t, ingest_reply> waiting_;
+    std::map<std::uint64_t, ingest_answer> waiting_;
 };
 
 /// Frames a source may have read but not answered; beyond it, reading waits for the journal.
@@ -170,21 +176,22 @@ public:
     /// instance, or the one before a restart up to the rev the journal rebuilt. Any thread.
     bool can_resume(std::string_view epoch, revision since) const noexcept;
 
-    /// Applies one ingest message that arrived at `arrived`: journals it, applies it, and says
-    /// what to answer once the journal is durable (`ingest_reply::durable_at`).
-    ingest_reply handle(protocol::ingest_message const& m, ingest_connection& connection,
-                        std::chrono::steady_clock::time_point arrived);
+    /// Takes one message from a source that arrived at `arrived`: checks it against the seq
+    /// rules, journals and applies it, and says what to answer once the journal is durable
+    /// (`ingest_answer::durable_at`). Sources reach it through `submit_ingest`.
+    ingest_answer ingest(protocol::ingest_message const& m, protocol::ingest_connection& connection,
+                         std::chrono::steady_clock::time_point arrived);
     /// Keeps the session within [limits] ingest_rate: takes one frame's share and returns how
     /// long its source must wait before sending the next (zero while within the rate). With
-    /// `may_wait` false a frame over the rate is not taken: the caller refuses it and is told
-    /// when to try again. On the strand.
+    /// `over_rate::refuse` a frame over the rate is not taken: the caller refuses it and is
+    /// told when to try again. On the strand.
     std::chrono::steady_clock::duration pace(std::chrono::steady_clock::time_point now,
-                                             bool may_wait = true);
+                                             over_rate mode);
     /// The last seq on disk: what a source may forget (GET /ingest/{id}/seq, welcomes).
     protocol::seq_number durable_seq();
-    /// Calls `send` with `reply` once the journal holds what it acknowledges (at once if it
+    /// Calls `send` with `answer` once the journal holds what it acknowledges (at once if it
     /// acknowledges nothing), or with a refusal (close 1013) if the journal fails first.
-    void answer_when_durable(ingest_reply reply, std::function<void(ingest_reply)> send);
+    void answer_when_durable(ingest_answer answer, std::function<void(ingest_answer)> send);
     /// Calls `done(true)` once everything journaled so far is on disk, or `done(false)` if the
     /// journal fails first.
     void when_journaled(std::function<void(bool)> done) {
@@ -246,12 +253,16 @@ private:
     /// rebuilt, so a rebuild reaches the same revs.
     std::size_t apply(protocol::journal_record const& r,
                       std::chrono::steady_clock::time_point arrived);
-    /// The answer to a source writing to a meeting that has ended: acks of what it resends.
-    ingest_reply answer_after_end(protocol::ingest_message const& m);
+    /// An open of a meeting that goes on: its title, instance and first agenda are journaled.
+    ingest_answer open(protocol::ingest_message const& m,
+                       std::chrono::steady_clock::time_point arrived);
+    /// Journals and applies a message the seq rules let through; returns its ack.
+    ingest_answer apply_new(protocol::ingest_message const& m,
+                            std::chrono::steady_clock::time_point arrived);
     /// Refuses an event while the journal cannot be written; false if it can.
-    bool refuse_unjournaled(ingest_reply& reply);
+    bool refuse_unjournaled(ingest_answer& answer);
     /// The answer to a source whose events cannot be journaled.
-    ingest_reply refusal();
+    ingest_answer refusal();
     void publish(summariser::change_set& changes, std::chrono::steady_clock::time_point arrived);
     void ensure_pipeline(std::vector<protocol::agenda_item> agenda = {});
     void arm_idle_timer();
@@ -289,9 +300,9 @@ private:
     /// How the text is read: live captions, or (a journal written before live reading) a file
     /// with a header. Said by the journal's first record.
     protocol::text_source text_source_ = protocol::text_source::live;
-    std::string title_;           // from the source's open message
-    std::string source_instance_; // the open's instance: the source's name for the meeting
-    protocol::seq_number last_seq_ = 0;
+    std::string title_;                    // from the source's open message
+    std::string source_instance_;          // the open's instance: the source's name for the meeting
+    protocol::ingest_sequencer sequencer_; ///< the seq rules; knows the last seq applied
     revision rev_ = 0;
     protocol::seq_number published_seq_ = 0; // last_seq_ when rev_ was made
     std::deque<update_message> history_;

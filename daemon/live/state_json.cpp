@@ -187,7 +187,8 @@ boost::json::object make_update(summariser::meeting const& m, summariser::change
         o["items"] = m.agenda().size();
         boost::json::array a;
         for (auto i : changes.agenda)
-            a.push_back(agenda_item_json(m, m.agenda().at(i)));
+            if (i < m.agenda().size()) // else opened, then taken back in the same change
+                a.push_back(agenda_item_json(m, m.agenda()[i]));
         o["agenda"] = std::move(a);
     }
     if (changes.known_agenda)

@@ -19,6 +19,8 @@ constexpr std::uint16_t close_too_slow = 4008;
 /// WebSocket close code 1013: the journal cannot be written now, or a limit is reached; the
 /// peer tries again later.
 inline constexpr std::uint16_t close_try_again_later = 1013;
+/// A message could not be applied because of a fault in minuted, not in the message.
+inline constexpr std::uint16_t close_internal_error = 1011;
 
 // Handshake and idle limits of a WebSocket: a silent peer is pinged at half the idle time.
 inline boost::beast::websocket::stream_base::timeout ws_timeouts(config::settings const& s) {

@@ -2,8 +2,8 @@
 // frame. Beyond "no crash" it checks what ingest.hpp and PROTOCOL.md promise: a frame whose
 // first character after blanks and a byte-order mark is not '{' is raw text, unchanged; one
 // that is '{' and not valid UTF-8 is refused with invalid_utf8; a message has the fields its
-// kind needs, all valid UTF-8; and the message written back as JSON (make_resume for resume)
-// parses to the same message.
+// kind needs, all valid UTF-8; and the message written back (protocol::encode) parses to the
+// same message.
 //
 // The same JSON-shaped inputs go to protocol::parse_roster too (a roster is what
 // PUT /api/sessions/{id}/roster takes from the same clients): a roster it accepts is within
@@ -14,8 +14,6 @@
 #include "protocol/roster.hpp"
 #include "protocol/utf8.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
-
-#include <boost/json.hpp>
 
 #include <algorithm>
 #include <cstddef>
@@ -52,60 +50,8 @@ void check_roster(std::string_view text) {
 
 bool same(ingest_message const& a, ingest_message const& b) {
     return a.kind == b.kind && a.seq == b.seq && a.text == b.text && a.count == b.count &&
-           a.title == b.title && a.agenda == b.agenda && a.after == b.after;
-}
-
-// The frame a source would send for `m`. Fields that are empty or zero are left out where the
-// parser treats them as absent (title, agenda), so the result must still parse to `m`.
-std::string frame_of(ingest_message const& m) {
-    if (m.kind == ingest_kind::raw)
-        return m.text;
-    if (m.kind == ingest_kind::resume && !m.seq)
-        return make_resume(m.after);
-    boost::json::object o;
-    switch (m.kind) {
-    case ingest_kind::open:
-        o["type"] = "open";
-        if (!m.title.empty())
-            o["title"] = m.title;
-        if (!m.agenda.empty()) {
-            boost::json::array a;
-            for (auto const& item : m.agenda) {
-                if (item.presenter.empty() && !item.minutes) {
-                    a.emplace_back(item.title);
-                    continue;
-                }
-                boost::json::object i{{"title", item.title}};
-                if (!item.presenter.empty())
-                    i["presenter"] = item.presenter;
-                if (item.minutes)
-                    i["minutes"] = *item.minutes;
-                a.emplace_back(std::move(i));
-            }
-            o["agenda"] = std::move(a);
-        }
-        break;
-    case ingest_kind::text:
-        o["type"] = "text";
-        o["text"] = m.text;
-        break;
-    case ingest_kind::erase:
-        o["type"] = "erase";
-        o["count"] = m.count;
-        break;
-    case ingest_kind::close:
-        o["type"] = "close";
-        break;
-    case ingest_kind::resume:
-        o["type"] = "resume";
-        o["after"] = m.after;
-        break;
-    case ingest_kind::raw:
-        break;
-    }
-    if (m.seq)
-        o["seq"] = *m.seq;
-    return boost::json::serialize(o);
+           a.title == b.title && a.agenda == b.agenda && a.instance == b.instance &&
+           a.after == b.after;
 }
 
 } // namespace
@@ -166,7 +112,7 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
         MINUTED_CHECK(is_valid_utf8(item.presenter));
     }
 
-    auto const again = frame_of(m);
+    auto const again = encode(m);
     auto const reparsed = parse_ingest_frame(again);
     if (!reparsed) {
         std::fprintf(stderr, "fuzz_ingest: %s does not parse: %s\n", again.c_str(),

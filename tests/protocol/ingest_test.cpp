@@ -1,4 +1,5 @@
 #include "protocol/ingest.hpp"
+#include "protocol/ingest_reply.hpp"
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
@@ -92,12 +93,72 @@ TEST(parse_ingest_frame, malformed_messages_say_what_is_wrong) {
 }
 
 TEST(replies, are_json_with_their_fields) {
-    EXPECT_EQ(boost::json::parse(make_ack(7)), boost::json::parse(R"({"type":"ack","seq":7})"));
-    EXPECT_EQ(boost::json::parse(make_nack(8)),
+    EXPECT_EQ(boost::json::parse(encode(ack{7})), boost::json::parse(R"({"type":"ack","seq":7})"));
+    EXPECT_EQ(boost::json::parse(encode(nack{8})),
               boost::json::parse(R"({"type":"nack","expected":8})"));
-    EXPECT_EQ(boost::json::parse(make_welcome(0)),
+    EXPECT_EQ(boost::json::parse(encode(welcome{0})),
               boost::json::parse(R"({"type":"welcome","ack":0})"));
-    EXPECT_EQ(boost::json::parse(make_error("bad \"x\"")).at("message"), "bad \"x\"");
+    EXPECT_EQ(boost::json::parse(encode(welcome{5, true})),
+              boost::json::parse(R"({"type":"welcome","ack":5,"ended":true})"));
+    EXPECT_EQ(boost::json::parse(encode(error_reply{"bad \"x\""})).at("message"), "bad \"x\"");
+}
+
+TEST(replies, read_back_as_written) {
+    for (ingest_reply const& r : std::vector<ingest_reply>{
+             welcome{0}, welcome{41, true}, ack{1}, ack{18446744073709551615u}, nack{3},
+             error_reply{""}, error_reply{"seq went backwards: 2 after 5 \u00e9\n"}}) {
+        auto const back = parse_ingest_reply(encode(r));
+        ASSERT_TRUE(back) << encode(r);
+        EXPECT_EQ(*back, r) << encode(r);
+    }
+}
+
+TEST(replies, refuse_what_is_not_one) {
+    EXPECT_EQ(parse_ingest_reply("ack").error(), ingest_error::invalid_json);
+    EXPECT_EQ(parse_ingest_reply("[]").error(), ingest_error::unknown_type);
+    EXPECT_EQ(parse_ingest_reply(R"({"type":"hello"})").error(), ingest_error::unknown_type);
+    EXPECT_EQ(parse_ingest_reply(R"({"type":"ack"})").error(), ingest_error::bad_seq);
+    EXPECT_EQ(parse_ingest_reply(R"({"type":"ack","seq":-1})").error(), ingest_error::bad_seq);
+    EXPECT_EQ(parse_ingest_reply(R"({"type":"nack","expected":"2"})").error(),
+              ingest_error::bad_seq);
+    EXPECT_EQ(parse_ingest_reply(R"({"type":"welcome","ack":1,"ended":1})").error(),
+              ingest_error::bad_field);
+    EXPECT_EQ(parse_ingest_reply(R"({"type":"error"})").error(), ingest_error::bad_field);
+    EXPECT_EQ(parse_ingest_reply("{\"type\":\"error\",\"message\":\"\xff\"}").error(),
+              ingest_error::invalid_utf8);
+}
+
+TEST(encode, writes_what_parse_reads_back) {
+    auto message = [](ingest_kind kind, std::optional<seq_number> seq = std::nullopt) {
+        ingest_message m;
+        m.kind = kind;
+        m.seq = seq;
+        return m;
+    };
+    std::vector<ingest_message> messages{
+        message(ingest_kind::open),     message(ingest_kind::open),
+        message(ingest_kind::text, 1),  message(ingest_kind::erase, 2),
+        message(ingest_kind::close, 3), message(ingest_kind::resume),
+        message(ingest_kind::raw)};
+    messages[1].title = "IGF \"Main\" session";
+    messages[1].agenda = {{"Opening", "Chair", std::nullopt}, {"Panel", "", 20}, {"Close", "", {}}};
+    messages[1].instance = "day-2";
+    messages[2].text = ">> CHAIR: Welcome.\n\b";
+    messages[3].count = 3;
+    messages[5].after = 17;
+    messages[6].text = ">> plain CART text";
+    for (auto const& m : messages) {
+        auto const back = parse_ingest_frame(encode(m));
+        ASSERT_TRUE(back) << encode(m);
+        EXPECT_EQ(back->kind, m.kind) << encode(m);
+        EXPECT_EQ(back->seq, m.seq) << encode(m);
+        EXPECT_EQ(back->text, m.text) << encode(m);
+        EXPECT_EQ(back->count, m.count) << encode(m);
+        EXPECT_EQ(back->title, m.title) << encode(m);
+        EXPECT_EQ(back->agenda, m.agenda) << encode(m);
+        EXPECT_EQ(back->instance, m.instance) << encode(m);
+        EXPECT_EQ(back->after, m.after) << encode(m);
+    }
 }
 
 TEST(is_valid_session_id, letters_digits_dot_dash_underscore_only) {

@@ -1,0 +1,91 @@
+#include "protocol/ingest_reply.hpp"
+
+#include "protocol/utf8.hpp"
+
+#include <boost/json.hpp>
+
+namespace minuted::protocol {
+
+namespace {
+
+template <class... F>
+struct overloaded : F... {
+    using F::operator()...;
+};
+
+// A field that must be a non-negative integer.
+boost::system::result<seq_number> seq_field(boost::json::object const& o, std::string_view key) {
+    auto const* v = o.if_contains(key);
+    if (v && v->is_uint64())
+        return v->get_uint64();
+    if (v && v->is_int64() && v->get_int64() >= 0)
+        return static_cast<seq_number>(v->get_int64());
+    return ingest_error::bad_seq;
+}
+
+} // namespace
+
+std::string encode(ingest_reply const& reply) {
+    auto const message = std::visit(
+        overloaded{[](welcome const& w) {
+                       boost::json::object o{{"type", "welcome"}, {"ack", w.last}};
+                       if (w.ended)
+                           o["ended"] = true;
+                       return o;
+                   },
+                   [](ack const& a) {
+                       return boost::json::object{{"type", "ack"}, {"seq", a.seq}};
+                   },
+                   [](nack const& n) {
+                       return boost::json::object{{"type", "nack"}, {"expected", n.expected}};
+                   },
+                   [](error_reply const& e) {
+                       return boost::json::object{{"type", "error"}, {"message", e.message}};
+                   }},
+        reply);
+    return boost::json::serialize(message);
+}
+
+boost::system::result<ingest_reply> parse_ingest_reply(std::string_view text) {
+    if (!is_valid_utf8(text))
+        return ingest_error::invalid_utf8;
+    boost::system::error_code ec;
+    auto const value = boost::json::parse(text, ec);
+    if (ec)
+        return ingest_error::invalid_json;
+    auto const* o = value.if_object();
+    auto const* type = o ? o->if_contains("type") : nullptr;
+    if (!type || !type->is_string())
+        return ingest_error::unknown_type;
+    std::string_view const t = type->get_string();
+    if (t == "welcome") {
+        auto const last = seq_field(*o, "ack");
+        if (!last)
+            return last.error();
+        auto const* ended = o->if_contains("ended");
+        if (ended && !ended->is_bool())
+            return ingest_error::bad_field;
+        return welcome{*last, ended && ended->get_bool()};
+    }
+    if (t == "ack") {
+        auto const seq = seq_field(*o, "seq");
+        if (!seq)
+            return seq.error();
+        return ack{*seq};
+    }
+    if (t == "nack") {
+        auto const expected = seq_field(*o, "expected");
+        if (!expected)
+            return expected.error();
+        return nack{*expected};
+    }
+    if (t == "error") {
+        auto const* message = o->if_contains("message");
+        if (!message || !message->is_string())
+            return ingest_error::bad_field;
+        return error_reply{std::string(message->get_string())};
+    }
+    return ingest_error::unknown_type;
+}
+
+} // namespace minuted::protocol
