@@ -85,6 +85,70 @@ boost::json::array agenda_json(std::vector<agenda_item> const& agenda) {
     return a;
 }
 
+// The object of a frame that may be JSON: past blanks and a UTF-8 byte-order mark, as editors
+// and some HTTP clients on Windows put before a document. boost::json would refuse the mark,
+// and a '{' after it would be taken for raw text, so a JSON "open" became the meeting's title.
+std::string_view json_of(std::string_view frame) {
+    std::string_view json = frame;
+    auto const first = json.find_first_not_of(" \t\r\n");
+    if (first != std::string_view::npos && json.substr(first).starts_with("\xEF\xBB\xBF"))
+        json.remove_prefix(first + 3);
+    json.remove_prefix(std::min(json.find_first_not_of(" \t\r\n"), json.size()));
+    return json;
+}
+
+// {"type":"open"}: the title, the agenda and the instance, each if given.
+boost::system::result<ingest_message> read_open(boost::json::object const& o, ingest_message m) {
+    m.kind = ingest_kind::open;
+    if (auto const* title = o.if_contains("title")) {
+        if (!title->is_string())
+            return ingest_error::bad_field;
+        m.title = title->get_string();
+    }
+    if (auto const* agenda = o.if_contains("agenda")) {
+        if (!agenda->is_array())
+            return ingest_error::bad_field;
+        // A title, or an item as an agenda file's JSON gives one: {title, presenter?,
+        // minutes?}, taken as sent. An empty title is refused, as in an agenda file.
+        for (auto const& item : agenda->get_array()) {
+            auto a = agenda_item_from_json(item, false);
+            if (std::holds_alternative<agenda_refusal>(a))
+                return ingest_error::bad_field;
+            m.agenda.push_back(std::get<agenda_item>(std::move(a)));
+        }
+    }
+    if (auto const* instance = o.if_contains("instance")) {
+        if (!instance->is_string() || !is_valid_session_id(instance->get_string()))
+            return ingest_error::bad_field;
+        m.instance = instance->get_string();
+    }
+    return m;
+}
+
+// {"type":"text"|"erase"|"close"}: a change to the captions, which needs its seq.
+boost::system::result<ingest_message> read_change(boost::json::object const& o, std::string_view t,
+                                                  ingest_message m) {
+    if (!m.seq)
+        return ingest_error::missing_seq;
+    if (t == "text") {
+        m.kind = ingest_kind::text;
+        auto const* text = o.if_contains("text");
+        if (!text || !text->is_string())
+            return ingest_error::missing_text;
+        m.text = text->get_string();
+    } else if (t == "erase") {
+        m.kind = ingest_kind::erase;
+        bool bad = false;
+        auto const count = unsigned_field(o, "count", bad);
+        if (bad || !count || *count == 0 || *count > 1'000'000)
+            return ingest_error::bad_count;
+        m.count = static_cast<std::size_t>(*count);
+    } else {
+        m.kind = ingest_kind::close;
+    }
+    return m;
+}
+
 } // namespace
 
 boost::system::error_category const& ingest_category() noexcept {
@@ -97,14 +161,7 @@ boost::system::error_code make_error_code(ingest_error e) noexcept {
 }
 
 boost::system::result<ingest_message> parse_ingest_frame(std::string_view frame) {
-    // A UTF-8 byte-order mark, as editors and some HTTP clients on Windows put before a
-    // document, is no part of the message: boost::json would refuse it, and a '{' after it
-    // would be taken for raw text, so a JSON "open" became the meeting's title.
-    std::string_view json = frame;
-    auto const first = json.find_first_not_of(" \t\r\n");
-    if (first != std::string_view::npos && json.substr(first).starts_with("\xEF\xBB\xBF"))
-        json.remove_prefix(first + 3);
-    json.remove_prefix(std::min(json.find_first_not_of(" \t\r\n"), json.size()));
+    auto const json = json_of(frame);
     if (!json.starts_with('{')) {
         // Raw CART text: invalid UTF-8 is repaired later by the CART reader, like any feed.
         ingest_message m;
@@ -129,32 +186,8 @@ boost::system::result<ingest_message> parse_ingest_frame(std::string_view frame)
     m.seq = unsigned_field(*o, "seq", bad);
     if (bad)
         return ingest_error::bad_seq;
-    if (t == "open") {
-        m.kind = ingest_kind::open;
-        if (auto const* title = o->if_contains("title")) {
-            if (!title->is_string())
-                return ingest_error::bad_field;
-            m.title = title->get_string();
-        }
-        if (auto const* agenda = o->if_contains("agenda")) {
-            if (!agenda->is_array())
-                return ingest_error::bad_field;
-            // A title, or an item as an agenda file's JSON gives one: {title, presenter?,
-            // minutes?}, taken as sent. An empty title is refused, as in an agenda file.
-            for (auto const& item : agenda->get_array()) {
-                auto a = agenda_item_from_json(item, false);
-                if (std::holds_alternative<agenda_refusal>(a))
-                    return ingest_error::bad_field;
-                m.agenda.push_back(std::get<agenda_item>(std::move(a)));
-            }
-        }
-        if (auto const* instance = o->if_contains("instance")) {
-            if (!instance->is_string() || !is_valid_session_id(instance->get_string()))
-                return ingest_error::bad_field;
-            m.instance = instance->get_string();
-        }
-        return m;
-    }
+    if (t == "open")
+        return read_open(*o, std::move(m));
     if (t == "resume") {
         m.kind = ingest_kind::resume;
         m.after = unsigned_field(*o, "after", bad).value_or(0);
@@ -164,24 +197,7 @@ boost::system::result<ingest_message> parse_ingest_frame(std::string_view frame)
     }
     if (t != "text" && t != "erase" && t != "close")
         return ingest_error::unknown_type;
-    if (!m.seq)
-        return ingest_error::missing_seq;
-    if (t == "text") {
-        m.kind = ingest_kind::text;
-        auto const* text = o->if_contains("text");
-        if (!text || !text->is_string())
-            return ingest_error::missing_text;
-        m.text = text->get_string();
-    } else if (t == "erase") {
-        m.kind = ingest_kind::erase;
-        auto const count = unsigned_field(*o, "count", bad);
-        if (bad || !count || *count == 0 || *count > 1'000'000)
-            return ingest_error::bad_count;
-        m.count = static_cast<std::size_t>(*count);
-    } else {
-        m.kind = ingest_kind::close;
-    }
-    return m;
+    return read_change(*o, t, std::move(m));
 }
 
 std::string bound_open(ingest_message& m) {

@@ -46,6 +46,67 @@ bool is_sendable_close_code(std::uint16_t code) noexcept {
     return code >= 1000 && code <= 1014 && code != 1004 && code != 1005 && code != 1006;
 }
 
+bool is_known(ws_opcode op) noexcept {
+    switch (op) {
+    case ws_opcode::continuation:
+    case ws_opcode::text:
+    case ws_opcode::binary:
+    case ws_opcode::close:
+    case ws_opcode::ping:
+    case ws_opcode::pong:
+        return true;
+    default:
+        return false;
+    }
+}
+
+// The payload length a frame's header gives, and the header's size up to its masking key.
+// Sets `need_more` if `in` does not hold the whole length yet.
+boost::system::error_code read_length(std::string_view in, std::uint64_t& length,
+                                      std::size_t& header, bool& need_more) {
+    auto byte = [&](std::size_t i) { return static_cast<std::uint8_t>(in[i]); };
+    length = byte(1) & 0x7F;
+    header = 2;
+    if (length == 126) {
+        if (in.size() < 4) {
+            need_more = true;
+            return {};
+        }
+        length = (std::uint64_t{byte(2)} << 8) | byte(3);
+        if (length < 126)
+            return ws_error::bad_length;
+        header = 4;
+    } else if (length == 127) {
+        if (in.size() < 10) {
+            need_more = true;
+            return {};
+        }
+        length = 0;
+        for (std::size_t i = 2; i < 10; ++i)
+            length = (length << 8) | byte(i);
+        if (length <= 0xFFFF || (length >> 63) != 0)
+            return ws_error::bad_length;
+        header = 10;
+    }
+    return {};
+}
+
+// A close frame's code and reason; 1005 (none given) for an empty payload.
+boost::system::error_code read_close(std::string const& payload, std::vector<ws_event>& out) {
+    ws_event e{ws_event::kind::close, {}, 1005, payload.size()};
+    if (payload.size() == 1)
+        return ws_error::bad_close;
+    if (payload.size() >= 2) {
+        e.code = static_cast<std::uint16_t>((static_cast<std::uint8_t>(payload[0]) << 8) |
+                                            static_cast<std::uint8_t>(payload[1]));
+        e.payload = payload.substr(2);
+        if (!is_sendable_close_code(e.code) || !is_valid_utf8(e.payload))
+            return ws_error::bad_close;
+    }
+    out.push_back(std::move(e));
+    return {};
+}
+
 } // namespace
 
 boost::system::error_category const& ws_category() noexcept {
@@ -137,42 +198,14 @@ ws_client_reader::take_frame(std::string_view& in, std::vector<ws_event>& out, b
     if ((byte(0) & 0x70) != 0)
         return ws_error::reserved_bits;
     bool const control = (byte(0) & 0x08) != 0;
-    switch (op) {
-    case ws_opcode::continuation:
-    case ws_opcode::text:
-    case ws_opcode::binary:
-    case ws_opcode::close:
-    case ws_opcode::ping:
-    case ws_opcode::pong:
-        break;
-    default:
+    if (!is_known(op))
         return ws_error::unknown_opcode;
-    }
     if ((byte(1) & 0x80) == 0)
         return ws_error::unmasked;
-    std::uint64_t length = byte(1) & 0x7F;
-    std::size_t header = 2;
-    if (length == 126) {
-        if (in.size() < 4) {
-            need_more = true;
-            return {};
-        }
-        length = (std::uint64_t{byte(2)} << 8) | byte(3);
-        if (length < 126)
-            return ws_error::bad_length;
-        header = 4;
-    } else if (length == 127) {
-        if (in.size() < 10) {
-            need_more = true;
-            return {};
-        }
-        length = 0;
-        for (std::size_t i = 2; i < 10; ++i)
-            length = (length << 8) | byte(i);
-        if (length <= 0xFFFF || (length >> 63) != 0)
-            return ws_error::bad_length;
-        header = 10;
-    }
+    std::uint64_t length = 0;
+    std::size_t header = 0;
+    if (auto const ec = read_length(in, length, header, need_more); ec || need_more)
+        return ec;
     if (control && (!fin || length > max_control_payload))
         return ws_error::bad_control_frame;
     if (!control) {
@@ -212,20 +245,8 @@ ws_client_reader::take_frame(std::string_view& in, std::vector<ws_event>& out, b
         }
         return {};
     }
-    if (op == ws_opcode::close) {
-        ws_event e{ws_event::kind::close, {}, 1005, payload.size()};
-        if (payload.size() == 1)
-            return ws_error::bad_close;
-        if (payload.size() >= 2) {
-            e.code = static_cast<std::uint16_t>((static_cast<std::uint8_t>(payload[0]) << 8) |
-                                                static_cast<std::uint8_t>(payload[1]));
-            e.payload = payload.substr(2);
-            if (!is_sendable_close_code(e.code) || !is_valid_utf8(e.payload))
-                return ws_error::bad_close;
-        }
-        out.push_back(std::move(e));
-        return {};
-    }
+    if (op == ws_opcode::close)
+        return read_close(payload, out);
     auto const size = payload.size();
     out.push_back({op == ws_opcode::ping ? ws_event::kind::ping : ws_event::kind::pong,
                    std::move(payload), 0, size});

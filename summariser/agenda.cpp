@@ -183,21 +183,25 @@ std::string title_from_phrase(std::string_view phrase) {
     return capitalise(text);
 }
 
-agenda_cue detect_agenda_cue(std::string_view sentence, std::vector<token> const& t) {
-    if (t.empty())
-        return {};
+namespace {
 
+// The agenda or the last minutes adopted.
+std::optional<agenda_cue> formality_cue(std::vector<token> const& t) {
     if (find_phrase(
             t, "adopt|adopted|adopting|approve|approved|approving|agree with? the? draft|current|"
                "proposed|revised? agenda") ||
         find_phrase(t, "agenda is|was|has adopted|approved") ||
         find_phrase(t, "adoption|approval of the? draft|current? agenda"))
-        return {cue_kind::adoption, {}, {}};
+        return agenda_cue{cue_kind::adoption, {}, {}};
     if (find_phrase(t, "minutes are|were|is approved|adopted") ||
         find_phrase(t, "approve|approved|approving|adopt|adopted the? previous|last? minutes") ||
         find_phrase(t, "approval of the? previous|last? minutes"))
-        return {cue_kind::minutes_approval, {}, {}};
+        return agenda_cue{cue_kind::minutes_approval, {}, {}};
+    return std::nullopt;
+}
 
+// nullopt if Any Other Business is not named; else the cue, if any, that it is.
+std::optional<agenda_cue> any_other_business_cue(std::vector<token> const& t) {
     // Any Other Business is an item by name: moving to it, or the chair's bare question.
     if (auto const m = find_phrase(t, "any other business"); m || find_phrase(t, "aob")) {
         if (find_phrase(t, pattern("", "on|over|now|ahead|back? to|into the? any|aob")))
@@ -208,10 +212,15 @@ agenda_cue detect_agenda_cue(std::string_view sentence, std::vector<token> const
         // The chair's bare question "..., Any Other Business?" ends with the item's name.
         bool const at_end = m ? m->last + 2 >= t.size() : t.size() <= 3;
         if (is_question(t) && words <= 20 && at_end)
-            return {cue_kind::proposal, "Any Other Business", {}};
-        return {};
+            return agenda_cue{cue_kind::proposal, "Any Other Business", {}};
+        return agenda_cue{};
     }
+    return std::nullopt;
+}
 
+// A chair moving on to the next item or presenter; an empty cue if the floor only moves on
+// within a discussion.
+std::optional<agenda_cue> next_item_cue(std::string_view sentence, std::vector<token> const& t) {
     // "the next agenda item is the booth"
     if (auto const m = find_phrase(t, "the? next agenda? item|topic is|will")) {
         auto const slot = sentence.substr(t[m->last - 1].end);
@@ -222,7 +231,7 @@ agenda_cue detect_agenda_cue(std::string_view sentence, std::vector<token> const
         // "Next up is SYG on the queue", "next is a reply by LCA": the floor in a discussion.
         if (find_phrase(t, "queue|reply|replies|question|questions|comment|comments|clarifying") ||
             find_phrase(t, "support|+1|reminder|response") || find_phrase(t, "topic by|from"))
-            return {};
+            return agenda_cue{};
         auto cue = moved(t, title_from_phrase(sentence.substr(t[m->last - 1].end)));
         cue.next_call = true;
         return cue;
@@ -243,7 +252,12 @@ agenda_cue detect_agenda_cue(std::string_view sentence, std::vector<token> const
         if (auto title = title_from_phrase(sentence.substr(t[m->last - 1].end)); !title.empty())
             return moved(t, std::move(title));
     }
+    return std::nullopt;
+}
 
+// A chair naming an item by its number, in the agenda's order or out of it.
+std::optional<agenda_cue> numbered_item_cue(std::string_view sentence,
+                                            std::vector<token> const& t) {
     // "let's take item 5 first", "can we do agenda item 5 before item 3": an item out of the
     // agenda's order, which the chair names by its number.
     if (auto const m = find_phrase(
@@ -276,7 +290,11 @@ agenda_cue detect_agenda_cue(std::string_view sentence, std::vector<token> const
             n && has_move_verb_before(t, m->first))
             return moved(t, title_from_phrase(sentence.substr(t[m->last - 1].end)), n);
     }
+    return std::nullopt;
+}
 
+// A part of the session named as the item.
+agenda_cue part_cue(std::string_view sentence, std::vector<token> const& t) {
     // "we're going to move to the second part of the session where ..."
     if (auto const m = find_phrase(
             t, pattern("", "on|over|now? to the second|third|last|final|next|closing part|half|"
@@ -289,6 +307,100 @@ agenda_cue detect_agenda_cue(std::string_view sentence, std::vector<token> const
     }
     return {};
 }
+
+} // namespace
+
+agenda_cue detect_agenda_cue(std::string_view sentence, std::vector<token> const& t) {
+    if (t.empty())
+        return {};
+    if (auto cue = formality_cue(t))
+        return *cue;
+    if (auto cue = any_other_business_cue(t))
+        return *cue;
+    if (auto cue = next_item_cue(sentence, t))
+        return *cue;
+    if (auto cue = numbered_item_cue(sentence, t))
+        return *cue;
+    return part_cue(sentence, t);
+}
+
+namespace {
+
+// A title stops where the stage request starts: "structs for Stage 2" -> "structs".
+std::string clipped_title(std::string_view phrase) {
+    auto const pt = tokenize(phrase);
+    if (auto const s = find_phrase(pt, "for|to|at|in? stage"))
+        phrase = token_text(phrase, pt, 0, s->first);
+    return title_from_phrase(phrase);
+}
+
+// The title named right after `pattern` in the opening `t` of `opening`; empty if none.
+std::string title_after(std::string_view opening, std::vector<token> const& t,
+                        std::string_view pattern) {
+    if (auto const m = find_phrase(t, pattern); m && m->last < t.size())
+        return clipped_title(opening.substr(t[m->last - 1].end));
+    return {};
+}
+
+// A short opening fragment that is only a name: "Iterator chunking." "`Map.Emplace` Stage 2
+// update."
+std::string named_fragment(std::string_view opening) {
+    for (auto s : split_sentences(opening.substr(0, std::min<std::size_t>(opening.size(), 400)))) {
+        auto const st = tokenize(s);
+        std::size_t n = 0;
+        bool pronoun = false;
+        for (auto const& x : st) {
+            if (!x.is_word)
+                continue;
+            ++n;
+            static constexpr auto pronouns = std::to_array<std::string_view>(
+                {"i",       "we",      "you",      "it",        "this",  "that",  "so",
+                 "i'm",     "we're",   "okay",     "ok",        "hello", "hi",    "thanks",
+                 "thank",   "all",     "right",    "good",      "great", "yes",   "yeah",
+                 "well",    "morning", "everyone", "everybody", "let's", "there", "afternoon",
+                 "evening", "am",      "is",       "sorry"});
+            pronoun = pronoun || is_one_of(x.lower, pronouns);
+        }
+        if (n == 0 || pronoun)
+            continue;
+        // A name is what the presenter goes on to talk about ("Iterator chunking. The problem
+        // we're trying to solve with iterator chunking"); "Real quick." or "Makes sense." is not.
+        auto const rest =
+            opening.substr(static_cast<std::size_t>(s.data() + s.size() - opening.data()));
+        if (n >= 2 && n <= 6 && overlap(content_words(s), content_words(rest)) > 0)
+            return clipped_title(s);
+        return {}; // a full sentence: the fragment, if any, came before it
+    }
+    return {};
+}
+
+// A name in backticks in the first sentence: "I am now going to discuss `Error.isError`".
+std::optional<std::string> code_name(std::string_view opening) {
+    auto const first = split_sentences(opening);
+    auto const head = first.empty() ? std::string_view() : first.front();
+    if (auto const b = head.find('`'); b != std::string_view::npos) {
+        auto const e = head.find('`', b + 1);
+        if (e != std::string_view::npos && e - b > 1 && e - b < 40)
+            return std::string(head.substr(b + 1, e - b - 1));
+    }
+    return std::nullopt;
+}
+
+// "the RegExp modifiers proposal"
+std::string named_proposal(std::string_view opening, std::vector<token> const& t) {
+    std::string title;
+    if (auto const m = find_phrase(t, "proposal")) {
+        auto b = m->first;
+        while (b > 0 && m->first - b < 4 && t[b - 1].is_word && !is_lead_word(t[b - 1].lower) &&
+               !is_stopword(t[b - 1].lower))
+            --b;
+        if (b < m->first)
+            title = capitalise(token_text(opening, t, b, m->first));
+    }
+    return title;
+}
+
+} // namespace
 
 std::optional<std::string> presentation_title(std::string_view opening, bool strong_only) {
     auto const t = tokenize(opening);
@@ -313,89 +425,35 @@ std::optional<std::string> presentation_title(std::string_view opening, bool str
             stage_text = "Stage " + n;
     }
 
-    auto const clip = [&](std::string_view phrase) {
-        // A title stops where the stage request starts: "structs for Stage 2" -> "structs".
-        auto const pt = tokenize(phrase);
-        if (auto const s = find_phrase(pt, "for|to|at|in? stage"))
-            phrase = token_text(phrase, pt, 0, s->first);
-        return title_from_phrase(phrase);
-    };
-    auto const after = [&](std::string_view pattern) -> std::string {
-        if (auto const m = find_phrase(t, pattern); m && m->last < t.size())
-            return clip(opening.substr(t[m->last - 1].end));
-        return {};
-    };
-
-    std::string title;
-    // 1. A short opening fragment that is only a name: "Iterator chunking." "`Map.Emplace` Stage 2
-    // update."
-    for (auto s : split_sentences(opening.substr(0, std::min<std::size_t>(opening.size(), 400)))) {
-        auto const st = tokenize(s);
-        std::size_t n = 0;
-        bool pronoun = false;
-        for (auto const& x : st) {
-            if (!x.is_word)
-                continue;
-            ++n;
-            static constexpr auto pronouns = std::to_array<std::string_view>(
-                {"i",       "we",      "you",      "it",        "this",  "that",  "so",
-                 "i'm",     "we're",   "okay",     "ok",        "hello", "hi",    "thanks",
-                 "thank",   "all",     "right",    "good",      "great", "yes",   "yeah",
-                 "well",    "morning", "everyone", "everybody", "let's", "there", "afternoon",
-                 "evening", "am",      "is",       "sorry"});
-            pronoun = pronoun || is_one_of(x.lower, pronouns);
-        }
-        if (n == 0 || pronoun)
-            continue;
-        // A name is what the presenter goes on to talk about ("Iterator chunking. The problem
-        // we're trying to solve with iterator chunking"); "Real quick." or "Makes sense." is not.
-        auto const rest =
-            opening.substr(static_cast<std::size_t>(s.data() + s.size() - opening.data()));
-        if (n >= 2 && n <= 6 && overlap(content_words(s), content_words(rest)) > 0)
-            title = clip(s);
-        break; // a full sentence: the fragment, if any, came before it
-    }
-    // 2. "this is for extractors", "we are asking for Stage 2.7 for iterator sequencing"
+    // 1. A name alone; 2. "this is for extractors", "we are asking for Stage 2.7 for iterator
+    // sequencing"
+    auto title = named_fragment(opening);
     if (title.empty())
-        title = after("this is for|about");
+        title = title_after(opening, t, "this is for|about");
     if (title.empty())
-        title = after("for|to stage * for|of|on");
-    // 3. A name in backticks in the first sentence: "I am now going to discuss `Error.isError`".
+        title = title_after(opening, t, "for|to stage * for|of|on");
+    // 3. A code name is a name even as one word: "Promise.try".
     if (title.empty()) {
-        auto const first = split_sentences(opening);
-        auto const head = first.empty() ? std::string_view() : first.front();
-        if (auto const b = head.find('`'); b != std::string_view::npos) {
-            auto const e = head.find('`', b + 1);
-            if (e != std::string_view::npos && e - b > 1 && e - b < 40) {
-                title = std::string(head.substr(b + 1, e - b - 1));
-                // A code name is a name even as one word: "Promise.try".
-                if (!stage_text.empty() && to_lower(title).find("stage") == std::string::npos)
-                    title += " for " + stage_text;
-                return title;
-            }
+        if (auto name = code_name(opening)) {
+            title = std::move(*name);
+            if (!stage_text.empty() && to_lower(title).find("stage") == std::string::npos)
+                title += " for " + stage_text;
+            return title;
         }
     }
     // 4. "updates on the web integration of AsyncContext", "an update about the decimal proposal"
     if (title.empty()) {
-        title = after("update|updates on|about|regarding|for|of");
+        title = title_after(opening, t, "update|updates on|about|regarding|for|of");
         if (!title.empty())
             title += " update";
     }
     // 5. "a presentation for X", "talk about X"
     if (title.empty())
-        title = after(
+        title = title_after(
+            opening, t,
             "presentation|talk|talking|present|presenting|introduce|introducing for|on|about|of?");
-    // 6. "the RegExp modifiers proposal"
-    if (title.empty()) {
-        if (auto const m = find_phrase(t, "proposal")) {
-            auto b = m->first;
-            while (b > 0 && m->first - b < 4 && t[b - 1].is_word && !is_lead_word(t[b - 1].lower) &&
-                   !is_stopword(t[b - 1].lower))
-                --b;
-            if (b < m->first)
-                title = capitalise(token_text(opening, t, b, m->first));
-        }
-    }
+    if (title.empty())
+        title = named_proposal(opening, t);
     if (title.empty() || !is_name_like(title) || reads_as_clause(title))
         return std::nullopt;
     if (!stage_text.empty() && to_lower(title).find("stage") == std::string::npos)

@@ -30,24 +30,6 @@ bool is_procedural(std::vector<token> const& t) {
            find_phrase(t, "the agenda");
 }
 
-// Terms of a sentence for naming a topic: content words of four letters or more, and pairs
-// of adjacent ones ("human rights", "climate change").
-std::vector<std::string> topic_terms(std::string_view sentence) {
-    std::vector<std::string> out;
-    std::string prev;
-    for (auto& w : words(sentence)) {
-        if (w.size() < 4 || is_stopword(w)) {
-            prev.clear();
-            continue;
-        }
-        if (!prev.empty())
-            out.push_back(prev + ' ' + w);
-        out.push_back(w);
-        prev = std::move(w);
-    }
-    return out;
-}
-
 } // namespace
 
 void change_set::normalise() {
@@ -285,6 +267,22 @@ void meeting::process_sentence(std::string_view sentence, protocol::line_number 
     if (speaker && *speaker >= procedural_.size())
         procedural_.resize(*speaker + 1);
 
+    follow_proposal(sentence, t, line, changes);
+    if (awaiting_title_ && *awaiting_title_ == u.id)
+        title_awaited_item(sentence, changes);
+    bool const procedure = follow_cue(detect_agenda_cue(sentence, t), t, line, changes);
+    note_hubs(t, changes);
+    note_identity(sentence, t, speaker, changes);
+    ++item_sentences_;
+    ++sentence_counts_[u.id];
+    if (!has_cues_)
+        note_topic_words(sentence, line);
+    read_minutes(sentence, t, {u.id, line, speaker}, procedure, changes);
+}
+
+void meeting::follow_proposal(std::string_view sentence, std::vector<token> const& t,
+                              protocol::line_number line, change_set& changes) {
+    auto const& u = utterances_.back();
     // A proposer who goes straight on in the same turn has moved the meeting on.
     if (proposal_ && u.id == proposal_->utterance && line >= proposal_->line && !t.empty() &&
         t.back().lower != "?") {
@@ -299,19 +297,23 @@ void meeting::process_sentence(std::string_view sentence, protocol::line_number 
             proposal_.reset();
         }
     }
+}
 
-    if (awaiting_title_ && *awaiting_title_ == u.id) {
-        // The sentence after "we go to agenda item number 2" names it: "That is the DC main
-        // session".
-        auto title = presentation_title(sentence).value_or(title_from_phrase(sentence));
-        if (!title.empty()) {
-            set_title(agenda_.back(), std::move(title));
-            changes.agenda.push_back(agenda_.size() - 1);
-        }
-        awaiting_title_.reset();
+void meeting::title_awaited_item(std::string_view sentence, change_set& changes) {
+    // The sentence after "we go to agenda item number 2" names it: "That is the DC main
+    // session".
+    auto title = presentation_title(sentence).value_or(title_from_phrase(sentence));
+    if (!title.empty()) {
+        set_title(agenda_.back(), std::move(title));
+        changes.agenda.push_back(agenda_.size() - 1);
     }
+    awaiting_title_.reset();
+}
 
-    auto const cue = detect_agenda_cue(sentence, t);
+bool meeting::follow_cue(agenda_cue const& cue, std::vector<token> const& t,
+                         protocol::line_number line, change_set& changes) {
+    auto const& u = utterances_.back();
+    auto const speaker = u.speaker;
     auto& current = agenda_.back();
     bool const same = !cue.title.empty() && same_title(cue.title, current.title);
     // A chair's cue is evidence for the item it names, a proposal once it is taken up; with
@@ -381,47 +383,7 @@ void meeting::process_sentence(std::string_view sentence, protocol::line_number 
             count_procedural(*speaker, 1);
         break;
     }
-    note_hubs(t, changes);
-    note_identity(sentence, t, speaker, changes);
-    sentence_ref const ref{u.id, line, speaker};
-    auto& item = agenda_.back();
-    ++item_sentences_;
-    ++sentence_counts_[u.id];
-    if (!has_cues_) {
-        recent_.push_back({content_words(sentence), topic_terms(sentence), u.id, line});
-        ++sentences_seen_;
-        for (auto const& w : recent_.back().words)
-            ++document_frequency_[w];
-        if (recent_.size() > 2 * topic_block)
-            recent_.erase(recent_.begin());
-        item_words_ += word_count(sentence);
-    }
-    minute_source source{u.id, {}, {}, {}, {}};
-    source.key_point = !procedure ? make_candidate(sentence, t, ref, people_) : std::nullopt;
-    if (source.key_point) {
-        pool_.add(*source.key_point);
-        minutes_dirty_ = true;
-    }
-    source.decision =
-        extract_decision(sentence, t, speaker_name(speaker), people_, item.title, ref);
-    source.move = read_consensus_move(sentence, t, ref);
-    if (source.move) {
-        call_.read(*source.move);
-        if (set_outcome(item.decisions, call_.outcome(stage_named(tokenize(item.title)))))
-            changes.agenda.push_back(agenda_.size() - 1);
-    }
-    if (source.decision) {
-        add_action(item.decisions, *source.decision);
-        changes.agenda.push_back(agenda_.size() - 1);
-    } else {
-        source.next_steps = extract_next_steps(sentence, t, speaker_name(speaker), people_, ref);
-        for (auto const& a : source.next_steps)
-            add_action(item.next_steps, a);
-        if (!source.next_steps.empty())
-            changes.agenda.push_back(agenda_.size() - 1);
-    }
-    if (source.key_point || source.decision || !source.next_steps.empty() || source.move)
-        sources_.push_back(std::move(source));
+    return procedure;
 }
 
 void meeting::count_procedural(participant_id speaker, int points) {

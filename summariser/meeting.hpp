@@ -17,6 +17,8 @@
 
 namespace minuted::summariser {
 
+struct agenda_cue;
+
 /// Wall-clock time of an event, passed in by the caller (the core never reads a clock).
 using time_point = std::chrono::sys_time<std::chrono::milliseconds>;
 
@@ -175,6 +177,16 @@ private:
                   change_set& changes);
     void process_sentence(std::string_view sentence, protocol::line_number line,
                           change_set& changes);
+    // The steps of process_sentence, in its order.
+    void follow_proposal(std::string_view sentence, std::vector<token> const& t,
+                         protocol::line_number line, change_set& changes);
+    void title_awaited_item(std::string_view sentence, change_set& changes);
+    /// Acts on an agenda cue; true if the sentence is procedure, not a point of the discussion.
+    bool follow_cue(agenda_cue const& cue, std::vector<token> const& t, protocol::line_number line,
+                    change_set& changes);
+    void note_topic_words(std::string_view sentence, protocol::line_number line);
+    void read_minutes(std::string_view sentence, std::vector<token> const& t, sentence_ref ref,
+                      bool procedure, change_set& changes);
     void open_item(std::string title, protocol::line_number line, std::size_t first_utterance,
                    std::optional<int> number, change_set& changes);
     void confirm_proposal(change_set& changes);

@@ -11,6 +11,24 @@ namespace minuted::summariser {
 
 namespace {
 
+// Terms of a sentence for naming a topic: content words of four letters or more, and pairs
+// of adjacent ones ("human rights", "climate change").
+std::vector<std::string> topic_terms(std::string_view sentence) {
+    std::vector<std::string> out;
+    std::string prev;
+    for (auto& w : words(sentence)) {
+        if (w.size() < 4 || is_stopword(w)) {
+            prev.clear();
+            continue;
+        }
+        if (!prev.empty())
+            out.push_back(prev + ' ' + w);
+        out.push_back(w);
+        prev = std::move(w);
+    }
+    return out;
+}
+
 // Topic segmentation without cues: sentences per block compared, the least words an item
 // needs before it can split, and the similarity below which the topic has changed.
 constexpr std::size_t min_topic_words = 1200;
@@ -36,6 +54,17 @@ double cosine(std::map<std::string_view, int> const& a, std::map<std::string_vie
 }
 
 } // namespace
+
+void meeting::note_topic_words(std::string_view sentence, protocol::line_number line) {
+    auto const& u = utterances_.back();
+    recent_.push_back({content_words(sentence), topic_terms(sentence), u.id, line});
+    ++sentences_seen_;
+    for (auto const& w : recent_.back().words)
+        ++document_frequency_[w];
+    if (recent_.size() > 2 * topic_block)
+        recent_.erase(recent_.begin());
+    item_words_ += word_count(sentence);
+}
 
 void meeting::check_topic_shift(change_set& changes) {
     // TextTiling, incrementally: compare the last block of sentences with the block before.

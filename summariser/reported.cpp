@@ -139,13 +139,10 @@ void convert_pronouns(std::string_view text, std::vector<token> const& t, std::s
     copied = text.size();
 }
 
-} // namespace
-
-std::optional<std::string> reported_speech(std::string_view text, std::string_view speaker,
-                                           participant_registry const& people) {
-    auto const t = tokenize(text);
-    if (t.empty())
-        return std::nullopt;
+// Whether the speaker puts something forward ("let's", "let us", "we should", "I would
+// propose"); nullopt if the sentence cannot be reported (it speaks to the listener, or may
+// name the US).
+std::optional<bool> suggests_something(std::string_view text, std::vector<token> const& t) {
     bool suggests = false;
     for (std::size_t i = 0; i < t.size(); ++i) {
         auto const& w = t[i].lower;
@@ -167,23 +164,34 @@ std::optional<std::string> reported_speech(std::string_view text, std::string_vi
                     (proposing(next) || (one_of(next, {"would", "could"}) && proposing(after)))) ||
                    (one_of(w, {"i'd", "we'd"}) && proposing(next));
     }
+    return suggests;
+}
 
+// A sentence being reported: `text` copied into `out` token by token, some words replaced.
+struct report_writer {
+    std::string_view text;
+    std::vector<token> const& t;
     std::string out;
     std::size_t from = 0;   // first token not yet written
     std::size_t copied = 0; // bytes of `text` already written
-    auto const write_up_to = [&](std::size_t token) {
-        auto const end = token < t.size() ? t[token].begin : text.size();
+
+    void write_up_to(std::size_t at) {
+        auto const end = at < t.size() ? t[at].begin : text.size();
         out.append(text.substr(copied, end - copied));
         copied = end;
-    };
-    auto const replace = [&](std::size_t token, std::string_view with) {
-        write_up_to(token);
-        out.append(with);
-        copied = t[token].end;
-    };
+    }
 
-    // "I think X" -> "DE thinks X": the speaker's name takes the place of "I".
-    bool opened = false;
+    void replace(std::size_t at, std::string_view with) {
+        write_up_to(at);
+        out.append(with);
+        copied = t[at].end;
+    }
+};
+
+// "I think X" -> "DE thinks X", "I'm" -> "DE is": the speaker's name takes the place of "I".
+// False if the sentence does not open in the first person (or nobody is named).
+bool open_as_speaker(report_writer& w, std::string_view speaker) {
+    auto const& t = w.t;
     if (!speaker.empty() && t[0].lower == "i") {
         auto verb = std::size_t{1};
         while (verb < t.size() && t[verb].is_word && is_adverb(t[verb].lower))
@@ -193,15 +201,15 @@ std::optional<std::string> reported_speech(std::string_view text, std::string_vi
             skip = verb + 1;
         if (skip < t.size() && t[skip].is_word) {
             if (auto const v = third_person_verb(t[skip].lower); !v.empty()) {
-                out.append(speaker);
-                copied = t[0].end;
+                w.out.append(speaker);
+                w.copied = t[0].end;
                 if (skip != verb) { // drop "do" and keep the adverbs before it
-                    write_up_to(verb);
-                    copied = t[skip].begin;
+                    w.write_up_to(verb);
+                    w.copied = t[skip].begin;
                 }
-                replace(skip, v);
-                from = skip + 1;
-                opened = true;
+                w.replace(skip, v);
+                w.from = skip + 1;
+                return true;
             }
         }
     } else if (!speaker.empty() && one_of(t[0].lower, {"i'm", "i've", "i'd", "i'll"})) {
@@ -209,27 +217,40 @@ std::optional<std::string> reported_speech(std::string_view text, std::string_vi
             {"i'm", " is"}, {"i've", " has"}, {"i'd", " would"}, {"i'll", " will"}};
         for (auto const& f : forms)
             if (t[0].lower == f[0]) {
-                out.append(speaker);
-                out.append(f[1]);
+                w.out.append(speaker);
+                w.out.append(f[1]);
             }
-        copied = t[0].end;
-        from = 1;
-        opened = true;
+        w.copied = t[0].end;
+        w.from = 1;
+        return true;
     }
-    if (!opened) {
-        out.append(speaker.empty() ? "It was" : speaker);
-        out.append(suggests ? " suggested that " : " noted that ");
+    return false;
+}
+
+} // namespace
+
+std::optional<std::string> reported_speech(std::string_view text, std::string_view speaker,
+                                           participant_registry const& people) {
+    auto const t = tokenize(text);
+    if (t.empty())
+        return std::nullopt;
+    auto const suggests = suggests_something(text, t);
+    if (!suggests)
+        return std::nullopt;
+    report_writer w{text, t, {}, 0, 0};
+    if (!open_as_speaker(w, speaker)) {
+        w.out.append(speaker.empty() ? "It was" : speaker);
+        w.out.append(*suggests ? " suggested that " : " noted that ");
         auto const first = token_text(text, t, 0, 1);
         if (t[0].is_word && third_person_pronoun(t[0].lower).empty() && t[0].lower != "let" &&
             capital_only_starts_sentence(first, t[0].lower, people)) {
-            out.append(t[0].lower);
-            copied = t[0].end;
-            from = 1;
+            w.out.append(t[0].lower);
+            w.copied = t[0].end;
+            w.from = 1;
         }
     }
-
-    convert_pronouns(text, t, from, {}, copied, out);
-    return out;
+    convert_pronouns(text, t, w.from, {}, w.copied, w.out);
+    return std::move(w.out);
 }
 
 std::optional<std::string> in_third_person(std::string_view text, std::string_view speaker) {

@@ -245,10 +245,10 @@ std::string capitalise(std::string_view s) {
     return out;
 }
 
-std::string clean_for_minutes(std::string_view sentence) {
-    static constexpr auto fillers =
-        std::to_array<std::string_view>({"you know", "i mean", "kind of", "sort of", "um", "uh",
-                                         "er", "erm", "uhm", "mm-hmm", "mm", "hmm"});
+namespace {
+
+// Leading discourse markers: "So, okay, yes, the point is" -> "the point is".
+std::string_view without_openers(std::string_view sentence) {
     static constexpr auto openers = std::to_array<std::string_view>(
         {"so",   "okay",    "ok",        "yes",    "yeah", "well", "now",    "and",
          "but",  "alright", "all right", "right",  "oh",   "no",   "good",   "great",
@@ -257,7 +257,6 @@ std::string clean_for_minutes(std::string_view sentence) {
     static constexpr auto bare_openers =
         std::to_array<std::string_view>({"so", "and", "but", "also", "um", "uh"});
 
-    // 1. Leading discourse markers: "So, okay, yes, the point is" -> "the point is".
     std::string_view rest = trim(sentence, " ,");
     for (bool again = true; again;) {
         again = false;
@@ -276,9 +275,15 @@ std::string clean_for_minutes(std::string_view sentence) {
             }
         }
     }
+    return rest;
+}
 
-    // 2. Fillers inside the sentence, matched as whole words with the comma around them, and
-    //    "--" (a stammer or a broken-off phrase in CART).
+// Fillers inside the sentence, matched as whole words with the comma around them, and "--" (a
+// stammer or a broken-off phrase in CART).
+std::string without_fillers(std::string_view rest) {
+    static constexpr auto fillers =
+        std::to_array<std::string_view>({"you know", "i mean", "kind of", "sort of", "um", "uh",
+                                         "er", "erm", "uhm", "mm-hmm", "mm", "hmm"});
     auto const lower = to_lower(rest);
     std::string out;
     out.reserve(rest.size());
@@ -321,11 +326,13 @@ std::string clean_for_minutes(std::string_view sentence) {
         }
         out.push_back(rest[i++]);
     }
+    return out;
+}
 
-    // 3. Repeated words ("the the"), double spaces and doubled punctuation.
+// Repeated words ("the the"), double spaces and doubled punctuation.
+std::string without_repeats(std::string_view o) {
     std::string result;
     std::string_view prev_word;
-    std::string_view const o = out;
     std::size_t p = 0;
     while (p < o.size()) {
         auto const e = std::min(o.find(' ', p), o.size());
@@ -362,7 +369,13 @@ std::string clean_for_minutes(std::string_view sentence) {
             continue;
         fixed.push_back(result[k]);
     }
-    return capitalise(trim(fixed, " ,"));
+    return fixed;
+}
+
+} // namespace
+
+std::string clean_for_minutes(std::string_view sentence) {
+    return capitalise(trim(without_repeats(without_fillers(without_openers(sentence))), " ,"));
 }
 
 std::string readable_name(std::string_view label) {
