@@ -119,7 +119,7 @@ private:
     flex_stream stream_; // moved to a WebSocket by an upgrade: then ex_ still posts here
     boost::asio::any_io_executor ex_;
     live_config const& config_;
-    live_config::snapshot settings_;
+    live_config::settings_ptr settings_;
     metrics& metrics_;
     session_registry& sessions_;
     relay_hub& relay_;

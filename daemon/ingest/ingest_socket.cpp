@@ -26,7 +26,7 @@ class ingest_socket : public connection_set::member,
                       public std::enable_shared_from_this<ingest_socket> {
 public:
     ingest_socket(flex_stream&& stream, std::string id, session_registry& sessions,
-                  live_config::snapshot settings, metrics& counters,
+                  live_config::settings_ptr settings, metrics& counters,
                   std::shared_ptr<connection_set> connections, address_counts::place connection)
         : ws_(std::move(stream)), id_(std::move(id)), sessions_(sessions),
           settings_(std::move(settings)), metrics_(counters), tracked_(std::move(connections)),
@@ -274,7 +274,7 @@ private:
     std::string id_;
     session_registry& sessions_;
     std::shared_ptr<live_session> session_; // from the first message on
-    live_config::snapshot settings_;
+    live_config::settings_ptr settings_;
     metrics& metrics_;
     tracked tracked_;
     address_counts::place place_;  // the connection's, held by its client
@@ -296,7 +296,7 @@ private:
 } // namespace
 
 void run_ingest_socket(flex_stream&& stream, std::string id, session_registry& sessions,
-                       live_config::snapshot settings, metrics& counters,
+                       live_config::settings_ptr settings, metrics& counters,
                        std::shared_ptr<connection_set> connections,
                        address_counts::place connection, http::request<http::string_body> request) {
     std::make_shared<ingest_socket>(std::move(stream), std::move(id), sessions, std::move(settings),
