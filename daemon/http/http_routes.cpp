@@ -22,7 +22,7 @@ using tcp = net::ip::tcp;
 
 // Routed once: what the request may see and what it gets both come from that one reading
 // of its target (protocol/route.hpp).
-void http_session::handle(request req) {
+void http_session::route(request req) {
     using protocol::endpoint;
     auto const route = protocol::route_request(req.method_string(), req.target(), false);
     // A refusal under /api/ is not answered before the token either: a 404 there would say

@@ -129,7 +129,7 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
     }
     if (websocket::is_upgrade(req))
         return upgrade(std::move(req));
-    handle(std::move(req));
+    route(std::move(req));
 }
 
 // Who sent `req`: behind a trusted proxy, the client it names (see real_client), which is

@@ -85,7 +85,7 @@ private:
     void close();
 
     // Routing (http_routes.cpp).
-    void handle(request req);
+    void route(request req);
     void upgrade(request req);
     /// A limit reached, and why, as a viewer is told it.
     using viewer_refusal = std::pair<limit, std::string>;
