@@ -278,7 +278,7 @@ void http_session::handle_given(request req, std::string const& id,
     auto session = sessions_.find(id);
     if (session && session->ended())
         return respond_json(req, http::status::conflict, ended(id));
-    if (!session && !(session = sessions_.live(id, true)))
+    if (!session && !(session = sessions_.live(id, session_lookup::find_or_create)))
         return refuse_sessions(req, id);
     net::post(session->strand(), [self = shared_from_this(), session, req = std::move(req),
                                   given = std::move(given), what, count, ended,
@@ -361,7 +361,7 @@ void http_session::handle_archive(request req, protocol::route const& route) {
 
 // GET /ingest/{id}/seq: the last seq on disk, where a source resumes.
 void http_session::handle_ingest_seq(request req, std::string const& id) {
-    auto session = sessions_.for_ingest(id, {}, false);
+    auto session = sessions_.for_ingest(id, {}, session_lookup::find);
     if (!session)
         return respond_json(req, http::status::ok, boost::json::object{{"seq", 0}});
     respond_from(session, std::move(req), "application/json", [](live_session& s) {

@@ -98,7 +98,7 @@ void http_session::upgrade(request req) {
     if (ingest) {
         // The session is made by the first message (the socket's): a source that would
         // find no room for it is told now, as a status it can read.
-        if (!sessions_.for_ingest(id, {}, false) &&
+        if (!sessions_.for_ingest(id, {}, session_lookup::find) &&
             sessions_.live_count() >= settings_->max_sessions)
             return refuse_sessions(req, id);
         return run_ingest_socket(std::move(stream_), id, sessions_, settings_, metrics_,

@@ -271,7 +271,7 @@ void http_session::refuse_sessions(request const& req, std::string const& id) {
 // max_sessions.
 std::shared_ptr<live_session>
 http_session::live_or_refuse(request const& req, std::string const& id, std::string_view instance) {
-    if (auto session = sessions_.for_ingest(id, instance, true))
+    if (auto session = sessions_.for_ingest(id, instance, session_lookup::find_or_create))
         return session;
     refuse_sessions(req, id);
     return nullptr;

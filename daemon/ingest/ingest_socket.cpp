@@ -147,7 +147,7 @@ private:
         if (!session_) {
             auto const instance =
                 parsed->kind == protocol::ingest_kind::open ? parsed->instance : std::string();
-            session_ = sessions_.for_ingest(id_, instance, true);
+            session_ = sessions_.for_ingest(id_, instance, session_lookup::find_or_create);
             if (!session_) {
                 metrics_.hit(limit::sessions);
                 return reject(static_cast<websocket::close_code>(close_try_again_later),
