@@ -32,7 +32,7 @@ public:
     void deliver(update_message const& m) override {
         if (m.is_snapshot) {
             resyncing_ = false; // a snapshot replaces everything queued
-            push(m.frame, m.arrived, true);
+            push(m.frame, m.arrived, queue_mode::replace);
         } else if (!resyncing_) { // while resyncing, the snapshot on its way covers this
             switch (push(m.frame, m.arrived)) {
             case pushed::overflow:

@@ -66,7 +66,8 @@ void push_socket::on_accept(beast::error_code ec) {
 }
 
 push_socket::pushed push_socket::push(shared_frame const& frame,
-                                      std::chrono::steady_clock::time_point arrived, bool replace) {
+                                      std::chrono::steady_clock::time_point arrived,
+                                      queue_mode mode) {
     std::lock_guard lock(mutex_);
     if (gone_ || close_queued_)
         return pushed::closed;
@@ -76,7 +77,7 @@ push_socket::pushed push_socket::push(shared_frame const& frame,
             missed_ = queued_frame{frame, arrived, true};
         return r;
     }
-    if (replace) {
+    if (mode == queue_mode::replace) {
         drop_queued();
     } else if (!queue_.empty()) {
         // A socket that has refused bytes for max_stall has a reader that stopped reading,

@@ -32,7 +32,7 @@ public:
         switch (push(frame)) {
         case pushed::overflow:
             metrics_.subscriber_resyncs.fetch_add(1, std::memory_order_relaxed);
-            push(frame, {}, true);
+            push(frame, {}, queue_mode::replace);
             break;
         case pushed::stalled:
             if (!is_stalled_.exchange(true))
