@@ -129,8 +129,8 @@ void http_session::respond_asset(request const& req, protocol::route const& rout
         return respond(req, http::status::not_found, "not found\n");
     auto const match = req[http::field::if_none_match] == asset->etag;
     auto res = text_response(match ? http::status::not_modified : http::status::ok,
-                             match ? std::string() : std::string(asset->body), req.version(),
-                             req.keep_alive(), web_content_type(name));
+                             match ? std::string() : std::string(asset->body), req,
+                             web_content_type(name));
     res.set(http::field::cache_control, "no-cache");
     res.set(http::field::etag, asset->etag);
     res.set("Content-Security-Policy",
@@ -354,7 +354,7 @@ void http_session::handle_archive(request req, protocol::route const& route) {
     auto res = text_response(http::status::service_unavailable,
                              "too many archive searches at once ([limits] search_queue); try "
                              "again in a moment\n",
-                             req.version(), req.keep_alive());
+                             req);
     res.set(http::field::retry_after, "1");
     write(std::move(res));
 }
@@ -405,7 +405,7 @@ void http_session::handle_ingest(request req, protocol::route const& route) {
                     http::status::too_many_requests,
                     "captions come faster than this session takes ([limits] ingest_rate " +
                         std::to_string(self->settings_->ingest_rate) + " a second)\n",
-                    req.version(), req.keep_alive());
+                    req);
                 res.set(http::field::retry_after, std::to_string(seconds));
                 self->write(std::move(res));
             });

@@ -108,7 +108,7 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
                   " bytes ([limits] max_header_bytes)";
         }
         spdlog::info("http {}: bad request: {}", peer_, why);
-        auto res = text_response(status, why + "\n", 11, false);
+        auto res = text_response(status, why + "\n", http_1_1, after_answer::close);
         return write(std::move(res));
     }
     metrics_.http_requests.fetch_add(1, std::memory_order_relaxed);
@@ -119,13 +119,15 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
         // (RFC 9112 6.3): that would let a proxy in front and this daemon disagree.
         metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
         spdlog::info("http {}: bad request: {}", peer_, *why);
-        return write(text_response(http::status::bad_request, *why + "\n", 11, false));
+        return write(
+            text_response(http::status::bad_request, *why + "\n", http_1_1, after_answer::close));
     }
     if (auto const r = check_host(*settings_, req[http::field::host])) {
         metrics_.errors_auth.fetch_add(1, std::memory_order_relaxed);
         spdlog::warn("http {}: {} {} refused: {}", peer_, std::string(req.method_string()),
                      std::string(path_of(req.target())), r->why);
-        return write(text_response(http::status::forbidden, r->why + "\n", req.version(), false));
+        return write(text_response(http::status::forbidden, r->why + "\n", req.version(),
+                                   after_answer::close));
     }
     if (websocket::is_upgrade(req))
         return upgrade(std::move(req));
@@ -171,21 +173,27 @@ void http_session::write(response res) {
 }
 
 http_session::response http_session::text_response(http::status status, std::string body,
-                                                   unsigned version, bool keep_alive,
+                                                   unsigned version, after_answer then,
                                                    std::string_view type) {
     response res{status, version};
     res.set(http::field::server, "minuted");
     res.set(http::field::content_type, type);
     res.set(http::field::cache_control, "no-store");
-    res.keep_alive(keep_alive);
+    res.keep_alive(then == after_answer::keep_alive);
     res.body() = std::move(body);
     res.prepare_payload();
     return res;
 }
 
+http_session::response http_session::text_response(http::status status, std::string body,
+                                                   request const& req, std::string_view type) {
+    return text_response(status, std::move(body), req.version(),
+                         req.keep_alive() ? after_answer::keep_alive : after_answer::close, type);
+}
+
 void http_session::respond(request const& req, http::status status, std::string body,
                            std::string_view type) {
-    write(text_response(status, std::move(body), req.version(), req.keep_alive(), type));
+    write(text_response(status, std::move(body), req, type));
 }
 
 void http_session::respond_json(request const& req, http::status status,
@@ -229,8 +237,7 @@ bool http_session::allowed(request const& req, protocol::route const& route, boo
     auto const r = refused(req, route, websocket);
     if (!r)
         return true;
-    auto res = text_response(static_cast<http::status>(r->status), r->why + "\n", req.version(),
-                             req.keep_alive());
+    auto res = text_response(static_cast<http::status>(r->status), r->why + "\n", req);
     if (r->status == 401)
         res.set(http::field::www_authenticate, "Bearer realm=\"minuted\"");
     write(std::move(res));
@@ -250,7 +257,8 @@ void http_session::refuse(request const& req, protocol::route const& route, bool
                      std::string(path_of(req.target())), route.reason);
     }
     auto const why = route.reason.empty() ? std::string_view("not found") : route.reason;
-    auto res = text_response(status, std::string(why) + "\n", req.version(), keep_alive);
+    auto res = text_response(status, std::string(why) + "\n", req.version(),
+                             keep_alive ? after_answer::keep_alive : after_answer::close);
     if (!route.allow.empty())
         res.set(http::field::allow, route.allow);
     write(std::move(res));
@@ -261,7 +269,8 @@ void http_session::refuse_sessions(request const& req, std::string const& id) {
     auto const why = "too many live sessions: the daemon takes " +
                      std::to_string(settings_->max_sessions) + " ([limits] max_sessions)";
     spdlog::warn("ingest {}: source {} refused: {}", id, peer_, why);
-    auto res = text_response(http::status::service_unavailable, why + "\n", req.version(), false);
+    auto res = text_response(http::status::service_unavailable, why + "\n", req.version(),
+                             after_answer::close);
     res.set(http::field::retry_after, "60");
     write(std::move(res));
 }

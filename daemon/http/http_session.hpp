@@ -66,8 +66,16 @@ private:
     void find_client(request const& req);
     std::optional<std::string> badly_framed(request const& req) const;
     void write(response res);
+    /// Whether the connection takes another request after an answer.
+    enum class after_answer { keep_alive, close };
+    /// The version of an answer to a request that could not be read.
+    static constexpr unsigned http_1_1 = 11;
     static response text_response(boost::beast::http::status status, std::string body,
-                                  unsigned version, bool keep_alive,
+                                  unsigned version, after_answer then,
+                                  std::string_view type = "text/plain; charset=utf-8");
+    /// The answer to `req`: in its version, and keeping the connection if it asks to.
+    static response text_response(boost::beast::http::status status, std::string body,
+                                  request const& req,
                                   std::string_view type = "text/plain; charset=utf-8");
     void respond(request const& req, boost::beast::http::status status, std::string body,
                  std::string_view type = "text/plain; charset=utf-8");
