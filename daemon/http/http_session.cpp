@@ -202,8 +202,7 @@ void http_session::respond_json(request const& req, http::status status,
 }
 
 // What the request shows: see `credentials`.
-credentials http_session::credentials_of(request const& req, protocol::route const& route,
-                                         bool websocket) const {
+credentials http_session::credentials_of(request const& req, protocol::route const& route) const {
     credentials c;
     c.token = bearer_token(req[http::field::authorization]);
     if (auto const token = route.param("token"); c.token.empty() && token)
@@ -213,17 +212,15 @@ credentials http_session::credentials_of(request const& req, protocol::route con
     c.origin = req[http::field::origin];
     c.own_origin =
         std::string(client_.https ? "https://" : "http://") + std::string(req[http::field::host]);
-    c.websocket = websocket;
+    c.websocket = websocket::is_upgrade(req);
     c.from_loopback = client_.address.is_loopback();
     return c;
 }
 
 // The refusal of a request that may not have what `route` needs, logged with the peer
 // (never the token) and counted; nothing if it may.
-std::optional<refusal> http_session::refused(request const& req, protocol::route const& route,
-                                             bool websocket) {
-    auto r =
-        authorize(*settings_, route.needs, route.session, credentials_of(req, route, websocket));
+std::optional<refusal> http_session::refused(request const& req, protocol::route const& route) {
+    auto r = authorize(*settings_, route.needs, route.session, credentials_of(req, route));
     if (r) {
         metrics_.errors_auth.fetch_add(1, std::memory_order_relaxed);
         spdlog::warn("http {}: {} {} refused: {}", peer_, std::string(req.method_string()),
@@ -233,8 +230,8 @@ std::optional<refusal> http_session::refused(request const& req, protocol::route
 }
 
 // Answers a refused HTTP request with 401 or 403 and says false; true if it may go on.
-bool http_session::allowed(request const& req, protocol::route const& route, bool websocket) {
-    auto const r = refused(req, route, websocket);
+bool http_session::allowed(request const& req, protocol::route const& route) {
+    auto const r = refused(req, route);
     if (!r)
         return true;
     auto res = text_response(static_cast<http::status>(r->status), r->why + "\n", req);
@@ -245,8 +242,9 @@ bool http_session::allowed(request const& req, protocol::route const& route, boo
 }
 
 // A request routed to nothing (404), to something its method cannot do (405, with the
-// methods it can), or with a target that names nothing (400), told why.
-void http_session::refuse(request const& req, protocol::route const& route, bool keep_alive) {
+// methods it can), or with a target that names nothing (400), told why. A refused upgrade
+// closes the connection.
+void http_session::refuse(request const& req, protocol::route const& route) {
     auto status = http::status::not_found;
     if (route.to == protocol::endpoint::method_not_allowed) {
         status = http::status::method_not_allowed;
@@ -257,8 +255,9 @@ void http_session::refuse(request const& req, protocol::route const& route, bool
                      std::string(path_of(req.target())), route.reason);
     }
     auto const why = route.reason.empty() ? std::string_view("not found") : route.reason;
-    auto res = text_response(status, std::string(why) + "\n", req.version(),
-                             keep_alive ? after_answer::keep_alive : after_answer::close);
+    auto const then = req.keep_alive() && !websocket::is_upgrade(req) ? after_answer::keep_alive
+                                                                      : after_answer::close;
+    auto res = text_response(status, std::string(why) + "\n", req.version(), then);
     if (!route.allow.empty())
         res.set(http::field::allow, route.allow);
     write(std::move(res));

@@ -81,12 +81,10 @@ private:
                  std::string_view type = "text/plain; charset=utf-8");
     void respond_json(request const& req, boost::beast::http::status status,
                       boost::json::value const& v);
-    credentials credentials_of(request const& req, protocol::route const& route,
-                               bool websocket) const;
-    std::optional<refusal> refused(request const& req, protocol::route const& route,
-                                   bool websocket);
-    bool allowed(request const& req, protocol::route const& route, bool websocket = false);
-    void refuse(request const& req, protocol::route const& route, bool keep_alive);
+    credentials credentials_of(request const& req, protocol::route const& route) const;
+    std::optional<refusal> refused(request const& req, protocol::route const& route);
+    bool allowed(request const& req, protocol::route const& route);
+    void refuse(request const& req, protocol::route const& route);
     void refuse_sessions(request const& req, std::string const& id);
     std::shared_ptr<live_session> live_or_refuse(request const& req, std::string const& id,
                                                  std::string_view instance);
