@@ -205,7 +205,7 @@ private:
                 send(m);
             if (next->close)
                 return reject(static_cast<websocket::close_code>(next->close_code), *next->close,
-                              false);
+                              error_message::sent_already);
         }
         if (closing_)
             return maybe_close();
@@ -248,15 +248,20 @@ private:
             maybe_close();
     }
 
+    // Whether the source still needs an error message before the close, or the session's
+    // reply that closes it carried one.
+    enum class error_message { send, sent_already };
+
     // A frame the protocol cannot take: say why in an error message and in the close frame.
-    void reject(websocket::close_code code, std::string why, bool with_error = true) {
+    void reject(websocket::close_code code, std::string why,
+                error_message error = error_message::send) {
         if (close_sent_)
             return;
         spdlog::warn("ingest {}: source {}: {}; closing", id_, peer_, why);
         close_code_ = code;
         close_why_ = why;
         closing_ = true;
-        if (with_error)
+        if (error == error_message::send)
             send(protocol::make_error(why));
         maybe_close();
     }
