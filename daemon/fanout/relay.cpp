@@ -118,11 +118,6 @@ std::size_t relay_hub::publish(std::string const& name, shared_frame const& fram
     return c->subscribers.size();
 }
 
-// ---------------------------------------------------------------------------------------
-// /ingest/{id}: a caption source pushing frames. Each frame is applied on the session's
-// strand before the next is read, so a flooding source is paced by the engine. Its ack waits
-// for the journal's fsync while later frames are read and applied: replies go out in the order
-
 void run_relay_subscriber(flex_stream&& stream, std::string channel, relay_hub& hub,
                           config::settings const& settings, metrics& counters,
                           std::shared_ptr<connection_set> connections, client_places places,
