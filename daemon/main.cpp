@@ -49,9 +49,9 @@ int main(int argc, char** argv) {
     if (command == "summarise" || command == "summarize")
         return minuted::summarise_command(args.subspan(2), std::cout, std::cerr);
     if (command == "serve")
-        return minuted::serve_command(args.subspan(2), false);
+        return minuted::serve_command(args.subspan(2), minuted::serve_mode::serve);
     if (command == "attach")
-        return minuted::serve_command(args.subspan(2), true);
+        return minuted::serve_command(args.subspan(2), minuted::serve_mode::attach);
     if (command == "archive")
         return minuted::archive_command(args.subspan(2), std::cout, std::cerr);
     if (command == "replay")

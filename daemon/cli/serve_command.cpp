@@ -47,7 +47,7 @@ constexpr std::string_view usage =
 
 // What `minuted serve` and `minuted attach` are told on their command line.
 struct serve_options {
-    bool attach = false;
+    serve_mode mode = serve_mode::serve;
     std::optional<std::string> config_file, listen, state_dir, log_level, replay_file, attach_url,
         attach_session, attach_token, attach_ca_file, agenda_file;
     std::optional<unsigned> io_threads;
@@ -58,9 +58,10 @@ struct serve_options {
 };
 
 // Throws std::invalid_argument, saying what is wrong.
-serve_options parse_serve_options(std::span<char const* const> args, bool attach) {
+serve_options parse_serve_options(std::span<char const* const> args, serve_mode mode) {
     serve_options o;
-    o.attach = attach;
+    o.mode = mode;
+    bool const is_attach = mode == serve_mode::attach;
     o.replay.speed = 10;
     for (std::size_t i = 0; i < args.size(); ++i) {
         std::string_view const a = args[i];
@@ -91,20 +92,20 @@ serve_options parse_serve_options(std::span<char const* const> args, bool attach
             o.replay.corrections = true;
         else if (a == "--agenda")
             o.agenda_file = value();
-        else if (attach && a == "--session")
+        else if (is_attach && a == "--session")
             o.attach_session = value();
-        else if (attach && a == "--token")
+        else if (is_attach && a == "--token")
             o.attach_token = value();
-        else if (attach && a == "--ca-file")
+        else if (is_attach && a == "--ca-file")
             o.attach_ca_file = value();
-        else if (attach && !o.attach_url && !a.starts_with("--"))
+        else if (is_attach && !o.attach_url && !a.starts_with("--"))
             o.attach_url = std::string(a);
         else
             throw std::invalid_argument("unknown argument " + std::string(a));
     }
-    if (attach && (!o.attach_url || !o.attach_session))
+    if (is_attach && (!o.attach_url || !o.attach_session))
         throw std::invalid_argument("attach needs a URL and --session ID");
-    if (o.agenda_file && !attach && !o.replay_file)
+    if (o.agenda_file && !is_attach && !o.replay_file)
         throw std::invalid_argument("--agenda is the agenda of the --replay or attached "
                                     "meeting: it needs one of them");
     return o;
@@ -124,7 +125,7 @@ config::settings load_settings(serve_options const& o) {
         s.log_level = *o.log_level;
     if (o.io_threads)
         s.threads = *o.io_threads;
-    if (o.attach) {
+    if (o.mode == serve_mode::attach) {
         if (!protocol::is_valid_session_id(*o.attach_session))
             throw std::invalid_argument("--session must be 1-64 letters, digits, '.', '_' or '-'");
         parse_ws_url(*o.attach_url);
@@ -199,11 +200,11 @@ void reload_on_sighup(net::signal_set& signal, server& daemon, serve_options con
 
 } // namespace
 
-int serve_command(std::span<char const* const> args, bool attach) {
+int serve_command(std::span<char const* const> args, serve_mode mode) {
     serve_options options;
     config::settings settings;
     try {
-        options = parse_serve_options(args, attach);
+        options = parse_serve_options(args, mode);
     } catch (std::exception const& e) {
         std::cerr << "minuted: " << e.what() << '\n' << usage;
         return exit_usage;

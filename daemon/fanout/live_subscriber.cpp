@@ -21,7 +21,7 @@ constexpr auto resync_window = std::chrono::seconds(60);
 class live_subscriber : public update_sink, public subscriber_socket {
 public:
     live_subscriber(flex_stream&& stream, std::shared_ptr<live_session> session,
-                    std::optional<revision> since, live_config::snapshot settings,
+                    std::optional<revision> since, live_config::settings_ptr settings,
                     metrics& counters, std::shared_ptr<connection_set> connections,
                     client_places places)
         : subscriber_socket(std::move(stream), *settings, counters, std::move(connections),
@@ -32,7 +32,7 @@ public:
     void deliver(update_message const& m) override {
         if (m.is_snapshot) {
             resyncing_ = false; // a snapshot replaces everything queued
-            push(m.frame, m.arrived, true);
+            push(m.frame, m.arrived, queue_mode::replace);
         } else if (!resyncing_) { // while resyncing, the snapshot on its way covers this
             switch (push(m.frame, m.arrived)) {
             case pushed::overflow:
@@ -124,7 +124,7 @@ private:
 } // namespace
 
 void run_live_subscriber(flex_stream&& stream, std::shared_ptr<live_session> session,
-                         std::optional<revision> since, live_config::snapshot settings,
+                         std::optional<revision> since, live_config::settings_ptr settings,
                          metrics& counters, std::shared_ptr<connection_set> connections,
                          client_places places,
                          beast::http::request<beast::http::string_body> const& request) {

@@ -14,8 +14,8 @@ namespace minuted {
 /// snapshot, and is closed if it keeps falling behind.
 void run_live_subscriber(
     flex_stream&& stream, std::shared_ptr<live_session> session, std::optional<revision> since,
-    live_config::snapshot settings, metrics& counters, std::shared_ptr<connection_set> connections,
-    client_places places,
+    live_config::settings_ptr settings, metrics& counters,
+    std::shared_ptr<connection_set> connections, client_places places,
     boost::beast::http::request<boost::beast::http::string_body> const& request);
 
 } // namespace minuted

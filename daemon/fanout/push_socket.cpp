@@ -66,17 +66,18 @@ void push_socket::on_accept(beast::error_code ec) {
 }
 
 push_socket::pushed push_socket::push(shared_frame const& frame,
-                                      std::chrono::steady_clock::time_point arrived, bool replace) {
+                                      std::chrono::steady_clock::time_point arrived,
+                                      queue_mode mode) {
     std::lock_guard lock(mutex_);
     if (gone_ || close_queued_)
         return pushed::closed;
     auto const now = std::chrono::steady_clock::now();
     if (auto const r = check_alive(now); r != pushed::sent) {
         if (r == pushed::stalled && on_resume_ == on_resume::send_latest)
-            missed_ = queued_frame{frame, arrived, true};
+            missed_ = queued_frame{.frame = frame, .arrived = arrived, .is_data = true};
         return r;
     }
-    if (replace) {
+    if (mode == queue_mode::replace) {
         drop_queued();
     } else if (!queue_.empty()) {
         // A socket that has refused bytes for max_stall has a reader that stopped reading,
@@ -100,7 +101,7 @@ push_socket::pushed push_socket::push(shared_frame const& frame,
             written_ = static_cast<std::size_t>(n); // the frame queued below is half written
         // Refused, cut short or failed: queued, and flush() tells which (a second send).
     }
-    queue_.push_back({frame, arrived, true});
+    queue_.push_back({.frame = frame, .arrived = arrived, .is_data = true});
     flush();
     return queue_.empty() ? pushed::sent : pushed::queued;
 }
@@ -119,7 +120,7 @@ push_socket::pushed push_socket::check_alive(std::chrono::steady_clock::time_poi
             ping_since_ = now;
             static shared_frame const ping = std::make_shared<protocol::ws_frame const>(
                 protocol::ws_frame::control(protocol::ws_opcode::ping, {}));
-            queue_.push_back({ping, {}, false});
+            queue_.push_back({.frame = ping, .arrived = {}, .is_data = false});
         }
         return pushed::sent;
     }
@@ -143,7 +144,9 @@ void push_socket::enqueue_control(protocol::ws_frame frame) {
         drop_queued();
         close_queued_ = true;
     }
-    queue_.push_back({std::make_shared<protocol::ws_frame const>(std::move(frame)), {}, false});
+    queue_.push_back({.frame = std::make_shared<protocol::ws_frame const>(std::move(frame)),
+                      .arrived = {},
+                      .is_data = false});
     flush();
 }
 

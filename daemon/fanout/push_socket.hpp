@@ -68,6 +68,13 @@ public:
         send_latest,
     };
 
+    /// Where a push puts its frame.
+    enum class queue_mode {
+        append,  ///< after what is queued
+        replace, ///< instead of what is queued, which it makes stale (a snapshot, the latest
+                 ///< message of a relay channel); never overflows
+    };
+
     /// What became of a push.
     enum class pushed {
         sent,     ///< written to the socket (or to the TLS stream's strand) at once
@@ -86,11 +93,10 @@ public:
     /// Answers the upgrade `request`, then calls `on_open` (or `on_closed` if it fails).
     void accept(boost::beast::http::request<boost::beast::http::string_body> const& request);
 
-    /// Sends `frame` after what is queued. `arrived`: when what it reports arrived, handed
-    /// back to `on_sent`. `replace`: drop what is queued first (a snapshot that makes it
-    /// stale); never overflows. Any thread.
+    /// Sends `frame` after what is queued, or instead of it (`mode`). `arrived`: when what it
+    /// reports arrived, handed back to `on_sent`. Any thread.
     pushed push(shared_frame const& frame, std::chrono::steady_clock::time_point arrived = {},
-                bool replace = false);
+                queue_mode mode = queue_mode::append);
 
     /// Sends a close frame after the frame being written (what is queued is dropped), then
     /// waits `handshake_timeout` for the client's close before closing the connection. Any

@@ -32,7 +32,7 @@ public:
         switch (push(frame)) {
         case pushed::overflow:
             metrics_.subscriber_resyncs.fetch_add(1, std::memory_order_relaxed);
-            push(frame, {}, true);
+            push(frame, {}, queue_mode::replace);
             break;
         case pushed::stalled:
             if (!is_stalled_.exchange(true))
@@ -65,20 +65,23 @@ private:
     std::atomic<bool> is_stalled_{false}; ///< counted once per stall
 };
 
-std::shared_ptr<relay_hub::channel> relay_hub::find(std::string const& name, bool create) {
+std::shared_ptr<relay_hub::channel> relay_hub::find(std::string const& name) {
+    std::lock_guard lock(mutex_);
+    auto const it = channels_.find(name);
+    return it == channels_.end() ? nullptr : it->second;
+}
+
+std::shared_ptr<relay_hub::channel> relay_hub::find_or_create(std::string const& name) {
     std::lock_guard lock(mutex_);
     auto it = channels_.find(name);
-    if (it == channels_.end()) {
-        if (!create)
-            return nullptr;
+    if (it == channels_.end())
         it = channels_.emplace(name, std::make_shared<channel>()).first;
-    }
     return it->second;
 }
 
 void relay_hub::subscribe(std::string const& name, std::shared_ptr<relay_subscriber> const& s) {
     for (;;) {
-        auto const c = find(name, true);
+        auto const c = find_or_create(name);
         std::lock_guard lock(c->mutex);
         if (c->is_dropped)
             continue; // found just before its last subscriber dropped it
@@ -105,7 +108,7 @@ void relay_hub::unsubscribe(std::string const& name, relay_subscriber const* s) 
 }
 
 std::size_t relay_hub::publish(std::string const& name, shared_frame const& frame) {
-    auto const c = find(name, false);
+    auto const c = find(name);
     if (!c)
         return 0;
     std::lock_guard lock(c->mutex);
@@ -114,11 +117,6 @@ std::size_t relay_hub::publish(std::string const& name, shared_frame const& fram
         s->deliver(frame);
     return c->subscribers.size();
 }
-
-// ---------------------------------------------------------------------------------------
-// /ingest/{id}: a caption source pushing frames. Each frame is applied on the session's
-// strand before the next is read, so a flooding source is paced by the engine. Its ack waits
-// for the journal's fsync while later frames are read and applied: replies go out in the order
 
 void run_relay_subscriber(flex_stream&& stream, std::string channel, relay_hub& hub,
                           config::settings const& settings, metrics& counters,

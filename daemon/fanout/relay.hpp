@@ -33,7 +33,10 @@ private:
         shared_frame latest;
         bool is_dropped = false; ///< its last subscriber left: a new one makes a new channel
     };
-    std::shared_ptr<channel> find(std::string const& name, bool create);
+    /// The channel `name`, or null if it has no subscribers.
+    std::shared_ptr<channel> find(std::string const& name);
+    /// The channel `name`, created if it has no subscribers.
+    std::shared_ptr<channel> find_or_create(std::string const& name);
 
     std::mutex mutex_; // channels_
     std::unordered_map<std::string, std::shared_ptr<channel>> channels_;

@@ -131,8 +131,8 @@ void http_session::respond_asset(request const& req, protocol::route const& rout
         return respond(req, http::status::not_found, "not found\n");
     auto const match = req[http::field::if_none_match] == asset->etag;
     auto res = text_response(match ? http::status::not_modified : http::status::ok,
-                             match ? std::string() : std::string(asset->body), req.version(),
-                             req.keep_alive(), web_content_type(name));
+                             match ? std::string() : std::string(asset->body), req,
+                             web_content_type(name));
     res.set(http::field::cache_control, "no-cache");
     res.set(http::field::etag, asset->etag);
     res.set("Content-Security-Policy",
@@ -280,7 +280,7 @@ void http_session::handle_given(request req, std::string const& id,
     auto session = sessions_.find(id);
     if (session && session->ended())
         return respond_json(req, http::status::conflict, ended(id));
-    if (!session && !(session = sessions_.live(id, true)))
+    if (!session && !(session = sessions_.live(id, session_lookup::find_or_create)))
         return refuse_sessions(req, id);
     net::post(session->strand(), [self = shared_from_this(), session, req = std::move(req),
                                   given = std::move(given), what, count, ended,
@@ -356,14 +356,14 @@ void http_session::handle_archive(request req, protocol::route const& route) {
     auto res = text_response(http::status::service_unavailable,
                              "too many archive searches at once ([limits] search_queue); try "
                              "again in a moment\n",
-                             req.version(), req.keep_alive());
+                             req);
     res.set(http::field::retry_after, "1");
     write(std::move(res));
 }
 
 // GET /ingest/{id}/seq: the last seq on disk, where a source resumes.
 void http_session::handle_ingest_seq(request req, std::string const& id) {
-    auto session = sessions_.for_ingest(id, {}, false);
+    auto session = sessions_.for_ingest(id, {}, session_lookup::find);
     if (!session)
         return respond_json(req, http::status::ok, boost::json::object{{"seq", 0}});
     respond_from(session, std::move(req), "application/json", [](live_session& s) {
@@ -411,7 +411,7 @@ void http_session::answer_ingest(request const& req, ingest_answer const& a) {
             text_response(http::status::too_many_requests,
                           "captions come faster than this session takes ([limits] ingest_rate " +
                               std::to_string(settings_->ingest_rate) + " a second)\n",
-                          req.version(), req.keep_alive());
+                          req);
         res.set(http::field::retry_after,
                 std::to_string(std::chrono::ceil<std::chrono::seconds>(a.retry_after).count()));
         return write(std::move(res));

@@ -22,9 +22,10 @@ using tcp = net::ip::tcp;
 
 // Routed once: what the request may see and what it gets both come from that one reading
 // of its target (protocol/route.hpp).
-void http_session::handle(request req) {
+void http_session::route(request req) {
     using protocol::endpoint;
-    auto const route = protocol::route_request(req.method_string(), req.target(), false);
+    auto const route =
+        protocol::route_request(req.method_string(), req.target(), websocket::is_upgrade(req));
     // A refusal under /api/ is not answered before the token either: a 404 there would say
     // which sessions and archives exist.
     if (!allowed(req, route))
@@ -36,7 +37,7 @@ void http_session::handle(request req) {
     case endpoint::live_socket: // routed only for an upgrade
     case endpoint::ingest_socket:
     case endpoint::relay_socket:
-        return refuse(req, route, req.keep_alive());
+        return refuse(req, route);
     case endpoint::healthz:
         return respond(req, http::status::ok, "ok\n");
     case endpoint::metrics:
@@ -81,16 +82,17 @@ void http_session::handle(request req) {
 
 // A WebSocket handshake, routed by the same reading of its target as its authorisation.
 void http_session::upgrade(request req) {
-    auto const r = protocol::route_request(req.method_string(), req.target(), true);
+    auto const r =
+        protocol::route_request(req.method_string(), req.target(), websocket::is_upgrade(req));
     bool const ingest = r.to == protocol::endpoint::ingest_socket;
     bool const relay = r.to == protocol::endpoint::relay_socket;
     if (!ingest && !relay && r.to != protocol::endpoint::live_socket)
-        return refuse(req, r, false);
+        return refuse(req, r);
     auto const& id = r.session;
-    if (ingest && !allowed(req, r, true))
+    if (ingest && !allowed(req, r))
         return; // a caption source reads an HTTP status; a browser would not
     if (!ingest) {
-        if (auto const no = refused(req, r, true))
+        if (auto const no = refused(req, r))
             return close_upgraded(
                 std::move(req), no->status == 401 ? close_unauthorized : close_forbidden, no->why);
     }
@@ -98,7 +100,7 @@ void http_session::upgrade(request req) {
     if (ingest) {
         // The session is made by the first message (the socket's): a source that would
         // find no room for it is told now, as a status it can read.
-        if (!sessions_.for_ingest(id, {}, false) &&
+        if (!sessions_.for_ingest(id, {}, session_lookup::find) &&
             sessions_.live_count() >= settings_->max_sessions)
             return refuse_sessions(req, id);
         return run_ingest_socket(std::move(stream_), id, sessions_, settings_, metrics_,

@@ -108,7 +108,7 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
                   " bytes ([limits] max_header_bytes)";
         }
         spdlog::info("http {}: bad request: {}", peer_, why);
-        auto res = text_response(status, why + "\n", 11, false);
+        auto res = text_response(status, why + "\n", http_1_1, after_answer::close);
         return write(std::move(res));
     }
     metrics_.http_requests.fetch_add(1, std::memory_order_relaxed);
@@ -119,17 +119,19 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
         // (RFC 9112 6.3): that would let a proxy in front and this daemon disagree.
         metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
         spdlog::info("http {}: bad request: {}", peer_, *why);
-        return write(text_response(http::status::bad_request, *why + "\n", 11, false));
+        return write(
+            text_response(http::status::bad_request, *why + "\n", http_1_1, after_answer::close));
     }
     if (auto const r = check_host(*settings_, req[http::field::host])) {
         metrics_.errors_auth.fetch_add(1, std::memory_order_relaxed);
         spdlog::warn("http {}: {} {} refused: {}", peer_, std::string(req.method_string()),
                      std::string(path_of(req.target())), r->why);
-        return write(text_response(http::status::forbidden, r->why + "\n", req.version(), false));
+        return write(text_response(http::status::forbidden, r->why + "\n", req.version(),
+                                   after_answer::close));
     }
     if (websocket::is_upgrade(req))
         return upgrade(std::move(req));
-    handle(std::move(req));
+    route(std::move(req));
 }
 
 // Who sent `req`: behind a trusted proxy, the client it names (see real_client), which is
@@ -171,21 +173,27 @@ void http_session::write(response res) {
 }
 
 http_session::response http_session::text_response(http::status status, std::string body,
-                                                   unsigned version, bool keep_alive,
+                                                   unsigned version, after_answer then,
                                                    std::string_view type) {
     response res{status, version};
     res.set(http::field::server, "minuted");
     res.set(http::field::content_type, type);
     res.set(http::field::cache_control, "no-store");
-    res.keep_alive(keep_alive);
+    res.keep_alive(then == after_answer::keep_alive);
     res.body() = std::move(body);
     res.prepare_payload();
     return res;
 }
 
+http_session::response http_session::text_response(http::status status, std::string body,
+                                                   request const& req, std::string_view type) {
+    return text_response(status, std::move(body), req.version(),
+                         req.keep_alive() ? after_answer::keep_alive : after_answer::close, type);
+}
+
 void http_session::respond(request const& req, http::status status, std::string body,
                            std::string_view type) {
-    write(text_response(status, std::move(body), req.version(), req.keep_alive(), type));
+    write(text_response(status, std::move(body), req, type));
 }
 
 void http_session::respond_json(request const& req, http::status status,
@@ -194,8 +202,7 @@ void http_session::respond_json(request const& req, http::status status,
 }
 
 // What the request shows: see `credentials`.
-credentials http_session::credentials_of(request const& req, protocol::route const& route,
-                                         bool websocket) const {
+credentials http_session::credentials_of(request const& req, protocol::route const& route) const {
     credentials c;
     c.token = bearer_token(req[http::field::authorization]);
     if (auto const token = route.param("token"); c.token.empty() && token)
@@ -205,17 +212,15 @@ credentials http_session::credentials_of(request const& req, protocol::route con
     c.origin = req[http::field::origin];
     c.own_origin =
         std::string(client_.https ? "https://" : "http://") + std::string(req[http::field::host]);
-    c.websocket = websocket;
+    c.websocket = websocket::is_upgrade(req);
     c.from_loopback = client_.address.is_loopback();
     return c;
 }
 
 // The refusal of a request that may not have what `route` needs, logged with the peer
 // (never the token) and counted; nothing if it may.
-std::optional<refusal> http_session::refused(request const& req, protocol::route const& route,
-                                             bool websocket) {
-    auto r =
-        authorize(*settings_, route.needs, route.session, credentials_of(req, route, websocket));
+std::optional<refusal> http_session::refused(request const& req, protocol::route const& route) {
+    auto r = authorize(*settings_, route.needs, route.session, credentials_of(req, route));
     if (r) {
         metrics_.errors_auth.fetch_add(1, std::memory_order_relaxed);
         spdlog::warn("http {}: {} {} refused: {}", peer_, std::string(req.method_string()),
@@ -225,12 +230,11 @@ std::optional<refusal> http_session::refused(request const& req, protocol::route
 }
 
 // Answers a refused HTTP request with 401 or 403 and says false; true if it may go on.
-bool http_session::allowed(request const& req, protocol::route const& route, bool websocket) {
-    auto const r = refused(req, route, websocket);
+bool http_session::allowed(request const& req, protocol::route const& route) {
+    auto const r = refused(req, route);
     if (!r)
         return true;
-    auto res = text_response(static_cast<http::status>(r->status), r->why + "\n", req.version(),
-                             req.keep_alive());
+    auto res = text_response(static_cast<http::status>(r->status), r->why + "\n", req);
     if (r->status == 401)
         res.set(http::field::www_authenticate, "Bearer realm=\"minuted\"");
     write(std::move(res));
@@ -238,8 +242,9 @@ bool http_session::allowed(request const& req, protocol::route const& route, boo
 }
 
 // A request routed to nothing (404), to something its method cannot do (405, with the
-// methods it can), or with a target that names nothing (400), told why.
-void http_session::refuse(request const& req, protocol::route const& route, bool keep_alive) {
+// methods it can), or with a target that names nothing (400), told why. A refused upgrade
+// closes the connection.
+void http_session::refuse(request const& req, protocol::route const& route) {
     auto status = http::status::not_found;
     if (route.to == protocol::endpoint::method_not_allowed) {
         status = http::status::method_not_allowed;
@@ -250,7 +255,9 @@ void http_session::refuse(request const& req, protocol::route const& route, bool
                      std::string(path_of(req.target())), route.reason);
     }
     auto const why = route.reason.empty() ? std::string_view("not found") : route.reason;
-    auto res = text_response(status, std::string(why) + "\n", req.version(), keep_alive);
+    auto const then = req.keep_alive() && !websocket::is_upgrade(req) ? after_answer::keep_alive
+                                                                      : after_answer::close;
+    auto res = text_response(status, std::string(why) + "\n", req.version(), then);
     if (!route.allow.empty())
         res.set(http::field::allow, route.allow);
     write(std::move(res));
@@ -261,7 +268,8 @@ void http_session::refuse_sessions(request const& req, std::string const& id) {
     auto const why = "too many live sessions: the daemon takes " +
                      std::to_string(settings_->max_sessions) + " ([limits] max_sessions)";
     spdlog::warn("ingest {}: source {} refused: {}", id, peer_, why);
-    auto res = text_response(http::status::service_unavailable, why + "\n", req.version(), false);
+    auto res = text_response(http::status::service_unavailable, why + "\n", req.version(),
+                             after_answer::close);
     res.set(http::field::retry_after, "60");
     write(std::move(res));
 }
@@ -271,7 +279,7 @@ void http_session::refuse_sessions(request const& req, std::string const& id) {
 // max_sessions.
 std::shared_ptr<live_session>
 http_session::live_or_refuse(request const& req, std::string const& id, std::string_view instance) {
-    if (auto session = sessions_.for_ingest(id, instance, true))
+    if (auto session = sessions_.for_ingest(id, instance, session_lookup::find_or_create))
         return session;
     refuse_sessions(req, id);
     return nullptr;

@@ -66,26 +66,32 @@ private:
     void find_client(request const& req);
     std::optional<std::string> badly_framed(request const& req) const;
     void write(response res);
+    /// Whether the connection takes another request after an answer.
+    enum class after_answer { keep_alive, close };
+    /// The version of an answer to a request that could not be read.
+    static constexpr unsigned http_1_1 = 11;
     static response text_response(boost::beast::http::status status, std::string body,
-                                  unsigned version, bool keep_alive,
+                                  unsigned version, after_answer then,
+                                  std::string_view type = "text/plain; charset=utf-8");
+    /// The answer to `req`: in its version, and keeping the connection if it asks to.
+    static response text_response(boost::beast::http::status status, std::string body,
+                                  request const& req,
                                   std::string_view type = "text/plain; charset=utf-8");
     void respond(request const& req, boost::beast::http::status status, std::string body,
                  std::string_view type = "text/plain; charset=utf-8");
     void respond_json(request const& req, boost::beast::http::status status,
                       boost::json::value const& v);
-    credentials credentials_of(request const& req, protocol::route const& route,
-                               bool websocket) const;
-    std::optional<refusal> refused(request const& req, protocol::route const& route,
-                                   bool websocket);
-    bool allowed(request const& req, protocol::route const& route, bool websocket = false);
-    void refuse(request const& req, protocol::route const& route, bool keep_alive);
+    credentials credentials_of(request const& req, protocol::route const& route) const;
+    std::optional<refusal> refused(request const& req, protocol::route const& route);
+    bool allowed(request const& req, protocol::route const& route);
+    void refuse(request const& req, protocol::route const& route);
     void refuse_sessions(request const& req, std::string const& id);
     std::shared_ptr<live_session> live_or_refuse(request const& req, std::string const& id,
                                                  std::string_view instance);
     void close();
 
     // Routing (http_routes.cpp).
-    void handle(request req);
+    void route(request req);
     void upgrade(request req);
     /// A limit reached, and why, as a viewer is told it.
     using viewer_refusal = std::pair<limit, std::string>;
@@ -120,7 +126,7 @@ private:
     flex_stream stream_; // moved to a WebSocket by an upgrade: then ex_ still posts here
     boost::asio::any_io_executor ex_;
     live_config const& config_;
-    live_config::snapshot settings_;
+    live_config::settings_ptr settings_;
     metrics& metrics_;
     session_registry& sessions_;
     relay_hub& relay_;

@@ -144,7 +144,7 @@ net::awaitable<void> run_feed(config::feed feed, session_registry& sessions,
     std::string failure;
     while (!finished) {
         auto const settings = config.get();
-        auto session = sessions.live(feed.session, true);
+        auto session = sessions.live(feed.session, session_lookup::find_or_create);
         try {
             if (!session)
                 throw std::runtime_error("too many live sessions ([limits] max_sessions " +

@@ -28,7 +28,7 @@ class ingest_socket : public connection_set::member,
                       public std::enable_shared_from_this<ingest_socket> {
 public:
     ingest_socket(flex_stream&& stream, std::string id, session_registry& sessions,
-                  live_config::snapshot settings, metrics& counters,
+                  live_config::settings_ptr settings, metrics& counters,
                   std::shared_ptr<connection_set> connections, address_counts::place connection)
         : ws_(std::move(stream)), id_(std::move(id)), sessions_(sessions),
           settings_(std::move(settings)), metrics_(counters), tracked_(std::move(connections)),
@@ -149,7 +149,7 @@ private:
         if (!session_) {
             auto const instance =
                 parsed->kind == protocol::ingest_kind::open ? parsed->instance : std::string();
-            session_ = sessions_.for_ingest(id_, instance, true);
+            session_ = sessions_.for_ingest(id_, instance, session_lookup::find_or_create);
             if (!session_) {
                 metrics_.hit(limit::sessions);
                 return reject(static_cast<websocket::close_code>(close_try_again_later),
@@ -201,7 +201,7 @@ private:
                 send(protocol::encode(r));
             if (next->close)
                 return reject(static_cast<websocket::close_code>(next->close_code), *next->close,
-                              false);
+                              error_message::sent_already);
         }
         if (closing_)
             return maybe_close();
@@ -244,15 +244,20 @@ private:
             maybe_close();
     }
 
+    // Whether the source still needs an error message before the close, or the session's
+    // reply that closes it carried one.
+    enum class error_message { send, sent_already };
+
     // A frame the protocol cannot take: say why in an error message and in the close frame.
-    void reject(websocket::close_code code, std::string why, bool with_error = true) {
+    void reject(websocket::close_code code, std::string why,
+                error_message error = error_message::send) {
         if (close_sent_)
             return;
         spdlog::warn("ingest {}: source {}: {}; closing", id_, peer_, why);
         close_code_ = code;
         close_why_ = why;
         closing_ = true;
-        if (with_error)
+        if (error == error_message::send)
             send(protocol::encode(protocol::error_reply{why}));
         maybe_close();
     }
@@ -270,7 +275,7 @@ private:
     std::string id_;
     session_registry& sessions_;
     std::shared_ptr<live_session> session_; // from the first message on
-    live_config::snapshot settings_;
+    live_config::settings_ptr settings_;
     metrics& metrics_;
     tracked tracked_;
     address_counts::place place_; // the connection's, held by its client
@@ -294,7 +299,7 @@ private:
 } // namespace
 
 void run_ingest_socket(flex_stream&& stream, std::string id, session_registry& sessions,
-                       live_config::snapshot settings, metrics& counters,
+                       live_config::settings_ptr settings, metrics& counters,
                        std::shared_ptr<connection_set> connections,
                        address_counts::place connection, http::request<http::string_body> request) {
     std::make_shared<ingest_socket>(std::move(stream), std::move(id), sessions, std::move(settings),

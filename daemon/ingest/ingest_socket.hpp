@@ -22,7 +22,7 @@ class session_registry;
 /// replies go out in the order of the frames, each once the journal holds what it
 /// acknowledges. `connection`: the connection's place, held by its client.
 void run_ingest_socket(flex_stream&& stream, std::string id, session_registry& sessions,
-                       live_config::snapshot settings, metrics& counters,
+                       live_config::settings_ptr settings, metrics& counters,
                        std::shared_ptr<connection_set> connections,
                        address_counts::place connection,
                        boost::beast::http::request<boost::beast::http::string_body> request);

@@ -8,16 +8,16 @@
 namespace minuted {
 
 /// The daemon's running configuration. A reload (SIGHUP) replaces it whole; whoever holds a
-/// snapshot keeps a consistent one, so a connection lives by the limits it started with.
+/// `settings_ptr` keeps a consistent one, so a connection lives by the limits it started with.
 /// Thread-safe.
 class live_config {
 public:
-    using snapshot = std::shared_ptr<config::settings const>;
+    using settings_ptr = std::shared_ptr<config::settings const>;
 
     explicit live_config(config::settings s)
         : current_(std::make_shared<config::settings const>(std::move(s))) {}
 
-    snapshot get() const {
+    settings_ptr get() const {
         std::lock_guard lock(mutex_);
         return current_;
     }
@@ -30,7 +30,7 @@ public:
 
 private:
     mutable std::mutex mutex_;
-    snapshot current_;
+    settings_ptr current_;
 };
 
 } // namespace minuted

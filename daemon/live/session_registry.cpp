@@ -96,7 +96,8 @@ void session_registry::flush_journals() {
         s->journal().flush_at_exit();
 }
 
-std::shared_ptr<live_session> session_registry::live(std::string const& id, bool create) {
+std::shared_ptr<live_session> session_registry::live(std::string const& id, session_lookup how) {
+    bool const create = how == session_lookup::find_or_create;
     std::lock_guard lock(mutex_);
     if (auto const it = live_.find(id); it != live_.end()) {
         // A meeting being archived does not hold its id back from the next one.
@@ -113,8 +114,8 @@ std::shared_ptr<live_session> session_registry::live(std::string const& id, bool
     return s;
 }
 
-std::shared_ptr<live_session> session_registry::for_ingest(std::string const& id,
-                                                           std::string_view instance, bool create) {
+std::shared_ptr<live_session>
+session_registry::for_ingest(std::string const& id, std::string_view instance, session_lookup how) {
     std::unique_lock lock(mutex_);
     std::shared_ptr<live_session> latest;
     if (auto const it = live_.find(id); it != live_.end())
@@ -127,7 +128,7 @@ std::shared_ptr<live_session> session_registry::for_ingest(std::string const& id
     if (latest && (instance.empty() || latest->info().instance == instance))
         return latest; // ended: it acknowledges what its source resends, and nothing new
     lock.unlock();
-    return create ? live(id, true) : nullptr;
+    return how == session_lookup::find_or_create ? live(id, how) : nullptr;
 }
 
 std::shared_ptr<live_session> session_registry::find(std::string const& id) const {

@@ -20,6 +20,12 @@ namespace minuted {
 
 class archive_index;
 
+/// Whether looking a session up may create one that does not exist.
+enum class session_lookup {
+    find,           ///< the session if it exists, else null
+    find_or_create, ///< the session, created if it does not exist
+};
+
 /// The sessions of a running daemon: live ones by id, and the most recently ended.
 /// Thread-safe (a mutex); the sessions themselves run on their own strands.
 class session_registry {
@@ -35,18 +41,18 @@ public:
     /// For the daemon's exit, once no thread runs: every journal written and synced.
     void flush_journals();
 
-    /// The live session `id`, created if `create` and it does not exist (null if that would
-    /// make more than [limits] max_sessions). An ended session with that id is not returned
-    /// for ingest: a new meeting starts under the same id.
-    std::shared_ptr<live_session> live(std::string const& id, bool create);
+    /// The live session `id`, created if `how` says so and it does not exist (null if that
+    /// would make more than [limits] max_sessions). An ended session with that id is not
+    /// returned for ingest: a new meeting starts under the same id.
+    std::shared_ptr<live_session> live(std::string const& id, session_lookup how);
     /// The session a caption source writing to `id` reaches: the live one; else the meeting
     /// that ended last under `id`, while it is listed (recent), unless `instance` (an open's)
-    /// names another meeting than that one's; else a new one if `create` (null if that would
-    /// make more than [limits] max_sessions). A source that lost the ack of its close and
-    /// resends so reaches the ended meeting, which acknowledges the resend, instead of
+    /// names another meeting than that one's; else a new one if `how` says so (null if that
+    /// would make more than [limits] max_sessions). A source that lost the ack of its close
+    /// and resends so reaches the ended meeting, which acknowledges the resend, instead of
     /// starting it again.
     std::shared_ptr<live_session> for_ingest(std::string const& id, std::string_view instance,
-                                             bool create);
+                                             session_lookup how);
     /// The session `id`, live or recently ended, for viewing.
     std::shared_ptr<live_session> find(std::string const& id) const;
     std::vector<std::shared_ptr<live_session>> all() const;
