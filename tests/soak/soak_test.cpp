@@ -498,13 +498,15 @@ struct malformed_frame {
 std::vector<malformed_frame> malformed_frames(std::size_t max_frame_bytes) {
     return {
         {"invalid JSON", {R"({"type": "text", "seq": )"}, false, {"error"}, 1008},
-        // Beast refuses it (and an oversized frame) before minuted reads it: no error message.
+        // Beast refuses it before minuted reads it: no error message.
         {"invalid UTF-8", {"{\"type\":\"text\",\"seq\":1,\"text\":\"caf\xe9\"}"}, false, {}, 1007},
         {"binary frame", {std::string("\x7b\x00\x01\x02", 4)}, true, {"error"}, 1003},
+        // Refused as soon as max_frame_bytes have come, with an error and the reason
+        // (PROTOCOL.md, close code 1009).
         {"oversized frame",
          {R"({"type":"text","seq":1,"text":")" + std::string(max_frame_bytes, 'x') + R"("})"},
          false,
-         {},
+         {"error"},
          1009},
         {"unknown type", {R"({"type":"shout","seq":1})"}, false, {"error"}, 1008},
         {"non-integer seq", {R"({"type":"text","seq":"7","text":"x"})"}, false, {"error"}, 1008},
