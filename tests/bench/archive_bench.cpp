@@ -1,4 +1,4 @@
-// Search over a large archive (issue 5): builds an index of 500 archived meetings from the
+// Search over a large archive: builds an index of 500 archived meetings from the
 // corpus (tests/data and ../shared/eval transcripts, each run through the engine once, then
 // archived again and again under new ids and dates), and times typical searches on it as the
 // daemon runs them: archive_index::search with the API's default limit of 50 hits.
@@ -8,11 +8,13 @@
 // Prints Markdown; it measures and never fails on the numbers.
 
 #include "tests/bench/archive_corpus.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,11 +50,11 @@ int main(int argc, char** argv) {
 
     auto const texts = bench::archive_corpus();
 
-    auto const dir = std::filesystem::temp_directory_path() / "minuted-archive-bench";
+    // Without --index, a fresh index of its own, removed at the end.
+    std::optional<minuted::testing::temp_dir> dir;
     if (file.empty()) {
-        std::filesystem::remove_all(dir);
-        std::filesystem::create_directories(dir);
-        file = dir / "index.sqlite";
+        dir.emplace("minuted-archive-bench");
+        file = *dir / "index.sqlite";
     }
     auto const build_start = steady::now();
     auto const turns = bench::build_archive(file, texts, meetings);
@@ -107,7 +109,5 @@ int main(int argc, char** argv) {
     std::printf("\nAll %zu searches: p50 %.2f ms, p95 %.2f ms, max %.2f ms (target: p95 under 20 "
                 "ms)\n",
                 all.size(), all[all.size() / 2], all[all.size() * 95 / 100], all.back());
-    if (dir / "index.sqlite" == file)
-        std::filesystem::remove_all(dir);
     return 0;
 }

@@ -1,5 +1,5 @@
 // minuted_load_client: an open-loop fan-out load generator for any WebSocket broadcast server on
-// 127.0.0.1 (issue 7: minuted measured side by side with nginx+nchan and a Node ws server).
+// 127.0.0.1, so that minuted can be measured side by side with nginx+nchan and a Node ws server.
 //
 // Opens N subscriber WebSockets spread round-robin over C channels (`--sub` path template, `{c}`
 // replaced by the channel's name c0, c1, ...), waits until every handshake has completed, then
@@ -63,8 +63,8 @@
 //            [--drain D] [--server-pid PID]... [--threads T] [--label NAME] [--header]
 //            [--stalled P [--stall-seconds S]] [--reconnecting P]
 
-#include "tests/bench/daemon_harness.hpp"
 #include "tests/bench/socket_timestamps.hpp"
+#include "tests/support/measure.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -113,16 +113,16 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace websocket = beast::websocket;
 using tcp = net::ip::tcp;
-using minuted::bench::machine_cpu_now;
-using minuted::bench::nanos;
-using minuted::bench::process_cpu_seconds;
 using minuted::bench::realtime_minus_steady_ns;
-using minuted::bench::self_cpu_seconds;
-using minuted::bench::status_kib;
-using minuted::bench::steady;
 using minuted::bench::timestamped_socket;
-using minuted::bench::wait_until;
-using minuted::bench::with_commas;
+using minuted::testing::machine_cpu_now;
+using minuted::testing::nanos;
+using minuted::testing::process_cpu_seconds;
+using minuted::testing::self_cpu_seconds;
+using minuted::testing::status_kib;
+using minuted::testing::steady;
+using minuted::testing::wait_until;
+using minuted::testing::with_commas;
 
 struct options {
     unsigned short port = 0;

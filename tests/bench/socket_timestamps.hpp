@@ -4,7 +4,7 @@
 // bytes reached the client's socket, before the client got round to them. Used by
 // minuted_fanout_bench and minuted_load_client.
 
-#include "tests/bench/daemon_harness.hpp"
+#include "tests/support/measure.hpp"
 
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/bind_executor.hpp>
@@ -24,6 +24,9 @@
 #include <time.h>
 
 namespace minuted::bench {
+
+using testing::nanos;
+using testing::steady;
 
 /// CLOCK_REALTIME minus steady_clock, in ns: turns a scheduled steady time into the clock of
 /// the kernel's receive timestamps. The smallest of a few readings, so neither read is delayed.

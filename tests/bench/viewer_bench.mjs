@@ -1,4 +1,4 @@
-// The viewer through a 3-hour meeting (issue 4): replays 27,000 words of captions (3 hours at
+// The viewer through a 3-hour meeting: replays 27,000 words of captions (3 hours at
 // 150 words per minute, the corpus transcripts repeated) at full speed into a real daemon
 // while the session page is open in headless Chromium, then measures
 //   - how long a new caption takes from being sent to being painted, 30 times: the page

@@ -1,10 +1,10 @@
 #include "config/config.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
-#include <unistd.h>
 
 namespace minuted::config {
 namespace {
@@ -120,9 +120,7 @@ TEST(parse_config, reads_allowed_hosts_trusted_proxies_and_the_search_queue) {
 }
 
 TEST(parse_config, a_feeds_roster_is_read_from_its_file_and_a_bad_one_is_refused_saying_why) {
-    auto const dir = std::filesystem::temp_directory_path() /
-                     ("minuted-config-roster-test-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir);
+    minuted::testing::temp_dir const dir;
     auto const write = [&](std::string const& name, std::string const& text) {
         std::ofstream(dir / name, std::ios::binary) << text;
         return (dir / name).string();
@@ -139,13 +137,10 @@ TEST(parse_config, a_feeds_roster_is_read_from_its_file_and_a_bad_one_is_refused
     EXPECT_NE(error_of(feed(bad)).find("feed.roster: " + bad + ": not a roster: "),
               std::string::npos)
         << error_of(feed(bad));
-    std::filesystem::remove_all(dir);
 }
 
 TEST(parse_config, a_feeds_agenda_is_read_from_its_file_and_a_bad_one_is_refused_saying_why) {
-    auto const dir = std::filesystem::temp_directory_path() /
-                     ("minuted-config-test-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir);
+    minuted::testing::temp_dir const dir;
     auto const write = [&](std::string const& name, std::string const& text) {
         std::ofstream(dir / name, std::ios::binary) << text;
         return (dir / name).string();
@@ -168,7 +163,6 @@ TEST(parse_config, a_feeds_agenda_is_read_from_its_file_and_a_bad_one_is_refused
     EXPECT_NE(error_of(feed(missing)).find("feed.agenda: " + missing + ": No such file"),
               std::string::npos)
         << error_of(feed(missing));
-    std::filesystem::remove_all(dir);
 }
 
 TEST(parse_config, reads_the_caps_per_client_where_0_is_none) {

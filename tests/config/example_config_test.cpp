@@ -3,7 +3,7 @@
 // never drifts from what `minuted --print-default-config` says.
 
 #include "config/config.hpp"
-#include "tests/test_data.hpp"
+#include "tests/support/test_data.hpp"
 
 #include <gtest/gtest.h>
 

@@ -3,42 +3,25 @@
 
 #include "daemon/archive/archive_files.hpp"
 #include "daemon/archive/archive_index.hpp"
+#include "tests/support/child_process.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <cstdlib>
-#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
-#include <spawn.h>
-#include <sstream>
 #include <string>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <vector>
-
-extern char** environ;
 
 namespace minuted {
 namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-struct child_result {
-    int exit_code = -1;
-    std::string out;
-    std::string err;
-};
-
-std::string read_all(fs::path const& file) {
-    std::ifstream in(file, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return std::move(text).str();
-}
+using testing::child_result;
+using testing::run_minuted;
 
 std::int64_t ms(std::chrono::system_clock::time_point t) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
@@ -47,8 +30,6 @@ std::int64_t ms(std::chrono::system_clock::time_point t) {
 class archive_prune_cli : public ::testing::Test {
 protected:
     void SetUp() override {
-        std::string templ = (fs::temp_directory_path() / "minuted-prune-XXXXXX").string();
-        dir_ = ::mkdtemp(templ.data());
         archive_ = dir_ / "state" / "archive";
         fs::create_directories(archive_);
         // Real time: `minuted archive prune` asks the clock.
@@ -59,7 +40,6 @@ protected:
             << "[server]\nstate_dir = \"" << (dir_ / "state").string()
             << "\"\n[archive]\nmax_age_days = 30\n";
     }
-    void TearDown() override { fs::remove_all(dir_); }
 
     void add_meeting(std::string const& name, std::chrono::system_clock::time_point ended) {
         boost::json::object state{
@@ -83,45 +63,14 @@ protected:
         EXPECT_EQ(index_missing(index, archive_), 1u);
     }
 
-    // Runs the built `minuted` with `args` and waits for it.
-    child_result run(std::vector<std::string> const& args) {
-        auto const out = dir_ / "stdout", err = dir_ / "stderr";
-        posix_spawn_file_actions_t actions;
-        posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-        posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                         0644);
-        posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                         0644);
-        std::vector<std::string> storage{MINUTED_BINARY};
-        storage.insert(storage.end(), args.begin(), args.end());
-        std::vector<char*> argv;
-        for (auto& a : storage)
-            argv.push_back(a.data());
-        argv.push_back(nullptr);
-        child_result result;
-        pid_t pid = -1;
-        int const rc = ::posix_spawn(&pid, MINUTED_BINARY, &actions, nullptr, argv.data(), environ);
-        posix_spawn_file_actions_destroy(&actions);
-        if (rc != 0) {
-            ADD_FAILURE() << "posix_spawn: " << rc;
-            return result;
-        }
-        int status = 0;
-        ::waitpid(pid, &status, 0);
-        result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-        result.out = read_all(out);
-        result.err = read_all(err);
-        return result;
-    }
     child_result prune(std::vector<std::string> extra = {}) {
         extra.insert(extra.begin(), {"archive", "prune", "--config", config()});
-        return run(extra);
+        return run_minuted(extra);
     }
     std::string config() const { return (dir_ / "minuted.toml").string(); }
-    std::string list() { return run({"archive", "list", "--config", config()}).out; }
+    std::string list() { return run_minuted({"archive", "list", "--config", config()}).out; }
 
-    fs::path dir_;
+    testing::temp_dir const dir_{"minuted-prune"};
     fs::path archive_;
 };
 
@@ -152,7 +101,7 @@ TEST_F(archive_prune_cli, prune_removes_old_meetings_from_folders_and_index) {
     auto const listed = list();
     EXPECT_FALSE(contains(listed, "old-20240101-090000")) << listed;
     EXPECT_TRUE(contains(listed, "new-20261120-090000")) << listed;
-    auto const found = run({"archive", "search", "quorum", "--config", config()}).out;
+    auto const found = run_minuted({"archive", "search", "quorum", "--config", config()}).out;
     EXPECT_FALSE(contains(found, "old-20240101-090000")) << found;
     EXPECT_TRUE(contains(found, "new-20261120-090000")) << found;
     // Nothing more to do the second time.
@@ -160,7 +109,7 @@ TEST_F(archive_prune_cli, prune_removes_old_meetings_from_folders_and_index) {
 }
 
 TEST_F(archive_prune_cli, without_limits_nothing_is_removed_and_it_says_why) {
-    auto const r = run({"archive", "prune", "--state-dir", (dir_ / "state").string()});
+    auto const r = run_minuted({"archive", "prune", "--state-dir", (dir_ / "state").string()});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_TRUE(contains(r.err, "no retention limits set")) << r.err;
     EXPECT_TRUE(contains(r.out, "removed 0 meetings")) << r.out;
@@ -168,9 +117,9 @@ TEST_F(archive_prune_cli, without_limits_nothing_is_removed_and_it_says_why) {
 }
 
 TEST_F(archive_prune_cli, bad_arguments_exit_64_and_a_missing_archive_66) {
-    EXPECT_EQ(run({"archive", "prune", "extra", "--config", config()}).exit_code, 64);
-    EXPECT_EQ(run({"archive", "list", "--dry-run", "--config", config()}).exit_code, 64);
-    auto const r = run({"archive", "prune", "--state-dir", (dir_ / "nowhere").string()});
+    EXPECT_EQ(run_minuted({"archive", "prune", "extra", "--config", config()}).exit_code, 64);
+    EXPECT_EQ(run_minuted({"archive", "list", "--dry-run", "--config", config()}).exit_code, 64);
+    auto const r = run_minuted({"archive", "prune", "--state-dir", (dir_ / "nowhere").string()});
     EXPECT_EQ(r.exit_code, 66);
     EXPECT_TRUE(contains(r.err, "no archive in")) << r.err;
     EXPECT_TRUE(fs::exists(archive_ / "old-20240101-090000"));

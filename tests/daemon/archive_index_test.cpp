@@ -1,9 +1,9 @@
 #include "daemon/archive/archive_index.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <string>
 
@@ -13,9 +13,6 @@ namespace {
 class archive_index_test : public ::testing::Test {
 protected:
     void SetUp() override {
-        std::string templ =
-            (std::filesystem::temp_directory_path() / "minuted-index-XXXXXX").string();
-        dir_ = ::mkdtemp(templ.data());
         index_.emplace(dir_ / "index.sqlite");
         index_->add({"plenary-20261123-090000", "plenary", "Plenary, day 1",
                      day(2026, 11, 23) + 9 * hour, day(2026, 11, 23) + 12 * hour, 40, 2, 1,
@@ -31,11 +28,6 @@ protected:
                     {{0, "Ana Gómez", day(2026, 11, 24) + 9 * hour, "Reports",
                       "The working group reported on neutrality of networks."}});
     }
-    void TearDown() override {
-        index_.reset();
-        std::filesystem::remove_all(dir_);
-    }
-
     static std::int64_t day(int y, unsigned m, unsigned d) {
         char text[16];
         std::snprintf(text, sizeof text, "%04d-%02u-%02u", y, m, d);
@@ -56,7 +48,7 @@ protected:
         return found(q);
     }
 
-    std::filesystem::path dir_;
+    testing::temp_dir const dir_{"minuted-index"};
     std::optional<archive_index> index_;
 };
 

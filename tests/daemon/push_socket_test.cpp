@@ -344,7 +344,7 @@ TEST_F(push_socket_test, a_replacing_push_drops_the_queue_and_latest_state_wins)
         queued += r == pushed::queued ? 1 : 0;
     }
     EXPECT_EQ(server_->push(numbered(next++)), pushed::queued); // the queue is full
-    EXPECT_EQ(server_->push(snapshot_frame, {}, true), pushed::queued);
+    EXPECT_EQ(server_->push(snapshot_frame, {}, push_socket::queue_mode::replace), pushed::queued);
     EXPECT_EQ(server_->push(numbered(next)), pushed::queued) << "after the snapshot";
 
     auto const got = read_until([](std::string const& m) { return m == "snapshot"; });

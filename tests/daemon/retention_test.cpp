@@ -1,5 +1,6 @@
 #include "daemon/archive/archive_files.hpp"
 #include "daemon/archive/retention.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
@@ -62,16 +63,13 @@ void write_file(fs::path const& file, std::string const& content) {
 class retention_test : public ::testing::Test {
 protected:
     void SetUp() override {
-        std::string templ = (fs::temp_directory_path() / "minuted-retention-XXXXXX").string();
-        state_dir_ = ::mkdtemp(templ.data());
         archive_ = state_dir_ / "archive";
         fs::create_directories(archive_);
         index_.emplace(archive_ / "index.sqlite");
     }
     void TearDown() override {
-        index_.reset();
+        // A test takes the archive's write permission away; the directory goes all the same.
         fs::permissions(archive_, fs::perms::owner_all, fs::perm_options::add);
-        fs::remove_all(state_dir_);
     }
 
     // An archived meeting that ended `age` before `now`, with a transcript of `bytes` bytes,
@@ -127,7 +125,7 @@ protected:
         return enforce_retention(archive_, &*index_, policy, now, mode);
     }
 
-    fs::path state_dir_;
+    testing::temp_dir const state_dir_{"minuted-retention"};
     fs::path archive_;
     std::optional<archive_index> index_;
 };
@@ -290,9 +288,9 @@ TEST_F(retention_test, without_an_index_the_folders_still_go) {
 TEST_F(retention_test, a_meeting_that_cannot_be_removed_is_logged_and_kept_without_throwing) {
     add_meeting("old", days(40));
     add_meeting("new", days(1));
-    fs::permissions(fs::path(state_dir_), fs::perms::owner_all | fs::perms::group_read |
-                                              fs::perms::group_exec | fs::perms::others_read |
-                                              fs::perms::others_exec);
+    fs::permissions(state_dir_.path(), fs::perms::owner_all | fs::perms::group_read |
+                                           fs::perms::group_exec | fs::perms::others_read |
+                                           fs::perms::others_exec);
     // Only the archive directory's write permission lets a folder in it be renamed or removed.
     fs::permissions(archive_,
                     fs::perms::owner_write | fs::perms::group_write | fs::perms::others_write,
@@ -321,7 +319,7 @@ TEST_F(retention_test, a_meeting_that_cannot_be_removed_is_logged_and_kept_witho
 
 TEST_F(retention_test, the_daemon_runs_a_pass_at_start_then_every_interval_until_stopped) {
     config::settings settings;
-    settings.state_dir = state_dir_;
+    settings.state_dir = state_dir_.path();
     settings.archive_max_age_days = 30;
     // Against the real clock: 2026-12-01 minus a thousand days is long gone by any now.
     add_meeting("first", days(1000));
@@ -350,7 +348,7 @@ TEST_F(retention_test, the_daemon_runs_a_pass_at_start_then_every_interval_until
 
 TEST_F(retention_test, without_limits_the_daemon_cleans_up_once_and_keeps_no_timer) {
     config::settings settings;
-    settings.state_dir = state_dir_;
+    settings.state_dir = state_dir_.path();
     add_meeting("ancient", days(10000));
     fs::create_directories(archive_ / ".deleting-crashed");
     boost::asio::io_context ioc;

@@ -2,8 +2,8 @@
 // them from its signals, with real WebSocket and HTTP clients on loopback.
 
 #include "daemon/server.hpp"
-
-#include "tests/integration/harness.hpp"
+#include "tests/support/clients.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 

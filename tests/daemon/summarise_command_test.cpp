@@ -1,181 +1,43 @@
 // `minuted summarise` as a user runs it: the real binary in a child process, its exit code,
 // standard output and standard error.
 
-#include "tests/sanitized_build.hpp"
-#include "tests/test_data.hpp"
+#include "tests/support/child_process.hpp"
+#include "tests/support/sanitized_build.hpp"
+#include "tests/support/temp_dir.hpp"
+#include "tests/support/test_data.hpp"
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <array>
-#include <cerrno>
 #include <chrono>
-#include <csignal>
 #include <cstdlib>
-#include <cstring>
-#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <poll.h>
 #include <random>
 #include <set>
-#include <spawn.h>
 #include <string>
 #include <string_view>
-#include <sys/resource.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <vector>
-
-extern char** environ;
 
 namespace minuted {
 namespace {
 
+using minuted::testing::environment_changes;
 using minuted::testing::read_test_file;
+using minuted::testing::run_minuted;
 using minuted::testing::sanitized_build;
 namespace json = boost::json;
 
-/// What a finished child process left behind.
-struct child_result {
-    int exit_code = -1;  ///< -1 when it was killed by a signal
-    int term_signal = 0; ///< the signal that killed it, or 0
-    bool timed_out = false;
-    std::string out;
-    std::string err;
-    long max_rss_kb = 0; ///< peak resident set size of the child
-};
-
-/// The environment of this process plus `asan_options` appended to ASAN_OPTIONS (later options
-/// win there); ignored by a binary built without AddressSanitizer.
-std::vector<std::string> child_environment(std::string_view asan_options) {
-    std::vector<std::string> env;
-    std::string asan = "ASAN_OPTIONS=";
-    for (char** e = environ; *e; ++e) {
-        std::string_view const var = *e;
-        if (var.starts_with("ASAN_OPTIONS="))
-            asan = std::string(var) + ":";
-        else
-            env.emplace_back(var);
-    }
-    if (!asan_options.empty())
-        env.push_back(asan.append(asan_options));
-    else if (asan != "ASAN_OPTIONS=")
-        env.push_back(asan.substr(0, asan.size() - 1));
-    return env;
-}
-
-/// Runs the built `minuted` with `args`, writing `input` to its standard input, and waits
-/// for it (killing it after `limit`).
-child_result run_minuted(std::vector<std::string> const& args, std::string_view input = {},
-                         std::chrono::seconds limit = std::chrono::seconds(300),
-                         std::string_view asan_options = {}) {
-    child_result result;
-    std::array<int, 2> in{-1, -1}, out{-1, -1}, err{-1, -1};
-    if (::pipe2(in.data(), O_CLOEXEC) != 0 || ::pipe2(out.data(), O_CLOEXEC) != 0 ||
-        ::pipe2(err.data(), O_CLOEXEC) != 0) {
-        ADD_FAILURE() << "pipe2: " << std::strerror(errno);
-        return result;
-    }
-    // dup2 clears close-on-exec on the child's copies only.
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, in[0], 0);
-    posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-    posix_spawn_file_actions_adddup2(&actions, err[1], 2);
-
-    std::vector<std::string> argv_storage{MINUTED_BINARY};
-    argv_storage.insert(argv_storage.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& a : argv_storage)
-        argv.push_back(a.data());
-    argv.push_back(nullptr);
-
-    auto env_storage = child_environment(asan_options);
-    std::vector<char*> env;
-    for (auto& e : env_storage)
-        env.push_back(e.data());
-    env.push_back(nullptr);
-
-    pid_t pid = -1;
-    int const rc = ::posix_spawn(&pid, MINUTED_BINARY, &actions, nullptr, argv.data(), env.data());
-    posix_spawn_file_actions_destroy(&actions);
-    ::close(in[0]);
-    ::close(out[1]);
-    ::close(err[1]);
-    if (rc != 0) {
-        ADD_FAILURE() << "posix_spawn " << MINUTED_BINARY << ": " << std::strerror(rc);
-        ::close(in[1]);
-        ::close(out[0]);
-        ::close(err[0]);
-        return result;
-    }
-
-    // Feed stdin and drain stdout and stderr together, so neither side blocks on a full pipe.
-    ::fcntl(in[1], F_SETFL, O_NONBLOCK);
-    int in_fd = in[1];
-    if (input.empty()) {
-        ::close(in_fd);
-        in_fd = -1;
-    }
-    int out_fd = out[0];
-    int err_fd = err[0];
-    auto const deadline = std::chrono::steady_clock::now() + limit;
-    std::array<char, 65536> buf{};
-    while (out_fd >= 0 || err_fd >= 0) {
-        auto const left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) {
-            result.timed_out = true;
-            ::kill(pid, SIGKILL);
-            break;
-        }
-        std::array<pollfd, 3> fds{pollfd{in_fd, POLLOUT, 0}, pollfd{out_fd, POLLIN, 0},
-                                  pollfd{err_fd, POLLIN, 0}};
-        if (::poll(fds.data(), fds.size(), static_cast<int>(std::min<long>(left.count(), 1000))) <
-                0 &&
-            errno != EINTR)
-            break;
-        if (in_fd >= 0 && (fds[0].revents & (POLLOUT | POLLERR | POLLHUP))) {
-            auto const n = ::write(in_fd, input.data(), input.size());
-            if (n > 0)
-                input.remove_prefix(static_cast<std::size_t>(n));
-            if (input.empty() || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-                ::close(in_fd); // done, or the child stopped reading (EPIPE)
-                in_fd = -1;
-            }
-        }
-        auto drain = [&](pollfd const& p, int& fd, std::string& to) {
-            if (fd < 0 || !(p.revents & (POLLIN | POLLERR | POLLHUP)))
-                return;
-            auto const n = ::read(fd, buf.data(), buf.size());
-            if (n > 0) {
-                to.append(buf.data(), static_cast<std::size_t>(n));
-            } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-                ::close(fd);
-                fd = -1;
-            }
-        };
-        drain(fds[1], out_fd, result.out);
-        drain(fds[2], err_fd, result.err);
-    }
-    for (int fd : {in_fd, out_fd, err_fd})
-        if (fd >= 0)
-            ::close(fd);
-
-    int status = 0;
-    rusage usage{};
-    while (::wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
-    }
-    result.max_rss_kb = usage.ru_maxrss;
-    if (WIFEXITED(status))
-        result.exit_code = WEXITSTATUS(status);
-    else if (WIFSIGNALED(status))
-        result.term_signal = WTERMSIG(status);
-    return result;
+/// ASAN_OPTIONS for a child: this process's, with `options` added after them (later options
+/// win there). A binary built without AddressSanitizer ignores them.
+environment_changes with_asan_options(std::string_view options) {
+    std::string value(options);
+    if (auto const* inherited = std::getenv("ASAN_OPTIONS"); inherited && *inherited)
+        value = std::string(inherited) + ":" + value;
+    return {{"ASAN_OPTIONS", value}};
 }
 
 bool contains(std::string_view hay, std::string_view needle) {
@@ -184,21 +46,6 @@ bool contains(std::string_view hay, std::string_view needle) {
 
 class summarise_cli : public ::testing::Test {
 protected:
-    static void SetUpTestSuite() {
-        // A child that exits without reading its input must fail the write, not kill us.
-        std::signal(SIGPIPE, SIG_IGN);
-    }
-
-    void SetUp() override {
-        std::string tmpl = "/tmp/minuted-cli-test-XXXXXX";
-        ASSERT_NE(::mkdtemp(tmpl.data()), nullptr) << std::strerror(errno);
-        dir_ = tmpl;
-    }
-    void TearDown() override {
-        std::error_code ec;
-        std::filesystem::remove_all(dir_, ec);
-    }
-
     /// Writes `contents` to a file of the test's temporary directory; returns its path.
     std::string write_file(std::string const& name, std::string_view contents) const {
         auto const path = dir_ / name;
@@ -208,7 +55,7 @@ protected:
         return path.string();
     }
 
-    std::filesystem::path dir_;
+    minuted::testing::temp_dir const dir_{"minuted-cli-test"};
 };
 
 std::string const dccg_file = "dccg-90-2024-11-08.raw.txt";
@@ -434,14 +281,16 @@ TEST_F(summarise_cli, ten_megabyte_single_line_is_summarised_in_bounded_memory) 
     auto const path = write_file("one-line.txt", line);
     // An AddressSanitizer build keeps 256 MB of freed memory in quarantine by default; with a
     // small quarantine its peak RSS measures the program again.
-    auto const r = run_minuted({"summarise", path, "--format", "json"}, {},
-                               std::chrono::seconds(600), "quarantine_size_mb=8");
+    auto const r = run_minuted(
+        {"summarise", path, "--format", "json"},
+        {.timeout = std::chrono::seconds(600), .env = with_asan_options("quarantine_size_mb=8")});
     ASSERT_EQ(r.term_signal, 0) << "killed by signal " << r.term_signal << "; stderr: " << r.err;
     ASSERT_FALSE(r.timed_out);
     ASSERT_EQ(r.exit_code, 0) << r.err;
     // What the input adds over a tiny transcript, and (without sanitizers) the whole process.
-    auto const baseline = run_minuted({"summarise", write_file("tiny.txt", ">> A B: Hello.\n")}, {},
-                                      std::chrono::seconds(60), "quarantine_size_mb=8");
+    auto const baseline = run_minuted(
+        {"summarise", write_file("tiny.txt", ">> A B: Hello.\n")},
+        {.timeout = std::chrono::seconds(60), .env = with_asan_options("quarantine_size_mb=8")});
     ASSERT_EQ(baseline.exit_code, 0) << baseline.err;
     EXPECT_LT(r.max_rss_kb - baseline.max_rss_kb, 200 * 1024)
         << "peak RSS " << r.max_rss_kb << " KB, " << baseline.max_rss_kb << " KB for a tiny input";
@@ -547,7 +396,8 @@ TEST_F(summarise_cli, json_report_has_the_documented_participant_and_agenda_fiel
 
 TEST_F(summarise_cli, dash_reads_the_transcript_from_standard_input) {
     auto const transcript = read_test_file(igf_file);
-    auto const from_stdin = run_minuted({"summarise", "-", "--format", "json"}, transcript);
+    auto const from_stdin =
+        run_minuted({"summarise", "-", "--format", "json"}, {.input = transcript});
     ASSERT_EQ(from_stdin.exit_code, 0) << from_stdin.err;
     auto const from_file = run_minuted({"summarise", data_path(igf_file), "--format", "json"});
     ASSERT_EQ(from_file.exit_code, 0) << from_file.err;

@@ -1,12 +1,20 @@
-// Issue 6: who may publish, view and administer, against the real daemon.
+// Who may publish, view and administer, against the real daemon: the tokens of [auth], the
+// loopback-only default, and the Host and Origin checks that keep a browser page out.
 
-#include "tests/integration/harness.hpp"
-#include "tests/test_data.hpp"
+#include "tests/support/child_process.hpp"
+#include "tests/support/clients.hpp"
+#include "tests/support/daemon_process.hpp"
+#include "tests/support/temp_dir.hpp"
+#include "tests/support/test_data.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 #include <gtest/gtest.h>
+
+#include <csignal>
+#include <optional>
+#include <thread>
 
 namespace minuted::testing {
 namespace {
@@ -38,7 +46,7 @@ unsigned upgrade_status(unsigned short port, std::string const& target,
 }
 
 TEST(auth, publishing_needs_the_token_and_replay_sends_it) {
-    daemon_process d({}, tokens_config);
+    daemon_process d({.config = tokens_config});
     EXPECT_EQ(upgrade_status(d.port(), "/ingest/m"), 401u);
     EXPECT_EQ(upgrade_status(d.port(), "/ingest/m", "Bearer wrong-token-0123456789"), 403u);
     d.process().wait_for(R"(http 127\.0\.0\.1:\d+: GET /ingest/m refused: wrong publish token)");
@@ -48,9 +56,9 @@ TEST(auth, publishing_needs_the_token_and_replay_sends_it) {
     EXPECT_EQ(http_request(d.port(), http::verb::post, "/ingest/p?seq=1", "hello\n", bearer).status,
               200u);
 
-    auto const [code, out] = run_minuted(
+    auto const r = run_minuted(
         {"replay", dccg_file, "--to", d.url("/ingest/m"), "--speed", "max", "--token", publish});
-    EXPECT_EQ(code, 0) << out;
+    EXPECT_EQ(r.exit_code, 0) << r.output();
     http::fields view;
     view.set(http::field::authorization, "Bearer " + viewer);
     auto const state = http_request(d.port(), http::verb::get, "/api/sessions/m", {}, view);
@@ -60,7 +68,7 @@ TEST(auth, publishing_needs_the_token_and_replay_sends_it) {
 }
 
 TEST(auth, viewing_needs_the_viewer_token_which_a_page_link_keeps_in_a_cookie) {
-    daemon_process d({}, tokens_config);
+    daemon_process d({.config = tokens_config});
     http::fields bearer;
     bearer.set(http::field::authorization, "Bearer " + publish);
     ASSERT_EQ(http_request(d.port(), http::verb::post, "/ingest/m?seq=1",
@@ -95,7 +103,7 @@ TEST(auth, viewing_needs_the_viewer_token_which_a_page_link_keeps_in_a_cookie) {
 // prefix (which Boost.URL hides from a path's segments), dot segments, empty segments, "%2E"
 // and "%2F" once let a request reach a session's data while the token check saw another path.
 TEST(auth, no_spelling_of_a_data_path_is_served_without_the_viewer_token) {
-    daemon_process d({}, tokens_config);
+    daemon_process d({.config = tokens_config});
     http::fields publisher;
     publisher.set(http::field::authorization, "Bearer " + publish);
     for (std::string const id : {"m", "end", "gone"})
@@ -191,7 +199,7 @@ TEST(auth, no_spelling_of_a_data_path_is_served_without_the_viewer_token) {
 }
 
 TEST(auth, a_websocket_from_a_page_of_another_origin_is_refused) {
-    daemon_process d({}, tokens_config);
+    daemon_process d({.config = tokens_config});
     net::io_context ioc;
     websocket::stream<beast::tcp_stream> ws(ioc);
     ws.next_layer().connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), d.port()));
@@ -256,7 +264,7 @@ TEST(auth, a_page_of_another_site_cannot_publish_end_or_open_sockets_by_default)
 }
 
 TEST(auth, configured_origins_may_write_and_others_may_not_on_the_ingest_socket_either) {
-    daemon_process d({}, tokens_config);
+    daemon_process d({.config = tokens_config});
     auto const upgrade = [&](std::string const& origin) {
         net::io_context ioc;
         websocket::stream<beast::tcp_stream> ws(ioc);
@@ -275,7 +283,7 @@ TEST(auth, configured_origins_may_write_and_others_may_not_on_the_ingest_socket_
 }
 
 TEST(auth, a_host_name_that_is_not_the_daemons_is_refused_against_dns_rebinding) {
-    daemon_process d({}, "[server]\nallowed_hosts = [\"captions.example.org\"]\n");
+    daemon_process d({.config = "[server]\nallowed_hosts = [\"captions.example.org\"]\n"});
     auto const with_host = [&](std::string const& host, http::verb verb = http::verb::get,
                                std::string const& target = "/api/sessions") {
         http::fields f;
@@ -357,10 +365,11 @@ TEST(auth, listening_on_localhost_binds_the_loopback_address) {
 
 TEST(auth, listening_beyond_loopback_without_a_publish_token_is_refused_at_start) {
     temp_dir dir;
-    auto const [code, out] = run_minuted(
+    auto const r = run_minuted(
         {"serve", "--listen", "0.0.0.0:0", "--state-dir", (dir.path() / "state").string()});
-    EXPECT_EQ(code, 78);
-    EXPECT_NE(out.find("listening on 0.0.0.0 needs a publish token"), std::string::npos) << out;
+    EXPECT_EQ(r.exit_code, 78);
+    EXPECT_NE(r.output().find("listening on 0.0.0.0 needs a publish token"), std::string::npos)
+        << r.output();
 }
 
 } // namespace

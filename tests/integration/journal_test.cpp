@@ -1,19 +1,26 @@
-// Issue 5: nothing acknowledged is ever lost. The real daemon is killed, restarted, starved of
+// Nothing acknowledged is ever lost. The real daemon is killed, restarted, starved of
 // disk and denied its state directory while a source sends a real meeting.
 
 #include "daemon/client/replay.hpp"
 #include "protocol/journal.hpp"
-#include "tests/integration/harness.hpp"
-#include "tests/test_data.hpp"
+#include "tests/support/child_process.hpp"
+#include "tests/support/clients.hpp"
+#include "tests/support/daemon_process.hpp"
+#include "tests/support/temp_dir.hpp"
+#include "tests/support/test_data.hpp"
 
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <future>
+#include <optional>
 #include <pwd.h>
 #include <random>
+#include <regex>
 #include <sys/resource.h>
+#include <thread>
 
 namespace minuted::testing {
 namespace {
@@ -32,9 +39,9 @@ std::string dccg_open() {
 }
 
 std::string summarise_md(std::string const& file) {
-    auto [code, out] = run_minuted({"summarise", file});
-    EXPECT_EQ(code, 0) << out;
-    return out;
+    auto const r = run_minuted({"summarise", file});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.out;
 }
 
 // What one connection of a caption source saw.
@@ -215,18 +222,18 @@ TEST(journal_failure, a_full_disk_refuses_captions_with_1013_keeps_what_was_acke
 
 TEST(journal_failure, a_read_only_state_directory_refuses_captions_until_it_is_writable) {
     // Root may write anywhere, so as root the daemon runs as nobody.
-    std::optional<std::pair<uid_t, gid_t>> user;
+    std::optional<run_as> user;
     if (::geteuid() == 0) {
         auto const* nobody = ::getpwnam("nobody");
         ASSERT_NE(nobody, nullptr);
-        user = std::pair{nobody->pw_uid, nobody->pw_gid};
+        user = run_as{nobody->pw_uid, nobody->pw_gid};
     }
     temp_dir dir;
     std::filesystem::permissions(dir.path(), std::filesystem::perms(0755));
     auto const state = dir.path() / "state";
     std::filesystem::create_directory(state);
     std::filesystem::permissions(state, std::filesystem::perms(0555));
-    daemon_process d({"--state-dir", state.string()}, {}, user);
+    daemon_process d({.args = {"--state-dir", state.string()}, .as_user = user});
 
     auto const frames = dccg_frames();
     auto const refused = send_frames(d.port(), "m", frames);
@@ -250,7 +257,7 @@ TEST(journal_failure, a_read_only_state_directory_refuses_captions_until_it_is_w
 
 TEST(admin_end, ending_a_session_needs_the_admin_token_and_archives_it) {
     std::string const token = "an-admin-token-of-32-characters!";
-    daemon_process d({}, "[auth]\nadmin_token = \"" + token + "\"\n");
+    daemon_process d({.config = "[auth]\nadmin_token = \"" + token + "\"\n"});
     auto frames = dccg_frames();
     frames.resize(600); // no close frame: the source never ends the meeting
     ASSERT_TRUE(send_frames(d.port(), "m", frames).finished);
@@ -417,14 +424,14 @@ TEST(admin_end, without_a_configured_token_loopback_may_end_a_session) {
     wait_archived(d.port(), "m");
 }
 
-// Issue 20: a known agenda given through the API during the meeting is journaled like
+// A known agenda given through the API during the meeting is journaled like
 // captions: the meeting is aligned to it at once, a restart rebuilds it, the archive keeps it,
 // and once the meeting has ended it is final.
 TEST(agenda_api, an_agenda_put_during_the_meeting_is_journaled_and_final_at_the_end) {
     std::string const token = "a-publish-token-of-32-characters";
     std::string const admin_token = "an-admin-token-of-32-characters!";
-    daemon_process d({}, "[auth]\npublish_token = \"" + token + "\"\nadmin_token = \"" +
-                             admin_token + "\"\n");
+    daemon_process d({.config = "[auth]\npublish_token = \"" + token + "\"\nadmin_token = \"" +
+                                admin_token + "\"\n"});
     http::fields publisher;
     publisher.set(http::field::authorization, "Bearer " + token);
     auto const put = [&](std::string body, http::fields const& headers) {
@@ -483,15 +490,15 @@ TEST(agenda_api, an_agenda_put_during_the_meeting_is_journaled_and_final_at_the_
     EXPECT_EQ(items(), aligned);
 }
 
-// Issue 21: a roster put during the meeting gives the participants their names and
+// A roster put during the meeting gives the participants their names and
 // organisations at once; it is journaled, so a restart and the archive keep it; a bad roster
 // is refused with its reason and changes nothing; once the meeting has ended it is final.
 TEST(roster_api, a_roster_put_during_the_meeting_names_participants_and_survives_a_restart) {
     std::string const token = "a-publish-token-of-32-characters";
     std::string const admin_token = "an-admin-token-of-32-characters!";
     // With an admin token set, loopback alone is no longer admin: the token is needed.
-    daemon_process d({}, "[auth]\npublish_token = \"" + token + "\"\nadmin_token = \"" +
-                             admin_token + "\"\n");
+    daemon_process d({.config = "[auth]\npublish_token = \"" + token + "\"\nadmin_token = \"" +
+                                admin_token + "\"\n"});
     http::fields publisher, admin;
     publisher.set(http::field::authorization, "Bearer " + token);
     admin.set(http::field::authorization, "Bearer " + admin_token);

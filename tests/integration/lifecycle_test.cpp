@@ -1,15 +1,21 @@
-// Issue 6: SIGHUP reloads tokens, limits and feeds without dropping a session; SIGTERM
+// SIGHUP reloads tokens, limits and feeds without dropping a session; SIGTERM
 // answers what is in flight, closes every connection with 1001 and exits 0.
 
 #include "daemon/client/replay.hpp"
-#include "tests/integration/harness.hpp"
-#include "tests/test_data.hpp"
+#include "tests/support/child_process.hpp"
+#include "tests/support/clients.hpp"
+#include "tests/support/daemon_process.hpp"
+#include "tests/support/live_view.hpp"
+#include "tests/support/test_data.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/write.hpp>
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <future>
+#include <regex>
+#include <thread>
 
 namespace minuted::testing {
 namespace {
@@ -45,7 +51,7 @@ void wait_logged(daemon_process& d, std::string const& pattern, std::size_t coun
 TEST(reload, sighup_swaps_the_publish_token_while_sessions_and_viewers_stay) {
     std::string const old_token = "old-token-0123456789";
     std::string const new_token = "new-token-0123456789";
-    daemon_process d({}, with_token(old_token));
+    daemon_process d({.config = with_token(old_token)});
     ASSERT_EQ(post_as(d.port(), old_token, ">> ANA: Good morning.\n"), 200u);
     ws_client viewer(d.port(), "/live/m");
     merged_view view;
@@ -66,7 +72,7 @@ TEST(reload, sighup_swaps_the_publish_token_while_sessions_and_viewers_stay) {
 
 TEST(reload, a_config_that_cannot_be_used_changes_nothing_and_is_counted) {
     std::string const token = "the-token-0123456789";
-    daemon_process d({}, with_token(token));
+    daemon_process d({.config = with_token(token)});
     d.reload("[limits]\nmax_sessions = -1\n");
     wait_logged(d, R"(config reload failed: .*limits\.max_sessions.*; keeping the running config)",
                 1);
@@ -87,7 +93,7 @@ TEST(reload, feeds_added_to_the_config_start_and_removed_ones_stop) {
     auto const port = source.wait_for(R"(as a feed on ws://127\.0\.0\.1:(\d+)/)");
     auto const feed =
         "[[feed]]\nsession = \"pulled\"\nurl = \"ws://127.0.0.1:" + port + "/feed\"\n";
-    daemon_process d({}, "[server]\nlog_level = \"info\"\n");
+    daemon_process d({.config = "[server]\nlog_level = \"info\"\n"});
     EXPECT_EQ(http_get(d.port(), "/api/sessions/pulled").status, 404u);
 
     d.reload(feed);
@@ -107,7 +113,7 @@ TEST(reload, feeds_added_to_the_config_start_and_removed_ones_stop) {
 
 TEST(shutdown, sigterm_acknowledges_what_is_in_flight_then_closes_the_source_with_1001) {
     // A long group commit keeps acks in flight when the signal comes.
-    daemon_process d({}, "[journal]\ncommit_interval = \"300ms\"\n");
+    daemon_process d({.config = "[journal]\ncommit_interval = \"300ms\"\n"});
     auto const frames =
         make_replay_frames(read_test_file("dccg-90-2024-11-08.raw.txt"), replay_options{});
     ws_client source(d.port(), "/ingest/m");
@@ -146,7 +152,7 @@ TEST(shutdown, sigterm_acknowledges_what_is_in_flight_then_closes_the_source_wit
 }
 
 TEST(shutdown, a_connection_that_will_not_finish_is_cut_after_shutdown_grace) {
-    daemon_process d({}, "[server]\nshutdown_grace = \"1s\"\n");
+    daemon_process d({.config = "[server]\nshutdown_grace = \"1s\"\n"});
     // A keep-alive connection half-way through sending a request: it cannot be answered.
     net::io_context ioc;
     tcp::socket stuck(ioc);

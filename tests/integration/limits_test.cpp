@@ -1,8 +1,10 @@
-// Issue 6: every [limits] setting refuses, closes or slows down with a clear error and a metric.
+// Every [limits] setting, against the real daemon: a client past a limit is refused, closed or
+// slowed down with a reason it can read and a metric an operator can watch, and nobody else is.
 
 #include "daemon/client/replay.hpp"
-#include "tests/integration/harness.hpp"
-#include "tests/test_data.hpp"
+#include "tests/support/clients.hpp"
+#include "tests/support/daemon_process.hpp"
+#include "tests/support/test_data.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/beast/core.hpp>
@@ -10,6 +12,8 @@
 #include <gtest/gtest.h>
 
 #include <future>
+#include <optional>
+#include <thread>
 
 namespace minuted::testing {
 namespace {
@@ -36,7 +40,7 @@ std::string reason(ws_client const& c) {
 }
 
 TEST(limits, oversized_request_heads_get_431_and_bodies_413_naming_the_setting) {
-    daemon_process d({}, "[limits]\nmax_header_bytes = 1024\nmax_body_bytes = 1000\n");
+    daemon_process d({.config = "[limits]\nmax_header_bytes = 1024\nmax_body_bytes = 1000\n"});
     http::fields big;
     big.set("X-Padding", std::string(2000, 'x'));
     auto const head = http_request(d.port(), http::verb::get, "/healthz", {}, big);
@@ -54,7 +58,7 @@ TEST(limits, oversized_request_heads_get_431_and_bodies_413_naming_the_setting) 
 }
 
 TEST(limits, a_session_beyond_max_sessions_gets_503_with_retry_after_and_the_others_go_on) {
-    daemon_process d({}, "[limits]\nmax_sessions = 2\n");
+    daemon_process d({.config = "[limits]\nmax_sessions = 2\n"});
     for (auto const* id : {"a", "b"})
         ASSERT_EQ(
             http_request(d.port(), http::verb::post, std::string("/ingest/") + id, "hi\n").status,
@@ -71,7 +75,7 @@ TEST(limits, a_session_beyond_max_sessions_gets_503_with_retry_after_and_the_oth
 }
 
 TEST(limits, sources_that_connect_and_say_nothing_hold_no_session_slot) {
-    daemon_process d({}, "[limits]\nmax_sessions = 2\n");
+    daemon_process d({.config = "[limits]\nmax_sessions = 2\n"});
     std::vector<std::unique_ptr<ws_client>> silent;
     for (int i = 0; i < 5; ++i)
         silent.push_back(std::make_unique<ws_client>(d.port(), "/ingest/s" + std::to_string(i)));
@@ -95,7 +99,7 @@ TEST(limits, sources_that_connect_and_say_nothing_hold_no_session_slot) {
 }
 
 TEST(limits, a_viewer_beyond_the_session_or_daemon_limit_is_closed_with_1013) {
-    daemon_process d({}, "[limits]\nmax_subscribers = 4\nmax_session_subscribers = 2\n");
+    daemon_process d({.config = "[limits]\nmax_subscribers = 4\nmax_session_subscribers = 2\n"});
     for (auto const* id : {"a", "b"})
         ASSERT_EQ(
             http_request(d.port(), http::verb::post, std::string("/ingest/") + id, "hi\n").status,
@@ -158,8 +162,8 @@ forwarded_viewer(unsigned short port, std::string const& target, std::string con
 TEST(limits, a_client_beyond_max_address_viewers_is_closed_with_1013_and_others_go_on) {
     // Behind a trusted proxy the clients it names are counted, not the proxy: its own
     // connections are never refused for max_address_connections.
-    daemon_process d({}, "[server]\ntrusted_proxies = [\"127.0.0.1\"]\n[limits]\n"
-                         "max_address_viewers = 2\nmax_address_connections = 2\n");
+    daemon_process d({.config = "[server]\ntrusted_proxies = [\"127.0.0.1\"]\n[limits]\n"
+                                "max_address_viewers = 2\nmax_address_connections = 2\n"});
     ASSERT_EQ(http_request(d.port(), http::verb::post, "/ingest/a", "hi\n").status, 200u);
     net::io_context ioc;
     std::vector<std::unique_ptr<websocket::stream<beast::tcp_stream>>> kept;
@@ -191,7 +195,7 @@ TEST(limits, a_client_beyond_max_address_viewers_is_closed_with_1013_and_others_
 }
 
 TEST(limits, a_connection_beyond_max_address_connections_gets_503_and_is_closed) {
-    daemon_process d({}, "[limits]\nmax_address_connections = 3\n");
+    daemon_process d({.config = "[limits]\nmax_address_connections = 3\n"});
     net::io_context ioc;
     std::vector<std::unique_ptr<tcp::socket>> idle;
     for (int i = 0; i < 3; ++i) {
@@ -222,7 +226,7 @@ TEST(limits, a_connection_beyond_max_address_connections_gets_503_and_is_closed)
 }
 
 TEST(limits, a_source_faster_than_ingest_rate_is_slowed_down_and_loses_nothing) {
-    daemon_process d({}, "[limits]\ningest_rate = 100\n");
+    daemon_process d({.config = "[limits]\ningest_rate = 100\n"});
     auto const frames =
         make_replay_frames(read_test_file("dccg-90-2024-11-08.raw.txt"), replay_options{});
     ASSERT_GT(frames.size(), 400u);
@@ -247,7 +251,7 @@ TEST(limits, a_source_faster_than_ingest_rate_is_slowed_down_and_loses_nothing) 
 }
 
 TEST(limits, a_post_over_ingest_rate_gets_429_with_retry_after_and_is_not_applied) {
-    daemon_process d({}, "[limits]\ningest_rate = 1\n");
+    daemon_process d({.config = "[limits]\ningest_rate = 1\n"});
     EXPECT_EQ(http_request(d.port(), http::verb::post, "/ingest/p", ">> ANA: One.\n").status, 200u);
     auto const r = http_request(d.port(), http::verb::post, "/ingest/p", ">> BEN: Two.\n");
     EXPECT_EQ(r.status, 429u);
@@ -264,8 +268,8 @@ TEST(limits, a_post_over_ingest_rate_gets_429_with_retry_after_and_is_not_applie
 }
 
 TEST(limits, silent_connections_are_closed_after_the_handshake_and_idle_timeouts) {
-    daemon_process d({}, "[limits]\nhandshake_timeout = \"500ms\"\n"
-                         "connection_idle_timeout = \"2s\"\n");
+    daemon_process d({.config = "[limits]\nhandshake_timeout = \"500ms\"\n"
+                                "connection_idle_timeout = \"2s\"\n"});
     auto closed_after = [&](std::string const& first_bytes) {
         net::io_context ioc;
         tcp::socket s(ioc);

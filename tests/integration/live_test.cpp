@@ -1,10 +1,16 @@
-// Issue 3: the live daemon, started as a real process and driven over loopback.
+// The live daemon as its users meet it, started as a real process and driven over loopback:
+// sources push or are pulled, viewers see the same meeting as `minuted summarise` would
+// report, the archive keeps it, and bad input is refused without harm to the rest.
 
 #include "daemon/client/replay.hpp"
 #include "protocol/journal.hpp"
-#include "tests/integration/harness.hpp"
-#include "tests/sanitized_build.hpp"
-#include "tests/test_data.hpp"
+#include "tests/support/child_process.hpp"
+#include "tests/support/clients.hpp"
+#include "tests/support/daemon_process.hpp"
+#include "tests/support/live_view.hpp"
+#include "tests/support/sanitized_build.hpp"
+#include "tests/support/temp_dir.hpp"
+#include "tests/support/test_data.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/beast/core.hpp>
@@ -12,8 +18,12 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <future>
+#include <optional>
+#include <thread>
 #include <tuple>
 
 namespace minuted::testing {
@@ -34,15 +44,15 @@ std::string dccg_open() {
 }
 
 std::string summarise_md(std::string const& file) {
-    auto [code, out] = run_minuted({"summarise", file});
-    EXPECT_EQ(code, 0) << out;
-    return out;
+    auto const r = run_minuted({"summarise", file});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.out;
 }
 
 std::string summarise_md_with_agenda(std::string const& file, std::string const& agenda) {
-    auto [code, out] = run_minuted({"summarise", file, "--agenda", agenda});
-    EXPECT_EQ(code, 0) << out;
-    return out;
+    auto const r = run_minuted({"summarise", file, "--agenda", agenda});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.out;
 }
 
 // Sends frames [from, to) over one ingest connection, up to 256 ahead of the acks (which
@@ -89,9 +99,9 @@ boost::json::object final_snapshot(unsigned short port, std::string const& id) {
 
 TEST(push_ingest, replayed_meeting_gives_the_same_minutes_as_summarise) {
     daemon_process d;
-    auto [code, out] = run_minuted(
+    auto const r = run_minuted(
         {"replay", dccg_file, "--to", d.url("/ingest/dccg"), "--speed", "max", "--corrections"});
-    ASSERT_EQ(code, 0) << out;
+    ASSERT_EQ(r.exit_code, 0) << r.output();
     wait_archived(d.port(), "dccg");
     auto const report = http_get(d.port(), "/api/sessions/dccg/report.md");
     EXPECT_EQ(report.status, 200u);
@@ -128,15 +138,16 @@ TEST(push_ingest, replayed_meeting_gives_the_same_minutes_as_summarise) {
     EXPECT_EQ(listed.at("sessions").at(0).at("archive"), archive.c_str());
 
     auto const state = d.state_dir().string();
-    auto const [search_code, search_out] = run_minuted(
+    auto const search = run_minuted(
         {"archive", "search", "\"next agenda item\"", "--state-dir", state, "--limit", "1"});
-    EXPECT_EQ(search_code, 0);
-    EXPECT_NE(search_out.find(archive + " #"), std::string::npos) << search_out;
-    EXPECT_NE(search_out.find("[next agenda item]"), std::string::npos) << search_out;
+    EXPECT_EQ(search.exit_code, 0);
+    EXPECT_NE(search.out.find(archive + " #"), std::string::npos) << search.output();
+    EXPECT_NE(search.out.find("[next agenda item]"), std::string::npos) << search.output();
     EXPECT_EQ(
-        run_minuted({"archive", "export", archive, "--format", "vtt", "--state-dir", state}).second,
+        run_minuted({"archive", "export", archive, "--format", "vtt", "--state-dir", state}).out,
         vtt);
-    EXPECT_EQ(run_minuted({"archive", "show", "../" + archive, "--state-dir", state}).first, 66);
+    EXPECT_EQ(run_minuted({"archive", "show", "../" + archive, "--state-dir", state}).exit_code,
+              66);
 
     // The viewer reads archived sessions over HTTP; nothing outside the archive is served.
     auto const archived_state = http_get(d.port(), "/api/archive/" + archive + "/state.json");
@@ -153,7 +164,7 @@ TEST(push_ingest, replayed_meeting_gives_the_same_minutes_as_summarise) {
 TEST(archive, sessions_archived_without_the_index_are_indexed_at_the_next_start) {
     temp_dir state;
     {
-        daemon_process d({"--state-dir", state.path().string()});
+        daemon_process d({.args = {"--state-dir", state.path().string()}});
         push(d.port(), "later", dccg_frames(), 0, 600);
         ws_client c(d.port(), "/ingest/later");
         c.send(R"({"type":"close","seq":601})");
@@ -162,7 +173,7 @@ TEST(archive, sessions_archived_without_the_index_are_indexed_at_the_next_start)
     // The index is lost (deleted, or could not be opened when the session ended).
     for (auto const* name : {"index.sqlite", "index.sqlite-wal", "index.sqlite-shm"})
         std::filesystem::remove(state.path() / "archive" / name);
-    daemon_process d({"--state-dir", state.path().string()});
+    daemon_process d({.args = {"--state-dir", state.path().string()}});
     auto const list = boost::json::parse(http_get(d.port(), "/api/archive").body);
     ASSERT_EQ(list.at("sessions").as_array().size(), 1u) << list;
     EXPECT_EQ(list.at("sessions").at(0).at("session"), "later");
@@ -194,8 +205,8 @@ TEST(pull_ingest, attach_to_a_served_replay_gives_the_same_minutes) {
     child_process feed(
         {MINUTED_BINARY, "replay", dccg_file, "--serve", "127.0.0.1:0", "--speed", "max"});
     auto const port = feed.wait_for(R"(as a feed on ws://127\.0\.0\.1:(\d+)/)");
-    daemon_process d({}, "[[feed]]\nsession = \"pulled\"\nurl = \"ws://127.0.0.1:" + port +
-                             "/feed\"\n");
+    daemon_process d(
+        {.config = "[[feed]]\nsession = \"pulled\"\nurl = \"ws://127.0.0.1:" + port + "/feed\"\n"});
     wait_archived(d.port(), "pulled");
     EXPECT_EQ(feed.wait(), 0) << feed.output();
     EXPECT_EQ(http_get(d.port(), "/api/sessions/pulled/report.md").body, summarise_md(dccg_file));
@@ -207,9 +218,10 @@ std::vector<std::string> const dccg_agenda{
     "Preparing the meeting with the MAG in Riyadh", "DC booth",
     "Any Other Business: WSIS+20 letter and IGF vision paper"};
 
+// In a directory that lives as long as the test program, removed at its exit.
 std::filesystem::path write_agenda(std::string const& name, std::string const& text) {
-    auto const path = std::filesystem::temp_directory_path() /
-                      ("minuted-" + std::to_string(::getpid()) + "-" + name);
+    static temp_dir const dir("minuted-agenda");
+    auto const path = dir / name;
     std::ofstream(path, std::ios::binary) << text;
     return path;
 }
@@ -231,8 +243,8 @@ TEST(pull_ingest, a_feeds_agenda_file_is_the_sessions_known_agenda) {
     child_process feed(
         {MINUTED_BINARY, "replay", dccg_file, "--serve", "127.0.0.1:0", "--speed", "max"});
     auto const port = feed.wait_for(R"(as a feed on ws://127\.0\.0\.1:(\d+)/)");
-    daemon_process d({}, "[[feed]]\nsession = \"pulled\"\nurl = \"ws://127.0.0.1:" + port +
-                             "/feed\"\nagenda = \"" + agenda.string() + "\"\n");
+    daemon_process d({.config = "[[feed]]\nsession = \"pulled\"\nurl = \"ws://127.0.0.1:" + port +
+                                "/feed\"\nagenda = \"" + agenda.string() + "\"\n"});
     wait_archived(d.port(), "pulled");
     auto const state = boost::json::parse(http_get(d.port(), "/api/sessions/pulled").body);
     std::vector<std::string> titles;
@@ -398,7 +410,7 @@ TEST(subscribers, a_long_turn_is_sent_as_the_text_it_gains_not_whole_each_time) 
 TEST(subscribers, the_resume_history_is_bounded_in_bytes_too) {
     // 200 updates are fewer than update_history and subscriber_queue, but more bytes than
     // update_history_bytes: such a viewer gets a snapshot. One that missed a few still resumes.
-    daemon_process d({}, "[limits]\nupdate_history_bytes = 16384\n");
+    daemon_process d({.config = "[limits]\nupdate_history_bytes = 16384\n"});
     auto const frames = dccg_frames();
     push(d.port(), "h", frames, 0, 500);
     auto const snapshot_at = [&] {
@@ -563,7 +575,7 @@ TEST(push_ingest, http_post_with_seq_and_resume_point) {
 TEST(subscribers, a_subscriber_that_never_reads_does_not_hold_back_the_others) {
     // A queue deep enough for a reading subscriber to keep up with a full-speed flood on a
     // loaded machine; the stuck one fills it all the same.
-    daemon_process d({}, "[limits]\nsubscriber_queue = 256\n");
+    daemon_process d({.config = "[limits]\nsubscriber_queue = 256\n"});
     auto const frames = dccg_frames();
     push(d.port(), "slow", frames, 0, 10);
     // A client that completes the handshake and then never reads a byte.
@@ -609,15 +621,15 @@ TEST(sessions, twenty_at_once_each_with_its_own_minutes) {
         std::fclose(f);
     }
     daemon_process d;
-    std::vector<std::future<std::pair<int, std::string>>> replays;
+    std::vector<std::future<child_result>> replays;
     for (int i = 0; i < 20; ++i)
         replays.push_back(std::async(std::launch::async, [&, i] {
             return run_minuted(
                 {"replay", part, "--to", d.url("/ingest/s" + std::to_string(i)), "--speed", "max"});
         }));
-    for (auto& r : replays) {
-        auto const [code, out] = r.get();
-        EXPECT_EQ(code, 0) << out;
+    for (auto& replay : replays) {
+        auto const r = replay.get();
+        EXPECT_EQ(r.exit_code, 0) << r.output();
     }
     auto const expected = summarise_md(part);
     EXPECT_NE(expected.find("## 2. DC main session"), std::string::npos);
@@ -634,7 +646,7 @@ TEST(sessions, twenty_at_once_each_with_its_own_minutes) {
 class bad_input : public ::testing::Test {
 protected:
     void SetUp() override {
-        daemon_.emplace(std::vector<std::string>{}, "[limits]\nmax_frame_bytes = 4096\n");
+        daemon_.emplace(daemon_options{.config = "[limits]\nmax_frame_bytes = 4096\n"});
         ws_client c(daemon_->port(), "/ingest/keep");
         c.send(R"({"type":"open"})");
         c.receive_json();
@@ -773,10 +785,11 @@ TEST(feeds, unreachable_and_failing_feeds_are_retried_and_reported) {
                        ec);
         }
     });
-    daemon_process d({}, "[feeds]\nreconnect_initial = \"50ms\"\nreconnect_max = \"200ms\"\n"
-                         "[[feed]]\nsession = \"down\"\nurl = \"ws://nonexistent.invalid:9/feed\"\n"
-                         "[[feed]]\nsession = \"broken\"\nurl = \"ws://127.0.0.1:" +
-                             std::to_string(port500) + "/feed\"\n");
+    daemon_process d(
+        {.config = "[feeds]\nreconnect_initial = \"50ms\"\nreconnect_max = \"200ms\"\n"
+                   "[[feed]]\nsession = \"down\"\nurl = \"ws://nonexistent.invalid:9/feed\"\n"
+                   "[[feed]]\nsession = \"broken\"\nurl = \"ws://127.0.0.1:" +
+                   std::to_string(port500) + "/feed\"\n"});
     d.process().wait_for("feed broken: .*HTTP 500");
     d.process().wait_for("feed down: ws://nonexistent.invalid:9/feed: ");
     auto const list =
@@ -854,10 +867,10 @@ TEST(feeds, a_feed_reset_while_its_frames_are_applied_is_resumed_and_loses_nothi
             failure = "round " + std::to_string(round) + ": " + e.what();
         }
     });
-    daemon_process d({}, "[server]\nthreads = 4\n[journal]\ncommit_interval = \"1ms\"\n"
-                         "[feeds]\nreconnect_initial = \"10ms\"\nreconnect_max = \"20ms\"\n"
-                         "[[feed]]\nsession = \"reset\"\nurl = \"ws://127.0.0.1:" +
-                             std::to_string(acceptor.local_endpoint().port()) + "/feed\"\n");
+    daemon_process d({.config = "[server]\nthreads = 4\n[journal]\ncommit_interval = \"1ms\"\n"
+                                "[feeds]\nreconnect_initial = \"10ms\"\nreconnect_max = \"20ms\"\n"
+                                "[[feed]]\nsession = \"reset\"\nurl = \"ws://127.0.0.1:" +
+                                std::to_string(acceptor.local_endpoint().port()) + "/feed\"\n"});
     // Viewers that read nothing keep the session's strand busy with their snapshots: the
     // crash needed its work to end while the cancellation was on its way there. A quarter of
     // them under the sanitizers, whose daemon is slow enough to be preempted mid-step anyway.
@@ -928,9 +941,9 @@ TEST(http_api, a_method_a_path_does_not_take_is_405_with_the_methods_it_does) {
 
 TEST(push_ingest, keep_open_replay_leaves_the_session_live) {
     daemon_process d;
-    auto [code, out] = run_minuted(
+    auto const r = run_minuted(
         {"replay", dccg_file, "--to", d.url("/ingest/k"), "--speed", "max", "--keep-open"});
-    ASSERT_EQ(code, 0) << out;
+    ASSERT_EQ(r.exit_code, 0) << r.output();
     auto const state = final_snapshot(d.port(), "k");
     EXPECT_EQ(state.at("ended"), false);
     EXPECT_EQ(state.at("agenda").as_array().size(), 5u);
@@ -1219,10 +1232,10 @@ TEST(replay_from_archive, an_archived_journal_replays_into_the_same_minutes) {
 
     daemon_process d;
     auto const start = std::chrono::steady_clock::now();
-    auto [code, out] = run_minuted({"replay", "--from-archive", id, "--state-dir", state.string(),
-                                    "--to", d.url("/ingest/again"), "--speed", "max"});
-    ASSERT_EQ(code, 0) << out;
-    EXPECT_NE(out.find("10 bytes dropped"), std::string::npos) << out;
+    auto r = run_minuted({"replay", "--from-archive", id, "--state-dir", state.string(), "--to",
+                          d.url("/ingest/again"), "--speed", "max"});
+    ASSERT_EQ(r.exit_code, 0) << r.output();
+    EXPECT_NE(r.output().find("10 bytes dropped"), std::string::npos) << r.output();
     EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));
     wait_archived(d.port(), "again");
     auto const transcript = http_get(d.port(), "/api/sessions/again/transcript.txt");
@@ -1237,10 +1250,10 @@ TEST(replay_from_archive, an_archived_journal_replays_into_the_same_minutes) {
                                         {protocol::ingest_kind::text, "Shall we start?\n", 0, 0}};
     write_text(state / "archive" / "short-20261124-090000" / "journal",
                journal_of(few, "A short meeting", {}));
-    std::tie(code, out) = run_minuted({"replay", "--from-archive", "short-20261124-090000",
-                                       "--state-dir", state.string(), "--to",
-                                       d.url("/ingest/short"), "--speed", "10", "--keep-open"});
-    ASSERT_EQ(code, 0) << out;
+    r = run_minuted({"replay", "--from-archive", "short-20261124-090000", "--state-dir",
+                     state.string(), "--to", d.url("/ingest/short"), "--speed", "10",
+                     "--keep-open"});
+    ASSERT_EQ(r.exit_code, 0) << r.output();
     auto const snapshot = final_snapshot(d.port(), "short");
     EXPECT_EQ(snapshot.at("title"), "A short meeting");
     EXPECT_EQ(snapshot.at("ended"), false);
@@ -1252,34 +1265,34 @@ TEST(replay_from_archive, unknown_archives_and_archives_without_a_journal_are_re
     temp_dir dir;
     auto const state = dir.path() / "state";
     std::filesystem::create_directories(state / "archive" / "old-20240101-090000");
-    auto [code, out] = run_minuted({"replay", "--from-archive", "nope-20261123-101500",
-                                    "--state-dir", state.string(), "--to", "ws://127.0.0.1:9/x"});
-    EXPECT_EQ(code, 66);
-    EXPECT_NE(
-        out.find("no archived session nope-20261123-101500 in " + (state / "archive").string()),
-        std::string::npos)
-        << out;
-    std::tie(code, out) = run_minuted({"replay", "--from-archive", "../state", "--state-dir",
-                                       state.string(), "--to", "ws://127.0.0.1:9/x"});
-    EXPECT_EQ(code, 66) << out;
-    std::tie(code, out) =
-        run_minuted({"replay", "--from-archive", "old-20240101-090000", "--state-dir",
+    auto r = run_minuted({"replay", "--from-archive", "nope-20261123-101500", "--state-dir",
+                          state.string(), "--to", "ws://127.0.0.1:9/x"});
+    EXPECT_EQ(r.exit_code, 66);
+    EXPECT_NE(r.output().find("no archived session nope-20261123-101500 in " +
+                              (state / "archive").string()),
+              std::string::npos)
+        << r.output();
+    r = run_minuted({"replay", "--from-archive", "../state", "--state-dir", state.string(), "--to",
+                     "ws://127.0.0.1:9/x"});
+    EXPECT_EQ(r.exit_code, 66) << r.output();
+    r = run_minuted({"replay", "--from-archive", "old-20240101-090000", "--state-dir",
                      state.string(), "--to", "ws://127.0.0.1:9/x"});
-    EXPECT_EQ(code, 66);
-    EXPECT_NE(out.find("archived before journals were kept"), std::string::npos) << out;
+    EXPECT_EQ(r.exit_code, 66);
+    EXPECT_NE(r.output().find("archived before journals were kept"), std::string::npos)
+        << r.output();
     // The state directory comes from --config when not given.
     auto const config = dir.path() / "minuted.toml";
     write_text(config, "[server]\nstate_dir = \"" + state.string() + "\"\n");
-    std::tie(code, out) = run_minuted({"replay", "--from-archive", "nope", "--config",
-                                       config.string(), "--to", "ws://127.0.0.1:9/x"});
-    EXPECT_EQ(code, 66);
-    EXPECT_NE(out.find((state / "archive").string()), std::string::npos) << out;
-    std::tie(code, out) = run_minuted({"replay", "--from-archive", "old-20240101-090000",
-                                       "--corrections", "--to", "ws://127.0.0.1:9/x"});
-    EXPECT_EQ(code, 64);
-    std::tie(code, out) = run_minuted({"replay", "--help"});
-    EXPECT_EQ(code, 0);
-    EXPECT_NE(out.find("--from-archive ID"), std::string::npos) << out;
+    r = run_minuted({"replay", "--from-archive", "nope", "--config", config.string(), "--to",
+                     "ws://127.0.0.1:9/x"});
+    EXPECT_EQ(r.exit_code, 66);
+    EXPECT_NE(r.output().find((state / "archive").string()), std::string::npos) << r.output();
+    r = run_minuted({"replay", "--from-archive", "old-20240101-090000", "--corrections", "--to",
+                     "ws://127.0.0.1:9/x"});
+    EXPECT_EQ(r.exit_code, 64);
+    r = run_minuted({"replay", "--help"});
+    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_NE(r.output().find("--from-archive ID"), std::string::npos) << r.output();
 }
 
 TEST(shutdown, viewers_are_told_the_daemon_is_going_away_and_the_restart_rebuilds_the_meeting) {
@@ -1357,25 +1370,24 @@ TEST(config_errors, wrong_type_unknown_key_and_bad_value_exit_78_with_file_line_
         std::fclose(f);
         return path;
     };
-    auto [code, out] = run_minuted({"serve", "--config", write("[server]\nlisten = 8080\n")});
-    EXPECT_EQ(code, 78);
-    EXPECT_NE(out.find("c.toml:2:10: server.listen must be a string"), std::string::npos) << out;
-    std::tie(code, out) =
-        run_minuted({"serve", "--config", write("[server]\nlisen = \"127.0.0.1:1\"\n")});
-    EXPECT_EQ(code, 78);
-    EXPECT_NE(out.find("c.toml:2:1: unknown key 'server.lisen'"), std::string::npos) << out;
-    std::tie(code, out) =
-        run_minuted({"serve", "--config", write("[sessions]\nidle_timeout = \"soon\"\n")});
-    EXPECT_EQ(code, 78);
-    EXPECT_NE(out.find("c.toml:2:16: sessions.idle_timeout must be a positive duration"),
+    auto r = run_minuted({"serve", "--config", write("[server]\nlisten = 8080\n")});
+    EXPECT_EQ(r.exit_code, 78);
+    EXPECT_NE(r.output().find("c.toml:2:10: server.listen must be a string"), std::string::npos)
+        << r.output();
+    r = run_minuted({"serve", "--config", write("[server]\nlisen = \"127.0.0.1:1\"\n")});
+    EXPECT_EQ(r.exit_code, 78);
+    EXPECT_NE(r.output().find("c.toml:2:1: unknown key 'server.lisen'"), std::string::npos)
+        << r.output();
+    r = run_minuted({"serve", "--config", write("[sessions]\nidle_timeout = \"soon\"\n")});
+    EXPECT_EQ(r.exit_code, 78);
+    EXPECT_NE(r.output().find("c.toml:2:16: sessions.idle_timeout must be a positive duration"),
               std::string::npos)
-        << out;
-    std::tie(code, out) =
-        run_minuted({"serve", "--config", (dir.path() / "missing.toml").string()});
-    EXPECT_EQ(code, 78);
-    std::tie(code, out) = run_minuted({"--print-default-config"});
-    EXPECT_EQ(code, 0);
-    EXPECT_NE(out.find("listen = \"127.0.0.1:8080\""), std::string::npos);
+        << r.output();
+    r = run_minuted({"serve", "--config", (dir.path() / "missing.toml").string()});
+    EXPECT_EQ(r.exit_code, 78);
+    r = run_minuted({"--print-default-config"});
+    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_NE(r.output().find("listen = \"127.0.0.1:8080\""), std::string::npos);
 }
 
 } // namespace

@@ -1,7 +1,8 @@
 // The relay (POST /pub/{channel}, WebSocket /sub/{channel}) and the WebSocket protocol of the
 // sockets the daemon pushes to (viewers and relay subscribers alike), against the real daemon.
 
-#include "tests/integration/harness.hpp"
+#include "tests/support/clients.hpp"
+#include "tests/support/daemon_process.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/read.hpp>
@@ -17,6 +18,7 @@
 #include <numeric>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace minuted::testing {
@@ -178,7 +180,7 @@ TEST(relay, a_message_reaches_every_subscriber_of_its_channel_verbatim) {
 }
 
 TEST(relay, bad_publishes_are_refused_and_deliver_nothing) {
-    daemon_process d({}, "[limits]\nmax_body_bytes = 1000\n");
+    daemon_process d({.config = "[limits]\nmax_body_bytes = 1000\n"});
     auto sub = subscribe(d, "c1");
     auto const bad_utf8 = publish(d.port(), "c1", "caf\xC3");
     EXPECT_EQ(bad_utf8.status, 400u);
@@ -195,7 +197,8 @@ TEST(relay, bad_publishes_are_refused_and_deliver_nothing) {
 
 TEST(relay, a_subscriber_that_stops_reading_skips_to_the_latest_and_holds_back_no_one) {
     // The stuck one is not closed for its silence while the test runs, however slow the machine.
-    daemon_process d({}, "[limits]\nsubscriber_queue = 16\nconnection_idle_timeout = \"10m\"\n");
+    daemon_process d(
+        {.config = "[limits]\nsubscriber_queue = 16\nconnection_idle_timeout = \"10m\"\n"});
     // Completes the handshake, then reads nothing until the end.
     raw_client stuck(d.port(), "/sub/c");
     ASSERT_NE(stuck.response().find("101"), std::string::npos) << stuck.response();
@@ -334,7 +337,7 @@ TEST(push_sockets, a_reader_that_answers_no_ping_is_skipped_until_it_does_then_g
 
 TEST(relay, stalled_subscribers_that_answer_while_messages_flow_get_them_in_order_once) {
     // Two io threads: a subscriber's answer is read on one while a publish is sent on the other.
-    daemon_process d({"--threads", "2"});
+    daemon_process d({.args = {"--threads", "2"}});
     // Read everything, as a frozen browser's kernel would, but answer no ping: all are skipped.
     std::vector<std::unique_ptr<raw_client>> frozen;
     for (int i = 0; i < 64; ++i)
@@ -381,7 +384,7 @@ TEST(relay, stalled_subscribers_that_answer_while_messages_flow_get_them_in_orde
 }
 
 TEST(push_sockets, a_client_that_answers_no_ping_is_closed_after_the_idle_timeout) {
-    daemon_process d({}, "[limits]\nconnection_idle_timeout = \"2s\"\n");
+    daemon_process d({.config = "[limits]\nconnection_idle_timeout = \"2s\"\n"});
     raw_client silent(d.port(), "/sub/c");
     auto answering = subscribe(d, "c");
     // Beast answers pings by itself while it reads.

@@ -1,10 +1,15 @@
-// Issue 6: `minuted serve` under systemd Type=notify. The test plays the service manager: it
+// `minuted serve` under systemd Type=notify. The test plays the service manager: it
 // listens on an AF_UNIX datagram socket and hands it to the real daemon as $NOTIFY_SOCKET.
 
-#include "tests/integration/harness.hpp"
+#include "tests/support/clients.hpp"
+#include "tests/support/daemon_process.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
+#include <csignal>
+#include <filesystem>
+#include <optional>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -99,10 +104,9 @@ void open_session(unsigned short port, std::string const& id) {
 TEST(systemd_notify, ready_after_the_port_is_bound_then_status_watchdog_pings_and_stopping) {
     temp_dir dir;
     notify_socket manager(dir.path() / "notify");
-    daemon_process d({}, {}, {},
-                     {{"NOTIFY_SOCKET", manager.path()},
-                      {"WATCHDOG_USEC", "200000"},
-                      {"WATCHDOG_PID", std::nullopt}});
+    daemon_process d({.env = {{"NOTIFY_SOCKET", manager.path()},
+                              {"WATCHDOG_USEC", "200000"},
+                              {"WATCHDOG_PID", std::nullopt}}});
 
     // READY=1 is the first message, and by then the port it names accepts connections.
     auto const ready = manager.receive(10s);
@@ -148,7 +152,7 @@ TEST(systemd_notify, ready_after_the_port_is_bound_then_status_watchdog_pings_an
 TEST(systemd_notify, ready_comes_after_the_journals_are_recovered) {
     temp_dir dir;
     notify_socket manager(dir.path() / "notify");
-    daemon_process d({}, {}, {}, {{"NOTIFY_SOCKET", manager.path()}});
+    daemon_process d({.env = {{"NOTIFY_SOCKET", manager.path()}}});
     open_session(d.port(), "plenary");
     d.kill();
     manager.drain();
@@ -166,10 +170,9 @@ TEST(systemd_notify, no_watchdog_pings_when_watchdog_pid_names_another_process) 
     // sd_watchdog_enabled(3): WATCHDOG_USEC is for the process WATCHDOG_PID names, if set.
     temp_dir dir;
     notify_socket manager(dir.path() / "notify");
-    daemon_process d({}, {}, {},
-                     {{"NOTIFY_SOCKET", manager.path()},
-                      {"WATCHDOG_USEC", "100000"},
-                      {"WATCHDOG_PID", std::to_string(::getpid())}});
+    daemon_process d({.env = {{"NOTIFY_SOCKET", manager.path()},
+                              {"WATCHDOG_USEC", "100000"},
+                              {"WATCHDOG_PID", std::to_string(::getpid())}}});
     auto const ready = manager.receive(10s);
     ASSERT_TRUE(ready) << d.process().output();
     EXPECT_TRUE(has_line(*ready, "READY=1")) << *ready;

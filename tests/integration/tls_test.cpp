@@ -1,15 +1,22 @@
-// Issue 6: HTTPS and WSS on the daemon's port ([tls]), and wss:// clients that verify it.
+// HTTPS and WSS on the daemon's port ([tls]), and wss:// clients that verify it; a certificate
+// that cannot be used stops the start with its reason.
 
-#include "tests/integration/harness.hpp"
-#include "tests/test_data.hpp"
+#include "tests/support/child_process.hpp"
+#include "tests/support/clients.hpp"
+#include "tests/support/daemon_process.hpp"
+#include "tests/support/temp_dir.hpp"
+#include "tests/support/test_data.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 #include <gtest/gtest.h>
 
+#include <csignal>
+#include <fstream>
 #include <ifaddrs.h>
 #include <netinet/in.h>
+#include <optional>
 
 namespace minuted::testing {
 namespace {
@@ -46,11 +53,11 @@ std::optional<std::string> other_local_address() {
 }
 
 TEST(tls, captions_in_over_wss_and_minutes_out_over_https_and_wss) {
-    daemon_process d({}, tls_config());
+    daemon_process d({.config = tls_config()});
     d.process().wait_for(R"(listening on https://127\.0\.0\.1:\d+)");
-    auto const [code, out] = run_minuted({"replay", dccg_file, "--to", wss(d, "/ingest/t"),
-                                          "--speed", "max", "--keep-open", "--ca-file", ca});
-    ASSERT_EQ(code, 0) << out;
+    auto const r = run_minuted({"replay", dccg_file, "--to", wss(d, "/ingest/t"), "--speed", "max",
+                                "--keep-open", "--ca-file", ca});
+    ASSERT_EQ(r.exit_code, 0) << r.output();
 
     ws_client viewer(d.port(), "/live/t", ca);
     auto const snapshot = viewer.receive_json();
@@ -73,7 +80,7 @@ TEST(tls, captions_in_over_wss_and_minutes_out_over_https_and_wss) {
 }
 
 TEST(tls, plain_http_from_this_machine_is_still_served) {
-    daemon_process d({}, tls_config());
+    daemon_process d({.config = tls_config()});
     EXPECT_EQ(http_request(d.port(), http::verb::post, "/ingest/t?seq=1", "Hello.\n").status, 200u);
     ws_client viewer(d.port(), "/live/t"); // ws://, as local tools and the README's demo use
     EXPECT_EQ(viewer.receive_json().at("type"), "snapshot");
@@ -83,8 +90,8 @@ TEST(tls, plain_http_from_another_machine_is_told_to_use_https) {
     auto const address = other_local_address();
     if (!address)
         GTEST_SKIP() << "this machine has no address but loopback";
-    daemon_process d({"--listen", "0.0.0.0:0"},
-                     tls_config() + "[auth]\npublish_token = \"publish-0123456789\"\n");
+    daemon_process d({.config = tls_config() + "[auth]\npublish_token = \"publish-0123456789\"\n",
+                      .args = {"--listen", "0.0.0.0:0"}});
     net::io_context ioc;
     tcp::socket socket(ioc);
     socket.connect(tcp::endpoint(net::ip::make_address(*address), d.port()));
@@ -100,7 +107,7 @@ TEST(tls, plain_http_from_another_machine_is_told_to_use_https) {
 }
 
 TEST(tls, a_client_that_does_not_trust_the_certificate_gets_no_connection) {
-    daemon_process d({}, tls_config());
+    daemon_process d({.config = tls_config()});
     // The system's CAs do not know the test CA.
     EXPECT_THROW(https_request(d.port(), "", http::verb::get, "/api/sessions"),
                  boost::system::system_error);
@@ -121,21 +128,23 @@ TEST(tls, a_key_that_is_not_the_certificates_stops_the_daemon_with_78) {
         return (dir.path() / name).string();
     };
     auto const mismatched = write("a.toml", tls_config("other.key"));
-    auto [code, out] = run_minuted({"serve", "--listen", "127.0.0.1:0", "--config", mismatched,
-                                    "--state-dir", (dir.path() / "s").string()});
-    EXPECT_EQ(code, 78) << out;
-    EXPECT_NE(out.find("tls.private_key " + tls_dir + "other.key: "), std::string::npos) << out;
+    auto r = run_minuted({"serve", "--listen", "127.0.0.1:0", "--config", mismatched, "--state-dir",
+                          (dir.path() / "s").string()});
+    EXPECT_EQ(r.exit_code, 78) << r.output();
+    EXPECT_NE(r.output().find("tls.private_key " + tls_dir + "other.key: "), std::string::npos)
+        << r.output();
 
     auto const missing = write("b.toml", "[tls]\ncertificate = \"/nonexistent/cert.pem\"\n"
                                          "private_key = \"/nonexistent/key.pem\"\n");
-    std::tie(code, out) = run_minuted({"serve", "--listen", "127.0.0.1:0", "--config", missing,
-                                       "--state-dir", (dir.path() / "s").string()});
-    EXPECT_EQ(code, 78) << out;
-    EXPECT_NE(out.find("tls.certificate /nonexistent/cert.pem"), std::string::npos) << out;
+    r = run_minuted({"serve", "--listen", "127.0.0.1:0", "--config", missing, "--state-dir",
+                     (dir.path() / "s").string()});
+    EXPECT_EQ(r.exit_code, 78) << r.output();
+    EXPECT_NE(r.output().find("tls.certificate /nonexistent/cert.pem"), std::string::npos)
+        << r.output();
 }
 
 TEST(tls, sighup_turns_tls_on_and_keeps_it_when_the_new_files_are_unusable) {
-    daemon_process d({}, "[limits]\nmax_sessions = 10\n");
+    daemon_process d({.config = "[limits]\nmax_sessions = 10\n"});
     EXPECT_THROW(https_request(d.port(), ca, http::verb::get, "/api/sessions"),
                  boost::system::system_error);
     d.reload(tls_config());

@@ -1,5 +1,5 @@
 #include "protocol/cart_reader.hpp"
-#include "tests/test_data.hpp"
+#include "tests/support/test_data.hpp"
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>

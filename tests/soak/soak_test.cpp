@@ -1,6 +1,8 @@
-// minuted_soak: the soak test of issue 6. Loopback only, bounded and self-stopping.
+// minuted_soak: a busy day of mixed load on the real daemon, to find what only time and
+// concurrency show (leaks, lost captions, viewers out of step, a reload that drops someone).
+// Loopback only, bounded and self-stopping.
 //
-// Starts the real daemon (tests/integration/harness.hpp) on 127.0.0.1 port 0 with a config
+// Starts the real daemon (tests/support/daemon_process.hpp) on 127.0.0.1 port 0 with a config
 // file and, for two minutes, drives it as a busy day would, with asynchronous Beast clients on
 // three threads:
 //
@@ -31,9 +33,11 @@
 
 #include "daemon/client/replay.hpp"
 #include "summariser/pipeline.hpp"
-#include "tests/bench/daemon_harness.hpp"
-#include "tests/integration/harness.hpp"
-#include "tests/test_data.hpp"
+#include "tests/support/clients.hpp"
+#include "tests/support/daemon_process.hpp"
+#include "tests/support/live_view.hpp"
+#include "tests/support/measure.hpp"
+#include "tests/support/test_data.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
@@ -49,6 +53,7 @@
 #include <atomic>
 #include <cctype>
 #include <charconv>
+#include <csignal>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -57,6 +62,7 @@
 #include <random>
 #include <sstream>
 #include <sys/resource.h>
+#include <thread>
 
 namespace minuted::testing {
 namespace {
@@ -492,13 +498,15 @@ struct malformed_frame {
 std::vector<malformed_frame> malformed_frames(std::size_t max_frame_bytes) {
     return {
         {"invalid JSON", {R"({"type": "text", "seq": )"}, false, {"error"}, 1008},
-        // Beast refuses it (and an oversized frame) before minuted reads it: no error message.
+        // Beast refuses it before minuted reads it: no error message.
         {"invalid UTF-8", {"{\"type\":\"text\",\"seq\":1,\"text\":\"caf\xe9\"}"}, false, {}, 1007},
         {"binary frame", {std::string("\x7b\x00\x01\x02", 4)}, true, {"error"}, 1003},
+        // Refused as soon as max_frame_bytes have come, with an error and the reason
+        // (PROTOCOL.md, close code 1009).
         {"oversized frame",
          {R"({"type":"text","seq":1,"text":")" + std::string(max_frame_bytes, 'x') + R"("})"},
          false,
-         {},
+         {"error"},
          1009},
         {"unknown type", {R"({"type":"shout","seq":1})"}, false, {"error"}, 1008},
         {"non-integer seq", {R"({"type":"text","seq":"7","text":"x"})"}, false, {"error"}, 1008},
@@ -901,7 +909,7 @@ int soak(options const& opt) {
     }
 
     // The feeds listen before the daemon starts: its config names their ports.
-    bench::io_thread ingest;
+    io_thread ingest;
     std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
     std::vector<unsigned short> feed_ports;
     for (std::size_t f = 0; f < opt.feeds; ++f) {
@@ -910,12 +918,12 @@ int soak(options const& opt) {
         feed_ports.push_back(acceptors.back()->local_endpoint().port());
     }
     constexpr std::size_t max_frame_bytes = 65536;
-    daemon_process daemon({}, config_text(256, run.sessions, feed_ports, max_frame_bytes));
-    auto const pid = daemon.process().pid();
+    daemon_process daemon({.config = config_text(256, run.sessions, feed_ports, max_frame_bytes)});
+    auto const pid = daemon.pid();
     run.daemon = tcp::endpoint(net::ip::make_address("127.0.0.1"), daemon.port());
     auto const port = daemon.port();
-    auto const daemon_cpu_start = bench::process_cpu_seconds(pid);
-    auto const self_cpu_start = bench::self_cpu_seconds();
+    auto const daemon_cpu_start = process_cpu_seconds(pid);
+    auto const self_cpu_start = self_cpu_seconds();
 
     run.load_start = steady::now() + 1s;
     run.load_end = run.load_start + opt.load;
@@ -940,7 +948,7 @@ int soak(options const& opt) {
     });
 
     // Viewers wait for their session to exist; they start over the first seconds of the load.
-    bool const all_there = bench::wait_until(
+    bool const all_there = wait_until(
         [&] {
             auto const r = http_get(port, "/api/sessions");
             return boost::json::parse(r.body).at("sessions").as_array().size() >= count;
@@ -949,7 +957,7 @@ int soak(options const& opt) {
     if (!all_there)
         run.problem("the sessions did not all start within 30 s");
     // A session's viewers share a thread, so what they record about it needs no lock.
-    std::array<bench::io_thread, 2> viewer_threads;
+    std::array<io_thread, 2> viewer_threads;
     std::vector<std::unique_ptr<viewer>> viewers;
     for (std::size_t i = 0; i < opt.subscribers; ++i) {
         viewers.push_back(std::make_unique<viewer>());
@@ -982,7 +990,7 @@ int soak(options const& opt) {
         std::this_thread::sleep_until(next_sample);
         next_sample += 2s;
         auto const t = std::chrono::duration<double>(steady::now() - run.load_start).count();
-        rss.push_back({t, bench::rss_kib(pid)});
+        rss.push_back({t, rss_kib(pid)});
         if (!daemon.process().running()) {
             run.problem("the daemon exited during the load:\n" + daemon.process().output());
             break;
@@ -990,7 +998,7 @@ int soak(options const& opt) {
         if (!warm && steady::now() >= run.load_start + opt.warm_up) {
             // RSS after the state is read, so the growth judged falls within the state's.
             warm = read_state_size(port, run);
-            rss_warm = bench::rss_kib(pid);
+            rss_warm = rss_kib(pid);
         }
         if (rss.size() % 5 == 1)
             std::printf("  %5.1f s: RSS %ld KiB; %llu captions acked, %llu updates applied, %llu "
@@ -1007,7 +1015,7 @@ int soak(options const& opt) {
             reloaded = true;
             auto const before = metric(port, "minuted_config_reloads_total");
             daemon.reload(config_text(512, run.sessions, feed_ports, max_frame_bytes));
-            bool const logged = bench::wait_until(
+            bool const logged = wait_until(
                 [&] {
                     return daemon.process().output().find("config reloaded from") !=
                            std::string::npos;
@@ -1029,7 +1037,7 @@ int soak(options const& opt) {
     auto const load_wall = std::chrono::duration<double>(steady::now() - run.load_start).count();
 
     // Settle: every frame sent is acknowledged, every viewer has the last rev.
-    bool const acked = bench::wait_until(
+    bool const acked = wait_until(
         [&] {
             return std::all_of(run.sessions.begin(), run.sessions.end(), [](auto const& s) {
                 return s->acked == s->frames.size() && s->sent == s->frames.size();
@@ -1052,8 +1060,8 @@ int soak(options const& opt) {
                 for (auto i = lines.size() > 12 ? lines.size() - 12 : 0; i < lines.size(); ++i)
                     std::printf("  daemon log on %s: %s\n", s->id.c_str(), lines[i].c_str());
             }
-    rss.push_back({std::chrono::duration<double>(steady::now() - run.load_start).count(),
-                   bench::rss_kib(pid)});
+    rss.push_back(
+        {std::chrono::duration<double>(steady::now() - run.load_start).count(), rss_kib(pid)});
     auto const rss_end = rss.back().kib;
 
     bool const alive = daemon.process().running() && http_get(port, "/healthz").status == 200;
@@ -1123,7 +1131,9 @@ int soak(options const& opt) {
 
     // The daemon's counters against what was done to it.
     auto const exposition = alive ? http_get(port, "/metrics").body : std::string{};
-    auto const m = [&](std::string const& name) { return bench::metric(exposition, name); };
+    auto const m = [&](std::string const& name) {
+        return find_metric(exposition, name).value_or(0);
+    };
     auto const protocol_errors = static_cast<std::uint64_t>(m("minuted_errors_protocol_total"));
     auto const io_errors = static_cast<std::uint64_t>(m("minuted_errors_io_total"));
     auto const expected_protocol =
@@ -1217,8 +1227,8 @@ int soak(options const& opt) {
 
     // SIGTERM: exit 0 with every connection still open.
     run.shutting_down = true;
-    auto const daemon_cpu = bench::process_cpu_seconds(pid) - daemon_cpu_start;
-    auto const hwm = bench::status_kib(pid, "VmHWM");
+    auto const daemon_cpu = process_cpu_seconds(pid) - daemon_cpu_start;
+    auto const hwm = status_kib(pid, "VmHWM");
     auto const exit_code = daemon.stop();
     if (exit_code != 0)
         run.problem("minuted exited " + std::to_string(exit_code) + " after SIGTERM");
@@ -1227,7 +1237,7 @@ int soak(options const& opt) {
             a->close();
     });
     // The clients end once their connections close (1001) and the threads run dry.
-    auto const clients_done = bench::wait_until(
+    auto const clients_done = wait_until(
         [&] {
             return std::none_of(viewers.begin(), viewers.end(),
                                 [](auto const& v) { return v->connected.load(); });
@@ -1238,7 +1248,7 @@ int soak(options const& opt) {
     for (auto& t : viewer_threads)
         t.stop();
     ingest.stop();
-    auto const self_cpu = bench::self_cpu_seconds() - self_cpu_start;
+    auto const self_cpu = self_cpu_seconds() - self_cpu_start;
 
     // The summary.
     // Log lines are "TIME LEVEL message".
@@ -1255,11 +1265,11 @@ int soak(options const& opt) {
         }
     }
     auto const& c = run.counts;
-    auto const n = [](std::uint64_t v) { return bench::with_commas(v); };
+    auto const n = [](std::uint64_t v) { return with_commas(v); };
     std::printf("\nload %.1f s, whole run %.1f s; CPU: daemon %.1f s (%.0f %% of a core over the "
                 "load), this process %.1f s; load average %s\n",
                 load_wall, std::chrono::duration<double>(steady::now() - wall_start).count(),
-                daemon_cpu, 100 * daemon_cpu / load_wall, self_cpu, bench::load_average().c_str());
+                daemon_cpu, 100 * daemon_cpu / load_wall, self_cpu, load_average().c_str());
     std::printf("captions: %s frames acknowledged (%s sent, %s of them resent after a reconnect); "
                 "the daemon holds %s\n",
                 n(c.frames_acked).c_str(), n(c.frames_sent).c_str(), n(c.frames_resent).c_str(),

@@ -1,7 +1,7 @@
 #include "summariser/pipeline.hpp"
 #include "summariser/report.hpp"
 #include "summariser/text.hpp"
-#include "tests/test_data.hpp"
+#include "tests/support/test_data.hpp"
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>

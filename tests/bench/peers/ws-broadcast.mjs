@@ -1,5 +1,5 @@
 // A broadcast server on the npm ws package, one of the peers minuted's fan-out is measured
-// against (issue 7). Loopback only.
+// against. Loopback only.
 //
 //   GET  /sub/{channel}  WebSocket upgrade: receives every message published to the channel
 //   POST /pub/{channel}  HTTP/1.1, keep-alive: the body goes to every subscriber of the channel,

@@ -1,44 +1,35 @@
 #pragma once
 
-// What the benchmarks that drive the real daemon share: the daemon as a child process on
-// 127.0.0.1, an io_context on its own thread, what /proc says about a process and the machine,
-// GET requests, and latency distributions. Used by minuted_fanout_bench and
-// minuted_ingest_bench.
+// What the load tests (the soak test and the benchmarks that drive the real daemon) measure
+// with: CPU time and memory of a process and of the machine from /proc, latency
+// distributions, an io_context on its own thread for their clients. Header-only: the load
+// client, which needs nothing of minuted, uses it too.
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 
 #include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cmath>
-#include <csignal>
 #include <cstdint>
-#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <future>
-#include <mutex>
 #include <optional>
 #include <pthread.h>
 #include <sstream>
-#include <stdexcept>
 #include <string>
 #include <string_view>
-#include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/wait.h>
 #include <thread>
 #include <time.h>
 #include <unistd.h>
 #include <vector>
 
-namespace minuted::bench {
+namespace minuted::testing {
 
 using steady = std::chrono::steady_clock;
 
@@ -168,171 +159,6 @@ inline double self_cpu_seconds() {
     return s(u.ru_utime) + s(u.ru_stime);
 }
 
-// ---------------------------------------------------------------------------------------
-// The daemon, as a child process on 127.0.0.1 with a free port and its own state directory.
-
-/// `BINARY serve --listen 127.0.0.1:0 --state-dir TMP/state [--config TMP/minuted.toml]`,
-/// TMP a fresh directory under the system's temporary directory (removed by the destructor),
-/// the config file written from `config_toml` if that is not empty. Its standard output and
-/// error are read on a thread and kept (up to 4 MB); the port is read from its `listening on`
-/// line. It is killed if this process dies (PR_SET_PDEATHSIG). Throws if it does not start
-/// within 20 s. `prepare`, if set, is given the state directory to fill before the daemon
-/// starts (an archive to search, say).
-class daemon_process {
-public:
-    daemon_process(std::string const& binary, std::string const& config_toml,
-                   std::string const& tmp_prefix = "minuted-bench",
-                   std::function<void(std::filesystem::path const&)> const& prepare = {}) {
-        std::string templ =
-            (std::filesystem::temp_directory_path() / (tmp_prefix + "-XXXXXX")).string();
-        if (::mkdtemp(templ.data()) == nullptr)
-            throw std::runtime_error("mkdtemp failed");
-        dir_ = templ;
-        if (prepare)
-            prepare(state_dir());
-        std::vector<std::string> args{binary,        "serve",       "--listen",
-                                      "127.0.0.1:0", "--state-dir", state_dir().string()};
-        if (!config_toml.empty()) {
-            auto const config = dir_ / "minuted.toml";
-            std::ofstream(config) << config_toml;
-            args.insert(args.end(), {"--config", config.string()});
-        }
-        std::vector<char*> argv;
-        for (auto& a : args)
-            argv.push_back(a.data());
-        argv.push_back(nullptr);
-
-        int out[2];
-        if (::pipe2(out, O_CLOEXEC) != 0)
-            throw std::runtime_error("pipe failed");
-        pid_ = ::fork();
-        if (pid_ < 0)
-            throw std::runtime_error("fork failed");
-        if (pid_ == 0) {
-            ::prctl(PR_SET_PDEATHSIG, SIGKILL); // never outlive the bench
-            ::dup2(out[1], 1);
-            ::dup2(out[1], 2);
-            ::execv(argv[0], argv.data());
-            ::_exit(127);
-        }
-        ::close(out[1]);
-        // The daemon logs to a pipe: read it always, so a full pipe never blocks the daemon.
-        reader_ = std::thread([this, fd = out[0]] {
-            char buf[4096];
-            for (;;) {
-                auto const n = ::read(fd, buf, sizeof buf);
-                if (n <= 0)
-                    break;
-                std::lock_guard lock(mutex_);
-                if (output_.size() < 4'000'000)
-                    output_.append(buf, static_cast<std::size_t>(n));
-            }
-            ::close(fd);
-        });
-        std::string const marker = "listening on http://127.0.0.1:";
-        bool const up = wait_until(
-            [&] {
-                std::lock_guard lock(mutex_);
-                auto const at = output_.find(marker);
-                if (at == std::string::npos)
-                    return false;
-                auto const* begin = output_.data() + at + marker.size();
-                std::from_chars(begin, output_.data() + output_.size(), port_);
-                return port_ != 0;
-            },
-            std::chrono::seconds(20));
-        if (!up) {
-            stop();
-            throw std::runtime_error("minuted did not start:\n" + output());
-        }
-    }
-    daemon_process(daemon_process const&) = delete;
-    daemon_process& operator=(daemon_process const&) = delete;
-    ~daemon_process() {
-        stop();
-        std::error_code ec;
-        std::filesystem::remove_all(dir_, ec);
-    }
-
-    pid_t pid() const noexcept { return pid_; }
-    unsigned short port() const noexcept { return port_; }
-    std::filesystem::path state_dir() const { return dir_ / "state"; }
-
-    /// SIGTERM, then SIGKILL if it has not exited after 5 s.
-    void stop() {
-        if (pid_ > 0 && !exited_) {
-            ::kill(pid_, SIGTERM);
-            auto const deadline = steady::now() + std::chrono::seconds(5);
-            int status = 0;
-            while (::waitpid(pid_, &status, WNOHANG) == 0) {
-                if (steady::now() > deadline) {
-                    ::kill(pid_, SIGKILL);
-                    ::waitpid(pid_, &status, 0);
-                    break;
-                }
-                std::this_thread::sleep_for(std::chrono::milliseconds(10));
-            }
-            exited_ = true;
-        }
-        if (reader_.joinable())
-            reader_.join();
-    }
-
-    std::string output() const {
-        std::lock_guard lock(mutex_);
-        return output_;
-    }
-
-    /// Log lines at warning level or above.
-    std::vector<std::string> complaints() const {
-        std::vector<std::string> lines;
-        std::istringstream in(output());
-        for (std::string line; std::getline(in, line);)
-            if (line.find(" warning ") != std::string::npos ||
-                line.find(" error ") != std::string::npos ||
-                line.find(" critical ") != std::string::npos)
-                lines.push_back(line);
-        return lines;
-    }
-
-private:
-    std::filesystem::path dir_;
-    pid_t pid_ = -1;
-    bool exited_ = false;
-    unsigned short port_ = 0;
-    std::thread reader_;
-    mutable std::mutex mutex_;
-    std::string output_;
-};
-
-/// GET `target` from the daemon on 127.0.0.1:`port`; the body. Throws on I/O errors.
-inline std::string http_get(unsigned short port, std::string const& target) {
-    namespace net = boost::asio;
-    namespace http = boost::beast::http;
-    net::io_context ioc;
-    boost::beast::tcp_stream stream(ioc);
-    stream.expires_after(std::chrono::seconds(10));
-    stream.connect(net::ip::tcp::endpoint(net::ip::address_v4::loopback(), port));
-    http::request<http::empty_body> req{http::verb::get, target, 11};
-    req.set(http::field::host, "127.0.0.1");
-    http::write(stream, req);
-    boost::beast::flat_buffer buffer;
-    http::response<http::string_body> res;
-    http::read(stream, buffer, res);
-    boost::beast::error_code ec;
-    stream.socket().shutdown(net::ip::tcp::socket::shutdown_both, ec);
-    return res.body();
-}
-
-/// One counter of a GET /metrics exposition, or 0.
-inline double metric(std::string const& exposition, std::string const& name) {
-    std::istringstream in(exposition);
-    for (std::string line; std::getline(in, line);)
-        if (line.starts_with(name + " "))
-            return std::stod(line.substr(name.size() + 1));
-    return 0;
-}
-
 /// The number after `key` (e.g. `"seq":`) in `json`, searched for in its first 64 bytes and
 /// then from its end: minuted puts "rev" first and "seq" last, PROTOCOL.md shows "seq"
 /// second. A key in quotes cannot occur inside a JSON string, whose quotes are escaped.
@@ -420,4 +246,4 @@ inline std::string with_commas(std::uint64_t v) {
     return out;
 }
 
-} // namespace minuted::bench
+} // namespace minuted::testing

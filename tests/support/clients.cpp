@@ -1,4 +1,4 @@
-#include "tests/integration/harness.hpp"
+#include "tests/support/clients.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ssl.hpp>
@@ -7,7 +7,10 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
+#include <boost/json.hpp>
 
+#include <charconv>
+#include <thread>
 #include <variant>
 
 namespace minuted::testing {
@@ -52,6 +55,7 @@ http_result http_request(unsigned short port, http::verb verb, std::string const
                          std::string body, http::fields const& extra) {
     net::io_context ioc;
     beast::tcp_stream stream(ioc);
+    stream.expires_after(std::chrono::seconds(60));
     stream.connect(loopback(port));
     http::request<http::string_body> req{verb, target, 11};
     req.set(http::field::host, "127.0.0.1");
@@ -71,6 +75,7 @@ http_result https_request(unsigned short port, std::string const& ca_file, http:
     net::io_context ioc;
     auto ctx = client_context(ca_file);
     beast::ssl_stream<beast::tcp_stream> stream(ioc, ctx);
+    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(60));
     beast::get_lowest_layer(stream).connect(loopback(port));
     tls_handshake(stream);
     http::request<http::string_body> req{verb, target, 11};
@@ -170,6 +175,42 @@ std::string wait_archived(unsigned short port, std::string const& id,
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     throw std::runtime_error("session " + id + " did not end");
+}
+
+std::optional<double> find_metric(std::string_view exposition, std::string_view name) {
+    while (!exposition.empty()) {
+        auto const end = exposition.find('\n');
+        auto const line = exposition.substr(0, end);
+        if (line.size() > name.size() && line.starts_with(name) && line[name.size()] == ' ') {
+            double value = 0;
+            auto const* begin = line.data() + name.size() + 1;
+            auto const [ptr, ec] = std::from_chars(begin, line.data() + line.size(), value);
+            if (ec == std::errc{} && ptr != begin)
+                return value;
+        }
+        if (end == std::string_view::npos)
+            break;
+        exposition.remove_prefix(end + 1);
+    }
+    return std::nullopt;
+}
+
+std::uint64_t metric(unsigned short port, std::string const& name) {
+    auto const value = find_metric(http_get(port, "/metrics").body, name);
+    if (!value)
+        throw std::runtime_error("no metric " + name);
+    return static_cast<std::uint64_t>(*value);
+}
+
+std::uint64_t metric_reaching(unsigned short port, std::string const& name, std::uint64_t at_least,
+                              std::chrono::milliseconds timeout) {
+    auto const deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        auto const value = metric(port, name);
+        if (value >= at_least || std::chrono::steady_clock::now() >= deadline)
+            return value;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
 }
 
 } // namespace minuted::testing
