@@ -242,6 +242,15 @@ TEST(state_json, an_update_always_carries_the_meta_fields_and_only_what_changed)
     ASSERT_EQ(a.at("agenda").as_array().size(), 1u);
     expect_agenda_item(a.at("agenda").as_array()[0].as_object(), 1);
 
+    // An item opened and taken back again by an alignment within one change: only `items`
+    // tells the viewer, which drops what is past it.
+    change_set taken_back;
+    taken_back.agenda = {1, m.agenda().size()};
+    auto const tb = wire(make_update(m, taken_back, 11, "", sent));
+    EXPECT_EQ(uint_of(tb.at("items")), m.agenda().size());
+    ASSERT_EQ(tb.at("agenda").as_array().size(), 1u);
+    expect_agenda_item(tb.at("agenda").as_array()[0].as_object(), 1);
+
     change_set known;
     known.known_agenda = true;
     EXPECT_EQ(wire(make_update(m, known, 12, "", sent)).at("known_agenda"),
