@@ -2,31 +2,19 @@
 
 #include "daemon/archive/archive_files.hpp"
 #include "daemon/archive/archive_index.hpp"
+#include "daemon/live/live_session_detail.hpp"
 #include "summariser/report.hpp"
 
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <random>
-#include <sstream>
-
 namespace minuted {
 
 namespace {
 
-summariser::time_point wall_now() {
-    return std::chrono::time_point_cast<std::chrono::milliseconds>(
-        std::chrono::system_clock::now());
-}
-
-std::string random_epoch() {
-    std::random_device device;
-    std::uint64_t const bits = (std::uint64_t{device()} << 32) | device();
-    return fmt::format("{:016x}", bits);
-}
+using detail::random_epoch;
+using detail::to_ms;
+using detail::wall_now;
 
 std::size_t speakers_of(summariser::meeting const& m) {
     std::size_t n = 0;
@@ -38,10 +26,6 @@ std::size_t speakers_of(summariser::meeting const& m) {
 summariser::meeting const& empty_meeting() {
     static summariser::meeting const m;
     return m;
-}
-
-std::int64_t to_ms(std::chrono::system_clock::time_point t) {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
 
 summariser::time_point from_ms(std::int64_t ms) {
@@ -73,116 +57,6 @@ live_session::live_session(boost::asio::io_context& ioc, disk_executors disk, st
     info_.last_activity = started_;
 }
 
-std::shared_ptr<live_session> live_session::recover(boost::asio::io_context& ioc,
-                                                    disk_executors disk,
-                                                    std::filesystem::path const& journal,
-                                                    live_config const& config, metrics& counters,
-                                                    archive_index* index, ended_handler on_end,
-                                                    std::string const& archived_in) {
-    std::ifstream in(journal, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (!in) {
-        spdlog::error("journal {}: cannot be read: {}", journal.string(), std::strerror(errno));
-        return nullptr;
-    }
-    auto const bytes = text.str();
-    auto contents = protocol::read_journal(bytes);
-    auto const& records = contents.records;
-    bool const archived = !archived_in.empty();
-    if (archived) {
-        // An archive is read, never changed: one that holds no whole meeting is left alone.
-        if (records.empty() || records.front().kind != protocol::journal_kind::session ||
-            records.back().kind != protocol::journal_kind::end) {
-            spdlog::warn("archive {}: its journal holds no ended meeting; not listed", archived_in);
-            return nullptr;
-        }
-    } else if (records.empty() || records.front().kind != protocol::journal_kind::session ||
-               !protocol::is_valid_session_id(records.front().text) ||
-               journal.filename() !=
-                   records.front().text + "." + records.front().epoch + ".journal") {
-        // Nothing acknowledged can be in it: a session's first record is written with its
-        // first event. Kept aside for a person to look at, not read again at every start.
-        auto aside = journal;
-        aside += ".unreadable";
-        std::error_code ec;
-        std::filesystem::rename(journal, aside, ec);
-        spdlog::error("journal {}: holds no session ({}); moved to {}", journal.string(),
-                      contents.damage.empty() ? "no session record" : contents.damage,
-                      aside.string());
-        return nullptr;
-    }
-    if (!archived && !contents.damage.empty() && !contents.torn_tail) {
-        // Damage with whole records after it is not a crash mid-append: acknowledged captions
-        // are lost. The journal is kept as it was for a person to look at.
-        auto copy = journal;
-        copy += ".damaged";
-        std::error_code ec;
-        std::filesystem::copy_file(journal, copy, std::filesystem::copy_options::overwrite_existing,
-                                   ec);
-        spdlog::error("journal {}: {} at byte {}, with {} bytes after it: the session is rebuilt "
-                      "up to there; the whole journal is kept in {}",
-                      journal.string(), contents.damage, contents.valid_bytes,
-                      bytes.size() - contents.valid_bytes,
-                      ec ? "nowhere (" + ec.message() + ")" : copy.string());
-    }
-    if (!archived && !contents.damage.empty()) {
-        // A crash in the middle of an append: that record was never acknowledged. The journal
-        // also cuts the file there before it appends anything.
-        std::error_code ec;
-        std::filesystem::resize_file(journal, contents.valid_bytes, ec);
-        spdlog::warn("journal {}: dropped the last {} bytes, {}{}", journal.string(),
-                     bytes.size() - contents.valid_bytes, contents.damage,
-                     ec ? "; the file could not be cut: " + ec.message() : std::string{});
-    }
-    auto const& first = records.front();
-    std::shared_ptr<live_session> s(new live_session(
-        ioc, std::move(disk), first.text, config, counters, index, std::move(on_end), first.epoch,
-        std::chrono::system_clock::time_point(std::chrono::milliseconds(first.at_ms))));
-    if (!archived)
-        s->journal_->adopt_existing(contents.valid_bytes);
-    s->journal_started_ = true;
-    s->text_source_ = first.source;
-    s->previous_epoch_ = first.epoch;
-    auto const now = std::chrono::steady_clock::now();
-    for (auto const& r : records) {
-        if (r.kind == protocol::journal_kind::epoch)
-            s->previous_epoch_ = r.epoch;
-        s->apply(r, now);
-    }
-    s->durable_seq_ = s->sequencer_.last();
-    s->recovered_rev_ = s->rev_;
-    if (archived) {
-        // Ended and archived before the restart: listed and answering its source's resends
-        // as before it.
-        s->ending_ = true;
-        s->archived_ = true;
-        {
-            std::lock_guard lock(s->info_mutex_);
-            s->info_.archive = archived_in;
-            s->info_.end_reason = s->end_reason_;
-        }
-        s->refresh_info();
-        return s;
-    }
-    spdlog::info("session {} rebuilt from its journal: {} events, rev {}, last seq {}{}", s->id_,
-                 records.size(), s->rev_, s->sequencer_.last(), s->ended_ ? ", ended" : "");
-    if (s->ended_) {
-        s->refresh_info();
-        boost::asio::post(s->strand_, [s] { s->archive(); });
-        return s;
-    }
-    s->epoch_ = random_epoch();
-    protocol::journal_record epoch;
-    epoch.kind = protocol::journal_kind::epoch;
-    epoch.at_ms = to_ms(wall_now());
-    epoch.epoch = s->epoch_;
-    s->journal_->append(epoch);
-    s->refresh_info();
-    boost::asio::post(s->strand_, [s] { s->arm_idle_timer(); });
-    return s;
-}
-
 bool live_session::can_resume(std::string_view epoch, revision since) const noexcept {
     return epoch == epoch_ ||
            (!previous_epoch_.empty() && epoch == previous_epoch_ && since <= recovered_rev_);
@@ -194,52 +68,6 @@ void live_session::ensure_pipeline(std::vector<protocol::agenda_item> agenda) {
     protocol::reader_options options;
     options.source = text_source_;
     pipeline_.emplace(std::move(agenda), options);
-}
-
-protocol::seq_number live_session::durable_seq() {
-    while (!unsynced_seqs_.empty() && unsynced_seqs_.front().first <= journal_->durable()) {
-        durable_seq_ = unsynced_seqs_.front().second;
-        unsynced_seqs_.pop_front();
-    }
-    return durable_seq_;
-}
-
-void live_session::answer_when_durable(ingest_answer answer,
-                                       std::function<void(ingest_answer)> send) {
-    auto const at = answer.durable_at;
-    if (at == 0) {
-        answer.held = durable_seq();
-        return send(std::move(answer));
-    }
-    journal_->when_durable(at, [self = shared_from_this(), answer = std::move(answer),
-                                send = std::move(send)](bool durable) mutable {
-        auto a = durable ? std::move(answer) : self->refusal();
-        a.held = self->durable_seq();
-        send(std::move(a));
-    });
-}
-
-ingest_answer live_session::refusal() {
-    metrics_.ingest_refused.fetch_add(1, std::memory_order_relaxed);
-    ingest_answer answer;
-    auto const why =
-        journal_->failure().empty() ? std::string("the disk is too slow") : journal_->failure();
-    answer.replies.emplace_back(std::in_place_type<protocol::error_reply>,
-                                "captions cannot be kept safe: the journal cannot be written (" +
-                                    why + "); nothing after seq " + std::to_string(durable_seq()) +
-                                    " is held; reconnect and resend later");
-    answer.close = "journal not writable: " + why;
-    answer.close_code = close_try_again_later;
-    return answer;
-}
-
-bool live_session::refuse_unjournaled(ingest_answer& answer) {
-    // A disk too slow for the captions is refused like a failed one before memory runs out.
-    constexpr journal_position max_backlog = 64u << 20;
-    if (journal_->failure().empty() && journal_->appended() - journal_->durable() < max_backlog)
-        return false;
-    answer = refusal();
-    return true;
 }
 
 std::size_t live_session::record(protocol::journal_record r,
@@ -319,124 +147,6 @@ std::size_t live_session::apply(protocol::journal_record const& r,
     publish(changes, arrived);
     refresh_info();
     return erased;
-}
-
-ingest_answer live_session::ingest(protocol::ingest_message const& m,
-                                   protocol::ingest_connection& connection,
-                                   std::chrono::steady_clock::time_point arrived) {
-    using protocol::ingest_action;
-    if (!ended_)
-        arm_idle_timer(); // any word from the source says the meeting goes on
-    auto verdict = sequencer_.check(m, connection);
-    ingest_answer answer;
-    answer.replies = std::move(verdict.replies);
-    switch (verdict.action) {
-    case ingest_action::open:
-        return open(m, arrived);
-    case ingest_action::apply:
-        return apply_new(m, arrived);
-    case ingest_action::duplicate:
-        metrics_.ingest_duplicates.fetch_add(1, std::memory_order_relaxed);
-        if (!archived_) // acknowledged once on disk (after an end, the end may not be yet)
-            answer.durable_at = journal_->appended();
-        return answer;
-    case ingest_action::answer:
-        return answer;
-    case ingest_action::refuse:
-        break;
-    }
-    metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
-    if (!verdict.close.empty())
-        answer.close = std::move(verdict.close);
-    answer.ended = verdict.ended;
-    return answer;
-}
-
-ingest_answer live_session::open(protocol::ingest_message const& m,
-                                 std::chrono::steady_clock::time_point arrived) {
-    using protocol::journal_kind;
-    ingest_answer answer;
-    auto bounded = m;
-    if (auto const cut = protocol::bound_open(bounded); !cut.empty()) {
-        metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
-        spdlog::warn("session {}: open: {}", id_, cut);
-        answer.replies.emplace_back(std::in_place_type<protocol::error_reply>, "open: " + cut);
-    }
-    auto const at_ms = to_ms(wall_now());
-    if (pipeline_ && !bounded.agenda.empty() &&
-        protocol::titles_of(bounded.agenda) != pipeline_->state().known_agenda()) {
-        if (pipeline_->state().known_agenda().empty()) {
-            // The first agenda the meeting gets, after captions: what was heard is aligned.
-            if (refuse_unjournaled(answer))
-                return answer;
-            protocol::journal_record a;
-            a.kind = journal_kind::agenda;
-            a.at_ms = at_ms;
-            protocol::put_agenda(a, bounded.agenda);
-            record(std::move(a), arrived);
-        } else {
-            spdlog::warn("session {}: agenda in a later open ignored: the meeting has one", id_);
-            answer.replies.emplace_back(
-                std::in_place_type<protocol::error_reply>,
-                "open: agenda ignored: the meeting has one; PUT /api/sessions/" + id_ +
-                    "/agenda changes it");
-        }
-    }
-    if (!pipeline_ || (!bounded.title.empty() && title_ != bounded.title) ||
-        (source_instance_.empty() && !bounded.instance.empty())) {
-        if (refuse_unjournaled(answer))
-            return answer;
-        protocol::journal_record r;
-        r.kind = journal_kind::open;
-        r.at_ms = at_ms;
-        r.title = std::move(bounded.title);
-        if (!pipeline_)
-            protocol::put_agenda(r, std::move(bounded.agenda));
-        r.instance = source_instance_.empty() ? bounded.instance : std::string();
-        record(std::move(r), arrived);
-    }
-    answer.replies.emplace_back(std::in_place_type<protocol::welcome>, durable_seq());
-    return answer;
-}
-
-ingest_answer live_session::apply_new(protocol::ingest_message const& m,
-                                      std::chrono::steady_clock::time_point arrived) {
-    using protocol::ingest_kind;
-    using protocol::journal_kind;
-    ingest_answer answer;
-    if (refuse_unjournaled(answer))
-        return answer;
-    metrics_.ingest_events.fetch_add(1, std::memory_order_relaxed);
-    metrics_.ingest_bytes.fetch_add(m.text.size(), std::memory_order_relaxed);
-    protocol::journal_record r;
-    r.at_ms = to_ms(wall_now());
-    r.seq = m.seq.value_or(0); // raw text has none
-    switch (m.kind) {
-    case ingest_kind::erase:
-        r.kind = journal_kind::erase;
-        r.count = m.count;
-        if (auto const done = record(std::move(r), arrived); done < m.count)
-            answer.replies.emplace_back(std::in_place_type<protocol::error_reply>,
-                                        "erase reached final text: " + std::to_string(done) +
-                                            " of " + std::to_string(m.count) +
-                                            " characters erased");
-        break;
-    case ingest_kind::close:
-        r.kind = journal_kind::end;
-        r.text = "closed by the caption source";
-        record(std::move(r), arrived);
-        archive();
-        break;
-    default:
-        r.kind = journal_kind::text;
-        r.text = m.text;
-        record(std::move(r), arrived);
-    }
-    if (m.seq)
-        answer.replies.emplace_back(std::in_place_type<protocol::ack>, *m.seq);
-    // Raw text gets no reply, but an HTTP 200 waits for the disk too.
-    answer.durable_at = journal_->appended();
-    return answer;
 }
 
 void live_session::publish(summariser::change_set& changes,
@@ -677,32 +387,6 @@ void live_session::shut_down() {
     viewers_ = 0;
     spdlog::info("session {}: daemon stopping, last seq {}; its journal keeps it for the restart",
                  id_, sequencer_.last());
-}
-
-std::chrono::steady_clock::duration live_session::pace(std::chrono::steady_clock::time_point now,
-                                                       over_rate mode) {
-    using seconds = std::chrono::duration<double>;
-    auto const rate = static_cast<double>(config_.get()->ingest_rate);
-    ingest_tokens_ =
-        ingest_paced_ == std::chrono::steady_clock::time_point{}
-            ? rate
-            : std::min(rate, ingest_tokens_ + rate * seconds(now - ingest_paced_).count());
-    ingest_paced_ = now;
-    if (ingest_tokens_ >= 1) {
-        ingest_tokens_ -= 1;
-        return {};
-    }
-    metrics_.hit(limit::ingest_rate);
-    if (now - ingest_rate_logged_ > std::chrono::minutes(1)) {
-        ingest_rate_logged_ = now;
-        spdlog::warn("session {}: captions come faster than [limits] ingest_rate ({} frames a "
-                     "second): its sources are slowed down",
-                     id_, rate);
-    }
-    if (mode == over_rate::wait)
-        ingest_tokens_ -= 1; // owed: the source waits until it is paid back
-    return std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-        seconds((1 - ingest_tokens_) / rate)); // until the next frame is within it
 }
 
 void live_session::arm_idle_timer() {
