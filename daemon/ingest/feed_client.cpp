@@ -131,6 +131,64 @@ net::awaitable<void> write_replies(ws_stream& ws, std::shared_ptr<feed_replies> 
     }
 }
 
+// Tells the feed where to resume (after what is on disk: it may forget what minuted
+// acknowledges), then gives the session the feed's configured title, agenda and roster.
+net::awaitable<std::shared_ptr<protocol::ingest_connection>>
+greet(ws_stream& ws, config::feed const& feed, std::shared_ptr<live_session> const& session,
+      config::settings const& settings, metrics& counters) {
+    auto const after =
+        co_await on_strand(session->strand(), [&]() -> net::awaitable<protocol::seq_number> {
+            co_return session->durable_seq();
+        });
+    ws.read_message_max(settings.max_frame_bytes);
+    ws.text(true);
+    protocol::ingest_message resume;
+    resume.kind = protocol::ingest_kind::resume;
+    resume.after = after;
+    co_await ws.async_write(net::buffer(protocol::encode(resume)), net::use_awaitable);
+    counters.feed_connects.fetch_add(1, std::memory_order_relaxed);
+    session->set_feed_status("connected to " + feed.url);
+    spdlog::info("feed {}: connected to {}, resuming after seq {}", feed.session, feed.url, after);
+    auto connection = std::make_shared<protocol::ingest_connection>();
+    if (!feed.title.empty() || !feed.agenda.empty()) {
+        protocol::ingest_message open;
+        open.kind = protocol::ingest_kind::open;
+        open.title = feed.title;
+        open.agenda = feed.agenda;
+        co_await on_strand(session->strand(), [&]() -> net::awaitable<void> {
+            session->ingest(open, *connection, std::chrono::steady_clock::now());
+            co_return;
+        });
+    }
+    if (!feed.roster.empty())
+        co_await on_strand(session->strand(), [&]() -> net::awaitable<void> {
+            if (!session->has_roster())
+                session->set_roster(feed.roster);
+            co_return;
+        });
+    co_return connection;
+}
+
+// Frames are read and applied while earlier ones wait for the journal: a reader and a writer
+// share the stream, and the first failure is thrown.
+net::awaitable<void> exchange(ws_stream& ws, std::shared_ptr<live_session> const& session,
+                              std::string const& name,
+                              std::shared_ptr<protocol::ingest_connection> const& connection,
+                              metrics& counters) {
+    auto const ex = co_await net::this_coro::executor;
+    auto const replies = std::make_shared<feed_replies>(ex);
+    auto const [order, read_failure, write_failure] =
+        co_await net::experimental::make_parallel_group(
+            net::co_spawn(ex, read_feed(ws, session, name, connection, replies, counters),
+                          net::deferred),
+            net::co_spawn(ex, write_replies(ws, replies), net::deferred))
+            .async_wait(net::experimental::wait_for_one_error(), net::use_awaitable);
+    std::exception_ptr const failures_of[] = {read_failure, write_failure};
+    for (auto const i : order)
+        if (failures_of[i])
+            std::rethrow_exception(failures_of[i]);
+}
+
 } // namespace
 
 net::awaitable<void> run_feed(config::feed feed, session_registry& sessions,
@@ -150,55 +208,10 @@ net::awaitable<void> run_feed(config::feed feed, session_registry& sessions,
                 throw std::runtime_error("too many live sessions ([limits] max_sessions " +
                                          std::to_string(settings->max_sessions) + ")");
             co_await with_ws_connection(target, [&](auto& ws) -> net::awaitable<void> {
-                // What is on disk: the feed may forget what minuted acknowledges.
-                auto const after = co_await on_strand(
-                    session->strand(), [&]() -> net::awaitable<protocol::seq_number> {
-                        co_return session->durable_seq();
-                    });
-                ws.read_message_max(settings->max_frame_bytes);
-                ws.text(true);
-                protocol::ingest_message resume;
-                resume.kind = protocol::ingest_kind::resume;
-                resume.after = after;
-                co_await ws.async_write(net::buffer(protocol::encode(resume)), net::use_awaitable);
-                counters.feed_connects.fetch_add(1, std::memory_order_relaxed);
-                session->set_feed_status("connected to " + feed.url);
-                spdlog::info("feed {}: connected to {}, resuming after seq {}", feed.session,
-                             feed.url, after);
+                auto const connection = co_await greet(ws, feed, session, *settings, counters);
                 retry.reset();
                 failures = 0;
-                auto const connection = std::make_shared<protocol::ingest_connection>();
-                if (!feed.title.empty() || !feed.agenda.empty()) {
-                    protocol::ingest_message open;
-                    open.kind = protocol::ingest_kind::open;
-                    open.title = feed.title;
-                    open.agenda = feed.agenda;
-                    co_await on_strand(session->strand(), [&]() -> net::awaitable<void> {
-                        session->ingest(open, *connection, std::chrono::steady_clock::now());
-                        co_return;
-                    });
-                }
-                if (!feed.roster.empty())
-                    co_await on_strand(session->strand(), [&]() -> net::awaitable<void> {
-                        if (!session->has_roster())
-                            session->set_roster(feed.roster);
-                        co_return;
-                    });
-                // Frames are read and applied while earlier ones wait for the journal: a
-                // reader and a writer share the stream, and the first failure is thrown.
-                auto const ex = co_await net::this_coro::executor;
-                auto const replies = std::make_shared<feed_replies>(ex);
-                auto const [order, read_failure, write_failure] =
-                    co_await net::experimental::make_parallel_group(
-                        net::co_spawn(
-                            ex, read_feed(ws, session, feed.session, connection, replies, counters),
-                            net::deferred),
-                        net::co_spawn(ex, write_replies(ws, replies), net::deferred))
-                        .async_wait(net::experimental::wait_for_one_error(), net::use_awaitable);
-                std::exception_ptr const failures_of[] = {read_failure, write_failure};
-                for (auto const i : order)
-                    if (failures_of[i])
-                        std::rethrow_exception(failures_of[i]);
+                co_await exchange(ws, session, feed.session, connection, counters);
                 finished = true;
                 co_await ws.async_close(boost::beast::websocket::close_code::normal,
                                         net::use_awaitable);
