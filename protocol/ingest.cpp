@@ -1,5 +1,6 @@
 #include "protocol/ingest.hpp"
 
+#include "protocol/ingest_json.hpp"
 #include "protocol/utf8.hpp"
 
 #include <boost/json.hpp>
@@ -35,19 +36,6 @@ public:
         return "ingest error";
     }
 };
-
-std::optional<seq_number> unsigned_field(boost::json::object const& o, std::string_view key,
-                                         bool& bad) {
-    auto const* v = o.if_contains(key);
-    if (!v)
-        return std::nullopt;
-    if (v->is_uint64())
-        return v->as_uint64();
-    if (v->is_int64() && v->as_int64() >= 0)
-        return static_cast<seq_number>(v->as_int64());
-    bad = true;
-    return std::nullopt;
-}
 
 std::string_view type_name(ingest_kind kind) {
     switch (kind) {
@@ -139,7 +127,7 @@ boost::system::result<ingest_message> read_change(boost::json::object const& o, 
     } else if (t == "erase") {
         m.kind = ingest_kind::erase;
         bool bad = false;
-        auto const count = unsigned_field(o, "count", bad);
+        auto const count = detail::unsigned_field(o, "count", bad);
         if (bad || !count || *count == 0 || *count > 1'000'000)
             return ingest_error::bad_count;
         m.count = static_cast<std::size_t>(*count);
@@ -150,6 +138,41 @@ boost::system::result<ingest_message> read_change(boost::json::object const& o, 
 }
 
 } // namespace
+
+namespace detail {
+
+boost::system::result<boost::json::value> parse_json(std::string_view text) {
+    if (!is_valid_utf8(text))
+        return ingest_error::invalid_utf8;
+    boost::system::error_code ec;
+    auto value = boost::json::parse(text, ec);
+    if (ec)
+        return ingest_error::invalid_json;
+    return value;
+}
+
+boost::system::result<std::string_view> type_of(boost::json::value const& value) {
+    auto const* o = value.if_object();
+    auto const* type = o ? o->if_contains("type") : nullptr;
+    if (!type || !type->is_string())
+        return ingest_error::unknown_type;
+    return std::string_view(type->get_string());
+}
+
+std::optional<seq_number> unsigned_field(boost::json::object const& o, std::string_view key,
+                                         bool& bad) {
+    auto const* v = o.if_contains(key);
+    if (!v)
+        return std::nullopt;
+    if (v->is_uint64())
+        return v->as_uint64();
+    if (v->is_int64() && v->as_int64() >= 0)
+        return static_cast<seq_number>(v->as_int64());
+    bad = true;
+    return std::nullopt;
+}
+
+} // namespace detail
 
 boost::system::error_category const& ingest_category() noexcept {
     static ingest_category_impl const instance;
@@ -169,28 +192,25 @@ boost::system::result<ingest_message> parse_ingest_frame(std::string_view frame)
         m.text = std::string(frame);
         return m;
     }
-    if (!is_valid_utf8(json))
-        return ingest_error::invalid_utf8;
-    boost::system::error_code ec;
-    auto const value = boost::json::parse(json, ec);
-    if (ec)
-        return ingest_error::invalid_json;
-    auto const* o = value.if_object(); // it starts with '{': an object if it parsed
-    auto const* type = o->if_contains("type");
-    if (!type || !type->is_string())
-        return ingest_error::unknown_type;
-    std::string_view const t = type->get_string();
+    auto const value = detail::parse_json(json);
+    if (!value)
+        return value.error();
+    auto const type = detail::type_of(*value);
+    if (!type)
+        return type.error();
+    auto const t = *type;
+    auto const* o = value->if_object(); // it starts with '{': an object if it parsed
 
     ingest_message m;
     bool bad = false;
-    m.seq = unsigned_field(*o, "seq", bad);
+    m.seq = detail::unsigned_field(*o, "seq", bad);
     if (bad)
         return ingest_error::bad_seq;
     if (t == "open")
         return read_open(*o, std::move(m));
     if (t == "resume") {
         m.kind = ingest_kind::resume;
-        m.after = unsigned_field(*o, "after", bad).value_or(0);
+        m.after = detail::unsigned_field(*o, "after", bad).value_or(0);
         if (bad)
             return ingest_error::bad_seq;
         return m;

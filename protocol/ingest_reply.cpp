@@ -1,6 +1,6 @@
 #include "protocol/ingest_reply.hpp"
 
-#include "protocol/utf8.hpp"
+#include "protocol/ingest_json.hpp"
 
 #include <boost/json.hpp>
 
@@ -13,14 +13,13 @@ struct overloaded : F... {
     using F::operator()...;
 };
 
-// A field that must be a non-negative integer.
+// A field that must be there, a non-negative integer.
 boost::system::result<seq_number> seq_field(boost::json::object const& o, std::string_view key) {
-    auto const* v = o.if_contains(key);
-    if (v && v->is_uint64())
-        return v->get_uint64();
-    if (v && v->is_int64() && v->get_int64() >= 0)
-        return static_cast<seq_number>(v->get_int64());
-    return ingest_error::bad_seq;
+    bool bad = false;
+    auto const n = detail::unsigned_field(o, key, bad);
+    if (!n)
+        return ingest_error::bad_seq;
+    return *n;
 }
 
 } // namespace
@@ -47,17 +46,14 @@ std::string encode(ingest_reply const& reply) {
 }
 
 boost::system::result<ingest_reply> parse_ingest_reply(std::string_view text) {
-    if (!is_valid_utf8(text))
-        return ingest_error::invalid_utf8;
-    boost::system::error_code ec;
-    auto const value = boost::json::parse(text, ec);
-    if (ec)
-        return ingest_error::invalid_json;
-    auto const* o = value.if_object();
-    auto const* type = o ? o->if_contains("type") : nullptr;
-    if (!type || !type->is_string())
-        return ingest_error::unknown_type;
-    std::string_view const t = type->get_string();
+    auto const value = detail::parse_json(text);
+    if (!value)
+        return value.error();
+    auto const type = detail::type_of(*value);
+    if (!type)
+        return type.error();
+    auto const t = *type;
+    auto const* o = value->if_object();
     if (t == "welcome") {
         auto const last = seq_field(*o, "ack");
         if (!last)
