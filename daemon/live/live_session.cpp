@@ -156,6 +156,7 @@ void live_session::publish(summariser::change_set& changes,
         chairs_ = std::move(chairs);
         changes.meta = true; // roles change: participants are sent whole
     }
+    contexts_.add_changed(m, changes);
     changes.normalise();
     if (changes.empty())
         return;

@@ -308,6 +308,7 @@ private:
     std::deque<update_message> history_;
     std::size_t history_bytes_ = 0; // of the frames in history_
     std::vector<sent_text> sent_;   // how much of each utterance's text the updates carried
+    sent_contexts contexts_;        // each agenda item's context as the updates carried it
     protocol::shared_frame snapshot_;
     revision snapshot_rev_ = 0;
     std::set<std::shared_ptr<update_sink>> sinks_;

@@ -5,6 +5,8 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+
 namespace minuted {
 
 namespace {
@@ -196,6 +198,45 @@ boost::json::object make_update(summariser::meeting const& m, summariser::change
     if (changes.pending)
         o["pending"] = pending_json(m);
     return o;
+}
+
+void sent_contexts::add_changed(summariser::meeting const& m, summariser::change_set& changes) {
+    auto const& agenda = m.agenda();
+    bool all = changes.meta || changes.known_agenda || changes.ended;
+    // A name shows in the context of every item its owner spoke in.
+    for (auto const id : changes.participants) {
+        auto const& name = m.participants().at(id).name;
+        if (id >= names_.size())
+            names_.resize(id + 1);
+        else if (names_[id] != name)
+            all = true;
+        names_[id] = name;
+    }
+    std::vector<bool> touched(agenda.size(), all);
+    for (auto const i : changes.agenda)
+        if (i < touched.size())
+            touched[i] = true;
+    // The item a turn counts in is the one whose span holds it, as `people_of` counts.
+    for (auto const u : changes.utterances) {
+        auto const after = std::upper_bound(
+            agenda.begin(), agenda.end(), u,
+            [](std::size_t x, summariser::agenda_item const& a) { return x < a.first_utterance; });
+        if (after != agenda.begin())
+            touched[static_cast<std::size_t>(after - agenda.begin()) - 1] = true;
+    }
+    items_.resize(agenda.size());
+    for (std::size_t i = 0; i < agenda.size(); ++i) {
+        auto& sent = items_[i];
+        auto const end = i + 1 < agenda.size() ? agenda[i + 1].first_utterance : std::string::npos;
+        if (!touched[i] && sent.first == agenda[i].first_utterance && sent.end == end)
+            continue;
+        sent.first = agenda[i].first_utterance;
+        sent.end = end;
+        if (auto context = m.context_of(i); context != sent.context) {
+            sent.context = std::move(context);
+            changes.agenda.push_back(i);
+        }
+    }
 }
 
 } // namespace minuted

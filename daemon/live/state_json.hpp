@@ -4,6 +4,7 @@
 
 #include <boost/json/object.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -35,6 +36,31 @@ struct sent_text {
 boost::json::object make_update(summariser::meeting const& m, summariser::change_set const& changes,
                                 revision rev, std::string const& summary,
                                 std::vector<sent_text>& sent);
+
+/// Each agenda item's `context` (`meeting::context_of`: who carried it) as the updates last
+/// sent it, so that an update carries every item whose context changed, not only those the
+/// meeting reports as opened, retitled or with new minutes: new turns in an item, turns moved
+/// to another item, another leader, a participant renamed or merged. A context costs a scan
+/// of its item's turns, so only the items `changes` can have touched are looked at again: the
+/// items of its utterances, items whose span of turns moved, and all of them when a
+/// participant's name, the roles (`meta`) or the known agenda changed, or the meeting ended.
+/// Owned by the live session next to the `sent_text` of its updates; on its strand.
+class sent_contexts {
+public:
+    /// Adds to `changes.agenda` each item whose context differs from the one last noted, and
+    /// notes the contexts now. Call with every change set that is published, before
+    /// `change_set::normalise` and `make_update`.
+    void add_changed(summariser::meeting const& m, summariser::change_set& changes);
+
+private:
+    struct item {
+        std::size_t first = 0; ///< its first utterance
+        std::size_t end = 0;   ///< the next item's first utterance; npos for the last item
+        std::string context;
+    };
+    std::vector<item> items_;
+    std::vector<std::string> names_; ///< per participant id, the name last looked at
+};
 
 /// JSON of one utterance, participant or agenda item, as in snapshots and updates.
 boost::json::object utterance_json(summariser::utterance const& u);

@@ -5,10 +5,12 @@
 
 #include "daemon/live/state_json.hpp"
 #include "summariser/pipeline.hpp"
+#include "tests/support/test_data.hpp"
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 #include <string>
 #include <vector>
@@ -302,6 +304,45 @@ TEST(state_json, an_utterance_is_sent_whole_once_then_as_the_text_it_gained) {
     auto const& none = third.at("utterances").as_array()[0].as_object();
     EXPECT_EQ(uint_of(none.at("from")), js_length(after));
     EXPECT_EQ(none.at("tail"), "");
+}
+
+// A viewer replaces an agenda item when an update carries it; its `context` changes with
+// turns the meeting does not report as a change of the item (a new turn in it, another
+// leader, a rename). Fed line by line, as captions come, every update leaves the viewer with
+// each item's context as it is now.
+void expect_contexts_follow(pipeline p, std::string const& text) {
+    sent_contexts sent;
+    std::vector<std::string> viewer;
+    auto const publish = [&](change_set& changes, std::size_t line) {
+        auto const& m = p.state();
+        sent.add_changed(m, changes);
+        changes.normalise();
+        viewer.resize(m.agenda().size());
+        for (auto const i : changes.agenda)
+            if (i < viewer.size())
+                viewer[i] = m.context_of(i);
+        for (std::size_t i = 0; i < viewer.size(); ++i)
+            ASSERT_EQ(viewer[i], m.context_of(i)) << "item " << i + 1 << " after line " << line;
+    };
+    std::size_t line = 0;
+    for (std::size_t at = 0; at < text.size(); ++line) {
+        auto const end = std::min(text.find('\n', at), text.size() - 1) + 1;
+        change_set changes;
+        p.put(std::string_view(text).substr(at, end - at), t0, changes);
+        ASSERT_NO_FATAL_FAILURE(publish(changes, line));
+        at = end;
+    }
+    change_set changes;
+    p.finish(t0, changes);
+    ASSERT_NO_FATAL_FAILURE(publish(changes, line));
+}
+
+TEST(state_json, updates_carry_every_agenda_item_whose_context_changed) {
+    expect_contexts_follow(pipeline(titles), meeting_text);
+    for (auto const* file : {"dccg-90-2024-11-08.raw.txt", "igf2021-dc-main-session.raw.txt"}) {
+        SCOPED_TRACE(file);
+        expect_contexts_follow(pipeline(), testing::read_test_file(file));
+    }
 }
 
 // What the viewer shows comes from captioners and from whoever sets the agenda: quotes,

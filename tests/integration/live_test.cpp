@@ -453,6 +453,39 @@ TEST(subscribers, updates_keep_the_title_the_source_opened_with) {
         "");
 }
 
+TEST(subscribers, an_agenda_items_context_comes_again_whenever_its_turns_change_it) {
+    // An item's context ("Led by X, with Y (3 turns).") changes with every turn in it while
+    // the item is neither opened, retitled nor given new minutes; updates carried the item
+    // only then, so a viewer kept a context the snapshot no longer had (found by the soak
+    // test).
+    daemon_process d;
+    ws_client source(d.port(), "/ingest/ctx");
+    source.send(R"({"type":"open","title":"Budget committee"})");
+    ASSERT_EQ(source.receive_json().at("type"), "welcome");
+    ws_client c(d.port(), "/live/ctx");
+    merged_view view;
+    ASSERT_TRUE(view.apply(c.receive_json()));
+    std::vector<std::string> const lines = {
+        ">> JANE DOE: Good morning.",
+        ">> ANNA SMITH: Thank you. I have a long point on the travel budget of the working "
+        "group, which has grown every year since the group began its work.",
+        ">> BOB JONES: I agree with that.", ">> ANNA SMITH: Then let us write it down.",
+        ">> CARL BERG: One more thing."};
+    std::size_t seq = 0;
+    for (auto const& line : lines) {
+        boost::json::object frame{{"type", "text"}, {"seq", ++seq}, {"text", line + "\r\n"}};
+        source.send(boost::json::serialize(frame));
+        ASSERT_EQ(source.receive_json().at("type"), "ack");
+    }
+    auto const snapshot = comparable(final_snapshot(d.port(), "ctx"));
+    auto const rev = snapshot.at("rev").to_number<std::uint64_t>();
+    while (view.rev() < rev)
+        ASSERT_TRUE(view.apply(c.receive_json()));
+    ASSERT_EQ(snapshot.at("agenda").as_array().size(), 1u);
+    EXPECT_NE(snapshot.at("agenda").as_array()[0].at("context"), "");
+    EXPECT_EQ(first_difference(comparable(view.state()), snapshot), "");
+}
+
 TEST(push_ingest, an_over_long_title_or_agenda_title_is_cut_with_an_error_to_the_source) {
     // A 900 KB title was taken whole, and went into every listing, snapshot and update.
     daemon_process d;
