@@ -122,31 +122,51 @@ private:
         }
         if (non_ascii)
             refuse("a non-ASCII character outside a string or comment");
-        if (c == '#') {
+        if (c == '#')
             st_ = state::comment;
-        } else if ((c == '"' || c == '\'') && !spaced_) {
-            if (rest.starts_with(R"(""")") || rest.starts_with("'''")) {
-                st_ = c == '"' ? state::multi_basic : state::multi_literal;
-                i_ += 2; // and one more by the caller
-            } else {
-                st_ = c == '"' ? state::basic : state::literal;
-            }
+        else if ((c == '"' || c == '\'') && !spaced_)
+            open_string(c, rest);
+        else if (is_bracket(c))
+            read_bracket(c);
+        else if (c != ',' && is_value_start())
+            st_ = state::bare_value; // up to a blank
+        previous_ = c;
+        spaced_ = false;
+        fresh_line_ = false;
+    }
+
+    // `c`, a quote at i_, opens a string: a multi-line one if three quotes.
+    void open_string(char c, std::string_view rest) {
+        if (rest.starts_with(R"(""")") || rest.starts_with("'''")) {
+            st_ = c == '"' ? state::multi_basic : state::multi_literal;
+            i_ += 2; // and one more by the caller
+        } else {
+            st_ = c == '"' ? state::basic : state::literal;
+        }
+    }
+
+    static bool is_bracket(char c) { return c == '[' || c == ']' || c == '{' || c == '}'; }
+
+    // An opening bracket starts a table header, an array or an inline table; a closing one ends
+    // the innermost.
+    void read_bracket(char c) {
+        if (c == ']' || c == '}') {
+            if (!open_.empty())
+                open_.pop_back();
         } else if (c == '[') {
             // A table header starts a line; a value that starts with '[' is an array.
             open_ +=
                 (fresh_line_ && open_.empty()) || (previous_ == '[' && open_ == "[") ? '[' : 'a';
-        } else if (c == '{') {
-            open_ += '{';
-        } else if (c == ']' || c == '}') {
-            if (!open_.empty())
-                open_.pop_back();
-        } else if (c != ',' && (spaced_ || previous_ == '=' ||
-                                ((previous_ == '[' || previous_ == ',') && open_.ends_with('a')))) {
-            st_ = state::bare_value; // where a value starts, or a date's time: up to a blank
+        } else {
+            open_ += c;
         }
-        previous_ = c;
-        spaced_ = false;
-        fresh_line_ = false;
+    }
+
+    // Where a value starts (after '=', or in an array after its '[' or a ','), or where a
+    // date's time does (after a space).
+    bool is_value_start() const {
+        return spaced_ || previous_ == '=' ||
+               ((previous_ == '[' || previous_ == ',') && open_.ends_with('a'));
     }
 
     // True if it moved i_ past the closing quotes.

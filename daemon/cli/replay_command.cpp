@@ -11,11 +11,15 @@
 #include <boost/asio/io_context.hpp>
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
+#include <span>
 #include <sstream>
+#include <stdexcept>
 
 namespace minuted {
 
@@ -23,6 +27,103 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
 namespace {
+
+constexpr std::string_view usage =
+    "usage: minuted replay FILE (--to ws://HOST:PORT/ingest/ID | --serve HOST:PORT)\n"
+    "                      [--speed N|max] [--wpm N] [--corrections] [--seed N]\n"
+    "                      [--title TEXT] [--agenda FILE] [--keep-open] [--token TOKEN]\n"
+    "                      [--ca-file PEM]\n"
+    "       minuted replay --from-archive ID [--state-dir DIR | --config FILE]\n"
+    "                      (--to ws://HOST:PORT/ingest/ID | --serve HOST:PORT)\n"
+    "                      [--speed N|max] [--title TEXT] [--keep-open] [--token TOKEN]\n"
+    "                      [--ca-file PEM]\n"
+    "FILE (- for standard input) is typed a word at a time, at --wpm (180) words per minute\n"
+    "times --speed; --from-archive plays an archived meeting (an ID as minuted archive list\n"
+    "shows it) from its journal, at its recorded pace times --speed. --speed max sends as\n"
+    "fast as the receiver acknowledges. --keep-open leaves the session live at the end.\n"
+    "--token is the receiver's publish token (also read from MINUTED_TOKEN, which keeps it\n"
+    "out of the process list). A wss:// receiver's certificate is verified against the\n"
+    "system's CAs, or against those in --ca-file (a private CA).\n";
+
+// What `minuted replay` is told on its command line.
+struct replay_command_options {
+    std::optional<std::string> file, archived, state_dir, config_file, to, serve, title,
+        agenda_file;
+    replay_options replay;
+    bool is_help = false;
+};
+
+// Throws std::invalid_argument, saying what is wrong. `typing_options`: --wpm, --corrections or
+// --seed was given.
+void check_replay_options(replay_command_options const& o, bool typing_options) {
+    if (!o.file == !o.archived)
+        throw std::invalid_argument("need a FILE or --from-archive ID (one of them)");
+    if (!o.to == !o.serve)
+        throw std::invalid_argument("need exactly one of --to or --serve");
+    if (o.file && (o.state_dir || o.config_file))
+        throw std::invalid_argument("--state-dir and --config go with --from-archive");
+    if (o.archived && typing_options)
+        throw std::invalid_argument("--wpm, --corrections and --seed type a FILE; an archived "
+                                    "meeting plays as recorded");
+}
+
+// Throws std::exception (std::invalid_argument saying what is wrong, or what std::stod and
+// std::stoul throw); stops at --help. `token_from_env` (MINUTED_TOKEN, or null) is the token
+// unless --token names one.
+replay_command_options parse_replay_options(std::span<char const* const> args,
+                                            char const* token_from_env) {
+    replay_command_options o;
+    if (token_from_env)
+        o.replay.token = token_from_env;
+    bool typing_options = false;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        std::string_view const a = args[i];
+        auto value = [&] { return option_value(args, i); };
+        if (a == "--help" || a == "-h") {
+            o.is_help = true;
+            return o;
+        }
+        if (a == "--to")
+            o.to = value();
+        else if (a == "--serve")
+            o.serve = value();
+        else if (a == "--title")
+            o.title = value();
+        else if (a == "--agenda")
+            o.agenda_file = value();
+        else if (a == "--from-archive")
+            o.archived = value();
+        else if (a == "--state-dir")
+            o.state_dir = value();
+        else if (a == "--config")
+            o.config_file = value();
+        else if (a == "--speed")
+            set_speed(o.replay, value(), a);
+        else if (a == "--wpm") {
+            if ((o.replay.words_per_minute = std::stod(value())) <= 0)
+                throw std::invalid_argument("--wpm must be positive");
+            typing_options = true;
+        } else if (a == "--corrections")
+            o.replay.corrections = typing_options = true;
+        else if (a == "--keep-open")
+            o.replay.keep_open = true;
+        else if (a == "--token")
+            o.replay.token = value();
+        else if (a == "--ca-file")
+            o.replay.ca_file = value();
+        else if (a == "--seed") {
+            o.replay.seed = static_cast<std::uint32_t>(std::stoul(value()));
+            typing_options = true;
+        } else if (a.starts_with("--"))
+            throw std::invalid_argument("unknown option " + std::string(a));
+        else if (o.file)
+            throw std::invalid_argument("one file at a time");
+        else
+            o.file = std::string(a);
+    }
+    check_replay_options(o, typing_options);
+    return o;
+}
 
 std::string read_file(std::string const& path) {
     if (path == "-") {
@@ -80,134 +181,58 @@ int read_archived_journal(std::filesystem::path const& archive, std::string cons
     return exit_ok;
 }
 
-} // namespace
-
-int replay_command(std::span<char const* const> args) {
-    constexpr std::string_view usage =
-        "usage: minuted replay FILE (--to ws://HOST:PORT/ingest/ID | --serve HOST:PORT)\n"
-        "                      [--speed N|max] [--wpm N] [--corrections] [--seed N]\n"
-        "                      [--title TEXT] [--agenda FILE] [--keep-open] [--token TOKEN]\n"
-        "                      [--ca-file PEM]\n"
-        "       minuted replay --from-archive ID [--state-dir DIR | --config FILE]\n"
-        "                      (--to ws://HOST:PORT/ingest/ID | --serve HOST:PORT)\n"
-        "                      [--speed N|max] [--title TEXT] [--keep-open] [--token TOKEN]\n"
-        "                      [--ca-file PEM]\n"
-        "FILE (- for standard input) is typed a word at a time, at --wpm (180) words per minute\n"
-        "times --speed; --from-archive plays an archived meeting (an ID as minuted archive list\n"
-        "shows it) from its journal, at its recorded pace times --speed. --speed max sends as\n"
-        "fast as the receiver acknowledges. --keep-open leaves the session live at the end.\n"
-        "--token is the receiver's publish token (also read from MINUTED_TOKEN, which keeps it\n"
-        "out of the process list). A wss:// receiver's certificate is verified against the\n"
-        "system's CAs, or against those in --ca-file (a private CA).\n";
-    std::optional<std::string> file, archived, state_dir, config_file, to, serve, title,
-        agenda_file;
-    bool typing_options = false;
-    replay_options options;
-    if (auto const* token = std::getenv("MINUTED_TOKEN"))
-        options.token = token;
+// FILE typed a word at a time. The header's title, else a pushed session is named after its
+// file; a served feed with neither keeps its [[feed]] title.
+int read_transcript_replay(replay_command_options const& o, journal_replay& replay) {
+    std::string text;
     try {
-        for (std::size_t i = 0; i < args.size(); ++i) {
-            std::string_view const a = args[i];
-            auto value = [&] { return option_value(args, i); };
-            if (a == "--help" || a == "-h") {
-                std::cout << usage;
-                return exit_ok;
-            }
-            if (a == "--to")
-                to = value();
-            else if (a == "--serve")
-                serve = value();
-            else if (a == "--title")
-                title = value();
-            else if (a == "--agenda")
-                agenda_file = value();
-            else if (a == "--from-archive")
-                archived = value();
-            else if (a == "--state-dir")
-                state_dir = value();
-            else if (a == "--config")
-                config_file = value();
-            else if (a == "--speed")
-                set_speed(options, value(), a);
-            else if (a == "--wpm") {
-                if ((options.words_per_minute = std::stod(value())) <= 0)
-                    throw std::invalid_argument("--wpm must be positive");
-                typing_options = true;
-            } else if (a == "--corrections")
-                options.corrections = typing_options = true;
-            else if (a == "--keep-open")
-                options.keep_open = true;
-            else if (a == "--token")
-                options.token = value();
-            else if (a == "--ca-file")
-                options.ca_file = value();
-            else if (a == "--seed") {
-                options.seed = static_cast<std::uint32_t>(std::stoul(value()));
-                typing_options = true;
-            } else if (a.starts_with("--"))
-                throw std::invalid_argument("unknown option " + std::string(a));
-            else if (file)
-                throw std::invalid_argument("one file at a time");
-            else
-                file = std::string(a);
-        }
-        if (!file == !archived)
-            throw std::invalid_argument("need a FILE or --from-archive ID (one of them)");
-        if (!to == !serve)
-            throw std::invalid_argument("need exactly one of --to or --serve");
-        if (file && (state_dir || config_file))
-            throw std::invalid_argument("--state-dir and --config go with --from-archive");
-        if (archived && typing_options)
-            throw std::invalid_argument(
-                "--wpm, --corrections and --seed type a FILE; an archived meeting plays as "
-                "recorded");
+        text = read_file(*o.file);
     } catch (std::exception const& e) {
-        std::cerr << "minuted replay: " << e.what() << "\n" << usage;
-        return exit_usage;
+        std::cerr << "minuted: " << e.what() << '\n';
+        return exit_no_input;
     }
+    replay = make_transcript_replay(text, o.replay);
+    if (o.title)
+        replay.title = *o.title;
+    else if (replay.title.empty() && o.to)
+        replay.title = *o.file;
+    return exit_ok;
+}
 
-    journal_replay replay;
-    if (file) {
-        std::string text;
-        try {
-            text = read_file(*file);
-        } catch (std::exception const& e) {
-            std::cerr << "minuted: " << e.what() << '\n';
-            return exit_no_input;
-        }
-        replay = make_transcript_replay(text, options);
-        // The header's title, else a pushed session is named after its file; a served feed
-        // with neither keeps its [[feed]] title.
-        if (title)
-            replay.title = *title;
-        else if (replay.title.empty() && to)
-            replay.title = *file;
-    } else {
-        std::filesystem::path dir;
-        try {
-            dir = command_settings(state_dir, config_file).state_dir;
-        } catch (config::config_error const& e) {
-            std::cerr << "minuted replay: " << e.what() << '\n';
-            return exit_config;
-        }
-        if (auto const code = read_archived_journal(dir / "archive", *archived, options, replay);
-            code != exit_ok)
-            return code;
-        if (title)
-            replay.title = *title;
+// --from-archive ID: the archived meeting's journal, from the state directory that
+// --state-dir or --config names.
+int read_archive_replay(replay_command_options const& o, journal_replay& replay) {
+    std::filesystem::path dir;
+    try {
+        dir = command_settings(o.state_dir, o.config_file).state_dir;
+    } catch (config::config_error const& e) {
+        std::cerr << "minuted replay: " << e.what() << '\n';
+        return exit_config;
     }
-    // A known agenda replaces what the archived meeting's open had.
-    if (agenda_file) {
-        try {
-            replay.agenda = config::read_agenda_file(*agenda_file);
-        } catch (config::agenda_file_error const& e) {
-            std::cerr << "minuted: " << e.what() << '\n';
-            return e.unreadable ? exit_no_input : exit_data;
-        }
-    }
-    auto const& frames = replay.frames;
-    auto const what = file ? *file : "archived session " + *archived;
+    if (auto const code = read_archived_journal(dir / "archive", *o.archived, o.replay, replay);
+        code != exit_ok)
+        return code;
+    if (o.title)
+        replay.title = *o.title;
+    return exit_ok;
+}
 
+// A known agenda (--agenda) replaces what the archived meeting's open had.
+int read_agenda(replay_command_options const& o, journal_replay& replay) {
+    if (!o.agenda_file)
+        return exit_ok;
+    try {
+        replay.agenda = config::read_agenda_file(*o.agenda_file);
+    } catch (config::agenda_file_error const& e) {
+        std::cerr << "minuted: " << e.what() << '\n';
+        return e.unreadable ? exit_no_input : exit_data;
+    }
+    return exit_ok;
+}
+
+// Plays `replay` to its receiver (--to) or as a feed to whoever connects (--serve), until every
+// frame is acknowledged.
+int play(replay_command_options const& o, journal_replay const& replay) {
     net::io_context ioc;
     int result = exit_ok;
     auto done = [&](std::exception_ptr e) {
@@ -221,29 +246,56 @@ int replay_command(std::span<char const* const> args) {
         }
     };
     std::optional<tcp::acceptor> acceptor;
-    if (to) {
+    if (o.to) {
         try {
-            parse_ws_url(*to);
+            parse_ws_url(*o.to);
         } catch (std::exception const& e) {
             std::cerr << "minuted replay: " << e.what() << '\n';
             return exit_usage;
         }
-        net::co_spawn(ioc, push_replay(*to, replay.title, frames, options, replay.agenda), done);
+        net::co_spawn(ioc, push_replay(*o.to, replay.title, replay.frames, o.replay, replay.agenda),
+                      done);
     } else {
+        auto const what = o.file ? *o.file : "archived session " + *o.archived;
         try {
-            auto const [host, port] = config::parse_listen(*serve);
+            auto const [host, port] = config::parse_listen(*o.serve);
             acceptor.emplace(ioc, tcp::endpoint(net::ip::make_address(host), port));
             spdlog::info("replay: serving {} as a feed on ws://{}:{}/", what, host,
                          acceptor->local_endpoint().port());
         } catch (std::exception const& e) {
-            std::cerr << "minuted replay: --serve " << *serve << ": " << describe(e) << '\n';
+            std::cerr << "minuted replay: --serve " << *o.serve << ": " << describe(e) << '\n';
             return exit_usage;
         }
-        net::co_spawn(ioc, serve_replay(*acceptor, frames, options, replay.title, replay.agenda),
+        net::co_spawn(ioc,
+                      serve_replay(*acceptor, replay.frames, o.replay, replay.title, replay.agenda),
                       done);
     }
     ioc.run();
     return result;
+}
+
+} // namespace
+
+int replay_command(std::span<char const* const> args) {
+    replay_command_options o;
+    try {
+        o = parse_replay_options(args, std::getenv("MINUTED_TOKEN"));
+    } catch (std::exception const& e) {
+        std::cerr << "minuted replay: " << e.what() << "\n" << usage;
+        return exit_usage;
+    }
+    if (o.is_help) {
+        std::cout << usage;
+        return exit_ok;
+    }
+    journal_replay replay;
+    if (auto const code =
+            o.file ? read_transcript_replay(o, replay) : read_archive_replay(o, replay);
+        code != exit_ok)
+        return code;
+    if (auto const code = read_agenda(o, replay); code != exit_ok)
+        return code;
+    return play(o, replay);
 }
 
 } // namespace minuted

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <iostream>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <variant>
 #include <vector>
@@ -23,91 +24,113 @@ namespace {
 constexpr std::string_view usage =
     "usage: minuted summarise FILE|- [--format md|json] [--agenda FILE] [--roster FILE]\n";
 
-} // namespace
-
-int summarise_command(std::span<char const* const> args, std::ostream& out, std::ostream& err) {
-    std::optional<std::string> input;
+// What `minuted summarise` is told on its command line.
+struct summarise_options {
+    std::string input; // a file name, or "-" for standard input
     std::string format = "md";
-    std::vector<protocol::agenda_item> agenda;
-    std::vector<protocol::roster_person> roster;
+    std::optional<std::string> agenda_file, roster_file;
+    bool is_help = false;
+};
+
+// A command line summarise cannot run; what() is all it says on standard error.
+struct usage_error : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// Throws usage_error; stops at --help, as at the first error.
+summarise_options parse_summarise_options(std::span<char const* const> args) {
+    summarise_options o;
+    bool has_input = false;
     for (std::size_t i = 0; i < args.size(); ++i) {
         std::string_view const a = args[i];
-        if ((a == "--format" || a == "--agenda" || a == "--roster") && i + 1 >= args.size()) {
-            err << "minuted summarise: " << a << " needs a value\n" << usage;
-            return exit_usage;
-        }
+        if ((a == "--format" || a == "--agenda" || a == "--roster") && i + 1 >= args.size())
+            throw usage_error("minuted summarise: " + std::string(a) + " needs a value\n" +
+                              std::string(usage));
         if (a == "--format") {
-            format = args[++i];
-            if (format != "md" && format != "json") {
-                err << "minuted summarise: unknown format '" << format << "' (md or json)\n";
-                return exit_usage;
-            }
+            o.format = args[++i];
+            if (o.format != "md" && o.format != "json")
+                throw usage_error("minuted summarise: unknown format '" + o.format +
+                                  "' (md or json)\n");
         } else if (a == "--agenda") {
-            try {
-                agenda = config::read_agenda_file(args[++i]);
-            } catch (config::agenda_file_error const& e) {
-                err << "minuted: " << e.what() << '\n';
-                return e.unreadable ? exit_no_input : exit_data;
-            }
+            o.agenda_file = args[++i];
         } else if (a == "--roster") {
-            try {
-                roster = config::read_roster_file(args[++i]);
-            } catch (config::roster_file_error const& e) {
-                err << "minuted: " << e.what() << '\n';
-                return e.unreadable ? exit_no_input : exit_data;
-            }
+            o.roster_file = args[++i];
         } else if (a == "--help" || a == "-h") {
-            out << usage;
-            return exit_ok;
+            o.is_help = true;
+            return o;
         } else if (a.starts_with("--")) {
-            err << "minuted summarise: unknown option " << a << '\n' << usage;
-            return exit_usage;
-        } else if (input) {
-            err << "minuted summarise: one input at a time\n" << usage;
-            return exit_usage;
+            throw usage_error("minuted summarise: unknown option " + std::string(a) + '\n' +
+                              std::string(usage));
+        } else if (has_input) {
+            throw usage_error("minuted summarise: one input at a time\n" + std::string(usage));
         } else {
-            input = std::string(a);
+            o.input = std::string(a);
+            has_input = true;
         }
     }
-    if (!input) {
-        err << usage;
-        return exit_usage;
-    }
+    if (!has_input)
+        throw usage_error(std::string(usage));
+    return o;
+}
 
+// The known agenda (--agenda) and roster (--roster) the pipeline starts with; a file that
+// cannot be used is said on `err` and its exit code returned.
+int read_agenda_and_roster(summarise_options const& o, std::vector<protocol::agenda_item>& agenda,
+                           std::vector<protocol::roster_person>& roster, std::ostream& err) {
+    try {
+        if (o.agenda_file)
+            agenda = config::read_agenda_file(*o.agenda_file);
+        if (o.roster_file)
+            roster = config::read_roster_file(*o.roster_file);
+    } catch (config::agenda_file_error const& e) {
+        err << "minuted: " << e.what() << '\n';
+        return e.unreadable ? exit_no_input : exit_data;
+    } catch (config::roster_file_error const& e) {
+        err << "minuted: " << e.what() << '\n';
+        return e.unreadable ? exit_no_input : exit_data;
+    }
+    return exit_ok;
+}
+
+// Puts the whole of `input` (a file, or "-" for standard input) through `p` and finishes the
+// meeting. Streamed in blocks, as a live feed would be: memory stays bounded by the reader's tail.
+int read_input(std::string const& input, summariser::pipeline& p,
+               std::vector<protocol::roster_person> roster, std::ostream& err) {
     std::ifstream file;
-    std::istream* in = &std::cin;
-    if (*input != "-") {
-        file.open(*input, std::ios::binary);
+    if (input != "-") {
+        file.open(input, std::ios::binary);
         if (!file) {
-            err << "minuted: " << *input << ": " << std::strerror(errno) << '\n';
+            err << "minuted: " << input << ": " << std::strerror(errno) << '\n';
             return exit_no_input;
         }
-        in = &file;
     }
-
-    // Streamed in blocks, as a live feed would be: memory stays bounded by the reader's tail.
-    summariser::pipeline p(std::move(agenda));
+    std::istream& in = input == "-" ? std::cin : file;
     summariser::change_set changes;
     if (!roster.empty())
         p.set_roster(std::move(roster), changes);
     summariser::time_point const at{};
     std::string block(64 * 1024, '\0');
-    while (*in) {
-        in->read(block.data(), static_cast<std::streamsize>(block.size()));
-        auto const n = static_cast<std::size_t>(in->gcount());
+    while (in) {
+        in.read(block.data(), static_cast<std::streamsize>(block.size()));
+        auto const n = static_cast<std::size_t>(in.gcount());
         if (n == 0)
             break;
         p.put(std::string_view(block).substr(0, n), at, changes);
         changes = {};
     }
-    if (in->bad()) {
-        err << "minuted: " << *input << ": read error\n";
+    if (in.bad()) {
+        err << "minuted: " << input << ": read error\n";
         return exit_io;
     }
     p.finish(at, changes);
+    return exit_ok;
+}
 
+// Refuses input that held no caption text (exit 65) and says what was repaired in input
+// that did.
+int check_input(summariser::pipeline const& p, std::string const& input, std::ostream& err) {
     auto const& stats = p.reader_stats();
-    auto const name = *input == "-" ? std::string("standard input") : *input;
+    auto const name = input == "-" ? std::string("standard input") : input;
     if (stats.bytes == 0) {
         err << "minuted: " << name << ": empty input\n";
         return exit_data;
@@ -127,13 +150,42 @@ int summarise_command(std::span<char const* const> args, std::ostream& out, std:
             << " invalid UTF-8 sequences, dropped " << stats.control_chars
             << " control characters, refused " << stats.erase_rejected
             << " erasures of final text\n";
+    return exit_ok;
+}
 
+int write_report(summariser::meeting const& meeting, std::string const& format, std::ostream& out) {
     if (format == "json")
-        out << boost::json::serialize(summariser::render_json(p.state())) << '\n';
+        out << boost::json::serialize(summariser::render_json(meeting)) << '\n';
     else
-        out << summariser::render_markdown(p.state());
+        out << summariser::render_markdown(meeting);
     out.flush();
     return out ? exit_ok : exit_io;
+}
+
+} // namespace
+
+int summarise_command(std::span<char const* const> args, std::ostream& out, std::ostream& err) {
+    summarise_options o;
+    try {
+        o = parse_summarise_options(args);
+    } catch (usage_error const& e) {
+        err << e.what();
+        return exit_usage;
+    }
+    if (o.is_help) {
+        out << usage;
+        return exit_ok;
+    }
+    std::vector<protocol::agenda_item> agenda;
+    std::vector<protocol::roster_person> roster;
+    if (auto const code = read_agenda_and_roster(o, agenda, roster, err); code != exit_ok)
+        return code;
+    summariser::pipeline p(std::move(agenda));
+    if (auto const code = read_input(o.input, p, std::move(roster), err); code != exit_ok)
+        return code;
+    if (auto const code = check_input(p, o.input, err); code != exit_ok)
+        return code;
+    return write_report(p.state(), o.format, out);
 }
 
 } // namespace minuted
