@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-namespace minuted {
+namespace minuted::daemon {
 
 namespace {
 
@@ -219,4 +219,4 @@ int archive_command(std::span<char const* const> args, std::ostream& out, std::o
     }
 }
 
-} // namespace minuted
+} // namespace minuted::daemon

@@ -17,7 +17,7 @@
 #include <iostream>
 #include <sstream>
 
-namespace minuted {
+namespace minuted::daemon {
 
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
@@ -246,4 +246,4 @@ int replay_command(std::span<char const* const> args) {
     return result;
 }
 
-} // namespace minuted
+} // namespace minuted::daemon

@@ -16,7 +16,7 @@
 #include <variant>
 #include <vector>
 
-namespace minuted {
+namespace minuted::daemon {
 
 namespace {
 
@@ -136,4 +136,4 @@ int summarise_command(std::span<char const* const> args, std::ostream& out, std:
     return out ? exit_ok : exit_io;
 }
 
-} // namespace minuted
+} // namespace minuted::daemon

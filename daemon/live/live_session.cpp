@@ -13,7 +13,7 @@
 #include <random>
 #include <sstream>
 
-namespace minuted {
+namespace minuted::daemon {
 
 namespace {
 
@@ -747,4 +747,4 @@ void live_session::set_feed_status(std::string status) {
     info_.feed_status = std::move(status);
 }
 
-} // namespace minuted
+} // namespace minuted::daemon

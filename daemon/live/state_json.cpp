@@ -5,7 +5,7 @@
 
 #include <boost/json.hpp>
 
-namespace minuted {
+namespace minuted::daemon {
 
 namespace {
 
@@ -198,4 +198,4 @@ boost::json::object make_update(summariser::meeting const& m, summariser::change
     return o;
 }
 
-} // namespace minuted
+} // namespace minuted::daemon
