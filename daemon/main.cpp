@@ -43,31 +43,31 @@ int main(int argc, char** argv) {
     std::span<char const* const> const args(argv, static_cast<std::size_t>(argc));
     if (args.size() < 2) {
         std::cerr << usage;
-        return minuted::exit_usage;
+        return minuted::daemon::exit_usage;
     }
     std::string_view const command = args[1];
     if (command == "summarise" || command == "summarize")
-        return minuted::summarise_command(args.subspan(2), std::cout, std::cerr);
+        return minuted::daemon::summarise_command(args.subspan(2), std::cout, std::cerr);
     if (command == "serve")
-        return minuted::serve_command(args.subspan(2), minuted::serve_mode::serve);
+        return minuted::daemon::serve_command(args.subspan(2), minuted::daemon::serve_mode::serve);
     if (command == "attach")
-        return minuted::serve_command(args.subspan(2), minuted::serve_mode::attach);
+        return minuted::daemon::serve_command(args.subspan(2), minuted::daemon::serve_mode::attach);
     if (command == "archive")
-        return minuted::archive_command(args.subspan(2), std::cout, std::cerr);
+        return minuted::daemon::archive_command(args.subspan(2), std::cout, std::cerr);
     if (command == "replay")
-        return minuted::replay_command(args.subspan(2));
+        return minuted::daemon::replay_command(args.subspan(2));
     if (command == "--print-default-config") {
         std::cout << minuted::config::default_config_text();
-        return minuted::exit_ok;
+        return minuted::daemon::exit_ok;
     }
     if (command == "--version") {
         std::cout << "minuted 0.1.0\n";
-        return minuted::exit_ok;
+        return minuted::daemon::exit_ok;
     }
     if (command == "--help" || command == "-h") {
         std::cout << usage;
-        return minuted::exit_ok;
+        return minuted::daemon::exit_ok;
     }
     std::cerr << "minuted: unknown command '" << command << "'\n" << usage;
-    return minuted::exit_usage;
+    return minuted::daemon::exit_usage;
 }

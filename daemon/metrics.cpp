@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-namespace minuted {
+namespace minuted::daemon {
 
 void metrics::observe_latency(std::chrono::steady_clock::duration d) noexcept {
     auto const seconds = std::chrono::duration<double>(d).count();
@@ -110,4 +110,4 @@ std::string metrics::render(std::size_t sessions_live, std::size_t sessions_rece
     return out;
 }
 
-} // namespace minuted
+} // namespace minuted::daemon

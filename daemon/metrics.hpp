@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-namespace minuted {
+namespace minuted::daemon {
 
 /// A configured limit ([limits]) that refused or slowed something down.
 enum class limit {
@@ -82,4 +82,4 @@ struct metrics {
     std::atomic<std::uint64_t> latency_count{0};
 };
 
-} // namespace minuted
+} // namespace minuted::daemon

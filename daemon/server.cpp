@@ -15,7 +15,7 @@
 #include <thread>
 #include <vector>
 
-namespace minuted {
+namespace minuted::daemon {
 
 namespace net = boost::asio;
 
@@ -197,4 +197,4 @@ void server::on_connections_closed() {
     ioc_.stop();
 }
 
-} // namespace minuted
+} // namespace minuted::daemon

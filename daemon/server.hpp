@@ -19,7 +19,7 @@
 #include <stdexcept>
 #include <string>
 
-namespace minuted {
+namespace minuted::daemon {
 
 /// Why the daemon could not start, and the exit code (cli/exit_codes.hpp) that says so.
 class start_error : public std::runtime_error {
@@ -101,4 +101,4 @@ private:
     std::atomic<bool> stopping_{false};
 };
 
-} // namespace minuted
+} // namespace minuted::daemon

@@ -7,7 +7,7 @@
 #include <cstring>
 #include <systemd/sd-daemon.h>
 
-namespace minuted {
+namespace minuted::daemon {
 
 systemd_notifier::systemd_notifier(boost::asio::io_context& ioc,
                                    std::function<std::string()> status)
@@ -86,4 +86,4 @@ void systemd_notifier::send(std::string const& message) {
         spdlog::warn("sd_notify to {}: {}", std::getenv("NOTIFY_SOCKET"), std::strerror(-r));
 }
 
-} // namespace minuted
+} // namespace minuted::daemon

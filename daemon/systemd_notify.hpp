@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-namespace minuted {
+namespace minuted::daemon {
 
 /// What `minuted serve` tells the service manager (systemd Type=notify, sd_notify(3)):
 /// READY=1 once it serves, STATUS= lines, STOPPING=1 on the way out, and WATCHDOG=1 pings.
@@ -58,4 +58,4 @@ private:
     std::atomic<bool> has_failed_ = false; // a failed send is logged once, not every tick
 };
 
-} // namespace minuted
+} // namespace minuted::daemon

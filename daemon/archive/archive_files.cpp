@@ -13,7 +13,7 @@
 #include <sstream>
 #include <unistd.h>
 
-namespace minuted {
+namespace minuted::daemon {
 
 namespace {
 
@@ -185,4 +185,4 @@ std::size_t index_missing(archive_index& index, std::filesystem::path const& arc
     return added;
 }
 
-} // namespace minuted
+} // namespace minuted::daemon

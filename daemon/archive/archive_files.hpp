@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-namespace minuted {
+namespace minuted::daemon {
 
 /// The files of an archived session: its name in the folder, how it is served, and the
 /// `minuted archive export --format` that prints it ("" for none).
@@ -71,4 +71,4 @@ index_entry(std::string const& archive, std::string_view state_json);
 /// never archives (retention's ".deleting-" folders).
 std::size_t index_missing(archive_index& index, std::filesystem::path const& archive_dir);
 
-} // namespace minuted
+} // namespace minuted::daemon

@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <string_view>
 
-namespace minuted {
+namespace minuted::daemon {
 
 namespace {
 
@@ -335,4 +335,4 @@ std::vector<archive_hit> archive_index::search(archive_query const& q) const {
     return out;
 }
 
-} // namespace minuted
+} // namespace minuted::daemon

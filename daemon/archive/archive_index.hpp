@@ -11,7 +11,7 @@
 
 struct sqlite3;
 
-namespace minuted {
+namespace minuted::daemon {
 
 /// A finished session as the index keeps it.
 struct archived_session {
@@ -92,4 +92,4 @@ private:
     mutable std::mutex mutex_;
 };
 
-} // namespace minuted
+} // namespace minuted::daemon

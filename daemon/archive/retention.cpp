@@ -16,7 +16,7 @@
 #include <string_view>
 #include <tuple>
 
-namespace minuted {
+namespace minuted::daemon {
 
 namespace {
 
@@ -366,4 +366,4 @@ archive_retention start_retention(boost::asio::any_io_executor executor,
     return archive_retention(std::move(s));
 }
 
-} // namespace minuted
+} // namespace minuted::daemon

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-namespace minuted {
+namespace minuted::daemon {
 
 /// How much of the archive is kept: `[archive] max_age_days` and `max_megabytes`.
 struct retention_policy {
@@ -138,4 +138,4 @@ start_retention(boost::asio::any_io_executor executor, config::settings const& s
                 archive_index* index,
                 std::chrono::steady_clock::duration interval = std::chrono::hours(1));
 
-} // namespace minuted
+} // namespace minuted::daemon

@@ -22,7 +22,7 @@
 #include <string>
 #include <vector>
 
-namespace minuted {
+namespace minuted::daemon {
 
 namespace {
 
@@ -256,4 +256,4 @@ int archive_command(std::span<char const* const> args, std::ostream& out, std::o
     return read_index(settings.state_dir, o, out, err);
 }
 
-} // namespace minuted
+} // namespace minuted::daemon

@@ -3,7 +3,7 @@
 #include <iosfwd>
 #include <span>
 
-namespace minuted {
+namespace minuted::daemon {
 
 /// `minuted archive list | search QUERY | show ID | export ID --format md|json|txt|vtt |
 /// prune [--dry-run]`, with `--state-dir DIR` (default: the embedded config's) or `--config
@@ -13,4 +13,4 @@ namespace minuted {
 /// cannot be removed, 78 a bad config.
 int archive_command(std::span<char const* const> args, std::ostream& out, std::ostream& err);
 
-} // namespace minuted
+} // namespace minuted::daemon

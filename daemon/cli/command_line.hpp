@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-namespace minuted {
+namespace minuted::daemon {
 
 /// The value after option `args[i]`, advancing `i` past it; throws std::invalid_argument
 /// ("--to needs a value") when the option is last.
@@ -31,4 +31,4 @@ inline config::settings command_settings(std::optional<std::string> const& state
     return settings;
 }
 
-} // namespace minuted
+} // namespace minuted::daemon

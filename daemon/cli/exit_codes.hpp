@@ -1,6 +1,6 @@
 #pragma once
 
-namespace minuted {
+namespace minuted::daemon {
 
 /// Process exit codes, after sysexits(3), so scripts and systemd can tell failures apart.
 enum exit_code : int {
@@ -14,4 +14,4 @@ enum exit_code : int {
     exit_config = 78,      ///< EX_CONFIG: a bad configuration
 };
 
-} // namespace minuted
+} // namespace minuted::daemon

@@ -21,7 +21,7 @@
 #include <sstream>
 #include <stdexcept>
 
-namespace minuted {
+namespace minuted::daemon {
 
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
@@ -298,4 +298,4 @@ int replay_command(std::span<char const* const> args) {
     return play(o, replay);
 }
 
-} // namespace minuted
+} // namespace minuted::daemon

@@ -2,7 +2,7 @@
 
 #include <span>
 
-namespace minuted {
+namespace minuted::daemon {
 
 /// `minuted replay (FILE | --from-archive ID [--state-dir DIR | --config FILE])
 /// (--to URL | --serve HOST:PORT) [--speed N|max] [--wpm N] [--corrections] [--seed N]
@@ -10,4 +10,4 @@ namespace minuted {
 /// file or archived session (or one without a journal), 74 a replay that failed, 78 a bad config.
 int replay_command(std::span<char const* const> args);
 
-} // namespace minuted
+} // namespace minuted::daemon

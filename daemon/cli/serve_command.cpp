@@ -31,7 +31,7 @@
 #include <thread>
 #include <vector>
 
-namespace minuted {
+namespace minuted::daemon {
 
 namespace net = boost::asio;
 
@@ -257,4 +257,4 @@ int serve_command(std::span<char const* const> args, serve_mode mode) {
     return exit_ok;
 }
 
-} // namespace minuted
+} // namespace minuted::daemon

@@ -2,7 +2,7 @@
 
 #include <span>
 
-namespace minuted {
+namespace minuted::daemon {
 
 /// Which command runs the daemon: `serve`, or `attach`, which serves with one pull feed.
 enum class serve_mode { serve, attach };
@@ -13,4 +13,4 @@ enum class serve_mode { serve, attach };
 /// Runs until SIGINT or SIGTERM. Config errors exit 78 with file:line:column.
 int serve_command(std::span<char const* const> args, serve_mode mode);
 
-} // namespace minuted
+} // namespace minuted::daemon

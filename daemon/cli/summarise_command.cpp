@@ -17,7 +17,7 @@
 #include <variant>
 #include <vector>
 
-namespace minuted {
+namespace minuted::daemon {
 
 namespace {
 
@@ -188,4 +188,4 @@ int summarise_command(std::span<char const* const> args, std::ostream& out, std:
     return write_report(p.state(), o.format, out);
 }
 
-} // namespace minuted
+} // namespace minuted::daemon

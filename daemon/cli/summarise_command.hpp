@@ -4,7 +4,7 @@
 #include <span>
 #include <string_view>
 
-namespace minuted {
+namespace minuted::daemon {
 
 /// `minuted summarise FILE|- [--format md|json] [--agenda FILE]`: reads a finished CART
 /// transcript and writes its summary report to `out`. Errors go to `err` with a non-zero
@@ -12,4 +12,4 @@ namespace minuted {
 /// text (65), bad arguments (64).
 int summarise_command(std::span<char const* const> args, std::ostream& out, std::ostream& err);
 
-} // namespace minuted
+} // namespace minuted::daemon

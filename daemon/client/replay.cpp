@@ -19,7 +19,7 @@
 #include <chrono>
 #include <optional>
 
-namespace minuted {
+namespace minuted::daemon {
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
@@ -230,4 +230,4 @@ net::awaitable<void> serve_replay(tcp::acceptor& acceptor, std::span<replay_fram
     }
 }
 
-} // namespace minuted
+} // namespace minuted::daemon

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace minuted {
+namespace minuted::daemon {
 
 /// How many frames a replay sends ahead of the receiver's acks. A receiver acks a frame only
 /// once it is durable (after a group commit's fsync), so one frame per ack would pace a fast
@@ -35,4 +35,4 @@ boost::asio::awaitable<void> serve_replay(boost::asio::ip::tcp::acceptor& accept
                                           std::span<replay_frame const> frames,
                                           replay_options options, std::string title = {},
                                           std::vector<protocol::agenda_item> agenda = {});
-} // namespace minuted
+} // namespace minuted::daemon

@@ -3,14 +3,13 @@
 #include "protocol/cart_reader.hpp"
 #include "summariser/pipeline.hpp"
 
-
 #include <algorithm>
 #include <optional>
 #include <random>
 #include <stdexcept>
 #include <variant>
 
-namespace minuted {
+namespace minuted::daemon {
 
 namespace {
 
@@ -237,4 +236,4 @@ std::string frame_json(replay_frame const& frame, protocol::seq_number seq) {
     }
     return protocol::encode(m);
 }
-} // namespace minuted
+} // namespace minuted::daemon

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-namespace minuted {
+namespace minuted::daemon {
 
 /// How a recorded transcript is played as a live feed.
 struct replay_options {
@@ -82,4 +82,4 @@ journal_replay make_journal_replay(std::span<protocol::journal_record const> rec
 /// The JSON ingest message of `frame` with `seq`.
 std::string frame_json(replay_frame const& frame, protocol::seq_number seq);
 
-} // namespace minuted
+} // namespace minuted::daemon

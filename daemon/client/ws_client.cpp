@@ -8,7 +8,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 
-namespace minuted {
+namespace minuted::daemon {
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
@@ -49,4 +49,4 @@ net::awaitable<ws_stream> connect_ws(ws_target const& t) {
     co_return ws;
 }
 
-} // namespace minuted
+} // namespace minuted::daemon

@@ -14,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-namespace minuted {
+namespace minuted::daemon {
 
 /// Where a ws:// or wss:// URL points.
 struct ws_target {
@@ -107,4 +107,4 @@ boost::asio::awaitable<void> with_ws_connection(ws_target const& t, Session&& se
     co_await session(ws);
 }
 
-} // namespace minuted
+} // namespace minuted::daemon

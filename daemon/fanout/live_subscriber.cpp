@@ -6,7 +6,7 @@
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
-namespace minuted {
+namespace minuted::daemon {
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
@@ -134,4 +134,4 @@ void run_live_subscriber(flex_stream&& stream, std::shared_ptr<live_session> ses
         ->run(request);
 }
 
-} // namespace minuted
+} // namespace minuted::daemon

@@ -6,7 +6,7 @@
 
 #include <optional>
 
-namespace minuted {
+namespace minuted::daemon {
 
 /// /live/{id}: a viewer. Answers the upgrade `request` and subscribes the viewer to `session`
 /// (after `since`, if the session's history still holds it; else from a snapshot). Each update
@@ -18,4 +18,4 @@ void run_live_subscriber(
     std::shared_ptr<connection_set> connections, client_places places,
     boost::beast::http::request<boost::beast::http::string_body> const& request);
 
-} // namespace minuted
+} // namespace minuted::daemon

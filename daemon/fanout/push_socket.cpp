@@ -12,7 +12,7 @@
 #include <sys/uio.h>
 #include <utility>
 
-namespace minuted {
+namespace minuted::daemon {
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
@@ -380,4 +380,4 @@ void push_socket::finish(beast::error_code ec) {
     on_closed(ec);
 }
 
-} // namespace minuted
+} // namespace minuted::daemon

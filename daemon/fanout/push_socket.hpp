@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-namespace minuted {
+namespace minuted::daemon {
 
 using protocol::shared_frame;
 using protocol::shared_text_frame;
@@ -191,4 +191,4 @@ private:
     boost::system::error_code end_reason_; ///< what the client did wrong, if it did
 };
 
-} // namespace minuted
+} // namespace minuted::daemon

@@ -4,7 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
-namespace minuted {
+namespace minuted::daemon {
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
@@ -127,4 +127,4 @@ void run_relay_subscriber(flex_stream&& stream, std::string channel, relay_hub& 
         ->run(request);
 }
 
-} // namespace minuted
+} // namespace minuted::daemon

@@ -8,7 +8,7 @@
 #include <unordered_map>
 #include <vector>
 
-namespace minuted {
+namespace minuted::daemon {
 
 // /pub/{channel} and /sub/{channel}: a relay. What is POSTed to a channel goes, verbatim, as
 // one text message to each of its subscribers, over the same sockets as the live minutes: for
@@ -49,4 +49,4 @@ void run_relay_subscriber(
     metrics& counters, std::shared_ptr<connection_set> connections, client_places places,
     boost::beast::http::request<boost::beast::http::string_body> const& request);
 
-} // namespace minuted
+} // namespace minuted::daemon

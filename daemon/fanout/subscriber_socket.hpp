@@ -13,7 +13,7 @@
 #include <chrono>
 #include <memory>
 
-namespace minuted {
+namespace minuted::daemon {
 
 struct client_places {
     address_counts::place connection;
@@ -63,4 +63,4 @@ private:
     client_places places_;
 };
 
-} // namespace minuted
+} // namespace minuted::daemon

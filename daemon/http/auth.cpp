@@ -9,7 +9,7 @@
 #include <openssl/crypto.h>
 #include <vector>
 
-namespace minuted {
+namespace minuted::daemon {
 
 namespace {
 
@@ -275,4 +275,4 @@ std::optional<refusal> authorize(config::settings const& s, access what, std::st
     return refusal{403, "refused"};
 }
 
-} // namespace minuted
+} // namespace minuted::daemon

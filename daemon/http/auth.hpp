@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-namespace minuted {
+namespace minuted::daemon {
 
 /// What a request wants to do with a session; protocol::route_request says which for each
 /// request: anyone, view (/live, /api/... but the end, /metrics), publish (/ingest) or admin
@@ -88,4 +88,4 @@ std::string_view bearer_token(std::string_view authorization) noexcept;
 /// The value of cookie `name` in a Cookie header value; empty if absent.
 std::string_view cookie_value(std::string_view cookies, std::string_view name) noexcept;
 
-} // namespace minuted
+} // namespace minuted::daemon

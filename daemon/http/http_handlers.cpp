@@ -24,7 +24,7 @@
 #include <sstream>
 #include <tuple>
 
-namespace minuted {
+namespace minuted::daemon {
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
@@ -450,4 +450,4 @@ void http_session::handle_publish(request const& req, std::string const& channel
     auto const n = relay_.publish(channel, shared_text_frame(req.body()));
     respond_json(req, http::status::ok, boost::json::object{{"subscribers", n}});
 }
-} // namespace minuted
+} // namespace minuted::daemon

@@ -12,7 +12,7 @@
 
 #include <charconv>
 
-namespace minuted {
+namespace minuted::daemon {
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
@@ -186,4 +186,4 @@ void http_session::close_upgraded(request req, std::uint16_t code, std::string w
             c->ws.async_close(close_reason(code, why), [c](beast::error_code) {});
     });
 }
-} // namespace minuted
+} // namespace minuted::daemon

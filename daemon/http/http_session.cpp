@@ -10,7 +10,7 @@
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
-namespace minuted {
+namespace minuted::daemon {
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
@@ -289,4 +289,4 @@ void http_session::close() {
     beast::error_code ec;
     stream_.next_layer().socket().shutdown(tcp::socket::shutdown_send, ec);
 }
-} // namespace minuted
+} // namespace minuted::daemon

@@ -22,7 +22,7 @@
 #include <utility>
 #include <variant>
 
-namespace minuted {
+namespace minuted::daemon {
 
 class relay_hub;
 class session_registry;
@@ -141,4 +141,4 @@ private:
     std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
 };
 
-} // namespace minuted
+} // namespace minuted::daemon

@@ -2,7 +2,7 @@
 
 #include <string_view>
 
-namespace minuted {
+namespace minuted::daemon {
 
 /// One of the viewer's static files (daemon/web), compiled into the binary.
 struct web_asset {
@@ -27,4 +27,4 @@ inline std::string_view web_content_type(std::string_view name) noexcept {
     return "application/octet-stream";
 }
 
-} // namespace minuted
+} // namespace minuted::daemon

@@ -19,7 +19,7 @@
 
 #include <algorithm>
 
-namespace minuted {
+namespace minuted::daemon {
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
@@ -284,4 +284,4 @@ void feed_set::apply(std::vector<config::feed> const& feeds) {
         }
 }
 
-} // namespace minuted
+} // namespace minuted::daemon

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-namespace minuted {
+namespace minuted::daemon {
 
 /// Attaches to a pull feed as a WebSocket client: asks for the frames after the last seq the
 /// session holds ({"type":"resume","after":N}), applies them on the session's strand and acks
@@ -52,4 +52,4 @@ private:
     std::map<std::string, running> running_; // by session id
 };
 
-} // namespace minuted
+} // namespace minuted::daemon

@@ -7,7 +7,7 @@
 
 #include <exception>
 
-namespace minuted {
+namespace minuted::daemon {
 
 namespace net = boost::asio;
 
@@ -55,4 +55,4 @@ void submit_ingest(std::shared_ptr<live_session> const& session, protocol::inges
     });
 }
 
-} // namespace minuted
+} // namespace minuted::daemon

@@ -10,7 +10,7 @@
 #include <functional>
 #include <memory>
 
-namespace minuted {
+namespace minuted::daemon {
 
 /// What a source's transport does next, once its message is applied.
 struct ingest_progress {
@@ -38,4 +38,4 @@ void submit_ingest(std::shared_ptr<live_session> const& session, protocol::inges
                    std::chrono::steady_clock::time_point arrived, over_rate mode,
                    boost::asio::any_io_executor ex, ingest_handlers handlers);
 
-} // namespace minuted
+} // namespace minuted::daemon

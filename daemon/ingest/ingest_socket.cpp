@@ -15,7 +15,7 @@
 
 #include <deque>
 
-namespace minuted {
+namespace minuted::daemon {
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
@@ -307,4 +307,4 @@ void run_ingest_socket(flex_stream&& stream, std::string id, session_registry& s
         ->run(std::move(request));
 }
 
-} // namespace minuted
+} // namespace minuted::daemon

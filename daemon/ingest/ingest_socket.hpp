@@ -12,7 +12,7 @@
 #include <memory>
 #include <string>
 
-namespace minuted {
+namespace minuted::daemon {
 
 class session_registry;
 
@@ -27,4 +27,4 @@ void run_ingest_socket(flex_stream&& stream, std::string id, session_registry& s
                        address_counts::place connection,
                        boost::beast::http::request<boost::beast::http::string_body> request);
 
-} // namespace minuted
+} // namespace minuted::daemon

@@ -9,7 +9,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-namespace minuted {
+namespace minuted::daemon {
 
 namespace net = boost::asio;
 
@@ -198,4 +198,4 @@ void journal_writer::close_file() {
     fd_ = -1;
 }
 
-} // namespace minuted
+} // namespace minuted::daemon

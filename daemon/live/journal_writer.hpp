@@ -17,7 +17,7 @@
 #include <string>
 #include <system_error>
 
-namespace minuted {
+namespace minuted::daemon {
 
 using strand_type = boost::asio::strand<boost::asio::io_context::executor_type>;
 
@@ -107,4 +107,4 @@ private:
     std::multimap<journal_position, std::function<void(bool)>> waiters_;
 };
 
-} // namespace minuted
+} // namespace minuted::daemon

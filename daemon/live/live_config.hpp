@@ -5,7 +5,7 @@
 #include <memory>
 #include <mutex>
 
-namespace minuted {
+namespace minuted::daemon {
 
 /// The daemon's running configuration. A reload (SIGHUP) replaces it whole; whoever holds a
 /// `settings_ptr` keeps a consistent one, so a connection lives by the limits it started with.
@@ -33,4 +33,4 @@ private:
     settings_ptr current_;
 };
 
-} // namespace minuted
+} // namespace minuted::daemon

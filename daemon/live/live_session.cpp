@@ -8,7 +8,7 @@
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
-namespace minuted {
+namespace minuted::daemon {
 
 namespace {
 
@@ -432,4 +432,4 @@ void live_session::set_feed_status(std::string status) {
     info_.feed_status = std::move(status);
 }
 
-} // namespace minuted
+} // namespace minuted::daemon

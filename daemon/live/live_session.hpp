@@ -31,7 +31,7 @@
 #include <string>
 #include <vector>
 
-namespace minuted {
+namespace minuted::daemon {
 
 class archive_index;
 
@@ -332,4 +332,4 @@ private:
     session_info info_;
 };
 
-} // namespace minuted
+} // namespace minuted::daemon

@@ -11,7 +11,7 @@
 #include <random>
 #include <string>
 
-namespace minuted::detail {
+namespace minuted::daemon::detail {
 
 /// Now, to the millisecond, as journal records and the engine take it.
 inline summariser::time_point wall_now() {
@@ -30,4 +30,4 @@ inline std::string random_epoch() {
     return fmt::format("{:016x}", bits);
 }
 
-} // namespace minuted::detail
+} // namespace minuted::daemon::detail

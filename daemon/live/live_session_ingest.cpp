@@ -6,7 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
-namespace minuted {
+namespace minuted::daemon {
 
 using detail::to_ms;
 using detail::wall_now;
@@ -201,4 +201,4 @@ std::chrono::steady_clock::duration live_session::pace(std::chrono::steady_clock
         seconds((1 - ingest_tokens_) / rate)); // until the next frame is within it
 }
 
-} // namespace minuted
+} // namespace minuted::daemon

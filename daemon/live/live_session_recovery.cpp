@@ -11,7 +11,7 @@
 #include <optional>
 #include <sstream>
 
-namespace minuted {
+namespace minuted::daemon {
 
 namespace {
 
@@ -155,4 +155,4 @@ std::shared_ptr<live_session> live_session::recover(boost::asio::io_context& ioc
     return s;
 }
 
-} // namespace minuted
+} // namespace minuted::daemon

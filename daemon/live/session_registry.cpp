@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <filesystem>
 
-namespace minuted {
+namespace minuted::daemon {
 
 namespace net = boost::asio;
 
@@ -170,4 +170,4 @@ void session_registry::on_end(live_session& session) {
         ended_.pop_front();
 }
 
-} // namespace minuted
+} // namespace minuted::daemon

@@ -16,7 +16,7 @@
 #include <string_view>
 #include <vector>
 
-namespace minuted {
+namespace minuted::daemon {
 
 class archive_index;
 
@@ -83,4 +83,4 @@ private:
     std::atomic<std::size_t> searches_{0}; // waiting or running on disk_.search
 };
 
-} // namespace minuted
+} // namespace minuted::daemon

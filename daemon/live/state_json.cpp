@@ -7,7 +7,7 @@
 
 #include <algorithm>
 
-namespace minuted {
+namespace minuted::daemon {
 
 namespace {
 
@@ -239,4 +239,4 @@ void sent_contexts::add_changed(summariser::meeting const& m, summariser::change
     }
 }
 
-} // namespace minuted
+} // namespace minuted::daemon

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-namespace minuted {
+namespace minuted::daemon {
 
 /// Revision of a session's state: rises by one with every update sent to subscribers.
 using revision = std::uint64_t;
@@ -70,4 +70,4 @@ boost::json::object participant_json(summariser::meeting const& m, summariser::p
 boost::json::object agenda_item_json(summariser::meeting const& m,
                                      summariser::agenda_item const& item);
 
-} // namespace minuted
+} // namespace minuted::daemon

@@ -8,7 +8,7 @@
 #include <mutex>
 #include <optional>
 
-namespace minuted {
+namespace minuted::daemon {
 
 /// How many of something (open connections, viewers) each client holds at once, for a cap per
 /// client: [limits] max_address_connections and max_address_viewers. A client is an IPv4
@@ -92,4 +92,4 @@ private:
     std::map<boost::asio::ip::address, std::size_t> held_;
 };
 
-} // namespace minuted
+} // namespace minuted::daemon

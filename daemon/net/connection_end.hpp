@@ -5,7 +5,7 @@
 #include <boost/beast/websocket/error.hpp>
 #include <boost/system/error_code.hpp>
 
-namespace minuted {
+namespace minuted::daemon {
 
 /// Whether `ec` ends a connection the normal way: the peer closed it (end of file, a WebSocket
 /// close, an HTTP connection with no next request) or the daemon did (an operation its own
@@ -18,4 +18,4 @@ inline bool is_normal_ending(boost::system::error_code const& ec) noexcept {
            ec == boost::beast::http::error::end_of_stream;
 }
 
-} // namespace minuted
+} // namespace minuted::daemon

@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-namespace minuted {
+namespace minuted::daemon {
 
 // The open connections, so a stopping daemon can let each finish what is in flight and then
 // close it, and knows when all are gone. Thread-safe.
@@ -96,4 +96,4 @@ private:
     std::uint64_t id_ = 0;
 };
 
-} // namespace minuted
+} // namespace minuted::daemon

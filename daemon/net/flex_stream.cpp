@@ -15,7 +15,7 @@
 #include <stdexcept>
 #include <variant>
 
-namespace minuted {
+namespace minuted::daemon {
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
@@ -164,4 +164,4 @@ void flex_stream::teardown(beast::role_type role, done_handler handler) {
     });
 }
 
-} // namespace minuted
+} // namespace minuted::daemon

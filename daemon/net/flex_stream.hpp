@@ -13,7 +13,7 @@
 #include <string>
 #include <utility>
 
-namespace minuted {
+namespace minuted::daemon {
 
 /// "address:port" of the peer of `s`, "?" if it is gone: for the log.
 inline std::string endpoint_text(boost::beast::tcp_stream const& s) {
@@ -129,4 +129,4 @@ void async_teardown(boost::beast::role_type role, flex_stream& stream, Handler&&
     stream.async_teardown(role, std::forward<Handler>(handler));
 }
 
-} // namespace minuted
+} // namespace minuted::daemon

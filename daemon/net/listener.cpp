@@ -16,7 +16,7 @@
 #include <mutex>
 #include <optional>
 
-namespace minuted {
+namespace minuted::daemon {
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
@@ -260,4 +260,4 @@ void listener::set_tls(std::shared_ptr<net::ssl::context> tls) {
     impl_->set_tls(std::move(tls));
 }
 
-} // namespace minuted
+} // namespace minuted::daemon

@@ -14,7 +14,7 @@ namespace boost::asio::ssl {
 class context;
 }
 
-namespace minuted {
+namespace minuted::daemon {
 
 class session_registry;
 
@@ -44,4 +44,4 @@ private:
     std::shared_ptr<impl> impl_;
 };
 
-} // namespace minuted
+} // namespace minuted::daemon

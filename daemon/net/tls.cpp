@@ -2,7 +2,7 @@
 
 #include <stdexcept>
 
-namespace minuted {
+namespace minuted::daemon {
 
 namespace ssl = boost::asio::ssl;
 
@@ -47,4 +47,4 @@ std::shared_ptr<ssl::context> load_client_tls(std::string const& ca_file) {
     return ctx;
 }
 
-} // namespace minuted
+} // namespace minuted::daemon

@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-namespace minuted {
+namespace minuted::daemon {
 
 /// The server's TLS context from `[tls]`: TLS 1.2 or later, the certificate and its chain, and
 /// the private key, which must be the certificate's. Throws std::runtime_error naming the
@@ -19,4 +19,4 @@ std::shared_ptr<boost::asio::ssl::context> load_server_tls(config::tls_settings 
 /// be read.
 std::shared_ptr<boost::asio::ssl::context> load_client_tls(std::string const& ca_file);
 
-} // namespace minuted
+} // namespace minuted::daemon

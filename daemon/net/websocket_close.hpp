@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string_view>
 
-namespace minuted {
+namespace minuted::daemon {
 
 // Close codes beyond RFC 6455's, in the private range.
 constexpr std::uint16_t close_unknown_session = 4404;
@@ -34,4 +34,4 @@ inline boost::beast::websocket::close_reason close_reason(std::uint16_t code,
         static_cast<boost::beast::websocket::close_code>(code), why.substr(0, 123));
 }
 
-} // namespace minuted
+} // namespace minuted::daemon

@@ -21,6 +21,7 @@
 namespace {
 
 using namespace minuted;
+using namespace minuted::daemon;
 using steady = std::chrono::steady_clock;
 
 double ms_since(steady::time_point t) {

@@ -20,7 +20,7 @@ namespace minuted::bench {
 /// What one transcript gives the archive.
 struct archived_text {
     std::string title;
-    std::vector<archived_utterance> turns;
+    std::vector<daemon::archived_utterance> turns;
     std::int64_t words = 0;
     std::int64_t speakers = 0;
     std::int64_t items = 0;
@@ -70,8 +70,8 @@ inline std::vector<archived_text> archive_corpus() {
 inline std::size_t build_archive(std::filesystem::path const& file,
                                  std::vector<archived_text> const& texts, std::size_t meetings) {
     std::size_t turns = 0;
-    archive_index index(file);
-    auto const last_day = *parse_day("2026-11-23", false);
+    daemon::archive_index index(file);
+    auto const last_day = *daemon::parse_day("2026-11-23", false);
     for (std::size_t i = 0; i < meetings && !texts.empty(); ++i) {
         auto const& t = texts[i % texts.size()];
         auto const start = last_day - static_cast<std::int64_t>(i) * 86'400'000 + 9 * 3'600'000;

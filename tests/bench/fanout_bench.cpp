@@ -664,7 +664,7 @@ struct fanout_result {
 /// fed at `speed` for `seconds` of the meeting, their starts spread over one second.
 fanout_result run_fanout(options const& opt, std::string name, std::size_t sessions,
                          std::size_t per_session,
-                         std::vector<minuted::replay_frame> const& frames) {
+                         std::vector<minuted::daemon::replay_frame> const& frames) {
     fanout_result res;
     res.name = std::move(name);
     res.sessions = sessions;
@@ -676,7 +676,7 @@ fanout_result run_fanout(options const& opt, std::string name, std::size_t sessi
         if (frames[i].kind == minuted::protocol::ingest_kind::close ||
             frames[i].at_seconds >= opt.seconds)
             break;
-        payloads->push_back(minuted::frame_json(frames[i], i + 1));
+        payloads->push_back(minuted::daemon::frame_json(frames[i], i + 1));
     }
     res.frames = payloads->size();
 
@@ -864,7 +864,8 @@ struct memory_result {
 
 /// Scenario M: the daemon's RSS with one session (holding the first minutes of the meeting) and
 /// no subscribers, then with each count in `opt.idle` of idle subscribers.
-memory_result run_memory(options const& opt, std::vector<minuted::replay_frame> const& frames) {
+memory_result run_memory(options const& opt,
+                         std::vector<minuted::daemon::replay_frame> const& frames) {
     memory_result res;
     rlimit fds{};
     ::getrlimit(RLIMIT_NOFILE, &fds);
@@ -887,7 +888,7 @@ memory_result run_memory(options const& opt, std::vector<minuted::replay_frame> 
     for (std::size_t i = 0; i < frames.size() && payloads->size() < 540; ++i) {
         if (frames[i].kind == minuted::protocol::ingest_kind::close)
             break;
-        payloads->push_back(minuted::frame_json(frames[i], i + 1));
+        payloads->push_back(minuted::daemon::frame_json(frames[i], i + 1));
     }
     res.prefill_frames = payloads->size();
     std::atomic<std::size_t> opened{0}, finished{0};
@@ -1158,11 +1159,11 @@ int main(int argc, char** argv) {
     }
     ::getrlimit(RLIMIT_NOFILE, &fds);
 
-    std::vector<minuted::replay_frame> frames;
+    std::vector<minuted::daemon::replay_frame> frames;
     try {
-        minuted::replay_options replay;
+        minuted::daemon::replay_options replay;
         replay.speed = opt.speed;
-        frames = minuted::make_replay_frames(
+        frames = minuted::daemon::make_replay_frames(
             minuted::bench::read_file(minuted::bench::dccg_transcript()), replay);
     } catch (std::exception const& e) {
         std::fprintf(stderr, "minuted_fanout_bench: %s\n", e.what());

@@ -109,7 +109,7 @@ void note(char const* format, auto... args) {
 /// so a source spends no time serialising.
 class caption_loop {
 public:
-    explicit caption_loop(std::vector<minuted::replay_frame> frames) {
+    explicit caption_loop(std::vector<minuted::daemon::replay_frame> frames) {
         if (!frames.empty() && frames.back().kind == minuted::protocol::ingest_kind::close) {
             lap_seconds_ = frames.back().at_seconds;
             frames.pop_back();
@@ -117,7 +117,7 @@ public:
         if (frames.empty())
             throw std::runtime_error("the DCCG transcript gave no frames");
         for (auto const& f : frames) {
-            auto const json = minuted::frame_json(f, 0);
+            auto const json = minuted::daemon::frame_json(f, 0);
             auto const at = json.find(R"("seq":0)");
             if (at == std::string::npos)
                 throw std::runtime_error("frame_json has no \"seq\":0 in " + json);
@@ -130,7 +130,7 @@ public:
             lap_seconds_ = at_.back() + (at_.size() > 1 ? at_[1] - at_[0] : 0);
         // The pieces must give exactly what frame_json gives.
         for (std::uint64_t seq : {1ULL, 2ULL, 1000ULL, frames.size() + 7ULL})
-            if (json(seq) != minuted::frame_json(frames[(seq - 1) % frames.size()], seq))
+            if (json(seq) != minuted::daemon::frame_json(frames[(seq - 1) % frames.size()], seq))
                 throw std::runtime_error("caption_loop disagrees with frame_json at seq " +
                                          std::to_string(seq));
     }
@@ -930,9 +930,9 @@ int main(int argc, char** argv) {
 
     std::optional<caption_loop> captions;
     try {
-        minuted::replay_options replay;
+        minuted::daemon::replay_options replay;
         replay.speed = opt.speed.value_or(1);
-        captions.emplace(minuted::make_replay_frames(read_file(dccg_transcript()), replay));
+        captions.emplace(minuted::daemon::make_replay_frames(read_file(dccg_transcript()), replay));
     } catch (std::exception const& e) {
         std::fprintf(stderr, "minuted_ingest_bench: %s\n", e.what());
         return 1;

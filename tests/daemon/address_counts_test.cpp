@@ -4,7 +4,7 @@
 
 #include <vector>
 
-namespace minuted {
+namespace minuted::daemon {
 namespace {
 
 using boost::asio::ip::make_address;
@@ -54,4 +54,4 @@ TEST(address_counts, a_cap_of_zero_counts_nothing) {
 }
 
 } // namespace
-} // namespace minuted
+} // namespace minuted::daemon

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-namespace minuted {
+namespace minuted::daemon {
 namespace {
 
 namespace fs = std::filesystem;
@@ -126,4 +126,4 @@ TEST_F(archive_prune_cli, bad_arguments_exit_64_and_a_missing_archive_66) {
 }
 
 } // namespace
-} // namespace minuted
+} // namespace minuted::daemon

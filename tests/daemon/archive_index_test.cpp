@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <string>
 
-namespace minuted {
+namespace minuted::daemon {
 namespace {
 
 class archive_index_test : public ::testing::Test {
@@ -177,4 +177,4 @@ TEST(archive_index, an_unopenable_file_is_an_error_naming_it) {
 }
 
 } // namespace
-} // namespace minuted
+} // namespace minuted::daemon

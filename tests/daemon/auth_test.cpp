@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace minuted {
+namespace minuted::daemon {
 namespace {
 
 config::settings with_tokens() {
@@ -163,9 +163,9 @@ TEST(same_token, compares_whole_tokens) {
 }
 
 } // namespace
-} // namespace minuted
+} // namespace minuted::daemon
 
-namespace minuted {
+namespace minuted::daemon {
 namespace {
 
 boost::asio::ip::address ip(char const* text) {
@@ -229,4 +229,4 @@ TEST(is_trusted_proxy, addresses_and_networks) {
 }
 
 } // namespace
-} // namespace minuted
+} // namespace minuted::daemon

@@ -29,7 +29,7 @@
 #include <thread>
 #include <vector>
 
-namespace minuted {
+namespace minuted::daemon {
 namespace {
 
 namespace net = boost::asio;
@@ -425,4 +425,4 @@ TEST_F(push_socket_test, a_message_over_max_message_is_closed_with_1009) {
 }
 
 } // namespace
-} // namespace minuted
+} // namespace minuted::daemon

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-namespace minuted {
+namespace minuted::daemon {
 namespace {
 
 using protocol::ingest_kind;
@@ -200,4 +200,4 @@ TEST(journal_replay, a_journal_read_as_a_file_plays_its_header_as_a_live_source_
 }
 
 } // namespace
-} // namespace minuted
+} // namespace minuted::daemon

@@ -20,7 +20,7 @@
 #include <unistd.h>
 #include <vector>
 
-namespace minuted {
+namespace minuted::daemon {
 namespace {
 
 namespace fs = std::filesystem;
@@ -381,4 +381,4 @@ TEST(plan_retention, is_pure_and_handles_the_largest_limits) {
 }
 
 } // namespace
-} // namespace minuted
+} // namespace minuted::daemon

@@ -11,7 +11,7 @@
 #include <future>
 #include <thread>
 
-namespace minuted {
+namespace minuted::daemon {
 namespace {
 
 using namespace std::chrono_literals;
@@ -115,4 +115,4 @@ TEST(server, reload_takes_new_limits_for_new_connections_and_a_bad_config_change
 }
 
 } // namespace
-} // namespace minuted
+} // namespace minuted::daemon

@@ -7,7 +7,7 @@
 #include <future>
 #include <thread>
 
-namespace minuted {
+namespace minuted::daemon {
 namespace {
 
 TEST(session_registry, archive_searches_queue_on_their_pool_up_to_search_queue) {
@@ -18,9 +18,9 @@ TEST(session_registry, archive_searches_queue_on_their_pool_up_to_search_queue) 
     s.search_queue = 2;
     live_config config(s);
     metrics counters;
-    session_registry sessions(
-        ioc, {disk.get_executor(), disk.get_executor(), search.get_executor()}, config, counters,
-        nullptr);
+    session_registry sessions(ioc,
+                              {disk.get_executor(), disk.get_executor(), search.get_executor()},
+                              config, counters, nullptr);
 
     std::promise<void> release;
     auto const held = release.get_future().share();
@@ -52,4 +52,4 @@ TEST(session_registry, archive_searches_queue_on_their_pool_up_to_search_queue) 
 }
 
 } // namespace
-} // namespace minuted
+} // namespace minuted::daemon

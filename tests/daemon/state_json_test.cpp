@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-namespace minuted {
+namespace minuted::daemon {
 namespace {
 
 namespace json = boost::json;
@@ -390,4 +390,4 @@ TEST(state_json, hostile_text_comes_back_exactly_and_frames_are_valid_utf8) {
 }
 
 } // namespace
-} // namespace minuted
+} // namespace minuted::daemon

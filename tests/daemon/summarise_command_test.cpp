@@ -22,7 +22,7 @@
 #include <string_view>
 #include <vector>
 
-namespace minuted {
+namespace minuted::daemon {
 namespace {
 
 using minuted::testing::environment_changes;
@@ -488,4 +488,4 @@ TEST_F(summarise_cli, version_prints_the_version) {
 }
 
 } // namespace
-} // namespace minuted
+} // namespace minuted::daemon

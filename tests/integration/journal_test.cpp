@@ -25,6 +25,12 @@
 namespace minuted::testing {
 namespace {
 
+using daemon::as_live_captions;
+using daemon::frame_json;
+using daemon::make_transcript_replay;
+using daemon::replay_frame;
+using daemon::replay_options;
+
 std::string const dccg_file = std::string(MINUTED_TEST_DATA) + "/dccg-90-2024-11-08.raw.txt";
 
 // The meeting as `minuted replay` sends it: the header's title in the open, then the text.

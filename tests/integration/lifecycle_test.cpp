@@ -20,6 +20,10 @@
 namespace minuted::testing {
 namespace {
 
+using daemon::frame_json;
+using daemon::make_replay_frames;
+using daemon::replay_options;
+
 std::string const dccg_file = std::string(MINUTED_TEST_DATA) + "/dccg-90-2024-11-08.raw.txt";
 
 std::string with_token(std::string const& token) {

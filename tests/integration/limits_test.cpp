@@ -18,6 +18,10 @@
 namespace minuted::testing {
 namespace {
 
+using daemon::frame_json;
+using daemon::make_replay_frames;
+using daemon::replay_options;
+
 // How often `limit` was hit, once that is at least `awaited` (a connection closed for a limit is
 // counted just after the client sees it end).
 std::uint64_t hits(unsigned short port, std::string const& limit, std::uint64_t awaited = 0) {

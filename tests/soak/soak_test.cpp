@@ -67,6 +67,11 @@
 namespace minuted::testing {
 namespace {
 
+using daemon::frame_json;
+using daemon::make_replay_frames;
+using daemon::replay_frame;
+using daemon::replay_options;
+
 using steady = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
