@@ -224,7 +224,7 @@ public:
     /// True once the meeting has a roster (a feed's own does not replace one given by PUT).
     bool has_roster() const noexcept { return !roster_.empty(); }
     /// Ends the meeting (idle timeout, admin request): journaled, minutes final, subscribers
-    /// told, then archived. A close message from the source ends it through `handle`.
+    /// told, then archived. A close message from the source ends it through `ingest`.
     void end(std::string reason);
     /// The daemon is stopping. The meeting is not over, so it is not ended: subscribers are
     /// closed with "going away" and reconnect when the daemon is back, which rebuilds the
