@@ -12,6 +12,8 @@ template <class... F>
 struct overloaded : F... {
     using F::operator()...;
 };
+template <class... F>
+overloaded(F...) -> overloaded<F...>; // clang 14 deduces no aggregate's template arguments
 
 // A field that must be there, a non-negative integer.
 boost::system::result<seq_number> seq_field(boost::json::object const& o, std::string_view key) {
