@@ -141,22 +141,19 @@ boost::system::result<ingest_message> read_change(boost::json::object const& o, 
 
 namespace detail {
 
-boost::system::result<boost::json::value> parse_json(std::string_view text) {
+boost::system::result<typed_object> parse_typed(std::string_view text) {
     if (!is_valid_utf8(text))
         return ingest_error::invalid_utf8;
     boost::system::error_code ec;
     auto value = boost::json::parse(text, ec);
     if (ec)
         return ingest_error::invalid_json;
-    return value;
-}
-
-boost::system::result<std::string_view> type_of(boost::json::value const& value) {
-    auto const* o = value.if_object();
+    auto* o = value.if_object();
     auto const* type = o ? o->if_contains("type") : nullptr;
     if (!type || !type->is_string())
         return ingest_error::unknown_type;
-    return std::string_view(type->get_string());
+    std::string t(type->get_string());
+    return typed_object{std::move(*o), std::move(t)};
 }
 
 std::optional<seq_number> unsigned_field(boost::json::object const& o, std::string_view key,
@@ -192,32 +189,29 @@ boost::system::result<ingest_message> parse_ingest_frame(std::string_view frame)
         m.text = std::string(frame);
         return m;
     }
-    auto const value = detail::parse_json(json);
-    if (!value)
-        return value.error();
-    auto const type = detail::type_of(*value);
-    if (!type)
-        return type.error();
-    auto const t = *type;
-    auto const* o = value->if_object(); // it starts with '{': an object if it parsed
+    auto const message = detail::parse_typed(json);
+    if (!message)
+        return message.error();
+    auto const& o = message->fields;
+    std::string_view const t = message->type;
 
     ingest_message m;
     bool bad = false;
-    m.seq = detail::unsigned_field(*o, "seq", bad);
+    m.seq = detail::unsigned_field(o, "seq", bad);
     if (bad)
         return ingest_error::bad_seq;
     if (t == "open")
-        return read_open(*o, std::move(m));
+        return read_open(o, std::move(m));
     if (t == "resume") {
         m.kind = ingest_kind::resume;
-        m.after = detail::unsigned_field(*o, "after", bad).value_or(0);
+        m.after = detail::unsigned_field(o, "after", bad).value_or(0);
         if (bad)
             return ingest_error::bad_seq;
         return m;
     }
     if (t != "text" && t != "erase" && t != "close")
         return ingest_error::unknown_type;
-    return read_change(*o, t, std::move(m));
+    return read_change(o, t, std::move(m));
 }
 
 std::string bound_open(ingest_message& m) {

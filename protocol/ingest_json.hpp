@@ -10,15 +10,20 @@
 #include <boost/system/result.hpp>
 
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace minuted::protocol::detail {
 
-/// `text` as JSON: invalid_utf8 or invalid_json if it is not.
-boost::system::result<boost::json::value> parse_json(std::string_view text);
+/// A message or reply as JSON: an object and its "type".
+struct typed_object {
+    boost::json::object fields;
+    std::string type;
+};
 
-/// The message's type: unknown_type unless `value` is an object with a string "type".
-boost::system::result<std::string_view> type_of(boost::json::value const& value);
+/// `text` as a typed object: invalid_utf8 or invalid_json if it is not JSON, unknown_type
+/// unless it is an object with a string "type".
+boost::system::result<typed_object> parse_typed(std::string_view text);
 
 /// A field that must be a non-negative integer: none if absent; `bad` set if it is another
 /// kind of value.

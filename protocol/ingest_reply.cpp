@@ -48,37 +48,34 @@ std::string encode(ingest_reply const& reply) {
 }
 
 boost::system::result<ingest_reply> parse_ingest_reply(std::string_view text) {
-    auto const value = detail::parse_json(text);
-    if (!value)
-        return value.error();
-    auto const type = detail::type_of(*value);
-    if (!type)
-        return type.error();
-    auto const t = *type;
-    auto const* o = value->if_object();
+    auto const reply = detail::parse_typed(text);
+    if (!reply)
+        return reply.error();
+    auto const& o = reply->fields;
+    std::string_view const t = reply->type;
     if (t == "welcome") {
-        auto const last = seq_field(*o, "ack");
+        auto const last = seq_field(o, "ack");
         if (!last)
             return last.error();
-        auto const* ended = o->if_contains("ended");
+        auto const* ended = o.if_contains("ended");
         if (ended && !ended->is_bool())
             return ingest_error::bad_field;
         return welcome{*last, ended && ended->get_bool()};
     }
     if (t == "ack") {
-        auto const seq = seq_field(*o, "seq");
+        auto const seq = seq_field(o, "seq");
         if (!seq)
             return seq.error();
         return ack{*seq};
     }
     if (t == "nack") {
-        auto const expected = seq_field(*o, "expected");
+        auto const expected = seq_field(o, "expected");
         if (!expected)
             return expected.error();
         return nack{*expected};
     }
     if (t == "error") {
-        auto const* message = o->if_contains("message");
+        auto const* message = o.if_contains("message");
         if (!message || !message->is_string())
             return ingest_error::bad_field;
         return error_reply{std::string(message->get_string())};
