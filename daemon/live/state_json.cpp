@@ -212,7 +212,8 @@ void sent_contexts::add_changed(summariser::meeting const& m, summariser::change
             all = true;
         names_[id] = name;
     }
-    std::vector<bool> touched(agenda.size(), all);
+    auto& touched = touched_; // kept between calls: no allocation per caption
+    touched.assign(agenda.size(), all);
     for (auto const i : changes.agenda)
         if (i < touched.size())
             touched[i] = true;

@@ -60,6 +60,7 @@ private:
     };
     std::vector<item> items_;
     std::vector<std::string> names_; ///< per participant id, the name last looked at
+    std::vector<bool> touched_;      ///< add_changed's items to look at again
 };
 
 /// JSON of one utterance, participant or agenda item, as in snapshots and updates.
