@@ -264,7 +264,9 @@ void cart_reader::put(std::string_view bytes, std::vector<caption_event>& out) {
 void cart_reader::on_code_point(char32_t cp, std::vector<caption_event>& out) {
     if (cp == '\r' || cp == 0xFEFF)
         return; // CRLF counts as one line break; a byte-order mark is not text
-    if (cp == '\b') {
+    // Caption services (StreamText's caption URL) send DEL for a deleted character, as
+    // stenography software sends backspace.
+    if (cp == '\b' || cp == 0x7F) {
         if (erase_one())
             ++stats_.erased;
         else

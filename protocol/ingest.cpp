@@ -32,6 +32,8 @@ public:
             return "a field has the wrong type";
         case ingest_error::invalid_utf8:
             return "frame is not valid UTF-8";
+        case ingest_error::bad_lang:
+            return "lang must be a language tag: 1-35 of [A-Za-z0-9-], starting with a letter";
         }
         return "ingest error";
     }
@@ -124,6 +126,11 @@ boost::system::result<ingest_message> read_change(boost::json::object const& o, 
         if (!text || !text->is_string())
             return ingest_error::missing_text;
         m.text = text->get_string();
+        if (auto const* lang = o.if_contains("lang")) {
+            if (!lang->is_string() || !is_valid_language_tag(lang->get_string()))
+                return ingest_error::bad_lang;
+            m.lang = lang->get_string();
+        }
     } else if (t == "erase") {
         m.kind = ingest_kind::erase;
         bool bad = false;
@@ -255,6 +262,8 @@ std::string encode(ingest_message const& m) {
         break;
     case ingest_kind::text:
         o["text"] = m.text;
+        if (!m.lang.empty())
+            o["lang"] = m.lang;
         break;
     case ingest_kind::erase:
         o["count"] = m.count;
@@ -267,6 +276,14 @@ std::string encode(ingest_message const& m) {
         break;
     }
     return boost::json::serialize(o);
+}
+
+bool is_valid_language_tag(std::string_view tag) noexcept {
+    auto const letter = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+    if (tag.empty() || tag.size() > 35 || !letter(tag.front()))
+        return false;
+    return std::all_of(tag.begin(), tag.end(),
+                       [&](char c) { return letter(c) || (c >= '0' && c <= '9') || c == '-'; });
 }
 
 bool is_valid_session_id(std::string_view id) noexcept {

@@ -29,8 +29,15 @@ enum class ingest_kind {
 /// One message from a caption source (see protocol/PROTOCOL.md).
 struct ingest_message {
     ingest_kind kind = ingest_kind::raw;
-    std::optional<seq_number> seq;   ///< text, erase, close; absent for raw text
-    std::string text;                ///< text and raw
+    std::optional<seq_number> seq; ///< text, erase, close; absent for raw text
+    std::string text;              ///< text and raw
+    /// text: the language of the text, a BCP 47 tag as the source names it ("en", "es-MX");
+    /// empty if the source does not say. Kept per turn and shown with the text.
+    std::string lang;
+    /// text from a pull feed that counts in its own positions (StreamText's `lastPosition`):
+    /// the position after this text, journaled with it so the feed resumes there after a
+    /// restart. Not part of the wire protocol.
+    std::optional<std::uint64_t> position;
     std::size_t count = 0;           ///< erase
     std::string title;               ///< open
     std::vector<agenda_item> agenda; ///< open: the known agenda (titles, presenters)
@@ -50,6 +57,7 @@ enum class ingest_error {
     bad_count,
     bad_field,
     invalid_utf8,
+    bad_lang,
 };
 
 boost::system::error_category const& ingest_category() noexcept;
@@ -74,6 +82,11 @@ std::string bound_open(ingest_message& m);
 /// parse_ingest_frame reads back as `m`. A title and an agenda left empty are left out; raw
 /// text is the frame as it is. Pure.
 std::string encode(ingest_message const& m);
+
+/// True for a usable language tag: 1-35 of [A-Za-z0-9-], starting with a letter (BCP 47's
+/// characters; its grammar is not checked, as sources send tags like "en_US" rarely and
+/// "en-us" often, and a tag is only shown, never interpreted).
+bool is_valid_language_tag(std::string_view tag) noexcept;
 
 /// True for a usable session id: 1-64 of [A-Za-z0-9._-], not starting with '.'.
 bool is_valid_session_id(std::string_view id) noexcept;

@@ -28,13 +28,20 @@ struct ingest_verdict {
     std::vector<ingest_reply> replies; ///< what to answer now (an apply's ack comes after it)
     std::string close;                 ///< if not empty: close the connection, for this reason
     bool ended = false;                ///< refused because the meeting has ended
+    /// apply: the seq the session holds the message under (the source's seq, one higher for a
+    /// source that counts from 0).
+    seq_number held = 0;
+    /// apply: this message starts the meeting's seqs at 0; the session journals that, so the
+    /// count survives a restart (`count_from_zero`).
+    bool starts_from_zero = false;
 };
 
-/// The seq rules of one meeting's ingest (protocol/PROTOCOL.md): seqs start at 1 and rise by
-/// one; a seq held already is a resend, acknowledged and not applied twice, unless it goes
-/// back within one connection; a seq beyond the next is a gap, answered with a nack; once
-/// the meeting has ended, resends are acknowledged and anything new refused. Pure: the
-/// session journals and applies what `check` lets through, then calls `held`.
+/// The seq rules of one meeting's ingest (protocol/PROTOCOL.md): seqs start at 1, or at 0 for
+/// a source that counts from 0 (Zoom's caption API, some StreamText setups), and rise by one; a seq
+/// held already is a resend, acknowledged and not applied twice, unless it goes back within one
+/// connection; a seq beyond the next is a gap, answered with a nack; once the meeting has ended,
+/// resends are acknowledged and anything new refused. Pure: the session journals and applies what
+/// `check` lets through, then calls `held`.
 class ingest_sequencer {
 public:
     /// `session`: the session's id, for the reasons given to a source.
@@ -44,6 +51,13 @@ public:
     ingest_verdict check(ingest_message const& m, ingest_connection& connection) const;
     /// `seq` is held: applied live, or read back from the journal after a restart.
     void held(seq_number seq) noexcept { last_ = seq; }
+    /// The meeting's source counts from 0: its seq N is held as N + 1. Called before the first
+    /// `held`, from the journal's record of the first message.
+    void count_from_zero() noexcept { from_zero_ = true; }
+    /// A held seq as the source numbers it (0 when nothing is held).
+    seq_number to_source(seq_number held) const noexcept {
+        return held >= offset() ? held - offset() : 0;
+    }
     /// The meeting has ended: from now on only resends are acknowledged.
     void end() noexcept { ended_ = true; }
 
@@ -52,10 +66,12 @@ public:
 
 private:
     ingest_verdict check_after_end(ingest_message const& m) const;
+    seq_number offset() const noexcept { return from_zero_ ? 1 : 0; }
 
     std::string session_;
     seq_number last_ = 0;
     bool ended_ = false;
+    bool from_zero_ = false;
 };
 
 } // namespace minuted::protocol

@@ -70,8 +70,19 @@ bool decode(std::string_view payload, journal_record& r) {
     };
     if (!integer("at", r.at_ms) || !integer("seq", r.seq) || !integer("count", r.count) ||
         !string("text", r.text) || !string("title", r.title) || !string("epoch", r.epoch) ||
-        !string("instance", r.instance))
+        !string("instance", r.instance) || !string("lang", r.lang))
         return false;
+    if (o.contains("position")) {
+        std::uint64_t position = 0;
+        if (!integer("position", position))
+            return false;
+        r.position = position;
+    }
+    if (auto const* f = o.if_contains("from_zero")) {
+        if (!f->is_bool())
+            return false;
+        r.counts_from_zero = f->get_bool();
+    }
     if (auto const* f = o.if_contains("source")) {
         if (!f->is_string())
             return false;
@@ -148,6 +159,12 @@ std::string encode_journal_record(journal_record const& r) {
         o["instance"] = r.instance;
     if (r.source == text_source::live)
         o["source"] = "live";
+    if (!r.lang.empty())
+        o["lang"] = r.lang;
+    if (r.position)
+        o["position"] = *r.position;
+    if (r.counts_from_zero)
+        o["from_zero"] = true;
     auto const payload = boost::json::serialize(o);
     std::string out;
     out.reserve(8 + payload.size());

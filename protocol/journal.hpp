@@ -5,6 +5,7 @@
 #include "protocol/ingest.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,6 +42,12 @@ struct journal_record {
     /// session: how the session's text is read. Journals written before live sessions read
     /// their text as live captions have no such field: file, so they rebuild as they were.
     text_source source = text_source::file;
+    std::string lang; ///< text: the text's language as its source named it
+    /// text: where a pull feed that counts in its own positions stands after this text.
+    std::optional<std::uint64_t> position;
+    /// text, erase, end: the first seq of a source that counts from 0. Its seqs are held one
+    /// higher, so that 0 still means "nothing held"; what it is told is in its own numbers.
+    bool counts_from_zero = false;
 
     bool operator==(journal_record const&) const = default;
 };

@@ -41,6 +41,7 @@ struct utterance {
     std::size_t agenda_item = 0; ///< index of the item it started in
     std::size_t words = 0;
     bool continues = false; ///< goes on with the turn before it, which reached max_utterance_bytes
+    std::string lang;       ///< the language its source named when it started; may be empty
 };
 
 /// True if the roster names `p` a chair, co-chair or (co-)moderator.
@@ -113,6 +114,10 @@ public:
     void apply(protocol::caption_event const& event, time_point at, change_set& changes);
     void set_pending(std::vector<protocol::caption_event> const& events, change_set& changes);
     void finish(time_point at, change_set& changes);
+    /// The language of what follows, as its source names it ("en", "fr-CA"): utterances that
+    /// start from now on carry it. The meeting's language is the last one set.
+    void set_language(std::string lang) { language_ = std::move(lang); }
+    std::string const& language() const noexcept { return language_; }
 
     std::string const& title() const noexcept { return title_; }
     std::vector<utterance> const& utterances() const noexcept { return utterances_; }
@@ -210,6 +215,7 @@ private:
     std::vector<pending_turn> pending_;
     bool open_ = false; // the last utterance still takes text
     bool ended_ = false;
+    std::string language_;
     std::size_t total_words_ = 0;
 
     // Sentence assembly across lines of one turn.

@@ -31,6 +31,8 @@ public:
     void set_known_agenda(std::vector<protocol::agenda_item> agenda, change_set& changes) {
         meeting_.set_known_agenda(std::move(agenda), changes);
     }
+    /// The language of the text put from now on (see meeting::set_language).
+    void set_language(std::string lang) { meeting_.set_language(std::move(lang)); }
     /// Ends the meeting: everything becomes final.
     void finish(time_point at, change_set& changes);
 

@@ -205,19 +205,20 @@ void http_session::handle_end(request req, std::string const& id) {
         return respond_json(req, http::status::not_found,
                             boost::json::object{{"error", "no live session " + id}});
     spdlog::info("http {}: session {} ended by an admin request", peer_, id);
-    net::post(session->strand(), [self = shared_from_this(), session,
-                                  req = std::move(req)]() mutable {
-        if (session->ended())
-            return net::post(self->ex_, [self, req = std::move(req), id = session->id()] {
-                self->respond_json(req, http::status::conflict,
-                                   boost::json::object{{"error", id + " has ended"}});
-            });
-        session->end("ended by an administrator");
-        self->respond_when_journaled(session, std::move(req), "end", [session] {
-            return boost::json::object{
-                {"session", session->id()}, {"ended", true}, {"last_seq", session->durable_seq()}};
-        });
-    });
+    net::post(session->strand(),
+              [self = shared_from_this(), session, req = std::move(req)]() mutable {
+                  if (session->ended())
+                      return net::post(self->ex_, [self, req = std::move(req), id = session->id()] {
+                          self->respond_json(req, http::status::conflict,
+                                             boost::json::object{{"error", id + " has ended"}});
+                      });
+                  session->end("ended by an administrator");
+                  self->respond_when_journaled(session, std::move(req), "end", [session] {
+                      return boost::json::object{{"session", session->id()},
+                                                 {"ended", true},
+                                                 {"last_seq", session->acknowledged_seq()}};
+                  });
+              });
 }
 
 // Answers `req` once all the session has journaled is on disk, like an ack: with what
@@ -367,32 +368,76 @@ void http_session::handle_ingest_seq(request req, std::string const& id) {
     if (!session)
         return respond_json(req, http::status::ok, boost::json::object{{"seq", 0}});
     respond_from(session, std::move(req), "application/json", [](live_session& s) {
-        return boost::json::serialize(boost::json::object{{"seq", s.durable_seq()}}) + "\n";
+        return boost::json::serialize(boost::json::object{{"seq", s.acknowledged_seq()}}) + "\n";
     });
 }
 
-// POST /ingest/{id}?seq=N with a text/plain body.
+namespace {
+
+// The charset a request's Content-Type names, lowered ("" if none): caption services send
+// `text/plain; charset=utf-8`, a few older ones ISO-8859-1.
+std::string charset_of(std::string_view content_type) {
+    std::string lowered(content_type);
+    std::transform(lowered.begin(), lowered.end(), lowered.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    auto at = lowered.find("charset=");
+    if (at == std::string::npos)
+        return {};
+    auto value = std::string_view(lowered).substr(at + 8);
+    value = value.substr(0, value.find(';'));
+    while (!value.empty() && (value.back() == ' ' || value.back() == '"'))
+        value.remove_suffix(1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '"'))
+        value.remove_prefix(1);
+    return std::string(value);
+}
+
+// Each byte of an ISO-8859-1 text is the code point of the same number.
+std::string latin1_to_utf8(std::string_view text) {
+    std::string out;
+    out.reserve(text.size() + text.size() / 8);
+    for (char const c : text)
+        protocol::append_utf8(out, static_cast<unsigned char>(c));
+    return out;
+}
+
+} // namespace
+
+// POST /ingest/{id}?seq=N&lang=L with a text/plain body: as StreamText's caption URL and
+// Zoom's caption API send captions (seq from 0 or 1, DEL and backspace in the text).
 void http_session::handle_ingest(request req, protocol::route const& route) {
     auto const& id = route.session;
     protocol::ingest_message m;
     m.kind = protocol::ingest_kind::raw;
+    auto const refuse = [&](std::string why) {
+        metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
+        return respond(req, http::status::bad_request, why + "\n");
+    };
     if (auto const s = route.param("seq")) {
         protocol::seq_number seq = 0;
         auto const [p, e] = std::from_chars(s->data(), s->data() + s->size(), seq);
-        if (e != std::errc{} || p != s->data() + s->size()) {
-            metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
-            return respond(req, http::status::bad_request, "seq must be a non-negative integer\n");
-        }
+        if (e != std::errc{} || p != s->data() + s->size())
+            return refuse("seq must be a non-negative integer");
         m.kind = protocol::ingest_kind::text;
         m.seq = seq;
     }
-    m.text = std::move(req.body());
+    if (auto const lang = route.param("lang")) {
+        if (!protocol::is_valid_language_tag(*lang))
+            return refuse("lang must be a language tag such as en or pt-BR (1-35 of "
+                          "[A-Za-z0-9-], starting with a letter)");
+        m.lang = *lang;
+    }
+    auto const charset = charset_of(req[http::field::content_type]);
+    if (charset == "iso-8859-1" || charset == "latin1")
+        m.text = latin1_to_utf8(req.body());
+    else if (charset.empty() || charset == "utf-8" || charset == "utf8" || charset == "us-ascii")
+        m.text = std::move(req.body());
+    else
+        return refuse("charset " + charset + " is not read: send UTF-8 (or ISO-8859-1)");
     auto const arrived = std::chrono::steady_clock::now();
     auto const instance = route.param("instance");
-    if (instance && !protocol::is_valid_session_id(*instance)) {
-        metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
-        return respond(req, http::status::bad_request, "instance must be 1-64 of [A-Za-z0-9._-]\n");
-    }
+    if (instance && !protocol::is_valid_session_id(*instance))
+        return refuse("instance must be 1-64 of [A-Za-z0-9._-]");
     auto session = live_or_refuse(req, id, instance.value_or(std::string_view()));
     if (!session)
         return;

@@ -26,7 +26,7 @@ void submit_ingest(std::shared_ptr<live_session> const& session, protocol::inges
                 wait > std::chrono::steady_clock::duration::zero()) {
                 ingest_answer over;
                 over.retry_after = wait;
-                over.held = session->durable_seq();
+                over.held = session->acknowledged_seq();
                 return answered(std::move(over));
             }
         }

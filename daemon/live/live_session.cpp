@@ -92,6 +92,8 @@ std::size_t live_session::record(protocol::journal_record r,
 std::size_t live_session::apply(protocol::journal_record const& r,
                                 std::chrono::steady_clock::time_point arrived) {
     using protocol::journal_kind;
+    if (r.counts_from_zero)
+        sequencer_.count_from_zero();
     if (r.seq != 0)
         sequencer_.held(r.seq);
     summariser::change_set changes;
@@ -110,6 +112,10 @@ std::size_t live_session::apply(protocol::journal_record const& r,
         return 0;
     case journal_kind::text:
         ensure_pipeline();
+        if (!r.lang.empty() && r.lang != pipeline_->state().language()) {
+            pipeline_->set_language(r.lang);
+            changes.meta = true;
+        }
         pipeline_->put(r.text, from_ms(r.at_ms), changes);
         break;
     case journal_kind::erase:
@@ -417,7 +423,7 @@ void live_session::refresh_info() {
     info_.viewers = sinks_.size();
     info_.words = m.total_words();
     info_.rev = rev_;
-    info_.last_seq = sequencer_.last();
+    info_.last_seq = sequencer_.to_source(sequencer_.last());
     info_.ended = archived_;
     info_.instance = source_instance_;
 }

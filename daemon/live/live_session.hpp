@@ -187,8 +187,11 @@ public:
     /// told when to try again. On the strand.
     std::chrono::steady_clock::duration pace(std::chrono::steady_clock::time_point now,
                                              over_rate mode);
-    /// The last seq on disk: what a source may forget (GET /ingest/{id}/seq, welcomes).
+    /// The last seq on disk, as the session holds it: what a source may forget.
     protocol::seq_number durable_seq();
+    /// The same in the source's own numbers (one lower for a source that counts from 0): what
+    /// sources are told (GET /ingest/{id}/seq, welcomes, acks, a pull feed's resume).
+    protocol::seq_number acknowledged_seq();
     /// Calls `send` with `answer` once the journal holds what it acknowledges (at once if it
     /// acknowledges nothing), or with a refusal (close 1013) if the journal fails first.
     void answer_when_durable(ingest_answer answer, std::function<void(ingest_answer)> send);
@@ -258,6 +261,7 @@ private:
                        std::chrono::steady_clock::time_point arrived);
     /// Journals and applies a message the seq rules let through; returns its ack.
     ingest_answer apply_new(protocol::ingest_message const& m,
+                            protocol::ingest_verdict const& verdict,
                             std::chrono::steady_clock::time_point arrived);
     /// Refuses an event while the journal cannot be written; false if it can.
     bool refuse_unjournaled(ingest_answer& answer);

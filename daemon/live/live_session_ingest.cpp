@@ -11,6 +11,10 @@ namespace minuted::daemon {
 using detail::to_ms;
 using detail::wall_now;
 
+protocol::seq_number live_session::acknowledged_seq() {
+    return sequencer_.to_source(durable_seq());
+}
+
 protocol::seq_number live_session::durable_seq() {
     while (!unsynced_seqs_.empty() && unsynced_seqs_.front().first <= journal_->durable()) {
         durable_seq_ = unsynced_seqs_.front().second;
@@ -23,13 +27,13 @@ void live_session::answer_when_durable(ingest_answer answer,
                                        std::function<void(ingest_answer)> send) {
     auto const at = answer.durable_at;
     if (at == 0) {
-        answer.held = durable_seq();
+        answer.held = acknowledged_seq();
         return send(std::move(answer));
     }
     journal_->when_durable(at, [self = shared_from_this(), answer = std::move(answer),
                                 send = std::move(send)](bool durable) mutable {
         auto a = durable ? std::move(answer) : self->refusal();
-        a.held = self->durable_seq();
+        a.held = self->acknowledged_seq();
         send(std::move(a));
     });
 }
@@ -41,7 +45,8 @@ ingest_answer live_session::refusal() {
         journal_->failure().empty() ? std::string("the disk is too slow") : journal_->failure();
     answer.replies.emplace_back(std::in_place_type<protocol::error_reply>,
                                 "captions cannot be kept safe: the journal cannot be written (" +
-                                    why + "); nothing after seq " + std::to_string(durable_seq()) +
+                                    why + "); nothing after seq " +
+                                    std::to_string(acknowledged_seq()) +
                                     " is held; reconnect and resend later");
     answer.close = "journal not writable: " + why;
     answer.close_code = close_try_again_later;
@@ -70,7 +75,7 @@ ingest_answer live_session::ingest(protocol::ingest_message const& m,
     case ingest_action::open:
         return open(m, arrived);
     case ingest_action::apply:
-        return apply_new(m, arrived);
+        return apply_new(m, verdict, arrived);
     case ingest_action::duplicate:
         metrics_.ingest_duplicates.fetch_add(1, std::memory_order_relaxed);
         if (!archived_) // acknowledged once on disk (after an end, the end may not be yet)
@@ -131,11 +136,12 @@ ingest_answer live_session::open(protocol::ingest_message const& m,
         r.instance = source_instance_.empty() ? bounded.instance : std::string();
         record(std::move(r), arrived);
     }
-    answer.replies.emplace_back(std::in_place_type<protocol::welcome>, durable_seq());
+    answer.replies.emplace_back(std::in_place_type<protocol::welcome>, acknowledged_seq());
     return answer;
 }
 
 ingest_answer live_session::apply_new(protocol::ingest_message const& m,
+                                      protocol::ingest_verdict const& verdict,
                                       std::chrono::steady_clock::time_point arrived) {
     using protocol::ingest_kind;
     using protocol::journal_kind;
@@ -146,7 +152,8 @@ ingest_answer live_session::apply_new(protocol::ingest_message const& m,
     metrics_.ingest_bytes.fetch_add(m.text.size(), std::memory_order_relaxed);
     protocol::journal_record r;
     r.at_ms = to_ms(wall_now());
-    r.seq = m.seq.value_or(0); // raw text has none
+    r.seq = verdict.held; // raw text has none: 0
+    r.counts_from_zero = verdict.starts_from_zero;
     switch (m.kind) {
     case ingest_kind::erase:
         r.kind = journal_kind::erase;
@@ -166,6 +173,8 @@ ingest_answer live_session::apply_new(protocol::ingest_message const& m,
     default:
         r.kind = journal_kind::text;
         r.text = m.text;
+        r.lang = m.lang;
+        r.position = m.position;
         record(std::move(r), arrived);
     }
     if (m.seq)

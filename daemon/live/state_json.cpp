@@ -46,6 +46,8 @@ void add_meta(boost::json::object& o, summariser::meeting const& m) {
     o["chairs"] = std::move(chairs);
     o["ended"] = m.ended();
     o["words"] = m.total_words();
+    if (!m.language().empty())
+        o["lang"] = m.language();
 }
 
 // An utterance's fields around its text, which the caller puts in between: all of it, or
@@ -62,6 +64,8 @@ boost::json::object utterance_rest(boost::json::object o, summariser::utterance 
     o["item"] = u.agenda_item;
     if (u.continues)
         o["continues"] = true;
+    if (!u.lang.empty())
+        o["lang"] = u.lang;
     return o;
 }
 

@@ -66,7 +66,7 @@
         return false;
     }
     state.rev = m.rev;
-    for (const key of ['title', 'chair', 'chairs', 'ended', 'words'])
+    for (const key of ['title', 'chair', 'chairs', 'ended', 'words', 'lang'])
       if (key in m)
         state[key] = m[key];
     if ('summary' in m)
@@ -259,7 +259,9 @@
       t.dataset.utterance = u.id;
       const head = el('header', 'turn-head');
       head.append(el('span', 'speaker'), el('time', 'at'));
-      t.append(head, el('p', 'text'));
+      const text = el('p', 'text');
+      text.dir = 'auto'; // a turn in Arabic or Hebrew reads right to left
+      t.append(head, text);
       turns.set(u.id, t);
       // Turns arrive in order; a late one still lands in its place.
       let next = pending;
@@ -275,10 +277,16 @@
     setText(speaker, name || 'Unattributed');
     speaker.classList.toggle('unknown', !name);
     t.dataset.speaker = u.speaker ?? '';
+    // The language the caption source named, so screen readers speak the words in it.
+    const text = t.querySelector('.text');
+    if (u.lang)
+      text.lang = u.lang;
+    else
+      text.removeAttribute('lang');
     const at = t.querySelector('.at');
     at.dateTime = new Date(u.at).toISOString();
     setText(at, clock(u.at));
-    setTail(t.querySelector('.text'), u.text, from);
+    setTail(text, u.text, from);
     return t;
   }
 
@@ -301,6 +309,8 @@
     const typing = state.pending.map(p => (p.speaker ? readableLabel(p.speaker) + ': ' : '') + p.text)
       .join(' ');
     setText(pending, typing);
+    if (state.lang)
+      pending.lang = state.lang;
   }
 
   function listOf(className, entries, line) {

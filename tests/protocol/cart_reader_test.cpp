@@ -348,7 +348,7 @@ TEST(cart_reader, incomplete_sequence_at_end_of_stream_is_replaced_by_finish) {
 
 TEST(cart_reader, nul_and_control_characters_are_dropped_and_counted) {
     auto const run = read_whole(">> A B: a\0b\x01"
-                                "c\x1B[0md\x7F e\xC2\x85"
+                                "c\x1B[0md\x1F e\xC2\x85"
                                 "f\x0C\n"sv);
     EXPECT_EQ(run.out, (events{turn(1, "A B"), text(1, "abc[0md ef")}));
     EXPECT_EQ(run.stats.control_chars, 6u);
@@ -368,6 +368,14 @@ TEST(cart_reader, backspace_corrects_provisional_text) {
     EXPECT_EQ(run.out, (events{turn(1, "A B"), text(1, "Hello world")}));
     EXPECT_EQ(run.stats.erased, 4u);
     EXPECT_EQ(run.stats.erase_rejected, 0u);
+}
+
+TEST(cart_reader, del_deletes_like_backspace) {
+    // What StreamText's caption URL sends for a stenographer's deletions.
+    auto const run = read_whole(">> A B: Helx\x7Flo wrld\x7F\x7F\x7Forld\n"sv);
+    EXPECT_EQ(run.out, (events{turn(1, "A B"), text(1, "Hello world")}));
+    EXPECT_EQ(run.stats.erased, 4u);
+    EXPECT_EQ(run.stats.control_chars, 0u);
 }
 
 TEST(cart_reader, backspace_removes_a_whole_multibyte_character) {

@@ -24,8 +24,11 @@ ingest_message text(seq_number seq) {
 // Checks `m` and, if it is to be applied, applies it as a session does.
 ingest_verdict send(ingest_sequencer& s, ingest_connection& c, ingest_message const& m) {
     auto v = s.check(m, c);
-    if (v.action == ingest_action::apply && m.seq)
-        s.held(*m.seq);
+    if (v.action == ingest_action::apply && v.held != 0) {
+        if (v.starts_from_zero)
+            s.count_from_zero(); // as the journal's record of it says on a rebuild
+        s.held(v.held);
+    }
     return v;
 }
 
@@ -41,15 +44,39 @@ TEST(ingest_sequencer, applies_seqs_that_rise_by_one_from_one) {
     EXPECT_EQ(c.highest_sent, 3u);
 }
 
-TEST(ingest_sequencer, refuses_seq_zero_without_closing) {
+TEST(ingest_sequencer, a_source_that_counts_from_zero_is_answered_in_its_own_numbers) {
     ingest_sequencer s("m");
     ingest_connection c;
+    auto const first = send(s, c, text(0));
+    EXPECT_EQ(first.action, ingest_action::apply);
+    EXPECT_TRUE(first.starts_from_zero);
+    EXPECT_EQ(first.held, 1u); // 0 still means "nothing held"
+    EXPECT_FALSE(send(s, c, text(1)).starts_from_zero);
+    EXPECT_EQ(s.last(), 2u);
+    EXPECT_EQ(s.to_source(s.last()), 1u);
+
+    ingest_connection again; // a resend of 0 after a reconnect
+    auto const resend = send(s, again, text(0));
+    EXPECT_EQ(resend.action, ingest_action::duplicate);
+    EXPECT_EQ(resend.replies.at(0), ingest_reply(ack{0}));
+    auto const gap = send(s, again, text(5));
+    EXPECT_EQ(gap.replies.at(0), ingest_reply(nack{2}));
+    auto const back = send(s, c, text(0));
+    EXPECT_EQ(back.close, "seq went backwards: 0 after 1");
+}
+
+TEST(ingest_sequencer, refuses_seq_zero_once_seqs_started_at_one) {
+    ingest_sequencer s("m");
+    ingest_connection c;
+    send(s, c, text(1));
     auto const v = send(s, c, text(0));
     EXPECT_EQ(v.action, ingest_action::refuse);
     ASSERT_EQ(v.replies.size(), 1u);
-    EXPECT_EQ(v.replies[0], ingest_reply(error_reply{"seq starts at 1"}));
+    EXPECT_EQ(v.replies[0],
+              ingest_reply(error_reply{"seq 0 comes only first, from a source that counts "
+                                       "from 0; this meeting's seqs started at 1"}));
     EXPECT_TRUE(v.close.empty());
-    EXPECT_EQ(s.last(), 0u);
+    EXPECT_EQ(s.last(), 1u);
 }
 
 TEST(ingest_sequencer, answers_a_gap_with_the_seq_it_expects) {

@@ -27,6 +27,13 @@ std::vector<journal_record> sample() {
     epoch.epoch = "00000000000000aa";
     auto roster = make(journal_kind::roster, 1732350000150, 0,
                        R"([{"name":"Markus Kummer","role":"chair"}])");
+    // A pull feed's text: its language and where the feed stands after it; the first seq of a
+    // source that counts from 0.
+    auto pulled = make(journal_kind::text, 1732350000450, 0, "Buenos días\x7F.");
+    pulled.lang = "es-419";
+    pulled.position = 18446744073709551615u;
+    auto zero = make(journal_kind::text, 1732350000460, 1, "from zero");
+    zero.counts_from_zero = true;
     return {
         session,
         open,
@@ -34,6 +41,8 @@ std::vector<journal_record> sample() {
         make(journal_kind::text, 1732350000200, 1, ">> MARKUS KUMMER: Good morning, Zürich.\r\n"),
         erase,
         make(journal_kind::text, 1732350000400, 0, "raw text with no seq"),
+        pulled,
+        zero,
         epoch,
         make(journal_kind::end, 1732350000600, 3, "closed by the caption source")};
 }
