@@ -116,6 +116,8 @@ std::size_t live_session::apply(protocol::journal_record const& r,
             pipeline_->set_language(r.lang);
             changes.meta = true;
         }
+        if (r.position)
+            source_position_ = r.position;
         pipeline_->put(r.text, from_ms(r.at_ms), changes);
         break;
     case journal_kind::erase:

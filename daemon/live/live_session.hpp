@@ -189,6 +189,9 @@ public:
                                              over_rate mode);
     /// The last seq on disk, as the session holds it: what a source may forget.
     protocol::seq_number durable_seq();
+    /// Where a pull feed that counts in its own positions stood after the last text it gave
+    /// (journaled with that text): where it resumes. On the strand.
+    std::optional<std::uint64_t> source_position() const noexcept { return source_position_; }
     /// The same in the source's own numbers (one lower for a source that counts from 0): what
     /// sources are told (GET /ingest/{id}/seq, welcomes, acks, a pull feed's resume).
     protocol::seq_number acknowledged_seq();
@@ -328,6 +331,7 @@ private:
     std::atomic<bool> ending_{false};
     std::string end_reason_;
     std::string roster_; // the roster in force, as its journal record holds it
+    std::optional<std::uint64_t> source_position_; // of the last text journaled with one
     std::int64_t ended_at_ms_ = 0;
     bool stopping_ = false; ///< the daemon is stopping: no new subscribers
     std::chrono::system_clock::time_point started_;
