@@ -303,23 +303,6 @@ TEST(auth, a_host_name_that_is_not_the_daemons_is_refused_against_dns_rebinding)
 }
 
 // The raw bytes a peer reads until the daemon closes the connection.
-std::string exchange_raw(unsigned short port, std::string const& bytes) {
-    net::io_context ioc;
-    tcp::socket s(ioc);
-    s.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
-    net::write(s, net::buffer(bytes));
-    std::string got;
-    beast::error_code ec;
-    char buf[4096];
-    for (;;) {
-        auto const n = s.read_some(net::buffer(buf), ec);
-        if (ec)
-            break;
-        got.append(buf, n);
-    }
-    return got;
-}
-
 std::size_t responses_in(std::string const& raw) {
     std::size_t n = 0;
     for (auto at = raw.find("HTTP/1."); at != std::string::npos; at = raw.find("HTTP/1.", at + 1))

@@ -51,6 +51,23 @@ http_result exchange(Stream& stream, http::request<http::string_body>& req) {
 
 } // namespace
 
+std::string exchange_raw(unsigned short port, std::string const& bytes) {
+    net::io_context ioc;
+    tcp::socket s(ioc);
+    s.connect(loopback(port));
+    net::write(s, net::buffer(bytes));
+    std::string got;
+    beast::error_code ec;
+    char buf[4096];
+    for (;;) {
+        auto const n = s.read_some(net::buffer(buf), ec);
+        if (ec)
+            break;
+        got.append(buf, n);
+    }
+    return got;
+}
+
 http_result http_request(unsigned short port, http::verb verb, std::string const& target,
                          std::string body, http::fields const& extra) {
     net::io_context ioc;

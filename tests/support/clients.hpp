@@ -36,6 +36,10 @@ struct http_result {
 http_result http_request(unsigned short port, http::verb verb, std::string const& target,
                          std::string body = {}, http::fields const& extra = {});
 
+/// Writes `bytes` as they are to a new connection to 127.0.0.1:`port` and returns all it is
+/// sent back until the daemon closes it: for requests a client library would not send.
+std::string exchange_raw(unsigned short port, std::string const& bytes);
+
 /// A request over TLS to 127.0.0.1:`port`, the daemon's certificate verified against the CAs in
 /// `ca_file` (the system's if empty) and the name 127.0.0.1. Throws if the handshake fails.
 http_result https_request(unsigned short port, std::string const& ca_file, http::verb verb,
