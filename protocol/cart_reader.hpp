@@ -94,6 +94,10 @@ public:
 
     /// Number of the line the provisional tail starts on.
     line_number tail_line() const noexcept { return tail_line_; }
+    /// Number of the line the next byte put goes on.
+    line_number next_line() const noexcept {
+        return tail_line_ + static_cast<line_number>(tail_newlines_);
+    }
 
     reader_stats const& stats() const noexcept { return stats_; }
 

@@ -13,9 +13,26 @@ pipeline::pipeline(std::vector<protocol::agenda_item> known_agenda,
 pipeline::pipeline(std::vector<std::string> known_titles, protocol::reader_options options)
     : reader_(options), meeting_(std::move(known_titles)) {}
 
+void pipeline::set_language(std::string lang) {
+    auto const& latest = languages_.empty() ? meeting_.language() : languages_.back().lang;
+    if (lang != latest)
+        languages_.push_back({reader_.next_line(), std::move(lang)});
+}
+
+void pipeline::apply(protocol::caption_event const& e, time_point at, change_set& changes) {
+    // A language takes effect with the first line put after it was set, not with the text
+    // that was still provisional when it came.
+    while (!languages_.empty() && languages_.front().from <= protocol::line_of(e)) {
+        meeting_.set_language(std::move(languages_.front().lang));
+        languages_.pop_front();
+        changes.meta = true;
+    }
+    meeting_.apply(e, at, changes);
+}
+
 void pipeline::apply_events(time_point at, change_set& changes) {
     for (auto const& e : events_)
-        meeting_.apply(e, at, changes);
+        apply(e, at, changes);
     events_.clear();
     meeting_.set_pending(reader_.pending(), changes);
 }
@@ -34,7 +51,7 @@ std::size_t pipeline::erase(std::size_t n, change_set& changes) {
 void pipeline::finish(time_point at, change_set& changes) {
     reader_.finish(events_);
     for (auto const& e : events_)
-        meeting_.apply(e, at, changes);
+        apply(e, at, changes);
     events_.clear();
     meeting_.finish(at, changes);
 }

@@ -4,6 +4,7 @@
 #include "summariser/meeting.hpp"
 
 #include <cstddef>
+#include <deque>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,8 +32,9 @@ public:
     void set_known_agenda(std::vector<protocol::agenda_item> agenda, change_set& changes) {
         meeting_.set_known_agenda(std::move(agenda), changes);
     }
-    /// The language of the text put from now on (see meeting::set_language).
-    void set_language(std::string lang) { meeting_.set_language(std::move(lang)); }
+    /// The language of the text put from now on: turns that start in it carry it (see
+    /// meeting::set_language).
+    void set_language(std::string lang);
     /// Ends the meeting: everything becomes final.
     void finish(time_point at, change_set& changes);
 
@@ -41,9 +43,15 @@ public:
 
 private:
     void apply_events(time_point at, change_set& changes);
+    void apply(protocol::caption_event const& e, time_point at, change_set& changes);
 
+    struct language_change {
+        protocol::line_number from = 0; // the first line in it
+        std::string lang;
+    };
     protocol::cart_reader reader_;
     meeting meeting_;
+    std::deque<language_change> languages_;       // set, and not reached by the final text yet
     std::vector<protocol::caption_event> events_; // reused buffer
 };
 

@@ -514,6 +514,28 @@ TEST(live_pipeline, caption_text_with_no_turns_is_unattributed_speech_not_a_titl
     EXPECT_TRUE(file.state().utterances().empty());
 }
 
+TEST(live_pipeline, a_turn_carries_the_language_its_text_was_put_in) {
+    protocol::reader_options live;
+    live.source = protocol::text_source::live;
+    pipeline p(std::vector<protocol::agenda_item>{}, live);
+    change_set changes;
+    p.set_language("ar");
+    // The turn's line becomes final only with the next one, put in another language.
+    p.put(">> AMINA: \xD9\x85\xD8\xB1\xD8\xAD\xD8\xA8\xD8\xA7\n", t0, changes);
+    EXPECT_EQ(p.state().language(), ""); // nothing final yet
+    p.set_language("en");
+    p.put(">> MARKUS KUMMER: Thank you.\n", t0, changes);
+    EXPECT_EQ(p.state().language(), "ar");
+    p.set_language("en");
+    p.put("We go on.\n", t0, changes);
+    p.finish(t0, changes);
+    ASSERT_EQ(p.state().utterances().size(), 2u);
+    EXPECT_EQ(p.state().utterances()[0].lang, "ar");
+    EXPECT_EQ(p.state().utterances()[1].lang, "en");
+    EXPECT_EQ(p.state().language(), "en");
+    EXPECT_TRUE(changes.meta);
+}
+
 TEST(long_turns, a_turn_over_max_utterance_bytes_goes_on_in_continued_utterances) {
     // One speaker for 150 KB: the turn is cut at a sentence's end once it holds
     // max_utterance_bytes, and goes on in utterances marked `continues`, still one turn.
