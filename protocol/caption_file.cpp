@@ -280,6 +280,8 @@ bool read_vtt_line(std::string_view line, line_number n, vtt_payload& p, caption
         } else if (c == '&' && decode_entity(line, i, p.pieces.back().second)) {
             continue;
         } else {
+            if (c == '&')
+                ++f.repaired; // WebVTT writes a literal '&' as "&amp;"
             p.pieces.back().second.push_back(c);
             ++i;
         }

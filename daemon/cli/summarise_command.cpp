@@ -201,8 +201,8 @@ int summarise_caption_file(std::string const& text, std::string const& name,
         return exit_data;
     }
     if (file.repaired)
-        err << "minuted: " << name << ": dropped " << file.repaired
-            << " unknown tags or entities\n";
+        err << "minuted: " << name << ": repaired " << file.repaired
+            << " unknown tags (dropped) or entities (kept as written)\n";
     return write_report(m, o.format, out);
 }
 
