@@ -86,6 +86,12 @@ void append_clean(std::string& out, std::string_view raw) {
     decoder.finish(emit);
 }
 
+std::string printable(std::string_view raw) {
+    std::string out;
+    append_clean(out, raw.substr(0, 60));
+    return raw.size() > 60 ? out + "..." : out;
+}
+
 std::string tidy_lines(std::string_view text) {
     std::string out;
     while (!text.empty()) {
@@ -196,10 +202,7 @@ std::optional<std::pair<milliseconds, milliseconds>> read_timing(std::string_vie
 }
 
 std::string quoted(std::string_view s) {
-    auto const shown = utf8_prefix(s, 60);
-    std::string out = "'";
-    append_clean(out, shown);
-    return out + (shown.size() < s.size() ? "...'" : "'");
+    return "'" + printable(s) + "'";
 }
 
 // Checks a cue's timing line; on failure records why at `line`.

@@ -43,6 +43,9 @@ bool decode_entity(std::string_view s, std::size_t& i, std::string& out);
 /// characters but '\n', no-break spaces as spaces, runs of spaces and tabs as one space.
 void append_clean(std::string& out, std::string_view raw);
 
+/// At most the first 60 bytes of `raw` as clean text, for a message ("..." if cut).
+std::string printable(std::string_view raw);
+
 /// Each line of `text` trimmed, blank lines dropped, joined by '\n'.
 std::string tidy_lines(std::string_view text);
 

@@ -151,7 +151,7 @@ private:
             while (i < s_.size() && is_blank(s_[i]))
                 ++i;
             if (i >= s_.size())
-                return error("the tag <" + std::string(t.name) + "> is not closed");
+                return error("the tag <" + printable(t.name) + "> is not closed");
             if (s_[i] == '>')
                 break;
             if (s_.substr(i, 2) == "/>" && !closing) {
@@ -160,7 +160,7 @@ private:
                 break;
             }
             if (closing || !read_attribute(i, t))
-                return error("malformed attribute in <" + std::string(t.name) + ">");
+                return error("malformed attribute in <" + printable(t.name) + ">");
         }
         advance_to(i + 1);
         return true;
@@ -330,8 +330,8 @@ bool open_timed(xml_token const& t, ttml_state& st, open_element& e, caption_fil
             std::string shown;
             append_clean(shown, v->substr(0, 40));
             fail(f, t.line,
-                 "malformed time " + std::string(attr) + "=\"" + shown + "\" in <" +
-                     std::string(t.name) + ">");
+                 "malformed time " + printable(attr) + "=\"" + shown + "\" in <" +
+                     printable(t.name) + ">");
             return std::nullopt;
         }
         return time;
@@ -349,7 +349,7 @@ bool open_timed(xml_token const& t, ttml_state& st, open_element& e, caption_fil
     else
         e.end = parent_end;
     if (e.end && *e.end < e.begin) {
-        fail(f, t.line, "<" + std::string(t.name) + "> ends before it begins");
+        fail(f, t.line, "<" + printable(t.name) + "> ends before it begins");
         return false;
     }
     return true;
@@ -362,7 +362,7 @@ bool on_start(xml_token const& t, ttml_state& st, caption_file& f) {
     }
     if (st.stack.empty()) {
         if (t.name != "tt") {
-            fail(f, t.line, "the document's root is <" + std::string(t.name) + ">, not <tt>");
+            fail(f, t.line, "the document's root is <" + printable(t.name) + ">, not <tt>");
             return false;
         }
         st.base = read_time_base(t);
@@ -396,7 +396,10 @@ void finish_cue(ttml_state& st, caption_file& f) {
     if (!st.cue_agent.empty()) {
         auto const it = st.agents.find(st.cue_agent);
         // An agent that names nobody in <head> is shown by its id.
-        c.speaker = it != st.agents.end() ? it->second : st.cue_agent;
+        if (it != st.agents.end())
+            c.speaker = it->second;
+        else
+            c.speaker = printable(st.cue_agent);
     }
     std::string clean;
     append_clean(clean, c.text);
@@ -410,8 +413,8 @@ bool on_end(xml_token const& t, ttml_state& st, caption_file& f) {
     if (st.stack.empty() || st.stack.back().name != t.name) {
         fail(f, t.line,
              st.stack.empty()
-                 ? "</" + std::string(t.name) + "> closes nothing"
-                 : "</" + std::string(t.name) + "> closes <" + std::string(st.stack.back().name) +
+                 ? "</" + printable(t.name) + "> closes nothing"
+                 : "</" + printable(t.name) + "> closes <" + printable(st.stack.back().name) +
                        "> opened at line " + std::to_string(st.stack.back().line));
         return false;
     }
@@ -463,7 +466,7 @@ void read_ttml(std::string_view text, caption_file& f) {
         return;
     if (!st.stack.empty())
         fail(f, st.stack.back().line,
-             "<" + std::string(st.stack.back().name) + "> is not closed at the end of the file");
+             "<" + printable(st.stack.back().name) + "> is not closed at the end of the file");
     else if (!seen_root)
         fail(f, 1, "no <tt> element");
 }
