@@ -128,7 +128,8 @@ public:
     }
     std::string_view next() noexcept {
         auto const line = peek();
-        pos_ = std::min(text_.find('\n', pos_), text_.size()) + 1;
+        auto const nl = text_.find('\n', pos_);
+        pos_ = nl == std::string_view::npos ? text_.size() : nl + 1;
         ++number_;
         return line;
     }
@@ -402,7 +403,7 @@ void read_srt(std::string_view text, caption_file& f) {
         }
         auto const line = in.number();
         if (in.at_end() || trim(in.peek()).empty()) {
-            fail(f, line, "subtitle " + std::string(number) + " has no timing line");
+            fail(f, number_line, "subtitle " + std::string(number) + " has no timing line");
             return;
         }
         auto const timing = timing_of(in.next(), line, f, "hh:mm:ss,mmm --> hh:mm:ss,mmm");

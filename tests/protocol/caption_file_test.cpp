@@ -187,7 +187,7 @@ TEST(Srt, ABlockWithoutItsNumberOrTimingIsAnError) {
     EXPECT_EQ(e.line, 6u);
 
     e = error_of("1\n00:00:01,000 --> 00:00:02,000\nHi\n\n2\n");
-    EXPECT_EQ(e.line, 6u);
+    EXPECT_EQ(e.line, 5u);
     EXPECT_EQ(e.why, "subtitle 2 has no timing line");
 }
 
@@ -271,6 +271,16 @@ TEST(CaptionEvents, TimesNeverGoBackAndUnnamedTextBeforeAnyTurnIsUnattributed) {
     EXPECT_EQ(std::get<turn_event>(events[1].event).speaker, "Ana Silva");
     EXPECT_EQ(events[1].at, milliseconds(5000));
     EXPECT_EQ(std::get<annotation_event>(events[3].event).text, "laughing");
+}
+
+TEST(CaptionFile, AFileEndingWithoutANewlineIsReadToItsLastLine) {
+    auto const f = read_caption_file("WEBVTT\n\n00:00.000 --> 00:01.000\nlast words");
+    ASSERT_EQ(f.cues.size(), 1u);
+    EXPECT_EQ(f.cues[0].text, "last words");
+    EXPECT_EQ(detect_caption_format("6"), caption_format::cart);
+    auto const e = error_of("1\n00:00:01,000 --> 00:00:02,000\nHi\n\n2");
+    EXPECT_EQ(e.line, 5u);
+    EXPECT_EQ(e.why, "subtitle 2 has no timing line");
 }
 
 TEST(CaptionFile, CartTextIsNotReadHere) {
