@@ -613,10 +613,27 @@ std::vector<timed_caption_event> caption_events(caption_file const& file) {
     return out;
 }
 
+// `>> Name:` as a live session's CART reader reads it. A name it would take for speech
+// ("Alice", "bob smith": CART labels are upper case or two or more capitalised words) goes
+// in upper case, which reads as a label and is shown as the same name.
+std::string turn_marker(std::string const& speaker) {
+    auto const marker = ">> " + speaker + ": ";
+    line_parser parser(text_source::live);
+    std::vector<caption_event> events;
+    parser.parse(marker + "x", 1, false, events);
+    auto const* turn = events.empty() ? nullptr : std::get_if<turn_event>(&events.front());
+    if (turn && turn->speaker == speaker)
+        return marker;
+    std::string upper;
+    utf8_decoder decoder;
+    decoder.put(speaker, [&](char32_t cp) { append_utf8(upper, simple_upper(cp)); });
+    return ">> " + upper + ": ";
+}
+
 std::vector<timed_caption_line> caption_lines(caption_file const& file) {
     std::vector<timed_caption_line> out;
     walk_cues(file, [&](caption_cue const& c, milliseconds at, bool new_turn) {
-        std::string line = new_turn ? ">> " + c.speaker + ": " : std::string();
+        std::string line = new_turn ? turn_marker(c.speaker) : std::string();
         for (char ch : c.text)
             line.push_back(ch == '\n' ? ' ' : ch);
         line.push_back('\n');

@@ -82,8 +82,8 @@ struct timed_caption_line {
 
 /// The cues of `file` as CART text lines, for a live session: `>> Name: text` where the speaker
 /// changes, the text alone where it does not, one per cue with text, timed as `caption_events`
-/// times them. A live session reads `>> Name:` as a speaker where CART text would (upper case,
-/// or two or more capitalised words). Pure.
+/// times them. A name that CART text would not read as a speaker label (one capitalised word,
+/// lower case) is sent in upper case, which it does. Pure.
 std::vector<timed_caption_line> caption_lines(caption_file const& file);
 
 } // namespace minuted::protocol

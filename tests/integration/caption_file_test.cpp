@@ -128,17 +128,23 @@ TEST_F(bad_captions, summarise_and_replay_exit_65_naming_the_line_and_why) {
     }
 }
 
-TEST(replay_captions, speakers_of_a_vtt_file_reach_the_daemon_as_summarise_reads_them) {
+TEST(replay_captions, speakers_of_a_caption_file_reach_the_daemon_as_summarise_reads_them) {
+    temp_dir dir("minuted-captions-test");
+    auto const one_word = (dir.path() / "one-word.vtt").string();
+    std::ofstream(one_word) << "WEBVTT\n\n00:01.000 --> 00:03.000\n<v Zoë>We should begin now.\n\n"
+                               "00:03.000 --> 00:05.000\n<v Robert>Agreed, let us begin.\n";
     daemon_process d;
-    for (std::string const file : {"zoom.vtt", "teams.vtt", "ebu-tt.xml"}) {
-        auto const id = "c" + std::to_string(file.size());
+    int n = 0;
+    for (auto const& file : {sample("zoom.vtt"), sample("teams.vtt"), sample("meeting.srt"),
+                             sample("agents.ttml"), sample("ebu-tt.xml"), one_word}) {
+        auto const id = "c" + std::to_string(++n);
         auto const r =
-            run_minuted({"replay", sample(file), "--to", d.url("/ingest/" + id), "--speed", "max"});
+            run_minuted({"replay", file, "--to", d.url("/ingest/" + id), "--speed", "max"});
         ASSERT_EQ(r.exit_code, 0) << file << ": " << r.output();
         wait_archived(d.port(), id);
         auto const live =
             boost::json::parse(http_get(d.port(), "/api/sessions/" + id + "/report.json").body);
-        EXPECT_EQ(participants(live), participants(summarise_json(sample(file)))) << file;
+        EXPECT_EQ(participants(live), participants(summarise_json(file))) << file;
     }
 }
 

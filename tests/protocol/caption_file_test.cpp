@@ -283,6 +283,15 @@ TEST(CaptionFile, AFileEndingWithoutANewlineIsReadToItsLastLine) {
     EXPECT_EQ(e.why, "subtitle 2 has no timing line");
 }
 
+TEST(CaptionLines, ANameCartWouldTakeForSpeechIsSentInUpperCase) {
+    auto const f = read_caption_file("WEBVTT\n\n00:00.000 --> 00:01.000\n<v Zoë>Hi.\n\n"
+                                     "00:01.000 --> 00:02.000\n<v Bo Li>Hello.\n");
+    auto const lines = caption_lines(f);
+    ASSERT_EQ(lines.size(), 2u);
+    EXPECT_EQ(lines[0].text, ">> ZOË: Hi.\n");
+    EXPECT_EQ(lines[1].text, ">> Bo Li: Hello.\n");
+}
+
 TEST(CaptionFile, CartTextIsNotReadHere) {
     auto const e = error_of(">> MARKUS KUMMER: Good morning.\n");
     EXPECT_EQ(e.line, 1u);
