@@ -17,8 +17,10 @@ using std::chrono::milliseconds;
 namespace caption_detail {
 
 bool decode_entity(std::string_view s, std::size_t& i, std::string& out) {
-    auto const semi = s.find(';', i);
-    if (semi == std::string_view::npos || semi - i > 12)
+    // Looked for only as far as the longest reference goes: text with many '&' and no ';'
+    // must not be scanned to its end once per '&'.
+    auto const semi = s.substr(0, i + 12).find(';', i);
+    if (semi == std::string_view::npos)
         return false;
     auto const name = s.substr(i + 1, semi - i - 1);
     static constexpr std::array<std::pair<std::string_view, std::string_view>, 8> named{{
@@ -354,11 +356,16 @@ void read_vtt(std::string_view text, caption_file& f) {
 // escape for '<', so one that does not open a tag is text.
 std::string srt_text(std::string_view line, std::size_t& repaired) {
     std::string out;
+    // The next '>' and '}' at or after i, found again only once i has passed them, so a line
+    // of many unclosed '<' is still read in one pass.
+    std::size_t gt = line.find('>'), brace = line.find('}');
     for (std::size_t i = 0; i < line.size();) {
         char const c = line[i];
-        auto const close = c == '<'   ? line.find('>', i)
-                           : c == '{' ? line.find('}', i)
-                                      : std::string_view::npos;
+        if (gt != std::string_view::npos && gt < i)
+            gt = line.find('>', i);
+        if (brace != std::string_view::npos && brace < i)
+            brace = line.find('}', i);
+        auto const close = c == '<' ? gt : c == '{' ? brace : std::string_view::npos;
         if (close != std::string_view::npos && c == '{' && line.substr(i + 1, 1) == "\\") {
             i = close + 1;
             continue;

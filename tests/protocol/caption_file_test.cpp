@@ -262,6 +262,19 @@ TEST(Ttml, DeepNestingIsRefusedNotRecursed) {
     EXPECT_NE(e.why.find("nested deeper"), std::string::npos);
 }
 
+TEST(CaptionFile, LinesOfUnclosedMarkupAreReadInLinearTime) {
+    // 2 MB lines of '<' and '&' with nothing closing them: quadratic scanning would take
+    // minutes; one pass takes milliseconds.
+    std::string const srt = "1\n00:00:01,000 --> 00:00:02,000\n" + std::string(1 << 21, '<') +
+                            std::string(1 << 21, '&') + "{" + std::string(1 << 20, '{') + "\n";
+    auto const f = read_caption_file(srt);
+    ASSERT_FALSE(f.error);
+    EXPECT_EQ(f.cues.at(0).text.size(), (5u << 20) + 1);
+    auto const vtt =
+        read_caption_file("WEBVTT\n\n00:00.000 --> 00:01.000\n" + std::string(1 << 21, '&') + "\n");
+    EXPECT_EQ(vtt.repaired, 1u << 21);
+}
+
 TEST(CaptionEvents, TimesNeverGoBackAndUnnamedTextBeforeAnyTurnIsUnattributed) {
     auto const f = read_caption_file("WEBVTT\n\n00:05.000 --> 00:06.000\nhello there\n\n"
                                      "00:04.000 --> 00:07.000\n<v Ana Silva>Hi (laughing)\n");
