@@ -38,9 +38,11 @@ constexpr std::string_view usage =
     "                      [--speed N|max] [--title TEXT] [--keep-open] [--token TOKEN]\n"
     "                      [--ca-file PEM]\n"
     "FILE (- for standard input) is typed a word at a time, at --wpm (180) words per minute\n"
-    "times --speed; --from-archive plays an archived meeting (an ID as minuted archive list\n"
-    "shows it) from its journal, at its recorded pace times --speed. --speed max sends as\n"
-    "fast as the receiver acknowledges. --keep-open leaves the session live at the end.\n"
+    "times --speed; a WebVTT, SRT or TTML FILE is played a cue at a time, at its cue times\n"
+    "(divided by --speed), its speakers as >> Name: turns. --from-archive plays an archived\n"
+    "meeting (an ID as minuted archive list shows it) from its journal, at its recorded pace\n"
+    "times --speed. --speed max sends as fast as the receiver acknowledges. --keep-open\n"
+    "leaves the session live at the end.\n"
     "--token is the receiver's publish token (also read from MINUTED_TOKEN, which keeps it\n"
     "out of the process list). A wss:// receiver's certificate is verified against the\n"
     "system's CAs, or against those in --ca-file (a private CA).\n";
@@ -181,8 +183,9 @@ int read_archived_journal(std::filesystem::path const& archive, std::string cons
     return exit_ok;
 }
 
-// FILE typed a word at a time. The header's title, else a pushed session is named after its
-// file; a served feed with neither keeps its [[feed]] title.
+// FILE typed a word at a time, or a caption file cue by cue at its recorded pace. The header's
+// title, else a pushed session is named after its file; a served feed with neither keeps its
+// [[feed]] title.
 int read_transcript_replay(replay_command_options const& o, journal_replay& replay) {
     std::string text;
     try {
@@ -191,7 +194,21 @@ int read_transcript_replay(replay_command_options const& o, journal_replay& repl
         std::cerr << "minuted: " << e.what() << '\n';
         return exit_no_input;
     }
-    replay = make_transcript_replay(text, o.replay);
+    if (protocol::detect_caption_format(text) == protocol::caption_format::cart) {
+        replay = make_transcript_replay(text, o.replay);
+    } else {
+        auto const file = protocol::read_caption_file(text);
+        if (file.error) {
+            std::cerr << "minuted: " << (*o.file == "-" ? "standard input" : *o.file) << ':'
+                      << file.error->line << ": " << file.error->why << '\n';
+            return exit_data;
+        }
+        if (file.cues.empty()) {
+            std::cerr << "minuted: " << *o.file << ": no cues with text\n";
+            return exit_data;
+        }
+        replay = make_caption_replay(file, o.replay);
+    }
     if (o.title)
         replay.title = *o.title;
     else if (replay.title.empty() && o.to)

@@ -2,16 +2,19 @@
 
 #include "config/config.hpp"
 #include "daemon/cli/exit_codes.hpp"
+#include "protocol/caption_file.hpp"
 #include "summariser/pipeline.hpp"
 #include "summariser/report.hpp"
 
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <iostream>
 #include <optional>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <variant>
@@ -22,7 +25,8 @@ namespace minuted::daemon {
 namespace {
 
 constexpr std::string_view usage =
-    "usage: minuted summarise FILE|- [--format md|json] [--agenda FILE] [--roster FILE]\n";
+    "usage: minuted summarise FILE|- [--format md|json|vtt] [--agenda FILE] [--roster FILE]\n"
+    "FILE is CART text, WebVTT, SRT or TTML/EBU-TT, told apart by its content.\n";
 
 // What `minuted summarise` is told on its command line.
 struct summarise_options {
@@ -48,9 +52,9 @@ summarise_options parse_summarise_options(std::span<char const* const> args) {
                               std::string(usage));
         if (a == "--format") {
             o.format = args[++i];
-            if (o.format != "md" && o.format != "json")
+            if (o.format != "md" && o.format != "json" && o.format != "vtt")
                 throw usage_error("minuted summarise: unknown format '" + o.format +
-                                  "' (md or json)\n");
+                                  "' (md, json or vtt)\n");
         } else if (a == "--agenda") {
             o.agenda_file = args[++i];
         } else if (a == "--roster") {
@@ -92,31 +96,33 @@ int read_agenda_and_roster(summarise_options const& o, std::vector<protocol::age
     return exit_ok;
 }
 
-// Puts the whole of `input` (a file, or "-" for standard input) through `p` and finishes the
-// meeting. Streamed in blocks, as a live feed would be: memory stays bounded by the reader's tail.
-int read_input(std::string const& input, summariser::pipeline& p,
-               std::vector<protocol::roster_person> roster, std::ostream& err) {
-    std::ifstream file;
-    if (input != "-") {
-        file.open(input, std::ios::binary);
-        if (!file) {
-            err << "minuted: " << input << ": " << std::strerror(errno) << '\n';
-            return exit_no_input;
-        }
-    }
-    std::istream& in = input == "-" ? std::cin : file;
+// The first block of a file: enough to tell its format (protocol::detect_caption_format).
+constexpr std::size_t block_bytes = 64 * 1024;
+
+// Reads up to `block_bytes` of `in` into `block`; false on a read error.
+bool read_block(std::istream& in, std::string& block) {
+    block.resize(block_bytes);
+    in.read(block.data(), static_cast<std::streamsize>(block.size()));
+    block.resize(static_cast<std::size_t>(in.gcount()));
+    return !in.bad();
+}
+
+// Puts CART text through `p` and finishes the meeting: `first` (the block already read), then
+// the rest of `in`. Streamed in blocks, as a live feed would be: memory stays bounded by the
+// reader's tail.
+int read_cart(std::istream& in, std::string const& first, std::string const& input,
+              summariser::pipeline& p, std::vector<protocol::roster_person> roster,
+              std::ostream& err) {
     summariser::change_set changes;
     if (!roster.empty())
         p.set_roster(std::move(roster), changes);
     summariser::time_point const at{};
-    std::string block(64 * 1024, '\0');
-    while (in) {
-        in.read(block.data(), static_cast<std::streamsize>(block.size()));
-        auto const n = static_cast<std::size_t>(in.gcount());
-        if (n == 0)
-            break;
-        p.put(std::string_view(block).substr(0, n), at, changes);
+    std::string block = first;
+    while (!block.empty()) {
+        p.put(block, at, changes);
         changes = {};
+        if (!in || !read_block(in, block))
+            break;
     }
     if (in.bad()) {
         err << "minuted: " << input << ": read error\n";
@@ -156,10 +162,48 @@ int check_input(summariser::pipeline const& p, std::string const& input, std::os
 int write_report(summariser::meeting const& meeting, std::string const& format, std::ostream& out) {
     if (format == "json")
         out << boost::json::serialize(summariser::render_json(meeting)) << '\n';
+    else if (format == "vtt")
+        out << summariser::render_vtt(meeting);
     else
         out << summariser::render_markdown(meeting);
     out.flush();
     return out ? exit_ok : exit_io;
+}
+
+// A WebVTT, SRT or TTML file: its cues become the turns, timed from the file's zero (the
+// epoch, so the same file always gives the same report). Bad structure or timing is refused
+// with the line (exit 65).
+int summarise_caption_file(std::string const& text, std::string const& name,
+                           summarise_options const& o, std::vector<protocol::agenda_item> agenda,
+                           std::vector<protocol::roster_person> roster, std::ostream& out,
+                           std::ostream& err) {
+    auto const file = protocol::read_caption_file(text);
+    if (file.error) {
+        err << "minuted: " << name << ':' << file.error->line << ": " << file.error->why << '\n';
+        return exit_data;
+    }
+    summariser::meeting m(std::move(agenda));
+    summariser::change_set changes;
+    if (!roster.empty())
+        m.set_roster(std::move(roster), changes);
+    summariser::time_point const zero{};
+    auto end = zero;
+    for (auto const& e : protocol::caption_events(file)) {
+        m.apply(e.event, zero + e.at, changes);
+        changes = {};
+    }
+    for (auto const& c : file.cues)
+        end = std::max(end, zero + c.end);
+    m.finish(end, changes);
+    if (m.utterances().empty()) {
+        err << "minuted: " << name << ": no speech found in its "
+            << protocol::format_name(file.format) << " cues\n";
+        return exit_data;
+    }
+    if (file.repaired)
+        err << "minuted: " << name << ": repaired " << file.repaired
+            << " unknown tags (dropped) or entities (kept as written)\n";
+    return write_report(m, o.format, out);
 }
 
 } // namespace
@@ -180,8 +224,35 @@ int summarise_command(std::span<char const* const> args, std::ostream& out, std:
     std::vector<protocol::roster_person> roster;
     if (auto const code = read_agenda_and_roster(o, agenda, roster, err); code != exit_ok)
         return code;
+    std::ifstream file;
+    if (o.input != "-") {
+        file.open(o.input, std::ios::binary);
+        if (!file) {
+            err << "minuted: " << o.input << ": " << std::strerror(errno) << '\n';
+            return exit_no_input;
+        }
+    }
+    std::istream& in = o.input == "-" ? std::cin : file;
+    std::string first;
+    if (!read_block(in, first)) {
+        err << "minuted: " << o.input << ": read error\n";
+        return exit_io;
+    }
+    if (protocol::detect_caption_format(first) != protocol::caption_format::cart) {
+        // Caption files are read whole: cues refer to a document (TTML) and repeat (rolling
+        // captions). A 3-hour meeting's WebVTT is a few MB.
+        std::ostringstream rest;
+        rest << in.rdbuf();
+        if (in.bad()) {
+            err << "minuted: " << o.input << ": read error\n";
+            return exit_io;
+        }
+        auto const name = o.input == "-" ? std::string("standard input") : o.input;
+        return summarise_caption_file(first + rest.str(), name, o, std::move(agenda),
+                                      std::move(roster), out, err);
+    }
     summariser::pipeline p(std::move(agenda));
-    if (auto const code = read_input(o.input, p, std::move(roster), err); code != exit_ok)
+    if (auto const code = read_cart(in, first, o.input, p, std::move(roster), err); code != exit_ok)
         return code;
     if (auto const code = check_input(p, o.input, err); code != exit_ok)
         return code;

@@ -4,6 +4,7 @@
 #include "summariser/pipeline.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <optional>
 #include <random>
 #include <stdexcept>
@@ -161,6 +162,28 @@ journal_replay make_transcript_replay(std::string_view transcript, replay_option
     journal_replay out;
     out.title = std::move(live.title);
     out.frames = make_replay_frames(live.text, options);
+    return out;
+}
+
+journal_replay make_caption_replay(protocol::caption_file const& file,
+                                   replay_options const& options) {
+    journal_replay out;
+    double const speed = std::max(options.speed, 1e-6);
+    auto const lines = protocol::caption_lines(file);
+    if (lines.empty())
+        return out;
+    auto const first = lines.front().at;
+    auto seconds = [&](std::chrono::milliseconds t) {
+        return static_cast<double>((t - first).count()) / 1000.0 / speed;
+    };
+    for (auto const& l : lines)
+        out.frames.push_back({protocol::ingest_kind::text, l.text, 0, seconds(l.at)});
+    if (!options.keep_open) {
+        auto end = lines.back().at;
+        for (auto const& c : file.cues)
+            end = std::max(end, c.end);
+        out.frames.push_back({protocol::ingest_kind::close, {}, 0, seconds(end)});
+    }
     return out;
 }
 

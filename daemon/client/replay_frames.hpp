@@ -1,5 +1,6 @@
 #pragma once
 
+#include "protocol/caption_file.hpp"
 #include "protocol/ingest.hpp"
 #include "protocol/journal.hpp"
 
@@ -65,6 +66,13 @@ live_transcript as_live_captions(std::string_view transcript);
 /// `as_live_captions(transcript)`, its text typed as by `make_replay_frames`: what
 /// `minuted replay FILE` sends. Pure and deterministic.
 journal_replay make_transcript_replay(std::string_view transcript, replay_options const& options);
+
+/// A caption file (WebVTT, SRT, TTML/EBU-TT; see protocol/caption_file.hpp) as a replay at its
+/// recorded pace: a text frame per cue, its CART line (`>> Name: text` where the speaker
+/// changes) due at the cue's start, counted from the first cue's, divided by `speed`; then a
+/// close frame (none with `keep_open`) when the last cue ends. `file` must have no error. Pure.
+journal_replay make_caption_replay(protocol::caption_file const& file,
+                                   replay_options const& options);
 
 /// Turns a session's journal records (protocol/journal.hpp) into a replay of it: each `text`
 /// record (with a seq or raw) becomes a text frame and each `erase` an erase frame, numbered

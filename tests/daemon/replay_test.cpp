@@ -199,5 +199,28 @@ TEST(journal_replay, a_journal_read_as_a_file_plays_its_header_as_a_live_source_
                                         "Welcome.\n");
 }
 
+TEST(caption_replay, a_cue_per_frame_at_its_start_with_a_turn_where_the_speaker_changes) {
+    auto const file = protocol::read_caption_file(
+        "WEBVTT\n\n00:00:10.000 --> 00:00:12.000\n<v Ana Silva>Good morning.\n\n"
+        "00:00:12.000 --> 00:00:14.000\n<v Ana Silva>Shall we start?\n\n"
+        "00:00:15.500 --> 00:00:18.000\n<v Bo Li>Yes\nplease.\n");
+    ASSERT_FALSE(file.error);
+    replay_options options;
+    options.speed = 2;
+    auto const r = make_caption_replay(file, options);
+    ASSERT_EQ(r.frames.size(), 4u);
+    EXPECT_EQ(r.frames[0].text, ">> Ana Silva: Good morning.\n");
+    EXPECT_EQ(r.frames[0].at_seconds, 0);
+    EXPECT_EQ(r.frames[1].text, "Shall we start?\n");
+    EXPECT_EQ(r.frames[1].at_seconds, 1);
+    EXPECT_EQ(r.frames[2].text, ">> Bo Li: Yes please.\n");
+    EXPECT_EQ(r.frames[2].at_seconds, 2.75);
+    EXPECT_EQ(r.frames[3].kind, ingest_kind::close);
+    EXPECT_EQ(r.frames[3].at_seconds, 4); // when the last cue ends
+
+    options.keep_open = true;
+    EXPECT_EQ(make_caption_replay(file, options).frames.size(), 3u);
+}
+
 } // namespace
 } // namespace minuted::daemon
