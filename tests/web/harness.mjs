@@ -151,9 +151,10 @@ export class daemon {
     }
 
     /// POSTs raw CART text to the session as the next seq; the daemon's answer.
-    async post_captions(session, text) {
+    async post_captions(session, text, lang = '') {
         const seq = (await this.last_seq(session)) + 1;
-        const res = await fetch(this.url(`/ingest/${session}?seq=${seq}`), {
+        const language = lang ? `&lang=${lang}` : '';
+        const res = await fetch(this.url(`/ingest/${session}?seq=${seq}${language}`), {
             method: 'POST',
             headers: { 'content-type': 'text/plain; charset=utf-8' },
             body: text,

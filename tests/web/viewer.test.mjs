@@ -269,6 +269,32 @@ test('escaping: caption text with markup shows as text and never runs', { timeou
     });
 });
 
+test('languages: each turn is marked with the language its source named; Arabic reads right to left',
+     { timeout: test_timeout }, async t => {
+    await with_daemon(t, async d => {
+        const arabic = 'مرحبا بكم في الاجتماع';
+        await d.post_captions('lang', `>> AMINA HASSAN: ${arabic}\n`, 'ar');
+        await d.post_captions('lang', '>> MARKUS KUMMER: Thank you, and welcome.\n', 'en');
+        await d.post_captions('lang', '\n', 'en');
+        const page = await open_page(browser, d.url('/sessions/lang'));
+        try {
+            await wait_in_page(page, 'two captions',
+                               () => document.querySelectorAll('#captions .turn').length === 2);
+            const texts = await page.locator('#captions .turn .text').evaluateAll(
+                els => els.map(e => ({ lang: e.lang, dir: e.dir,
+                                       direction: getComputedStyle(e).direction })));
+            assert.deepEqual(texts, [{ lang: 'ar', dir: 'auto', direction: 'rtl' },
+                                     { lang: 'en', dir: 'auto', direction: 'ltr' }]);
+            // The speaker's name is not in the turn's language.
+            assert.equal(await page.locator('#captions .turn .speaker').first().evaluate(
+                             e => e.closest('[lang]')?.lang), 'en');
+            assert.deepEqual(page.problems, [], 'no script errors on the page');
+        } finally {
+            await close_pages(page);
+        }
+    });
+});
+
 test('known agenda: an agenda put during the meeting shows its items, and those still to come',
      { timeout: test_timeout }, async t => {
     await with_daemon(t, async d => {
