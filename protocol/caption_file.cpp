@@ -2,6 +2,7 @@
 
 #include "protocol/caption_text.hpp"
 #include "protocol/cart_reader.hpp"
+#include "protocol/ingest.hpp"
 #include "protocol/utf8.hpp"
 
 #include <algorithm>
@@ -312,9 +313,23 @@ void skip_block(line_cursor& in) {
         in.next();
 }
 
+// The header after "WEBVTT": lines of `Name: value` up to the first empty line. YouTube writes
+// `Language: en`; the rest (Kind, X-TIMESTAMP-MAP) says nothing the minutes use.
+void read_vtt_header(line_cursor& in, caption_file& f) {
+    in.next(); // "WEBVTT", and a title after it
+    while (!in.at_end() && !in.peek().empty()) {
+        auto const line = in.next();
+        if (!line.starts_with("Language:"))
+            continue;
+        auto const lang = trim(line.substr(9));
+        if (is_valid_language_tag(lang))
+            f.lang = std::string(lang);
+    }
+}
+
 void read_vtt(std::string_view text, caption_file& f) {
     line_cursor in(without_bom(text));
-    skip_block(in); // "WEBVTT" and header lines
+    read_vtt_header(in, f);
     while (!f.error) {
         in.skip_blank();
         if (in.at_end())

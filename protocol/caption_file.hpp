@@ -51,6 +51,9 @@ struct caption_file {
     std::vector<caption_cue> cues; ///< in file order; empty when `error` is set
     std::optional<caption_file_error> error;
     std::size_t repaired = 0; ///< unknown tags dropped, unknown entities kept as text, ...
+    /// The language the file names for its text (WebVTT's `Language:` header, as YouTube
+    /// writes it; TTML's `xml:lang` on `<tt>`), if it is a language tag; else empty.
+    std::string lang;
 };
 
 /// Reads a WebVTT, SRT or TTML/EBU-TT file (as `detect_caption_format` finds it; CART text

@@ -3,6 +3,7 @@
 // <p> elements, <span> and <br/> inside them, and speakers from ttm:agent.
 
 #include "protocol/caption_text.hpp"
+#include "protocol/ingest.hpp"
 
 #include <algorithm>
 #include <array>
@@ -366,6 +367,8 @@ bool on_start(xml_token const& t, ttml_state& st, caption_file& f) {
             return false;
         }
         st.base = read_time_base(t);
+        if (auto const lang = attribute(t, "lang"); lang && is_valid_language_tag(*lang))
+            f.lang = std::string(*lang);
     }
     open_element e{t.name, t.line, {}, {}, st.stack.empty() ? "" : st.stack.back().agent};
     if (auto const agent = attribute(t, "agent")) {

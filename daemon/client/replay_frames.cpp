@@ -177,7 +177,7 @@ journal_replay make_caption_replay(protocol::caption_file const& file,
         return static_cast<double>((t - first).count()) / 1000.0 / speed;
     };
     for (auto const& l : lines)
-        out.frames.push_back({protocol::ingest_kind::text, l.text, 0, seconds(l.at)});
+        out.frames.push_back({protocol::ingest_kind::text, l.text, 0, seconds(l.at), file.lang});
     if (!options.keep_open) {
         auto end = lines.back().at;
         for (auto const& c : file.cues)
@@ -216,7 +216,7 @@ journal_replay make_journal_replay(std::span<protocol::journal_record const> rec
             break;
         }
         if (r.kind == journal_kind::text)
-            out.frames.push_back({protocol::ingest_kind::text, r.text, 0, at});
+            out.frames.push_back({protocol::ingest_kind::text, r.text, 0, at, r.lang});
         else
             out.frames.push_back({protocol::ingest_kind::erase, {}, r.count, at});
     }
@@ -256,6 +256,7 @@ std::string frame_json(replay_frame const& frame, protocol::seq_number seq) {
     default:
         m.kind = protocol::ingest_kind::text;
         m.text = frame.text;
+        m.lang = frame.lang;
     }
     return protocol::encode(m);
 }

@@ -34,6 +34,7 @@ struct replay_frame {
     std::string text;
     std::size_t count = 0; ///< erase
     double at_seconds = 0; ///< when it is due after the replay starts
+    std::string lang = {}; ///< text: the language to send with it, if the recording named one
 };
 
 /// Cuts a transcript into frames as a stenographer types it: a word (with the spaces and line

@@ -145,6 +145,13 @@ TEST(replay_captions, speakers_of_a_caption_file_reach_the_daemon_as_summarise_r
         auto const live =
             boost::json::parse(http_get(d.port(), "/api/sessions/" + id + "/report.json").body);
         EXPECT_EQ(participants(live), participants(summarise_json(file))) << file;
+        // The file's language (a WebVTT Language header, xml:lang) reaches the session.
+        auto const state = boost::json::parse(http_get(d.port(), "/api/sessions/" + id).body);
+        auto const* lang = state.as_object().if_contains("lang");
+        auto const named = file.ends_with("teams.vtt")                         ? "en-GB"
+                           : file.ends_with(".ttml") || file.ends_with(".xml") ? "en"
+                                                                               : "";
+        EXPECT_EQ(lang ? std::string(lang->as_string()) : std::string(), named) << file;
     }
 }
 

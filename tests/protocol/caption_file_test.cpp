@@ -59,6 +59,7 @@ TEST(CaptionFormat, IsDetectedFromContent) {
 TEST(WebVtt, ZoomNamePrefixesNameSpeakersAndAnUnnamedCueContinuesTheTurn) {
     auto const f = read_sample("zoom.vtt");
     EXPECT_EQ(f.format, caption_format::webvtt);
+    EXPECT_EQ(f.lang, ""); // names none
     std::vector<caption_cue> const expected{
         cue(4, 1000, 4500, "Amal Haddad",
             "Good morning everyone and welcome to the working group."),
@@ -92,6 +93,7 @@ TEST(WebVtt, TeamsVoiceSpansIdsNotesStylesAndRepeatedCues) {
 
 TEST(WebVtt, YouTubeRollingCuesKeepOnlyWhatEachAdds) {
     auto const f = read_sample("youtube.vtt");
+    EXPECT_EQ(f.lang, "en"); // its "Language:" header
     std::vector<std::string> texts;
     for (auto const& c : f.cues)
         texts.push_back(c.text + "@" + std::to_string(c.start.count()));
@@ -194,6 +196,7 @@ TEST(Srt, ABlockWithoutItsNumberOrTimingIsAnError) {
 TEST(Ttml, AgentsNameSpeakersAndTimesAreClockOrOffset) {
     auto const f = read_sample("agents.ttml");
     EXPECT_EQ(f.format, caption_format::ttml);
+    EXPECT_EQ(f.lang, "en"); // xml:lang on <tt>
     std::vector<caption_cue> const expected{
         cue(17, 1000, 4000, "Kenji Watanabe", "Good afternoon and welcome to the review."),
         cue(19, 4500, 8000, "Kenji Watanabe", "Our first topic is the\nnew caption guidelines."),
