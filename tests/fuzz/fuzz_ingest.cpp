@@ -51,7 +51,7 @@ void check_roster(std::string_view text) {
 bool same(ingest_message const& a, ingest_message const& b) {
     return a.kind == b.kind && a.seq == b.seq && a.text == b.text && a.count == b.count &&
            a.title == b.title && a.agenda == b.agenda && a.instance == b.instance &&
-           a.after == b.after;
+           a.after == b.after && a.lang == b.lang;
 }
 
 } // namespace
@@ -107,6 +107,7 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
     // the frame's bytes: the text goes on into the CART reader and the journal.
     MINUTED_CHECK(is_valid_utf8(m.text));
     MINUTED_CHECK(is_valid_utf8(m.title));
+    MINUTED_CHECK(m.lang.empty() || is_valid_language_tag(m.lang));
     for (auto const& item : m.agenda) {
         MINUTED_CHECK(is_valid_utf8(item.title));
         MINUTED_CHECK(is_valid_utf8(item.presenter));

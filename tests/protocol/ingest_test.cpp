@@ -87,6 +87,13 @@ TEST(parse_ingest_frame, malformed_messages_say_what_is_wrong) {
                             R"({"type":"open","agenda":[{"title":"A","minutes":"ten"}]})",
                             R"({"type":"open","agenda":[3]})"})
         EXPECT_EQ(parse_ingest_frame(bad).error(), ingest_error::bad_field) << bad;
+    for (auto const* bad : {R"({"type":"text","seq":1,"text":"x","lang":7})",
+                            R"({"type":"text","seq":1,"text":"x","lang":""})",
+                            R"({"type":"text","seq":1,"text":"x","lang":"en US"})",
+                            R"({"type":"text","seq":1,"text":"x","lang":"1en"})"})
+        EXPECT_EQ(parse_ingest_frame(bad).error(), ingest_error::bad_lang) << bad;
+    EXPECT_EQ(parse_ingest_frame(R"({"type":"text","seq":1,"text":"x","lang":"zh-Hant-TW"})")->lang,
+              "zh-Hant-TW");
     EXPECT_EQ(parse_ingest_frame("[1,2]")->kind, ingest_kind::raw); // only '{' starts a message
     EXPECT_NE(make_error_code(ingest_error::bad_seq).message().find("non-negative integer"),
               std::string::npos);
@@ -144,6 +151,7 @@ TEST(encode, writes_what_parse_reads_back) {
     messages[1].agenda = {{"Opening", "Chair", std::nullopt}, {"Panel", "", 20}, {"Close", "", {}}};
     messages[1].instance = "day-2";
     messages[2].text = ">> CHAIR: Welcome.\n\b";
+    messages[2].lang = "pt-BR";
     messages[3].count = 3;
     messages[5].after = 17;
     messages[6].text = ">> plain CART text";
@@ -158,6 +166,7 @@ TEST(encode, writes_what_parse_reads_back) {
         EXPECT_EQ(back->agenda, m.agenda) << encode(m);
         EXPECT_EQ(back->instance, m.instance) << encode(m);
         EXPECT_EQ(back->after, m.after) << encode(m);
+        EXPECT_EQ(back->lang, m.lang) << encode(m);
     }
 }
 
