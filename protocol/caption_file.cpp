@@ -313,11 +313,12 @@ void skip_block(line_cursor& in) {
         in.next();
 }
 
-// The header after "WEBVTT": lines of `Name: value` up to the first empty line. YouTube writes
-// `Language: en`; the rest (Kind, X-TIMESTAMP-MAP) says nothing the minutes use.
+// The header after "WEBVTT": lines of `Name: value` up to the first empty line or cue. YouTube
+// writes `Language: en`; the rest (Kind, X-TIMESTAMP-MAP) says nothing the minutes use.
 void read_vtt_header(line_cursor& in, caption_file& f) {
     in.next(); // "WEBVTT", and a title after it
-    while (!in.at_end() && !in.peek().empty()) {
+    // As WebVTT's parser does, a line with "-->" ends the header: it is the first cue's.
+    while (!in.at_end() && !in.peek().empty() && in.peek().find("-->") == std::string_view::npos) {
         auto const line = in.next();
         if (!line.starts_with("Language:"))
             continue;
@@ -507,24 +508,40 @@ void read_name_prefixes(caption_file& f) {
 }
 
 // Rolling captions (YouTube, some Teams exports) show each line twice, in the cue that
-// introduces it and again as the first line of the next; some exports repeat a whole cue.
-// Only what a cue adds is kept.
+// introduces it and again as the first line of the next; YouTube holds a finished line in a
+// cue of 10 ms of its own; some exports repeat a whole cue. Only what a cue adds is kept. All
+// of it happens only between cues that touch or overlap in time, and a short reply said again
+// ("Aye." "Aye." in a vote) stays unless its cue is such a hold.
 void drop_repeats(caption_file& f) {
+    constexpr std::chrono::milliseconds hold{100}; // longest "hold" cue read as a repeat
+    constexpr std::size_t sentence_words = 4;      // fewer words may well be said twice
+    auto const words = [](std::string_view text) {
+        std::size_t n = 0;
+        for (std::size_t i = 0; i < text.size(); ++i)
+            n += text[i] != ' ' && text[i] != '\n' &&
+                 (i == 0 || text[i - 1] == ' ' || text[i - 1] == '\n');
+        return n;
+    };
     std::vector<caption_cue> kept;
     kept.reserve(f.cues.size());
     std::string previous, previous_speaker;
+    std::chrono::milliseconds previous_end{-1};
     for (auto& c : f.cues) {
         std::string const whole = c.text;
-        if (c.speaker == previous_speaker && !previous.empty()) {
-            auto const last_line = previous.substr(previous.rfind('\n') + 1);
-            if (c.text == previous)
-                c.text.clear();
-            else if (c.text.starts_with(last_line) &&
-                     (c.text.size() == last_line.size() || c.text[last_line.size()] == '\n'))
-                c.text.erase(0, std::min(last_line.size() + 1, c.text.size()));
+        if (c.speaker == previous_speaker && !previous.empty() && c.start <= previous_end) {
+            auto const last_line = std::string_view(previous).substr(previous.rfind('\n') + 1);
+            if (c.text == previous || c.text == last_line) {
+                if (c.start < previous_end || c.end - c.start <= hold ||
+                    words(c.text) >= sentence_words)
+                    c.text.clear();
+            } else if (c.text.size() > last_line.size() && c.text.starts_with(last_line) &&
+                       c.text[last_line.size()] == '\n') {
+                c.text.erase(0, last_line.size() + 1);
+            }
         }
         previous = whole;
         previous_speaker = c.speaker;
+        previous_end = c.end;
         if (!c.text.empty())
             kept.push_back(std::move(c));
     }

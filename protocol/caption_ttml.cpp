@@ -378,11 +378,14 @@ bool on_start(xml_token const& t, ttml_state& st, caption_file& f) {
     }
     if (!open_timed(t, st, e, f))
         return false;
+    // An empty <ttm:agent/> or <ttm:name/> names nobody, and has no end tag to wait for.
     if (t.name == "agent" && !st.cue) {
-        st.agent_id = std::string(attribute(t, "id").value_or(""));
-        st.agent_name.clear();
+        if (!t.self_closing) {
+            st.agent_id = std::string(attribute(t, "id").value_or(""));
+            st.agent_name.clear();
+        }
     } else if (t.name == "name" && !st.agent_id.empty()) {
-        st.in_agent_name = true;
+        st.in_agent_name = !t.self_closing;
     } else if (t.name == "p" && !st.cue) {
         st.cue = caption_cue{t.line, e.begin, e.end.value_or(e.begin), {}, {}};
         st.cue_agent = std::string(e.agent);
@@ -431,6 +434,7 @@ bool on_end(xml_token const& t, ttml_state& st, caption_file& f) {
         if (!name.empty())
             st.agents.emplace(st.agent_id, std::move(name));
         st.agent_id.clear();
+        st.in_agent_name = false;
     } else if (t.name == "p" && st.cue) {
         finish_cue(st, f);
     }

@@ -94,9 +94,11 @@ public:
 
     /// Number of the line the provisional tail starts on.
     line_number tail_line() const noexcept { return tail_line_; }
-    /// Number of the line the next byte put goes on.
-    line_number next_line() const noexcept {
-        return tail_line_ + static_cast<line_number>(tail_newlines_);
+    /// Number of the first line that starts after what was put so far: the line of the next
+    /// byte, or the one after it while a line is under way.
+    line_number next_line_start() const noexcept {
+        bool const under_way = tail_.empty() ? tail_continues_ : tail_.back() != '\n';
+        return tail_line_ + static_cast<line_number>(tail_newlines_) + (under_way ? 1 : 0);
     }
 
     reader_stats const& stats() const noexcept { return stats_; }

@@ -15,13 +15,19 @@ pipeline::pipeline(std::vector<std::string> known_titles, protocol::reader_optio
 
 void pipeline::set_language(std::string lang) {
     auto const& latest = languages_.empty() ? meeting_.language() : languages_.back().lang;
-    if (lang != latest)
-        languages_.push_back({reader_.next_line(), std::move(lang)});
+    if (lang == latest)
+        return;
+    // A line under way is finished in the language it started in.
+    auto const from = reader_.next_line_start();
+    if (!languages_.empty() && languages_.back().from == from)
+        languages_.back().lang = std::move(lang); // what was typed in the one before: nothing
+    else
+        languages_.push_back({from, std::move(lang)});
 }
 
 void pipeline::apply(protocol::caption_event const& e, time_point at, change_set& changes) {
-    // A language takes effect with the first line put after it was set, not with the text
-    // that was still provisional when it came.
+    // A language takes effect with the first line that starts after it was set, not with the
+    // text that was still provisional when it came.
     while (!languages_.empty() && languages_.front().from <= protocol::line_of(e)) {
         meeting_.set_language(std::move(languages_.front().lang));
         languages_.pop_front();

@@ -115,6 +115,27 @@ TEST(WebVtt, ShortTimingsSeveralVoicesInOneCueAndEntities) {
     EXPECT_EQ(f.cues, expected);
 }
 
+TEST(WebVtt, ACueRightAfterTheHeaderLineIsACue) {
+    auto const f = read_caption_file("WEBVTT\n00:00.000 --> 00:01.000\nFirst words.\n\n"
+                                     "00:01.000 --> 00:02.000\nSecond words.\n");
+    ASSERT_FALSE(f.error) << f.error->why;
+    std::vector<caption_cue> const expected{cue(2, 0, 1000, "", "First words."),
+                                            cue(5, 1000, 2000, "", "Second words.")};
+    EXPECT_EQ(f.cues, expected);
+}
+
+TEST(Srt, TheSameWordsSaidAgainAreKept) {
+    // Only rolling captions repeat a cue's text in the next; a vote repeats it for real.
+    auto const f = read_caption_file("1\n00:00:01,000 --> 00:00:02,000\nAye.\n\n"
+                                     "2\n00:00:02,000 --> 00:00:03,000\nAye.\n\n"
+                                     "3\n00:00:04,000 --> 00:00:05,000\nAye.\nCarried.\n");
+    ASSERT_FALSE(f.error) << f.error->why;
+    std::vector<std::string> texts;
+    for (auto const& c : f.cues)
+        texts.push_back(c.text);
+    EXPECT_EQ(texts, (std::vector<std::string>{"Aye.", "Aye.", "Aye.\nCarried."}));
+}
+
 TEST(WebVtt, UnknownTagsAreDroppedAndCounted) {
     auto const f = read_caption_file("WEBVTT\n\n00:00.000 --> 00:01.000\n<blink>Hi</blink>\n");
     ASSERT_FALSE(f.error);
@@ -228,6 +249,17 @@ TEST(Ttml, OffsetsInheritFromTheirParentAndTicksFollowTheTickRate) {
         cue(1, 12000, 12501, "", "b"),
         cue(1, 25000, 40501, "", "c <d>"),
     };
+    EXPECT_EQ(f.cues, expected);
+}
+
+TEST(Ttml, AnEmptyAgentNameNamesNobodyAndKeepsTheCues) {
+    auto const f = read_caption_file(
+        "<tt xmlns='http://www.w3.org/ns/ttml' xmlns:ttm='http://www.w3.org/ns/ttml#metadata'>"
+        "<head><metadata><ttm:agent xml:id='a'><ttm:name/></ttm:agent><ttm:agent xml:id='b'/>"
+        "</metadata></head><body><div><p begin='1s' end='2s' ttm:agent='a'>Hello there.</p>"
+        "</div></body></tt>");
+    ASSERT_FALSE(f.error) << f.error->why;
+    std::vector<caption_cue> const expected{cue(1, 1000, 2000, "a", "Hello there.")};
     EXPECT_EQ(f.cues, expected);
 }
 

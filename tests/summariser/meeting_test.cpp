@@ -536,6 +536,23 @@ TEST(live_pipeline, a_turn_carries_the_language_its_text_was_put_in) {
     EXPECT_TRUE(changes.meta);
 }
 
+TEST(live_pipeline, a_line_under_way_finishes_in_the_language_it_started_in) {
+    // A caption service sends all text since its last request, often stopping mid-line.
+    protocol::reader_options live;
+    live.source = protocol::text_source::live;
+    pipeline p(std::vector<protocol::agenda_item>{}, live);
+    change_set changes;
+    p.set_language("en");
+    p.put(">> ALICE SMITH: Good morning, every", t0, changes);
+    p.set_language("de"); // typed in nothing: replaced by the next one
+    p.set_language("fr");
+    p.put("one.\n>> BERNARD DUPONT: Bonjour.\n", t0, changes);
+    p.finish(t0, changes);
+    ASSERT_EQ(p.state().utterances().size(), 2u);
+    EXPECT_EQ(p.state().utterances()[0].lang, "en");
+    EXPECT_EQ(p.state().utterances()[1].lang, "fr");
+}
+
 TEST(long_turns, a_turn_over_max_utterance_bytes_goes_on_in_continued_utterances) {
     // One speaker for 150 KB: the turn is cut at a sentence's end once it holds
     // max_utterance_bytes, and goes on in utterances marked `continues`, still one turn.
