@@ -62,7 +62,8 @@ ingest_verdict ingest_sequencer::check_after_end(ingest_message const& m) const 
         m.kind == ingest_kind::text || m.kind == ingest_kind::erase || m.kind == ingest_kind::close;
     if (sequenced && m.seq && *m.seq + offset() != 0 && *m.seq + offset() <= last_)
         return {ingest_action::duplicate, {ack{*m.seq}}, {}, false, *m.seq + offset(), false};
-    auto v = refusal("session " + session_ + " has ended (last seq " + std::to_string(last_) +
+    auto v = refusal("session " + session_ + " has ended (last seq " +
+                         std::to_string(to_source(last_)) +
                      "): to start another meeting under this id, send an open with a new "
                      "instance");
     v.close = "session has ended";
