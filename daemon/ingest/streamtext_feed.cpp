@@ -29,6 +29,10 @@ namespace http = beast::http;
 namespace {
 
 constexpr auto request_timeout = std::chrono::seconds(10);
+// A poll is one small request, so a service that is down is asked again at least this often
+// (unless its Retry-After says to wait longer): text said during an outage of any length is
+// caught up within seconds of the service's return, as a viewer of the captions expects.
+constexpr std::chrono::milliseconds max_retry = std::chrono::seconds(4);
 
 struct http_endpoint {
     bool tls = false;
@@ -142,7 +146,8 @@ public:
                       metrics& counters)
         : feed_(std::move(feed)), sessions_(sessions), config_(config), counters_(counters),
           connection_(parse_http_url(feed_.url), feed_.ca_file),
-          retry_(config.get()->reconnect_initial, config.get()->reconnect_max) {}
+          retry_(std::min(config.get()->reconnect_initial, max_retry),
+                 std::min(config.get()->reconnect_max, max_retry)) {}
 
     net::awaitable<void> run();
 
