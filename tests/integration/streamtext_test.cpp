@@ -6,6 +6,7 @@
 #include "tests/support/clients.hpp"
 #include "tests/support/daemon_process.hpp"
 #include "tests/support/streamtext_server.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
@@ -152,6 +153,42 @@ TEST(streamtext_feed, bad_answers_are_shown_and_retried_and_lose_nothing) {
     EXPECT_EQ(transcript(d.port()).find('h'), std::string::npos) << "took the huge answer";
     EXPECT_GE(metric(d.port(), "minuted_feed_bad_answers_total"), 3u);
     EXPECT_EQ(http_get(d.port(), "/healthz").status, 200u);
+}
+
+TEST(streamtext_feed, attach_polls_an_event_named_on_the_command_line) {
+    streamtext_server server("IGF-Plenary", "fr");
+    server.append(">> CHAIR: Bonjour.\n");
+    temp_dir dir;
+    child_process attach({MINUTED_BINARY, "attach", "streamtext:IGF-Plenary?language=fr",
+                          "--session", "st", "--url", server.url(), "--listen", "127.0.0.1:0",
+                          "--state-dir", (dir.path() / "state").string()});
+    auto const port = static_cast<unsigned short>(
+        std::stoi(attach.wait_for(R"(listening on http://127\.0\.0\.1:(\d+))")));
+    auto const state = wait_state(port, [&](auto const& st) {
+        return feed_value(st, "state") == "connected" && transcript_has(port, "Bonjour.");
+    });
+    EXPECT_EQ(feed_value(state, "event"), "IGF-Plenary");
+    EXPECT_EQ(feed_value(state, "position"), std::to_string(server.position()));
+    EXPECT_NE(boost::json::serialize(state).find("\"lang\":\"fr\""), std::string::npos);
+}
+
+TEST(streamtext_feed, a_reload_starts_changes_and_stops_it) {
+    streamtext_server server;
+    server.append("Reloaded. ");
+    daemon_process d({.config = "# no feeds yet\n"});
+    d.reload(feed_config(server));
+    wait_state(d.port(), [&](auto const& s) {
+        return feed_value(s, "state") == "connected" && transcript_has(d.port(), "Reloaded.");
+    });
+    d.reload(feed_config(server, "length = 3\n"));
+    d.process().wait_for("feed st: stopped");
+    server.append("Changed. ");
+    wait_state(d.port(), [&](auto const&) { return transcript_has(d.port(), "Changed."); });
+    d.reload("# no feeds\n");
+    wait_state(d.port(), [](auto const& s) { return feed_value(s, "state") == "stopped"; });
+    auto const asked = server.requests();
+    std::this_thread::sleep_for(500ms);
+    EXPECT_EQ(server.requests(), asked);
 }
 
 TEST(streamtext_feed, a_daemon_killed_mid_meeting_resumes_with_every_word_exactly_once) {
