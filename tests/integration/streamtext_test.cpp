@@ -139,10 +139,12 @@ TEST(streamtext_feed, bad_answers_are_shown_and_retried_and_lose_nothing) {
     server.append("Before. ");
     daemon_process d({.config = feed_config(server)});
     wait_state(d.port(), [&](auto const&) { return transcript_has(d.port(), "Before."); });
-    for (auto const& [b, reason] :
+    for (auto const& bad :
          {std::pair{behaviour::garbage, "not JSON"}, std::pair{behaviour::backwards, "went back"},
           std::pair{behaviour::huge, "bytes"}}) {
-        server.set(b);
+        server.set(bad.first);
+        // Not a structured binding: clang 14 cannot capture one in a lambda.
+        std::string const reason = bad.second;
         wait_state(d.port(), [&](auto const& s) {
             return feed_value(s, "last_error").find(reason) != std::string::npos;
         });
