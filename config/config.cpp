@@ -4,6 +4,7 @@
 #include "protocol/ingest.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 namespace minuted::config {
 
@@ -132,8 +133,7 @@ reconnect_max = "30s"
 # in this PEM file only (a private CA). A [[feed]] may name its own ca_file.
 ca_file = ""
 
-# Pull feeds: caption streams minuted attaches to as a WebSocket client. Repeat the table for
-# each feed.
+# Pull feeds: caption streams minuted attaches to as a client. Repeat the table for each feed.
 # [[feed]]
 # session = "plenary"                    # session id the captions go to
 # url = "ws://captions.example.org/feed" # ws:// or wss://
@@ -143,6 +143,16 @@ ca_file = ""
 #                                        #   "aliases"?, "role"?}]
 # token = "..."                          # optional: sent as Authorization: Bearer
 # ca_file = "/etc/minuted/feed-ca.pem"  # optional: wss:// verified against these CAs
+#
+# A StreamText event, polled over HTTPS (title, agenda, roster and ca_file as above):
+# [[feed]]
+# kind = "streamtext"
+# session = "plenary"
+# event = "IGF-Plenary"                  # the event's name on StreamText
+# language = "en"                        # optional: the event's own language if not given
+# poll_interval = "1s"                   # optional: 100ms to 60s
+# length = 5000                          # optional: most characters a poll fetches
+# url = "https://www.streamtext.net/captions" # optional: another endpoint (a proxy, a test)
 )";
 
 void read_server(table_reader& r, settings& s, std::string_view source_name) {
@@ -315,19 +325,72 @@ std::string read_feeds(table_reader& r, settings& s, std::string_view source_nam
     return ca_file;
 }
 
+// A [[feed]]'s kind: "minuted" (the default) or "streamtext".
+feed_kind read_feed_kind(table_reader& r, std::string_view source_name) {
+    auto const kind = r.get<std::string>("kind").value_or("minuted");
+    if (kind == "minuted")
+        return feed_kind::minuted;
+    if (kind == "streamtext")
+        return feed_kind::streamtext;
+    fail(source_name, r.where("kind"),
+         "feed.kind must be \"minuted\" (a WebSocket feed) or \"streamtext\", not \"" + kind +
+             "\"");
+}
+
+// The keys of a streamtext feed, and its URL (an http:// or https:// endpoint).
+void read_streamtext(table_reader& r, feed& f, std::string_view source_name) {
+    auto const event = r.get<std::string>("event");
+    // StreamText's event names are short words; anything else would need escaping in a URL
+    // and is more likely a typo than an event.
+    if (!event || event->empty() || event->size() > 200 ||
+        !std::all_of(event->begin(), event->end(), [](unsigned char c) {
+            return std::isalnum(c) || c == '-' || c == '_' || c == '.';
+        }))
+        fail(source_name, r.where("event"),
+             "feed.event must be a StreamText event name of letters, digits, '-', '_' or '.'");
+    f.event = *event;
+    f.language = r.get<std::string>("language").value_or("");
+    if (f.language.size() > 35 ||
+        !std::all_of(f.language.begin(), f.language.end(),
+                     [](unsigned char c) { return std::isalnum(c) || c == '-'; }))
+        fail(source_name, r.where("language"),
+             "feed.language must be a language code such as \"en\" or \"pt-BR\"");
+    f.poll_interval = duration(r, "poll_interval", f.poll_interval, source_name);
+    if (f.poll_interval < std::chrono::milliseconds(100) ||
+        f.poll_interval > std::chrono::seconds(60))
+        fail(source_name, r.where("poll_interval"), "feed.poll_interval must be from 100ms to 60s");
+    if (auto const length = r.get<std::int64_t>("length")) {
+        if (*length < 1 || *length > 1'000'000)
+            fail(source_name, r.where("length"),
+                 "feed.length must be from 1 to 1000000 characters a poll");
+        f.length = static_cast<std::size_t>(*length);
+    }
+    f.url = r.get<std::string>("url").value_or(std::string(streamtext_url));
+    if (!(f.url.starts_with("http://") || f.url.starts_with("https://")) ||
+        f.url.find_first_of("?# ") != std::string::npos)
+        fail(source_name, r.where("url"),
+             "feed.url of a streamtext feed must be an http:// or https:// URL without a query");
+}
+
 // One [[feed]]; `s` holds the feeds before it, `feed_ca_file` the [feeds] ca_file.
 feed read_feed(table_reader& r, settings const& s, std::string const& feed_ca_file,
                std::string_view source_name) {
     feed f;
     auto const session = r.get<std::string>("session");
-    auto const url = r.get<std::string>("url");
     if (!session || !protocol::is_valid_session_id(*session))
         fail(source_name, r.where("session"),
              "feed.session must be a session id of 1-64 letters, digits, '.', '_' or '-'");
-    if (!url || !(url->starts_with("ws://") || url->starts_with("wss://")))
-        fail(source_name, r.where("url"), "feed.url must be a ws:// or wss:// URL");
     f.session = *session;
-    f.url = *url;
+    f.kind = read_feed_kind(r, source_name);
+    if (f.kind == feed_kind::streamtext) {
+        read_streamtext(r, f, source_name);
+    } else {
+        auto const url = r.get<std::string>("url");
+        if (!url || !(url->starts_with("ws://") || url->starts_with("wss://")))
+            fail(source_name, r.where("url"), "feed.url must be a ws:// or wss:// URL");
+        f.url = *url;
+        f.token = token(r, "token", source_name);
+    }
     f.title = r.get<std::string>("title").value_or("");
     if (auto const agenda = r.get<std::string>("agenda")) {
         try {
@@ -343,7 +406,6 @@ feed read_feed(table_reader& r, settings const& s, std::string const& feed_ca_fi
             fail(source_name, r.where("roster"), std::string("feed.roster: ") + e.what());
         }
     }
-    f.token = token(r, "token", source_name);
     f.ca_file = r.get<std::string>("ca_file").value_or(feed_ca_file);
     for (auto const& other : s.feeds)
         if (other.session == f.session)

@@ -15,11 +15,22 @@
 
 namespace minuted::config {
 
-/// A caption feed that minuted attaches to as a WebSocket client (pull ingest).
+/// How a pull feed is read.
+enum class feed_kind {
+    minuted,    ///< minuted's ingest protocol over a WebSocket that minuted connects to
+    streamtext, ///< StreamText's caption API, polled over HTTP(S)
+};
+
+/// StreamText's public caption endpoint: a streamtext feed's `url` unless it names another.
+inline constexpr std::string_view streamtext_url = "https://www.streamtext.net/captions";
+
+/// A caption feed that minuted attaches to as a client (pull ingest).
 struct feed {
     std::string session; ///< session id the feed's captions go to
-    std::string url;     ///< ws:// or wss:// URL of the feed
-    std::string title;   ///< meeting title, if the feed does not send one
+    /// minuted: the ws:// or wss:// URL of the feed; streamtext: the http:// or https:// URL
+    /// of the captions endpoint (`streamtext_url` by default).
+    std::string url;
+    std::string title; ///< meeting title, if the feed does not send one
     /// The meeting's known agenda (`agenda`, a file read with read_agenda_file), if given.
     std::vector<protocol::agenda_item> agenda;
     /// Who is expected (`roster`, a file read with read_roster_file), if given.
@@ -28,6 +39,14 @@ struct feed {
     /// wss://: PEM file of the CAs that may sign the feed's certificate instead of the
     /// system's store (its own `ca_file`, or `[feeds] ca_file`); empty: the system's store.
     std::string ca_file;
+    feed_kind kind = feed_kind::minuted;
+    std::string event;    ///< streamtext: the event's name
+    std::string language; ///< streamtext: the language asked for; empty: the event's own
+    /// streamtext: from the start of one poll to the start of the next (100ms to 60s).
+    std::chrono::milliseconds poll_interval{1000};
+    std::size_t length = 0; ///< streamtext: most characters asked for per poll; 0: no limit
+
+    bool operator==(feed const&) const = default;
 };
 
 /// HTTPS and WSS on the listening port (`[tls]`): both files or neither.

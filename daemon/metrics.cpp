@@ -15,7 +15,8 @@ void metrics::observe_latency(std::chrono::steady_clock::duration d) noexcept {
     latency_count.fetch_add(1, std::memory_order_relaxed);
 }
 
-std::string metrics::render(std::size_t sessions_live, std::size_t sessions_recent) const {
+std::string metrics::render(std::size_t sessions_live, std::size_t sessions_recent,
+                            std::chrono::milliseconds feed_lag) const {
     std::string out;
     auto line = [&](char const* name, char const* type, char const* help, auto value) {
         out += "# HELP ";
@@ -57,8 +58,19 @@ std::string metrics::render(std::size_t sessions_live, std::size_t sessions_rece
          "Subscribers skipped until they answered a ping.", load(subscriber_stalls));
     line("minuted_feed_connects_total", "counter", "Pull feed connections made.",
          load(feed_connects));
-    line("minuted_feed_failures_total", "counter", "Pull feed connection failures.",
+    line("minuted_feed_failures_total", "counter", "Pull feed connection and poll failures.",
          load(feed_failures));
+    line("minuted_feed_polls_total", "counter", "Polls of polled feeds (StreamText) answered.",
+         load(feed_polls));
+    line("minuted_feed_bad_answers_total", "counter",
+         "Polled feed answers refused: not JSON, fields missing, position going backwards, "
+         "too long.",
+         load(feed_bad_answers));
+    out += "# HELP minuted_feed_lag_seconds Largest age of a polled feed's last answered poll.\n"
+           "# TYPE minuted_feed_lag_seconds gauge\nminuted_feed_lag_seconds ";
+    char lag[32];
+    std::snprintf(lag, sizeof lag, "%.3f\n", std::chrono::duration<double>(feed_lag).count());
+    out += lag;
     line("minuted_errors_protocol_total", "counter", "Malformed frames and requests.",
          load(errors_protocol));
     line("minuted_errors_io_total", "counter", "Network and file errors.", load(errors_io));

@@ -52,7 +52,9 @@ struct metrics {
     std::atomic<std::int64_t> ingest_connections{0};
     std::atomic<std::uint64_t> feed_connects{0};
     std::atomic<std::uint64_t> feed_failures{0};
-    std::atomic<std::uint64_t> errors_protocol{0}; ///< malformed frames, bad seqs, bad requests
+    std::atomic<std::uint64_t> feed_polls{0};       ///< StreamText polls answered
+    std::atomic<std::uint64_t> feed_bad_answers{0}; ///< answers that were not StreamText's JSON
+    std::atomic<std::uint64_t> errors_protocol{0};  ///< malformed frames, bad seqs, bad requests
     std::atomic<std::uint64_t> errors_io{0};
     std::atomic<std::uint64_t> errors_auth{0}; ///< requests refused for a missing or wrong token
     std::atomic<std::uint64_t> journal_commits{0};  ///< group commits (one fsync each)
@@ -72,8 +74,10 @@ struct metrics {
     /// Latency from a caption frame arriving to its update being handed to a subscriber socket.
     void observe_latency(std::chrono::steady_clock::duration d) noexcept;
 
-    /// The Prometheus exposition, with the gauges the caller knows (sessions live, ended).
-    std::string render(std::size_t sessions_live, std::size_t sessions_recent) const;
+    /// The Prometheus exposition, with the gauges the caller knows (sessions live, ended, and
+    /// the largest lag of a polled feed: the age of its last answered poll).
+    std::string render(std::size_t sessions_live, std::size_t sessions_recent,
+                       std::chrono::milliseconds feed_lag = {}) const;
 
     static constexpr std::array<double, 13> latency_bounds = {
         0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0};

@@ -43,13 +43,16 @@ constexpr std::string_view usage =
     "                     [--replay FILE [--replay-speed N|max] "
     "[--replay-session ID] [--corrections]]\n"
     "                     [--agenda FILE]\n"
-    "       minuted attach URL --session ID [--token TOKEN] [--ca-file PEM] [serve options]\n";
+    "       minuted attach URL --session ID [--token TOKEN] [--ca-file PEM] [serve options]\n"
+    "       minuted attach streamtext:EVENT[?language=L] --session ID [--url URL] "
+    "[--ca-file PEM]\n"
+    "                      [serve options]\n";
 
 // What `minuted serve` and `minuted attach` are told on their command line.
 struct serve_options {
     serve_mode mode = serve_mode::serve;
     std::optional<std::string> config_file, listen, state_dir, log_level, replay_file, attach_url,
-        attach_session, attach_token, attach_ca_file, agenda_file;
+        attach_session, attach_token, attach_ca_file, attach_endpoint, agenda_file;
     std::optional<unsigned> io_threads;
     std::string replay_session = "demo";
     replay_options replay;
@@ -98,6 +101,8 @@ serve_options parse_serve_options(std::span<char const* const> args, serve_mode 
             o.attach_token = value();
         else if (is_attach && a == "--ca-file")
             o.attach_ca_file = value();
+        else if (is_attach && a == "--url")
+            o.attach_endpoint = value();
         else if (is_attach && !o.attach_url && !a.starts_with("--"))
             o.attach_url = std::string(a);
         else
@@ -109,6 +114,67 @@ serve_options parse_serve_options(std::span<char const* const> args, serve_mode 
         throw std::invalid_argument("--agenda is the agenda of the --replay or attached "
                                     "meeting: it needs one of them");
     return o;
+}
+
+// `text` as the inside of a TOML basic string: what the config reader then refuses is said
+// about the text as given.
+std::string toml_string(std::string_view text) {
+    std::string out;
+    for (char const c : text) {
+        if (c == '"' || c == '\\')
+            out += '\\';
+        // A control character cannot be in an event, a language or a URL: '?' is refused too.
+        out += static_cast<unsigned char>(c) < 0x20 ? '?' : c;
+    }
+    return out;
+}
+
+// `minuted attach`'s feed: a WebSocket URL, or streamtext:EVENT[?language=L] (and --url).
+// Throws std::invalid_argument.
+config::feed attached_feed(serve_options const& o) {
+    config::feed f;
+    f.session = *o.attach_session;
+    f.agenda = o.agenda;
+    f.ca_file = o.attach_ca_file.value_or("");
+    std::string_view const url = *o.attach_url;
+    if (!url.starts_with("streamtext:")) {
+        if (o.attach_endpoint)
+            throw std::invalid_argument("--url is the endpoint of a streamtext: feed");
+        parse_ws_url(url);
+        f.url = url;
+        f.token = o.attach_token.value_or("");
+        return f;
+    }
+    if (o.attach_token)
+        throw std::invalid_argument("a streamtext: feed takes no --token");
+    // Read as the config file would read it, so both say the same about bad values.
+    auto const rest = url.substr(std::string_view("streamtext:").size());
+    auto const query = rest.find('?');
+    auto const event = rest.substr(0, query);
+    std::string text = "[[feed]]\nkind = \"streamtext\"\nsession = \"" + f.session +
+                       "\"\nevent = \"" + toml_string(event) + "\"\n";
+    if (query != std::string_view::npos) {
+        auto const option = rest.substr(query + 1);
+        if (!option.starts_with("language="))
+            throw std::invalid_argument("streamtext:EVENT takes ?language=L only, not ?" +
+                                        std::string(option));
+        text += "language = \"" + toml_string(option.substr(9)) + "\"\n";
+    }
+    if (o.attach_endpoint)
+        text += "url = \"" + toml_string(*o.attach_endpoint) + "\"\n";
+    config::feed parsed;
+    try {
+        parsed = config::parse_config(text, "streamtext:").feeds.at(0);
+    } catch (config::config_error const& e) {
+        auto const what = std::string_view(e.what());
+        auto const at = what.find(": feed.");
+        throw std::invalid_argument(
+            "attach " + std::string(url) + ": " +
+            std::string(at == std::string_view::npos ? what : what.substr(at + 2)));
+    }
+    parsed.agenda = f.agenda;
+    parsed.ca_file = f.ca_file;
+    return parsed;
 }
 
 // The config file with the command line's overrides: at start, and again on SIGHUP. Throws
@@ -128,14 +194,7 @@ config::settings load_settings(serve_options const& o) {
     if (o.mode == serve_mode::attach) {
         if (!protocol::is_valid_session_id(*o.attach_session))
             throw std::invalid_argument("--session must be 1-64 letters, digits, '.', '_' or '-'");
-        parse_ws_url(*o.attach_url);
-        s.feeds.push_back({*o.attach_session,
-                           *o.attach_url,
-                           {},
-                           o.agenda,
-                           {},
-                           o.attach_token.value_or(""),
-                           o.attach_ca_file.value_or("")});
+        s.feeds.push_back(attached_feed(o));
     }
     check_publish_exposure(s);
     return s;

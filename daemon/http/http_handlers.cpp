@@ -43,6 +43,25 @@ std::string iso_time(std::chrono::system_clock::time_point t) {
     return buf;
 }
 
+// The pull feed attached to a session: see PROTOCOL.md, "Pull feeds".
+boost::json::object feed_json(feed_state const& f) {
+    boost::json::object o{
+        {"kind", f.kind}, {"state", f.state}, {"status", f.status}, {"url", f.url}};
+    if (!f.event.empty())
+        o["event"] = f.event;
+    if (f.position)
+        o["position"] = *f.position;
+    if (f.last_answered)
+        o["lag_ms"] = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::steady_clock::now() - *f.last_answered)
+                          .count();
+    if (!f.last_error.empty())
+        o["last_error"] = f.last_error;
+    if (f.state == "retrying")
+        o["retry_in_ms"] = f.retry_in.count();
+    return o;
+}
+
 boost::json::object info_json(session_info const& i) {
     boost::json::object o{{"id", i.id},
                           {"title", i.title},
@@ -60,8 +79,8 @@ boost::json::object info_json(session_info const& i) {
         o["end_reason"] = i.end_reason;
     if (!i.archive.empty())
         o["archive"] = i.archive;
-    if (!i.feed_status.empty())
-        o["feed"] = i.feed_status;
+    if (!i.feed.kind.empty())
+        o["feed"] = feed_json(i.feed);
     return o;
 }
 
@@ -192,7 +211,12 @@ void http_session::respond_session(request req, protocol::route const& route) {
                             [](live_session& s) { return s.transcript(); });
     default:
         return respond_from(session, std::move(req), "application/json", [](live_session& s) {
-            return std::string(s.snapshot()->payload()) + "\n";
+            std::string state(s.snapshot()->payload());
+            // The snapshot is one JSON object: the pull feed's state joins it at its end.
+            if (auto const feed = s.info().feed; !feed.kind.empty() && state.ends_with('}'))
+                state.insert(state.size() - 1,
+                             ",\"feed\":" + boost::json::serialize(feed_json(feed)));
+            return state + "\n";
         });
     }
 }

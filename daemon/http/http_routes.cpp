@@ -10,7 +10,9 @@
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <charconv>
+#include <chrono>
 
 namespace minuted::daemon {
 
@@ -19,6 +21,21 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace websocket = beast::websocket;
 using tcp = net::ip::tcp;
+
+namespace {
+
+// For /metrics: the age of the oldest last answered poll of the live sessions' polled feeds.
+std::chrono::milliseconds largest_feed_lag(session_registry const& sessions) {
+    auto const now = std::chrono::steady_clock::now();
+    std::chrono::milliseconds largest{};
+    for (auto const& s : sessions.all())
+        if (auto const answered = s->info().feed.last_answered)
+            largest = std::max(
+                largest, std::chrono::duration_cast<std::chrono::milliseconds>(now - *answered));
+    return largest;
+}
+
+} // namespace
 
 // Routed once: what the request may see and what it gets both come from that one reading
 // of its target (protocol/route.hpp).
@@ -42,7 +59,8 @@ void http_session::route(request req) {
         return respond(req, http::status::ok, "ok\n");
     case endpoint::metrics:
         return respond(req, http::status::ok,
-                       metrics_.render(sessions_.live_count(), sessions_.ended_count()),
+                       metrics_.render(sessions_.live_count(), sessions_.ended_count(),
+                                       largest_feed_lag(sessions_)),
                        "text/plain; version=0.0.4");
     case endpoint::index_page:
         return respond_asset(req, route, "index.html");

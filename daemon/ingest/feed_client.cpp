@@ -2,6 +2,7 @@
 
 #include "daemon/client/ws_client.hpp"
 #include "daemon/ingest/ingest_driver.hpp"
+#include "daemon/ingest/streamtext_feed.hpp"
 #include "protocol/ingest.hpp"
 #include "protocol/ingest_reply.hpp"
 
@@ -39,18 +40,6 @@ struct feed_replies {
     net::steady_timer room;  // the reader: too many frames unanswered
     net::steady_timer ready; // the writer: no answer to send
 };
-
-// Runs the coroutine `f` on `strand` and waits for its result, not cancellable. Asio 1.26's
-// co_spawn hands a cancellation to another executor as a pointer to a signal that is freed
-// if the coroutine finishes first (chriskohlhoff/asio#1332): a feed connection failing while
-// one of its frames was being applied on the session's strand crashed the daemon (SIGSEGV,
-// found by the soak test). What runs there is short and never waits; a cancellation still
-// ends the caller at its next wait.
-template <class F>
-auto on_strand(strand_type const& strand, F&& f) {
-    return net::co_spawn(strand, std::forward<F>(f),
-                         net::bind_cancellation_slot(net::cancellation_slot(), net::use_awaitable));
-}
 
 net::awaitable<void> wait_on(net::steady_timer& timer) {
     timer.expires_at(std::chrono::steady_clock::time_point::max());
@@ -147,25 +136,11 @@ greet(ws_stream& ws, config::feed const& feed, std::shared_ptr<live_session> con
     resume.after = after;
     co_await ws.async_write(net::buffer(protocol::encode(resume)), net::use_awaitable);
     counters.feed_connects.fetch_add(1, std::memory_order_relaxed);
-    session->set_feed_status("connected to " + feed.url);
+    session->set_feed_state(
+        {"minuted", "connected", "connected to " + feed.url, feed.url, {}, {}, {}, {}, {}});
     spdlog::info("feed {}: connected to {}, resuming after seq {}", feed.session, feed.url, after);
     auto connection = std::make_shared<protocol::ingest_connection>();
-    if (!feed.title.empty() || !feed.agenda.empty()) {
-        protocol::ingest_message open;
-        open.kind = protocol::ingest_kind::open;
-        open.title = feed.title;
-        open.agenda = feed.agenda;
-        co_await on_strand(session->strand(), [&]() -> net::awaitable<void> {
-            session->ingest(open, *connection, std::chrono::steady_clock::now());
-            co_return;
-        });
-    }
-    if (!feed.roster.empty())
-        co_await on_strand(session->strand(), [&]() -> net::awaitable<void> {
-            if (!session->has_roster())
-                session->set_roster(feed.roster);
-            co_return;
-        });
+    co_await introduce_feed(feed, session, *connection);
     co_return connection;
 }
 
@@ -190,6 +165,27 @@ net::awaitable<void> exchange(ws_stream& ws, std::shared_ptr<live_session> const
 }
 
 } // namespace
+
+net::awaitable<void> introduce_feed(config::feed const& feed,
+                                    std::shared_ptr<live_session> const& session,
+                                    protocol::ingest_connection& connection) {
+    if (!feed.title.empty() || !feed.agenda.empty()) {
+        protocol::ingest_message open;
+        open.kind = protocol::ingest_kind::open;
+        open.title = feed.title;
+        open.agenda = feed.agenda;
+        co_await on_strand(session->strand(), [&]() -> net::awaitable<void> {
+            session->ingest(open, connection, std::chrono::steady_clock::now());
+            co_return;
+        });
+    }
+    if (!feed.roster.empty())
+        co_await on_strand(session->strand(), [&]() -> net::awaitable<void> {
+            if (!session->has_roster())
+                session->set_roster(feed.roster);
+            co_return;
+        });
+}
 
 net::awaitable<void> run_feed(config::feed feed, session_registry& sessions,
                               live_config const& config, metrics& counters) {
@@ -225,7 +221,15 @@ net::awaitable<void> run_feed(config::feed feed, session_registry& sessions,
         if ((co_await net::this_coro::cancellation_state).cancelled() !=
             net::cancellation_type::none) {
             if (session)
-                session->set_feed_status("stopped: removed from the config");
+                session->set_feed_state({"minuted",
+                                         "stopped",
+                                         "stopped: removed from the config",
+                                         feed.url,
+                                         {},
+                                         {},
+                                         failure,
+                                         {},
+                                         {}});
             spdlog::info("feed {}: {}: stopped (the reloaded config no longer has it)",
                          feed.session, feed.url);
             co_return;
@@ -235,8 +239,16 @@ net::awaitable<void> run_feed(config::feed feed, session_registry& sessions,
         counters.feed_failures.fetch_add(1, std::memory_order_relaxed);
         auto const delay = retry.next();
         if (session)
-            session->set_feed_status("retrying in " + std::to_string(delay.count()) + " ms after " +
-                                     std::to_string(failures) + " failures: " + failure);
+            session->set_feed_state({"minuted",
+                                     "retrying",
+                                     "retrying in " + std::to_string(delay.count()) + " ms after " +
+                                         std::to_string(failures) + " failures: " + failure,
+                                     feed.url,
+                                     {},
+                                     {},
+                                     failure,
+                                     delay,
+                                     {}});
         spdlog::warn("feed {}: {}: {}; retrying in {} ms", feed.session, feed.url, failure,
                      delay.count());
         net::steady_timer timer(co_await net::this_coro::executor, delay);
@@ -252,7 +264,10 @@ void feed_set::start(config::feed const& f) {
     auto strand = net::make_strand(ioc_);
     auto stop = std::make_shared<net::cancellation_signal>();
     net::co_spawn(
-        strand, run_feed(f, sessions_, config_, metrics_),
+        strand,
+        f.kind == config::feed_kind::streamtext
+            ? run_streamtext_feed(f, sessions_, config_, metrics_)
+            : run_feed(f, sessions_, config_, metrics_),
         net::bind_cancellation_slot(
             stop->slot(), [stop, log = log_failure("feed " + f.session)](std::exception_ptr e) {
                 log(e); // `stop` lives as long as the coroutine it can stop
@@ -261,14 +276,10 @@ void feed_set::start(config::feed const& f) {
 }
 
 void feed_set::apply(std::vector<config::feed> const& feeds) {
-    auto same = [](config::feed const& a, config::feed const& b) {
-        return a.url == b.url && a.token == b.token && a.title == b.title && a.agenda == b.agenda &&
-               a.roster == b.roster && a.ca_file == b.ca_file;
-    };
     for (auto it = running_.begin(); it != running_.end();) {
         auto const next = std::find_if(feeds.begin(), feeds.end(),
                                        [&](auto const& f) { return f.session == it->first; });
-        if (next != feeds.end() && same(*next, it->second.feed)) {
+        if (next != feeds.end() && *next == it->second.feed) {
             ++it;
             continue;
         }

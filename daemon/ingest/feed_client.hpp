@@ -25,6 +25,12 @@ namespace minuted::daemon {
 boost::asio::awaitable<void> run_feed(config::feed feed, session_registry& sessions,
                                       live_config const& config, metrics& counters);
 
+/// Gives `session` what `feed` is configured with: its title and agenda (an open message on
+/// `connection`) and its roster (unless the session has one). Runs on the session's strand.
+boost::asio::awaitable<void> introduce_feed(config::feed const& feed,
+                                            std::shared_ptr<live_session> const& session,
+                                            protocol::ingest_connection& connection);
+
 /// The pull feeds of a running daemon: those of the config at start, changed by each reload.
 /// Used from one thread at a time (start, then the signal handler).
 class feed_set {
@@ -34,7 +40,8 @@ public:
         : ioc_(ioc), sessions_(sessions), config_(config), metrics_(counters) {}
 
     /// Runs exactly `feeds`: starts those not running, stops those no longer listed, and
-    /// restarts those whose URL, token or title changed. Sessions stay as they are.
+    /// restarts those whose settings changed (kind, URL, token, title, poll interval...). Sessions
+    /// stay as they are.
     void apply(std::vector<config::feed> const& feeds);
 
 private:

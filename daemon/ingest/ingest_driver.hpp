@@ -5,6 +5,9 @@
 #include "protocol/ingest_sequencer.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <chrono>
 #include <functional>
@@ -37,5 +40,18 @@ void submit_ingest(std::shared_ptr<live_session> const& session, protocol::inges
                    std::shared_ptr<protocol::ingest_connection> connection,
                    std::chrono::steady_clock::time_point arrived, over_rate mode,
                    boost::asio::any_io_executor ex, ingest_handlers handlers);
+
+/// Runs the coroutine `f` on `strand` and waits for its result, not cancellable. Asio 1.26's
+/// co_spawn hands a cancellation to another executor as a pointer to a signal that is freed
+/// if the coroutine finishes first (chriskohlhoff/asio#1332): a feed connection failing while
+/// one of its frames was being applied on the session's strand crashed the daemon (SIGSEGV,
+/// found by the soak test). What runs there must be short and never wait; a cancellation
+/// still ends the caller at its next wait.
+template <class F>
+auto on_strand(strand_type const& strand, F&& f) {
+    namespace net = boost::asio;
+    return net::co_spawn(strand, std::forward<F>(f),
+                         net::bind_cancellation_slot(net::cancellation_slot(), net::use_awaitable));
+}
 
 } // namespace minuted::daemon

@@ -433,9 +433,9 @@ session_info live_session::info() const {
     return info_;
 }
 
-void live_session::set_feed_status(std::string status) {
+void live_session::set_feed_state(feed_state state) {
     std::lock_guard lock(info_mutex_);
-    info_.feed_status = std::move(status);
+    info_.feed = std::move(state);
 }
 
 } // namespace minuted::daemon

@@ -53,6 +53,21 @@ public:
     virtual void going_away() = 0;
 };
 
+/// What a pull feed attached to a session is doing, for GET /api/sessions and /metrics.
+struct feed_state {
+    std::string kind;   ///< "minuted" (minuted's WebSocket protocol) or "streamtext"; "": none
+    std::string state;  ///< "connected", "retrying" or "stopped"
+    std::string status; ///< the same in words, for people ("retrying in 800 ms after ...")
+    std::string url;
+    std::string event;                     ///< streamtext: the event polled
+    std::optional<std::uint64_t> position; ///< streamtext: the position the next poll asks after
+    std::string last_error;                ///< the last failure, kept once connected again
+    std::chrono::milliseconds retry_in{};  ///< retrying: the wait before the next attempt
+    /// streamtext: when the last poll that was answered (with text or none) was sent. Everything
+    /// the service held then is in the session, so its age bounds how far the session lags.
+    std::optional<std::chrono::steady_clock::time_point> last_answered;
+};
+
 /// A summary of a session for listings, readable from any thread.
 struct session_info {
     std::string id;
@@ -68,9 +83,9 @@ struct session_info {
     protocol::seq_number last_seq = 0;
     bool ended = false;
     std::string end_reason;
-    std::string archive; ///< folder under state_dir/archive holding the finished session's files
-    std::string feed_status; ///< for pull feeds: "connected", "retrying: ..."
-    std::string instance;    ///< the source's name for the meeting, from its open; may be empty
+    std::string archive;  ///< folder under state_dir/archive holding the finished session's files
+    feed_state feed;      ///< of a pull feed attached to it, if one is
+    std::string instance; ///< the source's name for the meeting, from its open; may be empty
 };
 
 /// How a source takes [limits] ingest_rate.
@@ -244,7 +259,8 @@ public:
 
     /// For listings; thread-safe.
     session_info info() const;
-    void set_feed_status(std::string status);
+    /// What the pull feed attached to the session is doing; any thread.
+    void set_feed_state(feed_state state);
 
 private:
     live_session(boost::asio::io_context& ioc, disk_executors disk, std::string id,

@@ -189,7 +189,28 @@
     if (state.ended)
       setStatus('ended', 'Ended: final minutes');
     else
-      setStatus('live', 'Live');
+      setStatus('live', feedNote ? `Live; ${feedNote}` : 'Live');
+  }
+
+  // A feed minuted pulls the captions from (GET /api/sessions, "feed"): when it is down, the
+  // status line says so, or readers would take a silent feed for a silent meeting.
+  let feedNote = '';
+  async function checkFeed() {
+    try {
+      const res = await fetch('/api/sessions', {cache: 'no-store'});
+      if (!res.ok)
+        return;
+      const mine = (await res.json()).sessions.find(s => s.id === id && s.live);
+      const feed = mine && mine.feed;
+      feedNote = !feed || feed.state === 'connected' ? '' :
+        feed.state === 'retrying' ? `the caption feed is not answering (${feed.last_error}); ` +
+          `retrying in ${Math.max(1, Math.round(feed.retry_in_ms / 1000))} s` :
+          'the caption feed has stopped';
+      if (socket && socket.readyState === WebSocket.OPEN)
+        showConnected();
+    } catch (e) {
+      // The socket's own status says when the daemon cannot be reached.
+    }
   }
 
   // Back online or back to the tab: try at once rather than at the end of a long backoff.
@@ -649,5 +670,7 @@
     loadArchived();
   } else {
     connect();
+    checkFeed();
+    setInterval(checkFeed, 10000);
   }
 })();

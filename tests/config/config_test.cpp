@@ -338,6 +338,63 @@ TEST(parse_config, bad_values_are_errors) {
               std::string::npos);
 }
 
+TEST(parse_config, a_streamtext_feed_takes_its_event_language_interval_length_and_url) {
+    auto const s = parse("[[feed]]\nkind = \"streamtext\"\nsession = \"plenary\"\n"
+                         "event = \"IGF-Plenary\"\nlanguage = \"pt-BR\"\n"
+                         "poll_interval = \"200ms\"\nlength = 5000\n"
+                         "url = \"http://127.0.0.1:9/captions\"\ntitle = \"Plenary\"\n");
+    ASSERT_EQ(s.feeds.size(), 1u);
+    auto const& f = s.feeds[0];
+    EXPECT_EQ(f.kind, feed_kind::streamtext);
+    EXPECT_EQ(f.event, "IGF-Plenary");
+    EXPECT_EQ(f.language, "pt-BR");
+    EXPECT_EQ(f.poll_interval, std::chrono::milliseconds(200));
+    EXPECT_EQ(f.length, 5000u);
+    EXPECT_EQ(f.url, "http://127.0.0.1:9/captions");
+    EXPECT_EQ(f.title, "Plenary");
+
+    auto const d =
+        parse("[[feed]]\nkind = \"streamtext\"\nsession = \"p\"\nevent = \"E\"\n").feeds.at(0);
+    EXPECT_EQ(d.url, "https://www.streamtext.net/captions");
+    EXPECT_EQ(d.poll_interval, std::chrono::seconds(1));
+    EXPECT_EQ(d.length, 0u);
+    EXPECT_TRUE(d.language.empty());
+    EXPECT_EQ(parse("[[feed]]\nsession = \"p\"\nurl = \"ws://x/\"\n").feeds.at(0).kind,
+              feed_kind::minuted);
+}
+
+TEST(parse_config, a_streamtext_feeds_bad_values_are_refused_naming_the_key) {
+    auto const feed = [](std::string const& lines) {
+        return error_of("[[feed]]\nkind = \"streamtext\"\nsession = \"p\"\n" + lines);
+    };
+    EXPECT_EQ(feed("event = \"E\"\nkind2 = 1\n"), "t.toml:5:1: unknown key 'feed.kind2'");
+    EXPECT_NE(feed("").find("feed.event must be a StreamText event name"), std::string::npos);
+    EXPECT_NE(feed("event = \"a&last=0\"\n").find("feed.event"), std::string::npos);
+    EXPECT_NE(feed("event = \"E\"\nlanguage = \"en us\"\n").find("feed.language"),
+              std::string::npos);
+    EXPECT_NE(feed("event = \"E\"\npoll_interval = \"50ms\"\n")
+                  .find("feed.poll_interval must be from 100ms to 60s"),
+              std::string::npos);
+    EXPECT_NE(feed("event = \"E\"\npoll_interval = \"2m\"\n").find("feed.poll_interval"),
+              std::string::npos);
+    EXPECT_NE(feed("event = \"E\"\npoll_interval = \"soon\"\n").find("positive duration"),
+              std::string::npos);
+    EXPECT_NE(feed("event = \"E\"\nlength = 0\n").find("feed.length must be from 1"),
+              std::string::npos);
+    EXPECT_NE(feed("event = \"E\"\nurl = \"ws://x/\"\n").find("http:// or https://"),
+              std::string::npos);
+    EXPECT_NE(feed("event = \"E\"\nurl = \"https://x/c?event=F\"\n").find("without a query"),
+              std::string::npos);
+    EXPECT_NE(
+        feed("event = \"E\"\ntoken = \"0123456789abcdef0\"\n").find("unknown key 'feed.token'"),
+        std::string::npos);
+    EXPECT_NE(error_of("[[feed]]\nkind = \"rss\"\nsession = \"p\"\n").find("feed.kind must be"),
+              std::string::npos);
+    EXPECT_NE(error_of("[[feed]]\nsession = \"p\"\nurl = \"ws://x/\"\nevent = \"E\"\n")
+                  .find("unknown key 'feed.event'"),
+              std::string::npos);
+}
+
 TEST(parse_config, tls_needs_a_certificate_and_its_key_together) {
     EXPECT_FALSE(parse("").tls.enabled());
     auto const s = parse("[tls]\ncertificate = \"/etc/c.pem\"\nprivate_key = \"/etc/k.pem\"\n");
