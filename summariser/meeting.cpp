@@ -178,7 +178,7 @@ void meeting::open_utterance(std::optional<participant_id> speaker, protocol::li
     u.at = at;
     u.agenda_item = agenda_.size() - 1;
     u.continues = continues;
-    u.lang = continues ? utterances_.back().lang : language_;
+    u.lang = continues ? utterances_.back().lang : turn_language_;
     utterances_.push_back(std::move(u));
     sentence_counts_.push_back(0);
     turn_cues_.clear();

@@ -114,10 +114,12 @@ public:
     void apply(protocol::caption_event const& event, time_point at, change_set& changes);
     void set_pending(std::vector<protocol::caption_event> const& events, change_set& changes);
     void finish(time_point at, change_set& changes);
-    /// The language of what follows, as its source names it ("en", "fr-CA"): utterances that
-    /// start from now on carry it. The meeting's language is the last one set.
+    /// The language its source names now ("en", "fr-CA"): the meeting's language, the last one
+    /// set. Turns take theirs from `set_turn_language`.
     void set_language(std::string lang) { language_ = std::move(lang); }
     std::string const& language() const noexcept { return language_; }
+    /// The language of the utterances that start from now on.
+    void set_turn_language(std::string lang) { turn_language_ = std::move(lang); }
 
     std::string const& title() const noexcept { return title_; }
     std::vector<utterance> const& utterances() const noexcept { return utterances_; }
@@ -216,6 +218,7 @@ private:
     bool open_ = false; // the last utterance still takes text
     bool ended_ = false;
     std::string language_;
+    std::string turn_language_;
     std::size_t total_words_ = 0;
 
     // Sentence assembly across lines of one turn.

@@ -14,9 +14,9 @@ pipeline::pipeline(std::vector<std::string> known_titles, protocol::reader_optio
     : reader_(options), meeting_(std::move(known_titles)) {}
 
 void pipeline::set_language(std::string lang) {
-    auto const& latest = languages_.empty() ? meeting_.language() : languages_.back().lang;
-    if (lang == latest)
+    if (lang == meeting_.language())
         return;
+    meeting_.set_language(lang);
     // A line under way is finished in the language it started in.
     auto const from = reader_.next_line_start();
     if (!languages_.empty() && languages_.back().from == from)
@@ -29,9 +29,8 @@ void pipeline::apply(protocol::caption_event const& e, time_point at, change_set
     // A language takes effect with the first line that starts after it was set, not with the
     // text that was still provisional when it came.
     while (!languages_.empty() && languages_.front().from <= protocol::line_of(e)) {
-        meeting_.set_language(std::move(languages_.front().lang));
+        meeting_.set_turn_language(std::move(languages_.front().lang));
         languages_.pop_front();
-        changes.meta = true;
     }
     meeting_.apply(e, at, changes);
 }

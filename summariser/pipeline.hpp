@@ -32,8 +32,8 @@ public:
     void set_known_agenda(std::vector<protocol::agenda_item> agenda, change_set& changes) {
         meeting_.set_known_agenda(std::move(agenda), changes);
     }
-    /// The language of the text put from now on: turns that start in it carry it (see
-    /// meeting::set_language).
+    /// The language of the text put from now on: the meeting's at once, and that of the turns
+    /// that start in it (see meeting::set_language).
     void set_language(std::string lang);
     /// Ends the meeting: everything becomes final.
     void finish(time_point at, change_set& changes);

@@ -187,6 +187,7 @@ int summarise_caption_file(std::string const& text, std::string const& name,
     if (!roster.empty())
         m.set_roster(std::move(roster), changes);
     m.set_language(file.lang);
+    m.set_turn_language(file.lang);
     summariser::time_point const zero{};
     auto end = zero;
     for (auto const& e : protocol::caption_events(file)) {

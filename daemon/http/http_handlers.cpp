@@ -229,20 +229,20 @@ void http_session::handle_end(request req, std::string const& id) {
         return respond_json(req, http::status::not_found,
                             boost::json::object{{"error", "no live session " + id}});
     spdlog::info("http {}: session {} ended by an admin request", peer_, id);
-    net::post(session->strand(),
-              [self = shared_from_this(), session, req = std::move(req)]() mutable {
-                  if (session->ended())
-                      return net::post(self->ex_, [self, req = std::move(req), id = session->id()] {
-                          self->respond_json(req, http::status::conflict,
-                                             boost::json::object{{"error", id + " has ended"}});
-                      });
-                  session->end("ended by an administrator");
-                  self->respond_when_journaled(session, std::move(req), "end", [session] {
-                      return boost::json::object{{"session", session->id()},
-                                                 {"ended", true},
-                                                 {"last_seq", session->acknowledged_seq()}};
-                  });
-              });
+    net::post(
+        session->strand(), [self = shared_from_this(), session, req = std::move(req)]() mutable {
+            if (session->ended())
+                return net::post(self->ex_, [self, req = std::move(req), id = session->id()] {
+                    self->respond_json(req, http::status::conflict,
+                                       boost::json::object{{"error", id + " has ended"}});
+                });
+            session->end("ended by an administrator");
+            self->respond_when_journaled(session, std::move(req), "end", [session] {
+                return boost::json::object{{"session", session->id()},
+                                           {"ended", true},
+                                           {"last_seq", session->acknowledged_seq().value_or(0)}};
+            });
+        });
 }
 
 // Answers `req` once all the session has journaled is on disk, like an ack: with what
@@ -386,13 +386,26 @@ void http_session::handle_archive(request req, protocol::route const& route) {
     write(std::move(res));
 }
 
+namespace {
+
+// {"seq":LAST}, or {"seq":0,"empty":true} while nothing is held: a source that counts from 0
+// then starts at 0, where {"seq":0} alone would say its 0 is held.
+boost::json::object held_json(std::optional<protocol::seq_number> held) {
+    boost::json::object o{{"seq", held.value_or(0)}};
+    if (!held)
+        o["empty"] = true;
+    return o;
+}
+
+} // namespace
+
 // GET /ingest/{id}/seq: the last seq on disk, where a source resumes.
 void http_session::handle_ingest_seq(request req, std::string const& id) {
     auto session = sessions_.for_ingest(id, {}, session_lookup::find);
     if (!session)
-        return respond_json(req, http::status::ok, boost::json::object{{"seq", 0}});
+        return respond_json(req, http::status::ok, held_json(std::nullopt));
     respond_from(session, std::move(req), "application/json", [](live_session& s) {
-        return boost::json::serialize(boost::json::object{{"seq", s.acknowledged_seq()}}) + "\n";
+        return boost::json::serialize(held_json(s.acknowledged_seq())) + "\n";
     });
 }
 
@@ -485,7 +498,7 @@ void http_session::answer_ingest(request const& req, ingest_answer const& a) {
                 std::to_string(std::chrono::ceil<std::chrono::seconds>(a.retry_after).count()));
         return write(std::move(res));
     }
-    boost::json::object o{{"seq", a.held}};
+    auto o = held_json(a.held);
     auto status = http::status::ok;
     for (auto const& reply : a.replies) {
         if (auto const* gap = std::get_if<protocol::nack>(&reply)) {

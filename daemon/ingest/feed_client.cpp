@@ -127,7 +127,7 @@ greet(ws_stream& ws, config::feed const& feed, std::shared_ptr<live_session> con
       config::settings const& settings, metrics& counters) {
     auto const after =
         co_await on_strand(session->strand(), [&]() -> net::awaitable<protocol::seq_number> {
-            co_return session->acknowledged_seq();
+            co_return session->acknowledged_seq().value_or(0);
         });
     ws.read_message_max(settings.max_frame_bytes);
     ws.text(true);

@@ -222,7 +222,7 @@ net::awaitable<void> streamtext_poller::deliver(protocol::streamtext_answer cons
     protocol::ingest_message m;
     m.kind = protocol::ingest_kind::text;
     m.seq = co_await on_strand(session->strand(), [&]() -> net::awaitable<protocol::seq_number> {
-        co_return session->acknowledged_seq() + 1;
+        co_return session->acknowledged_seq().value_or(0) + 1;
     });
     m.text = answer.content;
     m.lang = answer.language.empty() ? feed_.language : answer.language;

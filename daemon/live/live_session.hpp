@@ -112,8 +112,9 @@ struct ingest_answer {
     bool ended = false;
     /// Not applied: the session is over [limits] ingest_rate; try again after this long.
     std::chrono::steady_clock::duration retry_after{};
-    /// The last seq on disk when the answer is sent.
-    protocol::seq_number held = 0;
+    /// The last seq on disk when the answer is sent, in the source's numbers; none while the
+    /// session holds none (so a source that counts from 0 knows its 0 is not held).
+    std::optional<protocol::seq_number> held;
 };
 
 /// A caption source's answers in the order of its frames, whatever order the journal completes
@@ -208,8 +209,9 @@ public:
     /// (journaled with that text): where it resumes. On the strand.
     std::optional<std::uint64_t> source_position() const noexcept { return source_position_; }
     /// The same in the source's own numbers (one lower for a source that counts from 0): what
-    /// sources are told (GET /ingest/{id}/seq, welcomes, acks, a pull feed's resume).
-    protocol::seq_number acknowledged_seq();
+    /// sources are told (GET /ingest/{id}/seq, welcomes, acks, a pull feed's resume). None
+    /// while nothing is on disk: 0 would say a source that counts from 0 need not resend it.
+    std::optional<protocol::seq_number> acknowledged_seq();
     /// Calls `send` with `answer` once the journal holds what it acknowledges (at once if it
     /// acknowledges nothing), or with a refusal (close 1013) if the journal fails first.
     void answer_when_durable(ingest_answer answer, std::function<void(ingest_answer)> send);

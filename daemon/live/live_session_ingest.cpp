@@ -11,8 +11,11 @@ namespace minuted::daemon {
 using detail::to_ms;
 using detail::wall_now;
 
-protocol::seq_number live_session::acknowledged_seq() {
-    return sequencer_.to_source(durable_seq());
+std::optional<protocol::seq_number> live_session::acknowledged_seq() {
+    auto const held = durable_seq();
+    if (held == 0)
+        return std::nullopt;
+    return sequencer_.to_source(held);
 }
 
 protocol::seq_number live_session::durable_seq() {
@@ -46,7 +49,7 @@ ingest_answer live_session::refusal() {
     answer.replies.emplace_back(std::in_place_type<protocol::error_reply>,
                                 "captions cannot be kept safe: the journal cannot be written (" +
                                     why + "); nothing after seq " +
-                                    std::to_string(acknowledged_seq()) +
+                                    std::to_string(acknowledged_seq().value_or(0)) +
                                     " is held; reconnect and resend later");
     answer.close = "journal not writable: " + why;
     answer.close_code = close_try_again_later;
@@ -136,7 +139,8 @@ ingest_answer live_session::open(protocol::ingest_message const& m,
         r.instance = source_instance_.empty() ? bounded.instance : std::string();
         record(std::move(r), arrived);
     }
-    answer.replies.emplace_back(std::in_place_type<protocol::welcome>, acknowledged_seq());
+    answer.replies.emplace_back(std::in_place_type<protocol::welcome>,
+                                acknowledged_seq().value_or(0));
     return answer;
 }
 

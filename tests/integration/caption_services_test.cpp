@@ -98,9 +98,15 @@ TEST(caption_services, a_source_that_counts_from_zero_is_answered_in_its_numbers
     auto const post = [&](unsigned seq, std::string const& body) {
         return post_raw(d.port(), "/ingest/z?lang=en-US&seq=" + std::to_string(seq), body);
     };
-    auto r = post(0, "Hello from the first caption.\n");
+    // Nothing held yet is not "0 held": a source that counts from 0 starts at 0.
+    EXPECT_EQ(boost::json::parse(http_get(d.port(), "/ingest/z/seq").body),
+              boost::json::parse(R"({"seq":0,"empty":true})"));
+    auto r = post(2, "Too far ahead.\n");
+    EXPECT_EQ(r.first, 409u);
+    EXPECT_EQ(boost::json::parse(r.second).at("empty"), true) << r.second;
+    r = post(0, "Hello from the first caption.\n");
     EXPECT_EQ(r.first, 200u) << r.second;
-    EXPECT_EQ(boost::json::parse(r.second).at("seq"), 0);
+    EXPECT_EQ(boost::json::parse(r.second), boost::json::parse(R"({"seq":0})"));
     r = post(1, "And the second.\n");
     EXPECT_EQ(boost::json::parse(r.second).at("seq"), 1);
     EXPECT_EQ(post(0, "Hello from the first caption.\n").first, 200u); // a resend
