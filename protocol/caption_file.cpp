@@ -655,7 +655,10 @@ std::vector<timed_caption_event> caption_events(caption_file const& file) {
 // `>> Name:` as a live session's CART reader reads it. A name it would take for speech
 // ("Alice", "bob smith": CART labels are upper case or two or more capitalised words) goes
 // in upper case, which reads as a label and is shown as the same name.
-std::string turn_marker(std::string const& speaker) {
+std::string turn_marker(std::string speaker) {
+    // A colon would end the label early ("Dr. Smith: Chair" is one speaker, not a speaker
+    // and the start of what was said).
+    std::replace(speaker.begin(), speaker.end(), ':', ',');
     auto const marker = ">> " + speaker + ": ";
     line_parser parser(text_source::live);
     std::vector<caption_event> events;

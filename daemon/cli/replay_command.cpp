@@ -198,13 +198,14 @@ int read_transcript_replay(replay_command_options const& o, journal_replay& repl
         replay = make_transcript_replay(text, o.replay);
     } else {
         auto const file = protocol::read_caption_file(text);
+        auto const name = *o.file == "-" ? std::string("standard input") : *o.file;
         if (file.error) {
-            std::cerr << "minuted: " << (*o.file == "-" ? "standard input" : *o.file) << ':'
-                      << file.error->line << ": " << file.error->why << '\n';
+            std::cerr << "minuted: " << name << ':' << file.error->line << ": " << file.error->why
+                      << '\n';
             return exit_data;
         }
         if (file.cues.empty()) {
-            std::cerr << "minuted: " << *o.file << ": no cues with text\n";
+            std::cerr << "minuted: " << name << ": no cues with text\n";
             return exit_data;
         }
         replay = make_caption_replay(file, o.replay);

@@ -9,12 +9,12 @@
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <iostream>
 #include <optional>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <variant>
@@ -242,16 +242,26 @@ int summarise_command(std::span<char const* const> args, std::ostream& out, std:
     }
     if (protocol::detect_caption_format(first) != protocol::caption_format::cart) {
         // Caption files are read whole: cues refer to a document (TTML) and repeat (rolling
-        // captions). A 3-hour meeting's WebVTT is a few MB.
-        std::ostringstream rest;
-        rest << in.rdbuf();
+        // captions). A 3-hour meeting's WebVTT is well under 1 MB; what is far beyond any
+        // meeting's (an endless pipe) is refused before it fills the memory.
+        constexpr std::size_t max_caption_file_bytes = 256u << 20;
+        auto const name = o.input == "-" ? std::string("standard input") : o.input;
+        auto text = std::move(first);
+        std::array<char, 1 << 16> block{};
+        while (in.read(block.data(), block.size()) || in.gcount() > 0) {
+            text.append(block.data(), static_cast<std::size_t>(in.gcount()));
+            if (text.size() > max_caption_file_bytes) {
+                err << "minuted: " << name << ": a caption file over "
+                    << (max_caption_file_bytes >> 20) << " MiB is not read\n";
+                return exit_data;
+            }
+        }
         if (in.bad()) {
             err << "minuted: " << o.input << ": read error\n";
             return exit_io;
         }
-        auto const name = o.input == "-" ? std::string("standard input") : o.input;
-        return summarise_caption_file(first + rest.str(), name, o, std::move(agenda),
-                                      std::move(roster), out, err);
+        return summarise_caption_file(text, name, o, std::move(agenda), std::move(roster), out,
+                                      err);
     }
     summariser::pipeline p(std::move(agenda));
     if (auto const code = read_cart(in, first, o.input, p, std::move(roster), err); code != exit_ok)

@@ -332,6 +332,8 @@
     setText(pending, typing);
     if (state.lang)
       pending.lang = state.lang;
+    else
+      pending.removeAttribute('lang');
   }
 
   function listOf(className, entries, line) {

@@ -302,7 +302,7 @@ TEST(auth, a_host_name_that_is_not_the_daemons_is_refused_against_dns_rebinding)
     d.process().wait_for(R"(GET /api/sessions refused: host rebound\.evil\.example)");
 }
 
-// The raw bytes a peer reads until the daemon closes the connection.
+// How many responses a raw exchange holds.
 std::size_t responses_in(std::string const& raw) {
     std::size_t n = 0;
     for (auto at = raw.find("HTTP/1."); at != std::string::npos; at = raw.find("HTTP/1.", at + 1))
