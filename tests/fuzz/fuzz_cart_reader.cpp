@@ -122,7 +122,9 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
             auto const before = out.size();
             reader.put(bytes, out);
             total += bytes.size();
-            backspaces += static_cast<std::size_t>(std::count(bytes.begin(), bytes.end(), '\b'));
+            // DEL deletes as backspace does (caption services send it).
+            backspaces += static_cast<std::size_t>(std::count_if(
+                bytes.begin(), bytes.end(), [](char c) { return c == '\b' || c == '\x7F'; }));
             newlines += static_cast<std::size_t>(std::count(bytes.begin(), bytes.end(), '\n'));
             check_events({out.begin() + static_cast<std::ptrdiff_t>(before), out.end()}, tail_line,
                          static_cast<line_number>(newlines + 1));
