@@ -193,8 +193,10 @@
   }
 
   // A feed minuted pulls the captions from (GET /api/sessions, "feed"): when it is down, the
-  // status line says so, or readers would take a silent feed for a silent meeting.
+  // status line says so, or readers would take a silent feed for a silent meeting. Asked
+  // again every 10 s while the session has a feed; a session that has none is not asked about.
   let feedNote = '';
+  let feedTimer = null;
   async function checkFeed() {
     try {
       const res = await fetch('/api/sessions', {cache: 'no-store'});
@@ -202,6 +204,10 @@
         return;
       const mine = (await res.json()).sessions.find(s => s.id === id && s.live);
       const feed = mine && mine.feed;
+      if (mine && !feed && feedTimer !== null) {
+        clearInterval(feedTimer);
+        feedTimer = null;
+      }
       feedNote = !feed || feed.state === 'connected' ? '' :
         feed.state === 'retrying' ? `the caption feed is not answering (${feed.last_error}); ` +
           `retrying in ${Math.max(1, Math.round(feed.retry_in_ms / 1000))} s` :
@@ -672,7 +678,7 @@
     loadArchived();
   } else {
     connect();
+    feedTimer = setInterval(checkFeed, 10000);
     checkFeed();
-    setInterval(checkFeed, 10000);
   }
 })();

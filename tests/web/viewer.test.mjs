@@ -295,6 +295,24 @@ test('languages: each turn is marked with the language its source named; Arabic 
     });
 });
 
+test('caption feed: the status line says when the service minuted polls is not answering',
+     { timeout: test_timeout }, async t => {
+    // Nothing listens on port 1: the feed fails at once and keeps retrying.
+    const config = '[[feed]]\nkind = "streamtext"\nsession = "pulled"\nevent = "IGF-Plenary"\n' +
+                   'url = "http://127.0.0.1:1/captions"\n';
+    await with_daemon(t, async d => {
+        const page = await open_page(browser, d.url('/sessions/pulled'));
+        try {
+            await wait_in_page(page, 'the feed note in the status line',
+                               () => /^Live; the caption feed is not answering \(.+\); retrying in \d+ s$/
+                                         .test(document.querySelector('#status').textContent));
+            assert.deepEqual(page.problems, [], 'no script errors on the page');
+        } finally {
+            await close_pages(page);
+        }
+    }, config);
+});
+
 test('known agenda: an agenda put during the meeting shows its items, and those still to come',
      { timeout: test_timeout }, async t => {
     await with_daemon(t, async d => {
