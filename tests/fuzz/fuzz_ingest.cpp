@@ -8,10 +8,13 @@
 // The same JSON-shaped inputs go to protocol::parse_roster too (a roster is what
 // PUT /api/sessions/{id}/roster takes from the same clients): a roster it accepts is within
 // its limits, all valid UTF-8, and protocol::roster_json writes it back as one that reads the
-// same.
+// same. And to protocol::read_streamtext_answer, as a caption service's answer to a poll: one
+// it takes has content within its bound, in valid UTF-8, a language tag or none, and a
+// position that does not go back.
 
 #include "protocol/ingest.hpp"
 #include "protocol/roster.hpp"
+#include "protocol/streamtext.hpp"
 #include "protocol/utf8.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 
@@ -54,6 +57,21 @@ bool same(ingest_message const& a, ingest_message const& b) {
            a.after == b.after && a.lang == b.lang;
 }
 
+void check_streamtext(std::string_view body) {
+    constexpr std::size_t max_content = 4096;
+    for (auto const asked : {std::optional<std::uint64_t>{}, std::optional<std::uint64_t>{7}}) {
+        auto const r = read_streamtext_answer(body, asked, max_content);
+        MINUTED_CHECK(r.answer.has_value() == r.error.empty());
+        if (!r.answer)
+            continue;
+        MINUTED_CHECK(r.answer->content.size() <= max_content);
+        MINUTED_CHECK(is_valid_utf8(r.answer->content));
+        MINUTED_CHECK(r.answer->language.empty() || is_valid_language_tag(r.answer->language));
+        MINUTED_CHECK(!asked || r.answer->last_position > *asked ||
+                      (r.answer->last_position == *asked && r.answer->content.empty()));
+    }
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size) {
@@ -67,6 +85,7 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
     bool const is_json = rest.starts_with('{');
 
     check_roster(frame);
+    check_streamtext(frame);
     auto const parsed = parse_ingest_frame(frame);
     if (!parsed) {
         auto const ec = parsed.error();
