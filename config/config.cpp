@@ -350,9 +350,7 @@ void read_streamtext(table_reader& r, feed& f, std::string_view source_name) {
              "feed.event must be a StreamText event name of letters, digits, '-', '_' or '.'");
     f.event = *event;
     f.language = r.get<std::string>("language").value_or("");
-    if (f.language.size() > 35 ||
-        !std::all_of(f.language.begin(), f.language.end(),
-                     [](unsigned char c) { return std::isalnum(c) || c == '-'; }))
+    if (!f.language.empty() && !protocol::is_valid_language_tag(f.language))
         fail(source_name, r.where("language"),
              "feed.language must be a language code such as \"en\" or \"pt-BR\"");
     f.poll_interval = duration(r, "poll_interval", f.poll_interval, source_name);
