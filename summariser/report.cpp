@@ -264,6 +264,9 @@ std::string render_vtt(meeting const& m, std::size_t words_per_cue) {
     constexpr milliseconds per_word{400}; // 150 words a minute
     words_per_cue = std::max<std::size_t>(words_per_cue, 1);
     std::string out = "WEBVTT\n";
+    // The header YouTube's and Teams' files carry, which players and minuted read back.
+    if (!m.language().empty())
+        out.append("Language: ").append(m.language()).append("\n");
     auto const& turns = m.utterances();
     if (turns.empty())
         return out;
@@ -290,6 +293,8 @@ std::string render_vtt(meeting const& m, std::size_t words_per_cue) {
         auto const span = end - begin;
         std::string const voice =
             u.speaker ? vtt_escape(m.participants().at(*u.speaker).name) : std::string("Speaker");
+        // A turn in another language than the meeting's says so, as WebVTT's <lang> span does.
+        bool const other_language = !u.lang.empty() && u.lang != m.language();
         for (std::size_t w = 0; w < words.size(); w += words_per_cue) {
             auto const last = std::min(w + words_per_cue, words.size());
             auto const share = [&](std::size_t k) {
@@ -307,7 +312,13 @@ std::string render_vtt(meeting const& m, std::size_t words_per_cue) {
             // Appended piece by piece: GCC 12 at -O3 sees a false overlap (-Wrestrict) in
             // the chain of operator+ this was.
             out.append("\n").append(vtt_time(start)).append(" --> ").append(vtt_time(stop));
-            out.append("\n<v ").append(voice).append(">").append(vtt_escape(text)).append("\n");
+            out.append("\n<v ").append(voice).append(">");
+            if (other_language)
+                out.append("<lang ").append(u.lang).append(">");
+            out.append(vtt_escape(text));
+            if (other_language)
+                out.append("</lang>");
+            out.append("\n");
         }
     }
     return out;

@@ -38,6 +38,23 @@ TEST(render_vtt, cues_are_timed_by_arrival_voiced_and_escaped) {
               "<v Markus Kummer>Good.\n");
 }
 
+TEST(render_vtt, the_meetings_language_heads_the_file_and_a_turn_in_another_is_marked) {
+    pipeline p;
+    change_set changes;
+    p.set_language("fr");
+    p.put(">> A: Bonjour.\n", time_point{seconds(1)}, changes);
+    p.set_language("en");
+    p.put(">> B: Hello.\n", time_point{seconds(2)}, changes);
+    p.finish(time_point{seconds(3)}, changes);
+    EXPECT_EQ(render_vtt(p.state()),
+              "WEBVTT\n"
+              "Language: en\n"
+              "\n"
+              "00:00:00.000 --> 00:00:01.000\n<v A><lang fr>Bonjour.</lang>\n"
+              "\n"
+              "00:00:01.000 --> 00:00:01.400\n<v B>Hello.\n");
+}
+
 TEST(render_vtt, long_turns_are_cut_into_cues_sharing_the_turn_time) {
     auto const p = timed({">> MARKUS KUMMER: one two three four five six", ">> JUTTA CROLL: Yes.",
                           ">> MARKUS KUMMER: Good."},
