@@ -1,5 +1,7 @@
 #include "protocol/ingest_sequencer.hpp"
 
+#include <limits>
+
 namespace minuted::protocol {
 
 namespace {
@@ -33,6 +35,8 @@ ingest_verdict ingest_sequencer::check(ingest_message const& m,
     // The first seq of a meeting says how its source counts: 0 or 1.
     bool const starts_from_zero = last_ == 0 && sent == 0 && !from_zero_;
     auto const shift = starts_from_zero ? 1 : offset();
+    if (sent > std::numeric_limits<seq_number>::max() - shift)
+        return refusal("seq " + std::to_string(sent) + " is beyond what a meeting counts to");
     if (sent + shift == 0)
         return refusal("seq 0 comes only first, from a source that counts from 0; this meeting's "
                        "seqs started at 1");
@@ -62,10 +66,10 @@ ingest_verdict ingest_sequencer::check_after_end(ingest_message const& m) const 
         m.kind == ingest_kind::text || m.kind == ingest_kind::erase || m.kind == ingest_kind::close;
     if (sequenced && m.seq && *m.seq + offset() != 0 && *m.seq + offset() <= last_)
         return {ingest_action::duplicate, {ack{*m.seq}}, {}, false, *m.seq + offset(), false};
-    auto v = refusal("session " + session_ + " has ended (last seq " +
-                         std::to_string(to_source(last_)) +
-                     "): to start another meeting under this id, send an open with a new "
-                     "instance");
+    auto v =
+        refusal("session " + session_ + " has ended (last seq " + std::to_string(to_source(last_)) +
+                "): to start another meeting under this id, send an open with a new "
+                "instance");
     v.close = "session has ended";
     v.ended = true;
     return v;

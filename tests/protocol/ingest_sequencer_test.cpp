@@ -65,6 +65,17 @@ TEST(ingest_sequencer, a_source_that_counts_from_zero_is_answered_in_its_own_num
     EXPECT_EQ(back.close, "seq went backwards: 0 after 1");
 }
 
+TEST(ingest_sequencer, a_seq_past_the_count_of_a_source_from_zero_is_refused_not_wrapped) {
+    ingest_sequencer s("m");
+    ingest_connection c;
+    send(s, c, text(0));
+    auto const v = send(s, c, text(std::numeric_limits<seq_number>::max()));
+    EXPECT_EQ(v.action, ingest_action::refuse);
+    EXPECT_EQ(v.replies.at(0), ingest_reply(error_reply{"seq 18446744073709551615 is beyond what a "
+                                                        "meeting counts to"}));
+    EXPECT_TRUE(v.close.empty());
+}
+
 TEST(ingest_sequencer, refuses_seq_zero_once_seqs_started_at_one) {
     ingest_sequencer s("m");
     ingest_connection c;
