@@ -191,10 +191,13 @@ const minutedFind = (() => {
     }
 
     // Marks the hits within `around` of the current one, and takes them off everywhere else.
+    // The window moves in steps of `around`, so going to the next match repaints the turns of
+    // the old and the new current match only, most of the time.
     function draw() {
       const want = new Map();
       if (index >= 0) {
-        const lo = Math.max(0, index - around), hi = Math.min(total - 1, index + around);
+        const base = index - index % around;
+        const lo = Math.max(0, base - around), hi = Math.min(total - 1, base + 2 * around - 1);
         for (let {k} = locate(lo); k < order.length && before[k] <= hi; k++) {
           const n = before[k + 1] - before[k];
           const a = Math.max(0, lo - before[k]), b = Math.min(n - 1, hi - before[k]);
@@ -256,10 +259,11 @@ const minutedFind = (() => {
       show(true);
     }
 
+    // Searches for what the field holds; false if that is the query already shown.
     function search() {
       const q = tidy(input.value);
       if (q === query)
-        return;
+        return false;
       const anchor = current || topOfView();
       query = q;
       hits.clear();
@@ -271,11 +275,11 @@ const minutedFind = (() => {
       // While a query is shown, the captions are not a live region: marks added to old turns
       // are not news, and each caption read out would talk over the reader's search.
       view.captions.setAttribute('aria-live', q ? 'off' : 'polite');
-      if (!q) {
+      if (q)
+        go(total ? seek(anchor) : -1);
+      else
         close(false);
-        return;
-      }
-      go(total ? seek(anchor) : -1);
+      return true;
     }
 
     function close(clear) {
@@ -324,8 +328,8 @@ const minutedFind = (() => {
     input.addEventListener('keydown', e => {
       if (e.key === 'Enter') {
         e.preventDefault();
-        search();
-        if (total)
+        // Typed and entered before the next frame: the first match found is the one to show.
+        if (!search() && total)
           go(index + (e.shiftKey ? -1 : 1));
       } else if (e.key === 'Escape') {
         e.preventDefault();

@@ -238,8 +238,11 @@ test('find: captions arriving during a search are found without moving the reade
             await page.keyboard.press('Control+f');
             assert.equal(await page.evaluate(() => document.activeElement?.id), 'find-q');
             await page.keyboard.type('Budget');
-            await wait_in_page(page, '"2 of 2"', () => document.querySelector('#find-count')
-                                                       .textContent === '2 of 2');
+            await wait_in_page(page, '"2 of 2", the marks all "budget"',
+                               () => document.querySelector('#find-count').textContent ===
+                                         '2 of 2' &&
+                                     [...document.querySelectorAll('#captions mark')].every(
+                                         m => m.textContent.toLowerCase() === 'budget'));
             await page.keyboard.press('Shift+Enter');
             assert.equal(await page.locator('#find-count').textContent(), '1 of 2');
             const at = (await found(page)).current;
@@ -342,7 +345,7 @@ test('find: a three-hour meeting (3,000 turns, 30,000 words) is searched at once
                 e.marks} marks drawn`);
             const total = Number(/ of (\d+)$/.exec(e.count)[1]);
             assert.ok(total > 10_000, e.count);
-            assert.ok(e.marks <= 601, `${e.marks} marks drawn for ${total} matches`);
+            assert.ok(e.marks <= 900, `${e.marks} marks drawn for ${total} matches`);
             assert.equal(Number(/ of (\d+)$/.exec(decision.count)[1]), 3000);
 
             // Moving through the matches redraws only near the current one.
