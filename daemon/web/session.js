@@ -514,6 +514,9 @@
 
   let follow = true;
   let lastTop = 0;
+  // The find bar (find.js): while it shows a match, the view stays there (finder.holds()).
+  const finder = minutedFind({captions, utterances: () => state.utterances,
+                              element: u => turns.get(u)?.lastChild, following: () => follow, toLive});
 
   function atBottom() {
     return captions.scrollHeight - captions.scrollTop - captions.clientHeight < 40;
@@ -525,12 +528,12 @@
     else if (captions.scrollTop < lastTop - 2)
       follow = false; // the reader scrolled up; growth below never lowers scrollTop
     lastTop = captions.scrollTop;
-    jumpLive.hidden = follow || state.ended;
+    jumpLive.hidden = (follow && !finder.holds()) || state.ended;
   }, {passive: true});
 
   // New text size or spacing, or a resized window, moves the text: stay at the live edge.
   const keepLive = () => {
-    if (follow)
+    if (follow && !finder.holds())
       requestAnimationFrame(toLive);
   };
   document.addEventListener('minuted:prefs', keepLive);
@@ -543,6 +546,7 @@
     jumpLive.hidden = true;
   }
   jumpLive.addEventListener('click', () => {
+    finder.unhold(); // the search stays open, its marks too, but the view follows again
     toLive();
     captions.focus({preventScroll: true});
   });
@@ -585,8 +589,9 @@
       renderAgenda();
     if (dirty.participants || dirty.utterances.size)
       renderParticipants();
+    finder.update(dirty.all ? null : dirty.utterances);
     dirty = emptyDirty(false);
-    if (follow)
+    if (follow && !finder.holds())
       toLive();
     else
       jumpLive.hidden = state.ended;

@@ -476,7 +476,7 @@ async function serious_violations(page, where) {
                 .replace(/\n/g, ' ')}`).join('\n')}`);
 }
 
-test('accessibility: no serious axe violations in any theme; the agenda works by keyboard',
+test('accessibility: no serious axe violations in any theme, the captions searched; the agenda works by keyboard',
      { timeout: test_timeout }, async t => {
     await with_daemon(t, async d => {
         let page, list, keys;
@@ -494,6 +494,11 @@ test('accessibility: no serious axe violations in any theme; the agenda works by
                                state.utterances.length);
             list = await open_page(browser, d.url('/'), { bypassCSP: true });
             await list.locator('#sessions [data-session="a11y"]').waitFor();
+
+            // The find bar open with matches marked, the current one too, in every theme.
+            await page.fill('#find-q', 'agenda');
+            await wait_in_page(page, 'matches for "agenda" marked',
+                               () => document.querySelector('#captions mark.current') !== null);
 
             const found = [];
             for (const theme of ['light', 'dark', 'contrast']) {
