@@ -1,5 +1,7 @@
 #include "summariser/minutes_edits.hpp"
 
+#include <boost/json.hpp>
+
 #include <algorithm>
 #include <charconv>
 #include <set>
@@ -303,6 +305,127 @@ published_item minutes_edits::publish(meeting const& m, agenda_item const& machi
             p.revision = s.revision;
         }
     return p;
+}
+
+} // namespace minuted::summariser
+
+namespace minuted::summariser {
+
+namespace {
+
+constexpr std::pair<edit_op, std::string_view> op_names[] = {
+    {edit_op::bullet_edit, "bullet.edit"},       {edit_op::bullet_add, "bullet.add"},
+    {edit_op::bullet_remove, "bullet.remove"},   {edit_op::bullet_pin, "bullet.pin"},
+    {edit_op::bullet_approve, "bullet.approve"}, {edit_op::item_rename, "item.rename"},
+    {edit_op::item_approve, "item.approve"},     {edit_op::report_approve, "report.approve"},
+};
+
+constexpr std::string_view kind_long_names[] = {"key_point", "decision", "next_step"};
+
+} // namespace
+
+std::string_view op_name(edit_op op) {
+    for (auto const& [o, name] : op_names)
+        if (o == op)
+            return name;
+    return {};
+}
+
+std::optional<edit_op> op_named(std::string_view name) {
+    for (auto const& [o, n] : op_names)
+        if (n == name)
+            return o;
+    return std::nullopt;
+}
+
+std::string_view kind_name(bullet_kind k) {
+    return kind_long_names[static_cast<std::size_t>(k)];
+}
+
+std::optional<bullet_kind> kind_named(std::string_view name) {
+    auto const it = std::find(std::begin(kind_long_names), std::end(kind_long_names), name);
+    if (it == std::end(kind_long_names))
+        return std::nullopt;
+    return static_cast<bullet_kind>(it - std::begin(kind_long_names));
+}
+
+std::string minute_edit_json(minute_edit const& e) {
+    boost::json::object o{
+        {"op", op_name(e.op)}, {"revision", e.revision}, {"by", e.by}, {"at", e.at_ms}};
+    if (e.bullet)
+        o["bullet"] = e.bullet->str();
+    if (e.item) {
+        boost::json::object item{{"utterance", e.item->utterance}};
+        if (e.item->known)
+            item["known"] = *e.item->known;
+        o["item"] = std::move(item);
+    }
+    if (e.op == edit_op::bullet_add)
+        o["kind"] = kind_name(e.kind);
+    for (auto const& [key, value] :
+         {std::pair{"text", &e.text}, std::pair{"who", &e.who}, std::pair{"when", &e.when}})
+        if (*value)
+            o[key] = **value;
+    return boost::json::serialize(o);
+}
+
+std::optional<minute_edit> parse_minute_edit(std::string_view json) {
+    boost::system::error_code ec;
+    auto const v = boost::json::parse(json, ec);
+    auto const* o = ec ? nullptr : v.if_object();
+    if (!o)
+        return std::nullopt;
+    minute_edit e;
+    auto const string = [&](char const* key) -> std::optional<std::string> {
+        auto const* f = o->if_contains(key);
+        if (!f || !f->is_string())
+            return std::nullopt;
+        return std::string(f->get_string());
+    };
+    auto const number = [&](boost::json::object const& in,
+                            char const* key) -> std::optional<std::uint64_t> {
+        auto const* f = in.if_contains(key);
+        if (!f || !(f->is_uint64() || (f->is_int64() && f->get_int64() >= 0)))
+            return std::nullopt;
+        return f->is_uint64() ? f->get_uint64() : static_cast<std::uint64_t>(f->get_int64());
+    };
+    auto const op = op_named(string("op").value_or(""));
+    auto const revision = number(*o, "revision");
+    auto const at = number(*o, "at");
+    if (!op || !revision || !at)
+        return std::nullopt;
+    e.op = *op;
+    e.revision = *revision;
+    e.at_ms = static_cast<std::int64_t>(*at);
+    e.by = string("by").value_or("");
+    if (auto const bullet = string("bullet")) {
+        e.bullet = bullet_key::parse(*bullet);
+        if (!e.bullet)
+            return std::nullopt;
+    }
+    if (auto const* item = o->if_contains("item")) {
+        auto const* i = item->if_object();
+        auto const utterance = i ? number(*i, "utterance") : std::nullopt;
+        if (!utterance)
+            return std::nullopt;
+        e.item = item_anchor{std::nullopt, static_cast<std::size_t>(*utterance)};
+        if (i->contains("known")) {
+            auto const known = number(*i, "known");
+            if (!known)
+                return std::nullopt;
+            e.item->known = static_cast<std::size_t>(*known);
+        }
+    }
+    if (e.op == edit_op::bullet_add) {
+        auto const kind = kind_named(string("kind").value_or(""));
+        if (!kind)
+            return std::nullopt;
+        e.kind = *kind;
+    }
+    e.text = string("text");
+    e.who = string("who");
+    e.when = string("when");
+    return e;
 }
 
 } // namespace minuted::summariser

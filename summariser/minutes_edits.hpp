@@ -161,6 +161,18 @@ private:
     std::uint64_t count_ = 0;
 };
 
+/// `e` as the JSON object its journal record holds: {"op","bullet"?,"item"?,"kind"?,"text"?,
+/// "who"?,"when"?,"revision","by","at"}, the item as {"known"?,"utterance"}. Pure.
+std::string minute_edit_json(minute_edit const& e);
+/// Reads what `minute_edit_json` writes; nullopt for anything else (a journal edited by hand).
+std::optional<minute_edit> parse_minute_edit(std::string_view json);
+/// The name of an edit's operation in that JSON ("bullet.edit", "item.rename", ...), and back.
+std::string_view op_name(edit_op op);
+std::optional<edit_op> op_named(std::string_view name);
+/// "key_point", "decision", "next_step", and back.
+std::string_view kind_name(bullet_kind k);
+std::optional<bullet_kind> kind_named(std::string_view name);
+
 /// The item of `m` that `a` names now, if any.
 agenda_item const* find_item(meeting const& m, item_anchor const& a);
 

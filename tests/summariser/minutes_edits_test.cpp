@@ -270,3 +270,38 @@ TEST(minutes_edits, the_same_edits_over_the_same_meeting_publish_the_same_minute
 
 } // namespace
 } // namespace minuted::summariser
+
+namespace minuted::summariser {
+namespace {
+
+TEST(minute_edit_json, reads_back_what_it_writes_and_refuses_the_rest) {
+    minute_edit add;
+    add.op = edit_op::bullet_add;
+    add.item = item_anchor{3, 120};
+    add.kind = bullet_kind::next_step;
+    add.text = "Secretariat to circulate \"the\" charter.";
+    add.who = "Secretariat";
+    add.when = "by Friday";
+    add.by = "Ana López";
+    add.at_ms = 1732350000000;
+    minute_edit edit;
+    edit.op = edit_op::bullet_edit;
+    edit.bullet = bullet_key{bullet_kind::key_point, 12, 340, 0};
+    edit.text = "";
+    edit.revision = 4;
+    minute_edit approve;
+    approve.op = edit_op::report_approve;
+    approve.revision = 2;
+    for (auto const& e : {add, edit, approve})
+        EXPECT_EQ(parse_minute_edit(minute_edit_json(e)), e) << minute_edit_json(e);
+    for (auto const* bad :
+         {"", "[]", R"({"op":"bullet.edit"})", R"({"op":"shout","revision":0,"at":0})",
+          R"({"op":"bullet.edit","revision":-1,"at":0})",
+          R"({"op":"bullet.edit","revision":0,"at":0,"bullet":"kp:x"})",
+          R"({"op":"bullet.add","revision":0,"at":0,"item":{"utterance":1}})",
+          R"({"op":"item.rename","revision":0,"at":0,"item":{"known":1}})"})
+        EXPECT_FALSE(parse_minute_edit(bad)) << bad;
+}
+
+} // namespace
+} // namespace minuted::summariser
