@@ -78,6 +78,7 @@ enum class edit_refusal {
     no_such_target, ///< 404: the bullet or item does not exist
     stale,          ///< 409: its revision moved on
     invalid,        ///< 400: missing or oversized text, an edit that does not fit its target
+    ended,          ///< 409: the meeting has ended (said by the session, not here)
 };
 
 struct edit_result {
