@@ -2,6 +2,7 @@
 
 #include "config/toml_reader.hpp"
 #include "protocol/ingest.hpp"
+#include "protocol/utf8.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -105,6 +106,13 @@ origins = []
 # Per-session publish tokens, in addition to publish_token:
 # [auth.sessions]
 # plenary = "a-token-for-the-plenary-only"
+
+# Who may edit and approve the minutes (POST /api/sessions/{id}/minutes/edits), by name: the
+# name is what the edit history records. Without any, only this machine may edit.
+# [auth.editors]
+# "Ana López" = "a-token-for-ana"      # any session
+# [auth.editors.plenary]
+# "Bo Lin" = "a-token-for-the-plenary's-rapporteur"
 
 [tls]
 # HTTPS and WSS on the listening port: a PEM certificate (then its chain) and its private key,
@@ -258,6 +266,32 @@ void read_sessions(table_reader& r, settings& s, std::string_view source_name) {
     s.recent_sessions = positive(r, "recent", s.recent_sessions, source_name);
 }
 
+// [auth.editors]: name = token for any session, and [auth.editors.SESSION] tables of them.
+void read_editors(toml::table const& editors, settings& s, std::string_view source_name) {
+    table_reader er(editors, source_name, "auth.editors");
+    auto read_names = [&](table_reader& tr, toml::table const& t,
+                          std::map<std::string, std::string>& out) {
+        for (auto const& [key, node] : t) {
+            if (node.is_table())
+                continue;
+            if (key.str().empty() || key.str().size() > 100 || !protocol::is_valid_utf8(key.str()))
+                fail(source_name, key.source(), "an editor's name must be 1-100 bytes of UTF-8");
+            out[std::string(key.str())] = token(tr, key.str(), source_name);
+        }
+    };
+    read_names(er, editors, s.auth.editors);
+    for (auto const& [key, node] : editors) {
+        auto const* session = node.as_table();
+        if (!session)
+            continue;
+        if (!protocol::is_valid_session_id(key.str()))
+            fail(source_name, key.source(),
+                 "auth.editors: '" + std::string(key.str()) + "' is not a session id");
+        table_reader sr(*session, source_name, "auth.editors." + std::string(key.str()));
+        read_names(sr, *session, s.auth.session_editors[std::string(key.str())]);
+    }
+}
+
 void read_auth(table_reader& r, settings& s, std::string_view source_name) {
     s.auth.publish_token = token(r, "publish_token", source_name);
     s.auth.viewer_token = token(r, "viewer_token", source_name);
@@ -282,6 +316,8 @@ void read_auth(table_reader& r, settings& s, std::string_view source_name) {
             s.auth.session_tokens[std::string(key.str())] = token(sr, key.str(), source_name);
         }
     }
+    if (auto const editors = r.get<toml::table const*>("editors"))
+        read_editors(**editors, s, source_name);
 }
 
 void read_journal(table_reader& r, settings& s, std::string_view source_name) {

@@ -65,7 +65,12 @@ struct auth_settings {
     /// accepted from loopback only, and listening elsewhere is refused at start.
     std::string publish_token;
     std::map<std::string, std::string> session_tokens; ///< [auth.sessions]: id = token
-    std::string viewer_token;                          ///< empty: viewing is public
+    /// [auth.editors]: people who may edit and approve the minutes of any session, by name
+    /// (what the edit history says they did): name = token.
+    std::map<std::string, std::string> editors;
+    /// [auth.editors.SESSION]: those who may edit one session's minutes: id -> name -> token.
+    std::map<std::string, std::map<std::string, std::string>> session_editors;
+    std::string viewer_token; ///< empty: viewing is public
     /// Admin requests (POST /api/sessions/{id}/end). Empty: from loopback only.
     std::string admin_token;
     /// Origins ("https://captions.example.org") whose pages may open WebSockets, publish and

@@ -11,8 +11,8 @@ namespace minuted::protocol {
 namespace {
 
 // Appended to, never reordered: a journal names kinds, and old journals must read the same.
-constexpr std::array<std::string_view, 8> kind_names = {"session", "epoch", "open",   "text",
-                                                        "erase",   "end",   "agenda", "roster"};
+constexpr std::array<std::string_view, 9> kind_names = {
+    "session", "epoch", "open", "text", "erase", "end", "agenda", "roster", "edit"};
 
 std::uint32_t crc32(std::string_view bytes) {
     boost::crc_32_type crc;

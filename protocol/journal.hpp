@@ -21,7 +21,8 @@ enum class journal_kind {
     erase,   ///< `count` characters erased, with `seq`
     end,     ///< the meeting ended: `text` is the reason, `seq` the close message's (or 0)
     agenda,  ///< a known agenda given for the meeting: `agenda` and `presenters`
-    roster   ///< the meeting's roster: `text` holds it as protocol::roster_json writes it
+    roster,  ///< the meeting's roster: `text` holds it as protocol::roster_json writes it
+    edit     ///< a person's edit of the minutes: `text` holds it as JSON (summariser/minutes_edits)
 };
 
 /// One event of a session's journal. Applying a session's records in order to a fresh session

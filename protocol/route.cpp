@@ -32,6 +32,8 @@ constexpr methods readable{true, true, false, "GET, HEAD", "GET only"};
 constexpr methods ends_a_session{false, false, true, "POST", "POST to end a session"};
 constexpr methods sets_an_agenda{false, false, false, "PUT", "PUT the meeting's agenda", true};
 constexpr methods sets_a_roster{false, false, false, "PUT", "PUT the meeting's roster", true};
+constexpr methods edits_minutes{false, false, true, "POST",
+                                "POST an edit to /api/sessions/{session}/minutes/edits"};
 constexpr methods takes_captions{false, false, true, "POST",
                                  "POST caption text to /ingest/{session}?seq=N"};
 // The seq a source resumes from is read with GET alone, and a wrong method is told about
@@ -107,6 +109,12 @@ route route_api(route r, std::string_view method, std::vector<std::string> const
         r.archive = seg[2];
         r.name = seg[3];
         return serve(std::move(r), method, endpoint::archive_file, access::view, readable);
+    }
+    if (n == 5 && seg[1] == "sessions" && seg[3] == "minutes" && seg[4] == "edits") {
+        if (!is_valid_session_id(seg[2]))
+            return bad_request(std::move(r), target_error::bad_session_id, bad_id_text);
+        r.session = seg[2];
+        return serve(std::move(r), method, endpoint::minutes_edit, access::edit, edits_minutes);
     }
     if ((n == 3 || n == 4) && seg[1] == "sessions") {
         if (!is_valid_session_id(seg[2]))

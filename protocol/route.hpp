@@ -16,7 +16,9 @@ enum class access {
     admin,   ///< changes: /api/sessions/{id}/end
     /// a meeting's agenda, which its source or an admin may give: a publish token or the
     /// admin token
-    publish_or_admin
+    publish_or_admin,
+    /// the minutes: an editor token ([auth.editors]), which also names who edits
+    edit,
 };
 
 /// Where a request goes.
@@ -39,6 +41,7 @@ enum class endpoint {
     end_session,         ///< POST /api/sessions/{id}/end
     session_agenda,      ///< PUT /api/sessions/{id}/agenda
     session_roster,      ///< PUT /api/sessions/{id}/roster
+    minutes_edit,        ///< POST /api/sessions/{id}/minutes/edits: a person's edit
     archive_search,      ///< GET /api/archive[?q=...]
     archive_file,        ///< GET /api/archive/{archive}/{name}
     ingest_post,         ///< POST /ingest/{id}[?seq=N]

@@ -70,11 +70,21 @@ std::string render_markdown(meeting const& m) {
     return render_markdown(m, m.title());
 }
 
-std::string render_markdown(meeting const& m, std::string_view title) {
+std::vector<agenda_item> published_agenda(meeting const& m, minutes_edits const* edits) {
+    if (!edits || edits->empty())
+        return m.agenda();
+    std::vector<agenda_item> out;
+    out.reserve(m.agenda().size());
+    for (auto const& item : m.agenda())
+        out.push_back(edits->publish(m, item).item);
+    return out;
+}
+
+std::string render_markdown(meeting const& m, std::string_view title, minutes_edits const* edits) {
     std::string out;
     out += "# " + (title.empty() ? std::string("Meeting") : std::string(title)) + "\n\n";
     out += "Summary report\n";
-    for (auto const& item : m.agenda()) {
+    for (auto const& item : published_agenda(m, edits)) {
         out += "\n## " + std::to_string(item.n) + ". " + item.title + "\n\n";
         out += "_From line " + std::to_string(item.start_line) + "._";
         if (auto const context = m.context_of(item.n - 1); !context.empty())
@@ -142,7 +152,7 @@ std::string render_markdown(meeting const& m, std::string_view title) {
     return out;
 }
 
-boost::json::value render_json(meeting const& m) {
+boost::json::value render_json(meeting const& m, minutes_edits const* edits) {
     boost::json::object root;
     root["schema"] = "minuted.report/1";
     root["title"] = m.title();
@@ -180,7 +190,7 @@ boost::json::value render_json(meeting const& m) {
     root["participants"] = std::move(people);
 
     boost::json::array agenda;
-    for (auto const& item : m.agenda()) {
+    for (auto const& item : published_agenda(m, edits)) {
         boost::json::object o;
         o["n"] = item.n;
         o["title"] = item.title;

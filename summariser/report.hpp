@@ -1,6 +1,7 @@
 #pragma once
 
 #include "summariser/meeting.hpp"
+#include "summariser/minutes_edits.hpp"
 
 #include <boost/json/value.hpp>
 
@@ -13,11 +14,16 @@ namespace minuted::summariser {
 /// items with "Key points raised", "Decisions" and "Next steps", then the participants.
 std::string render_markdown(meeting const& m);
 /// The same, titled `title` (a live session's, from its source) instead of the header's;
-/// "Meeting" if empty.
-std::string render_markdown(meeting const& m, std::string_view title);
+/// "Meeting" if empty; with what people did to the minutes (`edits`), if any.
+std::string render_markdown(meeting const& m, std::string_view title,
+                            minutes_edits const* edits = nullptr);
 
-/// The summary report as JSON (schema "minuted.report/1", documented in protocol/REPORT.md).
-boost::json::value render_json(meeting const& m);
+/// The summary report as JSON (schema "minuted.report/1", documented in protocol/REPORT.md),
+/// with what people did to the minutes (`edits`), if any.
+boost::json::value render_json(meeting const& m, minutes_edits const* edits = nullptr);
+
+/// The agenda items of `m` as published: with `edits` applied, if any.
+std::vector<agenda_item> published_agenda(meeting const& m, minutes_edits const* edits);
 
 /// The clean transcript: one paragraph per turn, "Name: text", unnamed turns as "Speaker".
 std::string render_transcript(meeting const& m);

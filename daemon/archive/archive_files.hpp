@@ -25,6 +25,10 @@ inline constexpr archived_file archived_files[] = {
     {"transcript.txt", "text/plain; charset=utf-8", "txt"},
     {"captions.vtt", "text/vtt; charset=utf-8", "vtt"},
     {"state.json", "application/json", ""},
+    // Once people edited the minutes: the machine's report beside theirs (report.md), and
+    // what each of them did, when (one edit a line, as the journal holds it).
+    {"report.machine.md", "text/markdown; charset=utf-8", ""},
+    {"edits.jsonl", "application/jsonl", ""},
 };
 
 /// Whether `id` can name an archived session: a folder directly under archive/, with no path

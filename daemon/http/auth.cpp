@@ -210,6 +210,22 @@ std::string_view cookie_value(std::string_view cookies, std::string_view name) n
     return {};
 }
 
+std::string editor_name(config::settings const& s, std::string_view session, credentials const& c) {
+    auto const& a = s.auth;
+    if (a.editors.empty() && a.session_editors.empty())
+        return c.from_loopback ? "this machine" : "";
+    auto const named = [&](std::map<std::string, std::string> const& editors) {
+        for (auto const& [name, token] : editors)
+            if (!c.token.empty() && same_token(c.token, token))
+                return name;
+        return std::string();
+    };
+    if (auto name = named(a.editors); !name.empty())
+        return name;
+    auto const own = a.session_editors.find(std::string(session));
+    return own == a.session_editors.end() ? std::string() : named(own->second);
+}
+
 std::optional<refusal> authorize(config::settings const& s, access what, std::string_view session,
                                  credentials const& c) {
     if (what == access::anyone)
@@ -223,7 +239,7 @@ std::optional<refusal> authorize(config::settings const& s, access what, std::st
             return std::nullopt;
         return as_publisher;
     }
-    bool const writes = what == access::publish || what == access::admin;
+    bool const writes = what == access::publish || what == access::admin || what == access::edit;
     if (!c.origin.empty() && (writes || c.websocket) && !origin_allowed(a, c))
         return refusal{403, "origin " + std::string(c.origin.substr(0, 64)) +
                                 " is not allowed ([auth] origins)"};
@@ -234,6 +250,19 @@ std::optional<refusal> authorize(config::settings const& s, access what, std::st
     case access::anyone: // answered above, before the origin
     case access::publish_or_admin:
         return std::nullopt;
+    case access::edit:
+        if (a.editors.empty() && a.session_editors.empty()) {
+            if (c.from_loopback)
+                return std::nullopt;
+            return refusal{403, "editing the minutes from other hosts needs an editor token "
+                                "([auth.editors])"};
+        }
+        if (c.token.empty())
+            return missing("editing the minutes");
+        if (!editor_name(s, session, c).empty())
+            return std::nullopt;
+        return refusal{403,
+                       "this token may not edit the minutes of session " + std::string(session)};
     case access::publish: {
         if (a.publish_token.empty() && a.session_tokens.empty()) {
             if (c.from_loopback)

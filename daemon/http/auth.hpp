@@ -52,6 +52,11 @@ struct refusal {
 std::optional<refusal> authorize(config::settings const& s, access what, std::string_view session,
                                  credentials const& c);
 
+/// Who an edit of session `session`'s minutes comes from: the name of the [auth.editors] entry
+/// (of any session, or of this one) whose token `c` shows; "this machine" from loopback when no
+/// editor is configured; empty if none of these. Pure.
+std::string editor_name(config::settings const& s, std::string_view session, credentials const& c);
+
 /// Why a request whose Host header is `host` does not name this daemon, if it does not: a page
 /// reached by a DNS name rebound to this machine carries that name. Names the daemon: an IP
 /// address, `localhost` and its subdomains, the listen address's host, and the names in

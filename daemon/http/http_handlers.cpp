@@ -245,26 +245,6 @@ void http_session::handle_end(request req, std::string const& id) {
         });
 }
 
-// Answers `req` once all the session has journaled is on disk, like an ack: with what
-// `body` gives then (on the session's strand), or 503 saying that `what` waits for the disk.
-template <class Body>
-void http_session::respond_when_journaled(std::shared_ptr<live_session> const& session, request req,
-                                          std::string what, Body body) {
-    session->when_journaled([self = shared_from_this(), session, req = std::move(req),
-                             what = std::move(what), body = std::move(body)](bool durable) {
-        auto const failure = session->journal().failure();
-        auto answer = durable ? body() : boost::json::object{};
-        net::post(self->ex_, [self, req, durable, failure, what, answer = std::move(answer)] {
-            if (!durable)
-                return self->respond_json(
-                    req, http::status::service_unavailable,
-                    boost::json::object{{"error", "the " + what + " cannot be journaled: " +
-                                                      failure + "; it is retried"}});
-            self->respond_json(req, http::status::ok, answer);
-        });
-    });
-}
-
 // PUT /api/sessions/{id}/agenda (the meeting's known agenda, in any form an agenda file
 // takes) and PUT /api/sessions/{id}/roster (who is expected): what the meeting is given,
 // before or during it. Journaled like captions, so it survives a restart and is archived;

@@ -10,6 +10,7 @@
 #include "protocol/route.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json/value.hpp>
@@ -106,6 +107,7 @@ private:
     void handle_end(request req, std::string const& id);
     void handle_agenda(request req, std::string const& id);
     void handle_roster(request req, std::string const& id);
+    void handle_minutes_edit(request req, protocol::route const& route);
     void respond_archive_file(request const& req, std::string const& archive,
                               std::string const& file);
     void handle_archive(request req, protocol::route const& route);
@@ -140,5 +142,26 @@ private:
     boost::beast::flat_buffer buffer_;
     std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
 };
+
+// Answers `req` once all the session has journaled is on disk, like an ack: with what
+// `body` gives then (on the session's strand), or 503 saying that `what` waits for the disk.
+template <class Body>
+void http_session::respond_when_journaled(std::shared_ptr<live_session> const& session, request req,
+                                          std::string what, Body body) {
+    session->when_journaled([self = shared_from_this(), session, req = std::move(req),
+                             what = std::move(what), body = std::move(body)](bool durable) {
+        auto const failure = session->journal().failure();
+        auto answer = durable ? body() : boost::json::object{};
+        boost::asio::post(
+            self->ex_, [self, req, durable, failure, what, answer = std::move(answer)] {
+                if (!durable)
+                    return self->respond_json(
+                        req, boost::beast::http::status::service_unavailable,
+                        boost::json::object{{"error", "the " + what + " cannot be journaled: " +
+                                                          failure + "; it is retried"}});
+                self->respond_json(req, boost::beast::http::status::ok, answer);
+            });
+    });
+}
 
 } // namespace minuted::daemon

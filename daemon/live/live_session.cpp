@@ -142,6 +142,23 @@ std::size_t live_session::apply(protocol::journal_record const& r,
         roster_ = r.text;
         break;
     }
+    case journal_kind::edit: {
+        ensure_pipeline();
+        auto const e = summariser::parse_minute_edit(r.text);
+        auto const done = e ? edits_.apply(*e, pipeline_->state()) : summariser::edit_result{};
+        if (!e || done.refused) {
+            // Only a journal edited by hand holds one: the meeting goes on without it.
+            spdlog::error("session {}: journaled edit ignored: {}", id_,
+                          e ? done.why : "not an edit");
+            break;
+        }
+        edit_history_ += r.text + "\n";
+        // Which items show it is the edits' business: all are sent again (edits are rare).
+        for (std::size_t i = 0; i < pipeline_->state().agenda().size(); ++i)
+            changes.agenda.push_back(i);
+        changes.meta = changes.meta || e->op == summariser::edit_op::report_approve;
+        break;
+    }
     case journal_kind::end:
         ensure_pipeline();
         idle_timer_.cancel();
@@ -175,7 +192,7 @@ void live_session::publish(summariser::change_set& changes,
         summary.clear();
     else
         summary_ = summary;
-    auto update = make_update(m, changes, rev_, summary, sent_);
+    auto update = make_update(m, changes, rev_, summary, sent_, edits_);
     // As in the snapshot, or a viewer merging updates would lose the title the source sent.
     update["title"] = shown_title(m);
     // The captions it reflects, so a source can tell when its text is on screen.
@@ -237,7 +254,7 @@ void live_session::resync(std::shared_ptr<update_sink> const& sink) {
 protocol::shared_frame live_session::snapshot() {
     if (!snapshot_ || snapshot_rev_ != rev_) {
         auto const& m = pipeline_ ? pipeline_->state() : empty_meeting();
-        auto o = make_snapshot(id_, m, rev_);
+        auto o = make_snapshot(id_, m, rev_, edits_);
         o["title"] = shown_title(m);
         o["epoch"] = epoch_;
         o["seq"] = published_seq_; // as of rev_, like the updates
@@ -249,12 +266,12 @@ protocol::shared_frame live_session::snapshot() {
 
 std::string live_session::report_markdown() const {
     auto const& m = pipeline_ ? pipeline_->state() : empty_meeting();
-    return summariser::render_markdown(m, shown_title(m));
+    return summariser::render_markdown(m, shown_title(m), &edits_);
 }
 
 std::string live_session::report_json() const {
     auto const& m = pipeline_ ? pipeline_->state() : empty_meeting();
-    auto v = summariser::render_json(m);
+    auto v = summariser::render_json(m, &edits_);
     v.as_object()["title"] = shown_title(m);
     return boost::json::serialize(v);
 }
@@ -287,6 +304,35 @@ bool live_session::set_roster(std::vector<protocol::roster_person> const& roster
     spdlog::info("session {}: roster of {} people given", id_, roster.size());
     record(std::move(r), std::chrono::steady_clock::now());
     return true;
+}
+
+summariser::edit_result live_session::edit(summariser::minute_edit e,
+                                           std::optional<std::size_t> item_n) {
+    using summariser::edit_refusal;
+    if (ended_)
+        return {edit_refusal::ended, "the meeting has ended: its minutes are final", 0, {}};
+    ensure_pipeline();
+    auto const& m = pipeline_->state();
+    if (item_n) {
+        if (*item_n == 0 || *item_n > m.agenda().size())
+            return {
+                edit_refusal::no_such_target, "no agenda item " + std::to_string(*item_n), 0, {}};
+        e.item = summariser::anchor_of(m.agenda()[*item_n - 1]);
+    }
+    e.at_ms = to_ms(wall_now());
+    // Checked on a copy first: the journal holds only edits that apply, so a rebuild makes
+    // the same ones.
+    auto check = edits_;
+    auto result = check.apply(e, m);
+    if (result.refused)
+        return result;
+    protocol::journal_record r;
+    r.kind = protocol::journal_kind::edit;
+    r.at_ms = e.at_ms;
+    r.text = summariser::minute_edit_json(e);
+    spdlog::info("session {}: {} by {}", id_, summariser::op_name(e.op), e.by);
+    record(std::move(r), std::chrono::steady_clock::now());
+    return result;
 }
 
 void live_session::end(std::string reason) {
@@ -334,6 +380,11 @@ void live_session::start_archive_job() {
                                        {"report.json", report_json() + "\n"},
                                        {"captions.vtt", summariser::render_vtt(pipeline_->state())},
                                        {"state.json", state_json + "\n"}};
+    if (!edits_.empty()) {
+        auto const& m = pipeline_->state();
+        files.push_back({"report.machine.md", summariser::render_markdown(m, shown_title(m))});
+        files.push_back({"edits.jsonl", edit_history_});
+    }
     // Archives are written one at a time on their own thread: never on a network thread, and
     // never in the way of the journals' commits.
     boost::asio::post(archive_, [self = shared_from_this(), files = std::move(files),

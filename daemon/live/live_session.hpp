@@ -246,6 +246,12 @@ public:
     bool set_roster(std::vector<protocol::roster_person> const& roster);
     /// True once the meeting has a roster (a feed's own does not replace one given by PUT).
     bool has_roster() const noexcept { return !roster_.empty(); }
+    /// A person's edit of the minutes (POST /api/sessions/{id}/minutes/edits), made on the
+    /// meeting as it is now: checked (summariser::minutes_edits), then journaled like captions
+    /// and shown to every viewer at once. `item_n`, when the edit names an agenda item, is the
+    /// item's number as the viewer showed it; the edit anchors to that item. Refused as the
+    /// rules say (404, 409, 400), or because the meeting has ended. On the strand.
+    summariser::edit_result edit(summariser::minute_edit e, std::optional<std::size_t> item_n);
     /// Ends the meeting (idle timeout, admin request): journaled, minutes final, subscribers
     /// told, then archived. A close message from the source ends it through `ingest`.
     void end(std::string reason);
@@ -350,6 +356,8 @@ private:
     std::string end_reason_;
     std::string roster_; // the roster in force, as its journal record holds it
     std::optional<std::uint64_t> source_position_; // of the last text journaled with one
+    summariser::minutes_edits edits_;              // people's, over the machine's minutes
+    std::string edit_history_;                     // each edit applied, a JSON line each
     std::int64_t ended_at_ms_ = 0;
     bool stopping_ = false; ///< the daemon is stopping: no new subscribers
     std::chrono::system_clock::time_point started_;

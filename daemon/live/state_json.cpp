@@ -16,16 +16,36 @@ boost::json::value speaker_value(summariser::meeting const& m,
     return id ? boost::json::value(m.participants().at(*id).name) : boost::json::value(nullptr);
 }
 
+// What people did to a bullet, beside it: its key (what an edit names) always, the rest when
+// it is not the machine's default.
+boost::json::object with_marks(boost::json::object o, summariser::bullet_marks const& b) {
+    o["key"] = b.key;
+    if (b.revision != 0)
+        o["revision"] = b.revision;
+    for (auto const& [name, on] :
+         {std::pair{"edited", b.edited}, std::pair{"added", b.added}, std::pair{"pinned", b.pinned},
+          std::pair{"approved", b.approved}})
+        if (on)
+            o[name] = true;
+    if (!b.by.empty())
+        o["by"] = b.by;
+    return o;
+}
+
 boost::json::array actions(summariser::meeting const& m,
-                           std::vector<summariser::action_item> const& list) {
+                           std::vector<summariser::action_item> const& list,
+                           std::vector<summariser::bullet_marks> const& marks) {
     boost::json::array a;
-    for (auto const& x : list)
-        a.push_back({{"text", x.text},
-                     {"who", x.who},
-                     {"when", x.when},
-                     {"speaker", speaker_value(m, x.from.speaker)},
-                     {"utterance", x.from.utterance},
-                     {"line", x.from.line}});
+    for (std::size_t i = 0; i < list.size(); ++i) {
+        auto const& x = list[i];
+        a.push_back(with_marks({{"text", x.text},
+                                {"who", x.who},
+                                {"when", x.when},
+                                {"speaker", speaker_value(m, x.from.speaker)},
+                                {"utterance", x.from.utterance},
+                                {"line", x.from.line}},
+                               marks.at(i)));
+    }
     return a;
 }
 
@@ -94,33 +114,64 @@ boost::json::object participant_json(summariser::meeting const& m, summariser::p
             {"same_as", p.same_as ? boost::json::value(*p.same_as) : boost::json::value(nullptr)}};
 }
 
+namespace {
+
+// The report's own state, once people edit the minutes: its revision and approval.
+void add_report_state(boost::json::object& o, summariser::minutes_edits const& edits) {
+    if (!edits.empty())
+        o["minutes"] = {{"revision", edits.report_revision()},
+                        {"approved", edits.report_approved()}};
+}
+
+} // namespace
+
+summariser::minutes_edits const& no_edits() {
+    static summariser::minutes_edits const none;
+    return none;
+}
+
 boost::json::object agenda_item_json(summariser::meeting const& m,
-                                     summariser::agenda_item const& item) {
+                                     summariser::agenda_item const& machine,
+                                     summariser::minutes_edits const& edits) {
+    auto const published = edits.publish(m, machine);
+    auto const& item = published.item;
     boost::json::array points;
-    for (auto const& k : item.key_points)
-        points.push_back({{"text", k.text},
-                          {"speaker", speaker_value(m, k.from.speaker)},
-                          {"utterance", k.from.utterance},
-                          {"line", k.from.line}});
-    return {{"n", item.n},
-            {"title", item.title},
-            // Who carried it, in a line: "Presented by X, with Y and Z (12 turns)."
-            {"context", m.context_of(item.n - 1)},
-            // The known agenda's entry it is, so a viewer can show what is still to come.
-            {"known", item.known_index ? boost::json::value(*item.known_index)
-                                       : boost::json::value(nullptr)},
-            // Taken out of the agenda's order: the entries before it are still to come.
-            {"ahead", item.ahead},
-            {"start_line", item.start_line},
-            {"first_utterance", item.first_utterance},
-            {"started", item.started.time_since_epoch().count()},
-            {"key_points", std::move(points)},
-            {"next_steps", actions(m, item.next_steps)},
-            {"decisions", actions(m, item.decisions)}};
+    for (std::size_t i = 0; i < item.key_points.size(); ++i) {
+        auto const& k = item.key_points[i];
+        points.push_back(with_marks({{"text", k.text},
+                                     {"speaker", speaker_value(m, k.from.speaker)},
+                                     {"utterance", k.from.utterance},
+                                     {"line", k.from.line}},
+                                    published.key_points.at(i)));
+    }
+    boost::json::object o{
+        {"n", item.n},
+        {"title", item.title},
+        // Who carried it, in a line: "Presented by X, with Y and Z (12 turns)."
+        {"context", m.context_of(item.n - 1)},
+        // The known agenda's entry it is, so a viewer can show what is still to come.
+        {"known",
+         item.known_index ? boost::json::value(*item.known_index) : boost::json::value(nullptr)},
+        // Taken out of the agenda's order: the entries before it are still to come.
+        {"ahead", item.ahead},
+        {"start_line", item.start_line},
+        {"first_utterance", item.first_utterance},
+        {"started", item.started.time_since_epoch().count()},
+        {"key_points", std::move(points)},
+        {"next_steps", actions(m, item.next_steps, published.next_steps)},
+        {"decisions", actions(m, item.decisions, published.decisions)}};
+    // What people did to the item itself, when they did.
+    if (published.revision != 0)
+        o["revision"] = published.revision;
+    if (published.renamed)
+        o["renamed"] = true;
+    if (published.approved)
+        o["approved"] = true;
+    return o;
 }
 
 boost::json::object make_snapshot(std::string_view session, summariser::meeting const& m,
-                                  revision rev) {
+                                  revision rev, summariser::minutes_edits const& edits) {
     boost::json::object o;
     o["type"] = "snapshot";
     o["session"] = session;
@@ -132,7 +183,7 @@ boost::json::object make_snapshot(std::string_view session, summariser::meeting 
     for (auto const& p : m.participants().all())
         people.push_back(participant_json(m, p, chairs));
     for (auto const& item : m.agenda())
-        agenda.push_back(agenda_item_json(m, item));
+        agenda.push_back(agenda_item_json(m, item, edits));
     for (auto const& u : m.utterances())
         utterances.push_back(utterance_json(u));
     o["participants"] = std::move(people);
@@ -140,12 +191,14 @@ boost::json::object make_snapshot(std::string_view session, summariser::meeting 
     o["known_agenda"] = boost::json::value_from(m.known_agenda());
     o["utterances"] = std::move(utterances);
     o["pending"] = pending_json(m);
+    add_report_state(o, edits);
     return o;
 }
 
 boost::json::object make_update(summariser::meeting const& m, summariser::change_set const& changes,
                                 revision rev, std::string const& summary,
-                                std::vector<sent_text>& sent) {
+                                std::vector<sent_text>& sent,
+                                summariser::minutes_edits const& edits) {
     boost::json::object o;
     o["type"] = "update";
     o["rev"] = rev;
@@ -194,13 +247,15 @@ boost::json::object make_update(summariser::meeting const& m, summariser::change
         boost::json::array a;
         for (auto i : changes.agenda)
             if (i < m.agenda().size()) // else opened, then taken back in the same change
-                a.push_back(agenda_item_json(m, m.agenda()[i]));
+                a.push_back(agenda_item_json(m, m.agenda()[i], edits));
         o["agenda"] = std::move(a);
     }
     if (changes.known_agenda)
         o["known_agenda"] = boost::json::value_from(m.known_agenda());
     if (changes.pending)
         o["pending"] = pending_json(m);
+    if (changes.meta)
+        add_report_state(o, edits);
     return o;
 }
 

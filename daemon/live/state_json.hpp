@@ -1,6 +1,7 @@
 #pragma once
 
 #include "summariser/meeting.hpp"
+#include "summariser/minutes_edits.hpp"
 
 #include <boost/json/object.hpp>
 
@@ -15,10 +16,15 @@ namespace minuted::daemon {
 /// Revision of a session's state: rises by one with every update sent to subscribers.
 using revision = std::uint64_t;
 
+/// The edits of minutes nobody edited.
+summariser::minutes_edits const& no_edits();
+
 /// The whole state of a session for a subscriber joining (`{"type":"snapshot",...}`), with
-/// every utterance, participant and agenda item. Layout in protocol/PROTOCOL.md.
+/// every utterance, participant and agenda item. Layout in protocol/PROTOCOL.md. The minutes
+/// are published with what people did to them (`edits`), each bullet with its key and marks.
 boost::json::object make_snapshot(std::string_view session, summariser::meeting const& m,
-                                  revision rev);
+                                  revision rev,
+                                  summariser::minutes_edits const& edits = no_edits());
 
 /// How much of one utterance's text the updates so far have carried, in bytes and in the
 /// UTF-16 code units a viewer counts.
@@ -35,7 +41,8 @@ struct sent_text {
 /// else empty (and left out).
 boost::json::object make_update(summariser::meeting const& m, summariser::change_set const& changes,
                                 revision rev, std::string const& summary,
-                                std::vector<sent_text>& sent);
+                                std::vector<sent_text>& sent,
+                                summariser::minutes_edits const& edits = no_edits());
 
 /// Each agenda item's `context` (`meeting::context_of`: who carried it) as the updates last
 /// sent it, so that an update carries every item whose context changed, not only those the
@@ -69,6 +76,7 @@ boost::json::object utterance_json(summariser::utterance const& u);
 boost::json::object participant_json(summariser::meeting const& m, summariser::participant const& p,
                                      std::vector<summariser::participant_id> const& chairs);
 boost::json::object agenda_item_json(summariser::meeting const& m,
-                                     summariser::agenda_item const& item);
+                                     summariser::agenda_item const& item,
+                                     summariser::minutes_edits const& edits = no_edits());
 
 } // namespace minuted::daemon

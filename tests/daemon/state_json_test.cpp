@@ -86,8 +86,8 @@ void expect_action_list(json::value const& v) {
     ASSERT_TRUE(v.is_array());
     for (auto const& a : v.as_array()) {
         auto const& o = a.as_object();
-        EXPECT_EQ(keys(o),
-                  (std::set<std::string>{"text", "who", "when", "speaker", "utterance", "line"}));
+        EXPECT_EQ(keys(o), (std::set<std::string>{"text", "who", "when", "speaker", "utterance",
+                                                  "line", "key"}));
         EXPECT_TRUE(o.at("text").is_string());
         EXPECT_TRUE(o.at("speaker").is_string() || o.at("speaker").is_null());
     }
@@ -123,7 +123,7 @@ void expect_agenda_item(json::object const& a, std::size_t index) {
     EXPECT_TRUE(a.at("started").is_number());
     for (auto const& k : a.at("key_points").as_array())
         EXPECT_EQ(keys(k.as_object()),
-                  (std::set<std::string>{"text", "speaker", "utterance", "line"}));
+                  (std::set<std::string>{"text", "speaker", "utterance", "line", "key"}));
     expect_action_list(a.at("next_steps"));
     expect_action_list(a.at("decisions"));
 }

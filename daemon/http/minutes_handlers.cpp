@@ -1,0 +1,138 @@
+// What people do to the minutes over HTTP: POST /api/sessions/{id}/minutes/edits, read and
+// handed to the session (summariser/minutes_edits.hpp has the rules).
+
+#include "daemon/http/http_session.hpp"
+#include "daemon/live/session_registry.hpp"
+#include "protocol/ingest_json.hpp"
+#include "protocol/utf8.hpp"
+#include "summariser/minutes_edits.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/json.hpp>
+
+#include <variant>
+
+namespace minuted::daemon {
+
+namespace net = boost::asio;
+namespace http = boost::beast::http;
+
+namespace {
+
+// An edit as a client sends it: {"op", "bullet"?, "item"? (the item's number), "kind"?,
+// "text"?, "who"?, "when"?, "revision"?}; the item's number is resolved on the session's
+// strand. Why not, if it is not one.
+struct edit_request {
+    summariser::minute_edit edit;
+    std::optional<std::size_t> item_n;
+};
+
+std::variant<edit_request, std::string> read_edit_request(std::string const& body) {
+    if (!protocol::is_valid_utf8(body))
+        return std::string("the body is not valid UTF-8");
+    boost::system::error_code ec;
+    auto const v = boost::json::parse(body, ec);
+    auto const* o = ec ? nullptr : v.if_object();
+    if (!o)
+        return std::string("the body is not a JSON object");
+    edit_request r;
+    auto const string = [&](char const* key) -> std::variant<std::optional<std::string>, bool> {
+        auto const* f = o->if_contains(key);
+        if (!f)
+            return std::optional<std::string>();
+        if (!f->is_string())
+            return false;
+        return std::optional<std::string>(std::string(f->get_string()));
+    };
+    auto const op = string("op");
+    auto const* op_text = std::get_if<std::optional<std::string>>(&op);
+    auto const named = op_text && *op_text ? summariser::op_named(**op_text) : std::nullopt;
+    if (!named)
+        return std::string("op must be one of bullet.edit, bullet.add, bullet.remove, "
+                           "bullet.pin, bullet.approve, item.rename, item.approve, "
+                           "report.approve");
+    r.edit.op = *named;
+    for (auto const& [key, out] : {std::pair{"text", &r.edit.text}, std::pair{"who", &r.edit.who},
+                                   std::pair{"when", &r.edit.when}}) {
+        auto const value = string(key);
+        if (std::holds_alternative<bool>(value))
+            return std::string(key) + " must be a string";
+        *out = std::get<std::optional<std::string>>(value);
+    }
+    if (auto const bullet = string("bullet"); !std::holds_alternative<bool>(bullet)) {
+        if (auto const& b = std::get<std::optional<std::string>>(bullet); b) {
+            r.edit.bullet = summariser::bullet_key::parse(*b);
+            if (!r.edit.bullet)
+                return std::string("bullet must be a bullet's key, as the minutes give it");
+        }
+    } else {
+        return std::string("bullet must be a string");
+    }
+    if (auto const kind = string("kind"); !std::holds_alternative<bool>(kind)) {
+        auto const& k = std::get<std::optional<std::string>>(kind);
+        auto const read = k ? summariser::kind_named(*k) : std::nullopt;
+        if (k && !read)
+            return std::string("kind must be key_point, decision or next_step");
+        r.edit.kind = read.value_or(summariser::bullet_kind::key_point);
+    } else {
+        return std::string("kind must be a string");
+    }
+    bool bad = false;
+    if (auto const n = protocol::detail::unsigned_field(*o, "item", bad))
+        r.item_n = static_cast<std::size_t>(*n);
+    r.edit.revision = protocol::detail::unsigned_field(*o, "revision", bad).value_or(0);
+    if (bad)
+        return std::string("item and revision must be numbers of 0 or more");
+    return r;
+}
+
+http::status status_of(summariser::edit_refusal why) {
+    switch (why) {
+    case summariser::edit_refusal::no_such_target:
+        return http::status::not_found;
+    case summariser::edit_refusal::stale:
+    case summariser::edit_refusal::ended:
+        return http::status::conflict;
+    case summariser::edit_refusal::invalid:
+        break;
+    }
+    return http::status::bad_request;
+}
+
+} // namespace
+
+// POST /api/sessions/{id}/minutes/edits: a person's edit of the minutes, by an editor. Applied
+// on the session's strand, answered once journaled: 200 {"revision", "key"?}; 404, 409 (a
+// stale revision: with the current one; or the meeting has ended), 400 with why.
+void http_session::handle_minutes_edit(request req, protocol::route const& route) {
+    auto read = read_edit_request(req.body());
+    if (auto const* why = std::get_if<std::string>(&read)) {
+        metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
+        return respond_json(req, http::status::bad_request, boost::json::object{{"error", *why}});
+    }
+    auto edit = std::get<edit_request>(std::move(read));
+    edit.edit.by = editor_name(*settings_, route.session, credentials_of(req, route));
+    auto session = sessions_.find(route.session);
+    if (!session)
+        return respond_json(req, http::status::not_found,
+                            boost::json::object{{"error", "no such live session"}});
+    net::post(session->strand(), [self = shared_from_this(), session, req = std::move(req),
+                                  edit = std::move(edit)]() mutable {
+        auto const done = session->edit(std::move(edit.edit), edit.item_n);
+        if (done.refused)
+            return net::post(self->ex_, [self, req = std::move(req), done] {
+                boost::json::object o{{"error", done.why}};
+                if (*done.refused == summariser::edit_refusal::stale)
+                    o["revision"] = done.revision;
+                self->respond_json(req, status_of(*done.refused), o);
+            });
+        self->respond_when_journaled(session, std::move(req), "edit", [done] {
+            boost::json::object o{{"revision", done.revision}};
+            if (!done.key.empty())
+                o["key"] = done.key;
+            return o;
+        });
+    });
+}
+
+} // namespace minuted::daemon
