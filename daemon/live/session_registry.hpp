@@ -66,6 +66,11 @@ public:
     /// search_queue jobs already wait or run there: then false, and `job` is dropped.
     bool try_search(std::function<void()> job);
 
+    /// Called (on the session's strand) each time a meeting that ended here is archived, with
+    /// the session, whose info().archive names the folder: where its end is announced. Not
+    /// for meetings archived before a restart. Call before recover().
+    void on_archived(std::function<void(live_session&)> handler) { archived_ = std::move(handler); }
+
 private:
     void on_end(live_session& session);
     /// Lists the meetings last archived (up to [sessions] recent) as they were before the
@@ -77,6 +82,7 @@ private:
     live_config const& config_;
     metrics& metrics_;
     archive_index* index_;
+    std::function<void(live_session&)> archived_;
     mutable std::mutex mutex_;
     std::map<std::string, std::shared_ptr<live_session>> live_;
     std::deque<std::shared_ptr<live_session>> ended_;
