@@ -13,12 +13,23 @@ namespace {
 void escape_into(std::string& out, std::string_view text) {
     for (char c : text) {
         switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        case '\'': out += "&#39;"; break;
-        default: out += c;
+        case '&':
+            out += "&amp;";
+            break;
+        case '<':
+            out += "&lt;";
+            break;
+        case '>':
+            out += "&gt;";
+            break;
+        case '"':
+            out += "&quot;";
+            break;
+        case '\'':
+            out += "&#39;";
+            break;
+        default:
+            out += c;
         }
     }
 }
@@ -75,8 +86,7 @@ std::vector<std::string_view> table_cells(std::string_view line) {
 }
 
 bool is_table_rule(std::string_view line) {
-    return line.starts_with("|") &&
-           line.find_first_not_of("|-: ") == std::string_view::npos;
+    return line.starts_with("|") && line.find_first_not_of("|-: ") == std::string_view::npos;
 }
 
 bool is_utf8_continuation(char c) {
@@ -247,8 +257,9 @@ std::string compose_mail(mail_message const& m) {
     out += "Auto-Submitted: auto-generated\r\n";
     out += "Content-Type: multipart/alternative; boundary=\"" + m.boundary + "\"\r\n\r\n";
     out += "This is the report in Markdown and in HTML.\r\n";
-    for (auto const& [type, body] : {std::pair<char const*, std::string const*>{"text/plain", &m.text},
-                                    {"text/html", &m.html}}) {
+    for (auto const& [type, body] :
+         {std::pair<char const*, std::string const*>{"text/plain", &m.text},
+          {"text/html", &m.html}}) {
         out += "\r\n--" + m.boundary + "\r\n";
         out += std::string("Content-Type: ") + type + "; charset=utf-8\r\n";
         out += "Content-Transfer-Encoding: quoted-printable\r\n\r\n";

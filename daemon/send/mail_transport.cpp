@@ -14,14 +14,13 @@
 
 #include <cctype>
 #include <cerrno>
-#include <cstring>
 #include <csignal>
-#include <stdexcept>
-#include <thread>
-
+#include <cstring>
 #include <spawn.h>
+#include <stdexcept>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <thread>
 #include <unistd.h>
 
 extern char** environ;
@@ -136,8 +135,7 @@ std::string ehlo_name() {
 // A capability the relay's EHLO reply names (its lines joined by spaces).
 bool offers(smtp_reply const& ehlo, std::string_view capability) {
     auto const& t = ehlo.text;
-    for (auto at = t.find(capability); at != std::string::npos;
-         at = t.find(capability, at + 1)) {
+    for (auto at = t.find(capability); at != std::string::npos; at = t.find(capability, at + 1)) {
         bool const starts = at == 0 || t[at - 1] == ' ';
         bool const ends = at + capability.size() == t.size() || t[at + capability.size()] == ' ';
         if (starts && ends)
@@ -267,11 +265,10 @@ void run_sendmail(std::string const& program, std::string const& message,
     }
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
         return;
-    throw std::runtime_error(program + (WIFEXITED(status)
-                                            ? " exited with status " +
-                                                  std::to_string(WEXITSTATUS(status))
-                                            : " was killed by signal " +
-                                                  std::to_string(WTERMSIG(status))));
+    throw std::runtime_error(program +
+                             (WIFEXITED(status)
+                                  ? " exited with status " + std::to_string(WEXITSTATUS(status))
+                                  : " was killed by signal " + std::to_string(WTERMSIG(status))));
 }
 
 } // namespace minuted::daemon

@@ -1,11 +1,11 @@
 #include "daemon/send/notification.hpp"
 
 #include <boost/json.hpp>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <ctime>
 #include <fstream>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <random>
 #include <sstream>
 #include <stdexcept>

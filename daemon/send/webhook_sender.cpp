@@ -20,9 +20,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <fcntl.h>
 #include <fstream>
 #include <unistd.h>
-#include <fcntl.h>
 
 namespace minuted::daemon {
 
@@ -82,8 +82,7 @@ void webhook_sender::resume() {
                 std::string const text((std::istreambuf_iterator<char>(in)), {});
                 auto const o = boost::json::parse(text).as_object();
                 start({std::string(o.at("delivery").as_string()),
-                       std::string(o.at("url").as_string()),
-                       std::string(o.at("event").as_string()),
+                       std::string(o.at("url").as_string()), std::string(o.at("event").as_string()),
                        std::string(o.at("body").as_string())});
             } catch (std::exception const& e) {
                 spdlog::error("webhooks: {}: not a pending delivery ({}); left as it is",
@@ -138,8 +137,8 @@ net::awaitable<void> webhook_sender::deliver(delivery d) {
             break;
         }
         auto const delay = std::max(waits.next(), at_least);
-        spdlog::warn("webhooks: delivery {} to {}: {}; trying again in {} ms", d.id, d.url,
-                     failure, delay.count());
+        spdlog::warn("webhooks: delivery {} to {}: {}; trying again in {} ms", d.id, d.url, failure,
+                     delay.count());
         timer.expires_after(delay);
         boost::system::error_code ec;
         co_await timer.async_wait(net::redirect_error(net::use_awaitable, ec));
@@ -150,7 +149,7 @@ net::awaitable<void> webhook_sender::deliver(delivery d) {
 // One POST of `d`; "" if the receiver took it, else why not (and in `at_least`, what its
 // Retry-After asks to wait).
 net::awaitable<std::string> webhook_sender::attempt(delivery const& d,
-                                                     std::chrono::milliseconds& at_least) {
+                                                    std::chrono::milliseconds& at_least) {
     auto const settings = config_.get();
     auto const* hook = find_webhook(*settings, d.url);
     if (!hook)
@@ -170,8 +169,8 @@ net::awaitable<std::string> webhook_sender::attempt(delivery const& d,
         auto const status = res.result_int();
         if (status >= 200 && status < 300)
             co_return std::string();
-        if (auto const wait = retry_after_wait(res[http::field::retry_after],
-                                               std::chrono::system_clock::now()))
+        if (auto const wait =
+                retry_after_wait(res[http::field::retry_after], std::chrono::system_clock::now()))
             at_least = *wait;
         co_return "HTTP " + std::to_string(status);
     } catch (std::exception const& e) {
