@@ -12,8 +12,10 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <regex>
 #include <thread>
 
@@ -147,33 +149,82 @@ std::string const mail_keys = "to = [\"clerk@example.org\", \"chair@example.org\
                               "from = \"minuted@example.org\"\n"
                               "retry_initial = \"100ms\"\nretry_max = \"200ms\"\n";
 
+// Debian's aiosmtpd on loopback, keeping what it receives in a maildir: `extra` adds its
+// options (STARTTLS with a certificate).
+class smtp_server {
+public:
+    explicit smtp_server(std::vector<std::string> const& extra = {}) : port_(free_port()) {
+        EXPECT_EQ(run_child({"/usr/bin/python3", "-c", "import aiosmtpd"}).exit_code, 0)
+            << "python3-aiosmtpd is missing: run tests/install-deps";
+        std::vector<std::string> args = {
+            "/usr/bin/python3", "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:" + std::to_string(port_)};
+        args.insert(args.end(), extra.begin(), extra.end());
+        args.insert(args.end(), {"-c", "aiosmtpd.handlers.Mailbox", mailbox().string()});
+        process_.emplace(args);
+        auto const until = std::chrono::steady_clock::now() + 20s;
+        while (!accepts(port_) && std::chrono::steady_clock::now() < until)
+            std::this_thread::sleep_for(50ms);
+    }
+
+    unsigned short port() const { return port_; }
+    std::filesystem::path mailbox() const { return dir_.path() / "mailbox"; }
+    std::vector<std::string> messages() const {
+        std::vector<std::string> out;
+        std::error_code ec;
+        for (auto const& f : std::filesystem::directory_iterator(mailbox() / "new", ec))
+            out.push_back(read_text(f.path()));
+        return out;
+    }
+
+private:
+    temp_dir dir_;
+    unsigned short port_;
+    std::optional<child_process> process_;
+};
+
+std::string relay_keys(smtp_server const& smtp) {
+    return "smtp = \"127.0.0.1:" + std::to_string(smtp.port()) + "\"\n";
+}
+
 TEST(mail, the_report_reaches_an_smtp_server_as_text_and_html) {
-    ASSERT_EQ(run_child({"/usr/bin/python3", "-c", "import aiosmtpd"}).exit_code, 0)
-        << "python3-aiosmtpd is missing: run tests/install-deps";
-    temp_dir dir;
-    auto const port = free_port();
-    child_process smtp({"/usr/bin/python3", "-m", "aiosmtpd", "-n", "-l",
-                        "127.0.0.1:" + std::to_string(port), "-c", "aiosmtpd.handlers.Mailbox",
-                        (dir.path() / "mailbox").string()});
-    auto const until = std::chrono::steady_clock::now() + 20s;
-    while (!accepts(port) && std::chrono::steady_clock::now() < until)
-        std::this_thread::sleep_for(50ms);
-    daemon_process d(
-        {.config = "[mail]\n" + mail_keys + "smtp = \"127.0.0.1:" + std::to_string(port) + "\"\n"});
+    smtp_server smtp;
+    daemon_process d({.config = "[mail]\n" + mail_keys + relay_keys(smtp)});
     auto const archive = hold_meeting(d.port(), "mailed");
     ASSERT_EQ(metric_reaching(d.port(), "minuted_mail_sent_total", 1, 20s), 1u)
         << d.process().output();
-    auto const inbox = dir.path() / "mailbox" / "new";
-    std::vector<std::filesystem::path> files;
-    for (auto const& f : std::filesystem::directory_iterator(inbox))
-        files.push_back(f.path());
-    ASSERT_EQ(files.size(), 1u);
-    auto const raw = read_text(files[0]);
+    auto const messages = smtp.messages();
+    ASSERT_EQ(messages.size(), 1u);
     // Both recipients were given to the server.
-    EXPECT_NE(raw.find("X-RcptTo: clerk@example.org, chair@example.org"), std::string::npos)
-        << raw.substr(0, 400);
-    expect_report_mail(read_mail(raw),
+    EXPECT_NE(messages[0].find("X-RcptTo: clerk@example.org, chair@example.org"), std::string::npos)
+        << messages[0].substr(0, 400);
+    expect_report_mail(read_mail(messages[0]),
                        http_get(d.port(), "/api/archive/" + archive + "/report.md").body);
+}
+
+TEST(mail, starttls_protects_the_report_when_the_relay_requires_it) {
+    std::string const tls = MINUTED_TEST_DATA "/tls/";
+    // aiosmtpd, given a certificate, refuses MAIL before STARTTLS.
+    smtp_server smtp({"--tlscert", tls + "server.pem", "--tlskey", tls + "server.key"});
+    daemon_process d({.config = "[mail]\n" + mail_keys + relay_keys(smtp) +
+                                "starttls = \"require\"\nca_file = \"" + tls + "ca.pem\"\n"});
+    hold_meeting(d.port(), "secured");
+    ASSERT_EQ(metric_reaching(d.port(), "minuted_mail_sent_total", 1, 20s), 1u)
+        << d.process().output();
+    ASSERT_EQ(smtp.messages().size(), 1u);
+}
+
+TEST(mail, a_relay_without_starttls_gets_nothing_when_it_is_required) {
+    smtp_server smtp;
+    daemon_process d({.config = "[mail]\n" + mail_keys + "attempts = 2\n" + relay_keys(smtp) +
+                                "starttls = \"require\"\n"});
+    hold_meeting(d.port(), "refused");
+    EXPECT_EQ(metric_reaching(d.port(), "minuted_mail_given_up_total", 1, 20s), 1u);
+    EXPECT_EQ(metric(d.port(), "minuted_mail_failures_total"), 2u);
+    EXPECT_TRUE(smtp.messages().empty());
+    auto const complaints = d.complaints();
+    EXPECT_TRUE(std::any_of(complaints.begin(), complaints.end(), [](std::string const& line) {
+        return line.find("the relay does not offer STARTTLS") != std::string::npos;
+    }));
 }
 
 TEST(mail, the_report_is_given_to_sendmail_with_its_recipients_in_the_message) {
