@@ -66,8 +66,8 @@ server::server(config::settings settings, std::string name)
                                       n == 1 ? "" : "s");
                }),
       grace_timer_(ioc_) {
-    sessions_.on_archived([this](live_session& s) {
-        send_on_.announce("ended", config_.get()->state_dir / "archive" / s.info().archive);
+    sessions_.set_announcer([this](std::string const& event, std::filesystem::path const& folder) {
+        send_on_.announce(event, folder);
     });
 }
 

@@ -75,9 +75,6 @@ public:
     live_config const& config() const noexcept { return config_; }
     session_registry& sessions() noexcept { return sessions_; }
     metrics& counters() noexcept { return counters_; }
-    /// Where a meeting's end and approval are announced (webhooks, mail): the approval of
-    /// minutes calls `notifications().announce("approved", archive_folder)`.
-    send_on& notifications() noexcept { return send_on_; }
 
 private:
     void open_archive();

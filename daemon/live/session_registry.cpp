@@ -171,8 +171,8 @@ void session_registry::on_end(live_session& session) {
         for (auto const keep = config_.get()->recent_sessions; ended_.size() > keep;)
             ended_.pop_front();
     }
-    if (archived_ && !session.info().archive.empty())
-        archived_(session);
+    if (auto const folder = session.info().archive; !folder.empty())
+        announce("ended", config_.get()->state_dir / "archive" / folder);
 }
 
 } // namespace minuted::daemon
