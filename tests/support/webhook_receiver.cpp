@@ -5,6 +5,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <atomic>
+
 namespace minuted::testing {
 
 namespace net = boost::asio;
@@ -20,6 +22,7 @@ struct webhook_receiver::state {
     std::vector<received_request> requests;
     std::vector<unsigned> statuses;
     std::string retry_after;
+    std::atomic<bool> stopping{false};
 };
 
 webhook_receiver::webhook_receiver(std::vector<unsigned> statuses) : s_(std::make_shared<state>()) {
@@ -34,10 +37,10 @@ webhook_receiver::webhook_receiver(std::vector<unsigned> statuses) : s_(std::mak
 }
 
 webhook_receiver::~webhook_receiver() {
+    // The acceptor is the server thread's alone until it has ended: a connection wakes its
+    // blocking accept, and it sees that it is to stop.
+    s_->stopping = true;
     boost::system::error_code ec;
-    s_->acceptor.cancel(ec);
-    s_->acceptor.close(ec);
-    // A blocking accept is not woken by close on every platform: a connection does it.
     tcp::socket poke(s_->ioc);
     poke.connect({net::ip::make_address("127.0.0.1"), port_}, ec);
     thread_.join();
@@ -65,7 +68,7 @@ void webhook_receiver::serve() {
         boost::system::error_code ec;
         tcp::socket socket(s_->ioc);
         s_->acceptor.accept(socket, ec);
-        if (ec || !s_->acceptor.is_open())
+        if (ec || s_->stopping)
             return;
         beast::flat_buffer buffer;
         http::request<http::string_body> req;
