@@ -15,9 +15,6 @@
 #include <boost/beast/http.hpp>
 #include <spdlog/spdlog.h>
 
-#include <charconv>
-#include <ctime>
-
 namespace minuted::daemon {
 
 namespace net = boost::asio;
@@ -254,24 +251,6 @@ net::awaitable<void> streamtext_poller::run() {
 }
 
 } // namespace
-
-std::optional<std::chrono::milliseconds>
-retry_after_wait(std::string_view value, std::chrono::system_clock::time_point now) {
-    constexpr auto most = std::chrono::hours(1);
-    std::uint64_t seconds = 0;
-    auto const [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
-    if (ec == std::errc{} && end == value.data() + value.size() && !value.empty())
-        return std::chrono::milliseconds(std::min<std::uint64_t>(seconds, 3600) * 1000);
-    // An HTTP date (RFC 9110's IMF-fixdate), always in GMT.
-    std::tm tm{};
-    std::string const text(value);
-    auto const* rest = strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-    if (!rest || *rest != '\0')
-        return std::nullopt;
-    auto const at = std::chrono::system_clock::from_time_t(timegm(&tm));
-    auto const wait = std::chrono::duration_cast<std::chrono::milliseconds>(at - now);
-    return std::clamp<std::chrono::milliseconds>(wait, std::chrono::milliseconds{}, most);
-}
 
 net::awaitable<void> run_streamtext_feed(config::feed feed, session_registry& sessions,
                                          live_config const& config, metrics& counters) {

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace minuted::daemon {
 
@@ -23,6 +24,11 @@ struct http_endpoint {
 
 /// Throws std::invalid_argument if `url` is not an http:// or https:// URL with a host.
 http_endpoint parse_http_url(std::string const& url);
+
+/// The wait a `Retry-After` value asks for at `now`: delay-seconds ("120") or an HTTP date
+/// ("Wed, 21 Oct 2026 07:28:00 GMT"), at most an hour; nullopt if it is neither. Pure.
+std::optional<std::chrono::milliseconds>
+retry_after_wait(std::string_view value, std::chrono::system_clock::time_point now);
 
 using http_response = boost::beast::http::response<boost::beast::http::string_body>;
 

@@ -2,7 +2,6 @@
 
 #include "daemon/archive/archive_files.hpp"
 #include "daemon/client/ws_client.hpp"
-#include "daemon/ingest/streamtext_feed.hpp"
 #include "daemon/net/http_client.hpp"
 #include "daemon/send/notification.hpp"
 #include "daemon/send/retry_wait.hpp"
