@@ -172,8 +172,12 @@ std::string header_text(std::string_view text) {
     std::string out;
     for (std::size_t i = 0; i < clean.size();) {
         auto n = std::min<std::size_t>(45, clean.size() - i);
-        while (i + n < clean.size() && n > 0 && is_utf8_continuation(clean[i + n]))
+        while (i + n < clean.size() && n > 1 && is_utf8_continuation(clean[i + n]))
             --n;
+        // Bytes that are not UTF-8 (a run of continuation bytes) are cut anywhere: never
+        // a word of none, which would never end.
+        if (i + n < clean.size() && is_utf8_continuation(clean[i + n]) && n == 1)
+            n = std::min<std::size_t>(45, clean.size() - i);
         if (!out.empty())
             out += "\r\n ";
         out += "=?UTF-8?B?" + base64(std::string_view(clean).substr(i, n)) + "?=";

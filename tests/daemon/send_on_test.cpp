@@ -62,6 +62,10 @@ TEST(mail_header, a_title_cannot_start_a_header_of_its_own) {
         EXPECT_LE(word.size(), 75u);
         start = end + 3;
     }
+    // Bytes that are not UTF-8 are encoded too, and the encoding ends.
+    auto const broken = header_text(std::string(100, '\x80'));
+    EXPECT_TRUE(broken.starts_with("=?UTF-8?B?"));
+    EXPECT_LT(broken.size(), 300u);
     // Text that looks encoded is encoded, so that it reads as itself.
     EXPECT_TRUE(header_text("=?UTF-8?B?QQ==?=").starts_with("=?UTF-8?B?"));
 }
