@@ -70,6 +70,19 @@ std::string render_markdown(meeting const& m) {
     return render_markdown(m, m.title());
 }
 
+namespace {
+
+// A heading's text on one line: a title a source or an editor sent with a line break (or
+// another control character) would end the heading and start a paragraph of its own.
+std::string one_line(std::string_view text) {
+    std::string out(text);
+    std::replace_if(
+        out.begin(), out.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; }, ' ');
+    return out;
+}
+
+} // namespace
+
 std::vector<agenda_item> published_agenda(meeting const& m, minutes_edits const* edits) {
     if (!edits || edits->empty())
         return m.agenda();
@@ -82,10 +95,10 @@ std::vector<agenda_item> published_agenda(meeting const& m, minutes_edits const*
 
 std::string render_markdown(meeting const& m, std::string_view title, minutes_edits const* edits) {
     std::string out;
-    out += "# " + (title.empty() ? std::string("Meeting") : std::string(title)) + "\n\n";
+    out += "# " + (title.empty() ? std::string("Meeting") : one_line(title)) + "\n\n";
     out += "Summary report\n";
     for (auto const& item : published_agenda(m, edits)) {
-        out += "\n## " + std::to_string(item.n) + ". " + item.title + "\n\n";
+        out += "\n## " + std::to_string(item.n) + ". " + one_line(item.title) + "\n\n";
         out += "_From line " + std::to_string(item.start_line) + "._";
         if (auto const context = m.context_of(item.n - 1); !context.empty())
             out += " " + context;

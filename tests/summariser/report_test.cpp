@@ -38,6 +38,12 @@ TEST(render_vtt, cues_are_timed_by_arrival_voiced_and_escaped) {
               "<v Markus Kummer>Good.\n");
 }
 
+TEST(render_markdown, a_title_with_a_line_break_stays_one_heading) {
+    auto const p = timed({">> A: Good morning."}, {1});
+    auto const md = render_markdown(p.state(), "Plenary\r\n# injected");
+    EXPECT_TRUE(md.starts_with("# Plenary  # injected\n\n")) << md;
+}
+
 TEST(render_vtt, the_meetings_language_heads_the_file_and_a_turn_in_another_is_marked) {
     pipeline p;
     change_set changes;
