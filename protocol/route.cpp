@@ -116,6 +116,14 @@ route route_api(route r, std::string_view method, std::vector<std::string> const
         r.session = seg[2];
         return serve(std::move(r), method, endpoint::minutes_edit, access::edit, edits_minutes);
     }
+    // Whether the reader may edit, so the viewer shows editing controls to editors alone: read
+    // with the viewer's access, since a reader who may not edit is told so, not refused.
+    if (n == 5 && seg[1] == "sessions" && seg[3] == "minutes" && seg[4] == "editor") {
+        if (!is_valid_session_id(seg[2]))
+            return bad_request(std::move(r), target_error::bad_session_id, bad_id_text);
+        r.session = seg[2];
+        return serve(std::move(r), method, endpoint::minutes_editor, access::view, readable);
+    }
     if ((n == 3 || n == 4) && seg[1] == "sessions") {
         if (!is_valid_session_id(seg[2]))
             return bad_request(std::move(r), target_error::bad_session_id, bad_id_text);

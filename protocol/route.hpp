@@ -42,6 +42,7 @@ enum class endpoint {
     session_agenda,      ///< PUT /api/sessions/{id}/agenda
     session_roster,      ///< PUT /api/sessions/{id}/roster
     minutes_edit,        ///< POST /api/sessions/{id}/minutes/edits: a person's edit
+    minutes_editor,      ///< GET /api/sessions/{id}/minutes/editor: who may edit, if anyone
     archive_search,      ///< GET /api/archive[?q=...]
     archive_file,        ///< GET /api/archive/{archive}/{name}
     ingest_post,         ///< POST /ingest/{id}[?seq=N]

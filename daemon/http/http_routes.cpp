@@ -85,6 +85,8 @@ void http_session::route(request req) {
         return handle_roster(std::move(req), route.session);
     case endpoint::minutes_edit:
         return handle_minutes_edit(std::move(req), route);
+    case endpoint::minutes_editor:
+        return respond_minutes_editor(req, route);
     case endpoint::ingest_post:
         return handle_ingest(std::move(req), route);
     case endpoint::ingest_seq:

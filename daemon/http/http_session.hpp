@@ -108,6 +108,7 @@ private:
     void handle_agenda(request req, std::string const& id);
     void handle_roster(request req, std::string const& id);
     void handle_minutes_edit(request req, protocol::route const& route);
+    void respond_minutes_editor(request const& req, protocol::route const& route);
     void respond_archive_file(request const& req, std::string const& archive,
                               std::string const& file);
     void handle_archive(request req, protocol::route const& route);

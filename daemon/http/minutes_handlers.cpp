@@ -135,4 +135,15 @@ void http_session::handle_minutes_edit(request req, protocol::route const& route
     });
 }
 
+// GET /api/sessions/{id}/minutes/editor: {"editor": NAME} for a reader who may edit this
+// session's minutes, {"editor": null} for one who may not, so the viewer offers its editing
+// controls to editors alone (an edit is still authorised on its own when it comes).
+void http_session::respond_minutes_editor(request const& req, protocol::route const& route) {
+    auto const name = editor_name(*settings_, route.session, credentials_of(req, route));
+    boost::json::value editor = nullptr;
+    if (!name.empty())
+        editor = boost::json::string(name);
+    respond_json(req, http::status::ok, boost::json::object{{"editor", editor}});
+}
+
 } // namespace minuted::daemon

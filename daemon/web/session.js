@@ -20,12 +20,11 @@
 
   const archived = location.pathname.startsWith('/archive/');
   const api = (archived ? '/api/archive/' : '/api/sessions/') + encodeURIComponent(id);
-  $('download-md').href = api + '/report.md';
-  $('download-md').download = id + '-report.md';
-  $('download-json').href = api + '/report.json';
-  $('download-json').download = id + '-report.json';
-  $('download-txt').href = api + '/transcript.txt';
-  $('download-txt').download = id + '-transcript.txt';
+  for (const [link, file] of [['md', 'report.md'], ['json', 'report.json'],
+                              ['txt', 'transcript.txt']]) {
+    $('download-' + link).href = `${api}/${file}`;
+    $('download-' + link).download = `${id}-${file}`;
+  }
 
   // ---------------------------------------------------------------------------------------
   // State, as the daemon sends it.
@@ -66,7 +65,7 @@
         return false;
     }
     state.rev = m.rev;
-    for (const key of ['title', 'chair', 'chairs', 'ended', 'words', 'lang'])
+    for (const key of ['title', 'chair', 'chairs', 'ended', 'words', 'lang', 'minutes'])
       if (key in m)
         state[key] = m[key];
     if ('summary' in m)
@@ -342,12 +341,13 @@
       pending.removeAttribute('lang');
   }
 
-  function listOf(className, entries, line) {
+  function listOf(className, entries, line, decorate) {
     const ul = el('ul', className);
     for (const e of entries) {
       const li = el('li', '', line(e));
       if (Number.isInteger(e.utterance))
         li.append(' ', evidenceLink(e));
+      decorate?.(li, e); // what people did to it, and an editor's controls (edit.js)
       ul.append(li);
     }
     return ul;
@@ -372,6 +372,12 @@
   }
 
   const items = new Map(); // n -> li
+  const editing = minutedEditing({api, item: n => state.agenda.get(n), minutes: () => state.minutes,
+                                  refresh: n => {
+                                    for (const k of n === null ? state.agenda.keys() : [n])
+                                      dirty.agenda.add(k);
+                                    scheduleRender();
+                                  }});
 
   function itemElement(a) {
     let li = items.get(a.n);
@@ -385,18 +391,19 @@
     title.append(el('span', 'item-n', a.n + '.'), ' ', el('span', 'item-name', a.title));
     title.addEventListener('click', () => jumpTo(a.n));
     const meta = el('p', 'item-meta', a.started ? 'From ' + clock(a.started) : '');
-    const parts = [title, meta];
+    const parts = [title, meta, ...editing.itemParts(a)];
     if (a.context)
       parts.push(el('p', 'item-context', a.context));
-    const section = (heading, className, entries) => {
+    const section = (heading, className, list) => { // list: the state's name for it
       const wrap = el('div', 'item-notes');
-      wrap.append(el('h3', '', heading), listOf(className, entries, noteLine));
-      wrap.hidden = entries.length === 0;
+      const marked = (li, e) => editing.bullet(li, e, list, a.n);
+      wrap.append(el('h3', '', heading), listOf(className, a[list] || [], noteLine, marked));
+      wrap.hidden = !a[list]?.length;
       parts.push(wrap);
     };
-    section('Key points raised', 'key-points', a.key_points || []);
-    section('Next steps', 'next-steps', a.next_steps || []);
-    section('Decided', 'decisions', a.decisions || []);
+    section('Key points raised', 'key-points', 'key_points');
+    section('Next steps', 'next-steps', 'next_steps');
+    section('Decided', 'decisions', 'decisions');
     li.replaceChildren(...parts);
     return li;
   }
@@ -409,13 +416,14 @@
     }
     const ns = dirty.all ? [...state.agenda.keys()] : [...dirty.agenda];
     const focused = document.activeElement?.closest?.('li.item')?.dataset.n;
+    const held = editing.held(); // an editor's control or field, given back after the rebuild
     for (const n of ns.sort((a, b) => a - b)) {
       const li = itemElement(state.agenda.get(n));
       if (!li.isConnected) {
         const after = [...items.keys()].filter(k => k > n && items.get(k).isConnected);
         list.insertBefore(li, after.length ? items.get(Math.min(...after)) : null);
       }
-      if (String(n) === focused) // rebuilt under the reader's focus: give it back
+      if (String(n) === focused && !editing.refocus(li, held)) // rebuilt under the focus
         li.querySelector('.item-title').focus({preventScroll: true});
     }
     const current = currentItem();
@@ -590,6 +598,7 @@
     if (dirty.participants || dirty.utterances.size)
       renderParticipants();
     finder.update(dirty.all ? null : dirty.utterances);
+    editing.update();
     dirty = emptyDirty(false);
     if (follow && !finder.holds())
       toLive();
@@ -683,6 +692,7 @@
     loadArchived();
   } else {
     connect();
+    editing.start();
     feedTimer = setInterval(checkFeed, 10000);
     checkFeed();
   }

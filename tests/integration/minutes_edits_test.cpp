@@ -123,5 +123,30 @@ TEST(minutes_edits, editors_edit_viewers_see_it_at_once_and_it_survives_a_crash_
     EXPECT_EQ(post_edit(d.port(), "m", edit, ana).status, 409u) << "the minutes are final";
 }
 
+TEST(minutes_edits, the_editor_endpoint_names_who_may_edit_and_answers_null_to_others) {
+    daemon_process d({.config = editors_config});
+    auto const editor_of = [&](std::string const& session, std::string const& token) {
+        http::fields f;
+        if (!token.empty())
+            f.set(http::field::authorization, "Bearer " + token);
+        auto const r = http_request(d.port(), http::verb::get,
+                                    "/api/sessions/" + session + "/minutes/editor", "", f);
+        EXPECT_EQ(r.status, 200u) << r.body;
+        return boost::json::parse(r.body).at("editor");
+    };
+    EXPECT_EQ(editor_of("m", ana), "Ana L\xC3\xB3pez");
+    EXPECT_EQ(editor_of("m", bo), "Bo Lin");
+    EXPECT_TRUE(editor_of("other", bo).is_null()) << "Bo edits m only";
+    EXPECT_TRUE(editor_of("m", "").is_null());
+    EXPECT_TRUE(editor_of("m", "wrong-0123456789").is_null());
+}
+
+TEST(minutes_edits, with_no_editor_configured_this_machine_may_edit) {
+    daemon_process d;
+    auto const r = http_get(d.port(), "/api/sessions/m/minutes/editor");
+    ASSERT_EQ(r.status, 200u) << r.body;
+    EXPECT_EQ(boost::json::parse(r.body).at("editor"), "this machine");
+}
+
 } // namespace
 } // namespace minuted::testing

@@ -166,11 +166,11 @@ export class daemon {
         return body;
     }
 
-    /// `minuted replay FILE --to ws://…/ingest/SESSION --speed SPEED`, running; `.done` is a
-    /// promise of its exit code (0 when every frame was acknowledged).
-    replay(file, session, speed) {
+    /// `minuted replay FILE --to ws://…/ingest/SESSION --speed SPEED [EXTRA…]`, running;
+    /// `.done` is a promise of its exit code (0 when every frame was acknowledged).
+    replay(file, session, speed, extra = []) {
         const child = spawn(binary, ['replay', file, '--to', `ws://127.0.0.1:${this.port}/ingest/${
-            session}`, '--speed', String(speed)], { stdio: ['ignore', 'pipe', 'pipe'] });
+            session}`, '--speed', String(speed), ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
         let out = '';
         child.stdout.on('data', c => { out += c; });
         child.stderr.on('data', c => { out += c; });

@@ -577,6 +577,56 @@ test('accessibility: no serious axe violations in any theme, the captions search
     });
 });
 
+test('accessibility: the editing controls, an open form and what people changed pass axe in every theme',
+     { timeout: test_timeout }, async t => {
+    await with_daemon(t, async d => {
+        let replay, page;
+        try {
+            // Left live, so the minutes take edits; with no editor configured this machine
+            // edits, so the page offers the controls.
+            replay = d.replay(dccg_transcript, 'a11y-edit', 'max', ['--keep-open']);
+            assert.equal(await replay.done, 0, `replay failed:\n${replay.output()}`);
+            const state = await d.get_json('/api/sessions/a11y-edit');
+            const item = state.agenda.find(a => a.key_points.length && a.decisions.length);
+            assert.ok(item, 'an item with key points and decisions');
+            const post = async edit => {
+                const res = await fetch(d.url('/api/sessions/a11y-edit/minutes/edits'), {
+                    method: 'POST', body: JSON.stringify(edit) });
+                assert.equal(res.status, 200, await res.text());
+            };
+            await post({ op: 'bullet.edit', bullet: item.key_points[0].key, revision: 0,
+                         text: 'Reworded by a person.' });
+            await post({ op: 'bullet.pin', bullet: item.decisions[0].key, revision: 0 });
+            await post({ op: 'bullet.approve', bullet: item.decisions[0].key, revision: 1 });
+            await post({ op: 'item.rename', item: item.n, revision: 0, text: 'Renamed item' });
+
+            page = await open_page(browser, d.url('/sessions/a11y-edit'), { bypassCSP: true });
+            await page.locator('#edit-toggle').click();
+            const li = `#agenda li.item[data-n="${item.n}"]`;
+            await page.locator(`${li} .edit-mark.pinned`).waitFor();
+            await page.locator(`${li} .key-points li button[data-focus$="|edit"]`).first().click();
+            await page.locator(`${li} button[data-focus="item:${item.n}|add"]`).click();
+            await page.locator(`${li} form.bullet-add select[name="kind"]`)
+                .selectOption('decisions');
+            await page.locator(`${li} form.bullet-editor textarea`).waitFor();
+            const found = [];
+            for (const theme of ['light', 'dark', 'contrast']) {
+                await choose(page, '#theme', theme);
+                await wait_in_page(page, `html[data-theme="${theme}"]`,
+                                   th => document.documentElement.dataset.theme === th, theme);
+                await page.locator(li).scrollIntoViewIfNeeded();
+                found.push(...await serious_violations(page, `editing (${theme})`));
+                await page.screenshot({ path: path.join(artifacts, `editing-${theme}.png`) });
+            }
+            assert.deepEqual(found, [], `serious or critical axe violations:\n${
+                found.join('\n')}`);
+        } finally {
+            replay?.kill();
+            await close_pages(page);
+        }
+    });
+});
+
 /// Sixty short turns, enough to fill the captions view several times over.
 const sixty_turns = Array.from({ length: 60 }, (_, i) => [
     i % 2 ? 'JUTTA CROLL' : 'MARKUS KUMMER',

@@ -1,0 +1,260 @@
+// Editing the minutes in the viewer while the meeting goes on: two editors in two browser
+// pages (each opened with its own editor token) and a reader with none, on a daemon with
+// [auth.editors] configured and captions flowing (`minuted replay` at a steady pace). The
+// edits cross: one editor saves over a bullet the other has open, is told so with what it
+// says now, and saves again; an addition and a rename land while the machine keeps writing;
+// every page ends with the same minutes, and only the editors see controls.
+//
+// The DOM contract is the one in tests/web/README.md.
+
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+
+import {
+    artifacts, dccg_transcript, launch_browser, open_page, poll, wait_in_page, with_daemon,
+} from './harness.mjs';
+
+const test_timeout = 300_000;
+const ana = 'ana-editing-token-0123456789';
+const bo = 'bo-editing-token-0123456789';
+const config = `[auth.editors]\nAna = "${ana}"\nBo = "${bo}"\n`;
+let browser;
+
+before(async () => {
+    browser = await launch_browser();
+});
+after(async () => {
+    await browser?.close();
+});
+
+async function close_pages(...pages) {
+    for (const p of pages)
+        await p?.context().close().catch(() => {});
+}
+
+/// Item `n`'s minutes as the page shows them: title, marks, and every bullet's key, text and
+/// marks; controls and open forms left out, so an editor's page and a reader's compare.
+function shown_item(page, n) {
+    return page.evaluate(n => {
+        const li = document.querySelector(`#agenda li.item[data-n="${n}"]`);
+        if (!li)
+            return null;
+        const marks = e => [...e.querySelectorAll(':scope > .edit-marks .edit-mark')]
+            .map(m => m.textContent.trim());
+        const bullets = list => [...li.querySelectorAll(`.${list} > li`)].map(b => ({
+            key: b.dataset.key,
+            text: b.firstChild.textContent,
+            marks: marks(b),
+        }));
+        return {
+            title: li.querySelector('.item-name').textContent,
+            marks: [...li.querySelectorAll('.item-marks .edit-mark')].map(m => m.textContent),
+            key_points: bullets('key-points'),
+            next_steps: bullets('next-steps'),
+            decisions: bullets('decisions'),
+        };
+    }, n);
+}
+
+/// The item `n` of the daemon's state, in the shape shown_item reads from a page.
+function stated_item(state, n) {
+    const a = state.agenda.find(i => i.n === n);
+    return a && { title: a.title, approved: !!a.approved, renamed: !!a.renamed,
+                  key_points: a.key_points.map(b => b.key),
+                  next_steps: a.next_steps.map(b => b.key),
+                  decisions: a.decisions.map(b => b.key) };
+}
+
+async function turn_editing_on(page) {
+    const toggle = page.locator('#edit-toggle');
+    await toggle.waitFor({ state: 'visible' });
+    await toggle.click();
+    assert.equal(await toggle.getAttribute('aria-pressed'), 'true');
+}
+
+test('two editors edit the live minutes at once while captions flow; every page converges',
+     { timeout: test_timeout }, async t => {
+    await with_daemon(t, async d => {
+        let replay, a, b, reader;
+        try {
+            replay = d.replay(dccg_transcript, 'ed', 40, ['--keep-open']);
+            a = await open_page(browser, d.url(`/sessions/ed?token=${ana}`));
+            b = await open_page(browser, d.url(`/sessions/ed?token=${bo}`));
+            reader = await open_page(browser, d.url('/sessions/ed'));
+
+            // Each editor is named; the reader is offered nothing.
+            await wait_in_page(a, 'Ana named as the editor',
+                               () => /Ana/.test(document.querySelector('#editor-name')
+                                   .textContent));
+            await wait_in_page(b, 'Bo named as the editor',
+                               () => /Bo/.test(document.querySelector('#editor-name').textContent));
+            await turn_editing_on(a);
+            await turn_editing_on(b);
+
+            // A key point the machine wrote, on both editors' pages.
+            const first = await poll('a key point in the live minutes', async () => {
+                const state = await d.get_json('/api/sessions/ed');
+                for (const item of state.agenda)
+                    if (item.key_points.length)
+                        return { n: item.n, key: item.key_points[0].key };
+                return null;
+            });
+            const { n, key } = first;
+            const turns_before = (await d.get_json('/api/sessions/ed')).utterances.length;
+            const bullet = `#agenda li.item[data-n="${n}"] .key-points li[data-key="${key}"]`;
+            const control = (page, action) =>
+                page.locator(`${bullet} button[data-focus="${key}|${action}"]`);
+
+            // Bo opens the bullet and starts typing; then Ana saves her wording first.
+            await control(b, 'edit').click();
+            const bo_text = b.locator(`${bullet} form.bullet-editor textarea[name="text"]`);
+            await bo_text.fill('Bo: the working group agreed to circulate a revised draft.');
+            await control(a, 'edit').click();
+            const ana_text = a.locator(`${bullet} form.bullet-editor textarea[name="text"]`);
+            await ana_text.fill(
+                'Ana: the group will circulate a revised draft before the next call.');
+            await a.locator(`${bullet} form.bullet-editor button[type="submit"]`).click();
+
+            // Both editors' pages and the reader's show the bullet marked as Ana's; Bo's open
+            // form is still there, with what he typed, under the rebuilt item.
+            for (const [page, who] of [[a, 'Ana'], [b, 'Bo'], [reader, 'the reader']])
+                await wait_in_page(page, `Ana's edit shown to ${who}`, sel => {
+                    const li = document.querySelector(sel);
+                    return li?.firstChild.textContent.startsWith('Ana: the group') &&
+                        li.querySelector('.edit-mark.edited[data-by="Ana"]');
+                }, bullet);
+            assert.equal(await bo_text.inputValue(),
+                         'Bo: the working group agreed to circulate a revised draft.');
+            // Closed once the save is answered, which may come just after the update.
+            await wait_in_page(a, "Ana's form closed", sel => !document.querySelector(`${sel} form`),
+                               bullet);
+
+            // Bo saves from the revision he opened: refused, told who changed it and to what.
+            await b.locator(`${bullet} form.bullet-editor button[type="submit"]`).click();
+            const conflict = b.locator(`${bullet} form.bullet-editor .edit-error`);
+            await poll('the conflict told to Bo', async () =>
+                /Ana changed this key point/.test(await conflict.textContent()));
+            assert.match(await conflict.textContent(), /Ana: the group will circulate/);
+            assert.equal(await b.locator(`${bullet} form.bullet-editor.conflict`).count(), 1);
+            mkdirSync(artifacts, { recursive: true });
+            await b.screenshot({ path: path.join(artifacts, 'editing-conflict.png') });
+
+            // He saves again, knowingly: his wording replaces hers on every page.
+            await b.locator(`${bullet} form.bullet-editor button[type="submit"]`).click();
+            for (const [page, who] of [[a, 'Ana'], [b, 'Bo'], [reader, 'the reader']])
+                await wait_in_page(page, `Bo's edit shown to ${who}`, sel => {
+                    const li = document.querySelector(sel);
+                    return li?.firstChild.textContent.startsWith('Bo: the working group') &&
+                        li.querySelector('.edit-mark.edited[data-by="Bo"]');
+                }, bullet);
+            // Closed once the save is answered, which may come just after the update.
+            await wait_in_page(b, "Bo's form closed", sel => !document.querySelector(`${sel} form`),
+                               bullet);
+            await wait_in_page(b, "Bo's focus back on the bullet's Edit button", k =>
+                document.activeElement?.dataset.focus === `${k}|edit`, key);
+
+            // At once: Ana adds a next step to the item, Bo renames it.
+            const item = `#agenda li.item[data-n="${n}"]`;
+            await a.locator(`${item} button[data-focus="item:${n}|add"]`).click();
+            const add = a.locator(`${item} form.bullet-add`);
+            await add.locator('select[name="kind"]').selectOption('next_steps');
+            await add.locator('textarea[name="text"]').fill('Circulate the revised draft');
+            await add.locator('input[name="who"]').fill('Secretariat');
+            await add.locator('input[name="when"]').fill('Friday');
+            await b.locator(`${item} button[data-focus="item:${n}|edit"]`).click();
+            const rename = b.locator(`${item} form.item-rename input[name="text"]`);
+            await rename.fill('Revised draft of the charter');
+            await Promise.all([
+                add.locator('button[type="submit"]').click(),
+                b.locator(`${item} form.item-rename button[type="submit"]`).click(),
+            ]);
+
+            // Every page converges on the same minutes for the item, which are the daemon's.
+            const converged = await poll('the three pages showing the same item', async () => {
+                const seen = await Promise.all([a, b, reader].map(p => shown_item(p, n)));
+                const same = seen.every(s => JSON.stringify(s) === JSON.stringify(seen[0]));
+                const it = seen[0];
+                return same && it.title === 'Revised draft of the charter' &&
+                    it.next_steps.some(s => s.text.startsWith('Circulate the revised draft') &&
+                                            s.marks.includes('added by Ana')) && it;
+            });
+            const state = await d.get_json('/api/sessions/ed');
+            const stated = stated_item(state, n);
+            assert.equal(stated.title, converged.title);
+            assert.ok(stated.renamed);
+            assert.deepEqual(converged.marks, ['renamed']);
+            const edited = state.agenda.find(i => i.n === n).key_points.find(k => k.key === key);
+            assert.equal(edited.by, 'Bo');
+            assert.equal(edited.revision, 2);
+
+            // The reader sees the marks but no control at all.
+            assert.equal(await reader.locator('#edit-toggle').isVisible(), false);
+            assert.equal(await reader.locator('.edit-tools, .edit-form, #report-approval button')
+                .count(), 0);
+            assert.ok(await reader.locator(`${bullet} .edit-mark[data-by="Bo"]`).count());
+
+            // Ana approves the report; every page says so.
+            await a.locator('#report-approval button').click();
+            for (const page of [a, b, reader])
+                await wait_in_page(page, 'the report approved',
+                                   () => /approved/.test(
+                                       document.querySelector('#report-approval').textContent));
+            await a.locator(item).scrollIntoViewIfNeeded();
+            await a.screenshot({ path: path.join(artifacts, 'editing-editor.png') });
+            await reader.locator(item).scrollIntoViewIfNeeded();
+            await reader.screenshot({ path: path.join(artifacts, 'editing-reader.png') });
+
+            // Ana pins Bo's wording, keeping it whatever the machine writes; everyone sees the pin.
+            await control(a, 'pin').click();
+            await wait_in_page(reader, 'the pin shown to the reader', sel =>
+                document.querySelector(`${sel}.pinned .edit-mark.pinned svg[aria-hidden="true"]`),
+                bullet);
+            await wait_in_page(a, 'the focus kept on the bullet', k =>
+                document.activeElement?.dataset.focus?.startsWith(`${k}|`), key);
+
+            // Captions were flowing the whole time.
+            const turns_after = (await d.get_json('/api/sessions/ed')).utterances.length;
+            assert.ok(turns_after > turns_before,
+                      `captions arrived during the edits (${turns_before}, then ${
+                          turns_after} turns)`);
+            for (const page of [a, b, reader])
+                assert.deepEqual(page.problems.filter(p => !/ 409 for POST /.test(p)), []);
+        } finally {
+            replay?.kill();
+            await replay?.done;
+            await close_pages(a, b, reader);
+        }
+    }, config);
+});
+
+test('an edit refused for its content shows the daemon\'s reason; the form stays open',
+     { timeout: test_timeout }, async t => {
+    await with_daemon(t, async d => {
+        let replay, a;
+        try {
+            replay = d.replay(dccg_transcript, 'bad', 40, ['--keep-open']);
+            a = await open_page(browser, d.url(`/sessions/bad?token=${ana}`));
+            await turn_editing_on(a);
+            const n = await poll('an agenda item', async () =>
+                (await d.get_json('/api/sessions/bad')).agenda[0]?.n);
+            const item = `#agenda li.item[data-n="${n}"]`;
+            await a.locator(`${item} button[data-focus="item:${n}|edit"]`).click();
+            await a.locator(`${item} form.item-rename input[name="text"]`).fill('x'.repeat(5000));
+            await a.locator(`${item} form.item-rename button[type="submit"]`).click();
+            const error = a.locator(`${item} form.item-rename .edit-error`);
+            await poll('the refusal shown',
+                       async () => /^Not saved: /.test(await error.textContent()));
+            assert.match(await error.textContent(), /4096/);
+            // Escape closes the form and gives the focus back to Rename.
+            await a.locator(`${item} form.item-rename input[name="text"]`).press('Escape');
+            await wait_in_page(a, 'the focus back on Rename', nn =>
+                document.activeElement?.dataset.focus === `item:${nn}|edit`, n);
+        } finally {
+            replay?.kill();
+            await replay?.done;
+            await close_pages(a);
+        }
+    }, config);
+});
