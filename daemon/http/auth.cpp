@@ -285,8 +285,11 @@ std::optional<refusal> authorize(config::settings const& s, access what, std::st
             return std::nullopt;
         if (c.token.empty())
             return missing("viewing");
+        // An editor reads what they edit: a page opened with their token keeps only it.
         if (same_token(c.token, a.viewer_token) ||
-            (!a.admin_token.empty() && same_token(c.token, a.admin_token)))
+            (!a.admin_token.empty() && same_token(c.token, a.admin_token)) ||
+            ((!a.editors.empty() || !a.session_editors.empty()) &&
+             !editor_name(s, session, c).empty()))
             return std::nullopt;
         return refusal{403, "wrong viewer token"};
     case access::admin:

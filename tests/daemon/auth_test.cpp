@@ -68,6 +68,28 @@ TEST(authorize, viewer_token_or_admin_token_views) {
     EXPECT_EQ(status_of(s, access::admin, "m", creds("admin-0123456789a", "", false)), 200u);
 }
 
+TEST(authorize, editors_edit_their_sessions_and_view_them) {
+    auto s = with_tokens();
+    s.auth.editors = {{"Ana", "ana-editor-0123456789"}};
+    s.auth.session_editors = {{"m", {{"Bo", "bo-editor-0123456789"}}}};
+    EXPECT_EQ(status_of(s, access::edit, "m", creds("", "", true)), 401u);
+    EXPECT_EQ(status_of(s, access::edit, "m", creds("ana-editor-0123456789", "", false)), 200u);
+    EXPECT_EQ(status_of(s, access::edit, "x", creds("ana-editor-0123456789", "", false)), 200u);
+    EXPECT_EQ(status_of(s, access::edit, "m", creds("bo-editor-0123456789", "", false)), 200u);
+    EXPECT_EQ(status_of(s, access::edit, "x", creds("bo-editor-0123456789", "", false)), 403u);
+    EXPECT_EQ(status_of(s, access::edit, "m", creds("viewer-0123456789", "", false)), 403u);
+    EXPECT_EQ(editor_name(s, "m", creds("bo-editor-0123456789", "", false)), "Bo");
+    // An editor's page holds the editor's token only: it views what it edits.
+    EXPECT_EQ(status_of(s, access::view, "m", creds("bo-editor-0123456789", "", false)), 200u);
+    EXPECT_EQ(status_of(s, access::view, "x", creds("bo-editor-0123456789", "", false)), 403u);
+    EXPECT_EQ(status_of(s, access::view, "", creds("ana-editor-0123456789", "", false)), 200u);
+    // Without editors, this machine edits as itself and nobody else does.
+    auto const none = with_tokens();
+    EXPECT_EQ(editor_name(none, "m", creds("", "", true)), "this machine");
+    EXPECT_EQ(status_of(none, access::edit, "m", creds("", "", false)), 403u);
+    EXPECT_EQ(status_of(none, access::view, "m", creds("", "", true)), 401u);
+}
+
 TEST(authorize, a_websocket_from_a_foreign_origin_is_refused_whatever_its_token) {
     auto s = with_tokens();
     s.auth.origins = {"https://captions.example.org"};
