@@ -345,7 +345,7 @@
     const ul = el('ul', className);
     for (const e of entries) {
       const li = el('li', '', line(e));
-      if (Number.isInteger(e.utterance))
+      if (Number.isInteger(e.utterance) && !e.added) // a person's own bullet was not said
         li.append(' ', evidenceLink(e));
       decorate?.(li, e); // what people did to it, and an editor's controls (edit.js)
       ul.append(li);
