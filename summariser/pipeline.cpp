@@ -13,9 +13,9 @@ pipeline::pipeline(std::vector<protocol::agenda_item> known_agenda,
 pipeline::pipeline(std::vector<std::string> known_titles, protocol::reader_options options)
     : reader_(options), meeting_(std::move(known_titles)) {}
 
-void pipeline::set_language(std::string lang) {
+bool pipeline::set_language(std::string lang) {
     if (lang == meeting_.language())
-        return;
+        return false;
     meeting_.set_language(lang);
     // A line under way is finished in the language it started in.
     auto const from = reader_.next_line_start();
@@ -23,6 +23,7 @@ void pipeline::set_language(std::string lang) {
         languages_.back().lang = std::move(lang); // what was typed in the one before: nothing
     else
         languages_.push_back({from, std::move(lang)});
+    return true;
 }
 
 void pipeline::apply(protocol::caption_event const& e, time_point at, change_set& changes) {

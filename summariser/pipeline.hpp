@@ -33,8 +33,8 @@ public:
         meeting_.set_known_agenda(std::move(agenda), changes);
     }
     /// The language of the text put from now on: the meeting's at once, and that of the turns
-    /// that start in it (see meeting::set_language).
-    void set_language(std::string lang);
+    /// that start in it (see meeting::set_language). False if it was the meeting's already.
+    bool set_language(std::string lang);
     /// Ends the meeting: everything becomes final.
     void finish(time_point at, change_set& changes);
 

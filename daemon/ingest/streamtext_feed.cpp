@@ -145,6 +145,7 @@ public:
     streamtext_poller(config::feed feed, session_registry& sessions, live_config const& config,
                       metrics& counters)
         : feed_(std::move(feed)), sessions_(sessions), config_(config), counters_(counters),
+          path_(parse_http_url(feed_.url).path),
           connection_(parse_http_url(feed_.url), feed_.ca_file),
           retry_(std::min(config.get()->reconnect_initial, max_retry),
                  std::min(config.get()->reconnect_max, max_retry)) {}
@@ -162,6 +163,7 @@ private:
     session_registry& sessions_;
     live_config const& config_;
     metrics& counters_;
+    std::string path_; // the endpoint's, read from the URL once
     poll_connection connection_;
     backoff retry_;
     std::shared_ptr<live_session> session_;
@@ -173,8 +175,7 @@ private:
 
 std::string streamtext_poller::target() const {
     // The event and language are letters, digits and a few marks (config): nothing to escape.
-    auto t = parse_http_url(feed_.url).path + "?event=" + feed_.event +
-             "&last=" + std::to_string(position_.value_or(0));
+    auto t = path_ + "?event=" + feed_.event + "&last=" + std::to_string(position_.value_or(0));
     if (feed_.length > 0)
         t += "&length=" + std::to_string(feed_.length);
     if (!feed_.language.empty())

@@ -112,10 +112,8 @@ std::size_t live_session::apply(protocol::journal_record const& r,
         return 0;
     case journal_kind::text:
         ensure_pipeline();
-        if (!r.lang.empty() && r.lang != pipeline_->state().language()) {
-            pipeline_->set_language(r.lang);
+        if (!r.lang.empty() && pipeline_->set_language(r.lang))
             changes.meta = true;
-        }
         if (r.position)
             source_position_ = r.position;
         pipeline_->put(r.text, from_ms(r.at_ms), changes);
