@@ -225,7 +225,7 @@ std::string base64(std::string_view bytes) {
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     std::string out;
     for (std::size_t i = 0; i < bytes.size(); i += 3) {
-        std::uint32_t n = static_cast<unsigned char>(bytes[i]) << 16;
+        std::uint32_t n = std::uint32_t{static_cast<unsigned char>(bytes[i])} << 16;
         if (i + 1 < bytes.size())
             n |= static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8;
         if (i + 2 < bytes.size())
