@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <ctime>
 #include <fstream>
 #include <openssl/evp.h>
@@ -14,11 +15,15 @@ namespace minuted::daemon {
 
 namespace {
 
+// At most `max_bytes + 1` bytes of `path`: one more than allowed tells the caller it is over.
+// Sized by what the file holds, not by the limit.
 std::string read_file(std::filesystem::path const& path, std::size_t max_bytes) {
     std::ifstream in(path, std::ios::binary);
-    if (!in)
+    std::error_code ec;
+    auto const size = std::filesystem::file_size(path, ec);
+    if (!in || ec)
         throw std::runtime_error(path.string() + ": cannot be read");
-    std::string text(max_bytes + 1, '\0');
+    std::string text(static_cast<std::size_t>(std::min<std::uintmax_t>(size, max_bytes + 1)), '\0');
     in.read(text.data(), static_cast<std::streamsize>(text.size()));
     if (in.bad())
         throw std::runtime_error(path.string() + ": cannot be read");

@@ -17,6 +17,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <optional>
 
 namespace minuted::daemon {
 
@@ -47,17 +48,23 @@ void send_on::announce(std::string event, std::filesystem::path folder) {
     if (!hooks && !mailed)
         return;
     net::post(disk_, [this, event = std::move(event), folder = std::move(folder)] {
-        archived_meeting m;
-        try {
-            m = read_archived_meeting(folder);
-        } catch (std::exception const& e) {
-            metrics_.errors_io.fetch_add(1, std::memory_order_relaxed);
-            spdlog::error("cannot announce {} of {}: {}", event, folder.string(), e.what());
+        auto const m = read_meeting(event, folder);
+        if (!m)
             return;
-        }
-        webhooks_.queue(event, notification_body(event, m, config_.get()->public_url));
-        mail(event, m);
+        webhooks_.queue(event, notification_body(event, *m, config_.get()->public_url));
+        mail(event, *m);
     });
+}
+
+std::optional<archived_meeting> send_on::read_meeting(std::string const& event,
+                                                      std::filesystem::path const& folder) {
+    try {
+        return read_archived_meeting(folder);
+    } catch (std::exception const& e) {
+        metrics_.errors_io.fetch_add(1, std::memory_order_relaxed);
+        spdlog::error("cannot announce {} of {}: {}", event, folder.string(), e.what());
+        return std::nullopt;
+    }
 }
 
 void send_on::mail(std::string const& event, archived_meeting const& m) {

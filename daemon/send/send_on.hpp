@@ -2,6 +2,7 @@
 
 #include "daemon/live/live_config.hpp"
 #include "daemon/metrics.hpp"
+#include "daemon/send/notification.hpp"
 #include "daemon/send/webhook_sender.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -9,11 +10,10 @@
 #include <boost/asio/io_context.hpp>
 
 #include <filesystem>
+#include <optional>
 #include <string>
 
 namespace minuted::daemon {
-
-struct archived_meeting;
 
 /// Sends a meeting on once it is archived: a signed notification to each `[[webhook]]`, and
 /// the report by mail (`[mail]`), for the events they are configured for. Everything happens
@@ -34,6 +34,9 @@ public:
     void announce(std::string event, std::filesystem::path folder);
 
 private:
+    /// The meeting archived in `folder`, or nullopt (logged, counted) if it cannot be read.
+    std::optional<archived_meeting> read_meeting(std::string const& event,
+                                                 std::filesystem::path const& folder);
     void mail(std::string const& event, archived_meeting const& m);
     boost::asio::awaitable<void> deliver_mail(std::string what, std::string message);
 
