@@ -43,8 +43,8 @@ std::string hex(unsigned char const* bytes, std::size_t n) {
 
 } // namespace
 
-archived_meeting read_archived_meeting(std::filesystem::path const& folder) {
-    archived_meeting m;
+announced_meeting read_archived_meeting(std::filesystem::path const& folder) {
+    announced_meeting m;
     m.archive = folder.filename().string();
     // The final snapshot is as large as the meeting: bounded only so that a damaged file
     // cannot take the memory.
@@ -84,7 +84,7 @@ std::string rfc3339(std::int64_t unix_ms) {
     return std::string(buf, n) + ms;
 }
 
-std::string notification_body(std::string_view event, archived_meeting const& m,
+std::string notification_body(std::string_view event, announced_meeting const& m,
                               std::string_view public_url) {
     boost::json::object o;
     o["event"] = event;

@@ -15,8 +15,9 @@ namespace minuted::daemon {
 /// receiver fetches it from the archive instead of every delivery carrying megabytes.
 inline constexpr std::size_t max_notified_report_bytes = 256 * 1024;
 
-/// An archived meeting, as its archive folder tells it.
-struct archived_meeting {
+/// A meeting to announce, as its archive folder tells it. (Not retention.hpp's
+/// archived_meeting: one name, one definition.)
+struct announced_meeting {
     std::string session; ///< the session id
     std::string title;
     std::string archive; ///< the archive folder's name (GET /api/archive/{archive}/...)
@@ -28,7 +29,7 @@ struct archived_meeting {
 /// Reads the archive folder `folder` (state.json, report.json, report.md). Throws
 /// std::runtime_error naming the file that cannot be read or understood. Disk I/O: call it on
 /// a disk thread.
-archived_meeting read_archived_meeting(std::filesystem::path const& folder);
+announced_meeting read_archived_meeting(std::filesystem::path const& folder);
 
 /// "2026-12-06T23:15:02.123Z".
 std::string rfc3339(std::int64_t unix_ms);
@@ -36,7 +37,7 @@ std::string rfc3339(std::int64_t unix_ms);
 /// The JSON body announcing `event` ("ended", "approved") of `m`: {"event", "session",
 /// "title", "started", "ended", "archive", "report_url"? (with a `public_url`), "report"
 /// (report.json, unless over max_notified_report_bytes: then "report_omitted")}.
-std::string notification_body(std::string_view event, archived_meeting const& m,
+std::string notification_body(std::string_view event, announced_meeting const& m,
                               std::string_view public_url);
 
 /// HMAC-SHA256 of `message` with `key`, in lower-case hex.

@@ -56,8 +56,8 @@ void send_on::announce(std::string event, std::filesystem::path folder) {
     });
 }
 
-std::optional<archived_meeting> send_on::read_meeting(std::string const& event,
-                                                      std::filesystem::path const& folder) {
+std::optional<announced_meeting> send_on::read_meeting(std::string const& event,
+                                                       std::filesystem::path const& folder) {
     try {
         return read_archived_meeting(folder);
     } catch (std::exception const& e) {
@@ -67,7 +67,7 @@ std::optional<archived_meeting> send_on::read_meeting(std::string const& event,
     }
 }
 
-void send_on::mail(std::string const& event, archived_meeting const& m) {
+void send_on::mail(std::string const& event, announced_meeting const& m) {
     auto const settings = config_.get();
     auto const& cfg = settings->mail;
     if (!cfg.enabled() || !wants(cfg.events, event))

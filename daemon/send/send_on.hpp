@@ -35,9 +35,9 @@ public:
 
 private:
     /// The meeting archived in `folder`, or nullopt (logged, counted) if it cannot be read.
-    std::optional<archived_meeting> read_meeting(std::string const& event,
-                                                 std::filesystem::path const& folder);
-    void mail(std::string const& event, archived_meeting const& m);
+    std::optional<announced_meeting> read_meeting(std::string const& event,
+                                                  std::filesystem::path const& folder);
+    void mail(std::string const& event, announced_meeting const& m);
     boost::asio::awaitable<void> deliver_mail(std::string what, std::string message);
 
     boost::asio::io_context& ioc_;

@@ -23,7 +23,7 @@ TEST(webhook_signature, is_hmac_sha256_of_the_timestamp_a_dot_and_the_body) {
 }
 
 TEST(notification, carries_the_meeting_and_its_report_unless_it_is_too_large) {
-    archived_meeting m;
+    announced_meeting m;
     m.session = "plenary";
     m.title = "Plenary";
     m.archive = "plenary-20261206-231502";
