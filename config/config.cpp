@@ -161,6 +161,48 @@ ca_file = ""
 # poll_interval = "1s"                   # optional: 100ms to 60s
 # length = 5000                          # optional: most characters a poll fetches
 # url = "https://www.streamtext.net/captions" # optional: another endpoint (a proxy, a test)
+
+[webhooks]
+# When a meeting ends (and when its minutes are approved), each [[webhook]] is sent a signed
+# JSON notification (protocol/PROTOCOL.md). One that fails (no connection, no answer within
+# timeout, an answer other than 2xx) is tried again, attempts in all, after waits doubling from
+# retry_initial up to retry_max (with jitter; a Retry-After answer is waited for). After the
+# last attempt it goes to STATE_DIR/webhooks/dead-letter.jsonl. Until then it is kept under
+# STATE_DIR/webhooks/pending, so a restart delivers it.
+attempts = 5
+retry_initial = "30s"
+retry_max = "5m"
+timeout = "10s"
+# The daemon's address as people reach it, e.g. "https://minutes.example.org": notifications
+# then link to the archived report ("report_url"). Empty: no link.
+public_url = ""
+
+# A receiver; repeat the table for each.
+# [[webhook]]
+# url = "https://hooks.example.org/minutes"  # http:// or https://
+# secret_file = "/etc/minuted/webhook.secret" # the shared secret's file (or secret = "...");
+#                                             #   at least 16 characters
+# events = ["ended", "approved"]              # optional: which to announce
+# ca_file = "/etc/minuted/hooks-ca.pem"       # optional: https:// verified against these CAs
+
+[mail]
+# The report mailed when a meeting ends (and when its minutes are approved): Markdown as the
+# text, with an HTML alternative. Nothing is mailed while `to` is empty.
+to = []
+# from = "minuted@example.org"
+# Through an SMTP relay ("host:port") or the local MTA's sendmail (run as `sendmail -t -oi`):
+# smtp = "localhost:25"
+# starttls = "opportunistic"  # "require", "opportunistic" (when offered) or "off"
+# username = "minuted"        # optional: AUTH PLAIN, which needs starttls = "require"
+# password_file = "/etc/minuted/smtp.password"
+# ca_file = ""                # optional: the relay's certificate verified against these CAs
+# sendmail = "/usr/sbin/sendmail"
+# events = ["ended", "approved"]
+# Retries, as for webhooks (a mail that fails every attempt is logged and counted):
+# attempts = 5
+# retry_initial = "30s"
+# retry_max = "5m"
+# timeout = "10s"
 )";
 
 void read_server(table_reader& r, settings& s, std::string_view source_name) {
@@ -498,6 +540,7 @@ settings parse_config(std::string_view text, std::string_view source_name) {
             s.feeds.push_back(read_feed(r, s, feed_ca_file, source_name));
         }
     }
+    detail::read_send_on(top, s, source_name);
     top.reject_unknown();
     return s;
 }

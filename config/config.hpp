@@ -82,6 +82,51 @@ struct auth_settings {
     }
 };
 
+/// How a notification that could not be delivered is tried again: `attempts` in all, the
+/// waits between them doubling from `retry_initial` up to `retry_max`, with jitter; each
+/// attempt must be done within `timeout`.
+struct delivery_retry {
+    unsigned attempts = 5;
+    std::chrono::milliseconds retry_initial{30000};
+    std::chrono::milliseconds retry_max{300000};
+    std::chrono::milliseconds timeout{10000};
+
+    bool operator==(delivery_retry const&) const = default;
+};
+
+/// What a meeting's end or approval is announced on: "ended", "approved".
+inline constexpr std::string_view send_events[] = {"ended", "approved"};
+
+/// A receiver of signed JSON notifications (`[[webhook]]`, protocol/PROTOCOL.md).
+struct webhook {
+    std::string url;    ///< http:// or https://
+    std::string secret; ///< the HMAC key (`secret`, or the file `secret_file` holds); never logged
+    std::vector<std::string> events = {"ended", "approved"};
+    std::string ca_file; ///< https://: the CAs its certificate is verified against; empty: system's
+
+    bool operator==(webhook const&) const = default;
+};
+
+/// Whether SMTP is protected with STARTTLS: it must be, it is when offered, or never.
+enum class starttls_mode { require, opportunistic, off };
+
+/// Mailing the report (`[mail]`): through an SMTP relay, or the local sendmail.
+struct mail_settings {
+    std::vector<std::string> to; ///< addresses; none: no mail
+    std::string from;
+    std::string smtp_host; ///< empty: `sendmail` is used
+    std::uint16_t smtp_port = 25;
+    starttls_mode starttls = starttls_mode::opportunistic;
+    std::string username; ///< AUTH PLAIN, only ever over TLS
+    std::string password; ///< read from `password_file`; never logged
+    std::string ca_file;  ///< STARTTLS: the CAs the relay's certificate is verified against
+    std::string sendmail; ///< the sendmail program, run as `sendmail -t -oi`
+    std::vector<std::string> events = {"ended", "approved"};
+
+    bool enabled() const noexcept { return !to.empty(); }
+    bool operator==(mail_settings const&) const = default;
+};
+
 /// Everything `minuted serve` can be told. The defaults are the embedded default config.
 struct settings {
     std::string listen_host = "127.0.0.1";
@@ -140,6 +185,14 @@ struct settings {
     tls_settings tls;
 
     std::vector<feed> feeds;
+
+    std::vector<webhook> webhooks;
+    delivery_retry webhook_retry;
+    /// The daemon's address as its users reach it ("https://minutes.example.org"), for the
+    /// links notifications carry; empty: none.
+    std::string public_url;
+    mail_settings mail;
+    delivery_retry mail_retry;
 };
 
 /// A configuration that cannot be used: where (file:line:column) and why.
@@ -197,6 +250,10 @@ public:
 /// The roster in the file at `path` (see protocol::parse_roster). Throws roster_file_error
 /// saying why ("PATH: not a roster: person 3: unknown field \"email\" ...").
 std::vector<protocol::roster_person> read_roster_file(std::filesystem::path const& path);
+
+/// The secret held in the file at `path` (a webhook's `secret_file`, the mail's
+/// `password_file`): its first line. Throws std::runtime_error saying why it cannot be used.
+std::string read_secret_file(std::filesystem::path const& path);
 
 /// Reads `path` and parses it; a file that cannot be read throws `config_error` too.
 settings load_config_file(std::filesystem::path const& path);

@@ -47,6 +47,21 @@ std::vector<protocol::roster_person> read_roster_file(std::filesystem::path cons
     return std::get<std::vector<protocol::roster_person>>(std::move(parsed));
 }
 
+std::string read_secret_file(std::filesystem::path const& path) {
+    struct unreadable : std::runtime_error {
+        unreadable(std::string what, bool) : std::runtime_error(std::move(what)) {}
+    };
+    auto text = read_bounded<unreadable>(path, 4096);
+    if (text.size() > 4096)
+        throw std::runtime_error(path.string() + ": more than 4096 bytes; a secret is one line");
+    // Written by `echo` or an editor: the line ends with a newline that is not the secret's.
+    text = text.substr(0, text.find_first_of("\r\n"));
+    if (text.empty())
+        throw std::runtime_error(path.string() +
+                                 ": empty; it must hold the secret on its first line");
+    return text;
+}
+
 settings load_config_file(std::filesystem::path const& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in)

@@ -136,4 +136,7 @@ void at_most(table_reader& r, std::string_view key, std::chrono::milliseconds va
 /// A token: empty (none), or at least 16 printable characters with no spaces.
 std::string token(table_reader& r, std::string_view key, std::string_view source);
 
+/// Reads [webhooks], [[webhook]] and [mail] of `top` into `s` (config/send_on.cpp).
+void read_send_on(table_reader& top, settings& s, std::string_view source);
+
 } // namespace minuted::config::detail

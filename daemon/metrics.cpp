@@ -95,6 +95,20 @@ std::string metrics::render(std::size_t sessions_live, std::size_t sessions_rece
     line("minuted_config_reload_failures_total", "counter",
          "SIGHUPs whose config could not be used (the running one was kept).",
          load(config_reload_failures));
+    line("minuted_webhook_deliveries_total", "counter",
+         "Notifications a webhook took (a 2xx answer).", load(webhook_deliveries));
+    line("minuted_webhook_failures_total", "counter",
+         "Webhook delivery attempts that failed (no connection, timeout, not 2xx).",
+         load(webhook_failures));
+    line("minuted_webhook_dead_letters_total", "counter",
+         "Notifications given up after the last attempt, written to dead-letter.jsonl.",
+         load(webhook_dead_letters));
+    line("minuted_mail_sent_total", "counter", "Reports the SMTP relay or sendmail took.",
+         load(mail_sent));
+    line("minuted_mail_failures_total", "counter", "Mail attempts that failed.",
+         load(mail_failures));
+    line("minuted_mail_given_up_total", "counter", "Reports not mailed after the last attempt.",
+         load(mail_given_up));
     out += "# HELP minuted_limit_hits_total Requests, connections and frames refused, closed or "
            "slowed down by a [limits] setting.\n# TYPE minuted_limit_hits_total counter\n";
     for (std::size_t i = 0; i < limit_names.size(); ++i)

@@ -65,6 +65,12 @@ struct metrics {
     std::atomic<std::uint64_t> plain_http_refused{0}; ///< plain HTTP from elsewhere, with [tls] set
     std::atomic<std::uint64_t> config_reloads{0};     ///< SIGHUPs that took a new config
     std::atomic<std::uint64_t> config_reload_failures{0}; ///< SIGHUPs that kept the old one
+    std::atomic<std::uint64_t> webhook_deliveries{0};     ///< notifications a webhook took (2xx)
+    std::atomic<std::uint64_t> webhook_failures{0};       ///< attempts that failed
+    std::atomic<std::uint64_t> webhook_dead_letters{0};   ///< given up: in dead-letter.jsonl
+    std::atomic<std::uint64_t> mail_sent{0};              ///< reports the relay or sendmail took
+    std::atomic<std::uint64_t> mail_failures{0};          ///< attempts that failed
+    std::atomic<std::uint64_t> mail_given_up{0};          ///< reports not sent after every attempt
     std::array<std::atomic<std::uint64_t>, limit_names.size()> limit_hits{};
 
     void hit(limit l) noexcept {

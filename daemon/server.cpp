@@ -53,7 +53,7 @@ void check_publish_exposure(config::settings const& s) {
 
 server::server(config::settings settings, std::string name)
     : name_(std::move(name)), threads_(io_threads(settings)), ioc_(static_cast<int>(threads_)),
-      config_(std::move(settings)),
+      config_(std::move(settings)), send_on_(ioc_, send_pool_.get_executor(), config_, counters_),
       sessions_(
           ioc_,
           {journal_pool_.get_executor(), archive_pool_.get_executor(), search_pool_.get_executor()},
@@ -65,7 +65,11 @@ server::server(config::settings settings, std::string name)
                    return fmt::format("serving on {}; {} live session{}", where_, n,
                                       n == 1 ? "" : "s");
                }),
-      grace_timer_(ioc_) {}
+      grace_timer_(ioc_) {
+    sessions_.set_announcer([this](std::string const& event, std::filesystem::path const& folder) {
+        send_on_.announce(event, folder);
+    });
+}
 
 server::~server() {
     // Nothing may touch the index or the archive once the daemon is gone.
@@ -105,6 +109,7 @@ net::ip::tcp::endpoint server::start() {
         ::setrlimit(RLIMIT_NOFILE, &fds);
     }
     open_archive();
+    send_on_.start();
     if (auto const n = sessions_.recover())
         spdlog::info("{} live sessions rebuilt from their journals", n);
     if (settings->tls.enabled()) {
@@ -146,6 +151,7 @@ void server::run() {
     retention_.stop(); // its hourly timer would keep the archive pool busy
     search_pool_.join();
     archive_pool_.join();
+    send_pool_.join();
     journal_pool_.join();
     sessions_.flush_journals();
     spdlog::info("stopped");

@@ -8,6 +8,7 @@
 #include "daemon/live/session_registry.hpp"
 #include "daemon/metrics.hpp"
 #include "daemon/net/listener.hpp"
+#include "daemon/send/send_on.hpp"
 #include "daemon/systemd_notify.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -91,7 +92,10 @@ private:
     boost::asio::thread_pool journal_pool_{2};
     boost::asio::thread_pool archive_pool_{1};
     boost::asio::thread_pool search_pool_{1};
+    // Spool files and a local sendmail wait for the disk and the MTA here.
+    boost::asio::thread_pool send_pool_{1};
     live_config config_;
+    send_on send_on_;
     session_registry sessions_;
     listener listener_;
     feed_set feeds_;

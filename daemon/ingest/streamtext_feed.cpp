@@ -3,8 +3,7 @@
 #include "daemon/client/ws_client.hpp"
 #include "daemon/ingest/feed_client.hpp"
 #include "daemon/ingest/ingest_driver.hpp"
-#include "daemon/net/flex_stream.hpp"
-#include "daemon/net/tls.hpp"
+#include "daemon/net/http_client.hpp"
 #include "protocol/ingest_reply.hpp"
 #include "protocol/streamtext.hpp"
 
@@ -14,11 +13,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/url/parse.hpp>
 #include <spdlog/spdlog.h>
-
-#include <charconv>
-#include <ctime>
 
 namespace minuted::daemon {
 
@@ -28,28 +23,10 @@ namespace http = beast::http;
 
 namespace {
 
-constexpr auto request_timeout = std::chrono::seconds(10);
 // A poll is one small request, so a service that is down is asked again at least this often
 // (unless its Retry-After says to wait longer): text said during an outage of any length is
 // caught up within seconds of the service's return, as a viewer of the captions expects.
 constexpr std::chrono::milliseconds max_retry = std::chrono::seconds(4);
-
-struct http_endpoint {
-    bool tls = false;
-    std::string host, port, path;
-};
-
-http_endpoint parse_http_url(std::string const& url) {
-    auto const u = boost::urls::parse_uri(url);
-    if (!u || (u->scheme() != "http" && u->scheme() != "https") || u->host_address().empty())
-        throw std::invalid_argument("not an http:// or https:// URL: " + url);
-    http_endpoint e;
-    e.tls = u->scheme() == "https";
-    e.host = u->host_address();
-    e.port = u->has_port() ? std::string(u->port()) : (e.tls ? "443" : "80");
-    e.path = u->encoded_path().empty() ? "/" : std::string(u->encoded_path());
-    return e;
-}
 
 // A poll that failed, and the least wait the service asked for before the next one.
 struct poll_failure : std::runtime_error {
@@ -57,78 +34,6 @@ struct poll_failure : std::runtime_error {
         : std::runtime_error(std::move(what)), at_least(wait), bad_answer(bad) {}
     std::chrono::milliseconds at_least;
     bool bad_answer; ///< the service answered, but not with StreamText's JSON
-};
-
-using response = http::response<http::string_body>;
-
-// One keep-alive HTTP(S) connection to the service, opened when a request needs it and
-// dropped after any failure, so the next request starts clean.
-class poll_connection {
-public:
-    poll_connection(http_endpoint endpoint, std::string ca_file)
-        : endpoint_(std::move(endpoint)), ca_file_(std::move(ca_file)) {}
-
-    net::awaitable<response> get(std::string const& target, std::size_t body_limit) {
-        // A reused connection the service closed while idle fails at once: one fresh try.
-        bool const reused = stream_.has_value();
-        try {
-            co_return co_await exchange(target, body_limit);
-        } catch (boost::system::system_error const& e) {
-            close();
-            if (!reused || e.code() == http::error::body_limit ||
-                e.code() == beast::error::timeout || e.code() == net::error::operation_aborted)
-                throw;
-        }
-        co_return co_await exchange(target, body_limit);
-    }
-
-    void close() {
-        stream_.reset();
-        buffer_.clear();
-    }
-
-private:
-    net::awaitable<response> exchange(std::string const& target, std::size_t body_limit) {
-        if (!stream_)
-            co_await connect();
-        auto& s = *stream_;
-        s.next_layer().expires_after(request_timeout);
-        http::request<http::empty_body> req(http::verb::get, target, 11);
-        req.set(http::field::host, endpoint_.host);
-        req.set(http::field::user_agent, "minuted");
-        req.set(http::field::accept, "application/json");
-        co_await http::async_write(s, req, net::use_awaitable);
-        http::response_parser<http::string_body> parser;
-        parser.body_limit(body_limit);
-        co_await http::async_read(s, buffer_, parser, net::use_awaitable);
-        s.next_layer().expires_never();
-        auto res = parser.release();
-        if (!res.keep_alive())
-            close();
-        co_return res;
-    }
-
-    net::awaitable<void> connect() {
-        auto ex = co_await net::this_coro::executor;
-        net::ip::tcp::resolver resolver(ex);
-        auto const endpoints =
-            co_await resolver.async_resolve(endpoint_.host, endpoint_.port, net::use_awaitable);
-        beast::tcp_stream tcp(ex);
-        tcp.expires_after(request_timeout); // connecting and the TLS handshake
-        co_await tcp.async_connect(endpoints, net::use_awaitable);
-        auto stream = endpoint_.tls ? flex_stream(std::move(tcp), load_client_tls(ca_file_))
-                                    : flex_stream(std::move(tcp));
-        if (endpoint_.tls) {
-            stream.set_server_name(endpoint_.host);
-            co_await stream.async_handshake(beast::role_type::client, {}, net::use_awaitable);
-        }
-        stream_.emplace(std::move(stream));
-    }
-
-    http_endpoint endpoint_;
-    std::string ca_file_;
-    std::optional<flex_stream> stream_;
-    beast::flat_buffer buffer_;
 };
 
 // The characters of UTF-8 `text` (what StreamText's `length` counts), not its bytes.
@@ -164,7 +69,7 @@ private:
     live_config const& config_;
     metrics& counters_;
     std::string path_; // the endpoint's, read from the URL once
-    poll_connection connection_;
+    http_connection connection_;
     backoff retry_;
     std::shared_ptr<live_session> session_;
     std::optional<std::uint64_t> position_; // asked after by the next poll
@@ -262,7 +167,7 @@ net::awaitable<void> streamtext_poller::deliver(protocol::streamtext_answer cons
 net::awaitable<bool> streamtext_poller::poll(std::chrono::steady_clock::time_point started) {
     co_await join_session();
     auto const max_content = std::min<std::size_t>(config_.get()->max_frame_bytes, 1u << 20);
-    response res;
+    http_response res;
     try {
         // JSON escapes a byte in at most 6: room for the longest content taken, and no more.
         res = co_await connection_.get(target(), max_content * 6 + 4096);
@@ -348,28 +253,11 @@ net::awaitable<void> streamtext_poller::run() {
 
 } // namespace
 
-std::optional<std::chrono::milliseconds>
-retry_after_wait(std::string_view value, std::chrono::system_clock::time_point now) {
-    constexpr auto most = std::chrono::hours(1);
-    std::uint64_t seconds = 0;
-    auto const [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
-    if (ec == std::errc{} && end == value.data() + value.size() && !value.empty())
-        return std::chrono::milliseconds(std::min<std::uint64_t>(seconds, 3600) * 1000);
-    // An HTTP date (RFC 9110's IMF-fixdate), always in GMT.
-    std::tm tm{};
-    std::string const text(value);
-    auto const* rest = strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-    if (!rest || *rest != '\0')
-        return std::nullopt;
-    auto const at = std::chrono::system_clock::from_time_t(timegm(&tm));
-    auto const wait = std::chrono::duration_cast<std::chrono::milliseconds>(at - now);
-    return std::clamp<std::chrono::milliseconds>(wait, std::chrono::milliseconds{}, most);
-}
-
 net::awaitable<void> run_streamtext_feed(config::feed feed, session_registry& sessions,
                                          live_config const& config, metrics& counters) {
-    streamtext_poller poller(std::move(feed), sessions, config, counters);
-    co_await poller.run();
+    auto const poller =
+        std::make_unique<streamtext_poller>(std::move(feed), sessions, config, counters);
+    co_await poller->run();
 }
 
 } // namespace minuted::daemon

@@ -3,6 +3,7 @@
 #include "config/config.hpp"
 #include "daemon/live/session_registry.hpp"
 #include "daemon/metrics.hpp"
+#include "daemon/net/http_client.hpp" // retry_after_wait, which feeds honour
 
 #include <boost/asio/awaitable.hpp>
 
@@ -26,10 +27,5 @@ namespace minuted::daemon {
 /// cancellation (a reload that drops or changes the feed) stops it.
 boost::asio::awaitable<void> run_streamtext_feed(config::feed feed, session_registry& sessions,
                                                  live_config const& config, metrics& counters);
-
-/// The wait a `Retry-After` value asks for at `now`: delay-seconds ("120") or an HTTP date
-/// ("Wed, 21 Oct 2026 07:28:00 GMT"), at most an hour; nullopt if it is neither. Pure.
-std::optional<std::chrono::milliseconds>
-retry_after_wait(std::string_view value, std::chrono::system_clock::time_point now);
 
 } // namespace minuted::daemon

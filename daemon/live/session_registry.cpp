@@ -161,13 +161,18 @@ std::size_t session_registry::ended_count() const {
 }
 
 void session_registry::on_end(live_session& session) {
-    std::lock_guard lock(mutex_);
-    // A session rebuilt as ended was never live here.
-    if (auto const it = live_.find(session.id()); it != live_.end() && it->second.get() == &session)
-        live_.erase(it);
-    ended_.push_back(session.shared_from_this());
-    for (auto const keep = config_.get()->recent_sessions; ended_.size() > keep;)
-        ended_.pop_front();
+    {
+        std::lock_guard lock(mutex_);
+        // A session rebuilt as ended was never live here.
+        if (auto const it = live_.find(session.id());
+            it != live_.end() && it->second.get() == &session)
+            live_.erase(it);
+        ended_.push_back(session.shared_from_this());
+        for (auto const keep = config_.get()->recent_sessions; ended_.size() > keep;)
+            ended_.pop_front();
+    }
+    if (auto const folder = session.info().archive; !folder.empty())
+        announce("ended", config_.get()->state_dir / "archive" / folder);
 }
 
 } // namespace minuted::daemon

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <deque>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -66,6 +67,19 @@ public:
     /// search_queue jobs already wait or run there: then false, and `job` is dropped.
     bool try_search(std::function<void()> job);
 
+    /// What announces a meeting's events (webhooks and mail, daemon/send/): called with the
+    /// event and the meeting's archive folder. Set by the daemon before recover().
+    using announcer =
+        std::function<void(std::string const& event, std::filesystem::path const& folder)>;
+    void set_announcer(announcer a) { announcer_ = std::move(a); }
+    /// Announces `event` of the meeting archived in `folder` (STATE_DIR/archive/NAME):
+    /// "ended" each time a meeting that ended here is archived (not meetings archived before
+    /// a restart), "approved" when its minutes are approved. Returns at once; any thread.
+    void announce(std::string const& event, std::filesystem::path const& folder) const {
+        if (announcer_)
+            announcer_(event, folder);
+    }
+
 private:
     void on_end(live_session& session);
     /// Lists the meetings last archived (up to [sessions] recent) as they were before the
@@ -77,6 +91,7 @@ private:
     live_config const& config_;
     metrics& metrics_;
     archive_index* index_;
+    announcer announcer_;
     mutable std::mutex mutex_;
     std::map<std::string, std::shared_ptr<live_session>> live_;
     std::deque<std::shared_ptr<live_session>> ended_;

@@ -4,6 +4,7 @@
 #include "daemon/server.hpp"
 #include "tests/support/clients.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/webhook_receiver.hpp"
 
 #include <gtest/gtest.h>
 
@@ -112,6 +113,38 @@ TEST(server, reload_takes_new_limits_for_new_connections_and_a_bad_config_change
     auto const& why = second.close_reason().reason;
     EXPECT_NE(std::string_view(why.data(), why.size()).find("max_subscribers"),
               std::string_view::npos);
+}
+
+// The hook the approval of minutes announces through: webhooks that want "approved" get it,
+// signed and with the archived meeting, and those that want only "ended" do not.
+TEST(server, an_approval_is_announced_to_the_webhooks_that_want_it) {
+    temp_dir dir;
+    testing::webhook_receiver ended, approved;
+    auto s = test_settings(dir.path());
+    for (auto [receiver, event] : {std::pair{&ended, "ended"}, std::pair{&approved, "approved"}})
+        s.webhooks.push_back({receiver->url(), "0123456789abcdef", {event}, ""});
+    running_server srv(std::move(s));
+    {
+        ws_client source(srv.port(), "/ingest/approved");
+        source.send(R"({"type":"open","title":"Plenary"})");
+        source.receive_json();
+        source.send(R"({"type":"text","seq":1,"text":">> CHAIR: Good morning.\r\n"})");
+        source.receive_json();
+        source.send(R"({"type":"close","seq":2})");
+        source.receive_json();
+    }
+    auto const archive = testing::wait_archived(srv.port(), "approved");
+    ASSERT_EQ(ended.wait_for(1, 10s).size(), 1u);
+    EXPECT_TRUE(approved.wait_for(1, 200ms).empty());
+    srv.get().sessions().announce("approved", dir.path() / "archive" / archive);
+    auto const got = approved.wait_for(1, 10s);
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0].headers["X-Minuted-Event"], "approved");
+    auto const body = boost::json::parse(got[0].body).as_object();
+    EXPECT_EQ(body.at("event"), "approved");
+    EXPECT_EQ(body.at("archive").as_string(), archive);
+    EXPECT_EQ(body.at("title"), "Plenary");
+    EXPECT_EQ(ended.wait_for(2, 200ms).size(), 1u);
 }
 
 } // namespace
