@@ -26,13 +26,13 @@ usage:
                  (--to ws://HOST:PORT/ingest/ID | --serve HOST:PORT) [--speed N|max] [...]
       Plays a transcript, or an archived meeting's journal at its recorded pace, as a live
       caption feed; --keep-open leaves the session live at the end (minuted replay --help).
-  minuted archive list | search QUERY | show ID | export ID --format md|json|txt|vtt | prune
+  minuted archive list | search QUERY | show ID | export ID --format md|json|txt|vtt|html|odt | prune
                  [--speaker NAME] [--from DATE] [--to DATE] [--dry-run]
                  [--state-dir DIR | --config FILE]
       Finished meetings: list them, search what was said, print or export one; prune applies
       the config's [archive] limits now (--dry-run: only list what would go).
-  minuted summarise FILE|- [--format md|json] [--agenda FILE]
-      Summary report of a finished transcript (Markdown or JSON).
+  minuted summarise FILE|- [--format md|json|vtt|html|odt] [-o OUT] [--agenda FILE]
+      Summary report of a finished transcript (Markdown, JSON, WebVTT, HTML or .odt).
   minuted --print-default-config
   minuted --version
 )";

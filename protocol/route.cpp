@@ -141,7 +141,9 @@ route route_api(route r, std::string_view method, std::vector<std::string> const
                          sets_a_roster);
         for (auto const& [file, to] : {std::pair{"report.md", endpoint::session_report_md},
                                        std::pair{"report.json", endpoint::session_report_json},
-                                       std::pair{"transcript.txt", endpoint::session_transcript}})
+                                       std::pair{"transcript.txt", endpoint::session_transcript},
+                                       std::pair{"report.html", endpoint::session_report_html},
+                                       std::pair{"report.odt", endpoint::session_report_odt}})
             if (seg[3] == file)
                 return serve(std::move(r), method, to, access::view, readable);
     }

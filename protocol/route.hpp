@@ -51,6 +51,8 @@ enum class endpoint {
     ingest_socket,       ///< WebSocket /ingest/{id}
     relay_publish,       ///< POST /pub/{channel}: relayed verbatim to the channel's subscribers
     relay_socket,        ///< WebSocket /sub/{channel}
+    session_report_html, ///< GET /api/sessions/{id}/report.html
+    session_report_odt,  ///< GET /api/sessions/{id}/report.odt
 };
 
 /// Why a target names nothing, when the target itself says so.

@@ -29,6 +29,10 @@ inline constexpr archived_file archived_files[] = {
     // what each of them did, when (one edit a line, as the journal holds it).
     {"report.machine.md", "text/markdown; charset=utf-8", ""},
     {"edits.jsonl", "application/jsonl", ""},
+    // The report as documents to circulate (written since they were added: older archives
+    // lack them).
+    {"report.html", "text/html; charset=utf-8", "html"},
+    {"report.odt", "application/vnd.oasis.opendocument.text", "odt"},
 };
 
 /// Whether `id` can name an archived session: a folder directly under archive/, with no path

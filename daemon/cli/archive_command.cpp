@@ -31,7 +31,8 @@ constexpr std::string_view usage =
     "       minuted archive search QUERY [--speaker NAME] [--from YYYY-MM-DD] [--to YYYY-MM-DD]\n"
     "                              [--limit N] [--state-dir DIR | --config FILE]\n"
     "       minuted archive show ID [--state-dir DIR | --config FILE]\n"
-    "       minuted archive export ID --format md|json|txt|vtt [--state-dir DIR | --config FILE]\n"
+    "       minuted archive export ID --format md|json|txt|vtt|html|odt\n"
+    "                              [--state-dir DIR | --config FILE]\n"
     "       minuted archive prune [--dry-run] [--state-dir DIR | --config FILE]\n"
     "QUERY: words (all must occur), \"a phrase\", prefix*, OR, NOT; case and accents are "
     "ignored.\n";
@@ -126,7 +127,7 @@ void check_archive_options(archive_options const& o, std::vector<std::string> co
     if (positional.size() != (verb == "list" || verb == "prune" ? 1u : 2u))
         throw std::invalid_argument("wrong number of arguments for " + verb);
     if (verb == "export" && (!o.format || !exported(*o.format)))
-        throw std::invalid_argument("export needs --format md, json, txt or vtt");
+        throw std::invalid_argument("export needs --format md, json, txt, vtt, html or odt");
     if (o.is_dry_run && verb != "prune")
         throw std::invalid_argument("--dry-run is for prune");
 }

@@ -5,7 +5,7 @@
 
 namespace minuted::daemon {
 
-/// `minuted archive list | search QUERY | show ID | export ID --format md|json|txt|vtt |
+/// `minuted archive list | search QUERY | show ID | export ID --format md|json|txt|vtt|html|odt |
 /// prune [--dry-run]`, with `--state-dir DIR` (default: the embedded config's) or `--config
 /// FILE`: reads the archive a daemon wrote, while it runs or not; prune applies the config's
 /// [archive] limits once (enforce_retention). Exit codes from exit_codes.hpp: 64 bad arguments

@@ -1,10 +1,12 @@
 #include "daemon/cli/summarise_command.hpp"
 
 #include "config/config.hpp"
+#include "daemon/archive/zip_package.hpp"
 #include "daemon/cli/exit_codes.hpp"
 #include "protocol/caption_file.hpp"
 #include "summariser/pipeline.hpp"
 #include "summariser/report.hpp"
+#include "summariser/report_document.hpp"
 
 #include <boost/json/serialize.hpp>
 
@@ -17,6 +19,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <unistd.h>
 #include <variant>
 #include <vector>
 
@@ -25,14 +28,16 @@ namespace minuted::daemon {
 namespace {
 
 constexpr std::string_view usage =
-    "usage: minuted summarise FILE|- [--format md|json|vtt] [--agenda FILE] [--roster FILE]\n"
-    "FILE is CART text, WebVTT, SRT or TTML/EBU-TT, told apart by its content.\n";
+    "usage: minuted summarise FILE|- [--format md|json|vtt|html|odt] [-o OUT] [--agenda FILE]\n"
+    "                         [--roster FILE]\n"
+    "FILE is CART text, WebVTT, SRT or TTML/EBU-TT, told apart by its content. The report\n"
+    "goes to OUT (-o) or standard output; an .odt file never to a terminal.\n";
 
 // What `minuted summarise` is told on its command line.
 struct summarise_options {
     std::string input; // a file name, or "-" for standard input
     std::string format = "md";
-    std::optional<std::string> agenda_file, roster_file;
+    std::optional<std::string> agenda_file, roster_file, output_file;
     bool is_help = false;
 };
 
@@ -47,18 +52,22 @@ summarise_options parse_summarise_options(std::span<char const* const> args) {
     bool has_input = false;
     for (std::size_t i = 0; i < args.size(); ++i) {
         std::string_view const a = args[i];
-        if ((a == "--format" || a == "--agenda" || a == "--roster") && i + 1 >= args.size())
+        if ((a == "--format" || a == "--agenda" || a == "--roster" || a == "-o") &&
+            i + 1 >= args.size())
             throw usage_error("minuted summarise: " + std::string(a) + " needs a value\n" +
                               std::string(usage));
         if (a == "--format") {
             o.format = args[++i];
-            if (o.format != "md" && o.format != "json" && o.format != "vtt")
+            if (o.format != "md" && o.format != "json" && o.format != "vtt" && o.format != "html" &&
+                o.format != "odt")
                 throw usage_error("minuted summarise: unknown format '" + o.format +
-                                  "' (md, json or vtt)\n");
+                                  "' (md, json, vtt, html or odt)\n");
         } else if (a == "--agenda") {
             o.agenda_file = args[++i];
         } else if (a == "--roster") {
             o.roster_file = args[++i];
+        } else if (a == "-o") {
+            o.output_file = args[++i];
         } else if (a == "--help" || a == "-h") {
             o.is_help = true;
             return o;
@@ -159,15 +168,43 @@ int check_input(summariser::pipeline const& p, std::string const& input, std::os
     return exit_ok;
 }
 
-int write_report(summariser::meeting const& meeting, std::string const& format, std::ostream& out) {
-    if (format == "json")
-        out << boost::json::serialize(summariser::render_json(meeting)) << '\n';
-    else if (format == "vtt")
-        out << summariser::render_vtt(meeting);
-    else
-        out << summariser::render_markdown(meeting);
-    out.flush();
-    return out ? exit_ok : exit_io;
+// The report in `o.format`, to `o.output_file` if given, else to `out`.
+int write_report(summariser::meeting const& meeting, summarise_options const& o, std::ostream& out,
+                 std::ostream& err) {
+    std::string report;
+    auto const& format = o.format;
+    if (format == "json") {
+        report = boost::json::serialize(summariser::render_json(meeting)) + '\n';
+    } else if (format == "vtt") {
+        report = summariser::render_vtt(meeting);
+    } else if (format == "html" || format == "odt") {
+        // A transcript file says no date the report could be dated by.
+        auto const outline = summariser::outline_report(meeting, {meeting.title(), ""}, nullptr);
+        if (format == "html") {
+            report = summariser::render_html(outline);
+        } else {
+            auto odt = zip_package(summariser::render_odt_parts(outline), 0);
+            if (!odt.error.empty()) {
+                err << "minuted: the OpenDocument file could not be made: " << odt.error << '\n';
+                return exit_software;
+            }
+            report = std::move(odt.bytes);
+        }
+    } else {
+        report = summariser::render_markdown(meeting);
+    }
+    std::ofstream file;
+    if (o.output_file) {
+        file.open(*o.output_file, std::ios::binary | std::ios::trunc);
+        if (!file) {
+            err << "minuted: " << *o.output_file << ": " << std::strerror(errno) << '\n';
+            return exit_cant_create;
+        }
+    }
+    std::ostream& to = o.output_file ? file : out;
+    to.write(report.data(), static_cast<std::streamsize>(report.size()));
+    to.flush();
+    return to ? exit_ok : exit_io;
 }
 
 // A WebVTT, SRT or TTML file: its cues become the turns, timed from the file's zero (the
@@ -205,7 +242,7 @@ int summarise_caption_file(std::string const& text, std::string const& name,
     if (file.repaired)
         err << "minuted: " << name << ": repaired " << file.repaired
             << " unknown tags (dropped) or entities (kept as written)\n";
-    return write_report(m, o.format, out);
+    return write_report(m, o, out, err);
 }
 
 } // namespace
@@ -221,6 +258,12 @@ int summarise_command(std::span<char const* const> args, std::ostream& out, std:
     if (o.is_help) {
         out << usage;
         return exit_ok;
+    }
+    // A ZIP file on a terminal is garbage on the screen, and can upset the terminal.
+    if (o.format == "odt" && !o.output_file && &out == &std::cout && ::isatty(STDOUT_FILENO)) {
+        err << "minuted summarise: an .odt file is not shown on a terminal: give -o FILE or "
+               "redirect standard output\n";
+        return exit_usage;
     }
     std::vector<protocol::agenda_item> agenda;
     std::vector<protocol::roster_person> roster;
@@ -268,7 +311,7 @@ int summarise_command(std::span<char const* const> args, std::ostream& out, std:
         return code;
     if (auto const code = check_input(p, o.input, err); code != exit_ok)
         return code;
-    return write_report(p.state(), o.format, out);
+    return write_report(p.state(), o, out, err);
 }
 
 } // namespace minuted::daemon

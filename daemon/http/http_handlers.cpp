@@ -209,6 +209,10 @@ void http_session::respond_session(request req, protocol::route const& route) {
     case protocol::endpoint::session_transcript:
         return respond_from(session, std::move(req), "text/plain; charset=utf-8",
                             [](live_session& s) { return s.transcript(); });
+    case protocol::endpoint::session_report_html:
+    case protocol::endpoint::session_report_odt:
+        return respond_document(std::move(session), std::move(req),
+                                route.to == protocol::endpoint::session_report_odt);
     default:
         return respond_from(session, std::move(req), "application/json", [](live_session& s) {
             std::string state(s.snapshot()->payload());
@@ -315,6 +319,9 @@ void http_session::respond_archive_file(request const& req, std::string const& a
         return respond(req, http::status::not_found, "no archived session " + archive + "\n");
     std::ostringstream body;
     body << in.rdbuf();
+    if (type->format == "html" || type->format == "odt")
+        return respond_archived_document(req, archive, body.str(), type->content_type,
+                                         type->format);
     respond(req, http::status::ok, body.str(), type->content_type);
 }
 

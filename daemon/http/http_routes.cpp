@@ -97,6 +97,8 @@ void http_session::route(request req) {
     case endpoint::session_report_md:
     case endpoint::session_report_json:
     case endpoint::session_transcript:
+    case endpoint::session_report_html:
+    case endpoint::session_report_odt:
         return respond_session(std::move(req), route);
     }
     respond(req, http::status::not_found, "not found\n");

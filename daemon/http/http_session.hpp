@@ -112,6 +112,12 @@ private:
     void respond_archive_file(request const& req, std::string const& archive,
                               std::string const& file);
     void handle_archive(request req, protocol::route const& route);
+    // The report as a document to download (document_handlers.cpp).
+    void respond_download(request const& req, std::string body, std::string_view type,
+                          std::string_view title, std::string_view extension);
+    void respond_document(std::shared_ptr<live_session> session, request req, bool is_odt);
+    void respond_archived_document(request const& req, std::string const& archive, std::string body,
+                                   std::string_view type, std::string_view extension);
     void handle_ingest_seq(request req, std::string const& id);
     void handle_ingest(request req, protocol::route const& route);
     void answer_ingest(request const& req, ingest_answer const& a);

@@ -2,11 +2,14 @@
 
 #include "daemon/archive/archive_files.hpp"
 #include "daemon/archive/archive_index.hpp"
+#include "daemon/archive/zip_package.hpp"
 #include "daemon/live/live_session_detail.hpp"
 #include "summariser/report.hpp"
 
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
+
+#include <ctime>
 
 namespace minuted::daemon {
 
@@ -274,6 +277,28 @@ std::string live_session::report_json() const {
     return boost::json::serialize(v);
 }
 
+summariser::report_outline live_session::report_outline() const {
+    auto const& m = pipeline_ ? pipeline_->state() : empty_meeting();
+    auto const t = std::chrono::system_clock::to_time_t(started_);
+    std::tm tm{};
+    ::gmtime_r(&t, &tm);
+    char started[32];
+    std::strftime(started, sizeof started, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return summariser::outline_report(m, {shown_title(m), started}, &edits_);
+}
+
+std::string live_session::report_html() const {
+    return summariser::render_html(report_outline());
+}
+
+std::string live_session::report_odt() const {
+    auto odt = zip_package(summariser::render_odt_parts(report_outline()),
+                           std::chrono::system_clock::to_time_t(started_));
+    if (!odt.error.empty())
+        spdlog::error("session {}: the report's OpenDocument file: {}", id_, odt.error);
+    return std::move(odt.bytes);
+}
+
 std::string live_session::transcript() const {
     return summariser::render_transcript(pipeline_ ? pipeline_->state() : empty_meeting());
 }
@@ -376,8 +401,11 @@ void live_session::start_archive_job() {
     std::vector<archive_file> files = {{"transcript.txt", transcript()},
                                        {"report.md", report_markdown()},
                                        {"report.json", report_json() + "\n"},
+                                       {"report.html", report_html()},
                                        {"captions.vtt", summariser::render_vtt(pipeline_->state())},
                                        {"state.json", state_json + "\n"}};
+    if (auto odt = report_odt(); !odt.empty())
+        files.push_back({"report.odt", std::move(odt)});
     if (!edits_.empty()) {
         auto const& m = pipeline_->state();
         files.push_back({"report.machine.md", summariser::render_markdown(m, shown_title(m))});

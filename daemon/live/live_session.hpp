@@ -12,6 +12,7 @@
 #include "protocol/journal.hpp"
 #include "protocol/websocket_frames.hpp"
 #include "summariser/pipeline.hpp"
+#include "summariser/report_document.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/io_context.hpp>
@@ -235,6 +236,10 @@ public:
     protocol::shared_frame snapshot();
     std::string report_markdown() const;
     std::string report_json() const;
+    /// The report as a standalone HTML document and as an OpenDocument text; the latter is
+    /// empty (and logged) if it could not be zipped.
+    std::string report_html() const;
+    std::string report_odt() const;
     std::string transcript() const;
 
     /// A known agenda for the meeting (PUT /api/sessions/{id}/agenda): journaled like
@@ -308,6 +313,7 @@ private:
     /// one the source's open message gave. Live captions have no header; a session rebuilt from
     /// a journal whose text was read as a file shows its header's title first, as it did.
     std::string const& shown_title(summariser::meeting const& m) const;
+    summariser::report_outline report_outline() const;
 
     strand_type strand_;
     boost::asio::any_io_executor archive_;

@@ -20,8 +20,8 @@
 
   const archived = location.pathname.startsWith('/archive/');
   const api = (archived ? '/api/archive/' : '/api/sessions/') + encodeURIComponent(id);
-  for (const [link, file] of [['md', 'report.md'], ['json', 'report.json'],
-                              ['txt', 'transcript.txt']]) {
+  for (const [link, file] of [['md', 'report.md'], ['json', 'report.json'], ['txt', 'transcript.txt'],
+                              ['html', 'report.html'], ['odt', 'report.odt']]) {
     $('download-' + link).href = `${api}/${file}`;
     $('download-' + link).download = `${id}-${file}`;
   }

@@ -50,6 +50,8 @@ access needs_of(endpoint to) {
     case endpoint::session_report_md:
     case endpoint::session_report_json:
     case endpoint::session_transcript:
+    case endpoint::session_report_html:
+    case endpoint::session_report_odt:
     case endpoint::archive_search:
     case endpoint::archive_file:
     case endpoint::live_socket:
@@ -84,6 +86,8 @@ bool names_a_session(endpoint to) {
     case endpoint::session_report_md:
     case endpoint::session_report_json:
     case endpoint::session_transcript:
+    case endpoint::session_report_html:
+    case endpoint::session_report_odt:
     case endpoint::end_session:
     case endpoint::ingest_post:
     case endpoint::ingest_seq:
@@ -159,6 +163,12 @@ std::string target_of(route const& r) {
         break;
     case endpoint::session_transcript:
         path = "/api/sessions/" + id + "/transcript.txt";
+        break;
+    case endpoint::session_report_html:
+        path = "/api/sessions/" + id + "/report.html";
+        break;
+    case endpoint::session_report_odt:
+        path = "/api/sessions/" + id + "/report.odt";
         break;
     case endpoint::end_session:
         path = "/api/sessions/" + id + "/end";

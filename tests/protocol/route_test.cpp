@@ -62,6 +62,8 @@ TEST(route_request, every_endpoint_by_its_path_method_and_upgrade) {
         {"GET", "/api/sessions/m/report.md", false, e::session_report_md, view, "m"},
         {"GET", "/api/sessions/m/report.json", false, e::session_report_json, view, "m"},
         {"GET", "/api/sessions/m/transcript.txt", false, e::session_transcript, view, "m"},
+        {"GET", "/api/sessions/m/report.html", false, e::session_report_html, view, "m"},
+        {"GET", "/api/sessions/m/report.odt", false, e::session_report_odt, view, "m"},
         {"POST", "/api/sessions/m/end", false, e::end_session, access::admin, "m"},
         {"PUT", "/api/sessions/m/agenda", false, e::session_agenda, access::publish_or_admin, "m"},
         {"PUT", "/api/sessions/m/roster", false, e::session_roster, access::publish_or_admin, "m"},

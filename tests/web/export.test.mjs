@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +15,8 @@ import { after, before, test } from 'node:test';
 import Ajv2020 from 'ajv/dist/2020.js';
 
 import {
-    binary, dccg_labels, dccg_transcript, launch_browser, long_wait, poll, test_data, with_daemon,
+    artifacts, binary, dccg_labels, dccg_transcript, launch_browser, long_wait, open_page, poll,
+    test_data, with_daemon,
 } from './harness.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -285,6 +286,48 @@ test('archive: report.json matches the schema, captions.vtt parses in Chromium, 
         const voices = new Set(cues.map(c => unescape_vtt(c.voice)));
         for (const p of report.participants.filter(p => p.words > 0))
             assert.ok(voices.has(p.name), `${p.name} has a voice in the captions`);
+    });
+});
+
+test('report.html prints in Chromium as paged minutes; the viewer links it and report.odt',
+     { timeout: test_timeout }, async t => {
+    await with_daemon(t, async d => {
+        const replay = d.replay(dccg_transcript, 'dccg', 'max');
+        assert.equal(await replay.done, 0, `replay failed:\n${replay.output()}`);
+        const archived = await poll('the replayed meeting in the archive', async () =>
+            (await d.get_json('/api/archive')).sessions?.find(s => s.session === 'dccg'));
+        const page = await open_page(browser, d.url(`/archive/${archived.archive}`));
+        try {
+            for (const [link, type] of [['html', 'text/html; charset=utf-8'],
+                                        ['odt', 'application/vnd.oasis.opendocument.text']]) {
+                const href = await page.locator(`a#download-${link}`).getAttribute('href');
+                assert.equal(href, `/api/archive/${archived.archive}/report.${link}`);
+                const res = await fetch(d.url(href));
+                assert.equal(res.status, 200, `${href} answers`);
+                assert.equal(res.headers.get('content-type'), type, `${href}: Content-Type`);
+                assert.match(res.headers.get('content-disposition'),
+                             new RegExp(`^attachment; filename="[A-Za-z0-9-]+\\.${link}"$`));
+            }
+            const html = await (await fetch(d.url(`/api/archive/${archived.archive}/report.html`)))
+                .text();
+            // Printed as a reader would: the document alone, scripts off.
+            const context = await browser.newContext({ javaScriptEnabled: false });
+            const doc = await context.newPage();
+            await doc.setContent(html);
+            assert.equal(await doc.locator('h1').textContent(), dccg_labels.meeting.title);
+            assert.ok(await doc.locator('h2').count() >= 3, 'numbered agenda items and people');
+            mkdirSync(artifacts, { recursive: true });
+            await doc.emulateMedia({ media: 'print' });
+            await doc.screenshot({ path: path.join(artifacts, 'report-print.png'), fullPage: true });
+            const pdf = await doc.pdf({ preferCSSPageSize: true });
+            writeFileSync(path.join(artifacts, 'report.pdf'), pdf);
+            assert.equal(pdf.subarray(0, 5).toString(), '%PDF-');
+            const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) || []).length;
+            assert.ok(pages >= 2, `the minutes print on ${pages} A4 pages`);
+            await context.close();
+        } finally {
+            await page.context().close();
+        }
     });
 });
 
