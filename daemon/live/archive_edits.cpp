@@ -175,12 +175,24 @@ void live_session::next_archived_edit() {
         boost::asio::post(archive_, [self = shared_from_this(), folder, r = std::move(r),
                                      offset = edits_file_bytes_, approves] {
             std::error_code ec;
+            bool const gone = !std::filesystem::is_directory(folder, ec);
             auto const failure =
-                std::filesystem::is_directory(folder, ec)
-                    ? append_edit(folder, offset, r.text + "\n", approves)
-                    : "the archive " + folder.filename().string() + " no longer exists";
-            boost::asio::post(self->strand_,
-                              [self, failure, r] { self->on_archived_edit_written(failure, r); });
+                gone ? std::string() : append_edit(folder, offset, r.text + "\n", approves);
+            boost::asio::post(self->strand_, [self, failure, r, gone, folder] {
+                if (!gone)
+                    return self->on_archived_edit_written(failure, r);
+                // Deleted (by retention, or a person) since it was rebuilt: nothing to edit.
+                auto const refused = std::move(self->archived_edits_.front());
+                self->archived_edits_.pop_front();
+                self->archived_edit_running_ = false;
+                if (refused.done)
+                    refused.done({edit_refusal::no_such_target,
+                                  "no archived meeting " + folder.filename().string(),
+                                  0,
+                                  {}},
+                                 {});
+                self->next_archived_edit();
+            });
         });
         return;
     }
