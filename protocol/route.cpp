@@ -34,6 +34,8 @@ constexpr methods sets_an_agenda{false, false, false, "PUT", "PUT the meeting's 
 constexpr methods sets_a_roster{false, false, false, "PUT", "PUT the meeting's roster", true};
 constexpr methods edits_minutes{false, false, true, "POST",
                                 "POST an edit to /api/sessions/{session}/minutes/edits"};
+constexpr methods edits_archived_minutes{false, false, true, "POST",
+                                         "POST an edit to /api/archive/{archive}/minutes/edits"};
 constexpr methods takes_captions{false, false, true, "POST",
                                  "POST caption text to /ingest/{session}?seq=N"};
 // The seq a source resumes from is read with GET alone, and a wrong method is told about
@@ -110,6 +112,19 @@ route route_api(route r, std::string_view method, std::vector<std::string> const
         r.name = seg[3];
         return serve(std::move(r), method, endpoint::archive_file, access::view, readable);
     }
+    // The minutes of a meeting that has ended: edited as a live one's, by its session's editors.
+    if (n == 5 && seg[1] == "archive" && seg[3] == "minutes" &&
+        (seg[4] == "edits" || seg[4] == "editor")) {
+        if (!is_valid_archive_id(seg[2]) || session_of_archive(seg[2]).empty())
+            return not_found(std::move(r), access::view);
+        r.archive = seg[2];
+        r.session = session_of_archive(seg[2]);
+        if (seg[4] == "editor")
+            return serve(std::move(r), method, endpoint::archive_minutes_editor, access::view,
+                         readable);
+        return serve(std::move(r), method, endpoint::archive_minutes_edit, access::edit,
+                     edits_archived_minutes);
+    }
     if (n == 5 && seg[1] == "sessions" && seg[3] == "minutes" && seg[4] == "edits") {
         if (!is_valid_session_id(seg[2]))
             return bad_request(std::move(r), target_error::bad_session_id, bad_id_text);
@@ -166,6 +181,31 @@ bool is_valid_archive_id(std::string_view id) noexcept {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                c == '.' || c == '_' || c == '-';
     });
+}
+
+std::string session_of_archive(std::string_view archive) {
+    auto const digits = [](std::string_view s, std::size_t n) {
+        return (n == 0 ? !s.empty() : s.size() == n) &&
+               std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+    };
+    // "-YYYYMMDD-HHMMSS" at the end, or before a last "-N": a stamp is never a "-N" (its
+    // last part has six digits after eight), so the first reading that fits is the one.
+    auto const before_stamp = [&](std::string_view name) -> std::optional<std::string_view> {
+        if (name.size() < 17 || name[name.size() - 7] != '-' || name[name.size() - 16] != '-' ||
+            !digits(name.substr(name.size() - 6), 6) ||
+            !digits(name.substr(name.size() - 15, 8), 8))
+            return std::nullopt;
+        return name.substr(0, name.size() - 16);
+    };
+    auto id = before_stamp(archive);
+    if (!id) {
+        auto const dash = archive.rfind('-');
+        if (dash != std::string_view::npos && digits(archive.substr(dash + 1), 0))
+            id = before_stamp(archive.substr(0, dash));
+    }
+    if (!id || !is_valid_session_id(*id))
+        return {};
+    return std::string(*id);
 }
 
 route route_request(std::string_view method, std::string_view target, bool is_websocket_upgrade) {

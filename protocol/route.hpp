@@ -23,36 +23,38 @@ enum class access {
 
 /// Where a request goes.
 enum class endpoint {
-    not_found,           ///< nothing at this path (or no WebSocket there): see `reason`
-    method_not_allowed,  ///< the path names something the method cannot do: see `allow`
-    bad_request,         ///< the target cannot name anything: see `reason`
-    healthz,             ///< GET /healthz
-    metrics,             ///< GET /metrics
-    index_page,          ///< GET /
-    archive_page,        ///< GET /archive: the archive search page
-    archived_page,       ///< GET /archive/{archive}: the viewer, reading an archived session
-    session_page,        ///< GET /sessions/{id}
-    static_asset,        ///< GET /static/{name}
-    sessions_list,       ///< GET /api/sessions
-    session_state,       ///< GET /api/sessions/{id}
-    session_report_md,   ///< GET /api/sessions/{id}/report.md
-    session_report_json, ///< GET /api/sessions/{id}/report.json
-    session_transcript,  ///< GET /api/sessions/{id}/transcript.txt
-    end_session,         ///< POST /api/sessions/{id}/end
-    session_agenda,      ///< PUT /api/sessions/{id}/agenda
-    session_roster,      ///< PUT /api/sessions/{id}/roster
-    minutes_edit,        ///< POST /api/sessions/{id}/minutes/edits: a person's edit
-    minutes_editor,      ///< GET /api/sessions/{id}/minutes/editor: who may edit, if anyone
-    archive_search,      ///< GET /api/archive[?q=...]
-    archive_file,        ///< GET /api/archive/{archive}/{name}
-    ingest_post,         ///< POST /ingest/{id}[?seq=N]
-    ingest_seq,          ///< GET /ingest/{id}/seq
-    live_socket,         ///< WebSocket /live/{id}
-    ingest_socket,       ///< WebSocket /ingest/{id}
-    relay_publish,       ///< POST /pub/{channel}: relayed verbatim to the channel's subscribers
-    relay_socket,        ///< WebSocket /sub/{channel}
-    session_report_html, ///< GET /api/sessions/{id}/report.html
-    session_report_odt,  ///< GET /api/sessions/{id}/report.odt
+    not_found,              ///< nothing at this path (or no WebSocket there): see `reason`
+    method_not_allowed,     ///< the path names something the method cannot do: see `allow`
+    bad_request,            ///< the target cannot name anything: see `reason`
+    healthz,                ///< GET /healthz
+    metrics,                ///< GET /metrics
+    index_page,             ///< GET /
+    archive_page,           ///< GET /archive: the archive search page
+    archived_page,          ///< GET /archive/{archive}: the viewer, reading an archived session
+    session_page,           ///< GET /sessions/{id}
+    static_asset,           ///< GET /static/{name}
+    sessions_list,          ///< GET /api/sessions
+    session_state,          ///< GET /api/sessions/{id}
+    session_report_md,      ///< GET /api/sessions/{id}/report.md
+    session_report_json,    ///< GET /api/sessions/{id}/report.json
+    session_transcript,     ///< GET /api/sessions/{id}/transcript.txt
+    end_session,            ///< POST /api/sessions/{id}/end
+    session_agenda,         ///< PUT /api/sessions/{id}/agenda
+    session_roster,         ///< PUT /api/sessions/{id}/roster
+    minutes_edit,           ///< POST /api/sessions/{id}/minutes/edits: a person's edit
+    minutes_editor,         ///< GET /api/sessions/{id}/minutes/editor: who may edit, if anyone
+    archive_search,         ///< GET /api/archive[?q=...]
+    archive_file,           ///< GET /api/archive/{archive}/{name}
+    ingest_post,            ///< POST /ingest/{id}[?seq=N]
+    ingest_seq,             ///< GET /ingest/{id}/seq
+    live_socket,            ///< WebSocket /live/{id}
+    ingest_socket,          ///< WebSocket /ingest/{id}
+    relay_publish,          ///< POST /pub/{channel}: relayed verbatim to the channel's subscribers
+    relay_socket,           ///< WebSocket /sub/{channel}
+    archive_minutes_edit,   ///< POST /api/archive/{archive}/minutes/edits: an edit after the end
+    archive_minutes_editor, ///< GET /api/archive/{archive}/minutes/editor
+    session_report_html,    ///< GET /api/sessions/{id}/report.html
+    session_report_odt,     ///< GET /api/sessions/{id}/report.odt
 };
 
 /// Why a target names nothing, when the target itself says so.
@@ -83,8 +85,10 @@ struct route {
     /// publish token may be the session's own; relay_* name their channel here (a channel
     /// named as a session takes that session's tokens).
     std::string session;
-    std::string archive; ///< archived_page (any name), archive_file (is_valid_archive_id)
-    std::string name;    ///< static_asset, archive_file: the file asked for, unchecked
+    /// archived_page (any name), archive_file and archive_minutes_* (is_valid_archive_id); for
+    /// archive_minutes_*, `session` is the one the archive's name says (session_of_archive).
+    std::string archive;
+    std::string name; ///< static_asset, archive_file: the file asked for, unchecked
     /// The query's parameters in order, decoded ('+' is a space); a key without '=' has an
     /// empty value.
     std::vector<std::pair<std::string, std::string>> params;
@@ -106,5 +110,11 @@ route route_request(std::string_view method, std::string_view target, bool is_we
 /// True for a usable archive id (a folder directly under STATE_DIR/archive): 1-128 of
 /// [A-Za-z0-9._-], not starting with '.'.
 bool is_valid_archive_id(std::string_view id) noexcept;
+
+/// The session id an archive's name says, as minuted names archives:
+/// {session}-{YYYYMMDD}-{HHMMSS}, with "-N" after it for another meeting of the session that
+/// started in the same second. Empty if the name is not such a name. Whoever uses it for
+/// authorisation checks it against the archive's own record.
+std::string session_of_archive(std::string_view archive);
 
 } // namespace minuted::protocol

@@ -86,7 +86,10 @@ void http_session::route(request req) {
     case endpoint::minutes_edit:
         return handle_minutes_edit(std::move(req), route);
     case endpoint::minutes_editor:
+    case endpoint::archive_minutes_editor:
         return respond_minutes_editor(req, route);
+    case endpoint::archive_minutes_edit:
+        return handle_archive_minutes_edit(std::move(req), route);
     case endpoint::ingest_post:
         return handle_ingest(std::move(req), route);
     case endpoint::ingest_seq:

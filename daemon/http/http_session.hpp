@@ -16,6 +16,7 @@
 #include <boost/json/value.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -109,6 +110,10 @@ private:
     void handle_roster(request req, std::string const& id);
     void handle_minutes_edit(request req, protocol::route const& route);
     void respond_minutes_editor(request const& req, protocol::route const& route);
+    void handle_archive_minutes_edit(request req, protocol::route const& route);
+    /// Where the outcome of an edit of archived minutes goes: the answer to `req`.
+    std::function<void(summariser::edit_result const&, std::string const&)>
+    edit_answer(request req);
     void respond_archive_file(request const& req, std::string const& archive,
                               std::string const& file);
     void handle_archive(request req, protocol::route const& route);

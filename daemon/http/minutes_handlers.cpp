@@ -118,6 +118,10 @@ void http_session::handle_minutes_edit(request req, protocol::route const& route
                             boost::json::object{{"error", "no such live session"}});
     net::post(session->strand(), [self = shared_from_this(), session, req = std::move(req),
                                   edit = std::move(edit)]() mutable {
+        if (session->ended()) // its minutes are in its archive now, and edited there
+            return self->sessions_.edit_archived(
+                session,
+                {std::move(edit.edit), edit.item_n, self->edit_answer(std::move(req)), {}});
         auto const done = session->edit(std::move(edit.edit), edit.item_n);
         if (done.refused)
             return net::post(self->ex_, [self, req = std::move(req), done] {
@@ -133,6 +137,57 @@ void http_session::handle_minutes_edit(request req, protocol::route const& route
             return o;
         });
     });
+}
+
+// POST /api/archive/{archive}/minutes/edits: an edit of the minutes of a meeting that has
+// ended, by an editor of its session (the one the archive's name says, checked against the
+// archive's journal). Answered as a live edit is, once on disk in the archive's edits.jsonl.
+void http_session::handle_archive_minutes_edit(request req, protocol::route const& route) {
+    auto read = read_edit_request(req.body());
+    if (auto const* why = std::get_if<std::string>(&read)) {
+        metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
+        return respond_json(req, http::status::bad_request, boost::json::object{{"error", *why}});
+    }
+    auto edit = std::get<edit_request>(std::move(read));
+    edit.edit.by = editor_name(*settings_, route.session, credentials_of(req, route));
+    sessions_.find_archived(route.archive, [self = shared_from_this(), req = std::move(req),
+                                            edit = std::move(edit), session = route.session,
+                                            archive = route.archive](
+                                               std::shared_ptr<live_session> s) mutable {
+        if (!s || s->id() != session) {
+            auto const status = s ? http::status::forbidden : http::status::not_found;
+            auto why = s ? "archive " + archive + " does not hold the minutes of session " + session
+                         : "no archived meeting " + archive;
+            return net::post(self->ex_, [self, req = std::move(req), status, why] {
+                self->respond_json(req, status, boost::json::object{{"error", why}});
+            });
+        }
+        self->sessions_.edit_archived(
+            s, {std::move(edit.edit), edit.item_n, self->edit_answer(std::move(req)), {}});
+    });
+}
+
+std::function<void(summariser::edit_result const&, std::string const&)>
+http_session::edit_answer(request req) {
+    return [self = shared_from_this(), req = std::move(req)](summariser::edit_result const& done,
+                                                             std::string const& failure) {
+        net::post(self->ex_, [self, req, done, failure] {
+            if (!failure.empty())
+                return self->respond_json(
+                    req, http::status::service_unavailable,
+                    boost::json::object{{"error", "the edit cannot be written: " + failure}});
+            if (done.refused) {
+                boost::json::object o{{"error", done.why}};
+                if (*done.refused == summariser::edit_refusal::stale)
+                    o["revision"] = done.revision;
+                return self->respond_json(req, status_of(*done.refused), o);
+            }
+            boost::json::object o{{"revision", done.revision}};
+            if (!done.key.empty())
+                o["key"] = done.key;
+            self->respond_json(req, http::status::ok, o);
+        });
+    };
 }
 
 // GET /api/sessions/{id}/minutes/editor: {"editor": NAME} for a reader who may edit this

@@ -299,6 +299,16 @@ std::string live_session::report_odt() const {
     return std::move(odt.bytes);
 }
 
+std::string live_session::archived_state_json() {
+    // The final state, and what the index needs besides: enough to index it again.
+    auto state = boost::json::parse(snapshot()->payload()).as_object();
+    state["archived"] = {{"started", to_ms(started_)},
+                         {"ended", ended_at_ms_},
+                         {"end_reason", end_reason_},
+                         {"instance", instance_}};
+    return boost::json::serialize(state);
+}
+
 std::string live_session::transcript() const {
     return summariser::render_transcript(pipeline_ ? pipeline_->state() : empty_meeting());
 }
@@ -331,15 +341,26 @@ bool live_session::set_roster(std::vector<protocol::roster_person> const& roster
 
 summariser::edit_result live_session::edit(summariser::minute_edit e,
                                            std::optional<std::size_t> item_n) {
-    using summariser::edit_refusal;
     if (ended_)
-        return {edit_refusal::ended, "the meeting has ended: its minutes are final", 0, {}};
+        return {
+            summariser::edit_refusal::ended, "the meeting has ended: its minutes are final", 0, {}};
+    auto [result, r] = check_edit(std::move(e), item_n);
+    if (!result.refused)
+        record(std::move(r), std::chrono::steady_clock::now());
+    return result;
+}
+
+std::pair<summariser::edit_result, protocol::journal_record>
+live_session::check_edit(summariser::minute_edit e, std::optional<std::size_t> item_n) {
+    using summariser::edit_refusal;
     ensure_pipeline();
     auto const& m = pipeline_->state();
+    protocol::journal_record r;
     if (item_n) {
         if (*item_n == 0 || *item_n > m.agenda().size())
             return {
-                edit_refusal::no_such_target, "no agenda item " + std::to_string(*item_n), 0, {}};
+                {edit_refusal::no_such_target, "no agenda item " + std::to_string(*item_n), 0, {}},
+                r};
         e.item = summariser::anchor_of(m.agenda()[*item_n - 1]);
     }
     e.at_ms = to_ms(wall_now());
@@ -348,14 +369,12 @@ summariser::edit_result live_session::edit(summariser::minute_edit e,
     auto check = edits_;
     auto result = check.apply(e, m);
     if (result.refused)
-        return result;
-    protocol::journal_record r;
+        return {result, r};
     r.kind = protocol::journal_kind::edit;
     r.at_ms = e.at_ms;
     r.text = summariser::minute_edit_json(e);
     spdlog::info("session {}: {} by {}", id_, summariser::op_name(e.op), e.by);
-    record(std::move(r), std::chrono::steady_clock::now());
-    return result;
+    return {result, r};
 }
 
 void live_session::end(std::string reason) {
@@ -391,13 +410,7 @@ void live_session::archive_when_durable() {
 }
 
 void live_session::start_archive_job() {
-    // The final state, and what the index needs besides: enough to index it again.
-    auto state = boost::json::parse(snapshot()->payload()).as_object();
-    state["archived"] = {{"started", to_ms(started_)},
-                         {"ended", ended_at_ms_},
-                         {"end_reason", end_reason_},
-                         {"instance", instance_}};
-    auto state_json = boost::json::serialize(state);
+    auto state_json = archived_state_json();
     std::vector<archive_file> files = {{"transcript.txt", transcript()},
                                        {"report.md", report_markdown()},
                                        {"report.json", report_json() + "\n"},
@@ -411,6 +424,7 @@ void live_session::start_archive_job() {
         files.push_back({"report.machine.md", summariser::render_markdown(m, shown_title(m))});
         files.push_back({"edits.jsonl", edit_history_});
     }
+    edits_file_bytes_ = edits_.empty() ? 0 : edit_history_.size();
     // Archives are written one at a time on their own thread: never on a network thread, and
     // never in the way of the journals' commits.
     boost::asio::post(archive_, [self = shared_from_this(), files = std::move(files),
@@ -462,6 +476,7 @@ void live_session::on_archived(std::string folder, std::error_code ec, std::stri
     refresh_info();
     if (on_end_)
         on_end_(*this);
+    next_archived_edit(); // edits of its minutes that came while it was being written
 }
 
 void live_session::shut_down() {

@@ -118,6 +118,19 @@ struct ingest_answer {
     std::optional<protocol::seq_number> held;
 };
 
+/// A person's edit of the minutes of a meeting that has ended and is archived, and where its
+/// outcome goes (live_session::edit_archived). With no `edit`, the archive's reports are only
+/// written again (after a crash left them behind its edits).
+struct archived_edit {
+    std::optional<summariser::minute_edit> edit;
+    std::optional<std::size_t> item_n; ///< the item's number as the viewer showed it
+    /// On the strand, once the edit is on disk (or refused): the result, and `failure` (not
+    /// refused, but it could not be written: nothing changed) if it is not empty.
+    std::function<void(summariser::edit_result const& result, std::string const& failure)> done;
+    /// Off the strand, once the archive's reports show a report.approve: announces it.
+    std::function<void(std::filesystem::path const& folder)> approved;
+};
+
 /// A caption source's answers in the order of its frames, whatever order the journal completes
 /// them in: a later frame's nack never overtakes an earlier frame's ack that waits for the
 /// disk. Used on one connection's executor.
@@ -257,6 +270,15 @@ public:
     /// item's number as the viewer showed it; the edit anchors to that item. Refused as the
     /// rules say (404, 409, 400), or because the meeting has ended. On the strand.
     summariser::edit_result edit(summariser::minute_edit e, std::optional<std::size_t> item_n);
+    /// After the meeting, an edit of its archived minutes (archive_edits.cpp): taken one at a
+    /// time, each checked against the meeting and the edits before it as `edit` checks one,
+    /// then appended durably to the archive's edits.jsonl (on the archive executor), and only
+    /// then applied, shown to viewers and answered; then report.md, report.json and state.json
+    /// are written again (report.machine.md stays the machine's). An edit that comes while the
+    /// archive is being written waits for it. On the strand.
+    void edit_archived(archived_edit e);
+    /// True once the whole report has been approved. On the strand.
+    bool minutes_approved() const noexcept { return edits_.report_approved(); }
     /// Ends the meeting (idle timeout, admin request): journaled, minutes final, subscribers
     /// told, then archived. A close message from the source ends it through `ingest`.
     void end(std::string reason);
@@ -295,6 +317,21 @@ private:
     ingest_answer apply_new(protocol::ingest_message const& m,
                             protocol::ingest_verdict const& verdict,
                             std::chrono::steady_clock::time_point arrived);
+    /// Checks a person's edit against the meeting as it is now; the journal record that makes
+    /// it if it applies.
+    std::pair<summariser::edit_result, protocol::journal_record>
+    check_edit(summariser::minute_edit e, std::optional<std::size_t> item_n);
+    /// The archive's state.json: the final snapshot and what the index needs besides.
+    std::string archived_state_json();
+    /// After a rebuild from an archive: the edits its edits.jsonl holds beyond the journal's.
+    void apply_archived_edits(std::filesystem::path const& folder);
+    void next_archived_edit();
+    void on_archived_edit_written(std::string const& failure, protocol::journal_record const& r);
+    /// Writes the archive's reports and state again, from the meeting and its edits; `reindex`:
+    /// its agenda's titles in the search index too.
+    void rewrite_archive(bool reindex);
+    /// state_dir/archive/{archive}, or empty if the meeting has no archive.
+    std::filesystem::path archive_path() const;
     /// Refuses an event while the journal cannot be written; false if it can.
     bool refuse_unjournaled(ingest_answer& answer);
     /// The answer to a source whose events cannot be journaled.
@@ -364,6 +401,10 @@ private:
     std::optional<std::uint64_t> source_position_; // of the last text journaled with one
     summariser::minutes_edits edits_;              // people's, over the machine's minutes
     std::string edit_history_;                     // each edit applied, a JSON line each
+    std::deque<archived_edit> archived_edits_;     // after the end; the first is being made
+    bool archived_edit_running_ = false;
+    summariser::edit_result archived_result_; // of the edit being made
+    std::uint64_t edits_file_bytes_ = 0;      // whole lines of the archive's edits.jsonl
     std::int64_t ended_at_ms_ = 0;
     bool stopping_ = false; ///< the daemon is stopping: no new subscribers
     std::chrono::system_clock::time_point started_;

@@ -134,6 +134,7 @@ std::shared_ptr<live_session> live_session::recover(boost::asio::io_context& ioc
             s->info_.archive = archived_in;
             s->info_.end_reason = s->end_reason_;
         }
+        s->apply_archived_edits(journal.parent_path());
         s->refresh_info();
         return s;
     }

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 
 namespace minuted::daemon {
@@ -37,6 +38,7 @@ void session_registry::recover_recently_ended() {
             continue;
         if (auto s = live_session::recover(ioc_, disk_, journal, config_, metrics_, index_, {},
                                            a.archive)) {
+            note_archived(s);
             std::lock_guard lock(mutex_);
             ended_.push_back(std::move(s));
         }
@@ -45,6 +47,7 @@ void session_registry::recover_recently_ended() {
 
 std::size_t session_registry::recover() {
     recover_recently_ended();
+    rewrite_stale_archives();
     auto const dir = config_.get()->state_dir / "live";
     std::error_code ec;
     std::vector<std::filesystem::path> journals;
@@ -171,8 +174,80 @@ void session_registry::on_end(live_session& session) {
         for (auto const keep = config_.get()->recent_sessions; ended_.size() > keep;)
             ended_.pop_front();
     }
-    if (auto const folder = session.info().archive; !folder.empty())
-        announce("ended", config_.get()->state_dir / "archive" / folder);
+    if (auto const folder = session.info().archive; !folder.empty()) {
+        note_archived(session.shared_from_this());
+        auto const path = config_.get()->state_dir / "archive" / folder;
+        announce("ended", path);
+        // Approved while it was live: sent as approved now that its archive shows it.
+        if (session.minutes_approved())
+            announce("approved", path);
+    }
+}
+
+void session_registry::note_archived(std::shared_ptr<live_session> const& s) {
+    auto const archive = s->info().archive;
+    std::lock_guard lock(mutex_);
+    std::erase_if(archived_, [](auto const& entry) { return entry.second.expired(); });
+    archived_[archive] = s;
+}
+
+std::shared_ptr<live_session> session_registry::listed_archive(std::string const& archive) const {
+    std::lock_guard lock(mutex_);
+    auto const it = archived_.find(archive);
+    return it == archived_.end() ? nullptr : it->second.lock();
+}
+
+void session_registry::find_archived(std::string archive,
+                                     std::function<void(std::shared_ptr<live_session>)> then) {
+    if (auto s = listed_archive(archive))
+        return then(std::move(s));
+    net::post(disk_.archive, [this, archive = std::move(archive), then = std::move(then)] {
+        // Looked up again: an edit just before this one may have rebuilt it.
+        if (auto s = listed_archive(archive))
+            return then(std::move(s));
+        auto const journal = config_.get()->state_dir / "archive" / archive / "journal";
+        std::error_code ec;
+        if (!std::filesystem::exists(journal, ec))
+            return then(nullptr);
+        auto const start = std::chrono::steady_clock::now();
+        auto s =
+            live_session::recover(ioc_, disk_, journal, config_, metrics_, index_, {}, archive);
+        if (s) {
+            spdlog::info("archive {} rebuilt to edit its minutes in {} ms", archive,
+                         std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::steady_clock::now() - start)
+                             .count());
+            note_archived(s);
+            std::lock_guard lock(mutex_);
+            last_rebuilt_ = s;
+        }
+        then(std::move(s));
+    });
+}
+
+void session_registry::edit_archived(std::shared_ptr<live_session> const& s, archived_edit e) {
+    e.approved = [this](std::filesystem::path const& folder) { announce("approved", folder); };
+    net::post(s->strand(), [s, e = std::move(e)]() mutable { s->edit_archived(std::move(e)); });
+}
+
+void session_registry::rewrite_stale_archives() {
+    net::post(disk_.archive, [this] {
+        std::error_code ec;
+        for (auto const& entry :
+             std::filesystem::directory_iterator(config_.get()->state_dir / "archive", ec)) {
+            auto const name = entry.path().filename().string();
+            std::error_code stale_ec;
+            if (name.starts_with('.') ||
+                !std::filesystem::exists(entry.path() / "report.stale", stale_ec))
+                continue;
+            spdlog::warn("archive {}: its reports may not show its last edits; written again",
+                         name);
+            find_archived(name, [this](std::shared_ptr<live_session> s) {
+                if (s)
+                    edit_archived(s, archived_edit{});
+            });
+        }
+    });
 }
 
 } // namespace minuted::daemon

@@ -80,8 +80,27 @@ public:
             announcer_(event, folder);
     }
 
+    /// The meeting archived as state_dir/archive/`archive`, to edit its minutes after the end:
+    /// the session listed with that archive (it ended here, or was rebuilt at the start), else
+    /// one rebuilt on the archive executor from the archive's journal and edits.jsonl (the
+    /// last one rebuilt is kept, so edits one after another rebuild it once). `then` gets it,
+    /// or null if the folder holds no ended meeting; on the calling thread or on the archive
+    /// executor. Any thread.
+    void find_archived(std::string archive,
+                       std::function<void(std::shared_ptr<live_session>)> then);
+    /// Edits the archived minutes of the ended session `s` (live_session::edit_archived), and
+    /// announces "approved" once the archive shows an approval of the report. Any thread.
+    void edit_archived(std::shared_ptr<live_session> const& s, archived_edit e);
+
 private:
     void on_end(live_session& session);
+    /// Lists `s` under its archive's name, for find_archived.
+    void note_archived(std::shared_ptr<live_session> const& s);
+    /// The listed session archived as `archive`, if any.
+    std::shared_ptr<live_session> listed_archive(std::string const& archive) const;
+    /// Writes again, on the archive executor, the reports of archives a crash left behind
+    /// their edits (report.stale).
+    void rewrite_stale_archives();
     /// Lists the meetings last archived (up to [sessions] recent) as they were before the
     /// restart, rebuilt from their archived journals.
     void recover_recently_ended();
@@ -95,6 +114,10 @@ private:
     mutable std::mutex mutex_;
     std::map<std::string, std::shared_ptr<live_session>> live_;
     std::deque<std::shared_ptr<live_session>> ended_;
+    // Ended sessions by archive name while anything holds them, so that one archive is edited
+    // through one session; and the last one rebuilt to be edited.
+    std::map<std::string, std::weak_ptr<live_session>> archived_;
+    std::shared_ptr<live_session> last_rebuilt_;
     std::atomic<std::size_t> searches_{0}; // waiting or running on disk_.search
 };
 

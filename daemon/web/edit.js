@@ -6,9 +6,13 @@
 //
 // The agenda is rebuilt as the machine writes, so an open form is an element of its own, kept
 // here and moved into the rebuilt item: what the person types, and their focus, survive.
+//
+// An archived meeting's page (api: /api/archive/{archive}) edits the archive's minutes the same
+// way; with no live updates, it reads them again (`reload`) after each edit made or refused
+// as stale.
 'use strict';
 
-function minutedEditing({api, item, minutes, refresh}) {
+function minutedEditing({api, item, minutes, refresh, reload}) {
   const $ = sel => document.getElementById(sel);
   const toggle = $('edit-toggle');
   const announce = $('edit-status');
@@ -49,6 +53,8 @@ function minutedEditing({api, item, minutes, refresh}) {
       } catch {
         body = {error: `HTTP ${res.status}`};
       }
+      if (reload && (res.ok || res.status === 409))
+        reload();
       return {ok: res.ok, status: res.status, body};
     } catch (e) {
       return {ok: false, status: 0, body: {error: 'the daemon could not be reached'}};

@@ -373,7 +373,7 @@
 
   const items = new Map(); // n -> li
   const editing = minutedEditing({api, item: n => state.agenda.get(n), minutes: () => state.minutes,
-                                  refresh: n => {
+                                  reload: archived && (() => loadArchived(true)), refresh: n => {
                                     for (const k of n === null ? state.agenda.keys() : [n])
                                       dirty.agenda.add(k);
                                     scheduleRender();
@@ -670,7 +670,7 @@
   });
 
   // A finished meeting from the archive: its final state, once; #uN shows turn N.
-  async function loadArchived() {
+  async function loadArchived(again) {
     try {
       const res = await fetch(api + '/state.json', {cache: 'no-store'});
       if (!res.ok)
@@ -679,7 +679,7 @@
       render();
       setStatus('ended', 'Archived meeting');
       const m = /^#u(\d+)$/.exec(location.hash);
-      if (m)
+      if (m && !again)
         showTurn(Number(m[1]));
     } catch (e) {
       setStatus('waiting', `This meeting could not be loaded (${e.message}).`);
@@ -687,12 +687,12 @@
   }
 
   setText($('title'), id);
+  editing.start();
   if (archived) {
     setText($('captions-h'), 'Captions');
     loadArchived();
   } else {
     connect();
-    editing.start();
     feedTimer = setInterval(checkFeed, 10000);
     checkFeed();
   }

@@ -120,7 +120,8 @@ TEST(minutes_edits, editors_edit_viewers_see_it_at_once_and_it_survives_a_crash_
     auto const history = read_file(folder / "edits.jsonl");
     EXPECT_NE(history.find("\"by\":\"Ana L\xC3\xB3pez\""), std::string::npos) << history;
     EXPECT_NE(history.find("\"by\":\"Bo Lin\""), std::string::npos) << history;
-    EXPECT_EQ(post_edit(d.port(), "m", edit, ana).status, 409u) << "the minutes are final";
+    EXPECT_EQ(post_edit(d.port(), "m", edit, ana).status, 409u)
+        << "stale: after the end the edit goes to the archive, where the bullet moved on";
 }
 
 TEST(minutes_edits, the_editor_endpoint_names_who_may_edit_and_answers_null_to_others) {

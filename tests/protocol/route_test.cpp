@@ -72,6 +72,10 @@ TEST(route_request, every_endpoint_by_its_path_method_and_upgrade) {
         {"GET", "/api/archive", false, e::archive_search, view},
         {"GET", "/api/archive/m-20261108-093000/state.json", false, e::archive_file, view, "",
          "m-20261108-093000", "state.json"},
+        {"POST", "/api/archive/m-20261108-093000/minutes/edits", false, e::archive_minutes_edit,
+         access::edit, "m", "m-20261108-093000"},
+        {"GET", "/api/archive/a-b-20261108-093000-2/minutes/editor", false,
+         e::archive_minutes_editor, view, "a-b", "a-b-20261108-093000-2"},
         {"POST", "/ingest/m", false, e::ingest_post, publish, "m"},
         {"GET", "/ingest/m/seq", false, e::ingest_seq, publish, "m"},
         {"GET", "/live/m", true, e::live_socket, view, "m"},
@@ -349,6 +353,28 @@ TEST(route_request, archive_ids_are_folder_names_never_paths) {
         {"GET", "/api/archive/a%5Cb/state.json", false, e::not_found, access::view},
         {"GET", "/api/archive//state.json", false, e::not_found, access::view},
     });
+}
+
+} // namespace
+} // namespace minuted::protocol
+
+namespace minuted::protocol {
+namespace {
+
+TEST(route, an_archive_name_says_its_session_as_minuted_names_archives) {
+    EXPECT_EQ(session_of_archive("m-20261108-093000"), "m");
+    EXPECT_EQ(session_of_archive("m-20261108-093000-3"), "m");
+    EXPECT_EQ(session_of_archive("a-1-20261108-093000"), "a-1");
+    // A session named like an archive keeps its name whole.
+    EXPECT_EQ(session_of_archive("x-20261108-093000-20261109-101500"), "x-20261108-093000");
+    EXPECT_EQ(session_of_archive("x-20261108-093000-20261109-101500-2"), "x-20261108-093000");
+    for (auto const* no :
+         {"m", "20261108-093000", "-20261108-093000", "m-2026110-093000", "m-20261108-09300",
+          "m-20261108-093000-", "m-20261108-093000-x", ".m-20261108-093000"})
+        EXPECT_EQ(session_of_archive(no), "") << no;
+    // Such a name is not an archive of anything: nothing to edit there.
+    EXPECT_EQ(route_request("POST", "/api/archive/notes/minutes/edits", false).to,
+              endpoint::not_found);
 }
 
 } // namespace

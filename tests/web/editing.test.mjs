@@ -3,7 +3,8 @@
 // [auth.editors] configured and captions flowing (`minuted replay` at a steady pace). The
 // edits cross: one editor saves over a bullet the other has open, is told so with what it
 // says now, and saves again; an addition and a rename land while the machine keeps writing;
-// every page ends with the same minutes, and only the editors see controls.
+// every page ends with the same minutes, and only the editors see controls. After a meeting,
+// its archived page is edited and approved the same way.
 //
 // The DOM contract is the one in tests/web/README.md.
 
@@ -255,6 +256,58 @@ test('an edit refused for its content shows the daemon\'s reason; the form stays
             replay?.kill();
             await replay?.done;
             await close_pages(a);
+        }
+    }, config);
+});
+
+test('after the meeting an editor edits and approves the archived minutes; a reader sees the marks',
+     { timeout: test_timeout }, async t => {
+    await with_daemon(t, async d => {
+        let a, reader;
+        try {
+            const replay = d.replay(dccg_transcript, 'done', 'max', ['--keep-open']);
+            assert.equal(await replay.done, 0, replay.output());
+            const ended = await fetch(d.url('/api/sessions/done/end'), { method: 'POST' });
+            assert.equal(ended.status, 200);
+            const archive = await poll('the meeting archived', async () =>
+                (await d.get_json('/api/sessions')).sessions
+                    .find(s => s.id === 'done' && !s.live)?.archive);
+            const state = await d.get_json(`/api/archive/${archive}/state.json`);
+            const { n } = state.agenda.find(i => i.key_points.length);
+            const { key } = state.agenda.find(i => i.n === n).key_points[0];
+            a = await open_page(browser, d.url(`/archive/${archive}?token=${ana}`));
+            reader = await open_page(browser, d.url(`/archive/${archive}`));
+            await turn_editing_on(a);
+
+            // Approving a bullet and the report: the page reads the archive again after each.
+            const bullet = `#agenda li.item[data-n="${n}"] .key-points li[data-key="${key}"]`;
+            await a.locator(`${bullet} button[data-focus="${key}|approve"]`).click();
+            await wait_in_page(a, 'the bullet shown approved', sel =>
+                document.querySelector(`${sel}.approved .edit-mark.approved[data-by="Ana"]`),
+                bullet);
+            await a.locator('#report-approval button').click();
+            await wait_in_page(a, 'the report shown approved', () =>
+                /The report is approved/.test(
+                    document.querySelector('#report-approval').textContent));
+            const archived = await d.get_json(`/api/archive/${archive}/state.json`);
+            assert.equal(archived.minutes.approved, true);
+            assert.match(await (await fetch(d.url(`/api/archive/${archive}/edits.jsonl`))).text(),
+                         /"op":"report.approve".*"by":"Ana"/);
+
+            // A reader opening it now sees the marks, and no control.
+            await reader.reload();
+            await wait_in_page(reader, 'the approval shown to the reader', sel =>
+                document.querySelector(`${sel} .edit-mark.approved`) &&
+                /approved/.test(document.querySelector('#report-approval').textContent), bullet);
+            assert.equal(await reader.locator('#edit-toggle').isVisible(), false);
+            assert.equal(await reader.locator('.edit-tools, #report-approval button').count(), 0);
+            mkdirSync(artifacts, { recursive: true });
+            await a.locator(bullet).scrollIntoViewIfNeeded();
+            await a.screenshot({ path: path.join(artifacts, 'editing-archived.png') });
+            for (const page of [a, reader])
+                assert.deepEqual(page.problems, []);
+        } finally {
+            await close_pages(a, reader);
         }
     }, config);
 });
