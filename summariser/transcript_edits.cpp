@@ -1,0 +1,301 @@
+// People's edits of the transcript: a speaker's name (merging two participants) and a final
+// turn's text. The rules, and the changes they make to the meeting and its participants.
+
+#include "summariser/transcript_edits.hpp"
+
+#include "protocol/utf8.hpp"
+#include "summariser/text.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <utility>
+
+namespace minuted::summariser {
+
+namespace {
+
+edit_result refuse(edit_refusal why, std::string text, std::uint64_t revision = 0) {
+    return {why, std::move(text), revision, {}};
+}
+
+// A name is one line; a turn's text may hold paragraphs.
+bool has_control(std::string_view text, bool lines_allowed) {
+    return std::any_of(text.begin(), text.end(), [&](char c) {
+        auto const b = static_cast<unsigned char>(c);
+        return (b < 0x20 && !(lines_allowed && c == '\n')) || b == 0x7f;
+    });
+}
+
+bool is_blank(std::string_view text) {
+    return text.find_first_not_of(" \n") == std::string_view::npos;
+}
+
+// A byte that can be part of a word: letters, digits, and any byte of a non-ASCII character.
+bool is_word_byte(char c) {
+    auto const b = static_cast<unsigned char>(c);
+    return b >= 0x80 || std::isalnum(b) != 0;
+}
+
+edit_result check_rename(minute_edit const& e, meeting const& m) {
+    auto const& people = m.participants().all();
+    if (!e.speaker || *e.speaker >= people.size())
+        return refuse(edit_refusal::no_such_target, "no such speaker");
+    auto const& p = people[*e.speaker];
+    if (p.same_as)
+        return refuse(edit_refusal::no_such_target,
+                      "speaker " + std::to_string(p.id) + " speaks as speaker " +
+                          std::to_string(*p.same_as) + " (" + p.name + ") now");
+    if (e.revision != p.revision)
+        return refuse(edit_refusal::stale,
+                      "the speaker changed since revision " + std::to_string(e.revision),
+                      p.revision);
+    if (has_control(*e.text, false))
+        return refuse(edit_refusal::invalid, "a name is one line, without control characters");
+    if (*e.text == p.name)
+        return refuse(edit_refusal::invalid, "the speaker is called " + p.name + " already");
+    return {std::nullopt, {}, p.revision + 1, {}};
+}
+
+edit_result check_correction(minute_edit const& e, meeting const& m) {
+    auto const& turns = m.utterances();
+    if (!e.utterance || *e.utterance >= turns.size())
+        return refuse(edit_refusal::no_such_target, "no such caption line");
+    auto const& u = turns[*e.utterance];
+    if (e.line && *e.line != u.line)
+        return refuse(edit_refusal::no_such_target,
+                      "turn " + std::to_string(u.id) + " starts at line " + std::to_string(u.line) +
+                          ", not " + std::to_string(*e.line));
+    if (u.text.empty())
+        return refuse(edit_refusal::no_such_target,
+                      "turn " + std::to_string(u.id) + " has no final text yet");
+    if (e.revision != u.revision)
+        return refuse(edit_refusal::stale,
+                      "the line changed since revision " + std::to_string(e.revision), u.revision);
+    if (has_control(*e.text, true))
+        return refuse(edit_refusal::invalid,
+                      "a caption's text has no control characters but new lines");
+    if (*e.text == u.text)
+        return refuse(edit_refusal::invalid, "the text is as it was");
+    return {std::nullopt, {}, u.revision + 1, {}};
+}
+
+} // namespace
+
+bool is_transcript_edit(edit_op op) noexcept {
+    return op == edit_op::speaker_rename || op == edit_op::caption_correct;
+}
+
+edit_result check_transcript_edit(minute_edit const& e, meeting const& m) {
+    bool const rename = e.op == edit_op::speaker_rename;
+    if (!e.text || is_blank(*e.text))
+        return refuse(edit_refusal::invalid,
+                      rename ? "a new name is needed" : "the corrected text is needed");
+    if (e.text->size() > max_edit_text_bytes)
+        return refuse(edit_refusal::invalid, (rename ? "a name" : "a caption's text") +
+                                                 std::string(" is at most ") +
+                                                 std::to_string(max_edit_text_bytes) + " bytes");
+    if (!protocol::is_valid_utf8(*e.text))
+        return refuse(edit_refusal::invalid, "the text is not valid UTF-8");
+    return rename ? check_rename(e, m) : check_correction(e, m);
+}
+
+edit_result apply_transcript_edit(minute_edit& e, meeting& m, change_set& changes) {
+    auto result = check_transcript_edit(e, m);
+    if (result.refused)
+        return result;
+    time_point const at{std::chrono::milliseconds(e.at_ms)};
+    if (e.op == edit_op::speaker_rename) {
+        m.rename_participant(*e.speaker, *e.text, e.by, changes);
+        // Merged, the participant that stands is the other one: its revision is the answer.
+        auto const& p = m.participants().at(*e.speaker);
+        result.revision = m.participants().at(p.same_as.value_or(p.id)).revision;
+        return result;
+    }
+    e.original = m.utterances().at(*e.utterance).text;
+    m.correct_utterance(*e.utterance, *e.text, e.by, at, changes);
+    return result;
+}
+
+void put_transcript_fields(boost::json::object& o, minute_edit const& e) {
+    if (e.speaker)
+        o["speaker"] = *e.speaker;
+    if (e.utterance)
+        o["utterance"] = *e.utterance;
+    if (e.line)
+        o["line"] = *e.line;
+    if (e.original)
+        o["original"] = *e.original;
+}
+
+bool read_transcript_fields(boost::json::object const& o, minute_edit& e) {
+    auto const number = [&](char const* key) -> std::optional<std::uint64_t> {
+        auto const* f = o.if_contains(key);
+        if (f && f->is_uint64())
+            return f->get_uint64();
+        if (f && f->is_int64() && f->get_int64() >= 0)
+            return static_cast<std::uint64_t>(f->get_int64());
+        return std::nullopt;
+    };
+    for (auto const key : {"speaker", "utterance", "line"})
+        if (o.contains(key) && !number(key))
+            return false;
+    if (auto const n = number("speaker"))
+        e.speaker = static_cast<std::size_t>(*n);
+    if (auto const n = number("utterance"))
+        e.utterance = static_cast<std::size_t>(*n);
+    if (auto const n = number("line")) {
+        if (*n > UINT32_MAX)
+            return false;
+        e.line = static_cast<std::uint32_t>(*n);
+    }
+    if (auto const* f = o.if_contains("original")) {
+        if (!f->is_string())
+            return false;
+        e.original = std::string(f->get_string());
+    }
+    return true;
+}
+
+std::string respell(std::string_view text, std::string_view from, std::string_view to) {
+    if (from.empty() || from == to)
+        return std::string(text);
+    std::string out;
+    std::size_t done = 0;
+    for (auto at = text.find(from); at != std::string_view::npos; at = text.find(from, at + 1)) {
+        auto const end = at + from.size();
+        bool const whole = (at == 0 || !is_word_byte(text[at - 1])) &&
+                           (end == text.size() || !is_word_byte(text[end]));
+        if (!whole || at < done)
+            continue;
+        out.append(text.substr(done, at - done)).append(to);
+        done = end;
+    }
+    return out.append(text.substr(done));
+}
+
+// The participants' side: names and merges a person made.
+
+void participant_registry::set_name(participant_id id, std::string name, std::string by) {
+    auto& p = participants_.at(id);
+    auto key = label_key(name);
+    if (!exact(key))
+        keys_.push_back({std::move(key), id});
+    p.name = std::move(name);
+    p.renamed_by = std::move(by);
+    ++p.revision;
+    share_names();
+}
+
+void participant_registry::merge(participant_id from, participant_id into, std::string by) {
+    auto& f = participants_.at(from);
+    auto& p = participants_.at(into);
+    p.aliases.push_back(f.label);
+    p.aliases.insert(p.aliases.end(), f.aliases.begin(), f.aliases.end());
+    p.turns += std::exchange(f.turns, 0);
+    p.words += std::exchange(f.words, 0);
+    if (p.organisation.empty())
+        p.organisation = f.organisation;
+    if (p.roster_role.empty())
+        p.roster_role = f.roster_role;
+    p.renamed_by = std::move(by);
+    ++p.revision;
+    f.same_as = into;
+    for (auto& r : participants_)
+        if (r.same_as == from)
+            r.same_as = into;
+    for (auto& k : keys_)
+        if (k.id == from)
+            k.id = into;
+    share_names();
+}
+
+std::optional<participant_id> participant_registry::named(std::string_view name) const {
+    auto const key = label_key(name);
+    for (auto const& p : participants_) {
+        if (p.same_as)
+            continue;
+        bool const alias = std::any_of(p.aliases.begin(), p.aliases.end(),
+                                       [&](std::string const& a) { return label_key(a) == key; });
+        if (label_key(p.name) == key || label_key(p.label) == key || alias)
+            return p.id;
+    }
+    return std::nullopt;
+}
+
+void participant_registry::recount_words(participant_id id, std::size_t before, std::size_t after) {
+    auto& p = participants_.at(participants_.at(id).same_as.value_or(id));
+    p.words = p.words - std::min(before, p.words) + after;
+}
+
+// The meeting's side.
+
+void meeting::correct_utterance(std::size_t id, std::string text, std::string by, time_point at,
+                                change_set& changes) {
+    auto& u = utterances_.at(id);
+    auto const words = word_count(text);
+    total_words_ = total_words_ - std::min(u.words, total_words_) + words;
+    if (u.speaker) {
+        people_.recount_words(*u.speaker, u.words, words);
+        changes.participants.push_back(*u.speaker);
+    }
+    u.words = words;
+    u.text = std::move(text);
+    u.corrected_by = std::move(by);
+    u.corrected_at = at;
+    ++u.revision;
+    changes.utterances.push_back(id);
+}
+
+void meeting::rename_participant(participant_id from, std::string const& to, std::string by,
+                                 change_set& changes) {
+    auto const old_name = people_.at(from).name;
+    auto into = people_.named(to);
+    if (into && *into != from) {
+        people_.merge(from, *into, std::move(by));
+        for (auto& u : utterances_)
+            if (u.speaker == from) {
+                u.speaker = *into;
+                changes.utterances.push_back(u.id);
+            }
+        // Who chairs counts what both did.
+        auto const most = std::max(from, *into) + 1;
+        if (procedural_.size() < most)
+            procedural_.resize(most);
+        if (procedural_item_.size() < most)
+            procedural_item_.resize(most);
+        procedural_[*into] += std::exchange(procedural_[from], 0);
+        auto& moves = procedural_item_[*into];
+        moves.items = std::max(moves.items, std::exchange(procedural_item_[from], {}).items);
+    } else {
+        people_.set_name(from, to, std::move(by));
+    }
+    respell_minutes(old_name, people_.at(from).name);
+    for (auto const& p : people_.all())
+        changes.participants.push_back(p.id);
+    for (std::size_t i = 0; i < agenda_.size(); ++i)
+        changes.agenda.push_back(i);
+    changes.meta = true; // the chair's name, and roles
+}
+
+void meeting::respell_minutes(std::string const& from, std::string const& to) {
+    auto const point = [&](key_point& k) { k.text = respell(k.text, from, to); };
+    auto const action = [&](action_item& a) {
+        a.text = respell(a.text, from, to);
+        a.who = respell(a.who, from, to);
+    };
+    for (auto& item : agenda_) {
+        std::for_each(item.key_points.begin(), item.key_points.end(), point);
+        std::for_each(item.decisions.begin(), item.decisions.end(), action);
+        std::for_each(item.next_steps.begin(), item.next_steps.end(), action);
+    }
+    // What an item rebuilt after an alignment moves it reads again.
+    for (auto& s : sources_) {
+        if (s.key_point)
+            s.key_point->text = respell(s.key_point->text, from, to);
+        if (s.decision)
+            action(*s.decision);
+        std::for_each(s.next_steps.begin(), s.next_steps.end(), action);
+    }
+}
+
+} // namespace minuted::summariser
