@@ -25,7 +25,36 @@ namespace {
 struct edit_request {
     summariser::minute_edit edit;
     std::optional<std::size_t> item_n;
+    std::optional<std::string> speaker_name; ///< speaker.rename: `from` given by name
 };
+
+// speaker.rename's {"from": id or name, "to"} and caption.correct's {"utterance", "line"?}
+// ("text" is read with the others). Why not, if they are not so.
+std::optional<std::string> read_transcript_request(boost::json::object const& o, edit_request& r) {
+    bool bad = false;
+    if (auto const n = protocol::detail::unsigned_field(o, "utterance", bad))
+        r.edit.utterance = static_cast<std::size_t>(*n);
+    if (auto const n = protocol::detail::unsigned_field(o, "line", bad); n && *n <= UINT32_MAX)
+        r.edit.line = static_cast<std::uint32_t>(*n);
+    else if (n)
+        bad = true;
+    if (bad)
+        return "utterance and line must be numbers of 0 or more";
+    if (r.edit.op != summariser::edit_op::speaker_rename)
+        return std::nullopt;
+    auto const* from = o.if_contains("from");
+    auto const* to = o.if_contains("to");
+    if (!from || !to || !to->is_string())
+        return "speaker.rename needs from (the speaker's id or name) and to (a name)";
+    if (from->is_string())
+        r.speaker_name = std::string(from->get_string());
+    else if (auto const id = protocol::detail::unsigned_field(o, "from", bad); id && !bad)
+        r.edit.speaker = static_cast<std::size_t>(*id);
+    else
+        return "from must be a speaker's id or name";
+    r.edit.text = std::string(to->get_string());
+    return std::nullopt;
+}
 
 std::variant<edit_request, std::string> read_edit_request(std::string const& body) {
     if (!protocol::is_valid_utf8(body))
@@ -50,7 +79,7 @@ std::variant<edit_request, std::string> read_edit_request(std::string const& bod
     if (!named)
         return std::string("op must be one of bullet.edit, bullet.add, bullet.remove, "
                            "bullet.pin, bullet.approve, item.rename, item.approve, "
-                           "report.approve");
+                           "report.approve, speaker.rename, caption.correct");
     r.edit.op = *named;
     for (auto const& [key, out] : {std::pair{"text", &r.edit.text}, std::pair{"who", &r.edit.who},
                                    std::pair{"when", &r.edit.when}}) {
@@ -83,6 +112,8 @@ std::variant<edit_request, std::string> read_edit_request(std::string const& bod
     r.edit.revision = protocol::detail::unsigned_field(*o, "revision", bad).value_or(0);
     if (bad)
         return std::string("item and revision must be numbers of 0 or more");
+    if (auto why = read_transcript_request(*o, r))
+        return *std::move(why);
     return r;
 }
 
@@ -118,7 +149,14 @@ void http_session::handle_minutes_edit(request req, protocol::route const& route
                             boost::json::object{{"error", "no such live session"}});
     net::post(session->strand(), [self = shared_from_this(), session, req = std::move(req),
                                   edit = std::move(edit)]() mutable {
-        auto const done = session->edit(std::move(edit.edit), edit.item_n);
+        if (edit.speaker_name)
+            edit.edit.speaker = session->participant_named(*edit.speaker_name);
+        auto const done = edit.speaker_name && !edit.edit.speaker
+                              ? summariser::edit_result{summariser::edit_refusal::no_such_target,
+                                                        "no such speaker: " + *edit.speaker_name,
+                                                        0,
+                                                        {}}
+                              : session->edit(std::move(edit.edit), edit.item_n);
         if (done.refused)
             return net::post(self->ex_, [self, req = std::move(req), done] {
                 boost::json::object o{{"error", done.why}};

@@ -4,6 +4,7 @@
 #include "daemon/archive/archive_index.hpp"
 #include "daemon/live/live_session_detail.hpp"
 #include "summariser/report.hpp"
+#include "summariser/transcript_edits.hpp"
 
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
@@ -142,7 +143,11 @@ std::size_t live_session::apply(protocol::journal_record const& r,
     }
     case journal_kind::edit: {
         ensure_pipeline();
-        auto const e = summariser::parse_minute_edit(r.text);
+        auto e = summariser::parse_minute_edit(r.text);
+        if (e && summariser::is_transcript_edit(e->op)) {
+            apply_transcript_edit(*e, r.text, changes);
+            break;
+        }
         auto const done = e ? edits_.apply(*e, pipeline_->state()) : summariser::edit_result{};
         if (!e || done.refused) {
             // Only a journal edited by hand holds one: the meeting goes on without it.
@@ -320,8 +325,15 @@ summariser::edit_result live_session::edit(summariser::minute_edit e,
     e.at_ms = to_ms(wall_now());
     // Checked on a copy first: the journal holds only edits that apply, so a rebuild makes
     // the same ones.
-    auto check = edits_;
-    auto result = check.apply(e, m);
+    auto result = summariser::edit_result{};
+    if (summariser::is_transcript_edit(e.op)) {
+        result = summariser::check_transcript_edit(e, m);
+        if (e.op == summariser::edit_op::caption_correct && !result.refused)
+            e.original = m.utterances().at(*e.utterance).text; // the history keeps it
+    } else {
+        auto check = edits_;
+        result = check.apply(e, m);
+    }
     if (result.refused)
         return result;
     protocol::journal_record r;
@@ -378,7 +390,7 @@ void live_session::start_archive_job() {
                                        {"report.json", report_json() + "\n"},
                                        {"captions.vtt", summariser::render_vtt(pipeline_->state())},
                                        {"state.json", state_json + "\n"}};
-    if (!edits_.empty()) {
+    if (!edit_history_.empty()) {
         auto const& m = pipeline_->state();
         files.push_back({"report.machine.md", summariser::render_markdown(m, shown_title(m))});
         files.push_back({"edits.jsonl", edit_history_});

@@ -252,6 +252,9 @@ public:
     /// item's number as the viewer showed it; the edit anchors to that item. Refused as the
     /// rules say (404, 409, 400), or because the meeting has ended. On the strand.
     summariser::edit_result edit(summariser::minute_edit e, std::optional<std::size_t> item_n);
+    /// The id of the participant called `name` (its name, label or an alias), who speaks as
+    /// themself: how an editor may name the speaker to rename. On the strand.
+    std::optional<std::size_t> participant_named(std::string_view name) const;
     /// Ends the meeting (idle timeout, admin request): journaled, minutes final, subscribers
     /// told, then archived. A close message from the source ends it through `ingest`.
     void end(std::string reason);
@@ -295,6 +298,10 @@ private:
     /// The answer to a source whose events cannot be journaled.
     ingest_answer refusal();
     void publish(summariser::change_set& changes, std::chrono::steady_clock::time_point arrived);
+    /// Applies a journaled speaker.rename or caption.correct (`record`, read as `e`) to the
+    /// meeting; a refused one is logged and skipped.
+    void apply_transcript_edit(summariser::minute_edit& e, std::string const& record,
+                               summariser::change_set& changes);
     void ensure_pipeline(std::vector<protocol::agenda_item> agenda = {});
     void arm_idle_timer();
     /// Once the end is on disk: writes the finished session's transcript, report, captions and
