@@ -127,9 +127,10 @@ public:
 
     /// A person's correction of utterance `id`'s final text (summariser/transcript_edits.hpp
     /// checks it first): the text is `text` from now on, with later text of the turn added
-    /// after it; words are counted again. The minutes the machine read from the old text stay
-    /// as they are (re-reading the turn would mean reading the meeting again); people correct
-    /// a bullet with a bullet edit. Costs the turn's length.
+    /// after it; words are counted again. The minutes are not read again (that would mean
+    /// reading the meeting again), but the words the correction changed (from the first word
+    /// that differs to the last) are changed in the bullets read from the turn that hold them.
+    /// Costs the turn's length plus the meeting's bullets.
     void correct_utterance(std::size_t id, std::string text, std::string by, time_point at,
                            change_set& changes);
     /// A person's name for participant `from` (checked first, as above): if `to` is the name,
@@ -224,8 +225,10 @@ private:
     /// Starts an item at turn `turn`, which item_start_detector found.
     void start_found_item(std::size_t turn, change_set& changes);
     std::string speaker_name(std::optional<participant_id> id) const;
-    /// Spells `from` as `to` in every bullet the machine wrote or may write again.
-    void respell_minutes(std::string const& from, std::string const& to);
+    /// Spells `from` as `to` in every bullet the machine wrote or may write again (read from
+    /// utterance `utterance` only, if given).
+    void respell_minutes(std::string_view from, std::string_view to,
+                         std::optional<std::size_t> utterance = std::nullopt);
     bool names_presenter(std::string_view title) const;
 
     std::vector<std::string> known_;

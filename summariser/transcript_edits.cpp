@@ -79,6 +79,27 @@ edit_result check_correction(minute_edit const& e, meeting const& m) {
     return {std::nullopt, {}, u.revision + 1, {}};
 }
 
+// The words a correction changed: from the first word that differs to the last, in the text
+// before and after it. None when it only added words (nothing in a bullet to change).
+std::optional<std::pair<std::string, std::string>> changed_words(std::string_view before,
+                                                                 std::string_view after) {
+    std::size_t head = 0;
+    while (head < before.size() && head < after.size() && before[head] == after[head])
+        ++head;
+    while (head > 0 && is_word_byte(before[head - 1]))
+        --head;
+    std::size_t tail = 0;
+    auto const most = std::min(before.size(), after.size()) - head;
+    while (tail < most && before[before.size() - 1 - tail] == after[after.size() - 1 - tail])
+        ++tail;
+    while (tail > 0 && is_word_byte(before[before.size() - tail]))
+        --tail;
+    auto const was = before.substr(head, before.size() - tail - head);
+    if (was.find_first_not_of(" \n") == std::string_view::npos)
+        return std::nullopt;
+    return std::pair{std::string(was), std::string(after.substr(head, after.size() - tail - head))};
+}
+
 } // namespace
 
 bool is_transcript_edit(edit_op op) noexcept {
@@ -239,11 +260,17 @@ void meeting::correct_utterance(std::size_t id, std::string text, std::string by
         changes.participants.push_back(*u.speaker);
     }
     u.words = words;
+    auto const change = changed_words(u.text, text);
     u.text = std::move(text);
     u.corrected_by = std::move(by);
     u.corrected_at = at;
     ++u.revision;
     changes.utterances.push_back(id);
+    if (change) {
+        respell_minutes(change->first, change->second, id);
+        for (std::size_t i = 0; i < agenda_.size(); ++i)
+            changes.agenda.push_back(i);
+    }
 }
 
 void meeting::rename_participant(participant_id from, std::string const& to, std::string by,
@@ -277,9 +304,18 @@ void meeting::rename_participant(participant_id from, std::string const& to, std
     changes.meta = true; // the chair's name, and roles
 }
 
-void meeting::respell_minutes(std::string const& from, std::string const& to) {
-    auto const point = [&](key_point& k) { k.text = respell(k.text, from, to); };
+void meeting::respell_minutes(std::string_view from, std::string_view to,
+                              std::optional<std::size_t> utterance) {
+    auto const mine = [&](sentence_ref const& r) {
+        return !utterance || r.utterance == *utterance;
+    };
+    auto const point = [&](key_point& k) {
+        if (mine(k.from))
+            k.text = respell(k.text, from, to);
+    };
     auto const action = [&](action_item& a) {
+        if (!mine(a.from))
+            return;
         a.text = respell(a.text, from, to);
         a.who = respell(a.who, from, to);
     };
@@ -288,14 +324,23 @@ void meeting::respell_minutes(std::string const& from, std::string const& to) {
         std::for_each(item.decisions.begin(), item.decisions.end(), action);
         std::for_each(item.next_steps.begin(), item.next_steps.end(), action);
     }
-    // What an item rebuilt after an alignment moves it reads again.
+    // What the open item chooses from, and what an item rebuilt after an alignment moves it
+    // reads again.
+    pool_.respell(utterance, from, to);
     for (auto& s : sources_) {
-        if (s.key_point)
+        if (s.key_point && mine(s.key_point->from))
             s.key_point->text = respell(s.key_point->text, from, to);
         if (s.decision)
             action(*s.decision);
         std::for_each(s.next_steps.begin(), s.next_steps.end(), action);
     }
+}
+
+void key_point_pool::respell(std::optional<std::size_t> utterance, std::string_view from,
+                             std::string_view to) {
+    for (auto& c : candidates_)
+        if (!utterance || c.from.utterance == *utterance)
+            c.text = summariser::respell(c.text, from, to);
 }
 
 } // namespace minuted::summariser

@@ -20,8 +20,9 @@ std::string const editors_config =
 
 std::string const captions =
     ">> MARKUS KUMMER: Welcome everyone. Jon Smith will present the budget.\n"
-    ">> JON SMITH: Thank you. The budgit needs a careful review by the finance team.\n"
-    ">> JOHN SMITH: I agree that the budget review is important for the community.\n"
+    ">> JON SMITH: Thank you. The budgit for the community fund needs a careful review by the "
+    "finance team.\n"
+    ">> JOHN SMITH: I agree with that.\n"
     ">> MARKUS KUMMER: Thank you both.\n";
 
 http_result post_edit(unsigned short port, std::string const& session, std::string const& body,
@@ -70,7 +71,7 @@ TEST(transcript_edits, a_speaker_renamed_and_a_line_corrected_reach_viewers_surv
     std::string const correction =
         R"({"op":"caption.correct","utterance":)" + std::to_string(utterance) + R"(,"line":)" +
         std::to_string(at_line) +
-        R"(,"text":"Thank you. The budget needs a careful review by the finance team.")";
+        R"(,"text":"Thank you. The budget for the community fund needs a careful review by the finance team.")";
     // Refusals, as the minutes' edits have them; nothing changes.
     EXPECT_EQ(post_edit(d.port(), "other", correction + "}", bo).status, 403u) << "Bo edits m";
     EXPECT_EQ(
@@ -116,8 +117,8 @@ TEST(transcript_edits, a_speaker_renamed_and_a_line_corrected_reach_viewers_surv
         if (auto const* turns = u.if_contains("utterances"))
             for (auto const& t : turns->as_array())
                 if (t.at("id") == utterance && t.as_object().contains("corrected") && !corrected) {
-                    EXPECT_EQ(t.at("text"),
-                              "Thank you. The budget needs a careful review by the finance team.");
+                    EXPECT_EQ(t.at("text"), "Thank you. The budget for the community fund needs a "
+                                            "careful review by the finance team.");
                     EXPECT_EQ(t.at("corrected").at("by"), "Bo");
                     corrected = true;
                 }
@@ -129,10 +130,10 @@ TEST(transcript_edits, a_speaker_renamed_and_a_line_corrected_reach_viewers_surv
     d.kill(); // acknowledged means on disk
     d.restart();
     auto const after = state_of(d.port());
-    EXPECT_EQ(turn_starting(after, "Thank you. The budget needs").at("corrected").at("by"), "Bo");
+    EXPECT_EQ(turn_starting(after, "Thank you. The budget for").at("corrected").at("by"), "Bo");
     auto const john = participant_id(after, "John Smith");
     ASSERT_GE(john, 0);
-    EXPECT_EQ(turn_starting(after, "Thank you. The budget needs").at("speaker"), john);
+    EXPECT_EQ(turn_starting(after, "Thank you. The budget for").at("speaker"), john);
     EXPECT_EQ(turn_starting(after, "I agree").at("speaker"), john);
     // The captioner goes on typing the old label: it is John Smith's.
     ASSERT_EQ(http_request(d.port(), http::verb::post, "/ingest/m?seq=2",
@@ -144,8 +145,8 @@ TEST(transcript_edits, a_speaker_renamed_and_a_line_corrected_reach_viewers_surv
     ASSERT_EQ(http_request(d.port(), http::verb::post, "/api/sessions/m/end").status, 200u);
     auto const folder = d.state_dir() / "archive" / wait_archived(d.port(), "m");
     auto const transcript = read_file(folder / "transcript.txt");
-    EXPECT_NE(transcript.find("John Smith: Thank you. The budget needs a careful review by the "
-                              "finance team. [corrected by Bo at "),
+    EXPECT_NE(transcript.find("John Smith: Thank you. The budget for the community fund needs a "
+                              "careful review by the finance team. [corrected by Bo at "),
               std::string::npos)
         << transcript;
     EXPECT_EQ(transcript.find("Jon Smith:"), std::string::npos) << transcript;
@@ -156,6 +157,10 @@ TEST(transcript_edits, a_speaker_renamed_and_a_line_corrected_reach_viewers_surv
     auto const report = read_file(folder / "report.md");
     EXPECT_EQ(report.find("Jon Smith"), std::string::npos) << report;
     EXPECT_NE(report.find("John Smith"), std::string::npos) << report;
+    // The key point read from the corrected turn has its words and its speaker's new name.
+    EXPECT_NE(report.find("John Smith noted that the budget for the community fund"),
+              std::string::npos)
+        << report;
     auto const history = read_file(folder / "edits.jsonl");
     EXPECT_NE(history.find(R"("original":"Thank you. The budgit)"), std::string::npos) << history;
     EXPECT_NE(history.find(R"("op":"speaker.rename")"), std::string::npos) << history;

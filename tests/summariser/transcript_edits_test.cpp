@@ -4,8 +4,11 @@
 #include "summariser/pipeline.hpp"
 #include "summariser/report.hpp"
 #include "summariser/transcript_edits.hpp"
+#include "tests/support/test_data.hpp"
 
 #include <gtest/gtest.h>
+
+#include <regex>
 
 namespace minuted::summariser {
 namespace {
@@ -208,6 +211,56 @@ TEST(TranscriptEdits, TheSameEditsGiveTheSameMeetingWhenRebuilt) {
         return render_transcript(f.m()) + render_markdown(f.m());
     };
     EXPECT_EQ(run(), run());
+}
+
+// Every machine bullet read from utterance `id`, as "text / owner".
+std::vector<std::string> bullets_of(meeting const& m, std::size_t id) {
+    std::vector<std::string> out;
+    for (auto const& item : m.agenda()) {
+        for (auto const& k : item.key_points)
+            if (k.from.utterance == id)
+                out.push_back(k.text);
+        for (auto const* list : {&item.decisions, &item.next_steps})
+            for (auto const& a : *list)
+                if (a.from.utterance == id)
+                    out.push_back(a.text + " / " + a.who);
+    }
+    return out;
+}
+
+TEST(TranscriptEdits, TheWordsACorrectionChangedAreChangedInTheBulletsOfItsTurn) {
+    auto const& text = minuted::testing::read_test_file("dccg-90-2024-11-08.raw.txt");
+    pipeline p;
+    change_set changes;
+    auto const half = text.find('\n', text.size() / 2) + 1;
+    p.put(std::string_view(text).substr(0, half), time_point{}, changes);
+    // A key point of the item under way, and a word of it its turn says.
+    auto const& item = p.state().agenda().back();
+    ASSERT_FALSE(item.key_points.empty());
+    auto const id = item.key_points.front().from.utterance;
+    auto const turn = p.state().utterances()[id].text;
+    std::string const point = item.key_points.front().text;
+    std::string chosen;
+    std::regex const long_word("[a-z]{6,}");
+    for (auto it = std::sregex_iterator(point.begin(), point.end(), long_word);
+         it != std::sregex_iterator() && chosen.empty(); ++it)
+        if (std::regex_search(turn, std::regex("\\b" + it->str() + "\\b")))
+            chosen = it->str();
+    ASSERT_FALSE(chosen.empty()) << point;
+    auto const corrected =
+        std::regex_replace(turn, std::regex("\\b" + chosen + "\\b"), "zyzzogeton");
+    minute_edit e = correct(id, corrected);
+    ASSERT_FALSE(apply_transcript_edit(e, p.edited_state(), changes).refused);
+    auto const has = [](std::vector<std::string> const& all, std::string const& w) {
+        return std::any_of(all.begin(), all.end(), [&](std::string const& b) {
+            return std::regex_search(b, std::regex("\\b" + w + "\\b"));
+        });
+    };
+    EXPECT_TRUE(has(bullets_of(p.state(), id), "zyzzogeton")) << point;
+    // The item goes on and its key points are chosen again: the correction stays.
+    p.put(std::string_view(text).substr(half), time_point{}, changes);
+    p.finish(time_point{}, changes);
+    EXPECT_FALSE(has(bullets_of(p.state(), id), chosen));
 }
 
 } // namespace
