@@ -73,6 +73,9 @@ struct minute_edit {
     std::optional<std::size_t> utterance; ///< caption_correct: the turn's utterance id
     std::optional<std::uint32_t> line;    ///< caption_correct: its line, if the editor gave it
     std::optional<std::string> original;  ///< caption_correct: the text it replaced (journal only)
+    /// caption_correct: the part of the turn's text that `text` replaces, in UTF-16 code units
+    /// as updates count (`from`); none: all of it.
+    std::optional<std::size_t> offset, length;
     friend bool operator==(minute_edit const&, minute_edit const&) = default;
 };
 

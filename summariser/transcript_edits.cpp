@@ -56,6 +56,41 @@ edit_result check_rename(minute_edit const& e, meeting const& m) {
     return {std::nullopt, {}, p.revision + 1, {}};
 }
 
+// Where the first `units` UTF-16 code units of `text` (valid UTF-8) end, in bytes; none past
+// its end or within a character.
+std::optional<std::size_t> byte_of_units(std::string_view text, std::size_t units) {
+    std::size_t at = 0, counted = 0;
+    while (counted < units && at < text.size()) {
+        auto const lead = static_cast<unsigned char>(text[at]);
+        std::size_t const bytes = lead < 0x80 ? 1 : lead < 0xe0 ? 2 : lead < 0xf0 ? 3 : 4;
+        counted += bytes == 4 ? 2 : 1; // outside the BMP: a surrogate pair
+        at += bytes;
+    }
+    if (counted != units || at > text.size())
+        return std::nullopt;
+    return at;
+}
+
+struct correction {
+    std::string text;     // the turn's whole text after it
+    std::string replaced; // the part of it before that the edit replaced
+};
+
+// The turn's text `before` with the edit's text in place of the part it names (or all of it).
+std::optional<correction> correction_of(minute_edit const& e, std::string_view before) {
+    if (!e.offset && !e.length)
+        return correction{*e.text, std::string(before)};
+    auto const begin = byte_of_units(before, e.offset.value_or(0));
+    auto const end =
+        begin ? byte_of_units(before, e.offset.value_or(0) + e.length.value_or(0)) : std::nullopt;
+    if (!end)
+        return std::nullopt;
+    auto const replaced = before.substr(*begin, *end - *begin);
+    return correction{std::string(before.substr(0, *begin)) + *e.text +
+                          std::string(before.substr(*end)),
+                      std::string(replaced)};
+}
+
 edit_result check_correction(minute_edit const& e, meeting const& m) {
     auto const& turns = m.utterances();
     if (!e.utterance || *e.utterance >= turns.size())
@@ -74,7 +109,14 @@ edit_result check_correction(minute_edit const& e, meeting const& m) {
     if (has_control(*e.text, true))
         return refuse(edit_refusal::invalid,
                       "a caption's text has no control characters but new lines");
-    if (*e.text == u.text)
+    auto const corrected = correction_of(e, u.text);
+    if (!corrected)
+        return refuse(edit_refusal::invalid,
+                      "offset and length must name whole characters of the turn's text, of " +
+                          std::to_string(protocol::utf16_length(u.text)) + " UTF-16 code units");
+    if (is_blank(corrected->text))
+        return refuse(edit_refusal::invalid, "the corrected text is needed");
+    if (corrected->text == u.text)
         return refuse(edit_refusal::invalid, "the text is as it was");
     return {std::nullopt, {}, u.revision + 1, {}};
 }
@@ -108,7 +150,9 @@ bool is_transcript_edit(edit_op op) noexcept {
 
 edit_result check_transcript_edit(minute_edit const& e, meeting const& m) {
     bool const rename = e.op == edit_op::speaker_rename;
-    if (!e.text || is_blank(*e.text))
+    // A part of a turn may be replaced by nothing: a word taken out.
+    bool const part = !rename && (e.offset || e.length);
+    if (!e.text || (is_blank(*e.text) && !part))
         return refuse(edit_refusal::invalid,
                       rename ? "a new name is needed" : "the corrected text is needed");
     if (e.text->size() > max_edit_text_bytes)
@@ -132,9 +176,15 @@ edit_result apply_transcript_edit(minute_edit& e, meeting& m, change_set& change
         result.revision = m.participants().at(p.same_as.value_or(p.id)).revision;
         return result;
     }
-    e.original = m.utterances().at(*e.utterance).text;
-    m.correct_utterance(*e.utterance, *e.text, e.by, at, changes);
+    auto corrected = correction_of(e, m.utterances().at(*e.utterance).text);
+    e.original = std::move(corrected->replaced);
+    m.correct_utterance(*e.utterance, std::move(corrected->text), e.by, at, changes);
     return result;
+}
+
+std::string replaced_text(minute_edit const& e, meeting const& m) {
+    auto const c = correction_of(e, m.utterances().at(*e.utterance).text);
+    return c ? c->replaced : std::string{};
 }
 
 void put_transcript_fields(boost::json::object& o, minute_edit const& e) {
@@ -146,6 +196,10 @@ void put_transcript_fields(boost::json::object& o, minute_edit const& e) {
         o["line"] = *e.line;
     if (e.original)
         o["original"] = *e.original;
+    if (e.offset)
+        o["offset"] = *e.offset;
+    if (e.length)
+        o["length"] = *e.length;
 }
 
 bool read_transcript_fields(boost::json::object const& o, minute_edit& e) {
@@ -157,9 +211,13 @@ bool read_transcript_fields(boost::json::object const& o, minute_edit& e) {
             return static_cast<std::uint64_t>(f->get_int64());
         return std::nullopt;
     };
-    for (auto const key : {"speaker", "utterance", "line"})
+    for (auto const key : {"speaker", "utterance", "line", "offset", "length"})
         if (o.contains(key) && !number(key))
             return false;
+    if (auto const n = number("offset"))
+        e.offset = static_cast<std::size_t>(*n);
+    if (auto const n = number("length"))
+        e.length = static_cast<std::size_t>(*n);
     if (auto const n = number("speaker"))
         e.speaker = static_cast<std::size_t>(*n);
     if (auto const n = number("utterance"))

@@ -21,7 +21,10 @@ bool is_transcript_edit(edit_op op) noexcept;
 ///   characters), other than the name it has; `revision` the participant's.
 /// - caption.correct: `utterance` a turn with final text (and `line`, if given, its line),
 ///   `text` its new text (1 to max_edit_text_bytes of UTF-8; new lines the only control
-///   characters); `revision` the turn's.
+///   characters), or with `offset` and `length` (UTF-16 code units, on whole characters) the
+///   new text of that part of it (empty to take words out), so a turn longer than
+///   max_edit_text_bytes is corrected too; `revision` the turn's. The turn's text after it is
+///   neither blank nor what it was.
 /// Refused: no_such_target (404), stale (409, with the revision now) or invalid (400).
 edit_result check_transcript_edit(minute_edit const& e, meeting const& m);
 
@@ -30,6 +33,10 @@ edit_result check_transcript_edit(minute_edit const& e, meeting const& m);
 /// the text it replaced in `original`, for the journal and the edit history. Deterministic: the
 /// same edits at the same points of the same captions give the same meeting, live or rebuilt.
 edit_result apply_transcript_edit(minute_edit& e, meeting& m, change_set& changes);
+
+/// What a caption.correct edit that check_transcript_edit lets through replaces: the part of
+/// the turn's text it names, or all of it.
+std::string replaced_text(minute_edit const& e, meeting const& m);
 
 /// The transcript edit's own fields in its journal record ("speaker", "utterance", "line",
 /// "original"), written and read with the rest by minute_edit_json and parse_minute_edit.

@@ -28,8 +28,8 @@ struct edit_request {
     std::optional<std::string> speaker_name; ///< speaker.rename: `from` given by name
 };
 
-// speaker.rename's {"from": id or name, "to"} and caption.correct's {"utterance", "line"?}
-// ("text" is read with the others). Why not, if they are not so.
+// speaker.rename's {"from": id or name, "to"} and caption.correct's {"utterance", "line"?,
+// "offset"?, "length"?} ("text" is read with the others). Why not, if they are not so.
 std::optional<std::string> read_transcript_request(boost::json::object const& o, edit_request& r) {
     bool bad = false;
     if (auto const n = protocol::detail::unsigned_field(o, "utterance", bad))
@@ -38,8 +38,12 @@ std::optional<std::string> read_transcript_request(boost::json::object const& o,
         r.edit.line = static_cast<std::uint32_t>(*n);
     else if (n)
         bad = true;
+    if (auto const n = protocol::detail::unsigned_field(o, "offset", bad))
+        r.edit.offset = static_cast<std::size_t>(*n);
+    if (auto const n = protocol::detail::unsigned_field(o, "length", bad))
+        r.edit.length = static_cast<std::size_t>(*n);
     if (bad)
-        return "utterance and line must be numbers of 0 or more";
+        return "utterance, line, offset and length must be numbers of 0 or more";
     if (r.edit.op != summariser::edit_op::speaker_rename)
         return std::nullopt;
     auto const* from = o.if_contains("from");

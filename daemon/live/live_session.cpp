@@ -329,7 +329,7 @@ summariser::edit_result live_session::edit(summariser::minute_edit e,
     if (summariser::is_transcript_edit(e.op)) {
         result = summariser::check_transcript_edit(e, m);
         if (e.op == summariser::edit_op::caption_correct && !result.refused)
-            e.original = m.utterances().at(*e.utterance).text; // the history keeps it
+            e.original = summariser::replaced_text(e, m); // the journal keeps the words replaced
     } else {
         auto check = edits_;
         result = check.apply(e, m);

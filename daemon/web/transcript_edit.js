@@ -74,7 +74,7 @@ function minutedTranscriptEditing({api, state, editing}) {
     f.addEventListener('submit', async e => {
       e.preventDefault();
       save.disabled = true;
-      const r = await submit(input.value.trim());
+      const r = await submit(multiline ? input.value : input.value.trim());
       save.disabled = false;
       if (r.ok) {
         announce.textContent = 'Saved.';
@@ -94,15 +94,40 @@ function minutedTranscriptEditing({api, state, editing}) {
     return `Not saved: ${r.body.error || 'HTTP ' + r.status}.`;
   }
 
+  // The part of `before` that `after` changes, in UTF-16 code units as the daemon counts them:
+  // {offset, length, text}. Only that is sent, so a turn longer than an edit's text may be, or
+  // one that goes on while it is corrected, keeps the rest.
+  function changedPart(before, after) {
+    let head = 0;
+    while (head < before.length && head < after.length && before[head] === after[head])
+      head++;
+    let tail = 0;
+    while (tail < before.length - head && tail < after.length - head &&
+           before[before.length - 1 - tail] === after[after.length - 1 - tail])
+      tail++;
+    const low = c => c >= 0xdc00 && c <= 0xdfff; // the second half of a surrogate pair
+    if (head > 0 && low(before.charCodeAt(head)))
+      head--;
+    if (tail > 0 && low(before.charCodeAt(before.length - tail)))
+      tail--;
+    return {offset: head, length: before.length - head - tail,
+            text: after.slice(head, after.length - tail)};
+  }
+
   function correctTurn(t, u, back) {
     let revision = u.corrected ? u.corrected.revision : 0;
+    let base = u.text; // what the form started from
     back.hidden = true;
     t.insertBefore(form(`Correct the caption of ${speakerOf(u) || 'an unattributed turn'}`,
                         'Caption text', u.text, true, back, async text => {
-      const r = await send({op: 'caption.correct', utterance: u.id, line: u.line, revision, text});
-      if (r.status === 409 && 'revision' in r.body)
-        revision = r.body.revision;
+      const part = changedPart(base, text);
+      const r = await send({op: 'caption.correct', utterance: u.id, line: u.line, revision,
+                            ...part});
       const now = state().utterances[u.id];
+      if (r.status === 409 && 'revision' in r.body) {
+        revision = r.body.revision; // saving again puts the person's text over what is there
+        base = now ? now.text : base;
+      }
       const reads = now ? `; it now reads “${now.text}”` : '';
       return {ok: r.ok, status: r.status, message: r.ok ? '' : refusal(r, 'caption', reads)};
     }), t.querySelector('.text'));

@@ -182,6 +182,43 @@ TEST(TranscriptEdits, CorrectionRefusals) {
     EXPECT_FALSE(f.apply(right_line).refused);
 }
 
+TEST(TranscriptEdits, APartOfALongTurnIsCorrectedByItsOffsetInUtf16Units) {
+    // A turn longer than an edit's text may be, with a character outside the BMP before the
+    // word to correct: offsets count it as two units, as a browser does.
+    std::string long_turn = "Caf\xC3\xA9 \xF0\x9F\x98\x80 the budgit is late.";
+    for (int i = 0; i < 300; ++i)
+        long_turn += " And the review goes on.";
+    fed_meeting f(">> JON SMITH: " + long_turn + "\n>> MARKUS KUMMER: Thanks.\n");
+    auto const& u = f.m().utterances()[0];
+    ASSERT_GT(u.text.size(), max_edit_text_bytes);
+    auto e = correct(0, "budget");
+    e.offset = 12; // "Café 😀 the " is 12 UTF-16 code units
+    e.length = 6;
+    auto const r = f.apply(e);
+    ASSERT_FALSE(r.refused) << r.why;
+    EXPECT_TRUE(f.m().utterances()[0].text.starts_with(
+        "Caf\xC3\xA9 \xF0\x9F\x98\x80 the budget is late. And the review"));
+    EXPECT_EQ(f.m().utterances()[0].text.size(), long_turn.size());
+    // An offset inside the emoji or past the end names no part of it; nothing changed is no
+    // correction; taking words out is one.
+    auto inside = correct(0, "x", 1);
+    inside.offset = 6;
+    inside.length = 0;
+    EXPECT_EQ(f.apply(inside).refused, edit_refusal::invalid);
+    auto past = correct(0, "x", 1);
+    past.offset = 1'000'000;
+    EXPECT_EQ(f.apply(past).refused, edit_refusal::invalid);
+    auto nothing = correct(0, "", 1);
+    nothing.offset = 3;
+    nothing.length = 0;
+    EXPECT_EQ(f.apply(nothing).refused, edit_refusal::invalid) << "the text is as it was";
+    auto out = correct(0, "", 1);
+    out.offset = 5;
+    out.length = 3; // the emoji and the space after it
+    EXPECT_FALSE(f.apply(out).refused);
+    EXPECT_TRUE(f.m().utterances()[0].text.starts_with("Caf\xC3\xA9 the budget is late."));
+}
+
 TEST(TranscriptEdits, JournalRecordRoundTripsWithTheOriginal) {
     fed_meeting f;
     auto e = correct(1, "Corrected.");
