@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -42,6 +43,9 @@ struct utterance {
     std::size_t words = 0;
     bool continues = false; ///< goes on with the turn before it, which reached max_utterance_bytes
     std::string lang;       ///< the language its source named when it started; may be empty
+    std::uint64_t revision = 0; ///< how many times people corrected its text (caption.correct)
+    std::string corrected_by;   ///< who corrected it last
+    time_point corrected_at{};  ///< when
 };
 
 /// True if the roster names `p` a chair, co-chair or (co-)moderator.
@@ -120,6 +124,22 @@ public:
     std::string const& language() const noexcept { return language_; }
     /// The language of the utterances that start from now on.
     void set_turn_language(std::string lang) { turn_language_ = std::move(lang); }
+
+    /// A person's correction of utterance `id`'s final text (summariser/transcript_edits.hpp
+    /// checks it first): the text is `text` from now on, with later text of the turn added
+    /// after it; words are counted again. The minutes are not read again (that would mean
+    /// reading the meeting again), but the words the correction changed (from the first word
+    /// that differs to the last) are changed in the bullets read from the turn that hold them.
+    /// Costs the turn's length plus the meeting's bullets.
+    void correct_utterance(std::size_t id, std::string text, std::string by, time_point at,
+                           change_set& changes);
+    /// A person's name for participant `from` (checked first, as above): if `to` is the name,
+    /// label or an alias of another participant, the two are one from now on (`from` goes
+    /// `same_as` it, its turns become theirs, and its label speaks as them later); otherwise
+    /// `from` is called `to`, and `to` typed as a label later speaks as them. The minutes'
+    /// sentences and owners that named the old name name the new one. Costs O(turns + bullets).
+    void rename_participant(participant_id from, std::string const& to, std::string by,
+                            change_set& changes);
 
     std::string const& title() const noexcept { return title_; }
     std::vector<utterance> const& utterances() const noexcept { return utterances_; }
@@ -205,6 +225,10 @@ private:
     /// Starts an item at turn `turn`, which item_start_detector found.
     void start_found_item(std::size_t turn, change_set& changes);
     std::string speaker_name(std::optional<participant_id> id) const;
+    /// Spells `from` as `to` in every bullet the machine wrote or may write again (read from
+    /// utterance `utterance` only, if given).
+    void respell_minutes(std::string_view from, std::string_view to,
+                         std::optional<std::size_t> utterance = std::nullopt);
     bool names_presenter(std::string_view title) const;
 
     std::vector<std::string> known_;

@@ -74,6 +74,9 @@ public:
 
     std::vector<candidate> const& candidates() const noexcept { return candidates_; }
     std::size_t size() const noexcept { return candidates_.size(); }
+    /// Spells `from` as `to` in the candidates (of utterance `utterance` only, if given): a
+    /// person renamed someone or corrected a turn (summariser/transcript_edits.cpp).
+    void respell(std::optional<std::size_t> utterance, std::string_view from, std::string_view to);
 
 private:
     // How much a point already shown is preferred to one that would replace it.

@@ -1,5 +1,7 @@
 #include "summariser/minutes_edits.hpp"
 
+#include "summariser/transcript_edits.hpp"
+
 #include <boost/json.hpp>
 
 #include <algorithm>
@@ -318,6 +320,7 @@ constexpr std::pair<edit_op, std::string_view> op_names[] = {
     {edit_op::bullet_remove, "bullet.remove"},   {edit_op::bullet_pin, "bullet.pin"},
     {edit_op::bullet_approve, "bullet.approve"}, {edit_op::item_rename, "item.rename"},
     {edit_op::item_approve, "item.approve"},     {edit_op::report_approve, "report.approve"},
+    {edit_op::speaker_rename, "speaker.rename"}, {edit_op::caption_correct, "caption.correct"},
 };
 
 constexpr std::string_view kind_long_names[] = {"key_point", "decision", "next_step"};
@@ -366,6 +369,7 @@ std::string minute_edit_json(minute_edit const& e) {
          {std::pair{"text", &e.text}, std::pair{"who", &e.who}, std::pair{"when", &e.when}})
         if (*value)
             o[key] = **value;
+    put_transcript_fields(o, e);
     return boost::json::serialize(o);
 }
 
@@ -425,6 +429,8 @@ std::optional<minute_edit> parse_minute_edit(std::string_view json) {
     e.text = string("text");
     e.who = string("who");
     e.when = string("when");
+    if (!read_transcript_fields(*o, e))
+        return std::nullopt;
     return e;
 }
 

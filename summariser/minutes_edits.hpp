@@ -53,6 +53,8 @@ enum class edit_op {
     item_rename,
     item_approve,
     report_approve,
+    speaker_rename,  ///< a participant's name; into another participant it names (transcript_edits)
+    caption_correct, ///< a final turn's text (transcript_edits)
 };
 
 /// One edit, as journaled. `revision` is the revision of its target the editor saw: an edit on
@@ -67,6 +69,13 @@ struct minute_edit {
     std::uint64_t revision = 0;
     std::string by; ///< who made it (the editor token's name)
     std::int64_t at_ms = 0;
+    std::optional<std::size_t> speaker;   ///< speaker_rename: the participant's id
+    std::optional<std::size_t> utterance; ///< caption_correct: the turn's utterance id
+    std::optional<std::uint32_t> line;    ///< caption_correct: its line, if the editor gave it
+    std::optional<std::string> original;  ///< caption_correct: the text it replaced (journal only)
+    /// caption_correct: the part of the turn's text that `text` replaces, in UTF-16 code units
+    /// as updates count (`from`); none: all of it.
+    std::optional<std::size_t> offset, length;
     friend bool operator==(minute_edit const&, minute_edit const&) = default;
 };
 

@@ -209,8 +209,10 @@ void participant_registry::apply_roster(participant& p) const {
         r = listed(p.aliases[i]);
     if (!r)
         return;
-    // "KG" speaks as Kevin Gibbons of F5; a label the roster calls a role stays a role.
-    p.name = r->name;
+    // "KG" speaks as Kevin Gibbons of F5; a label the roster calls a role stays a role. A
+    // name a person gave stays.
+    if (p.revision == 0)
+        p.name = r->name;
     p.organisation = r->organisation;
     p.roster_role = r->role;
 }

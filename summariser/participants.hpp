@@ -3,6 +3,7 @@
 #include "protocol/roster.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,6 +32,8 @@ struct participant {
     /// A role label that turned out to be this person ("IGF SECRETARIAT" was Roman Chukov):
     /// it carries the person's name, and its turns and words are counted as theirs.
     std::optional<participant_id> same_as;
+    std::uint64_t revision = 0; ///< how many times people renamed or merged it (speaker.rename)
+    std::string renamed_by;     ///< who did last
 };
 
 /// What `participant_registry::resolve` did.
@@ -69,6 +72,19 @@ public:
     /// label speaks as them from now on. False, changing nothing, unless `role` is an
     /// unidentified role and `person` a person.
     bool identify(participant_id role, participant_id person);
+
+    /// A person's name for `id`: shown from now on (a roster given later does not replace it),
+    /// and `name` typed as a label later speaks as them.
+    void set_name(participant_id id, std::string name, std::string by);
+    /// `from` and `into` are one participant, as a person said: `from`'s labels become
+    /// `into`'s aliases and speak as them from now on, its turns and words are theirs, and it
+    /// goes `same_as` them (as a role `identify` names). `from` != `into`, neither merged.
+    void merge(participant_id from, participant_id into, std::string by);
+    /// The participant called `name` (its name, label or an alias, compared as label_key
+    /// does) who speaks as themself, if one is.
+    std::optional<participant_id> named(std::string_view name) const;
+    /// `id`'s words were counted as `before` and are `after` now (a corrected turn).
+    void recount_words(participant_id id, std::size_t before, std::size_t after);
 
     /// Counts a turn of `words` words for `id`.
     void count_turn(participant_id id, std::size_t words);

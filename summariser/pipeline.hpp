@@ -39,6 +39,8 @@ public:
     void finish(time_point at, change_set& changes);
 
     meeting const& state() const noexcept { return meeting_; }
+    /// The meeting, for people's edits of its transcript (summariser/transcript_edits.hpp).
+    meeting& edited_state() noexcept { return meeting_; }
     protocol::reader_stats const& reader_stats() const noexcept { return reader_.stats(); }
 
 private:

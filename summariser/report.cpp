@@ -238,6 +238,19 @@ boost::json::value render_json(meeting const& m, minutes_edits const* edits) {
     return root;
 }
 
+namespace {
+
+// "14:03 UTC"
+std::string utc_clock(time_point t) {
+    auto const minutes = std::chrono::floor<std::chrono::minutes>(t).time_since_epoch().count();
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%02lld:%02lld UTC", static_cast<long long>(minutes / 60 % 24),
+                  static_cast<long long>(minutes % 60));
+    return buf;
+}
+
+} // namespace
+
 std::string render_transcript(meeting const& m) {
     std::string out;
     for (auto const& u : m.utterances()) {
@@ -246,7 +259,10 @@ std::string render_transcript(meeting const& m) {
         if (!u.continues) // the rest of a long turn is a new paragraph of it
             out +=
                 (u.speaker ? m.participants().at(*u.speaker).name : std::string("Speaker")) + ": ";
-        out += u.text + "\n\n";
+        out += u.text;
+        if (u.revision > 0) // a person's words, not the captioner's: said so
+            out += " [corrected by " + u.corrected_by + " at " + utc_clock(u.corrected_at) + "]";
+        out += "\n\n";
     }
     return out;
 }

@@ -25,7 +25,8 @@ boost::json::value render_json(meeting const& m, minutes_edits const* edits = nu
 /// The agenda items of `m` as published: with `edits` applied, if any.
 std::vector<agenda_item> published_agenda(meeting const& m, minutes_edits const* edits);
 
-/// The clean transcript: one paragraph per turn, "Name: text", unnamed turns as "Speaker".
+/// The clean transcript: one paragraph per turn, "Name: text", unnamed turns as "Speaker"; a
+/// turn a person corrected ends "[corrected by NAME at HH:MM UTC]".
 std::string render_transcript(meeting const& m);
 
 /// The captions as WebVTT, timed by when each turn became final (its first line, once the

@@ -25,7 +25,40 @@ namespace {
 struct edit_request {
     summariser::minute_edit edit;
     std::optional<std::size_t> item_n;
+    std::optional<std::string> speaker_name; ///< speaker.rename: `from` given by name
 };
+
+// speaker.rename's {"from": id or name, "to"} and caption.correct's {"utterance", "line"?,
+// "offset"?, "length"?} ("text" is read with the others). Why not, if they are not so.
+std::optional<std::string> read_transcript_request(boost::json::object const& o, edit_request& r) {
+    bool bad = false;
+    if (auto const n = protocol::detail::unsigned_field(o, "utterance", bad))
+        r.edit.utterance = static_cast<std::size_t>(*n);
+    if (auto const n = protocol::detail::unsigned_field(o, "line", bad); n && *n <= UINT32_MAX)
+        r.edit.line = static_cast<std::uint32_t>(*n);
+    else if (n)
+        bad = true;
+    if (auto const n = protocol::detail::unsigned_field(o, "offset", bad))
+        r.edit.offset = static_cast<std::size_t>(*n);
+    if (auto const n = protocol::detail::unsigned_field(o, "length", bad))
+        r.edit.length = static_cast<std::size_t>(*n);
+    if (bad)
+        return "utterance, line, offset and length must be numbers of 0 or more";
+    if (r.edit.op != summariser::edit_op::speaker_rename)
+        return std::nullopt;
+    auto const* from = o.if_contains("from");
+    auto const* to = o.if_contains("to");
+    if (!from || !to || !to->is_string())
+        return "speaker.rename needs from (the speaker's id or name) and to (a name)";
+    if (from->is_string())
+        r.speaker_name = std::string(from->get_string());
+    else if (auto const id = protocol::detail::unsigned_field(o, "from", bad); id && !bad)
+        r.edit.speaker = static_cast<std::size_t>(*id);
+    else
+        return "from must be a speaker's id or name";
+    r.edit.text = std::string(to->get_string());
+    return std::nullopt;
+}
 
 std::variant<edit_request, std::string> read_edit_request(std::string const& body) {
     if (!protocol::is_valid_utf8(body))
@@ -50,7 +83,7 @@ std::variant<edit_request, std::string> read_edit_request(std::string const& bod
     if (!named)
         return std::string("op must be one of bullet.edit, bullet.add, bullet.remove, "
                            "bullet.pin, bullet.approve, item.rename, item.approve, "
-                           "report.approve");
+                           "report.approve, speaker.rename, caption.correct");
     r.edit.op = *named;
     for (auto const& [key, out] : {std::pair{"text", &r.edit.text}, std::pair{"who", &r.edit.who},
                                    std::pair{"when", &r.edit.when}}) {
@@ -83,6 +116,8 @@ std::variant<edit_request, std::string> read_edit_request(std::string const& bod
     r.edit.revision = protocol::detail::unsigned_field(*o, "revision", bad).value_or(0);
     if (bad)
         return std::string("item and revision must be numbers of 0 or more");
+    if (auto why = read_transcript_request(*o, r))
+        return *std::move(why);
     return r;
 }
 
@@ -119,10 +154,12 @@ void http_session::handle_minutes_edit(request req, protocol::route const& route
     net::post(session->strand(), [self = shared_from_this(), session, req = std::move(req),
                                   edit = std::move(edit)]() mutable {
         if (session->ended()) // its minutes are in its archive now, and edited there
-            return self->sessions_.edit_archived(
-                session,
-                {std::move(edit.edit), edit.item_n, self->edit_answer(std::move(req)), {}});
-        auto const done = session->edit(std::move(edit.edit), edit.item_n);
+            return self->sessions_.edit_archived(session, {std::move(edit.edit),
+                                                           edit.item_n,
+                                                           std::move(edit.speaker_name),
+                                                           self->edit_answer(std::move(req)),
+                                                           {}});
+        auto const done = session->edit(std::move(edit.edit), edit.item_n, edit.speaker_name);
         if (done.refused)
             return net::post(self->ex_, [self, req = std::move(req), done] {
                 boost::json::object o{{"error", done.why}};
@@ -162,8 +199,11 @@ void http_session::handle_archive_minutes_edit(request req, protocol::route cons
                 self->respond_json(req, status, boost::json::object{{"error", why}});
             });
         }
-        self->sessions_.edit_archived(
-            s, {std::move(edit.edit), edit.item_n, self->edit_answer(std::move(req)), {}});
+        self->sessions_.edit_archived(s, {std::move(edit.edit),
+                                          edit.item_n,
+                                          std::move(edit.speaker_name),
+                                          self->edit_answer(std::move(req)),
+                                          {}});
     });
 }
 

@@ -8,6 +8,7 @@
 #include "daemon/archive/archive_index.hpp"
 #include "daemon/live/live_session.hpp"
 #include "summariser/report.hpp"
+#include "summariser/transcript_edits.hpp"
 
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
@@ -163,7 +164,7 @@ void live_session::next_archived_edit() {
             return rewrite_archive(true);
         }
         bool const approves = front.edit->op == summariser::edit_op::report_approve;
-        auto [result, r] = check_edit(std::move(*front.edit), front.item_n);
+        auto [result, r] = check_edit(std::move(*front.edit), front.item_n, front.speaker_name);
         if (result.refused) {
             if (front.done)
                 front.done(result, {});
@@ -216,7 +217,9 @@ void live_session::on_archived_edit_written(std::string const& failure,
     apply(r, std::chrono::steady_clock::now());
     edits_file_bytes_ += r.text.size() + 1;
     auto const e = summariser::parse_minute_edit(r.text);
-    rewrite_archive(e && e->op == summariser::edit_op::item_rename);
+    // The search index holds the agenda's titles and the turns' words and speakers.
+    rewrite_archive(
+        e && (e->op == summariser::edit_op::item_rename || summariser::is_transcript_edit(e->op)));
 }
 
 void live_session::rewrite_archive(bool reindex) {
@@ -225,6 +228,8 @@ void live_session::rewrite_archive(bool reindex) {
     std::vector<archive_file> files = {{"report.md", report_markdown()},
                                        {"report.json", report_json() + "\n"},
                                        {"report.html", report_html()},
+                                       {"transcript.txt", transcript()},
+                                       {"captions.vtt", summariser::render_vtt(m)},
                                        {"state.json", state_json + "\n"}};
     if (auto odt = report_odt(); !odt.empty())
         files.push_back({"report.odt", std::move(odt)});

@@ -5,6 +5,7 @@
 #include "daemon/archive/zip_package.hpp"
 #include "daemon/live/live_session_detail.hpp"
 #include "summariser/report.hpp"
+#include "summariser/transcript_edits.hpp"
 
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
@@ -145,7 +146,11 @@ std::size_t live_session::apply(protocol::journal_record const& r,
     }
     case journal_kind::edit: {
         ensure_pipeline();
-        auto const e = summariser::parse_minute_edit(r.text);
+        auto e = summariser::parse_minute_edit(r.text);
+        if (e && summariser::is_transcript_edit(e->op)) {
+            apply_transcript_edit(*e, r.text, changes);
+            break;
+        }
         auto const done = e ? edits_.apply(*e, pipeline_->state()) : summariser::edit_result{};
         if (!e || done.refused) {
             // Only a journal edited by hand holds one: the meeting goes on without it.
@@ -340,22 +345,29 @@ bool live_session::set_roster(std::vector<protocol::roster_person> const& roster
 }
 
 summariser::edit_result live_session::edit(summariser::minute_edit e,
-                                           std::optional<std::size_t> item_n) {
+                                           std::optional<std::size_t> item_n,
+                                           std::optional<std::string> const& speaker_name) {
     if (ended_)
         return {
             summariser::edit_refusal::ended, "the meeting has ended: its minutes are final", 0, {}};
-    auto [result, r] = check_edit(std::move(e), item_n);
+    auto [result, r] = check_edit(std::move(e), item_n, speaker_name);
     if (!result.refused)
         record(std::move(r), std::chrono::steady_clock::now());
     return result;
 }
 
 std::pair<summariser::edit_result, protocol::journal_record>
-live_session::check_edit(summariser::minute_edit e, std::optional<std::size_t> item_n) {
+live_session::check_edit(summariser::minute_edit e, std::optional<std::size_t> item_n,
+                         std::optional<std::string> const& speaker_name) {
     using summariser::edit_refusal;
     ensure_pipeline();
     auto const& m = pipeline_->state();
     protocol::journal_record r;
+    if (speaker_name) {
+        e.speaker = participant_named(*speaker_name);
+        if (!e.speaker)
+            return {{edit_refusal::no_such_target, "no such speaker: " + *speaker_name, 0, {}}, r};
+    }
     if (item_n) {
         if (*item_n == 0 || *item_n > m.agenda().size())
             return {
@@ -366,8 +378,15 @@ live_session::check_edit(summariser::minute_edit e, std::optional<std::size_t> i
     e.at_ms = to_ms(wall_now());
     // Checked on a copy first: the journal holds only edits that apply, so a rebuild makes
     // the same ones.
-    auto check = edits_;
-    auto result = check.apply(e, m);
+    auto result = summariser::edit_result{};
+    if (summariser::is_transcript_edit(e.op)) {
+        result = summariser::check_transcript_edit(e, m);
+        if (e.op == summariser::edit_op::caption_correct && !result.refused)
+            e.original = summariser::replaced_text(e, m); // the journal keeps the words replaced
+    } else {
+        auto check = edits_;
+        result = check.apply(e, m);
+    }
     if (result.refused)
         return {result, r};
     r.kind = protocol::journal_kind::edit;
@@ -419,7 +438,7 @@ void live_session::start_archive_job() {
                                        {"state.json", state_json + "\n"}};
     if (auto odt = report_odt(); !odt.empty())
         files.push_back({"report.odt", std::move(odt)});
-    if (!edits_.empty()) {
+    if (!edit_history_.empty()) {
         auto const& m = pipeline_->state();
         files.push_back({"report.machine.md", summariser::render_markdown(m, shown_title(m))});
         files.push_back({"edits.jsonl", edit_history_});

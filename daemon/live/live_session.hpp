@@ -123,7 +123,8 @@ struct ingest_answer {
 /// written again (after a crash left them behind its edits).
 struct archived_edit {
     std::optional<summariser::minute_edit> edit;
-    std::optional<std::size_t> item_n; ///< the item's number as the viewer showed it
+    std::optional<std::size_t> item_n;       ///< the item's number as the viewer showed it
+    std::optional<std::string> speaker_name; ///< speaker.rename: `from` given by name
     /// On the strand, once the edit is on disk (or refused): the result, and `failure` (not
     /// refused, but it could not be written: nothing changed) if it is not empty.
     std::function<void(summariser::edit_result const& result, std::string const& failure)> done;
@@ -267,9 +268,12 @@ public:
     /// A person's edit of the minutes (POST /api/sessions/{id}/minutes/edits), made on the
     /// meeting as it is now: checked (summariser::minutes_edits), then journaled like captions
     /// and shown to every viewer at once. `item_n`, when the edit names an agenda item, is the
-    /// item's number as the viewer showed it; the edit anchors to that item. Refused as the
-    /// rules say (404, 409, 400), or because the meeting has ended. On the strand.
-    summariser::edit_result edit(summariser::minute_edit e, std::optional<std::size_t> item_n);
+    /// item's number as the viewer showed it; the edit anchors to that item. `speaker_name`,
+    /// for a speaker.rename that names its speaker rather than giving the id, is looked up
+    /// among the participants (404 if none is called so). Refused as the rules say (404, 409,
+    /// 400), or because the meeting has ended. On the strand.
+    summariser::edit_result edit(summariser::minute_edit e, std::optional<std::size_t> item_n,
+                                 std::optional<std::string> const& speaker_name = std::nullopt);
     /// After the meeting, an edit of its archived minutes (archive_edits.cpp): taken one at a
     /// time, each checked against the meeting and the edits before it as `edit` checks one,
     /// then appended durably to the archive's edits.jsonl (on the archive executor), and only
@@ -279,6 +283,9 @@ public:
     void edit_archived(archived_edit e);
     /// True once the whole report has been approved. On the strand.
     bool minutes_approved() const noexcept { return edits_.report_approved(); }
+    /// The id of the participant called `name` (its name, label or an alias), who speaks as
+    /// themself: how an editor may name the speaker to rename. On the strand.
+    std::optional<std::size_t> participant_named(std::string_view name) const;
     /// Ends the meeting (idle timeout, admin request): journaled, minutes final, subscribers
     /// told, then archived. A close message from the source ends it through `ingest`.
     void end(std::string reason);
@@ -320,7 +327,8 @@ private:
     /// Checks a person's edit against the meeting as it is now; the journal record that makes
     /// it if it applies.
     std::pair<summariser::edit_result, protocol::journal_record>
-    check_edit(summariser::minute_edit e, std::optional<std::size_t> item_n);
+    check_edit(summariser::minute_edit e, std::optional<std::size_t> item_n,
+               std::optional<std::string> const& speaker_name);
     /// The archive's state.json: the final snapshot and what the index needs besides.
     std::string archived_state_json();
     /// After a rebuild from an archive: the edits its edits.jsonl holds beyond the journal's.
@@ -337,6 +345,10 @@ private:
     /// The answer to a source whose events cannot be journaled.
     ingest_answer refusal();
     void publish(summariser::change_set& changes, std::chrono::steady_clock::time_point arrived);
+    /// Applies a journaled speaker.rename or caption.correct (`record`, read as `e`) to the
+    /// meeting; a refused one is logged and skipped.
+    void apply_transcript_edit(summariser::minute_edit& e, std::string const& record,
+                               summariser::change_set& changes);
     void ensure_pipeline(std::vector<protocol::agenda_item> agenda = {});
     void arm_idle_timer();
     /// Once the end is on disk: writes the finished session's transcript, report, captions and

@@ -86,6 +86,10 @@ boost::json::object utterance_rest(boost::json::object o, summariser::utterance 
         o["continues"] = true;
     if (!u.lang.empty())
         o["lang"] = u.lang;
+    if (u.revision > 0) // a person corrected its text
+        o["corrected"] = {{"revision", u.revision},
+                          {"by", u.corrected_by},
+                          {"at", u.corrected_at.time_since_epoch().count()}};
     return o;
 }
 
@@ -102,16 +106,22 @@ boost::json::object participant_json(summariser::meeting const& m, summariser::p
     boost::json::array aliases;
     for (auto const& a : p.aliases)
         aliases.emplace_back(a);
-    return {{"id", p.id},
-            {"name", p.name},
-            {"label", p.label},
-            {"aliases", std::move(aliases)},
-            {"role", summariser::role_of(m, p, chairs)},
-            {"organisation", p.organisation},
-            {"turns", p.turns},
-            {"words", p.words},
-            // A role label that turned out to be this participant: shown as them.
-            {"same_as", p.same_as ? boost::json::value(*p.same_as) : boost::json::value(nullptr)}};
+    boost::json::object o{
+        {"id", p.id},
+        {"name", p.name},
+        {"label", p.label},
+        {"aliases", std::move(aliases)},
+        {"role", summariser::role_of(m, p, chairs)},
+        {"organisation", p.organisation},
+        {"turns", p.turns},
+        {"words", p.words},
+        // A role label that turned out to be this participant: shown as them.
+        {"same_as", p.same_as ? boost::json::value(*p.same_as) : boost::json::value(nullptr)}};
+    if (p.revision > 0) { // a person renamed it, or merged another into it
+        o["revision"] = p.revision;
+        o["renamed_by"] = p.renamed_by;
+    }
+    return o;
 }
 
 namespace {

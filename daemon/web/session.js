@@ -378,6 +378,7 @@
                                       dirty.agenda.add(k);
                                     scheduleRender();
                                   }});
+  minutedTranscriptEditing({api, state: () => state, editing: editing.editing});
 
   function itemElement(a) {
     let li = items.get(a.n);

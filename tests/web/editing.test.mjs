@@ -4,7 +4,8 @@
 // edits cross: one editor saves over a bullet the other has open, is told so with what it
 // says now, and saves again; an addition and a rename land while the machine keeps writing;
 // every page ends with the same minutes, and only the editors see controls. After a meeting,
-// its archived page is edited and approved the same way.
+// its archived page is edited and approved the same way. Editors also correct captions and
+// rename speakers.
 //
 // The DOM contract is the one in tests/web/README.md.
 
@@ -14,7 +15,8 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 
 import {
-    artifacts, dccg_transcript, launch_browser, open_page, poll, wait_in_page, with_daemon,
+    artifacts, axe_path, dccg_transcript, launch_browser, open_page, poll, wait_in_page,
+    with_daemon,
 } from './harness.mjs';
 
 const test_timeout = 300_000;
@@ -304,6 +306,78 @@ test('after the meeting an editor edits and approves the archived minutes; a rea
             mkdirSync(artifacts, { recursive: true });
             await a.locator(bullet).scrollIntoViewIfNeeded();
             await a.screenshot({ path: path.join(artifacts, 'editing-archived.png') });
+            for (const page of [a, reader])
+                assert.deepEqual(page.problems, []);
+        } finally {
+            await close_pages(a, reader);
+        }
+    }, config);
+});
+
+test('an editor corrects a caption line and renames a speaker; another page sees both, axe-clean',
+     { timeout: test_timeout }, async t => {
+    await with_daemon(t, async d => {
+        let a, reader;
+        try {
+            await d.post_captions('tx',
+                '>> MARKUS KUMMER: Welcome everyone, we start with the budget.\n' +
+                '>> JON SMITH: Thank you. The budgit needs a careful review.\n' +
+                '>> JOHN SMITH: I agree with the review of the budget.\n' +
+                '>> MARKUS KUMMER: Thank you both.\n');
+            // axe is injected as a script tag, which the viewer's policy would refuse.
+            a = await open_page(browser, d.url(`/sessions/tx?token=${ana}`), { bypassCSP: true });
+            reader = await open_page(browser, d.url('/sessions/tx'), { bypassCSP: true });
+            await turn_editing_on(a);
+
+            // Edit on the turn, by keyboard: the form opens with its text, focused.
+            const turn = '#captions article.turn[data-utterance="1"]';
+            await a.locator(`${turn} .turn-tools button`, { hasText: 'Edit' }).press('Enter');
+            const text = a.locator(`${turn} form.transcript-form textarea`);
+            await wait_in_page(a, 'the caption form focused',
+                               () => document.activeElement?.tagName === 'TEXTAREA');
+            assert.equal(await text.inputValue(), 'Thank you. The budgit needs a careful review.');
+            await text.fill('Thank you. The budget needs a careful review.');
+            await a.locator(`${turn} form.transcript-form button[type="submit"]`).click();
+
+            // The speaker's Rename, from the participants list: into John Smith, one person.
+            const jon = (await d.get_json('/api/sessions/tx')).participants
+                .find(p => p.label === 'JON SMITH').id;
+            await a.locator(`#participants li[data-id="${jon}"] .edit-tools button`).click();
+            const name = a.locator(`#participants li[data-id="${jon}"] form input`);
+            await name.fill('John Smith');
+            await name.press('Enter');
+
+            for (const [page, who] of [[a, 'the editor'], [reader, 'the reader']]) {
+                await wait_in_page(page, `the correction shown to ${who}`, sel => {
+                    const t = document.querySelector(sel);
+                    return t?.querySelector('.text').textContent ===
+                        'Thank you. The budget needs a careful review.' &&
+                        t.querySelector('.edit-mark.corrected')?.textContent === 'corrected by Ana';
+                }, turn);
+                await wait_in_page(page, `one John Smith shown to ${who}`, () => {
+                    const names = [...document.querySelectorAll('#participants .name')]
+                        .map(n => n.textContent);
+                    const speakers = [...document.querySelectorAll('#captions .speaker')]
+                        .map(n => n.textContent);
+                    return names.filter(n => /Smith/.test(n)).join() === 'John Smith' &&
+                        !speakers.includes('Jon Smith');
+                });
+            }
+            // Readers get the mark, not the controls.
+            assert.equal(await reader.locator('.turn-tools, .transcript-form').count(), 0);
+            mkdirSync(artifacts, { recursive: true });
+            await a.screenshot({ path: path.join(artifacts, 'transcript-editor.png') });
+
+            const found = [];
+            for (const [page, where] of [[a, 'editor'], [reader, 'reader']]) {
+                await page.addScriptTag({ path: axe_path });
+                const result = await page.evaluate(() => window.axe.run(document, {
+                    resultTypes: ['violations'] }));
+                found.push(...result.violations
+                    .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                    .map(v => `${where}: ${v.id}: ${v.nodes.map(n => n.target.join(' '))}`));
+            }
+            assert.deepEqual(found, []);
             for (const page of [a, reader])
                 assert.deepEqual(page.problems, []);
         } finally {
