@@ -20,11 +20,13 @@ namespace http = boost::beast::http;
 namespace {
 
 // An edit as a client sends it: {"op", "bullet"?, "item"? (the item's number), "kind"?,
-// "text"?, "who"?, "when"?, "revision"?}; the item's number is resolved on the session's
-// strand. Why not, if it is not one.
+// "text"?, "who"?, "when"?, "revision"?, "after"?, "with"?, "with_revision"?, "utterance"?,
+// "before"?, "position"?}; items' numbers are resolved on the session's strand. Why not, if
+// it is not one.
 struct edit_request {
     summariser::minute_edit edit;
     std::optional<std::size_t> item_n;
+    std::optional<std::size_t> other_n; ///< item.merge: `with`
 };
 
 std::variant<edit_request, std::string> read_edit_request(std::string const& body) {
@@ -50,7 +52,8 @@ std::variant<edit_request, std::string> read_edit_request(std::string const& bod
     if (!named)
         return std::string("op must be one of bullet.edit, bullet.add, bullet.remove, "
                            "bullet.pin, bullet.approve, item.rename, item.approve, "
-                           "report.approve");
+                           "report.approve, item.add, item.remove, item.merge, item.split, "
+                           "bullet.move, bullet.unpin, bullet.unapprove, item.unapprove");
     r.edit.op = *named;
     for (auto const& [key, out] : {std::pair{"text", &r.edit.text}, std::pair{"who", &r.edit.who},
                                    std::pair{"when", &r.edit.when}}) {
@@ -77,12 +80,33 @@ std::variant<edit_request, std::string> read_edit_request(std::string const& bod
     } else {
         return std::string("kind must be a string");
     }
+    if (auto const before = string("before"); !std::holds_alternative<bool>(before)) {
+        if (auto const& b = std::get<std::optional<std::string>>(before); b) {
+            r.edit.before = summariser::bullet_key::parse(*b);
+            if (!r.edit.before)
+                return std::string("before must be a bullet's key, as the minutes give it");
+        }
+    } else {
+        return std::string("before must be a string");
+    }
     bool bad = false;
-    if (auto const n = protocol::detail::unsigned_field(*o, "item", bad))
-        r.item_n = static_cast<std::size_t>(*n);
-    r.edit.revision = protocol::detail::unsigned_field(*o, "revision", bad).value_or(0);
+    auto const number = [&](char const* key) -> std::optional<std::size_t> {
+        if (auto const n = protocol::detail::unsigned_field(*o, key, bad))
+            return static_cast<std::size_t>(*n);
+        return std::nullopt;
+    };
+    r.item_n = number("item");
+    // A new item goes after the last one: `after` names it.
+    if (auto const after = number("after"); after && r.edit.op == summariser::edit_op::item_add)
+        r.item_n = after;
+    r.other_n = number("with");
+    r.edit.utterance = number("utterance");
+    r.edit.position = number("position");
+    r.edit.revision = number("revision").value_or(0);
+    r.edit.other_revision = number("with_revision").value_or(0);
     if (bad)
-        return std::string("item and revision must be numbers of 0 or more");
+        return std::string("item, after, with, utterance, position, revision and with_revision "
+                           "must be numbers of 0 or more");
     return r;
 }
 
@@ -118,7 +142,7 @@ void http_session::handle_minutes_edit(request req, protocol::route const& route
                             boost::json::object{{"error", "no such live session"}});
     net::post(session->strand(), [self = shared_from_this(), session, req = std::move(req),
                                   edit = std::move(edit)]() mutable {
-        auto const done = session->edit(std::move(edit.edit), edit.item_n);
+        auto const done = session->edit(std::move(edit.edit), edit.item_n, edit.other_n);
         if (done.refused)
             return net::post(self->ex_, [self, req = std::move(req), done] {
                 boost::json::object o{{"error", done.why}};

@@ -305,17 +305,20 @@ bool live_session::set_roster(std::vector<protocol::roster_person> const& roster
 }
 
 summariser::edit_result live_session::edit(summariser::minute_edit e,
-                                           std::optional<std::size_t> item_n) {
+                                           std::optional<std::size_t> item_n,
+                                           std::optional<std::size_t> other_n) {
     using summariser::edit_refusal;
     if (ended_)
         return {edit_refusal::ended, "the meeting has ended: its minutes are final", 0, {}};
     ensure_pipeline();
     auto const& m = pipeline_->state();
-    if (item_n) {
-        if (*item_n == 0 || *item_n > m.agenda().size())
-            return {
-                edit_refusal::no_such_target, "no agenda item " + std::to_string(*item_n), 0, {}};
-        e.item = summariser::anchor_of(m.agenda()[*item_n - 1]);
+    // Items are numbered as published, people's items and merges included.
+    for (auto const& [n, anchor] : {std::pair{item_n, &e.item}, std::pair{other_n, &e.other}}) {
+        if (!n)
+            continue;
+        *anchor = edits_.published_anchor(m, *n);
+        if (!*anchor)
+            return {edit_refusal::no_such_target, "no agenda item " + std::to_string(*n), 0, {}};
     }
     e.at_ms = to_ms(wall_now());
     // Checked on a copy first: the journal holds only edits that apply, so a rebuild makes

@@ -249,9 +249,11 @@ public:
     /// A person's edit of the minutes (POST /api/sessions/{id}/minutes/edits), made on the
     /// meeting as it is now: checked (summariser::minutes_edits), then journaled like captions
     /// and shown to every viewer at once. `item_n`, when the edit names an agenda item, is the
-    /// item's number as the viewer showed it; the edit anchors to that item. Refused as the
-    /// rules say (404, 409, 400), or because the meeting has ended. On the strand.
-    summariser::edit_result edit(summariser::minute_edit e, std::optional<std::size_t> item_n);
+    /// item's number as the viewer showed it; the edit anchors to that item (`other_n`: the
+    /// item merged into it). Refused as the rules say (404, 409, 400), or because the meeting
+    /// has ended. On the strand.
+    summariser::edit_result edit(summariser::minute_edit e, std::optional<std::size_t> item_n,
+                                 std::optional<std::size_t> other_n = std::nullopt);
     /// Ends the meeting (idle timeout, admin request): journaled, minutes final, subscribers
     /// told, then archived. A close message from the source ends it through `ingest`.
     void end(std::string reason);
