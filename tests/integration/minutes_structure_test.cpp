@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <fstream>
 #include <sstream>
 
@@ -115,6 +116,28 @@ TEST(minutes_structure, merges_splits_and_moves_apply_to_what_the_machine_adds_l
     std::ostringstream report;
     report << in.rdbuf();
     EXPECT_NE(report.str().find(". Questions from the floor\n"), std::string::npos) << report.str();
+    // Search hits name the item as people left it: the split part's turns its new title, the
+    // turns before the split the title of the item they stayed in, a merged item's its title.
+    auto const item_of_hit = [&](std::size_t utterance) {
+        std::string word, longest;
+        std::istringstream words(
+            std::string(state.at("utterances").at(utterance).at("text").as_string()));
+        while (words >> word) {
+            std::erase_if(word,
+                          [](char c) { return !std::isalpha(static_cast<unsigned char>(c)); });
+            if (word.size() > longest.size())
+                longest = word;
+        }
+        auto const hits = boost::json::parse(http_get(d.port(), "/api/archive?q=" + longest).body);
+        for (auto const& hit : hits.at("hits").as_array())
+            if (hit.at("utterance") == utterance)
+                return std::string(hit.at("item").as_string());
+        return "no hit for " + longest;
+    };
+    EXPECT_EQ(item_of_hit(at), "Questions from the floor");
+    EXPECT_EQ(item_of_hit(from), after.at(1).at("title").as_string());
+    auto const second = static_cast<std::size_t>(first.at(1).at("first_utterance").as_int64());
+    EXPECT_EQ(item_of_hit(second + 1), title) << "a turn of the second item is the merged one's";
 }
 
 } // namespace
