@@ -141,28 +141,31 @@ edit_result minutes_edits::apply_to_item(minute_edit const& e, meeting const& m)
     return {std::nullopt, {}, ++s->revision, {}};
 }
 
+edit_result minutes_edits::add_bullet(minute_edit const& e, meeting const& m) {
+    auto const l = lay_out(m);
+    auto const b = e.item ? boundary_of(l, m, *e.item) : std::nullopt;
+    if (!b || l.segments[l.boundaries[*b].segment].removed)
+        return refuse(edit_refusal::no_such_target, "no such agenda item");
+    if (!e.text || e.text->empty())
+        return refuse(edit_refusal::invalid, "a new bullet needs its text");
+    if (e.kind == bullet_kind::key_point && (e.who || e.when))
+        return refuse(edit_refusal::invalid, "a key point has no owner or deadline");
+    bullet_state s;
+    s.key = bullet_key{e.kind, 0, 0, count_ + 1};
+    s.item = head_anchor(l, m, l.segments[l.boundaries[*b].segment]);
+    s.text = e.text;
+    s.who = e.who;
+    s.when = e.when;
+    s.revision = 1;
+    s.by = e.by;
+    auto const key = s.key;
+    bullets_.emplace(key, std::move(s));
+    return {std::nullopt, {}, 1, key.str()};
+}
+
 edit_result minutes_edits::apply_to_bullet(minute_edit const& e, meeting const& m) {
-    if (e.op == edit_op::bullet_add) {
-        auto const l = lay_out(m);
-        auto const b = e.item ? boundary_of(l, m, *e.item) : std::nullopt;
-        if (!b || l.segments[l.boundaries[*b].segment].removed)
-            return refuse(edit_refusal::no_such_target, "no such agenda item");
-        if (!e.text || e.text->empty())
-            return refuse(edit_refusal::invalid, "a new bullet needs its text");
-        if (e.kind == bullet_kind::key_point && (e.who || e.when))
-            return refuse(edit_refusal::invalid, "a key point has no owner or deadline");
-        bullet_state s;
-        s.key = bullet_key{e.kind, 0, 0, count_ + 1};
-        s.item = head_anchor(l, m, l.segments[l.boundaries[*b].segment]);
-        s.text = e.text;
-        s.who = e.who;
-        s.when = e.when;
-        s.revision = 1;
-        s.by = e.by;
-        auto const key = s.key;
-        bullets_.emplace(key, std::move(s));
-        return {std::nullopt, {}, 1, key.str()};
-    }
+    if (e.op == edit_op::bullet_add)
+        return add_bullet(e, m);
     if (!e.bullet)
         return refuse(edit_refusal::invalid, "which bullet?");
     auto it = bullets_.find(*e.bullet);
@@ -208,33 +211,18 @@ edit_result minutes_edits::apply_to_bullet(minute_edit const& e, meeting const& 
         if (machine.action)
             s.kept_action = *machine.action;
     }
-    switch (e.op) {
-    case edit_op::bullet_edit:
-        if (e.text)
-            s.text = e.text;
-        if (e.who)
-            s.who = e.who;
-        if (e.when)
-            s.when = e.when;
-        break;
-    case edit_op::bullet_remove:
-        s.removed = true;
-        break;
-    case edit_op::bullet_pin:
-        s.pinned = true;
-        break;
-    case edit_op::bullet_approve:
-        s.approved = true;
-        break;
-    case edit_op::bullet_unpin:
-        s.pinned = false;
-        break;
-    case edit_op::bullet_unapprove:
-        s.approved = false;
-        break;
-    default: // bullet_move: arranged above
-        break;
+    if (e.op == edit_op::bullet_edit) {
+        for (auto const& [field, value] :
+             {std::pair{&s.text, &e.text}, std::pair{&s.who, &e.who}, std::pair{&s.when, &e.when}})
+            if (*value)
+                *field = *value;
     }
+    s.removed = s.removed || e.op == edit_op::bullet_remove;
+    // bullet_move was arranged above; the marks are set or taken back.
+    if (e.op == edit_op::bullet_pin || e.op == edit_op::bullet_unpin)
+        s.pinned = e.op == edit_op::bullet_pin;
+    if (e.op == edit_op::bullet_approve || e.op == edit_op::bullet_unapprove)
+        s.approved = e.op == edit_op::bullet_approve;
     // Unpinned and unapproved, a machine bullet nobody reworded is the machine's again: it
     // may reword or drop it.
     if (!s.pinned && !s.approved && !s.text && !s.who && !s.when) {

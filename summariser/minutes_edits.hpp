@@ -225,9 +225,18 @@ private:
         std::size_t count = 0;                   ///< items published
     };
 
+    struct publisher;
+
     edit_result apply_to_bullet(minute_edit const& e, meeting const& m);
+    edit_result add_bullet(minute_edit const& e, meeting const& m);
     edit_result apply_to_item(minute_edit const& e, meeting const& m);
     edit_result apply_structure(minute_edit const& e, meeting const& m);
+    /// item_add, item_split: where the new item starts, or why it cannot.
+    edit_result place_new_item(minute_edit const& e, meeting const& m, layout const& l,
+                               std::optional<std::size_t> target, std::size_t& start) const;
+    /// item_merge: the item merged into `target`, or why there is none.
+    edit_result merge_partner(minute_edit const& e, meeting const& m, layout const& l,
+                              std::size_t target, std::size_t& other) const;
     /// bullet_move: the bullet's list in the order the edit gives it, its places kept.
     edit_result arrange(minute_edit const& e, meeting const& m);
 

@@ -148,18 +148,123 @@ minutes_edits::item_state* minutes_edits::state_of(layout const& l, meeting cons
     return const_cast<item_state*>(std::as_const(*this).state_of(l, m, segment));
 }
 
+// Builds one published item's lists: the machine's bullets it shows, as people left them,
+// then people's own and those they kept, in the order people gave each list.
+struct minutes_edits::publisher {
+    minutes_edits const& edits;
+    meeting const& m;
+    layout const& l;
+    std::size_t segment;
+    std::vector<entry<key_point>> points;
+    std::vector<entry<action_item>> decisions, steps;
+    std::set<bullet_key> shown;
+
+    static bullet_marks mark(bullet_key const& key, bullet_state const* s) {
+        bullet_marks b;
+        b.key = key.str();
+        if (!s)
+            return b;
+        b.revision = s->revision;
+        b.edited = s->text || s->who || s->when;
+        b.added = key.added != 0;
+        b.pinned = s->pinned;
+        b.approved = s->approved;
+        b.by = s->by;
+        return b;
+    }
+    void put_point(bullet_key const& key, key_point k, bullet_state const* s) {
+        if (s && s->text)
+            k.text = *s->text;
+        points.push_back({key, std::move(k), mark(key, s)});
+    }
+    void put_action(bullet_key const& key, action_item a, bullet_state const* s) {
+        if (s) {
+            a.text = s->text.value_or(a.text);
+            a.who = s->who.value_or(a.who);
+            a.when = s->when.value_or(a.when);
+        }
+        (key.kind == bullet_kind::decision ? decisions : steps)
+            .push_back({key, std::move(a), mark(key, s)});
+    }
+    void put_machine(bullet_key const& key, key_point const* k, action_item const* a) {
+        auto const it = edits.bullets_.find(key);
+        auto const* s = it == edits.bullets_.end() ? nullptr : &it->second;
+        if (s && s->removed)
+            return;
+        shown.insert(key);
+        // Once a person has touched it, it stays as they saw it, with their changes.
+        if (k)
+            put_point(key, s && s->kept_point ? *s->kept_point : *k, s);
+        else
+            put_action(key, s && s->kept_action ? *s->kept_action : *a, s);
+    }
+
+    // The machine's items whose bullets can show here: those whose start is part of this
+    // item, and the one a person's item at its head was cut from.
+    void from_machine() {
+        auto const& seg = l.segments[segment];
+        auto const next_head =
+            segment + 1 < l.segments.size() ? l.segments[segment + 1].head : l.boundaries.size();
+        std::vector<std::size_t> sources;
+        for (auto k = seg.head; k-- > 0;)
+            if (l.boundaries[k].machine) {
+                if (!l.boundaries[seg.head].machine)
+                    sources.push_back(*l.boundaries[k].machine);
+                break;
+            }
+        for (auto k = seg.head; k < next_head; ++k)
+            if (l.boundaries[k].machine)
+                sources.push_back(*l.boundaries[k].machine);
+        for (auto const j : sources)
+            for_each_machine_bullet(m.agenda()[j], [&](bullet_key const& key, key_point const* k,
+                                                       action_item const* a) {
+                if (owner(l, j, key.utterance) == segment)
+                    put_machine(key, k, a);
+            });
+    }
+
+    // What people added here, and what they kept that the machine no longer lists anywhere.
+    void from_people(sentence_ref const& here) {
+        for (auto const& [key, s] : edits.bullets_) {
+            if (s.removed || shown.contains(key))
+                continue;
+            if (key.added == 0 && !s.kept_point && !s.kept_action)
+                continue; // the machine's again: shown where it lists it, if it does
+            auto const b = edits.boundary_of(l, m, s.item);
+            if (!b)
+                continue;
+            auto const& at = l.boundaries[*b];
+            auto const where =
+                key.added == 0 && at.machine ? owner(l, *at.machine, key.utterance) : at.segment;
+            if (where != segment)
+                continue;
+            if (key.added == 0 && find_machine_bullet(m, key).item)
+                continue; // the machine moved it to another item: shown there
+            if (key.kind == bullet_kind::key_point)
+                put_point(key, s.kept_point.value_or(key_point{{}, here}), &s);
+            else
+                put_action(key, s.kept_action.value_or(action_item{{}, {}, {}, here, false}), &s);
+        }
+    }
+
+    void finish(published_item& p) {
+        put_in_order(points, edits.rank_, p.item.key_points, p.key_points);
+        put_in_order(decisions, edits.rank_, p.item.decisions, p.decisions);
+        put_in_order(steps, edits.rank_, p.item.next_steps, p.next_steps);
+    }
+};
+
 published_item minutes_edits::publish_segment(meeting const& m, layout const& l,
                                               std::size_t segment) const {
     auto const& seg = l.segments[segment];
     auto const& head = l.boundaries[seg.head];
-    auto const& agenda = m.agenda();
     auto const& said = m.utterances();
     published_item p;
     p.anchor = head_anchor(l, m, seg);
     p.machine = head.machine;
     p.added = !head.machine;
     if (head.machine) {
-        p.item = agenda[*head.machine];
+        p.item = m.agenda()[*head.machine];
         p.item.key_points.clear();
         p.item.decisions.clear();
         p.item.next_steps.clear();
@@ -177,93 +282,10 @@ published_item minutes_edits::publish_segment(meeting const& m, layout const& l,
         }
     }
     p.item.n = seg.n;
-    std::vector<entry<key_point>> points;
-    std::vector<entry<action_item>> decisions, steps;
-    auto const mark = [](bullet_key const& key, bullet_state const* s) {
-        bullet_marks b;
-        b.key = key.str();
-        if (!s)
-            return b;
-        b.revision = s->revision;
-        b.edited = s->text || s->who || s->when;
-        b.added = key.added != 0;
-        b.pinned = s->pinned;
-        b.approved = s->approved;
-        b.by = s->by;
-        return b;
-    };
-    auto const put_point = [&](bullet_key const& key, key_point k, bullet_state const* s) {
-        if (s && s->text)
-            k.text = *s->text;
-        points.push_back({key, std::move(k), mark(key, s)});
-    };
-    auto const put_action = [&](bullet_key const& key, action_item a, bullet_state const* s) {
-        if (s) {
-            a.text = s->text.value_or(a.text);
-            a.who = s->who.value_or(a.who);
-            a.when = s->when.value_or(a.when);
-        }
-        (key.kind == bullet_kind::decision ? decisions : steps)
-            .push_back({key, std::move(a), mark(key, s)});
-    };
-    std::set<bullet_key> shown;
-    auto const put_machine = [&](bullet_key const& key, key_point const* k, action_item const* a) {
-        auto const it = bullets_.find(key);
-        auto const* s = it == bullets_.end() ? nullptr : &it->second;
-        if (s && s->removed)
-            return;
-        shown.insert(key);
-        // Once a person has touched it, it stays as they saw it, with their changes.
-        if (k)
-            put_point(key, s && s->kept_point ? *s->kept_point : *k, s);
-        else
-            put_action(key, s && s->kept_action ? *s->kept_action : *a, s);
-    };
-    // The machine's items whose bullets can show here: those whose start is part of this item,
-    // and the one a person's item at its head was cut from.
-    auto const next_head =
-        segment + 1 < l.segments.size() ? l.segments[segment + 1].head : l.boundaries.size();
-    std::vector<std::size_t> sources;
-    for (auto k = seg.head; k-- > 0;)
-        if (l.boundaries[k].machine) {
-            if (!head.machine)
-                sources.push_back(*l.boundaries[k].machine);
-            break;
-        }
-    for (auto k = seg.head; k < next_head; ++k)
-        if (l.boundaries[k].machine)
-            sources.push_back(*l.boundaries[k].machine);
-    for (auto const j : sources)
-        for_each_machine_bullet(
-            agenda[j], [&](bullet_key const& key, key_point const* k, action_item const* a) {
-                if (owner(l, j, key.utterance) == segment)
-                    put_machine(key, k, a);
-            });
-    // What people added here, and what they kept that the machine no longer lists anywhere.
-    sentence_ref const here{p.item.first_utterance, p.item.start_line, std::nullopt};
-    for (auto const& [key, s] : bullets_) {
-        if (s.removed || shown.contains(key))
-            continue;
-        if (key.added == 0 && !s.kept_point && !s.kept_action)
-            continue; // the machine's again: shown where it lists it, if it does
-        auto const b = boundary_of(l, m, s.item);
-        if (!b)
-            continue;
-        auto const& at = l.boundaries[*b];
-        auto const where =
-            key.added == 0 && at.machine ? owner(l, *at.machine, key.utterance) : at.segment;
-        if (where != segment)
-            continue;
-        if (key.added == 0 && find_machine_bullet(m, key).item)
-            continue; // the machine moved it to another item: shown there
-        if (key.kind == bullet_kind::key_point)
-            put_point(key, s.kept_point.value_or(key_point{{}, here}), &s);
-        else
-            put_action(key, s.kept_action.value_or(action_item{{}, {}, {}, here, false}), &s);
-    }
-    put_in_order(points, rank_, p.item.key_points, p.key_points);
-    put_in_order(decisions, rank_, p.item.decisions, p.decisions);
-    put_in_order(steps, rank_, p.item.next_steps, p.next_steps);
+    publisher lists{*this, m, l, segment, {}, {}, {}, {}};
+    lists.from_machine();
+    lists.from_people({p.item.first_utterance, p.item.start_line, std::nullopt});
+    lists.finish(p);
     if (auto const* s = state_of(l, m, segment)) {
         if (s->title)
             p.item.title = *s->title;
@@ -310,97 +332,104 @@ std::optional<item_anchor> minutes_edits::published_anchor(meeting const& m, std
     return std::nullopt;
 }
 
+edit_result minutes_edits::place_new_item(minute_edit const& e, meeting const& m, layout const& l,
+                                          std::optional<std::size_t> target,
+                                          std::size_t& start) const {
+    auto const said = m.utterances().size();
+    auto const number = [&](std::size_t s) { return "item " + std::to_string(l.segments[s].n); };
+    if (e.op == edit_op::item_split) {
+        if (!e.utterance)
+            return refuse(edit_refusal::invalid, "split at which utterance?");
+        start = *e.utterance;
+        auto const first = l.segments[*target].first;
+        auto const end = *target + 1 < l.segments.size() ? l.segments[*target + 1].first : said;
+        if (start <= first || start >= end)
+            return refuse(edit_refusal::invalid, "utterance " + std::to_string(start) +
+                                                     " is not inside " + number(*target) +
+                                                     " after its first (utterances " +
+                                                     std::to_string(first) + " to " +
+                                                     std::to_string(end) + ", the last excluded)");
+        return {};
+    }
+    if (e.utterance) {
+        if (*e.utterance > said)
+            return refuse(edit_refusal::invalid, "no utterance " + std::to_string(*e.utterance) +
+                                                     ": the meeting has " + std::to_string(said));
+        start = *e.utterance;
+    } else if (target) {
+        if (l.segments[*target].n != l.count)
+            return refuse(edit_refusal::invalid, number(*target) +
+                                                     " is not the last item: say at which "
+                                                     "utterance the new one starts");
+        start = said; // what is said from now on
+    } else {
+        return refuse(edit_refusal::invalid,
+                      "say where the new item starts: an utterance, or after the last item");
+    }
+    for (auto const& s : l.segments)
+        if (!s.removed && s.first == start)
+            return refuse(edit_refusal::invalid, "item " + std::to_string(s.n) +
+                                                     " starts at utterance " +
+                                                     std::to_string(start) + " already");
+    return {};
+}
+
+edit_result minutes_edits::merge_partner(minute_edit const& e, meeting const& m, layout const& l,
+                                         std::size_t target, std::size_t& other) const {
+    auto const number = [&](std::size_t s) { return "item " + std::to_string(l.segments[s].n); };
+    std::optional<std::size_t> found;
+    if (e.other) {
+        auto const b = boundary_of(l, m, *e.other);
+        if (!b || l.segments[l.boundaries[*b].segment].removed)
+            return refuse(edit_refusal::no_such_target, "no such agenda item to merge");
+        found = l.boundaries[*b].segment;
+    } else if (target + 1 < l.segments.size()) {
+        found = target + 1;
+    }
+    if (!found || l.segments[*found].removed || *found != target + 1)
+        return refuse(edit_refusal::invalid,
+                      "only an item and the item right after it merge: " +
+                          (found ? number(*found) + " is not right after " + number(target)
+                                 : number(target) + " is the last"));
+    auto const* second = state_of(l, m, *found);
+    if (auto const rev = second ? second->revision : 0; e.other_revision != rev)
+        return refuse(
+            edit_refusal::stale,
+            number(*found) + " changed since revision " + std::to_string(e.other_revision), rev);
+    other = *found;
+    return {};
+}
+
 edit_result minutes_edits::apply_structure(minute_edit const& e, meeting const& m) {
     auto const l = lay_out(m);
-    std::optional<std::size_t> target; // the segment the edit names
+    std::optional<std::size_t> target; // the item the edit names
     if (e.item) {
         auto const b = boundary_of(l, m, *e.item);
         if (!b || l.segments[l.boundaries[*b].segment].removed)
             return refuse(edit_refusal::no_such_target, "no such agenda item");
         target = l.boundaries[*b].segment;
     }
-    auto const number = [&](std::size_t s) { return "item " + std::to_string(l.segments[s].n); };
-    auto const said = m.utterances().size();
-    auto const end_of = [&](std::size_t s) {
-        return s + 1 < l.segments.size() ? l.segments[s + 1].first : said;
-    };
+    if (e.op != edit_op::item_add && !target)
+        return refuse(edit_refusal::no_such_target, "which agenda item?");
     auto* state = target ? state_of(l, m, *target) : nullptr;
     std::uint64_t const now = state ? state->revision : 0;
     if (target && e.op != edit_op::item_add && e.revision != now)
         return refuse(edit_refusal::stale,
-                      number(*target) + " changed since revision " + std::to_string(e.revision),
+                      "item " + std::to_string(l.segments[*target].n) + " changed since revision " +
+                          std::to_string(e.revision),
                       now);
-    if ((e.op == edit_op::item_add || e.op == edit_op::item_split) && (!e.text || e.text->empty()))
+    bool const makes_item = e.op == edit_op::item_add || e.op == edit_op::item_split;
+    if (makes_item && (!e.text || e.text->empty()))
         return refuse(edit_refusal::invalid, "a new item needs its title");
-    if (e.op != edit_op::item_add && !target)
-        return refuse(edit_refusal::no_such_target, "which agenda item?");
-
-    std::size_t start = 0; // item_add, item_split: where the new item starts
-    std::optional<std::size_t> other;
-    switch (e.op) {
-    case edit_op::item_add:
-        if (e.utterance) {
-            if (*e.utterance > said)
-                return refuse(edit_refusal::invalid,
-                              "no utterance " + std::to_string(*e.utterance) +
-                                  ": the meeting has " + std::to_string(said));
-            start = *e.utterance;
-        } else if (target) {
-            if (l.segments[*target].n != l.count)
-                return refuse(edit_refusal::invalid, number(*target) +
-                                                         " is not the last item: say at which "
-                                                         "utterance the new one starts");
-            start = said; // what is said from now on
-        } else {
-            return refuse(edit_refusal::invalid, "say where the new item starts: an utterance, "
-                                                 "or after the last item");
-        }
-        for (auto const& s : l.segments)
-            if (!s.removed && s.first == start)
-                return refuse(edit_refusal::invalid, "item " + std::to_string(s.n) +
-                                                         " starts at utterance " +
-                                                         std::to_string(start) + " already");
-        break;
-    case edit_op::item_split:
-        if (!e.utterance)
-            return refuse(edit_refusal::invalid, "split at which utterance?");
-        start = *e.utterance;
-        if (start <= l.segments[*target].first || start >= end_of(*target))
-            return refuse(edit_refusal::invalid,
-                          "utterance " + std::to_string(start) + " is not inside " +
-                              number(*target) + " after its first (utterances " +
-                              std::to_string(l.segments[*target].first) + " to " +
-                              std::to_string(end_of(*target)) + ", the last excluded)");
-        break;
-    case edit_op::item_merge: {
-        if (e.other) {
-            auto const b = boundary_of(l, m, *e.other);
-            if (!b || l.segments[l.boundaries[*b].segment].removed)
-                return refuse(edit_refusal::no_such_target, "no such agenda item to merge");
-            other = l.boundaries[*b].segment;
-        } else if (*target + 1 < l.segments.size()) {
-            other = *target + 1;
-        }
-        if (!other || l.segments[*other].removed || *other != *target + 1)
-            return refuse(edit_refusal::invalid,
-                          "only an item and the item right after it merge: " +
-                              (other ? "item " + std::to_string(l.segments[*other].n) +
-                                           " is not right after " + number(*target)
-                                     : number(*target) + " is the last"));
-        auto const* second = state_of(l, m, *other);
-        if (auto const rev = second ? second->revision : 0; e.other_revision != rev)
-            return refuse(edit_refusal::stale,
-                          number(*other) + " changed since revision " +
-                              std::to_string(e.other_revision),
-                          rev);
-        break;
-    }
-    default: // item_remove
-        break;
-    }
+    std::size_t start = 0, other = 0;
+    if (auto r = makes_item                    ? place_new_item(e, m, l, target, start)
+                 : e.op == edit_op::item_merge ? merge_partner(e, m, l, *target, other)
+                                               : edit_result{};
+        r.refused)
+        return r;
 
     // It fits: make it.
-    if (e.op == edit_op::item_add || e.op == edit_op::item_split) {
+    if (makes_item) {
         auto const id = count_ + 1;
         added_.push_back({id, start, false, e.at_ms});
         items_.push_back({{std::nullopt, start, id}, e.text, false, 1, e.by});
@@ -408,8 +437,8 @@ edit_result minutes_edits::apply_structure(minute_edit const& e, meeting const& 
             return {std::nullopt, {}, 1, {}};
     } else if (e.op == edit_op::item_remove) {
         removed_.push_back(head_anchor(l, m, l.segments[*target]));
-    } else if (e.op == edit_op::item_merge) {
-        auto const& joined = l.boundaries[l.segments[*other].head];
+    } else {
+        auto const& joined = l.boundaries[l.segments[other].head];
         if (joined.machine)
             merged_.push_back(anchor_of(m.agenda()[*joined.machine]));
         else

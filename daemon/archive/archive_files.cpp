@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <ctime>
 #include <fcntl.h>
@@ -143,22 +144,27 @@ index_entry(std::string const& archive, std::string_view state_json) {
     auto const& agenda = state.at("agenda").as_array();
     std::vector<archived_utterance> turns;
     // A turn's item is the published one that holds it (the last to start at or before it, or
-    // the first), so hits carry the titles of the agenda as people left it, merged or split.
+    // the first), so hits carry the titles of the agenda as people left it, merged or split. A
+    // state that does not say where its items start names each turn's item by its index.
+    bool const placed = std::all_of(agenda.begin(), agenda.end(), [](auto const& a) {
+        return a.is_object() && a.as_object().contains("first_utterance");
+    });
     std::size_t started = 0; // items starting at or before the turn
     for (auto const& u : state.at("utterances").as_array()) {
         auto const id = u.at("id").to_number<std::size_t>();
-        while (started < agenda.size() &&
+        while (placed && started < agenda.size() &&
                agenda[started].at("first_utterance").to_number<std::size_t>() <= id)
             ++started;
-        turns.push_back(
-            {u.at("id").to_number<std::int64_t>(),
-             u.at("speaker").is_null() ? std::string()
-                                       : names[u.at("speaker").to_number<std::int64_t>()],
-             u.at("at").to_number<std::int64_t>(),
-             agenda.empty()
-                 ? std::string()
-                 : std::string(agenda[started > 0 ? started - 1 : 0].at("title").as_string()),
-             std::string(u.at("text").as_string())});
+        auto const item =
+            placed ? (started > 0 ? started - 1 : 0) : u.at("item").to_number<std::size_t>();
+        turns.push_back({u.at("id").to_number<std::int64_t>(),
+                         u.at("speaker").is_null()
+                             ? std::string()
+                             : names[u.at("speaker").to_number<std::int64_t>()],
+                         u.at("at").to_number<std::int64_t>(),
+                         item < agenda.size() ? std::string(agenda[item].at("title").as_string())
+                                              : std::string(),
+                         std::string(u.at("text").as_string())});
     }
     return {std::move(s), std::move(turns)};
 }

@@ -62,15 +62,18 @@ std::variant<edit_request, std::string> read_edit_request(std::string const& bod
             return std::string(key) + " must be a string";
         *out = std::get<std::optional<std::string>>(value);
     }
-    if (auto const bullet = string("bullet"); !std::holds_alternative<bool>(bullet)) {
-        if (auto const& b = std::get<std::optional<std::string>>(bullet); b) {
-            r.edit.bullet = summariser::bullet_key::parse(*b);
-            if (!r.edit.bullet)
-                return std::string("bullet must be a bullet's key, as the minutes give it");
-        }
-    } else {
-        return std::string("bullet must be a string");
-    }
+    // A bullet's key, as the minutes give it.
+    auto const read_key = [&](char const* name, std::optional<summariser::bullet_key>& out) {
+        auto const value = string(name);
+        auto const* text = std::get_if<std::optional<std::string>>(&value);
+        if (text && *text)
+            out = summariser::bullet_key::parse(**text);
+        return text && (!*text || out);
+    };
+    for (auto const& [name, out] :
+         {std::pair{"bullet", &r.edit.bullet}, std::pair{"before", &r.edit.before}})
+        if (!read_key(name, *out))
+            return std::string(name) + " must be a bullet's key, as the minutes give it";
     if (auto const kind = string("kind"); !std::holds_alternative<bool>(kind)) {
         auto const& k = std::get<std::optional<std::string>>(kind);
         auto const read = k ? summariser::kind_named(*k) : std::nullopt;
@@ -79,15 +82,6 @@ std::variant<edit_request, std::string> read_edit_request(std::string const& bod
         r.edit.kind = read.value_or(summariser::bullet_kind::key_point);
     } else {
         return std::string("kind must be a string");
-    }
-    if (auto const before = string("before"); !std::holds_alternative<bool>(before)) {
-        if (auto const& b = std::get<std::optional<std::string>>(before); b) {
-            r.edit.before = summariser::bullet_key::parse(*b);
-            if (!r.edit.before)
-                return std::string("before must be a bullet's key, as the minutes give it");
-        }
-    } else {
-        return std::string("before must be a string");
     }
     bool bad = false;
     auto const number = [&](char const* key) -> std::optional<std::size_t> {
