@@ -1,12 +1,12 @@
 #include "summariser/minutes_edits.hpp"
 
+#include "summariser/minutes_edits_detail.hpp"
 #include "summariser/transcript_edits.hpp"
 
 #include <boost/json.hpp>
 
 #include <algorithm>
 #include <charconv>
-#include <set>
 
 namespace minuted::summariser {
 
@@ -24,40 +24,8 @@ bool read_number(std::string_view text, N& out) {
     return ec == std::errc{} && end == text.data() + text.size() && !text.empty();
 }
 
-edit_result refuse(edit_refusal why, std::string text, std::uint64_t revision = 0) {
-    return {why, std::move(text), revision, {}};
-}
-
-// The machine's list of `kind` in `item`, as the key points' and actions' shared fields.
-template <class F>
-void for_each_machine_bullet(agenda_item const& item, F&& f) {
-    for (auto const& k : item.key_points)
-        f(bullet_key{bullet_kind::key_point, k.from.utterance, k.from.line, 0}, &k, nullptr);
-    for (auto const& d : item.decisions)
-        f(bullet_key{bullet_kind::decision, d.from.utterance, d.from.line, 0}, nullptr, &d);
-    for (auto const& n : item.next_steps)
-        f(bullet_key{bullet_kind::next_step, n.from.utterance, n.from.line, 0}, nullptr, &n);
-}
-
-// Where the machine lists the bullet `key` now: its item, and the bullet.
-struct machine_bullet {
-    agenda_item const* item = nullptr;
-    key_point const* point = nullptr;
-    action_item const* action = nullptr;
-};
-
-machine_bullet find_machine_bullet(meeting const& m, bullet_key const& key) {
-    machine_bullet found;
-    if (key.added != 0)
-        return found;
-    for (auto const& item : m.agenda())
-        for_each_machine_bullet(item,
-                                [&](bullet_key const& k, key_point const* p, action_item const* a) {
-                                    if (!found.item && k == key)
-                                        found = {&item, p, a};
-                                });
-    return found;
-}
+using detail::find_machine_bullet;
+using detail::refuse;
 
 bool fits(std::optional<std::string> const& text) {
     return !text || text->size() <= max_edit_text_bytes;
@@ -99,6 +67,8 @@ item_anchor anchor_of(agenda_item const& item) {
 
 agenda_item const* find_item(meeting const& m, item_anchor const& a) {
     auto const& agenda = m.agenda();
+    if (a.added != 0)
+        return nullptr;
     if (a.known) {
         for (auto const& item : agenda)
             if (item.known_index == a.known)
@@ -113,10 +83,6 @@ agenda_item const* find_item(meeting const& m, item_anchor const& a) {
     return found;
 }
 
-bool minutes_edits::belongs(item_anchor const& a, meeting const& m, agenda_item const& item) const {
-    return find_item(m, a) == &item;
-}
-
 edit_result minutes_edits::apply(minute_edit const& e, meeting const& m) {
     if (!fits(e.text) || !fits(e.who) || !fits(e.when))
         return refuse(edit_refusal::invalid, "text, owner and deadline are at most " +
@@ -125,7 +91,14 @@ edit_result minutes_edits::apply(minute_edit const& e, meeting const& m) {
     switch (e.op) {
     case edit_op::item_rename:
     case edit_op::item_approve:
+    case edit_op::item_unapprove:
         r = apply_to_item(e, m);
+        break;
+    case edit_op::item_add:
+    case edit_op::item_remove:
+    case edit_op::item_merge:
+    case edit_op::item_split:
+        r = apply_structure(e, m);
         break;
     case edit_op::report_approve:
         if (e.revision != report_revision_)
@@ -144,53 +117,64 @@ edit_result minutes_edits::apply(minute_edit const& e, meeting const& m) {
 }
 
 edit_result minutes_edits::apply_to_item(minute_edit const& e, meeting const& m) {
-    auto const* item = e.item ? find_item(m, *e.item) : nullptr;
-    if (!item)
+    auto const l = lay_out(m);
+    auto const b = e.item ? boundary_of(l, m, *e.item) : std::nullopt;
+    if (!b || l.segments[l.boundaries[*b].segment].removed)
         return refuse(edit_refusal::no_such_target, "no such agenda item");
     if (e.op == edit_op::item_rename && (!e.text || e.text->empty()))
         return refuse(edit_refusal::invalid, "a new title is needed");
-    auto it = std::find_if(items_.begin(), items_.end(),
-                           [&](item_state const& s) { return belongs(s.anchor, m, *item); });
-    std::uint64_t const now = it == items_.end() ? 0 : it->revision;
+    auto const segment = l.boundaries[*b].segment;
+    auto* s = state_of(l, m, segment);
+    std::uint64_t const now = s ? s->revision : 0;
     if (e.revision != now)
         return refuse(edit_refusal::stale,
                       "the item changed since revision " + std::to_string(e.revision), now);
-    if (it == items_.end())
-        it = items_.insert(items_.end(), item_state{anchor_of(*item), {}, false, 0, {}});
+    if (e.op == edit_op::item_unapprove && !(s && s->approved))
+        return refuse(edit_refusal::invalid, "the item is not approved");
+    if (!s)
+        s = &items_.emplace_back(
+            item_state{head_anchor(l, m, l.segments[segment]), {}, false, 0, {}});
     if (e.op == edit_op::item_rename)
-        it->title = e.text;
+        s->title = e.text;
     else
-        it->approved = true;
-    it->by = e.by;
-    return {std::nullopt, {}, ++it->revision, {}};
+        s->approved = e.op == edit_op::item_approve;
+    s->by = e.by;
+    return {std::nullopt, {}, ++s->revision, {}};
+}
+
+edit_result minutes_edits::add_bullet(minute_edit const& e, meeting const& m) {
+    auto const l = lay_out(m);
+    auto const b = e.item ? boundary_of(l, m, *e.item) : std::nullopt;
+    if (!b || l.segments[l.boundaries[*b].segment].removed)
+        return refuse(edit_refusal::no_such_target, "no such agenda item");
+    if (!e.text || e.text->empty())
+        return refuse(edit_refusal::invalid, "a new bullet needs its text");
+    if (e.kind == bullet_kind::key_point && (e.who || e.when))
+        return refuse(edit_refusal::invalid, "a key point has no owner or deadline");
+    bullet_state s;
+    s.key = bullet_key{e.kind, 0, 0, count_ + 1};
+    s.item = head_anchor(l, m, l.segments[l.boundaries[*b].segment]);
+    s.text = e.text;
+    s.who = e.who;
+    s.when = e.when;
+    s.revision = 1;
+    s.by = e.by;
+    auto const key = s.key;
+    bullets_.emplace(key, std::move(s));
+    return {std::nullopt, {}, 1, key.str()};
 }
 
 edit_result minutes_edits::apply_to_bullet(minute_edit const& e, meeting const& m) {
-    if (e.op == edit_op::bullet_add) {
-        auto const* item = e.item ? find_item(m, *e.item) : nullptr;
-        if (!item)
-            return refuse(edit_refusal::no_such_target, "no such agenda item");
-        if (!e.text || e.text->empty())
-            return refuse(edit_refusal::invalid, "a new bullet needs its text");
-        if (e.kind == bullet_kind::key_point && (e.who || e.when))
-            return refuse(edit_refusal::invalid, "a key point has no owner or deadline");
-        bullet_state s;
-        s.key = bullet_key{e.kind, 0, 0, count_ + 1};
-        s.item = anchor_of(*item);
-        s.text = e.text;
-        s.who = e.who;
-        s.when = e.when;
-        s.revision = 1;
-        s.by = e.by;
-        auto const key = s.key;
-        bullets_.emplace(key, std::move(s));
-        return {std::nullopt, {}, 1, key.str()};
-    }
+    if (e.op == edit_op::bullet_add)
+        return add_bullet(e, m);
     if (!e.bullet)
         return refuse(edit_refusal::invalid, "which bullet?");
     auto it = bullets_.find(*e.bullet);
     auto const machine = find_machine_bullet(m, *e.bullet);
-    if ((it == bullets_.end() && !machine.item) || (it != bullets_.end() && it->second.removed))
+    // A machine bullet nobody holds any more is the machine's again: there while it lists it.
+    auto const held = it != bullets_.end() &&
+                      (e.bullet->added != 0 || it->second.kept_point || it->second.kept_action);
+    if ((!held && !machine.item) || (it != bullets_.end() && it->second.removed))
         return refuse(edit_refusal::no_such_target, "no such bullet: " + e.bullet->str());
     std::uint64_t const now = it == bullets_.end() ? 0 : it->second.revision;
     if (e.revision != now)
@@ -199,114 +183,55 @@ edit_result minutes_edits::apply_to_bullet(minute_edit const& e, meeting const& 
     if (e.op == edit_op::bullet_edit) {
         if ((!e.text && !e.who && !e.when) || (e.text && e.text->empty()))
             return refuse(edit_refusal::invalid, "an edit needs a text, an owner or a deadline");
-        if (e.bullet->kind == bullet_kind::key_point && (e.who || e.when))
+        // Of the bullet as kept: a person's key ("add:N") does not say its kind.
+        auto const kind = it != bullets_.end() ? it->second.key.kind : e.bullet->kind;
+        if (kind == bullet_kind::key_point && (e.who || e.when))
             return refuse(edit_refusal::invalid, "a key point has no owner or deadline");
     }
+    if (e.op == edit_op::bullet_unpin && !(it != bullets_.end() && it->second.pinned))
+        return refuse(edit_refusal::invalid, "the bullet is not pinned");
+    if (e.op == edit_op::bullet_unapprove && !(it != bullets_.end() && it->second.approved))
+        return refuse(edit_refusal::invalid, "the bullet is not approved");
+    if (e.op == edit_op::bullet_move) {
+        if (auto const r = arrange(e, m); r.refused)
+            return r;
+    }
     if (it == bullets_.end()) {
-        // The machine's bullet as it stands, kept: it stays shown if the machine drops it.
         bullet_state s;
         s.key = *e.bullet;
         s.item = anchor_of(*machine.item);
+        it = bullets_.emplace(s.key, std::move(s)).first;
+    }
+    auto& s = it->second;
+    bool const keeps = e.op == edit_op::bullet_edit || e.op == edit_op::bullet_pin ||
+                       e.op == edit_op::bullet_approve;
+    if (keeps && machine.item && !s.kept_point && !s.kept_action) {
+        // The machine's bullet as it stands, kept: it stays shown if the machine drops it.
         if (machine.point)
             s.kept_point = *machine.point;
         if (machine.action)
             s.kept_action = *machine.action;
-        it = bullets_.emplace(s.key, std::move(s)).first;
     }
-    auto& s = it->second;
-    switch (e.op) {
-    case edit_op::bullet_edit:
-        if (e.text)
-            s.text = e.text;
-        if (e.who)
-            s.who = e.who;
-        if (e.when)
-            s.when = e.when;
-        break;
-    case edit_op::bullet_remove:
-        s.removed = true;
-        break;
-    case edit_op::bullet_pin:
-        s.pinned = true;
-        break;
-    default:
-        s.approved = true;
+    if (e.op == edit_op::bullet_edit) {
+        for (auto const& [field, value] :
+             {std::pair{&s.text, &e.text}, std::pair{&s.who, &e.who}, std::pair{&s.when, &e.when}})
+            if (*value)
+                *field = *value;
+    }
+    s.removed = s.removed || e.op == edit_op::bullet_remove;
+    // bullet_move was arranged above; the marks are set or taken back.
+    if (e.op == edit_op::bullet_pin || e.op == edit_op::bullet_unpin)
+        s.pinned = e.op == edit_op::bullet_pin;
+    if (e.op == edit_op::bullet_approve || e.op == edit_op::bullet_unapprove)
+        s.approved = e.op == edit_op::bullet_approve;
+    // Unpinned and unapproved, a machine bullet nobody reworded is the machine's again: it
+    // may reword or drop it.
+    if (!s.pinned && !s.approved && !s.text && !s.who && !s.when) {
+        s.kept_point.reset();
+        s.kept_action.reset();
     }
     s.by = e.by;
     return {std::nullopt, {}, ++s.revision, {}};
-}
-
-published_item minutes_edits::publish(meeting const& m, agenda_item const& machine) const {
-    published_item p;
-    p.item = machine;
-    p.item.key_points.clear();
-    p.item.decisions.clear();
-    p.item.next_steps.clear();
-    auto const mark = [](bullet_key const& key, bullet_state const* s) {
-        bullet_marks b;
-        b.key = key.str();
-        if (!s)
-            return b;
-        b.revision = s->revision;
-        b.edited = s->text || s->who || s->when;
-        b.added = key.added != 0;
-        b.pinned = s->pinned;
-        b.approved = s->approved;
-        b.by = s->by;
-        return b;
-    };
-    auto const put_point = [&](bullet_key const& key, key_point k, bullet_state const* s) {
-        if (s && s->text)
-            k.text = *s->text;
-        p.item.key_points.push_back(std::move(k));
-        p.key_points.push_back(mark(key, s));
-    };
-    auto const put_action = [&](bullet_key const& key, action_item a, bullet_state const* s) {
-        if (s) {
-            a.text = s->text.value_or(a.text);
-            a.who = s->who.value_or(a.who);
-            a.when = s->when.value_or(a.when);
-        }
-        auto& list = key.kind == bullet_kind::decision ? p.item.decisions : p.item.next_steps;
-        auto& marks = key.kind == bullet_kind::decision ? p.decisions : p.next_steps;
-        list.push_back(std::move(a));
-        marks.push_back(mark(key, s));
-    };
-    std::set<bullet_key> shown;
-    auto const put_machine = [&](bullet_key const& key, key_point const* k, action_item const* a) {
-        auto const it = bullets_.find(key);
-        auto const* s = it == bullets_.end() ? nullptr : &it->second;
-        if (s && s->removed)
-            return;
-        shown.insert(key);
-        // Once a person has touched it, it stays as they saw it, with their changes.
-        if (k)
-            put_point(key, s && s->kept_point ? *s->kept_point : *k, s);
-        else
-            put_action(key, s && s->kept_action ? *s->kept_action : *a, s);
-    };
-    for_each_machine_bullet(machine, put_machine);
-    // What people added here, and what they kept that the machine no longer lists anywhere.
-    sentence_ref const here{machine.first_utterance, machine.start_line, std::nullopt};
-    for (auto const& [key, s] : bullets_) {
-        if (s.removed || shown.contains(key) || !belongs(s.item, m, machine))
-            continue;
-        if (key.added == 0 && find_machine_bullet(m, key).item)
-            continue; // the machine moved it to another item: shown there
-        if (key.kind == bullet_kind::key_point)
-            put_point(key, s.kept_point.value_or(key_point{{}, here}), &s);
-        else
-            put_action(key, s.kept_action.value_or(action_item{{}, {}, {}, here, false}), &s);
-    }
-    for (auto const& s : items_)
-        if (belongs(s.anchor, m, machine)) {
-            if (s.title)
-                p.item.title = *s.title;
-            p.renamed = s.title.has_value();
-            p.approved = s.approved;
-            p.revision = s.revision;
-        }
-    return p;
 }
 
 } // namespace minuted::summariser
@@ -316,11 +241,24 @@ namespace minuted::summariser {
 namespace {
 
 constexpr std::pair<edit_op, std::string_view> op_names[] = {
-    {edit_op::bullet_edit, "bullet.edit"},       {edit_op::bullet_add, "bullet.add"},
-    {edit_op::bullet_remove, "bullet.remove"},   {edit_op::bullet_pin, "bullet.pin"},
-    {edit_op::bullet_approve, "bullet.approve"}, {edit_op::item_rename, "item.rename"},
-    {edit_op::item_approve, "item.approve"},     {edit_op::report_approve, "report.approve"},
-    {edit_op::speaker_rename, "speaker.rename"}, {edit_op::caption_correct, "caption.correct"},
+    {edit_op::bullet_edit, "bullet.edit"},
+    {edit_op::bullet_add, "bullet.add"},
+    {edit_op::bullet_remove, "bullet.remove"},
+    {edit_op::bullet_pin, "bullet.pin"},
+    {edit_op::bullet_approve, "bullet.approve"},
+    {edit_op::item_rename, "item.rename"},
+    {edit_op::item_approve, "item.approve"},
+    {edit_op::report_approve, "report.approve"},
+    {edit_op::item_add, "item.add"},
+    {edit_op::item_remove, "item.remove"},
+    {edit_op::item_merge, "item.merge"},
+    {edit_op::item_split, "item.split"},
+    {edit_op::bullet_move, "bullet.move"},
+    {edit_op::bullet_unpin, "bullet.unpin"},
+    {edit_op::bullet_unapprove, "bullet.unapprove"},
+    {edit_op::item_unapprove, "item.unapprove"},
+    {edit_op::speaker_rename, "speaker.rename"},
+    {edit_op::caption_correct, "caption.correct"},
 };
 
 constexpr std::string_view kind_long_names[] = {"key_point", "decision", "next_step"};
@@ -357,12 +295,26 @@ std::string minute_edit_json(minute_edit const& e) {
         {"op", op_name(e.op)}, {"revision", e.revision}, {"by", e.by}, {"at", e.at_ms}};
     if (e.bullet)
         o["bullet"] = e.bullet->str();
-    if (e.item) {
-        boost::json::object item{{"utterance", e.item->utterance}};
-        if (e.item->known)
-            item["known"] = *e.item->known;
-        o["item"] = std::move(item);
+    auto const anchor = [](item_anchor const& a) {
+        boost::json::object item{{"utterance", a.utterance}};
+        if (a.known)
+            item["known"] = *a.known;
+        if (a.added != 0)
+            item["added"] = a.added;
+        return item;
+    };
+    if (e.item)
+        o["item"] = anchor(*e.item);
+    if (e.other) {
+        o["other"] = anchor(*e.other);
+        o["other_revision"] = e.other_revision;
     }
+    if (e.utterance)
+        o["utterance"] = *e.utterance;
+    if (e.before)
+        o["before"] = e.before->str();
+    if (e.position)
+        o["position"] = *e.position;
     if (e.op == edit_op::bullet_add)
         o["kind"] = kind_name(e.kind);
     for (auto const& [key, value] :
@@ -407,18 +359,39 @@ std::optional<minute_edit> parse_minute_edit(std::string_view json) {
         if (!e.bullet)
             return std::nullopt;
     }
-    if (auto const* item = o->if_contains("item")) {
+    auto const anchor = [&](char const* key, std::optional<item_anchor>& out) {
+        auto const* item = o->if_contains(key);
+        if (!item)
+            return true;
         auto const* i = item->if_object();
         auto const utterance = i ? number(*i, "utterance") : std::nullopt;
         if (!utterance)
-            return std::nullopt;
-        e.item = item_anchor{std::nullopt, static_cast<std::size_t>(*utterance)};
-        if (i->contains("known")) {
-            auto const known = number(*i, "known");
-            if (!known)
-                return std::nullopt;
-            e.item->known = static_cast<std::size_t>(*known);
+            return false;
+        out = item_anchor{std::nullopt, static_cast<std::size_t>(*utterance), 0};
+        for (auto const& [field, known] : {std::pair{"known", true}, std::pair{"added", false}}) {
+            if (!i->contains(field))
+                continue;
+            auto const value = number(*i, field);
+            if (!value)
+                return false;
+            if (known)
+                out->known = static_cast<std::size_t>(*value);
+            else
+                out->added = *value;
         }
+        return true;
+    };
+    if (!anchor("item", e.item) || !anchor("other", e.other))
+        return std::nullopt;
+    e.other_revision = number(*o, "other_revision").value_or(0);
+    if (auto const utterance = number(*o, "utterance"))
+        e.utterance = static_cast<std::size_t>(*utterance);
+    if (auto const position = number(*o, "position"))
+        e.position = static_cast<std::size_t>(*position);
+    if (auto const before = string("before")) {
+        e.before = bullet_key::parse(*before);
+        if (!e.before)
+            return std::nullopt;
     }
     if (e.op == edit_op::bullet_add) {
         auto const kind = kind_named(string("kind").value_or(""));

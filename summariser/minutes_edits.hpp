@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 namespace minuted::summariser {
@@ -25,10 +26,21 @@ struct bullet_key {
     std::uint64_t added = 0; ///< > 0 for a bullet a person added
 
     std::string str() const;
-    /// Reads what `str` writes; nullopt for anything else.
+    /// Reads what `str` writes; nullopt for anything else. "add:N" does not say its kind.
     static std::optional<bullet_key> parse(std::string_view text);
-    friend bool operator==(bullet_key const&, bullet_key const&) = default;
-    friend auto operator<=>(bullet_key const&, bullet_key const&) = default;
+    /// A person's bullet is its edit's number, whatever kind a key read from "add:N" says.
+    friend bool operator==(bullet_key const& a, bullet_key const& b) {
+        return a.order() == b.order();
+    }
+    friend auto operator<=>(bullet_key const& a, bullet_key const& b) {
+        return a.order() <=> b.order();
+    }
+
+private:
+    std::tuple<std::uint64_t, int, std::size_t, std::uint32_t> order() const {
+        return {added, added != 0 ? 0 : static_cast<int>(kind), added != 0 ? 0 : utterance,
+                added != 0 ? 0 : line};
+    }
 };
 
 /// Names an agenda item however the machine's segmentation moves it: the known agenda entry it
@@ -37,6 +49,7 @@ struct bullet_key {
 struct item_anchor {
     std::optional<std::size_t> known; ///< known agenda index
     std::size_t utterance = 0;
+    std::uint64_t added = 0; ///< > 0: an item a person added or split off, by its edit's number
     friend bool operator==(item_anchor const&, item_anchor const&) = default;
 };
 
@@ -55,6 +68,14 @@ enum class edit_op {
     report_approve,
     speaker_rename,  ///< a participant's name; into another participant it names (transcript_edits)
     caption_correct, ///< a final turn's text (transcript_edits)
+    item_add,        ///< a person's item, from an utterance (or the next one) on
+    item_remove,     ///< out of the minutes with its bullets; what it held is not minuted
+    item_merge,      ///< `item` and the item after it (`other`) become one, under `item`'s title
+    item_split,      ///< `item` goes on in a new item from `utterance` on
+    bullet_move,     ///< to `position` in its list, or `before` another bullet of it
+    bullet_unpin,    ///< the pin taken back
+    bullet_unapprove, ///< the approval taken back
+    item_unapprove,
 };
 
 /// One edit, as journaled. `revision` is the revision of its target the editor saw: an edit on
@@ -69,13 +90,18 @@ struct minute_edit {
     std::uint64_t revision = 0;
     std::string by; ///< who made it (the editor token's name)
     std::int64_t at_ms = 0;
-    std::optional<std::size_t> speaker;   ///< speaker_rename: the participant's id
-    std::optional<std::size_t> utterance; ///< caption_correct: the turn's utterance id
-    std::optional<std::uint32_t> line;    ///< caption_correct: its line, if the editor gave it
-    std::optional<std::string> original;  ///< caption_correct: the text it replaced (journal only)
+    std::optional<std::size_t> speaker; ///< speaker_rename: the participant's id
+    /// caption_correct: the turn's utterance id; item_add, item_split: where the new item starts
+    std::optional<std::size_t> utterance;
+    std::optional<std::uint32_t> line;   ///< caption_correct: its line, if the editor gave it
+    std::optional<std::string> original; ///< caption_correct: the text it replaced (journal only)
     /// caption_correct: the part of the turn's text that `text` replaces, in UTF-16 code units
     /// as updates count (`from`); none: all of it.
     std::optional<std::size_t> offset, length;
+    std::optional<item_anchor> other;    ///< item_merge: the item after `item`
+    std::uint64_t other_revision = 0;    ///< item_merge: `other`'s revision
+    std::optional<bullet_key> before;    ///< bullet_move: the bullet it goes before
+    std::optional<std::size_t> position; ///< bullet_move: its 0-based place in its list
     friend bool operator==(minute_edit const&, minute_edit const&) = default;
 };
 
@@ -110,29 +136,50 @@ struct bullet_marks {
 
 /// An agenda item of the published minutes: the machine's, with what people did to it.
 struct published_item {
-    agenda_item item;                     ///< its title and bullets as published
+    agenda_item item;                     ///< its title and bullets as published; `n` as shown
     std::vector<bullet_marks> key_points; ///< one per item.key_points
     std::vector<bullet_marks> decisions;  ///< one per item.decisions
     std::vector<bullet_marks> next_steps; ///< one per item.next_steps
     std::uint64_t revision = 0;
     bool renamed = false;
     bool approved = false;
+    item_anchor anchor; ///< names it in edits
+    /// The machine's item it starts with (an index of meeting::agenda), whose context (who
+    /// carried it) it shows; nullopt for an item a person added or split off.
+    std::optional<std::size_t> machine;
+    bool added = false; ///< a person added it or split it off
+};
+
+/// The published agenda: its items (all, or those asked for) and how many it has in all.
+struct published_minutes {
+    std::vector<published_item> items;
+    std::size_t count = 0;
 };
 
 /// The edits people made to a meeting's minutes, applied over what the machine writes. The
 /// machine keeps writing; a bullet a person edited or pinned is never changed or dropped by it,
 /// one a person removed does not come back, and a renamed item keeps its title as the machine
-/// moves it. Pure and deterministic: the same edits over the same meeting publish the same
-/// minutes, live or rebuilt from a journal. Costs O(edits) memory; publishing an item costs
-/// O(its bullets + the edits to it).
+/// moves it. People also shape the agenda: an item added or split off holds what is said from
+/// its utterance on until the next item; merged items stay one, a removed one stays out, and a
+/// list a person reordered keeps their order, while the machine goes on adding. Pure and
+/// deterministic: the same edits over the same meeting publish the same minutes, live or
+/// rebuilt from a journal. Costs O(edits) memory; laying out the agenda costs O(items x
+/// structure edits), publishing an item O(the bullets of the machine's items it shows + edits).
 class minutes_edits {
 public:
     /// Checks `e` against the meeting as it is now and, if it fits, keeps it. A new bullet's
-    /// key is numbered by how many edits came before.
+    /// key, and a new item's anchor, are numbered by how many edits came before.
     edit_result apply(minute_edit const& e, meeting const& m);
 
-    /// `machine` (an item of `m`) as published, with the edits that belong to it.
+    /// The published agenda, numbered from 1. `machine`: only the published items that show
+    /// something of these items of `m` (indices of meeting::agenda; others are ignored), as an
+    /// update needs; all of them if null.
+    published_minutes publish(meeting const& m,
+                              std::vector<std::size_t> const* machine = nullptr) const;
+    /// The published item that shows `machine` (an item of `m`) from its start.
     published_item publish(meeting const& m, agenda_item const& machine) const;
+    /// The anchor of the published item numbered `n`, if there is one.
+    std::optional<item_anchor> published_anchor(meeting const& m, std::size_t n) const;
 
     /// Whether the whole report has been approved, by whom, at what revision.
     bool report_approved() const noexcept { return report_approved_; }
@@ -159,13 +206,67 @@ private:
         std::uint64_t revision = 0;
         std::string by;
     };
+    /// An item a person added or split off: it starts at `start`.
+    struct added_item {
+        std::uint64_t id = 0; ///< the number of the edit that made it
+        std::size_t start = 0;
+        bool merged = false;    ///< merged into the item before it
+        std::int64_t at_ms = 0; ///< when it was made: its start, if nothing was said there yet
+    };
+    /// Where an item starts on the transcript: a machine's item or a person's.
+    struct boundary {
+        std::size_t start = 0;
+        std::optional<std::size_t> machine; ///< index of meeting::agenda
+        std::uint64_t added = 0;            ///< added_item::id
+        std::size_t segment = 0;            ///< the published (or removed) item it is part of
+    };
+    /// An item of the agenda as laid out: from its head boundary to the next item's.
+    struct span {
+        std::size_t head = 0; ///< index of layout::boundaries
+        std::size_t first = 0;
+        bool removed = false;
+        std::size_t n = 0; ///< its number as published; 0 if removed
+    };
+    struct layout {
+        std::vector<boundary> boundaries;        ///< by start; the machine's first on a tie
+        std::vector<span> segments;              ///< in order
+        std::vector<std::size_t> machine_bounds; ///< per item of meeting::agenda: its boundary
+        std::size_t count = 0;                   ///< items published
+    };
+
+    struct publisher;
 
     edit_result apply_to_bullet(minute_edit const& e, meeting const& m);
+    edit_result add_bullet(minute_edit const& e, meeting const& m);
     edit_result apply_to_item(minute_edit const& e, meeting const& m);
-    bool belongs(item_anchor const& a, meeting const& m, agenda_item const& item) const;
+    edit_result apply_structure(minute_edit const& e, meeting const& m);
+    /// item_add, item_split: where the new item starts, or why it cannot.
+    edit_result place_new_item(minute_edit const& e, meeting const& m, layout const& l,
+                               std::optional<std::size_t> target, std::size_t& start) const;
+    /// item_merge: the item merged into `target`, or why there is none.
+    edit_result merge_partner(minute_edit const& e, meeting const& m, layout const& l,
+                              std::size_t target, std::size_t& other) const;
+    /// bullet_move: the bullet's list in the order the edit gives it, its places kept.
+    edit_result arrange(minute_edit const& e, meeting const& m);
+
+    layout lay_out(meeting const& m) const;
+    /// The boundary `a` names now, if any.
+    std::optional<std::size_t> boundary_of(layout const& l, meeting const& m,
+                                           item_anchor const& a) const;
+    /// The segment that shows a bullet of the machine's item `machine` said at `utterance`.
+    static std::size_t owner(layout const& l, std::size_t machine, std::size_t utterance);
+    item_anchor head_anchor(layout const& l, meeting const& m, span const& s) const;
+    item_state* state_of(layout const& l, meeting const& m, std::size_t segment);
+    item_state const* state_of(layout const& l, meeting const& m, std::size_t segment) const;
+    published_item publish_segment(meeting const& m, layout const& l, std::size_t segment) const;
 
     std::map<bullet_key, bullet_state> bullets_;
     std::vector<item_state> items_;
+    std::vector<added_item> added_;
+    std::vector<item_anchor> merged_;          ///< machine's items merged into the item before them
+    std::vector<item_anchor> removed_;         ///< items taken out of the minutes
+    std::map<bullet_key, std::uint64_t> rank_; ///< in a list a person reordered: its place
+    std::uint64_t ranks_ = 0;
     bool report_approved_ = false;
     std::uint64_t report_revision_ = 0;
     std::uint64_t count_ = 0;
@@ -183,7 +284,7 @@ std::optional<edit_op> op_named(std::string_view name);
 std::string_view kind_name(bullet_kind k);
 std::optional<bullet_kind> kind_named(std::string_view name);
 
-/// The item of `m` that `a` names now, if any.
+/// The machine's item of `m` that `a` names now, if any (none for a person's item).
 agenda_item const* find_item(meeting const& m, item_anchor const& a);
 
 } // namespace minuted::summariser

@@ -83,24 +83,22 @@ std::string one_line(std::string_view text) {
 
 } // namespace
 
-std::vector<agenda_item> published_agenda(meeting const& m, minutes_edits const* edits) {
-    if (!edits || edits->empty())
-        return m.agenda();
-    std::vector<agenda_item> out;
-    out.reserve(m.agenda().size());
-    for (auto const& item : m.agenda())
-        out.push_back(edits->publish(m, item).item);
-    return out;
+std::vector<published_item> published_agenda(meeting const& m, minutes_edits const* edits) {
+    minutes_edits const none;
+    return (edits ? *edits : none).publish(m).items;
 }
 
 std::string render_markdown(meeting const& m, std::string_view title, minutes_edits const* edits) {
     std::string out;
     out += "# " + (title.empty() ? std::string("Meeting") : one_line(title)) + "\n\n";
     out += "Summary report\n";
-    for (auto const& item : published_agenda(m, edits)) {
+    for (auto const& published : published_agenda(m, edits)) {
+        auto const& item = published.item;
         out += "\n## " + std::to_string(item.n) + ". " + one_line(item.title) + "\n\n";
         out += "_From line " + std::to_string(item.start_line) + "._";
-        if (auto const context = m.context_of(item.n - 1); !context.empty())
+        // Who carried it, for an item that starts with one of the machine's.
+        if (auto const context = published.machine ? m.context_of(*published.machine) : "";
+            !context.empty())
             out += " " + context;
         out += '\n';
         if (!item.key_points.empty()) {
@@ -203,7 +201,8 @@ boost::json::value render_json(meeting const& m, minutes_edits const* edits) {
     root["participants"] = std::move(people);
 
     boost::json::array agenda;
-    for (auto const& item : published_agenda(m, edits)) {
+    for (auto const& published : published_agenda(m, edits)) {
+        auto const& item = published.item;
         boost::json::object o;
         o["n"] = item.n;
         o["title"] = item.title;
@@ -211,10 +210,11 @@ boost::json::value render_json(meeting const& m, minutes_edits const* edits) {
         o["first_utterance"] = item.first_utterance;
         if (item.known_index)
             o["known_index"] = *item.known_index;
-        auto const who = m.people_of(item.n - 1);
+        auto const who =
+            published.machine ? m.people_of(*published.machine) : meeting::item_people{};
         o["presenter"] =
             who.presenter.empty() ? boost::json::value(nullptr) : boost::json::value(who.presenter);
-        o["context"] = m.context_of(item.n - 1);
+        o["context"] = published.machine ? m.context_of(*published.machine) : "";
         boost::json::array points;
         for (auto const& k : item.key_points) {
             auto p = ref_json(m, k.from);

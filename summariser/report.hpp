@@ -23,7 +23,7 @@ std::string render_markdown(meeting const& m, std::string_view title,
 boost::json::value render_json(meeting const& m, minutes_edits const* edits = nullptr);
 
 /// The agenda items of `m` as published: with `edits` applied, if any.
-std::vector<agenda_item> published_agenda(meeting const& m, minutes_edits const* edits);
+std::vector<published_item> published_agenda(meeting const& m, minutes_edits const* edits);
 
 /// The clean transcript: one paragraph per turn, "Name: text", unnamed turns as "Speaker"; a
 /// turn a person corrected ends "[corrected by NAME at HH:MM UTC]".

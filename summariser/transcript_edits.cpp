@@ -190,9 +190,7 @@ std::string replaced_text(minute_edit const& e, meeting const& m) {
 void put_transcript_fields(boost::json::object& o, minute_edit const& e) {
     if (e.speaker)
         o["speaker"] = *e.speaker;
-    if (e.utterance)
-        o["utterance"] = *e.utterance;
-    if (e.line)
+    if (e.line) // the utterance is written with the agenda edits' fields, which share it
         o["line"] = *e.line;
     if (e.original)
         o["original"] = *e.original;
@@ -220,8 +218,6 @@ bool read_transcript_fields(boost::json::object const& o, minute_edit& e) {
         e.length = static_cast<std::size_t>(*n);
     if (auto const n = number("speaker"))
         e.speaker = static_cast<std::size_t>(*n);
-    if (auto const n = number("utterance"))
-        e.utterance = static_cast<std::size_t>(*n);
     if (auto const n = number("line")) {
         if (*n > UINT32_MAX)
             return false;

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <ctime>
 #include <fcntl.h>
@@ -142,8 +143,20 @@ index_entry(std::string const& archive, std::string_view state_json) {
     }
     auto const& agenda = state.at("agenda").as_array();
     std::vector<archived_utterance> turns;
+    // A turn's item is the published one that holds it (the last to start at or before it, or
+    // the first), so hits carry the titles of the agenda as people left it, merged or split. A
+    // state that does not say where its items start names each turn's item by its index.
+    bool const placed = std::all_of(agenda.begin(), agenda.end(), [](auto const& a) {
+        return a.is_object() && a.as_object().contains("first_utterance");
+    });
+    std::size_t started = 0; // items starting at or before the turn
     for (auto const& u : state.at("utterances").as_array()) {
-        auto const item = u.at("item").to_number<std::size_t>();
+        auto const id = u.at("id").to_number<std::size_t>();
+        while (placed && started < agenda.size() &&
+               agenda[started].at("first_utterance").to_number<std::size_t>() <= id)
+            ++started;
+        auto const item =
+            placed ? (started > 0 ? started - 1 : 0) : u.at("item").to_number<std::size_t>();
         turns.push_back({u.at("id").to_number<std::int64_t>(),
                          u.at("speaker").is_null()
                              ? std::string()

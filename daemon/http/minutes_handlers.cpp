@@ -20,12 +20,12 @@ namespace http = boost::beast::http;
 namespace {
 
 // An edit as a client sends it: {"op", "bullet"?, "item"? (the item's number), "kind"?,
-// "text"?, "who"?, "when"?, "revision"?}; the item's number is resolved on the session's
-// strand. Why not, if it is not one.
+// "text"?, "who"?, "when"?, "revision"?, "after"?, "with"?, "with_revision"?, "utterance"?,
+// "before"?, "position"?}; items' numbers are resolved on the session's strand. Why not, if
+// it is not one.
 struct edit_request {
     summariser::minute_edit edit;
-    std::optional<std::size_t> item_n;
-    std::optional<std::string> speaker_name; ///< speaker.rename: `from` given by name
+    edit_refs refs;
 };
 
 // speaker.rename's {"from": id or name, "to"} and caption.correct's {"utterance", "line"?,
@@ -51,7 +51,7 @@ std::optional<std::string> read_transcript_request(boost::json::object const& o,
     if (!from || !to || !to->is_string())
         return "speaker.rename needs from (the speaker's id or name) and to (a name)";
     if (from->is_string())
-        r.speaker_name = std::string(from->get_string());
+        r.refs.speaker_name = std::string(from->get_string());
     else if (auto const id = protocol::detail::unsigned_field(o, "from", bad); id && !bad)
         r.edit.speaker = static_cast<std::size_t>(*id);
     else
@@ -83,7 +83,9 @@ std::variant<edit_request, std::string> read_edit_request(std::string const& bod
     if (!named)
         return std::string("op must be one of bullet.edit, bullet.add, bullet.remove, "
                            "bullet.pin, bullet.approve, item.rename, item.approve, "
-                           "report.approve, speaker.rename, caption.correct");
+                           "report.approve, item.add, item.remove, item.merge, item.split, "
+                           "bullet.move, bullet.unpin, bullet.unapprove, item.unapprove, "
+                           "speaker.rename, caption.correct");
     r.edit.op = *named;
     for (auto const& [key, out] : {std::pair{"text", &r.edit.text}, std::pair{"who", &r.edit.who},
                                    std::pair{"when", &r.edit.when}}) {
@@ -92,15 +94,18 @@ std::variant<edit_request, std::string> read_edit_request(std::string const& bod
             return std::string(key) + " must be a string";
         *out = std::get<std::optional<std::string>>(value);
     }
-    if (auto const bullet = string("bullet"); !std::holds_alternative<bool>(bullet)) {
-        if (auto const& b = std::get<std::optional<std::string>>(bullet); b) {
-            r.edit.bullet = summariser::bullet_key::parse(*b);
-            if (!r.edit.bullet)
-                return std::string("bullet must be a bullet's key, as the minutes give it");
-        }
-    } else {
-        return std::string("bullet must be a string");
-    }
+    // A bullet's key, as the minutes give it.
+    auto const read_key = [&](char const* name, std::optional<summariser::bullet_key>& out) {
+        auto const value = string(name);
+        auto const* text = std::get_if<std::optional<std::string>>(&value);
+        if (text && *text)
+            out = summariser::bullet_key::parse(**text);
+        return text && (!*text || out);
+    };
+    for (auto const& [name, out] :
+         {std::pair{"bullet", &r.edit.bullet}, std::pair{"before", &r.edit.before}})
+        if (!read_key(name, *out))
+            return std::string(name) + " must be a bullet's key, as the minutes give it";
     if (auto const kind = string("kind"); !std::holds_alternative<bool>(kind)) {
         auto const& k = std::get<std::optional<std::string>>(kind);
         auto const read = k ? summariser::kind_named(*k) : std::nullopt;
@@ -111,11 +116,23 @@ std::variant<edit_request, std::string> read_edit_request(std::string const& bod
         return std::string("kind must be a string");
     }
     bool bad = false;
-    if (auto const n = protocol::detail::unsigned_field(*o, "item", bad))
-        r.item_n = static_cast<std::size_t>(*n);
-    r.edit.revision = protocol::detail::unsigned_field(*o, "revision", bad).value_or(0);
+    auto const number = [&](char const* key) -> std::optional<std::size_t> {
+        if (auto const n = protocol::detail::unsigned_field(*o, key, bad))
+            return static_cast<std::size_t>(*n);
+        return std::nullopt;
+    };
+    r.refs.item_n = number("item");
+    // A new item goes after the last one: `after` names it.
+    if (auto const after = number("after"); after && r.edit.op == summariser::edit_op::item_add)
+        r.refs.item_n = after;
+    r.refs.other_n = number("with");
+    r.edit.utterance = number("utterance");
+    r.edit.position = number("position");
+    r.edit.revision = number("revision").value_or(0);
+    r.edit.other_revision = number("with_revision").value_or(0);
     if (bad)
-        return std::string("item and revision must be numbers of 0 or more");
+        return std::string("item, after, with, utterance, position, revision and with_revision "
+                           "must be numbers of 0 or more");
     if (auto why = read_transcript_request(*o, r))
         return *std::move(why);
     return r;
@@ -155,11 +172,10 @@ void http_session::handle_minutes_edit(request req, protocol::route const& route
                                   edit = std::move(edit)]() mutable {
         if (session->ended()) // its minutes are in its archive now, and edited there
             return self->sessions_.edit_archived(session, {std::move(edit.edit),
-                                                           edit.item_n,
-                                                           std::move(edit.speaker_name),
+                                                           std::move(edit.refs),
                                                            self->edit_answer(std::move(req)),
                                                            {}});
-        auto const done = session->edit(std::move(edit.edit), edit.item_n, edit.speaker_name);
+        auto const done = session->edit(std::move(edit.edit), edit.refs);
         if (done.refused)
             return net::post(self->ex_, [self, req = std::move(req), done] {
                 boost::json::object o{{"error", done.why}};
@@ -199,11 +215,8 @@ void http_session::handle_archive_minutes_edit(request req, protocol::route cons
                 self->respond_json(req, status, boost::json::object{{"error", why}});
             });
         }
-        self->sessions_.edit_archived(s, {std::move(edit.edit),
-                                          edit.item_n,
-                                          std::move(edit.speaker_name),
-                                          self->edit_answer(std::move(req)),
-                                          {}});
+        self->sessions_.edit_archived(
+            s, {std::move(edit.edit), std::move(edit.refs), self->edit_answer(std::move(req)), {}});
     });
 }
 

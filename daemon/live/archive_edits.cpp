@@ -13,6 +13,7 @@
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -164,7 +165,7 @@ void live_session::next_archived_edit() {
             return rewrite_archive(true);
         }
         bool const approves = front.edit->op == summariser::edit_op::report_approve;
-        auto [result, r] = check_edit(std::move(*front.edit), front.item_n, front.speaker_name);
+        auto [result, r] = check_edit(std::move(*front.edit), front.refs);
         if (result.refused) {
             if (front.done)
                 front.done(result, {});
@@ -217,9 +218,13 @@ void live_session::on_archived_edit_written(std::string const& failure,
     apply(r, std::chrono::steady_clock::now());
     edits_file_bytes_ += r.text.size() + 1;
     auto const e = summariser::parse_minute_edit(r.text);
-    // The search index holds the agenda's titles and the turns' words and speakers.
-    rewrite_archive(
-        e && (e->op == summariser::edit_op::item_rename || summariser::is_transcript_edit(e->op)));
+    // The search index holds the agenda's titles and the turns' words and speakers: an edit
+    // that changes them (not a bullet's, nor an approval) indexes the meeting again.
+    using summariser::edit_op;
+    auto const reindexed = {edit_op::item_rename,    edit_op::item_add,   edit_op::item_remove,
+                            edit_op::item_merge,     edit_op::item_split, edit_op::speaker_rename,
+                            edit_op::caption_correct};
+    rewrite_archive(e && std::find(reindexed.begin(), reindexed.end(), e->op) != reindexed.end());
 }
 
 void live_session::rewrite_archive(bool reindex) {

@@ -344,36 +344,37 @@ bool live_session::set_roster(std::vector<protocol::roster_person> const& roster
     return true;
 }
 
-summariser::edit_result live_session::edit(summariser::minute_edit e,
-                                           std::optional<std::size_t> item_n,
-                                           std::optional<std::string> const& speaker_name) {
+summariser::edit_result live_session::edit(summariser::minute_edit e, edit_refs const& refs) {
     if (ended_)
         return {
             summariser::edit_refusal::ended, "the meeting has ended: its minutes are final", 0, {}};
-    auto [result, r] = check_edit(std::move(e), item_n, speaker_name);
+    auto [result, r] = check_edit(std::move(e), refs);
     if (!result.refused)
         record(std::move(r), std::chrono::steady_clock::now());
     return result;
 }
 
 std::pair<summariser::edit_result, protocol::journal_record>
-live_session::check_edit(summariser::minute_edit e, std::optional<std::size_t> item_n,
-                         std::optional<std::string> const& speaker_name) {
+live_session::check_edit(summariser::minute_edit e, edit_refs const& refs) {
     using summariser::edit_refusal;
     ensure_pipeline();
     auto const& m = pipeline_->state();
     protocol::journal_record r;
-    if (speaker_name) {
-        e.speaker = participant_named(*speaker_name);
+    if (refs.speaker_name) {
+        e.speaker = participant_named(*refs.speaker_name);
         if (!e.speaker)
-            return {{edit_refusal::no_such_target, "no such speaker: " + *speaker_name, 0, {}}, r};
+            return {{edit_refusal::no_such_target, "no such speaker: " + *refs.speaker_name, 0, {}},
+                    r};
     }
-    if (item_n) {
-        if (*item_n == 0 || *item_n > m.agenda().size())
-            return {
-                {edit_refusal::no_such_target, "no agenda item " + std::to_string(*item_n), 0, {}},
-                r};
-        e.item = summariser::anchor_of(m.agenda()[*item_n - 1]);
+    // Items are numbered as published, people's items and merges included.
+    for (auto const& [n, anchor] :
+         {std::pair{refs.item_n, &e.item}, std::pair{refs.other_n, &e.other}}) {
+        if (!n)
+            continue;
+        *anchor = edits_.published_anchor(m, *n);
+        if (!*anchor)
+            return {{edit_refusal::no_such_target, "no agenda item " + std::to_string(*n), 0, {}},
+                    r};
     }
     e.at_ms = to_ms(wall_now());
     // Checked on a copy first: the journal holds only edits that apply, so a rebuild makes

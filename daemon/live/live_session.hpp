@@ -118,13 +118,20 @@ struct ingest_answer {
     std::optional<protocol::seq_number> held;
 };
 
+/// What an edit names as its client sent it, resolved against the meeting where the edit is
+/// checked (live_session::check_edit).
+struct edit_refs {
+    std::optional<std::size_t> item_n;       ///< the item's number as the viewer showed it
+    std::optional<std::size_t> other_n;      ///< item.merge: the number of the item merged in
+    std::optional<std::string> speaker_name; ///< speaker.rename: `from` given by name
+};
+
 /// A person's edit of the minutes of a meeting that has ended and is archived, and where its
 /// outcome goes (live_session::edit_archived). With no `edit`, the archive's reports are only
 /// written again (after a crash left them behind its edits).
 struct archived_edit {
     std::optional<summariser::minute_edit> edit;
-    std::optional<std::size_t> item_n;       ///< the item's number as the viewer showed it
-    std::optional<std::string> speaker_name; ///< speaker.rename: `from` given by name
+    edit_refs refs;
     /// On the strand, once the edit is on disk (or refused): the result, and `failure` (not
     /// refused, but it could not be written: nothing changed) if it is not empty.
     std::function<void(summariser::edit_result const& result, std::string const& failure)> done;
@@ -268,12 +275,12 @@ public:
     /// A person's edit of the minutes (POST /api/sessions/{id}/minutes/edits), made on the
     /// meeting as it is now: checked (summariser::minutes_edits), then journaled like captions
     /// and shown to every viewer at once. `item_n`, when the edit names an agenda item, is the
-    /// item's number as the viewer showed it; the edit anchors to that item. `speaker_name`,
-    /// for a speaker.rename that names its speaker rather than giving the id, is looked up
-    /// among the participants (404 if none is called so). Refused as the rules say (404, 409,
-    /// 400), or because the meeting has ended. On the strand.
-    summariser::edit_result edit(summariser::minute_edit e, std::optional<std::size_t> item_n,
-                                 std::optional<std::string> const& speaker_name = std::nullopt);
+    /// item's number as the viewer showed it; the edit anchors to that item (`other_n`: the
+    /// item merged into it). `speaker_name`, for a speaker.rename that names its speaker rather
+    /// than giving the id, is looked up among the participants (404 if none is called so).
+    /// Refused as the rules say (404, 409, 400), or because the meeting has ended. On the
+    /// strand.
+    summariser::edit_result edit(summariser::minute_edit e, edit_refs const& refs = {});
     /// After the meeting, an edit of its archived minutes (archive_edits.cpp): taken one at a
     /// time, each checked against the meeting and the edits before it as `edit` checks one,
     /// then appended durably to the archive's edits.jsonl (on the archive executor), and only
@@ -327,8 +334,7 @@ private:
     /// Checks a person's edit against the meeting as it is now; the journal record that makes
     /// it if it applies.
     std::pair<summariser::edit_result, protocol::journal_record>
-    check_edit(summariser::minute_edit e, std::optional<std::size_t> item_n,
-               std::optional<std::string> const& speaker_name);
+    check_edit(summariser::minute_edit e, edit_refs const& refs);
     /// The archive's state.json: the final snapshot and what the index needs besides.
     std::string archived_state_json();
     /// After a rebuild from an archive: the edits its edits.jsonl holds beyond the journal's.

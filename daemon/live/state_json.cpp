@@ -141,9 +141,7 @@ summariser::minutes_edits const& no_edits() {
 }
 
 boost::json::object agenda_item_json(summariser::meeting const& m,
-                                     summariser::agenda_item const& machine,
-                                     summariser::minutes_edits const& edits) {
-    auto const published = edits.publish(m, machine);
+                                     summariser::published_item const& published) {
     auto const& item = published.item;
     boost::json::array points;
     for (std::size_t i = 0; i < item.key_points.size(); ++i) {
@@ -158,7 +156,7 @@ boost::json::object agenda_item_json(summariser::meeting const& m,
         {"n", item.n},
         {"title", item.title},
         // Who carried it, in a line: "Presented by X, with Y and Z (12 turns)."
-        {"context", m.context_of(item.n - 1)},
+        {"context", published.machine ? m.context_of(*published.machine) : ""},
         // The known agenda's entry it is, so a viewer can show what is still to come.
         {"known",
          item.known_index ? boost::json::value(*item.known_index) : boost::json::value(nullptr)},
@@ -177,6 +175,8 @@ boost::json::object agenda_item_json(summariser::meeting const& m,
         o["renamed"] = true;
     if (published.approved)
         o["approved"] = true;
+    if (published.added)
+        o["added"] = true;
     return o;
 }
 
@@ -192,8 +192,8 @@ boost::json::object make_snapshot(std::string_view session, summariser::meeting 
     auto const chairs = m.chairs();
     for (auto const& p : m.participants().all())
         people.push_back(participant_json(m, p, chairs));
-    for (auto const& item : m.agenda())
-        agenda.push_back(agenda_item_json(m, item, edits));
+    for (auto const& item : edits.publish(m).items)
+        agenda.push_back(agenda_item_json(m, item));
     for (auto const& u : m.utterances())
         utterances.push_back(utterance_json(u));
     o["participants"] = std::move(people);
@@ -252,12 +252,15 @@ boost::json::object make_update(summariser::meeting const& m, summariser::change
         o["participants"] = std::move(a);
     }
     if (!changes.agenda.empty()) {
-        // Items an alignment took back (a placement that moved) are those past this count.
-        o["items"] = m.agenda().size();
+        // The published items that show the machine's changed ones (an item opened, then
+        // taken back in the same change, shows in none).
+        auto const published = edits.publish(m, &changes.agenda);
+        // Items an alignment took back (a placement that moved), or people merged or removed,
+        // are those past this count.
+        o["items"] = published.count;
         boost::json::array a;
-        for (auto i : changes.agenda)
-            if (i < m.agenda().size()) // else opened, then taken back in the same change
-                a.push_back(agenda_item_json(m, m.agenda()[i], edits));
+        for (auto const& item : published.items)
+            a.push_back(agenda_item_json(m, item));
         o["agenda"] = std::move(a);
     }
     if (changes.known_agenda)

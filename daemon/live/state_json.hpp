@@ -75,8 +75,8 @@ boost::json::object utterance_json(summariser::utterance const& u);
 /// `chairs`: meeting::chairs(), computed once for all the participants sent.
 boost::json::object participant_json(summariser::meeting const& m, summariser::participant const& p,
                                      std::vector<summariser::participant_id> const& chairs);
+/// `published`: an item of minutes_edits::publish.
 boost::json::object agenda_item_json(summariser::meeting const& m,
-                                     summariser::agenda_item const& item,
-                                     summariser::minutes_edits const& edits = no_edits());
+                                     summariser::published_item const& published);
 
 } // namespace minuted::daemon

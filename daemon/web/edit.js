@@ -274,6 +274,9 @@ function minutedEditing({api, item, minutes, refresh, reload}) {
     });
   }
 
+  // Merging, splitting, adding and removing items, moving bullets, marks taken back.
+  const structure = minutedStructure({send, act, openForm, field, button, item, short, refusal});
+
   // --- hooks for the agenda's rendering ---------------------------------------------------
 
   // A bullet `e` of list `list` ("key_points", …) of item `n`: its marks, and for an editor
@@ -303,7 +306,8 @@ function minutedEditing({api, item, minutes, refresh, reload}) {
       tools.append(button('Approve', f + 'approve', `Approve ${what}`, () =>
         act(n, {op: 'bullet.approve', bullet: e.key, revision}, kind, 'Approved.')));
     tools.append(button('Remove', f + 'remove', `Remove ${what}`, () =>
-      act(n, {op: 'bullet.remove', bullet: e.key, revision}, kind, 'Removed.')));
+      act(n, {op: 'bullet.remove', bullet: e.key, revision}, kind, 'Removed.')),
+                 ...structure.bulletTools(e, list, n, what, kind));
     li.append(' ', tools);
   }
 
@@ -332,9 +336,9 @@ function minutedEditing({api, item, minutes, refresh, reload}) {
             'Item approved.')));
     tools.append(button('Add…', f + 'add',
                         `Add a key point, decision or next step to item ${a.n}`,
-                        () => addBullet(a)));
+                        () => addBullet(a)), ...structure.itemTools(a));
     parts.push(tools);
-    for (const kind of ['rename', 'add'])
+    for (const kind of ['rename', 'add', ...structure.forms])
       if (forms.has(f + kind))
         parts.push(forms.get(f + kind));
     if (messages.get(a.n)) {

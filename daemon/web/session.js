@@ -258,10 +258,10 @@
 
   // The item under discussion: the latest turn's, or the newest item.
   function currentItem() {
+    // The item that holds it, as published: people may have merged or split the machine's.
     const last = state.utterances[state.utterances.length - 1];
-    if (last && last.item !== null && last.item !== undefined)
-      return last.item + 1;
-    return state.agenda.size ? Math.max(...state.agenda.keys()) : 0;
+    const held = [...state.agenda.values()].filter(a => !last || a.first_utterance <= last.id);
+    return held.length ? Math.max(...held.map(a => a.n)) : 0;
   }
 
   const turns = new Map(); // utterance id -> element

@@ -385,3 +385,88 @@ test('an editor corrects a caption line and renames a speaker; another page sees
         }
     }, config);
 });
+
+/// The titles of the items a page shows, and each item's key points by key.
+function shown_outline(page) {
+    return page.evaluate(() => [...document.querySelectorAll('#agenda li.item')].map(li => ({
+        title: li.querySelector('.item-name').textContent,
+        key_points: [...li.querySelectorAll('.key-points > li')].map(b => b.dataset.key),
+    })));
+}
+
+test('an editor merges, splits and reorders by keyboard-reachable buttons; a reader sees it',
+     { timeout: test_timeout }, async t => {
+    await with_daemon(t, async d => {
+        let a, reader;
+        try {
+            const replay = d.replay(dccg_transcript, 'sh', 'max', ['--keep-open']);
+            assert.equal(await replay.done, 0, `replay failed:\n${replay.output()}`);
+            const state = await d.get_json('/api/sessions/sh');
+            // axe is injected as a script tag, which the viewer's policy would refuse.
+            a = await open_page(browser, d.url(`/sessions/sh?token=${ana}`), { bypassCSP: true });
+            reader = await open_page(browser, d.url('/sessions/sh'));
+            for (const page of [a, reader])
+                await wait_in_page(page, 'the whole meeting on the page', n =>
+                    document.querySelectorAll('#captions .turn').length === n &&
+                    document.querySelectorAll('#agenda li.item').length > 0,
+                                   state.utterances.length);
+            await turn_editing_on(a);
+            const before = await shown_outline(reader);
+            const count = before.length;
+            assert.ok(count >= 3, `${count} items`);
+
+            // Item 1 merged with item 2: one item less, under item 1's title.
+            await a.locator('button[data-focus="item:1|merge"]').click();
+            await poll('the merge on the reader\'s page', async () => {
+                const now = await shown_outline(reader);
+                return now.length === count - 1 && now[0].title === before[0].title &&
+                    now[1].title === before[2].title;
+            });
+
+            // The last item split at its second turn, into a new item with its own title.
+            const last = count - 1;
+            await a.locator(`button[data-focus="item:${last}|split"]`).click();
+            const form = a.locator(`li.item[data-n="${last}"] form.item-split`);
+            const options = await form.locator('select[name="utterance"] option').count();
+            assert.ok(options >= 2, `${options} turns to split at`);
+            await form.locator('select[name="utterance"]').selectOption({ index: 1 });
+            await form.locator('input[name="text"]').fill('Questions from the floor');
+            await form.locator('input[name="text"]').press('Enter');
+            await poll('the split on the reader\'s page', async () => {
+                const now = await shown_outline(reader);
+                return now.length === count && now[count - 1].title === 'Questions from the floor';
+            });
+
+            // A key point moved down its list by keyboard: the reader sees the new order.
+            const outline = await shown_outline(a);
+            const n = outline.findIndex(i => i.key_points.length >= 2) + 1;
+            assert.ok(n > 0, 'an item with two key points');
+            const [first, second] = outline[n - 1].key_points;
+            const down = a.locator(`li.item[data-n="${n}"] button[data-focus="${first}|down"]`);
+            await down.focus();
+            await a.keyboard.press('Enter');
+            await poll('the move on the reader\'s page', async () => {
+                const now = await shown_outline(reader);
+                return now[n - 1].key_points[0] === second && now[n - 1].key_points[1] === first;
+            });
+            await wait_in_page(a, 'the focus kept on the moved bullet', k =>
+                document.activeElement?.dataset.focus?.startsWith(`${k}|`), first);
+            await a.locator(`li.item[data-n="${n}"]`).scrollIntoViewIfNeeded();
+            mkdirSync(artifacts, { recursive: true });
+            await a.screenshot({ path: path.join(artifacts, 'editing-structure.png') });
+
+            // The editor's page, every control shown, has no serious accessibility problem.
+            await a.addScriptTag({ path: axe_path });
+            const result = await a.evaluate(() => window.axe.run(document, {
+                resultTypes: ['violations'],
+            }));
+            assert.deepEqual(result.violations
+                .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                .map(v => `${v.id}: ${v.nodes.map(x => x.target.join(' ')).join(', ')}`), []);
+            for (const page of [a, reader])
+                assert.deepEqual(page.problems, []);
+        } finally {
+            await close_pages(a, reader);
+        }
+    }, config);
+});
