@@ -115,6 +115,46 @@ bool minutes_edits::belongs(item_anchor const& a, meeting const& m, agenda_item 
     return find_item(m, a) == &item;
 }
 
+template <class V>
+void minutes_edits::anchor_index<V>::add(item_anchor const& a, V v) {
+    if (a.known)
+        known.emplace(*a.known, std::move(v));
+    else
+        utterance.emplace(a.utterance, std::move(v));
+}
+
+template <class V>
+std::vector<V> minutes_edits::anchor_index<V>::of(meeting const& m,
+                                                  agenda_item const& machine) const {
+    std::vector<V> out;
+    auto const& agenda = m.agenda();
+    // A known anchor names the first item that is its agenda entry (find_item).
+    if (machine.known_index) {
+        auto const first = std::find_if(agenda.begin(), agenda.end(), [&](agenda_item const& i) {
+            return i.known_index == machine.known_index;
+        });
+        if (first != agenda.end() && &*first == &machine) {
+            auto const [from, to] = known.equal_range(*machine.known_index);
+            for (auto it = from; it != to; ++it)
+                out.push_back(it->second);
+        }
+    }
+    // An utterance anchor names the last item starting at or before it: `machine` for the
+    // utterances from its start up to the first later-listed item's start after it, and for
+    // none if a later-listed item starts at or before it.
+    auto const here = static_cast<std::size_t>(&machine - agenda.data());
+    std::size_t end = SIZE_MAX;
+    for (std::size_t i = here + 1; i < agenda.size(); ++i) {
+        if (agenda[i].first_utterance <= machine.first_utterance)
+            return out;
+        end = std::min(end, agenda[i].first_utterance);
+    }
+    for (auto it = utterance.lower_bound(machine.first_utterance);
+         it != utterance.end() && it->first < end; ++it)
+        out.push_back(it->second);
+    return out;
+}
+
 edit_result minutes_edits::apply(minute_edit const& e, meeting const& m) {
     if (!fits(e.text) || !fits(e.who) || !fits(e.when))
         return refuse(edit_refusal::invalid, "text, owner and deadline are at most " +
@@ -153,8 +193,10 @@ edit_result minutes_edits::apply_to_item(minute_edit const& e, meeting const& m)
     if (e.revision != now)
         return refuse(edit_refusal::stale,
                       "the item changed since revision " + std::to_string(e.revision), now);
-    if (it == items_.end())
+    if (it == items_.end()) {
+        items_by_item_.add(anchor_of(*item), items_.size());
         it = items_.insert(items_.end(), item_state{anchor_of(*item), {}, false, 0, {}});
+    }
     if (e.op == edit_op::item_rename)
         it->title = e.text;
     else
@@ -181,6 +223,7 @@ edit_result minutes_edits::apply_to_bullet(minute_edit const& e, meeting const& 
         s.revision = 1;
         s.by = e.by;
         auto const key = s.key;
+        bullets_by_item_.add(s.item, key);
         bullets_.emplace(key, std::move(s));
         return {std::nullopt, {}, 1, key.str()};
     }
@@ -209,6 +252,7 @@ edit_result minutes_edits::apply_to_bullet(minute_edit const& e, meeting const& 
             s.kept_point = *machine.point;
         if (machine.action)
             s.kept_action = *machine.action;
+        bullets_by_item_.add(s.item, s.key);
         it = bullets_.emplace(s.key, std::move(s)).first;
     }
     auto& s = it->second;
@@ -286,9 +330,14 @@ published_item minutes_edits::publish(meeting const& m, agenda_item const& machi
     for_each_machine_bullet(machine, put_machine);
     // What people added here, and what they kept that the machine no longer lists anywhere.
     sentence_ref const here{machine.first_utterance, machine.start_line, std::nullopt};
-    for (auto const& [key, s] : bullets_) {
-        if (s.removed || shown.contains(key) || !belongs(s.item, m, machine))
+    // In key order, as the published list has always been.
+    auto anchored = bullets_by_item_.of(m, machine);
+    std::sort(anchored.begin(), anchored.end());
+    for (auto const& key : anchored) {
+        auto const& s = bullets_.at(key);
+        if (s.removed || shown.contains(key))
             continue;
+        // Only bullets people touched that the machine no longer lists here look further.
         if (key.added == 0 && find_machine_bullet(m, key).item)
             continue; // the machine moved it to another item: shown there
         if (key.kind == bullet_kind::key_point)
@@ -296,15 +345,44 @@ published_item minutes_edits::publish(meeting const& m, agenda_item const& machi
         else
             put_action(key, s.kept_action.value_or(action_item{{}, {}, {}, here, false}), &s);
     }
-    for (auto const& s : items_)
-        if (belongs(s.anchor, m, machine)) {
-            if (s.title)
-                p.item.title = *s.title;
-            p.renamed = s.title.has_value();
-            p.approved = s.approved;
-            p.revision = s.revision;
-        }
+    // In the order they were made: the last one's marks stand.
+    auto named = items_by_item_.of(m, machine);
+    std::sort(named.begin(), named.end());
+    for (auto const i : named) {
+        auto const& s = items_[i];
+        if (s.title)
+            p.item.title = *s.title;
+        p.renamed = s.title.has_value();
+        p.approved = s.approved;
+        p.revision = s.revision;
+    }
     return p;
+}
+
+std::vector<std::size_t> minutes_edits::touched_items(minute_edit const& e,
+                                                      meeting const& m) const {
+    auto const& agenda = m.agenda();
+    auto const index_of = [&](agenda_item const* item) {
+        return item ? std::vector<std::size_t>{static_cast<std::size_t>(item - agenda.data())}
+                    : std::vector<std::size_t>{};
+    };
+    switch (e.op) {
+    case edit_op::report_approve:
+        return {};
+    case edit_op::item_rename:
+    case edit_op::item_approve:
+    case edit_op::bullet_add:
+        return index_of(e.item ? find_item(m, *e.item) : nullptr);
+    default:
+        break;
+    }
+    if (!e.bullet)
+        return {};
+    // Where publish shows it: in the item the machine lists it in, else in its anchor's.
+    if (auto const machine = find_machine_bullet(m, *e.bullet); machine.item)
+        return index_of(machine.item);
+    auto const it = bullets_.find(*e.bullet);
+    return index_of(it == bullets_.end() ? nullptr : find_item(m, it->second.item));
 }
 
 } // namespace minuted::summariser

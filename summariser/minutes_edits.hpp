@@ -125,6 +125,11 @@ public:
     /// `machine` (an item of `m`) as published, with the edits that belong to it.
     published_item publish(meeting const& m, agenda_item const& machine) const;
 
+    /// The agenda items of `m` (indexes into m.agenda()) whose published minutes `e` changed,
+    /// `e` having just been applied: the item that shows its bullet, or the item it names;
+    /// none for the report's approval. Viewers are sent only these again.
+    std::vector<std::size_t> touched_items(minute_edit const& e, meeting const& m) const;
+
     /// Whether the whole report has been approved, by whom, at what revision.
     bool report_approved() const noexcept { return report_approved_; }
     std::uint64_t report_revision() const noexcept { return report_revision_; }
@@ -151,12 +156,24 @@ private:
         std::string by;
     };
 
+    /// What is anchored to items, by the anchor's known agenda index or utterance, so an item
+    /// finds what belongs to it without looking at everything else.
+    template <class V>
+    struct anchor_index {
+        std::multimap<std::size_t, V> known, utterance;
+        void add(item_anchor const& a, V v);
+        /// The values whose anchor names `machine` in `m` now, in no particular order.
+        std::vector<V> of(meeting const& m, agenda_item const& machine) const;
+    };
+
     edit_result apply_to_bullet(minute_edit const& e, meeting const& m);
     edit_result apply_to_item(minute_edit const& e, meeting const& m);
     bool belongs(item_anchor const& a, meeting const& m, agenda_item const& item) const;
 
     std::map<bullet_key, bullet_state> bullets_;
     std::vector<item_state> items_;
+    anchor_index<bullet_key> bullets_by_item_; ///< every key of bullets_, by its state's item
+    anchor_index<std::size_t> items_by_item_;  ///< every index of items_, by its anchor
     bool report_approved_ = false;
     std::uint64_t report_revision_ = 0;
     std::uint64_t count_ = 0;
