@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <functional>
 #include <set>
 
 namespace minuted::summariser {
@@ -139,6 +140,10 @@ std::vector<V> minutes_edits::anchor_index<V>::of(meeting const& m,
                 out.push_back(it->second);
         }
     }
+    // An item that is not one of m's (a copy) is named by no anchor: find_item never returns it.
+    if (std::less<>{}(&machine, agenda.data()) ||
+        !std::less<>{}(&machine, agenda.data() + agenda.size()))
+        return out;
     // An utterance anchor names the last item starting at or before it: `machine` for the
     // utterances from its start up to the first later-listed item's start after it, and for
     // none if a later-listed item starts at or before it.

@@ -401,6 +401,11 @@ TEST(minutes_edits, every_edit_is_shown_once_in_its_item_as_the_meeting_goes_on)
         }
         EXPECT_EQ(pinned, edited) << "known " << known;
         EXPECT_EQ(added_in, std::vector<std::size_t>(adds.size(), 1)) << "known " << known;
+        // A copy of an item is no item of the meeting: nothing people added shows in it.
+        auto const copy = s.m().agenda().front();
+        auto const p = edits.publish(s.m(), copy);
+        for (auto const& b : p.key_points)
+            EXPECT_FALSE(b.added) << b.key;
     }
 }
 
