@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <numeric>
 
 namespace minuted::summariser {
 
@@ -288,6 +289,32 @@ std::optional<bullet_kind> kind_named(std::string_view name) {
     if (it == std::end(kind_long_names))
         return std::nullopt;
     return static_cast<bullet_kind>(it - std::begin(kind_long_names));
+}
+
+std::vector<std::size_t> minutes_edits::touched_items(minute_edit const& e,
+                                                      meeting const& m) const {
+    auto const& agenda = m.agenda();
+    switch (e.op) {
+    case edit_op::report_approve:
+        return {};
+    case edit_op::bullet_edit:
+    case edit_op::bullet_remove:
+    case edit_op::bullet_pin:
+    case edit_op::bullet_approve:
+    case edit_op::bullet_move:
+    case edit_op::bullet_unpin:
+    case edit_op::bullet_unapprove:
+        if (auto const found =
+                e.bullet ? find_machine_bullet(m, *e.bullet) : detail::machine_bullet{};
+            found.item)
+            return {static_cast<std::size_t>(found.item - agenda.data())};
+        break;
+    default:
+        break;
+    }
+    std::vector<std::size_t> all(agenda.size());
+    std::iota(all.begin(), all.end(), std::size_t{0});
+    return all;
 }
 
 std::string minute_edit_json(minute_edit const& e) {

@@ -180,6 +180,12 @@ public:
     published_item publish(meeting const& m, agenda_item const& machine) const;
     /// The anchor of the published item numbered `n`, if there is one.
     std::optional<item_anchor> published_anchor(meeting const& m, std::size_t n) const;
+    /// The items of `m` (indices of meeting::agenda) whose published items `e`, just applied,
+    /// changed: what an update sends again. The machine's item that lists the bullet an edit
+    /// of a machine bullet names; none for the report's approval; every item for the rest
+    /// (an item renamed, approved, added to, merged, split, added or removed, or a bullet the
+    /// machine no longer lists), which are rare beside bullet edits.
+    std::vector<std::size_t> touched_items(minute_edit const& e, meeting const& m) const;
 
     /// Whether the whole report has been approved, by whom, at what revision.
     bool report_approved() const noexcept { return report_approved_; }

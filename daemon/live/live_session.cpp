@@ -159,8 +159,9 @@ std::size_t live_session::apply(protocol::journal_record const& r,
             break;
         }
         edit_history_ += r.text + "\n";
-        // Which items show it is the edits' business: all are sent again (edits are rare).
-        for (std::size_t i = 0; i < pipeline_->state().agenda().size(); ++i)
+        // Only the items it changed are sent again: an edit costs every viewer one item, not
+        // the whole minutes.
+        for (auto const i : edits_.touched_items(*e, pipeline_->state()))
             changes.agenda.push_back(i);
         changes.meta = changes.meta || e->op == summariser::edit_op::report_approve;
         break;

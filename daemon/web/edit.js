@@ -12,7 +12,7 @@
 // as stale.
 'use strict';
 
-function minutedEditing({api, item, minutes, refresh, reload}) {
+function minutedEditing({api, item, minutes, utterances, refresh, reload}) {
   const $ = sel => document.getElementById(sel);
   const toggle = $('edit-toggle');
   const announce = $('edit-status');
@@ -275,7 +275,8 @@ function minutedEditing({api, item, minutes, refresh, reload}) {
   }
 
   // Merging, splitting, adding and removing items, moving bullets, marks taken back.
-  const structure = minutedStructure({send, act, openForm, field, button, item, short, refusal});
+  const structure = minutedStructure({send, act, openForm, field, button, item, utterances, short,
+                                      refusal});
 
   // --- hooks for the agenda's rendering ---------------------------------------------------
 

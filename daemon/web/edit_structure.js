@@ -4,14 +4,14 @@
 // button (no dragging), so a keyboard does all of it. edit.js owns the forms and the sending.
 'use strict';
 
-function minutedStructure({send, act, openForm, field, button, item, short, refusal}) {
-  // The turns item `a` holds on screen: from its first utterance to the next item's.
-  function turnsOf(a) {
+function minutedStructure({send, act, openForm, field, button, item, utterances, short,
+                          refusal}) {
+  // The turns item `shown` holds, as the minutes stand now (the page may not have drawn the
+  // last update yet, nor all of its captions): from its first utterance to the next item's.
+  function turnsOf(shown) {
+    const a = item(shown.n) || shown;
     const end = item(a.n + 1)?.first_utterance ?? Infinity;
-    return [...document.querySelectorAll('#captions article.turn')].filter(t => {
-      const u = Number(t.dataset.utterance);
-      return u > a.first_utterance && u < end;
-    });
+    return (utterances() || []).filter(u => u && u.id > a.first_utterance && u.id < end);
   }
 
   function splitItem(a) {
@@ -22,12 +22,12 @@ function minutedStructure({send, act, openForm, field, button, item, short, refu
       const select = el('select');
       select.name = 'utterance';
       select.dataset.focus = key + '|utterance';
-      for (const t of turnsOf(a)) {
-        const who = t.querySelector('.speaker')?.textContent || 'Speaker';
-        const at = t.querySelector('.at')?.textContent || '';
-        const option = el('option', '',
-                          `${at} ${who}: ${short(t.querySelector('.text')?.textContent || '')}`);
-        option.value = t.dataset.utterance;
+      for (const u of turnsOf(a)) {
+        const t = document.querySelector(`#captions article.turn[data-utterance="${u.id}"]`);
+        const who = t?.querySelector('.speaker')?.textContent || 'Speaker';
+        const at = t?.querySelector('.at')?.textContent || '';
+        const option = el('option', '', `${at} ${who}: ${short(u.text || '')}`);
+        option.value = u.id;
         select.append(option);
       }
       wrap.append(el('span', '', 'The new item starts at'), select);

@@ -117,8 +117,7 @@
   // Connection: reconnects by itself, resuming with ?since= the rev on screen.
 
   let socket = null;
-  let retries = 0;
-  let retryTimer = 0;
+  let retries = 0, retryTimer = 0;
   let resync = false; // the state on screen missed something: the next connection takes a snapshot
 
   function setStatus(kind, text) {
@@ -373,6 +372,7 @@
 
   const items = new Map(); // n -> li
   const editing = minutedEditing({api, item: n => state.agenda.get(n), minutes: () => state.minutes,
+                                  utterances: () => state.utterances,
                                   reload: archived && (() => loadArchived(true)), refresh: n => {
                                     for (const k of n === null ? state.agenda.keys() : [n])
                                       dirty.agenda.add(k);

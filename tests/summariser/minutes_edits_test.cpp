@@ -268,6 +268,147 @@ TEST(minutes_edits, the_same_edits_over_the_same_meeting_publish_the_same_minute
     EXPECT_EQ(run(), run());
 }
 
+// Everything a viewer is shown of an item: its title, bullets and marks.
+std::string shown(published_item const& p) {
+    std::string out = p.item.title + "|" + std::to_string(p.revision) + (p.renamed ? "R" : "") +
+                      (p.approved ? "A" : "") + "\n";
+    auto const put = [&](std::string const& text, bullet_marks const& b) {
+        out += b.key + " " + std::to_string(b.revision) + (b.edited ? "E" : "") +
+               (b.added ? "+" : "") + (b.pinned ? "P" : "") + (b.approved ? "A" : "") + " " + b.by +
+               " " + text + "\n";
+    };
+    for (std::size_t i = 0; i < p.key_points.size(); ++i)
+        put(p.item.key_points[i].text, p.key_points[i]);
+    for (std::size_t i = 0; i < p.decisions.size(); ++i)
+        put(p.item.decisions[i].text + "/" + p.item.decisions[i].who, p.decisions[i]);
+    for (std::size_t i = 0; i < p.next_steps.size(); ++i)
+        put(p.item.next_steps[i].text + "/" + p.item.next_steps[i].who, p.next_steps[i]);
+    return out;
+}
+
+std::vector<std::string> shown_items(minutes_edits const& edits, meeting const& m) {
+    std::vector<std::string> out;
+    for (auto const& item : m.agenda())
+        out.push_back(shown(edits.publish(m, item)));
+    return out;
+}
+
+TEST(minutes_edits, an_edit_changes_only_the_items_it_says_it_touched) {
+    meeting_so_far s;
+    s.feed_until(1.0);
+    ASSERT_GE(s.m().agenda().size(), 3u);
+    std::vector<minute_edit> made;
+    for (auto const& item : s.m().agenda()) {
+        auto add = edit(edit_op::bullet_add);
+        add.item = anchor_of(item);
+        add.text.emplace("Added to " + item.title);
+        made.push_back(add);
+        for (auto const& k : item.key_points) {
+            auto e = edit(edit_op::bullet_edit);
+            e.bullet = bullet_key{bullet_kind::key_point, k.from.utterance, k.from.line, 0};
+            e.text = "Reworded.";
+            made.push_back(e);
+        }
+        for (auto const& d : item.decisions) {
+            auto e = edit(edit_op::bullet_remove);
+            e.bullet = bullet_key{bullet_kind::decision, d.from.utterance, d.from.line, 0};
+            made.push_back(e);
+        }
+        auto rename = edit(edit_op::item_rename);
+        rename.item = anchor_of(item);
+        rename.text = "Renamed " + item.title;
+        made.push_back(rename);
+    }
+    auto report = edit(edit_op::report_approve);
+    made.push_back(report);
+
+    minutes_edits edits;
+    std::size_t applied = 0;
+    for (auto e : made) {
+        auto before = shown_items(edits, s.m());
+        // Revisions as a viewer would have seen them (a bullet may be named twice).
+        auto r = edits.apply(e, s.m());
+        if (r.refused == edit_refusal::stale) {
+            e.revision = r.revision;
+            r = edits.apply(e, s.m());
+        }
+        ASSERT_FALSE(r.refused) << r.why;
+        ++applied;
+        auto const after = shown_items(edits, s.m());
+        auto const touched = edits.touched_items(e, s.m());
+        std::size_t changed = 0;
+        for (std::size_t i = 0; i < after.size(); ++i) {
+            if (after[i] == before[i])
+                continue;
+            ++changed;
+            EXPECT_NE(std::find(touched.begin(), touched.end(), i), touched.end())
+                << op_name(e.op) << " changed item " << i + 1 << " but did not say so";
+        }
+        if (e.op == edit_op::report_approve)
+            EXPECT_TRUE(touched.empty());
+        else
+            EXPECT_EQ(changed, 1u) << op_name(e.op) << " changed " << changed << " items";
+    }
+    EXPECT_EQ(applied, made.size());
+}
+
+// Edits anchored in every item still show where they belong, once each, after the machine has
+// gone on and found more items: with the items found by how the meeting moves on, and with
+// a known agenda.
+TEST(minutes_edits, every_edit_is_shown_once_in_its_item_as_the_meeting_goes_on) {
+    for (bool const known : {false, true}) {
+        meeting_so_far s;
+        if (known)
+            s.p = pipeline(std::vector<std::string>{
+                "Opening and adoption of the agenda", "DC main session at IGF 2024",
+                "Preparing the meeting with the MAG in Riyadh", "DC booth",
+                "Any Other Business: WSIS+20 letter and IGF vision paper"});
+        s.feed_until(0.4);
+        minutes_edits edits;
+        std::vector<minute_edit> adds;
+        std::size_t edited = 0;
+        for (auto const& item : s.m().agenda()) {
+            auto add = edit(edit_op::bullet_add);
+            add.item = anchor_of(item);
+            add.text.emplace("Added " + std::to_string(adds.size()));
+            ASSERT_FALSE(edits.apply(add, s.m()).refused);
+            adds.push_back(add);
+            for (auto const& k : item.key_points) {
+                auto e = edit(edit_op::bullet_pin);
+                e.bullet = bullet_key{bullet_kind::key_point, k.from.utterance, k.from.line, 0};
+                if (!edits.apply(e, s.m()).refused)
+                    ++edited;
+            }
+        }
+        ASSERT_GT(edited, 0u);
+        auto const items_before = s.m().agenda().size();
+        s.feed_until(1.0);
+        EXPECT_GT(s.m().agenda().size(), items_before) << "the machine found no more items";
+
+        std::size_t pinned = 0;
+        std::vector<std::size_t> added_in(adds.size(), 0);
+        for (auto const& item : s.m().agenda()) {
+            auto const p = edits.publish(s.m(), item);
+            for (std::size_t i = 0; i < p.key_points.size(); ++i) {
+                pinned += p.key_points[i].pinned ? 1u : 0u;
+                if (p.key_points[i].added) {
+                    auto const n = std::stoul(p.item.key_points[i].text.substr(6));
+                    ASSERT_LT(n, adds.size());
+                    ++added_in[n];
+                    EXPECT_EQ(find_item(s.m(), *adds[n].item), &item) << "known " << known;
+                }
+            }
+        }
+        EXPECT_EQ(pinned, edited) << "known " << known;
+        EXPECT_EQ(added_in, std::vector<std::size_t>(adds.size(), 1)) << "known " << known;
+        // A copy of an item is no item of the meeting: nothing people added shows in it.
+        auto const copy = s.m().agenda().front();
+        auto const p = edits.publish(s.m(), copy);
+        for (auto const& b : p.key_points)
+            EXPECT_FALSE(b.added) << b.key;
+    }
+}
+
 } // namespace
 } // namespace minuted::summariser
 
@@ -279,9 +420,9 @@ TEST(minute_edit_json, reads_back_what_it_writes_and_refuses_the_rest) {
     add.op = edit_op::bullet_add;
     add.item = item_anchor{3, 120};
     add.kind = bullet_kind::next_step;
-    add.text = "Secretariat to circulate \"the\" charter.";
-    add.who = "Secretariat";
-    add.when = "by Friday";
+    add.text.emplace("Secretariat to circulate \"the\" charter.");
+    add.who.emplace("Secretariat");
+    add.when.emplace("by Friday");
     add.by = "Ana López";
     add.at_ms = 1732350000000;
     minute_edit edit;

@@ -417,16 +417,20 @@ test('an editor merges, splits and reorders by keyboard-reachable buttons; a rea
 
             // Item 1 merged with item 2: one item less, under item 1's title.
             await a.locator('button[data-focus="item:1|merge"]').click();
-            await poll('the merge on the reader\'s page', async () => {
-                const now = await shown_outline(reader);
-                return now.length === count - 1 && now[0].title === before[0].title &&
-                    now[1].title === before[2].title;
-            });
+            for (const [page, whose] of [[reader, 'reader'], [a, 'editor']])
+                await poll(`the merge on the ${whose}'s page`, async () => {
+                    const now = await shown_outline(page);
+                    return now.length === count - 1 && now[0].title === before[0].title &&
+                        now[1].title === before[2].title;
+                });
 
             // The last item split at its second turn, into a new item with its own title.
             const last = count - 1;
             await a.locator(`button[data-focus="item:${last}|split"]`).click();
             const form = a.locator(`li.item[data-n="${last}"] form.item-split`);
+            // The form is drawn with the page's next render, not at the click.
+            await form.locator('select[name="utterance"] option').first()
+                .waitFor({ state: 'attached' });
             const options = await form.locator('select[name="utterance"] option').count();
             assert.ok(options >= 2, `${options} turns to split at`);
             await form.locator('select[name="utterance"]').selectOption({ index: 1 });
