@@ -11,6 +11,7 @@
 #include "summariser/minutes_edits_detail.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <set>
 
 namespace minuted::summariser {
@@ -319,8 +320,26 @@ published_minutes minutes_edits::publish(meeting const& m,
 }
 
 published_item minutes_edits::publish(meeting const& m, agenda_item const& machine) const {
+    auto const& agenda = m.agenda();
+    if (std::less<>{}(&machine, agenda.data()) ||
+        !std::less<>{}(&machine, agenda.data() + agenda.size())) {
+        // Not one of m's items (a copy): no edit names it, so it is published as it is.
+        published_item p;
+        p.item = machine;
+        p.anchor = anchor_of(machine);
+        detail::for_each_machine_bullet(
+            machine, [&](bullet_key const& k, key_point const*, action_item const*) {
+                auto& marks = k.kind == bullet_kind::key_point  ? p.key_points
+                              : k.kind == bullet_kind::decision ? p.decisions
+                                                                : p.next_steps;
+                bullet_marks b;
+                b.key = k.str();
+                marks.push_back(std::move(b));
+            });
+        return p;
+    }
     auto const l = lay_out(m);
-    auto const j = static_cast<std::size_t>(&machine - m.agenda().data());
+    auto const j = static_cast<std::size_t>(&machine - agenda.data());
     return publish_segment(m, l, l.boundaries[l.machine_bounds.at(j)].segment);
 }
 
