@@ -67,6 +67,9 @@ report_outline outline_report(meeting const& m, document_info const& info,
 /// (U+FFFE, U+FFFF) a space.
 std::string clean_text(std::string_view text);
 
+/// Appends `text` escaped for HTML and XML, in text and attribute values alike: & < > " '.
+void append_escaped(std::string& out, std::string_view text);
+
 /// The report as one standalone HTML document: inline CSS with a print stylesheet (A4
 /// margins, page numbers, headings kept with what follows), no scripts, every text escaped.
 std::string render_html(report_outline const& r);

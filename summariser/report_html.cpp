@@ -4,32 +4,6 @@ namespace minuted::summariser {
 
 namespace {
 
-// For text and for attribute values alike: the outline's text is whatever captions and
-// editors sent ("<script>", quotes), and only ever data here.
-void put_escaped(std::string& out, std::string_view text) {
-    for (char c : text) {
-        switch (c) {
-        case '&':
-            out += "&amp;";
-            break;
-        case '<':
-            out += "&lt;";
-            break;
-        case '>':
-            out += "&gt;";
-            break;
-        case '"':
-            out += "&quot;";
-            break;
-        case '\'':
-            out += "&#39;";
-            break;
-        default:
-            out += c;
-        }
-    }
-}
-
 // Screen first, then print: on paper the page is A4 with margins and page numbers, the text
 // black on white, and a heading never ends a page away from the list it introduces.
 constexpr std::string_view stylesheet = R"css(
@@ -77,18 +51,18 @@ void put_bullets(std::string& out, std::string_view heading,
         out += "<li>";
         if (!b.who.empty()) {
             out += "<strong>";
-            put_escaped(out, b.who);
+            append_escaped(out, b.who);
             out += "</strong>: ";
         }
-        put_escaped(out, b.text);
+        append_escaped(out, b.text);
         if (!b.speaker.empty()) {
             out += " <span class=\"speaker\">(";
-            put_escaped(out, b.speaker);
+            append_escaped(out, b.speaker);
             out += ")</span>";
         }
         if (!b.when.empty()) {
             out += " <em class=\"deadline\">(";
-            put_escaped(out, b.when);
+            append_escaped(out, b.when);
             out += ")</em>";
         }
         out += "</li>\n";
@@ -100,13 +74,13 @@ void put_item(std::string& out, document_item const& item) {
     auto const id = "item-" + std::to_string(item.n);
     out += "<section aria-labelledby=\"" + id + "\">\n<h2 id=\"" + id + "\">";
     out += std::to_string(item.n) + ". ";
-    put_escaped(out, item.title);
+    append_escaped(out, item.title);
     if (item.approved)
         out += " <span class=\"approved\">(approved)</span>";
     out += "</h2>\n";
     if (!item.context.empty()) {
         out += "<p class=\"context\">";
-        put_escaped(out, item.context);
+        append_escaped(out, item.context);
         out += "</p>\n";
     }
     put_bullets(out, "Key points raised", item.key_points);
@@ -125,10 +99,10 @@ void put_people(std::string& out, report_outline const& r) {
            "talk</th></tr></thead>\n<tbody>\n";
     for (auto const& p : r.people) {
         out += "<tr><td>";
-        put_escaped(out, p.name);
+        append_escaped(out, p.name);
         if (r.has_organisations) {
             out += "</td><td>";
-            put_escaped(out, p.organisation);
+            append_escaped(out, p.organisation);
         }
         out += "</td><td>" + p.role + "</td><td class=\"n\">" + std::to_string(p.turns) +
                "</td><td class=\"n\">" + std::to_string(p.words) + "</td><td class=\"n\">" +
@@ -145,15 +119,15 @@ std::string render_html(report_outline const& r) {
                       "<meta charset=\"utf-8\">\n"
                       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
                       "<meta name=\"generator\" content=\"minuted\">\n<title>";
-    put_escaped(out, r.title);
+    append_escaped(out, r.title);
     out += " – Summary report</title>\n<style>";
     out += stylesheet;
     out += "</style>\n</head>\n<body>\n<header>\n<h1>";
-    put_escaped(out, r.title);
+    append_escaped(out, r.title);
     out += "</h1>\n<p class=\"subtitle\">Summary report";
     if (!r.date.empty()) {
         out += " · <time datetime=\"";
-        put_escaped(out, r.started);
+        append_escaped(out, r.started);
         out += "\">" + r.date + "</time>";
     }
     out += "</p>\n";

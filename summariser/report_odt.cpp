@@ -4,30 +4,9 @@ namespace minuted::summariser {
 
 namespace {
 
-void put_escaped(std::string& out, std::string_view text) {
-    for (char c : text) {
-        switch (c) {
-        case '&':
-            out += "&amp;";
-            break;
-        case '<':
-            out += "&lt;";
-            break;
-        case '>':
-            out += "&gt;";
-            break;
-        case '"':
-            out += "&quot;";
-            break;
-        default:
-            out += c;
-        }
-    }
-}
-
 std::string escaped(std::string_view text) {
     std::string out;
-    put_escaped(out, text);
+    append_escaped(out, text);
     return out;
 }
 
@@ -85,14 +64,14 @@ void put_paragraph(std::string& out, std::string_view style, std::string_view te
     out += "<text:p text:style-name=\"";
     out += style;
     out += "\">";
-    put_escaped(out, text);
+    append_escaped(out, text);
     out += "</text:p>\n";
 }
 
 void put_heading(std::string& out, int level, std::string_view text) {
     auto const n = std::to_string(level);
     out += "<text:h text:style-name=\"Heading_20_" + n + "\" text:outline-level=\"" + n + "\">";
-    put_escaped(out, text);
+    append_escaped(out, text);
     out += "</text:h>\n";
 }
 
@@ -107,7 +86,7 @@ void put_bullets(std::string& out, std::string_view heading,
         if (!b.who.empty())
             out += "<text:span text:style-name=\"Strong_20_Emphasis\">" + escaped(b.who) +
                    "</text:span>: ";
-        put_escaped(out, b.text);
+        append_escaped(out, b.text);
         if (!b.speaker.empty())
             out += " (" + escaped(b.speaker) + ")";
         if (!b.when.empty())
@@ -196,7 +175,7 @@ std::string meta_xml(report_outline const& r) {
     out += "<office:document-meta";
     out += namespaces;
     out += ">\n<office:meta>\n<meta:generator>minuted</meta:generator>\n<dc:title>";
-    put_escaped(out, r.title);
+    append_escaped(out, r.title);
     out += "</dc:title>\n<dc:subject>Summary report</dc:subject>\n<dc:language>" + r.language +
            "</dc:language>\n";
     if (!r.started.empty()) {

@@ -1,5 +1,7 @@
 #include "daemon/send/mail_message.hpp"
 
+#include "summariser/report_document.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -9,30 +11,6 @@
 namespace minuted::daemon {
 
 namespace {
-
-void escape_into(std::string& out, std::string_view text) {
-    for (char c : text) {
-        switch (c) {
-        case '&':
-            out += "&amp;";
-            break;
-        case '<':
-            out += "&lt;";
-            break;
-        case '>':
-            out += "&gt;";
-            break;
-        case '"':
-            out += "&quot;";
-            break;
-        case '\'':
-            out += "&#39;";
-            break;
-        default:
-            out += c;
-        }
-    }
-}
 
 // Escaped text with **bold** and _emphasis_: a pair on one line, an underscore only at the start
 // of a word (snake_case stays text); a marker without its pair is text.
@@ -47,7 +25,7 @@ std::string inline_html(std::string_view text) {
             em = text.find('_', em + 1);
         auto const at = std::min(bold, em);
         if (at == std::string_view::npos) {
-            escape_into(out, text);
+            summariser::append_escaped(out, text);
             return out;
         }
         auto const marker = at == bold ? std::string_view("**") : std::string_view("_");
@@ -57,9 +35,10 @@ std::string inline_html(std::string_view text) {
             continue;
         }
         auto const tag = std::string(marker == "**" ? "strong" : "em");
-        escape_into(out, text.substr(0, at));
+        summariser::append_escaped(out, text.substr(0, at));
         out += "<" + tag + ">";
-        escape_into(out, text.substr(at + marker.size(), close - at - marker.size()));
+        summariser::append_escaped(out,
+                                   text.substr(at + marker.size(), close - at - marker.size()));
         out += "</" + tag + ">";
         text.remove_prefix(close + marker.size());
         from = 0;
@@ -97,7 +76,7 @@ bool is_utf8_continuation(char c) {
 
 std::string report_html(std::string_view markdown, std::string_view title) {
     std::string out = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>";
-    escape_into(out, title);
+    summariser::append_escaped(out, title);
     out += "</title></head>\n<body>\n";
     enum class block { none, paragraph, list, table } open = block::none;
     auto close = [&] {
