@@ -278,7 +278,12 @@ void meeting::process_sentence(std::string_view sentence, protocol::line_number 
     ++sentence_counts_[u.id];
     if (!has_cues_)
         note_topic_words(sentence, line);
-    read_minutes(sentence, t, {u.id, line, speaker}, procedure, changes);
+    // A line may start several sentences: each is a bullet of its own.
+    auto const part = last_sentence_.utterance == u.id && last_sentence_.line == line
+                          ? last_sentence_.part + 1
+                          : 0u;
+    last_sentence_ = {u.id, line, speaker, part};
+    read_minutes(sentence, t, last_sentence_, procedure, changes);
 }
 
 void meeting::follow_proposal(std::string_view sentence, std::vector<token> const& t,

@@ -305,14 +305,15 @@ private:
     void rebuild_minutes(std::size_t item);
     bool aligned() const noexcept { return !known_.empty(); }
     agenda_aligner aligner_;
-    item_start_detector starts_;                 // without a known agenda
-    bool numbered_ = false;                      // a chair's cue named an item by its number
-    std::vector<turn_record> turns_;             // the aligner's turns
-    std::vector<item_cue> turn_cues_;            // cues naming items in the open turn
-    std::vector<minute_source> sources_;         // in utterance order
-    std::vector<std::uint32_t> sentence_counts_; // per utterance
-    bool has_cues_ = false;                      // an item was opened by a cue or a presenter
-    std::vector<sentence_words> recent_;         // the open item's last sentences, at most 2 blocks
+    item_start_detector starts_;                     // without a known agenda
+    bool numbered_ = false;                          // a chair's cue named an item by its number
+    std::vector<turn_record> turns_;                 // the aligner's turns
+    std::vector<item_cue> turn_cues_;                // cues naming items in the open turn
+    std::vector<minute_source> sources_;             // in utterance order
+    std::vector<std::uint32_t> sentence_counts_;     // per utterance
+    sentence_ref last_sentence_{SIZE_MAX, 0, {}, 0}; // where the last sentence started
+    bool has_cues_ = false;                          // an item was opened by a cue or a presenter
+    std::vector<sentence_words> recent_; // the open item's last sentences, at most 2 blocks
     std::size_t item_words_ = 0;
     std::map<std::string, int, std::less<>> document_frequency_; // sentences using each word
     std::size_t sentences_seen_ = 0;

@@ -29,6 +29,8 @@ void meeting::read_minutes(std::string_view sentence, std::vector<token> const& 
         changes.agenda.push_back(agenda_.size() - 1);
     } else {
         source.next_steps = extract_next_steps(sentence, t, speaker_name(speaker), people_, ref);
+        for (std::size_t i = 0; i < source.next_steps.size(); ++i)
+            source.next_steps[i].from.nth = static_cast<std::uint32_t>(i);
         for (auto const& a : source.next_steps)
             add_action(item.next_steps, a);
         if (!source.next_steps.empty())

@@ -18,6 +18,12 @@ struct sentence_ref {
     std::size_t utterance = 0; ///< index of the utterance in the transcript
     std::uint32_t line = 0;    ///< input line where the sentence starts
     std::optional<std::size_t> speaker;
+    /// Its place among the sentences of the utterance that start on that line (0: the first),
+    /// so that two sentences of one line are two different bullets.
+    std::uint32_t part = 0;
+    /// Which of the bullets of one kind read from that sentence (a sentence may give two next
+    /// steps), from 0.
+    std::uint32_t nth = 0;
     friend bool operator==(sentence_ref const&, sentence_ref const&) = default;
 };
 

@@ -37,8 +37,13 @@ bool fits(std::optional<std::string> const& text) {
 std::string bullet_key::str() const {
     if (added != 0)
         return "add:" + std::to_string(added);
-    return std::string(name_of(kind)) + ":" + std::to_string(utterance) + ":" +
-           std::to_string(line);
+    auto s =
+        std::string(name_of(kind)) + ":" + std::to_string(utterance) + ":" + std::to_string(line);
+    if (part != 0)
+        s += "." + std::to_string(part);
+    if (nth != 0)
+        s += "/" + std::to_string(nth);
+    return s;
 }
 
 std::optional<bullet_key> bullet_key::parse(std::string_view text) {
@@ -55,8 +60,20 @@ std::optional<bullet_key> bullet_key::parse(std::string_view text) {
     auto const kind = text.substr(0, first);
     auto const it = std::find(std::begin(kind_names), std::end(kind_names), kind);
     if (it == std::end(kind_names) ||
-        !read_number(text.substr(first + 1, second - first - 1), k.utterance) ||
-        !read_number(text.substr(second + 1), k.line))
+        !read_number(text.substr(first + 1, second - first - 1), k.utterance))
+        return std::nullopt;
+    auto line = text.substr(second + 1);
+    if (auto const slash = line.find('/'); slash != std::string_view::npos) {
+        if (!read_number(line.substr(slash + 1), k.nth) || k.nth == 0)
+            return std::nullopt;
+        line = line.substr(0, slash);
+    }
+    if (auto const dot = line.find('.'); dot != std::string_view::npos) {
+        if (!read_number(line.substr(dot + 1), k.part) || k.part == 0)
+            return std::nullopt; // "kp:1:2.0" is written "kp:1:2": one key, one spelling
+        line = line.substr(0, dot);
+    }
+    if (!read_number(line, k.line))
         return std::nullopt;
     k.kind = static_cast<bullet_kind>(it - std::begin(kind_names));
     return k;

@@ -17,13 +17,16 @@ namespace minuted::summariser {
 enum class bullet_kind { key_point, decision, next_step };
 
 /// Names a bullet however the machine's minutes change: one the machine wrote by its kind and
-/// the sentence it came from ("kp:12:340": utterance 12, line 340), one a person added by the
-/// number of the edit that added it ("add:7").
+/// the sentence it came from ("kp:12:340": utterance 12, line 340; "kp:12:340.1" for the
+/// second sentence starting on that line; "ns:12:340/1" for the second next step read from one
+/// sentence), one a person added by the number of the edit that added it ("add:7").
 struct bullet_key {
     bullet_kind kind = bullet_kind::key_point;
     std::size_t utterance = 0;
     std::uint32_t line = 0;
     std::uint64_t added = 0; ///< > 0 for a bullet a person added
+    std::uint32_t part = 0;  ///< sentence_ref::part
+    std::uint32_t nth = 0;   ///< sentence_ref::nth
 
     std::string str() const;
     /// Reads what `str` writes; nullopt for anything else. "add:N" does not say its kind.
@@ -52,6 +55,11 @@ struct item_anchor {
     std::uint64_t added = 0; ///< > 0: an item a person added or split off, by its edit's number
     friend bool operator==(item_anchor const&, item_anchor const&) = default;
 };
+
+/// The key of the machine's bullet of `kind` read from sentence `from`.
+inline bullet_key key_of(bullet_kind kind, sentence_ref const& from) {
+    return {kind, from.utterance, from.line, 0, from.part, from.nth};
+}
 
 /// The anchor of `item` as it stands now.
 item_anchor anchor_of(agenda_item const& item);

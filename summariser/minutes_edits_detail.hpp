@@ -18,11 +18,11 @@ inline edit_result refuse(edit_refusal why, std::string text, std::uint64_t revi
 template <class F>
 void for_each_machine_bullet(agenda_item const& item, F&& f) {
     for (auto const& k : item.key_points)
-        f(bullet_key{bullet_kind::key_point, k.from.utterance, k.from.line, 0}, &k, nullptr);
+        f(key_of(bullet_kind::key_point, k.from), &k, nullptr);
     for (auto const& d : item.decisions)
-        f(bullet_key{bullet_kind::decision, d.from.utterance, d.from.line, 0}, nullptr, &d);
+        f(key_of(bullet_kind::decision, d.from), nullptr, &d);
     for (auto const& n : item.next_steps)
-        f(bullet_key{bullet_kind::next_step, n.from.utterance, n.from.line, 0}, nullptr, &n);
+        f(key_of(bullet_kind::next_step, n.from), nullptr, &n);
 }
 
 /// Where the machine lists a bullet now: its item, and the bullet.

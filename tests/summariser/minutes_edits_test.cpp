@@ -2,10 +2,13 @@
 // summariser/minutes_edits.hpp, on a real meeting fed in two halves.
 
 #include "summariser/minutes_edits.hpp"
+#include "summariser/minutes_edits_detail.hpp"
 #include "summariser/pipeline.hpp"
 #include "tests/support/test_data.hpp"
 
 #include <gtest/gtest.h>
+
+#include <set>
 
 namespace minuted::summariser {
 namespace {
@@ -47,11 +50,10 @@ std::pair<agenda_item const*, bullet_key> first_bullet(meeting const& m, bullet_
                                                        std::size_t at_least = 1) {
     for (auto const& item : m.agenda()) {
         if (kind == bullet_kind::key_point && item.key_points.size() >= at_least)
-            return {&item,
-                    {kind, item.key_points[0].from.utterance, item.key_points[0].from.line, 0}};
+            return {&item, key_of(kind, item.key_points[0].from)};
         auto const& list = kind == bullet_kind::decision ? item.decisions : item.next_steps;
         if (kind != bullet_kind::key_point && !list.empty())
-            return {&item, {kind, list[0].from.utterance, list[0].from.line, 0}};
+            return {&item, key_of(kind, list[0].from)};
     }
     return {nullptr, {}};
 }
@@ -67,12 +69,35 @@ TEST(bullet_key, reads_back_what_it_writes_and_nothing_else) {
     for (auto const& k : {bullet_key{bullet_kind::key_point, 12, 340, 0},
                           bullet_key{bullet_kind::decision, 0, 1, 0},
                           bullet_key{bullet_kind::next_step, 99, 4000000000u, 0},
-                          bullet_key{bullet_kind::key_point, 0, 0, 7}})
+                          bullet_key{bullet_kind::key_point, 0, 0, 7},
+                          bullet_key{bullet_kind::decision, 34, 63, 0, 1},
+                          bullet_key{bullet_kind::next_step, 172, 433, 0, 2, 1},
+                          bullet_key{bullet_kind::next_step, 172, 433, 0, 0, 3}})
         EXPECT_EQ(bullet_key::parse(k.str()), k) << k.str();
     EXPECT_EQ(bullet_key{}.str(), "kp:0:0");
+    EXPECT_EQ((bullet_key{bullet_kind::key_point, 34, 63, 0, 2}.str()), "kp:34:63.2");
     for (auto const* bad : {"", "kp", "kp:1", "kp:1:", "kp::2", "xx:1:2", "kp:1:2:3", "add:0",
-                            "add:", "add:x", "kp:-1:2", "kp:1:99999999999"})
+                            "add:", "add:x", "kp:-1:2", "kp:1:99999999999", "kp:1:2.0", "kp:1:2.",
+                            "kp:1:.1", "kp:1:2.x", "ns:1:2/0", "ns:1:2/", "ns:1:2/1.1"})
         EXPECT_FALSE(bullet_key::parse(bad)) << bad;
+}
+
+// Two sentences starting on one line are two bullets with two keys: an edit of one is not an
+// edit of the other.
+TEST(minutes_edits, every_machine_bullet_has_a_key_of_its_own) {
+    meeting_so_far s;
+    s.feed_until(1.0);
+    std::set<std::string> keys;
+    std::size_t bullets = 0, second_parts = 0;
+    for (auto const& item : s.m().agenda())
+        detail::for_each_machine_bullet(
+            item, [&](bullet_key const& k, key_point const*, action_item const*) {
+                ++bullets;
+                second_parts += k.part > 0 ? 1u : 0u;
+                EXPECT_TRUE(keys.insert(k.str()).second) << k.str() << " in " << item.title;
+            });
+    EXPECT_EQ(keys.size(), bullets);
+    EXPECT_GT(second_parts, 0u) << "no line of this meeting starts two bullets' sentences";
 }
 
 TEST(minutes_edits, an_edited_bullet_keeps_its_text_as_the_machine_goes_on) {
@@ -305,13 +330,13 @@ TEST(minutes_edits, an_edit_changes_only_the_items_it_says_it_touched) {
         made.push_back(add);
         for (auto const& k : item.key_points) {
             auto e = edit(edit_op::bullet_edit);
-            e.bullet = bullet_key{bullet_kind::key_point, k.from.utterance, k.from.line, 0};
+            e.bullet = key_of(bullet_kind::key_point, k.from);
             e.text = "Reworded.";
             made.push_back(e);
         }
         for (auto const& d : item.decisions) {
             auto e = edit(edit_op::bullet_remove);
-            e.bullet = bullet_key{bullet_kind::decision, d.from.utterance, d.from.line, 0};
+            e.bullet = key_of(bullet_kind::decision, d.from);
             made.push_back(e);
         }
         auto rename = edit(edit_op::item_rename);
@@ -375,7 +400,7 @@ TEST(minutes_edits, every_edit_is_shown_once_in_its_item_as_the_meeting_goes_on)
             adds.push_back(add);
             for (auto const& k : item.key_points) {
                 auto e = edit(edit_op::bullet_pin);
-                e.bullet = bullet_key{bullet_kind::key_point, k.from.utterance, k.from.line, 0};
+                e.bullet = key_of(bullet_kind::key_point, k.from);
                 if (!edits.apply(e, s.m()).refused)
                     ++edited;
             }

@@ -47,11 +47,11 @@ minute_edit edit(edit_op op, std::string by = "Ana") {
 std::vector<std::string> machine_keys(agenda_item const& item) {
     std::vector<std::string> out;
     for (auto const& k : item.key_points)
-        out.push_back(bullet_key{bullet_kind::key_point, k.from.utterance, k.from.line, 0}.str());
+        out.push_back(key_of(bullet_kind::key_point, k.from).str());
     for (auto const& d : item.decisions)
-        out.push_back(bullet_key{bullet_kind::decision, d.from.utterance, d.from.line, 0}.str());
+        out.push_back(key_of(bullet_kind::decision, d.from).str());
     for (auto const& n : item.next_steps)
-        out.push_back(bullet_key{bullet_kind::next_step, n.from.utterance, n.from.line, 0}.str());
+        out.push_back(key_of(bullet_kind::next_step, n.from).str());
     return out;
 }
 
@@ -217,12 +217,12 @@ TEST(minutes_structure, a_moved_bullet_keeps_its_place_as_the_machine_adds_more)
     auto const& last = s.m().agenda().back();
     ASSERT_GE(last.key_points.size(), 2u);
     auto const anchor = anchor_of(last);
-    auto const key_of = [](key_point const& k) {
-        return bullet_key{bullet_kind::key_point, k.from.utterance, k.from.line, 0};
+    auto const point_key = [](key_point const& k) {
+        return key_of(bullet_kind::key_point, k.from);
     };
-    auto const moved = key_of(last.key_points.back());
-    auto const second = key_of(last.key_points[1]);
-    auto const first = key_of(last.key_points.front());
+    auto const moved = point_key(last.key_points.back());
+    auto const second = point_key(last.key_points[1]);
+    auto const first = point_key(last.key_points.front());
     minutes_edits edits;
     auto move = edit(edit_op::bullet_move);
     move.bullet = moved;
@@ -263,8 +263,8 @@ TEST(minutes_structure, a_moved_bullet_keeps_its_place_as_the_machine_adds_more)
         still);
     std::vector<std::string> machine_order;
     for (auto const& k : machine->key_points)
-        if (std::find(arranged.begin(), arranged.end(), key_of(k).str()) == arranged.end())
-            machine_order.push_back(key_of(k).str());
+        if (std::find(arranged.begin(), arranged.end(), point_key(k).str()) == arranged.end())
+            machine_order.push_back(point_key(k).str());
     EXPECT_EQ(
         std::vector<std::string>(shown.begin() + static_cast<std::ptrdiff_t>(kept), shown.end()),
         machine_order);
@@ -383,8 +383,7 @@ TEST(minutes_structure, what_does_not_fit_is_refused_and_changes_nothing) {
     add.item = anchor_of(agenda[0]);
     EXPECT_EQ(edits.apply(add, s.m()).refused, edit_refusal::invalid) << "not the last item";
     auto move = edit(edit_op::bullet_move);
-    move.bullet = bullet_key{bullet_kind::key_point, agenda[0].key_points.at(0).from.utterance,
-                             agenda[0].key_points.at(0).from.line, 0};
+    move.bullet = key_of(bullet_kind::key_point, agenda[0].key_points.at(0).from);
     move.position = agenda[0].key_points.size();
     EXPECT_EQ(edits.apply(move, s.m()).refused, edit_refusal::invalid) << "past its list's end";
     move.position.reset();
