@@ -10,15 +10,6 @@ namespace minuted::summariser {
 
 namespace {
 
-std::string percent(std::size_t part, std::size_t whole) {
-    if (whole == 0)
-        return "0%";
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "%.0f%%",
-                  100.0 * static_cast<double>(part) / static_cast<double>(whole));
-    return buf;
-}
-
 std::string speaker_of(meeting const& m, sentence_ref const& r) {
     return r.speaker ? m.participants().at(*r.speaker).name : std::string{};
 }
@@ -361,6 +352,15 @@ std::string render_vtt(meeting const& m, std::size_t words_per_cue) {
         }
     }
     return out;
+}
+
+std::string percent(std::size_t part, std::size_t whole) {
+    if (whole == 0)
+        return "0%";
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%.0f%%",
+                  100.0 * static_cast<double>(part) / static_cast<double>(whole));
+    return buf;
 }
 
 } // namespace minuted::summariser

@@ -37,6 +37,10 @@ std::string render_transcript(meeting const& m);
 /// full speed) lasts as long as 150 words a minute take.
 std::string render_vtt(meeting const& m, std::size_t words_per_cue = 14);
 
+/// `part` of `whole` as a whole percentage ("37%"; "0%" of nothing): a participant's share of
+/// the words in the reports.
+std::string percent(std::size_t part, std::size_t whole);
+
 /// A participant's role in the report: "chair" (one of `chairs`, as meeting::chairs gives
 /// them: computed once for a list of participants), "participant", "role" for a function such
 /// as a secretariat, or "hub" for a place.

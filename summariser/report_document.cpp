@@ -50,15 +50,6 @@ std::string clean_text(std::string_view text) {
 
 namespace {
 
-std::string percent(std::size_t part, std::size_t whole) {
-    if (whole == 0)
-        return "0%";
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "%.0f%%",
-                  100.0 * static_cast<double>(part) / static_cast<double>(whole));
-    return buf;
-}
-
 // A BCP 47 tag as far as its characters go: anything else (a source sends what it likes)
 // would not do as an HTML or XML attribute value.
 std::string language_tag(std::string_view lang) {

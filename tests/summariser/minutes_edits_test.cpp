@@ -3,8 +3,7 @@
 
 #include "summariser/minutes_edits.hpp"
 #include "summariser/minutes_edits_detail.hpp"
-#include "summariser/pipeline.hpp"
-#include "tests/support/test_data.hpp"
+#include "tests/summariser/meeting_so_far.hpp"
 
 #include <gtest/gtest.h>
 
@@ -13,36 +12,8 @@
 namespace minuted::summariser {
 namespace {
 
-using minuted::testing::read_test_file;
-
-std::string const& dccg() {
-    static std::string const text = read_test_file("dccg-90-2024-11-08.raw.txt");
-    return text;
-}
-
-// The meeting fed the first `fraction` of the transcript (cut at a line), or all of it.
-struct meeting_so_far {
-    pipeline p;
-    std::size_t fed = 0;
-
-    void feed_until(double fraction) {
-        auto end = static_cast<std::size_t>(static_cast<double>(dccg().size()) * fraction);
-        end = fraction >= 1 ? dccg().size() : dccg().find('\n', end) + 1;
-        change_set changes;
-        p.put(std::string_view(dccg()).substr(fed, end - fed), time_point{}, changes);
-        fed = end;
-        if (fed == dccg().size())
-            p.finish(time_point{}, changes);
-    }
-    meeting const& m() const { return p.state(); }
-};
-
-minute_edit edit(edit_op op, std::string by = "Ana") {
-    minute_edit e;
-    e.op = op;
-    e.by = std::move(by);
-    return e;
-}
+using testing::edit;
+using testing::meeting_so_far;
 
 // The first item with a bullet of `kind` (with at least `at_least` key points), and that
 // bullet's key. The item is valid until the meeting is fed more.

@@ -3,8 +3,7 @@
 // fed in two halves around the edits, so what the machine adds later is seen to follow them.
 
 #include "summariser/minutes_edits.hpp"
-#include "summariser/pipeline.hpp"
-#include "tests/support/test_data.hpp"
+#include "tests/summariser/meeting_so_far.hpp"
 
 #include <gtest/gtest.h>
 
@@ -13,35 +12,8 @@
 namespace minuted::summariser {
 namespace {
 
-using minuted::testing::read_test_file;
-
-std::string const& dccg() {
-    static std::string const text = read_test_file("dccg-90-2024-11-08.raw.txt");
-    return text;
-}
-
-struct meeting_so_far {
-    pipeline p;
-    std::size_t fed = 0;
-
-    void feed_until(double fraction) {
-        auto end = static_cast<std::size_t>(static_cast<double>(dccg().size()) * fraction);
-        end = fraction >= 1 ? dccg().size() : dccg().find('\n', end) + 1;
-        change_set changes;
-        p.put(std::string_view(dccg()).substr(fed, end - fed), time_point{}, changes);
-        fed = end;
-        if (fed == dccg().size())
-            p.finish(time_point{}, changes);
-    }
-    meeting const& m() const { return p.state(); }
-};
-
-minute_edit edit(edit_op op, std::string by = "Ana") {
-    minute_edit e;
-    e.op = op;
-    e.by = std::move(by);
-    return e;
-}
+using testing::edit;
+using testing::meeting_so_far;
 
 // Every bullet's key of one machine item, or one published item, in order.
 std::vector<std::string> machine_keys(agenda_item const& item) {
