@@ -10,13 +10,11 @@
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
-#include <charconv>
 #include <ctime>
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <optional>
-#include <span>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -25,17 +23,6 @@
 namespace minuted::daemon {
 
 namespace {
-
-constexpr std::string_view usage =
-    "usage: minuted archive list [--state-dir DIR | --config FILE]\n"
-    "       minuted archive search QUERY [--speaker NAME] [--from YYYY-MM-DD] [--to YYYY-MM-DD]\n"
-    "                              [--limit N] [--state-dir DIR | --config FILE]\n"
-    "       minuted archive show ID [--state-dir DIR | --config FILE]\n"
-    "       minuted archive export ID --format md|json|txt|vtt|html|odt\n"
-    "                              [--state-dir DIR | --config FILE]\n"
-    "       minuted archive prune [--dry-run] [--state-dir DIR | --config FILE]\n"
-    "QUERY: words (all must occur), \"a phrase\", prefix*, OR, NOT; case and accents are "
-    "ignored.\n";
 
 // The archived file `minuted archive export --format` names, or null.
 archived_file const* exported(std::string_view format) {
@@ -108,74 +95,10 @@ int prune(std::filesystem::path const& archive, retention_policy const& policy, 
     return exit_ok;
 }
 
-// What `minuted archive` is told on its command line.
-struct archive_options {
-    std::string verb; // list, search, show, export or prune
-    std::string id;   // show and export: the archived session
-    std::optional<std::string> state_dir, config_file, format;
-    archive_query query; // search: its text (QUERY), --speaker, --from, --to and --limit
-    bool is_dry_run = false;
-};
-
-// Throws std::invalid_argument, saying what is wrong.
-void check_archive_options(archive_options const& o, std::vector<std::string> const& positional) {
-    if (positional.empty())
-        throw std::invalid_argument("which archive command?");
-    auto const& verb = positional[0];
-    if (verb != "list" && verb != "search" && verb != "show" && verb != "export" && verb != "prune")
-        throw std::invalid_argument("unknown archive command '" + verb + "'");
-    if (positional.size() != (verb == "list" || verb == "prune" ? 1u : 2u))
-        throw std::invalid_argument("wrong number of arguments for " + verb);
-    if (verb == "export" && (!o.format || !exported(*o.format)))
-        throw std::invalid_argument("export needs --format md, json, txt, vtt, html or odt");
-    if (o.is_dry_run && verb != "prune")
-        throw std::invalid_argument("--dry-run is for prune");
-}
-
-// Throws std::invalid_argument, saying what is wrong.
-archive_options parse_archive_options(std::span<char const* const> args) {
-    archive_options o;
-    std::vector<std::string> positional;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        std::string_view const a = args[i];
-        if (a == "--state-dir")
-            o.state_dir = option_value(args, i);
-        else if (a == "--config")
-            o.config_file = option_value(args, i);
-        else if (a == "--format")
-            o.format = option_value(args, i);
-        else if (a == "--dry-run")
-            o.is_dry_run = true;
-        else if (a == "--speaker")
-            o.query.speaker = option_value(args, i);
-        else if (a == "--from" || a == "--to") {
-            auto const v = option_value(args, i);
-            auto& field = a == "--from" ? o.query.from_ms : o.query.to_ms;
-            if (!(field = parse_day(v, a == "--to")))
-                throw std::invalid_argument(std::string(a) + " must be a date, YYYY-MM-DD");
-        } else if (a == "--limit") {
-            auto const v = option_value(args, i);
-            auto const [p, e] = std::from_chars(v.data(), v.data() + v.size(), o.query.limit);
-            if (e != std::errc{} || p != v.data() + v.size() || o.query.limit == 0)
-                throw std::invalid_argument("--limit must be a positive number");
-        } else if (a.starts_with("--"))
-            throw std::invalid_argument("unknown option " + std::string(a));
-        else
-            positional.emplace_back(a);
-    }
-    check_archive_options(o, positional);
-    o.verb = positional[0];
-    if (o.verb == "search")
-        o.query.text = positional[1];
-    else if (positional.size() == 2)
-        o.id = positional[1];
-    return o;
-}
-
 // `minuted archive show ID` and `export ID`: one of the session's archived files, as it is.
 int print_archived_file(std::filesystem::path const& archive, archive_options const& o,
                         std::ostream& out, std::ostream& err) {
-    auto const file = archive / o.id / exported(o.verb == "show" ? "md" : *o.format)->name;
+    auto const file = archive / o.id / exported(o.verb == "show" ? "md" : o.format)->name;
     std::ifstream in(file, std::ios::binary);
     if (!is_archive_name(o.id) || !in) {
         err << "minuted archive: no archived session " << o.id << " in " << archive.string()
@@ -234,14 +157,11 @@ int read_index(std::filesystem::path const& state_dir, archive_options const& o,
 
 } // namespace
 
-int archive_command(std::span<char const* const> args, std::ostream& out, std::ostream& err) {
-    archive_options o;
-    try {
-        o = parse_archive_options(args);
-    } catch (std::invalid_argument const& e) {
-        err << "minuted archive: " << e.what() << "\n" << usage;
-        return exit_usage;
-    }
+bool is_export_format(std::string_view format) {
+    return exported(format) != nullptr;
+}
+
+int archive_command(archive_options const& o, std::ostream& out, std::ostream& err) {
     config::settings settings;
     try {
         settings = command_settings(o.state_dir, o.config_file);

@@ -2,23 +2,18 @@
 
 #include "config/config.hpp"
 
-#include <cstddef>
-#include <filesystem>
+#include <iosfwd>
 #include <optional>
-#include <span>
-#include <stdexcept>
 #include <string>
-#include <string_view>
 
 namespace minuted::daemon {
 
-/// The value after option `args[i]`, advancing `i` past it; throws std::invalid_argument
-/// ("--to needs a value") when the option is last.
-inline std::string option_value(std::span<char const* const> args, std::size_t& i) {
-    if (i + 1 >= args.size())
-        throw std::invalid_argument(std::string(args[i]) + " needs a value");
-    return args[++i];
-}
+/// `minuted COMMAND [OPTIONS]`: reads the command line (argv as main gets it) and runs the
+/// command it names. `--help` on any command, and `-V`/`--version`, print to `out` and
+/// return 0; a command line that cannot be read says why on `err`, naming the option, and
+/// returns 64 (exit_usage). Otherwise returns the command's exit code (exit_codes.hpp).
+/// The command line parser lives in this one function's translation unit only.
+int run_command_line(int argc, char const* const* argv, std::ostream& out, std::ostream& err);
 
 /// The settings a command that reads the archive works with: `config_file`'s (--config) or
 /// the embedded default config's, with `state_dir` (--state-dir) instead of theirs if given.

@@ -11,13 +11,11 @@
 #include <boost/asio/io_context.hpp>
 #include <spdlog/spdlog.h>
 
-#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <optional>
-#include <span>
 #include <sstream>
 #include <stdexcept>
 
@@ -28,103 +26,17 @@ using tcp = net::ip::tcp;
 
 namespace {
 
-constexpr std::string_view usage =
-    "usage: minuted replay FILE (--to ws://HOST:PORT/ingest/ID | --serve HOST:PORT)\n"
-    "                      [--speed N|max] [--wpm N] [--corrections] [--seed N]\n"
-    "                      [--title TEXT] [--agenda FILE] [--keep-open] [--token TOKEN]\n"
-    "                      [--ca-file PEM]\n"
-    "       minuted replay --from-archive ID [--state-dir DIR | --config FILE]\n"
-    "                      (--to ws://HOST:PORT/ingest/ID | --serve HOST:PORT)\n"
-    "                      [--speed N|max] [--title TEXT] [--keep-open] [--token TOKEN]\n"
-    "                      [--ca-file PEM]\n"
-    "FILE (- for standard input) is typed a word at a time, at --wpm (180) words per minute\n"
-    "times --speed; a WebVTT, SRT or TTML FILE is played a cue at a time, at its cue times\n"
-    "(divided by --speed), its speakers as >> Name: turns. --from-archive plays an archived\n"
-    "meeting (an ID as minuted archive list shows it) from its journal, at its recorded pace\n"
-    "times --speed. --speed max sends as fast as the receiver acknowledges. --keep-open\n"
-    "leaves the session live at the end.\n"
-    "--token is the receiver's publish token (also read from MINUTED_TOKEN, which keeps it\n"
-    "out of the process list). A wss:// receiver's certificate is verified against the\n"
-    "system's CAs, or against those in --ca-file (a private CA).\n";
-
-// What `minuted replay` is told on its command line.
-struct replay_command_options {
-    std::optional<std::string> file, archived, state_dir, config_file, to, serve, title,
-        agenda_file;
-    replay_options replay;
-    bool is_help = false;
-};
-
-// Throws std::invalid_argument, saying what is wrong. `typing_options`: --wpm, --corrections or
-// --seed was given.
-void check_replay_options(replay_command_options const& o, bool typing_options) {
+// Throws std::invalid_argument, saying what is wrong.
+void check_replay_options(replay_command_options const& o) {
     if (!o.file == !o.archived)
         throw std::invalid_argument("need a FILE or --from-archive ID (one of them)");
     if (!o.to == !o.serve)
         throw std::invalid_argument("need exactly one of --to or --serve");
     if (o.file && (o.state_dir || o.config_file))
         throw std::invalid_argument("--state-dir and --config go with --from-archive");
-    if (o.archived && typing_options)
+    if (o.archived && o.has_typing_options)
         throw std::invalid_argument("--wpm, --corrections and --seed type a FILE; an archived "
                                     "meeting plays as recorded");
-}
-
-// Throws std::exception (std::invalid_argument saying what is wrong, or what std::stod and
-// std::stoul throw); stops at --help. `token_from_env` (MINUTED_TOKEN, or null) is the token
-// unless --token names one.
-replay_command_options parse_replay_options(std::span<char const* const> args,
-                                            char const* token_from_env) {
-    replay_command_options o;
-    if (token_from_env)
-        o.replay.token = token_from_env;
-    bool typing_options = false;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        std::string_view const a = args[i];
-        auto value = [&] { return option_value(args, i); };
-        if (a == "--help" || a == "-h") {
-            o.is_help = true;
-            return o;
-        }
-        if (a == "--to")
-            o.to = value();
-        else if (a == "--serve")
-            o.serve = value();
-        else if (a == "--title")
-            o.title = value();
-        else if (a == "--agenda")
-            o.agenda_file = value();
-        else if (a == "--from-archive")
-            o.archived = value();
-        else if (a == "--state-dir")
-            o.state_dir = value();
-        else if (a == "--config")
-            o.config_file = value();
-        else if (a == "--speed")
-            set_speed(o.replay, value(), a);
-        else if (a == "--wpm") {
-            if ((o.replay.words_per_minute = std::stod(value())) <= 0)
-                throw std::invalid_argument("--wpm must be positive");
-            typing_options = true;
-        } else if (a == "--corrections")
-            o.replay.corrections = typing_options = true;
-        else if (a == "--keep-open")
-            o.replay.keep_open = true;
-        else if (a == "--token")
-            o.replay.token = value();
-        else if (a == "--ca-file")
-            o.replay.ca_file = value();
-        else if (a == "--seed") {
-            o.replay.seed = static_cast<std::uint32_t>(std::stoul(value()));
-            typing_options = true;
-        } else if (a.starts_with("--"))
-            throw std::invalid_argument("unknown option " + std::string(a));
-        else if (o.file)
-            throw std::invalid_argument("one file at a time");
-        else
-            o.file = std::string(a);
-    }
-    check_replay_options(o, typing_options);
-    return o;
 }
 
 std::string read_file(std::string const& path) {
@@ -294,17 +206,12 @@ int play(replay_command_options const& o, journal_replay const& replay) {
 
 } // namespace
 
-int replay_command(std::span<char const* const> args) {
-    replay_command_options o;
+int replay_command(replay_command_options const& o) {
     try {
-        o = parse_replay_options(args, std::getenv("MINUTED_TOKEN"));
-    } catch (std::exception const& e) {
-        std::cerr << "minuted replay: " << e.what() << "\n" << usage;
+        check_replay_options(o);
+    } catch (std::invalid_argument const& e) {
+        std::cerr << "minuted replay: " << e.what() << "\n(minuted replay --help)\n";
         return exit_usage;
-    }
-    if (o.is_help) {
-        std::cout << usage;
-        return exit_ok;
     }
     journal_replay replay;
     if (auto const code =

@@ -1,7 +1,6 @@
 #include "daemon/cli/serve_command.hpp"
 
 #include "config/config.hpp"
-#include "daemon/cli/command_line.hpp"
 #include "daemon/cli/exit_codes.hpp"
 #include "daemon/client/replay.hpp"
 #include "daemon/client/ws_client.hpp"
@@ -18,7 +17,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <charconv>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -37,83 +35,12 @@ namespace net = boost::asio;
 
 namespace {
 
-constexpr std::string_view usage =
-    "usage: minuted serve [--config FILE] [--listen HOST:PORT] "
-    "[--state-dir DIR] [--log-level LEVEL] [--threads N]\n"
-    "                     [--replay FILE [--replay-speed N|max] "
-    "[--replay-session ID] [--corrections]]\n"
-    "                     [--agenda FILE]\n"
-    "       minuted attach URL --session ID [--token TOKEN] [--ca-file PEM] [serve options]\n"
-    "       minuted attach streamtext:EVENT[?language=L] --session ID [--url URL] "
-    "[--ca-file PEM]\n"
-    "                      [serve options]\n";
-
-// What `minuted serve` and `minuted attach` are told on their command line.
-struct serve_options {
-    serve_mode mode = serve_mode::serve;
-    std::optional<std::string> config_file, listen, state_dir, log_level, replay_file, attach_url,
-        attach_session, attach_token, attach_ca_file, attach_endpoint, agenda_file;
-    std::optional<unsigned> io_threads;
-    std::string replay_session = "demo";
-    replay_options replay;
-    /// The known agenda of the replayed or attached meeting (--agenda), sent in its open.
-    std::vector<protocol::agenda_item> agenda;
-};
-
-// Throws std::invalid_argument, saying what is wrong.
-serve_options parse_serve_options(std::span<char const* const> args, serve_mode mode) {
-    serve_options o;
-    o.mode = mode;
-    bool const is_attach = mode == serve_mode::attach;
-    o.replay.speed = 10;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        std::string_view const a = args[i];
-        auto value = [&] { return option_value(args, i); };
-        if (a == "--config")
-            o.config_file = value();
-        else if (a == "--listen")
-            o.listen = value();
-        else if (a == "--state-dir")
-            o.state_dir = value();
-        else if (a == "--log-level")
-            o.log_level = value();
-        else if (a == "--threads") {
-            auto const v = value();
-            unsigned n = 0;
-            auto const [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-            if (ec != std::errc{} || end != v.data() + v.size() || n > 256)
-                throw std::invalid_argument(
-                    "--threads must be from 0 (one per CPU core) to 256, not " + v);
-            o.io_threads = n;
-        } else if (a == "--replay")
-            o.replay_file = value();
-        else if (a == "--replay-session")
-            o.replay_session = value();
-        else if (a == "--replay-speed")
-            set_speed(o.replay, value(), a);
-        else if (a == "--corrections")
-            o.replay.corrections = true;
-        else if (a == "--agenda")
-            o.agenda_file = value();
-        else if (is_attach && a == "--session")
-            o.attach_session = value();
-        else if (is_attach && a == "--token")
-            o.attach_token = value();
-        else if (is_attach && a == "--ca-file")
-            o.attach_ca_file = value();
-        else if (is_attach && a == "--url")
-            o.attach_endpoint = value();
-        else if (is_attach && !o.attach_url && !a.starts_with("--"))
-            o.attach_url = std::string(a);
-        else
-            throw std::invalid_argument("unknown argument " + std::string(a));
-    }
-    if (is_attach && (!o.attach_url || !o.attach_session))
-        throw std::invalid_argument("attach needs a URL and --session ID");
-    if (o.agenda_file && !is_attach && !o.replay_file)
+// Throws std::invalid_argument, saying what is wrong. An attached feed's URL and session
+// are required by the command line itself.
+void check_serve_options(serve_options const& o) {
+    if (o.agenda_file && o.mode != serve_mode::attach && !o.replay_file)
         throw std::invalid_argument("--agenda is the agenda of the --replay or attached "
                                     "meeting: it needs one of them");
-    return o;
 }
 
 // `text` as the inside of a TOML basic string: what the config reader then refuses is said
@@ -259,13 +186,12 @@ void reload_on_sighup(net::signal_set& signal, server& daemon, serve_options con
 
 } // namespace
 
-int serve_command(std::span<char const* const> args, serve_mode mode) {
-    serve_options options;
+int serve_command(serve_options options) {
     config::settings settings;
     try {
-        options = parse_serve_options(args, mode);
+        check_serve_options(options);
     } catch (std::exception const& e) {
-        std::cerr << "minuted: " << e.what() << '\n' << usage;
+        std::cerr << "minuted: " << e.what() << '\n';
         return exit_usage;
     }
     try {

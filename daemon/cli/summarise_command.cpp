@@ -27,65 +27,6 @@ namespace minuted::daemon {
 
 namespace {
 
-constexpr std::string_view usage =
-    "usage: minuted summarise FILE|- [--format md|json|vtt|html|odt] [-o OUT] [--agenda FILE]\n"
-    "                         [--roster FILE]\n"
-    "FILE is CART text, WebVTT, SRT or TTML/EBU-TT, told apart by its content. The report\n"
-    "goes to OUT (-o) or standard output; an .odt file never to a terminal.\n";
-
-// What `minuted summarise` is told on its command line.
-struct summarise_options {
-    std::string input; // a file name, or "-" for standard input
-    std::string format = "md";
-    std::optional<std::string> agenda_file, roster_file, output_file;
-    bool is_help = false;
-};
-
-// A command line summarise cannot run; what() is all it says on standard error.
-struct usage_error : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
-
-// Throws usage_error; stops at --help, as at the first error.
-summarise_options parse_summarise_options(std::span<char const* const> args) {
-    summarise_options o;
-    bool has_input = false;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        std::string_view const a = args[i];
-        if ((a == "--format" || a == "--agenda" || a == "--roster" || a == "-o") &&
-            i + 1 >= args.size())
-            throw usage_error("minuted summarise: " + std::string(a) + " needs a value\n" +
-                              std::string(usage));
-        if (a == "--format") {
-            o.format = args[++i];
-            if (o.format != "md" && o.format != "json" && o.format != "vtt" && o.format != "html" &&
-                o.format != "odt")
-                throw usage_error("minuted summarise: unknown format '" + o.format +
-                                  "' (md, json, vtt, html or odt)\n");
-        } else if (a == "--agenda") {
-            o.agenda_file = args[++i];
-        } else if (a == "--roster") {
-            o.roster_file = args[++i];
-        } else if (a == "-o") {
-            o.output_file = args[++i];
-        } else if (a == "--help" || a == "-h") {
-            o.is_help = true;
-            return o;
-        } else if (a.starts_with("--")) {
-            throw usage_error("minuted summarise: unknown option " + std::string(a) + '\n' +
-                              std::string(usage));
-        } else if (has_input) {
-            throw usage_error("minuted summarise: one input at a time\n" + std::string(usage));
-        } else {
-            o.input = std::string(a);
-            has_input = true;
-        }
-    }
-    if (!has_input)
-        throw usage_error(std::string(usage));
-    return o;
-}
-
 // The known agenda (--agenda) and roster (--roster) the pipeline starts with; a file that
 // cannot be used is said on `err` and its exit code returned.
 int read_agenda_and_roster(summarise_options const& o, std::vector<protocol::agenda_item>& agenda,
@@ -247,18 +188,7 @@ int summarise_caption_file(std::string const& text, std::string const& name,
 
 } // namespace
 
-int summarise_command(std::span<char const* const> args, std::ostream& out, std::ostream& err) {
-    summarise_options o;
-    try {
-        o = parse_summarise_options(args);
-    } catch (usage_error const& e) {
-        err << e.what();
-        return exit_usage;
-    }
-    if (o.is_help) {
-        out << usage;
-        return exit_ok;
-    }
+int summarise_command(summarise_options const& o, std::ostream& out, std::ostream& err) {
     // A ZIP file on a terminal is garbage on the screen, and can upset the terminal.
     if (o.format == "odt" && !o.output_file && &out == &std::cout && ::isatty(STDOUT_FILENO)) {
         err << "minuted summarise: an .odt file is not shown on a terminal: give -o FILE or "
