@@ -408,7 +408,12 @@ int run_command_line(int argc, char const* const* argv, std::ostream& out, std::
     } catch (CLI::ParseError const& e) {
         auto const& command = deepest_command(app);
         auto const path = command_path(command);
-        err << path << ": " << e.what() << '\n'
+        err << path << ": " << e.what();
+        // "A subcommand is required" when the word was not one: say which word that was.
+        if (auto const left = command.remaining();
+            !left.empty() && dynamic_cast<CLI::RequiredError const*>(&e))
+            err << ": " << left.front() << " is not one";
+        err << '\n'
             << usage_line(command, path) << "(" << path << " --help lists the options)\n";
         return exit_usage;
     }
