@@ -276,6 +276,9 @@ void build_app(CLI::App& app, command_values& v) {
     formatter->label("REQUIRED", "(required)");
     app.formatter(formatter); // before the commands are added: they take it over
     app.set_help_flag("-h,--help", "print this help and exit");
+    // An option given twice takes its last value, as it always has: a script or unit can add
+    // an override after the options it was given.
+    app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
     app.set_version_flag("-V,--version", "minuted " MINUTED_VERSION, "print the version and exit");
     app.require_subcommand(0, 1);
     app.add_flag("--print-default-config", v.is_print_default_config,
@@ -410,11 +413,11 @@ int run_command_line(int argc, char const* const* argv, std::ostream& out, std::
         auto const path = command_path(command);
         err << path << ": " << e.what();
         // "A subcommand is required" when the word was not one: say which word that was.
-        if (auto const left = command.remaining();
-            !left.empty() && dynamic_cast<CLI::RequiredError const*>(&e))
+        if (auto const left = command.remaining(); !left.empty() &&
+                                                   command.get_require_subcommand_min() > 0 &&
+                                                   command.get_subcommands().empty())
             err << ": " << left.front() << " is not one";
-        err << '\n'
-            << usage_line(command, path) << "(" << path << " --help lists the options)\n";
+        err << '\n' << usage_line(command, path) << "(" << path << " --help lists the options)\n";
         return exit_usage;
     }
     if (!values.man_page.empty())

@@ -87,7 +87,8 @@ TEST(command_line, version_prints_the_cmake_project_version) {
     }
 }
 
-TEST(command_line, an_option_takes_its_value_after_an_equals_sign_or_as_the_next_argument) {
+TEST(command_line,
+     an_option_takes_its_value_after_an_equals_sign_or_as_the_next_and_the_last_wins) {
     minuted::testing::temp_dir const dir("minuted-command-line-test");
     auto const transcript = dir.path() / "meeting.txt";
     std::ofstream(transcript) << ">> CHAIR: Welcome. We start with the budget.\n";
@@ -101,11 +102,16 @@ TEST(command_line, an_option_takes_its_value_after_an_equals_sign_or_as_the_next
         std::ifstream report(out);
         EXPECT_EQ(report.get(), '{') << joined(args);
     }
-    // A state directory named with = is the one read.
+    // A state directory named with = is the one read; an option given twice takes the last
+    // value, so that a script can add an override after the options it was given.
     auto const nowhere = (dir.path() / "nowhere").string();
-    auto const r = run_minuted({"archive", "list", "--state-dir=" + nowhere});
-    EXPECT_EQ(r.exit_code, 66) << r.err;
-    EXPECT_TRUE(contains(r.err, "no archive in " + nowhere)) << r.err;
+    for (auto const& args : std::vector<std::vector<std::string>>{
+             {"archive", "list", "--state-dir=" + nowhere},
+             {"archive", "list", "--state-dir", dir.path().string(), "--state-dir", nowhere}}) {
+        auto const r = run_minuted(args);
+        EXPECT_EQ(r.exit_code, 66) << joined(args) << ": " << r.err;
+        EXPECT_TRUE(contains(r.err, "no archive in " + nowhere + " ")) << r.err;
+    }
 }
 
 TEST(command_line, unknown_commands_and_options_and_bad_values_exit_64_naming_them_on_stderr) {
