@@ -340,6 +340,8 @@ void describe_commands(CLI::App const& app, std::vector<command_doc>& out) {
     while (!doc.usage.empty() && doc.usage.front() == ' ')
         doc.usage.erase(0, 1);
     doc.description = app.get_description();
+    for (auto const& alias : app.get_aliases())
+        doc.description += " Also spelt " + alias + ".";
     doc.footer = app.get_footer();
     for (auto const* opt : app.get_options()) {
         if (opt->get_group().empty())
