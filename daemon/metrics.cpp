@@ -1,5 +1,7 @@
 #include "daemon/metrics.hpp"
 
+#include "daemon/process_metrics.hpp"
+
 #include <cstdio>
 
 namespace minuted::daemon {
@@ -133,6 +135,14 @@ std::string metrics::render(std::size_t sessions_live, std::size_t sessions_rece
     std::snprintf(buf, sizeof buf, "%.9f", static_cast<double>(load(latency_sum_ns)) / 1e9);
     out += "minuted_update_latency_seconds_sum " + std::string(buf) + "\n";
     out += "minuted_update_latency_seconds_count " + std::to_string(load(latency_count)) + "\n";
+    // Only the codes answered so far: a few of the 500 possible.
+    out += "# HELP minuted_http_responses_total HTTP responses written, by status code.\n"
+           "# TYPE minuted_http_responses_total counter\n";
+    for (std::size_t code = 100; code < http_responses.size(); ++code)
+        if (auto const n = load(http_responses[code]))
+            out += "minuted_http_responses_total{code=\"" + std::to_string(code) + "\"} " +
+                   std::to_string(n) + "\n";
+    out += render_process_metrics();
     return out;
 }
 

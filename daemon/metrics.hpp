@@ -73,6 +73,14 @@ struct metrics {
     std::atomic<std::uint64_t> mail_given_up{0};          ///< reports not sent after every attempt
     std::array<std::atomic<std::uint64_t>, limit_names.size()> limit_hits{};
 
+    /// HTTP responses written, by status code (answers 100-599; the WebSocket handshakes' 101
+    /// are not counted).
+    std::array<std::atomic<std::uint64_t>, 600> http_responses{};
+    void count_response(unsigned status) noexcept {
+        if (status < http_responses.size())
+            http_responses[status].fetch_add(1, std::memory_order_relaxed);
+    }
+
     void hit(limit l) noexcept {
         limit_hits[static_cast<std::size_t>(l)].fetch_add(1, std::memory_order_relaxed);
     }

@@ -244,6 +244,8 @@ route route_request(std::string_view method, std::string_view target, bool is_we
         return serve(std::move(r), method, endpoint::index_page, access::anyone, readable);
     if (is({"healthz"}))
         return serve(std::move(r), method, endpoint::healthz, access::anyone, readable);
+    if (is({"readyz"}))
+        return serve(std::move(r), method, endpoint::readyz, access::anyone, readable);
     if (is({"metrics"}))
         return serve(std::move(r), method, endpoint::metrics, access::view, readable);
     if (is({"archive"}))

@@ -10,7 +10,8 @@ namespace minuted::protocol {
 
 /// What a request may need to show before it is answered (see [auth] in PROTOCOL.md).
 enum class access {
-    anyone,  ///< the pages, their scripts, /healthz, and refusals of targets that name nothing
+    anyone,  ///< the pages, their scripts, /healthz, /readyz, and refusals of targets that name
+             ///< nothing
     view,    ///< data: /metrics, /api/... except ending a session, /live/{id}
     publish, ///< captions: /ingest/{id}...
     admin,   ///< changes: /api/sessions/{id}/end
@@ -55,6 +56,7 @@ enum class endpoint {
     archive_minutes_editor, ///< GET /api/archive/{archive}/minutes/editor
     session_report_html,    ///< GET /api/sessions/{id}/report.html
     session_report_odt,     ///< GET /api/sessions/{id}/report.odt
+    readyz,                 ///< GET /readyz
 };
 
 /// Why a target names nothing, when the target itself says so.

@@ -1,5 +1,6 @@
 #include "daemon/archive/archive_index.hpp"
 
+#include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -195,7 +196,7 @@ std::optional<std::int64_t> parse_day(std::string_view text, bool end_of_day) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(day.time_since_epoch()).count();
 }
 
-archive_index::archive_index(std::filesystem::path const& file) {
+archive_index::archive_index(std::filesystem::path const& file) : file_(file) {
     if (sqlite3_open_v2(file.c_str(), &db_,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                         nullptr) != SQLITE_OK) {
@@ -333,6 +334,42 @@ std::vector<archive_hit> archive_index::search(archive_query const& q) const {
         throw archive_query_error(e.what());
     }
     return out;
+}
+
+namespace {
+
+std::string probe(std::filesystem::path const& file) {
+    sqlite3* db = nullptr;
+    std::string why;
+    if (sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+        why = db ? sqlite3_errmsg(db) : "out of memory";
+    } else {
+        // A writer never blocks a reader of a WAL database for long; an answer that does not
+        // come within this is as good as none for a readiness probe.
+        sqlite3_busy_timeout(db, 200);
+        if (sqlite3_exec(db, "SELECT count(*) FROM sessions", nullptr, nullptr, nullptr) !=
+            SQLITE_OK)
+            why = sqlite3_errmsg(db);
+    }
+    sqlite3_close(db);
+    return why.empty() ? why : file.string() + ": " + why;
+}
+
+} // namespace
+
+std::string archive_index::unavailable() const {
+    std::lock_guard lock(probe_mutex_);
+    auto const now = std::chrono::steady_clock::now();
+    if (probed_ && now - *probed_ < std::chrono::seconds(1))
+        return unavailable_;
+    auto why = probe(file_);
+    if (!why.empty() && unavailable_.empty())
+        spdlog::warn("archive index unavailable: {}", why);
+    else if (why.empty() && !unavailable_.empty())
+        spdlog::info("archive index available again after: {}", unavailable_);
+    unavailable_ = std::move(why);
+    probed_ = now;
+    return unavailable_;
 }
 
 } // namespace minuted::daemon

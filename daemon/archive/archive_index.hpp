@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <mutex>
@@ -87,9 +88,20 @@ public:
     /// Turns matching `q`, best first. Throws archive_query_error for a malformed query.
     std::vector<archive_hit> search(archive_query const& q) const;
 
+    /// Why the index cannot be used now, or "" if it can. A new read-only connection opens the
+    /// file and reads its sessions: the daemon's own connection would go on answering from its
+    /// open descriptor and its cache after the file was removed, replaced or overwritten. The
+    /// answer is kept for a second, so that probes coming as often as they like cost at most
+    /// one such read a second. A change is logged (a warning, then when it works again).
+    std::string unavailable() const;
+
 private:
     sqlite3* db_ = nullptr;
     mutable std::mutex mutex_;
+    std::filesystem::path file_;
+    mutable std::mutex probe_mutex_;
+    mutable std::optional<std::chrono::steady_clock::time_point> probed_;
+    mutable std::string unavailable_; // the last probe's answer
 };
 
 } // namespace minuted::daemon

@@ -4,6 +4,7 @@
 #include "daemon/cli/exit_codes.hpp"
 #include "daemon/client/replay.hpp"
 #include "daemon/client/ws_client.hpp"
+#include "daemon/logging.hpp"
 #include "daemon/server.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -12,7 +13,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -127,20 +127,6 @@ config::settings load_settings(serve_options const& o) {
     return s;
 }
 
-void use_stderr_logger(std::string const& level) {
-    auto logger = spdlog::stderr_color_mt("minuted");
-    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
-    logger->set_level(spdlog::level::from_str(level));
-    spdlog::set_default_logger(logger);
-    // A line that cannot be logged (a bad format argument, stderr gone) never throws into the
-    // code that logged it: it is said once on stderr, if that can be written at all.
-    spdlog::set_error_handler([](std::string const& message) {
-        static std::atomic<bool> said{false};
-        if (!said.exchange(true))
-            std::fprintf(stderr, "minuted: a log line could not be written: %s\n", message.c_str());
-    });
-}
-
 // --replay FILE: the file played into the daemon's own ingest as `minuted replay FILE` sends
 // it (the header's title in the open, then the speech), so that there is something to watch.
 // `demo` holds the frames while they are sent: it must outlive the daemon's run.
@@ -205,7 +191,7 @@ int serve_command(serve_options options) {
         std::cerr << "minuted: " << e.what() << '\n';
         return exit_config;
     }
-    use_stderr_logger(settings.log_level);
+    set_up_logging(settings.log_level);
     std::string replay_text;
     if (options.replay_file) {
         std::ifstream in(*options.replay_file, std::ios::binary);

@@ -4,6 +4,7 @@
 #include "daemon/ingest/ingest_socket.hpp"
 #include "daemon/live/session_registry.hpp"
 #include "daemon/net/websocket_close.hpp"
+#include "daemon/readiness.hpp"
 
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
@@ -60,8 +61,14 @@ void http_session::route(request req) {
     case endpoint::metrics:
         return respond(req, http::status::ok,
                        metrics_.render(sessions_.live_count(), sessions_.ended_count(),
-                                       largest_feed_lag(sessions_)),
+                                       largest_feed_lag(sessions_)) +
+                           render_readiness(check_readiness(sessions_)),
                        "text/plain; version=0.0.4");
+    case endpoint::readyz: {
+        auto const r = check_readiness(sessions_);
+        return respond_json(req, r.ready() ? http::status::ok : http::status::service_unavailable,
+                            readiness_json(r));
+    }
     case endpoint::index_page:
         return respond_asset(req, route, "index.html");
     case endpoint::archive_page:

@@ -162,6 +162,7 @@ std::optional<std::string> http_session::badly_framed(request const& req) const 
 }
 
 void http_session::write(response res) {
+    metrics_.count_response(res.result_int());
     auto sp = std::make_shared<response>(std::move(res));
     bool const keep = sp->keep_alive();
     http::async_write(stream_, *sp,

@@ -34,6 +34,16 @@ journal_writer::~journal_writer() {
         ::close(fd_);
 }
 
+std::string journal_writer::failure_now() const {
+    std::lock_guard lock(failure_now_mutex_);
+    return failure_now_;
+}
+
+void journal_writer::set_failure_now(std::string const& failure) {
+    std::lock_guard lock(failure_now_mutex_);
+    failure_now_ = failure;
+}
+
 void journal_writer::adopt_existing(journal_position size) {
     appended_ = durable_ = size;
 }
@@ -106,6 +116,7 @@ void journal_writer::on_commit(std::error_code ec) {
                           "retrying every second",
                           path_.string(), ec.message());
         failure_ = ec.message();
+        set_failure_now(failure_);
         batch_->rewrite = true;
         // Whoever waits is told now rather than after the disk comes back, which may be never.
         auto failed = std::move(waiters_);
@@ -124,6 +135,7 @@ void journal_writer::on_commit(std::error_code ec) {
     if (!failure_.empty()) {
         spdlog::info("journal {}: writable again after: {}", path_.string(), failure_);
         failure_.clear();
+        set_failure_now(failure_);
     }
     metrics_.journal_commits.fetch_add(1, std::memory_order_relaxed);
     durable_ = batch_->end;

@@ -14,6 +14,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <system_error>
 
@@ -56,6 +57,8 @@ public:
 
     /// Why the journal cannot be written at the moment; empty while it works.
     std::string const& failure() const noexcept { return failure_; }
+    /// `failure()`, for any thread (the daemon's readiness check).
+    std::string failure_now() const;
     std::filesystem::path const& path() const noexcept { return path_; }
 
     /// For the daemon's exit, once no thread runs the strand or the disk executor any more:
@@ -85,6 +88,7 @@ private:
     void on_commit(std::error_code ec);
     /// On the disk executor: opens the file if needed, writes the rest of `b`, fsyncs.
     std::error_code write_and_sync(batch& b);
+    void set_failure_now(std::string const& failure);
 
     strand_type strand_;
     boost::asio::any_io_executor disk_;
@@ -104,6 +108,8 @@ private:
     bool timer_armed_ = false;
     std::chrono::steady_clock::time_point last_commit_{};
     std::string failure_;
+    mutable std::mutex failure_now_mutex_;
+    std::string failure_now_; // failure_, for other threads
     std::multimap<journal_position, std::function<void(bool)>> waiters_;
 };
 

@@ -135,8 +135,10 @@ private:
                      "max_address_connections)",
                      peer.to_string(), settings->max_address_connections);
         // A plain HTTP client is told why; one that may be starting TLS cannot be.
-        if (!tls)
+        if (!tls) {
+            metrics_.count_response(503);
             refuse_connection(std::move(socket), settings->max_address_connections);
+        }
         return std::nullopt;
     }
 
@@ -211,6 +213,7 @@ private:
                     return self->serve_http(flex_stream(std::move(d->stream)), std::move(d->buffer),
                                             std::move(d->place));
                 self->metrics_.plain_http_refused.fetch_add(1, std::memory_order_relaxed);
+                self->metrics_.count_response(400);
                 spdlog::info("http {}: plain HTTP refused: this port speaks TLS to other machines",
                              endpoint_text(d->stream));
                 static std::string const refusal = [] {

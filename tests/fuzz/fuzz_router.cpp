@@ -131,6 +131,9 @@ std::string target_of(route const& r) {
     case endpoint::healthz:
         path = "/healthz";
         break;
+    case endpoint::readyz:
+        path = "/readyz";
+        break;
     case endpoint::metrics:
         path = "/metrics";
         break;

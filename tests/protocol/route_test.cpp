@@ -50,6 +50,7 @@ TEST(route_request, every_endpoint_by_its_path_method_and_upgrade) {
         {"GET", "/", false, e::index_page, anyone},
         {"HEAD", "/", false, e::index_page, anyone},
         {"GET", "/healthz", false, e::healthz, anyone},
+        {"GET", "/readyz", false, e::readyz, anyone},
         {"GET", "/metrics", false, e::metrics, view},
         {"GET", "/archive", false, e::archive_page, anyone},
         {"GET", "/archive/m-20261108-093000", false, e::archived_page, anyone, "",
@@ -103,6 +104,7 @@ TEST(route_request, a_method_a_path_does_not_take_is_405_with_the_allow_list) {
     expect_routes({
         {"POST", "/", false, e::method_not_allowed, anyone},
         {"DELETE", "/healthz", false, e::method_not_allowed, anyone},
+        {"POST", "/readyz", false, e::method_not_allowed, anyone},
         {"PUT", "/metrics", false, e::method_not_allowed, view},
         {"POST", "/api/sessions/m/agenda", false, e::method_not_allowed, access::publish_or_admin,
          "m"},

@@ -1,0 +1,31 @@
+#pragma once
+
+#include <spdlog/common.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <sys/types.h>
+
+namespace minuted::daemon {
+
+/// The daemon's log on standard error, at `level` ("info", "debug", ...). When systemd's
+/// journal reads standard error ($JOURNAL_STREAM names it), every line starts with its syslog
+/// priority as `<N>` (journald's SyslogLevelPrefix) and carries no timestamp of its own, which
+/// the journal adds; otherwise lines start with the time, as on a terminal or in a file.
+/// Sets spdlog's default logger; call once, before anything logs.
+void set_up_logging(std::string const& level);
+
+/// Whether $JOURNAL_STREAM's value ("DEVICE:INODE", both decimal, as sd_journal_stream_fd(3)
+/// sets it) names the file with this device and inode: a stream the daemon inherited from a
+/// parent that was itself logging to the journal does not count.
+bool names_stream(std::string_view journal_stream, dev_t device, ino_t inode);
+
+/// The syslog priority of a level (journald's 0 emerg ... 7 debug).
+int syslog_priority(spdlog::level::level_enum level) noexcept;
+
+/// `text` as the journal reads it: each of its lines prefixed with `<priority>`, so that a line
+/// of a message that itself starts with `<N>` cannot claim a priority of its own.
+std::string journal_lines(int priority, std::string_view text);
+
+} // namespace minuted::daemon
