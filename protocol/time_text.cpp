@@ -1,5 +1,7 @@
 #include "protocol/time_text.hpp"
 
+#include <boost/json/value.hpp>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -93,6 +95,16 @@ std::optional<std::int64_t> parse_rfc3339(std::string_view text) noexcept {
     auto const midnight =
         std::chrono::duration_cast<milliseconds>(sys_days{ymd}.time_since_epoch()).count();
     return midnight + ((*hour * 60 + *minute - offset_minutes) * 60 + *second) * 1000 + ms;
+}
+
+std::optional<std::int64_t> unix_ms_of(boost::json::value const& v) noexcept {
+    if (v.is_int64())
+        return v.get_int64();
+    if (v.is_uint64() && v.get_uint64() <= static_cast<std::uint64_t>(INT64_MAX))
+        return static_cast<std::int64_t>(v.get_uint64());
+    if (v.is_string())
+        return parse_rfc3339(v.get_string());
+    return std::nullopt;
 }
 
 } // namespace minuted::protocol

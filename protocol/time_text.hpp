@@ -1,5 +1,7 @@
 #pragma once
 
+#include <boost/json/fwd.hpp>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -16,5 +18,10 @@ std::string rfc3339(std::int64_t unix_ms);
 /// (the fraction may have 0-9 digits; "Z" or a "+HH:MM"/"-HH:MM" offset); nullopt for
 /// anything else. Pure.
 std::optional<std::int64_t> parse_rfc3339(std::string_view text) noexcept;
+
+/// The milliseconds since the Unix epoch of a time in a file minuted wrote: an RFC 3339
+/// string, or a number of milliseconds as files written before RFC 3339 hold it; nullopt for
+/// anything else. Pure.
+std::optional<std::int64_t> unix_ms_of(boost::json::value const& v) noexcept;
 
 } // namespace minuted::protocol

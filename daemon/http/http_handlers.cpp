@@ -10,6 +10,7 @@
 #include "protocol/ingest.hpp"
 #include "protocol/ingest_reply.hpp"
 #include "protocol/roster.hpp"
+#include "protocol/time_text.hpp"
 #include "protocol/utf8.hpp"
 
 #include <boost/asio/post.hpp>
@@ -35,12 +36,8 @@ using tcp = net::ip::tcp;
 namespace {
 
 std::string iso_time(std::chrono::system_clock::time_point t) {
-    auto const secs = std::chrono::system_clock::to_time_t(t);
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
+    return protocol::rfc3339(
+        std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count());
 }
 
 // The pull feed attached to a session: see PROTOCOL.md, "Pull feeds".
@@ -94,9 +91,15 @@ boost::json::object info_json(session_info const& i) {
 // HTTP: one connection, keep-alive, requests routed by target.
 
 boost::json::object archived_json(archived_session const& s) {
-    return {{"archive", s.archive},    {"session", s.session}, {"title", s.title},
-            {"started", s.started_ms}, {"ended", s.ended_ms},  {"words", s.words},
-            {"speakers", s.speakers},  {"items", s.items},     {"end_reason", s.end_reason}};
+    return {{"archive", s.archive},
+            {"session", s.session},
+            {"title", s.title},
+            {"started", protocol::rfc3339(s.started_ms)},
+            {"ended", protocol::rfc3339(s.ended_ms)},
+            {"words", s.words},
+            {"speakers", s.speakers},
+            {"items", s.items},
+            {"end_reason", s.end_reason}};
 }
 
 // The answer to an archive listing (no text) or search, run on the search pool.
@@ -119,7 +122,7 @@ search_archive(archive_index& index, archive_query const& query, metrics& counte
             auto o = archived_json(h.session);
             o["utterance"] = h.utterance.n;
             o["speaker"] = h.utterance.speaker;
-            o["at"] = h.utterance.at_ms;
+            o["at"] = protocol::rfc3339(h.utterance.at_ms);
             o["item"] = h.utterance.item;
             o["snippet"] = std::move(snippet);
             hits.push_back(std::move(o));
