@@ -126,6 +126,24 @@ std::error_code write_archive(std::filesystem::path const& folder,
     return sync_folder(folder.parent_path());
 }
 
+std::string edits_for_api(std::string_view edits_jsonl) {
+    std::string out;
+    out.reserve(edits_jsonl.size() + edits_jsonl.size() / 8);
+    while (!edits_jsonl.empty()) {
+        auto const end = edits_jsonl.find('\n');
+        auto const line = edits_jsonl.substr(0, end);
+        edits_jsonl.remove_prefix(end == std::string_view::npos ? edits_jsonl.size() : end + 1);
+        boost::system::error_code ec;
+        auto edit = boost::json::parse(line, ec);
+        auto* at = !ec && edit.is_object() ? edit.get_object().if_contains("at") : nullptr;
+        if (at && at->is_int64())
+            *at = protocol::rfc3339(at->get_int64());
+        out += at ? boost::json::serialize(edit) : std::string(line);
+        out += '\n';
+    }
+    return out;
+}
+
 namespace {
 
 // A time of a state.json, as RFC 3339 or (written before that) milliseconds.

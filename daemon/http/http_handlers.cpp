@@ -323,7 +323,8 @@ void http_session::respond_archive_file(request const& req, std::string const& a
     if (type->format == "html" || type->format == "odt")
         return respond_archived_document(req, archive, body.str(), type->content_type,
                                          type->format);
-    respond(req, http::status::ok, body.str(), type->content_type);
+    respond(req, http::status::ok, file == "edits.jsonl" ? edits_for_api(body.str()) : body.str(),
+            type->content_type);
 }
 
 // GET /api/archive: the archived sessions, newest first; with ?q= a full-text search

@@ -16,7 +16,7 @@ import { test } from 'node:test';
 
 import Ajv2020 from 'ajv/dist/2020.js';
 
-import { binary, dccg_transcript, with_daemon } from './harness.mjs';
+import { binary, dccg_transcript, poll, with_daemon } from './harness.mjs';
 import { open_websocket } from './websocket.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -309,8 +309,11 @@ test('real answers, WebSocket messages and errors match the contract', { timeout
 
     // Every other documented route, with its errors.
     await d.post_captions('other', '>> ANN: Hello.\r\n');
-    const sessions = (await probe('/api/sessions', 'get', '/api/sessions', {}, 200)).json;
-    assert.ok(sessions.sessions.some(s => s.id === 'contract' && !s.live));
+    // The list says a meeting ended once its end is on disk, a moment after the last update.
+    await poll('the list to show the meeting ended', async () => {
+        const list = (await probe('/api/sessions', 'get', '/api/sessions', {}, 200)).json;
+        return list.sessions.some(s => s.id === 'contract' && !s.live);
+    });
     for (const f of ['report.md', 'report.json', 'transcript.txt', 'report.html', 'report.odt'])
         await probe(`/api/sessions/{session}/${f}`, 'get', `/api/sessions/contract/${f}`, {}, 200);
     await probe('/api/sessions/{session}', 'get', '/api/sessions/nobody', {}, 404);
@@ -351,6 +354,12 @@ test('real answers, WebSocket messages and errors match the contract', { timeout
     for (const f of ['state.json', 'report.json', 'report.md', 'report.machine.md', 'transcript.txt',
                      'captions.vtt', 'edits.jsonl', 'report.html', 'report.odt'])
         await probe('/api/archive/{archive}/{file}', 'get', `/api/archive/${archive}/${f}`, {}, 200);
+    // The edit history on disk keeps the journal's milliseconds; served, its times are RFC 3339.
+    const history = (await http_request(d.port, 'GET', `/api/archive/${archive}/edits.jsonl`)).text
+        .split('\n').filter(Boolean).map(l => JSON.parse(l));
+    assert.ok(history.length >= 3, 'the edits are in the history');
+    for (const e of history)
+        check(ajv.getSchema(base + 'schemas/live.schema.json#/$defs/time'), e.at, `edit ${e.op}: at`);
     await probe('/api/archive/{archive}/{file}', 'get', `/api/archive/${archive}/journal`, {}, 404);
     await probe('/api/archive/{archive}/{file}', 'get', '/api/archive/nothing-20260101-000000/state.json', {}, 404);
     await probe('/api/archive/{archive}/minutes/editor', 'get', `/api/archive/${archive}/minutes/editor`, {}, 200);
