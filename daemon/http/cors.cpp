@@ -18,7 +18,7 @@ namespace {
 // is read, since it carries no token to read it with.
 constexpr std::string_view api_methods = "GET, HEAD, POST, PUT";
 
-// The cross-origin requests of a page are retried without a new preflight for this long.
+// Seconds for which a browser may send a page's cross-origin requests without asking again.
 constexpr std::string_view preflight_max_age = "600";
 
 bool same_origin(std::string_view a, std::string_view b) noexcept {

@@ -1,5 +1,5 @@
-# Turns the viewer's static files into a C++ source file, so the daemon serves them from its
-# own binary and needs nothing on disk at run time.
+# Turns the viewer's static files (and the API's description, protocol/) into a C++ source file,
+# so the daemon serves them from its own binary and needs nothing on disk at run time.
 #
 #   cmake -DSOURCE_DIR=daemon/web -DOUTPUT=web_assets.cpp "-DFILES=index.html;..." -P embed.cmake
 #
