@@ -98,9 +98,10 @@ viewer_token = ""
 # Admin requests such as ending a session (POST /api/sessions/{id}/end). Empty: accepted
 # from this machine only.
 admin_token = ""
-# Web pages of other sites allowed to open WebSockets, publish captions and end meetings, by
-# origin, e.g. ["https://captions.example.org"]. The daemon's own pages always may; a request
-# that a browser sent from any other page (its Origin header) is refused with 403.
+# Web pages of other sites allowed to open WebSockets, publish captions, end meetings and read
+# the API (CORS), by origin, e.g. ["https://captions.example.org"]. The daemon's own pages
+# always may; a request that a browser sent from any other page (its Origin header) is refused
+# with 403, and its scripts may not read /api answers.
 origins = []
 
 # Per-session publish tokens, in addition to publish_token:
@@ -334,6 +335,23 @@ void read_editors(toml::table const& editors, settings& s, std::string_view sour
     }
 }
 
+// An origin as a browser sends it in Origin: a scheme, "://" and a host with an optional
+// port; nothing after it, no spaces, no wildcard. Compared with Origin headers as it is
+// written, and echoed to browsers in CORS answers.
+bool is_origin(std::string_view v) {
+    auto host = v;
+    if (host.starts_with("http://"))
+        host.remove_prefix(7);
+    else if (host.starts_with("https://"))
+        host.remove_prefix(8);
+    else
+        return false;
+    return !host.empty() && std::all_of(host.begin(), host.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '.' || c == '-' || c == ':' || c == '[' || c == ']';
+    });
+}
+
 void read_auth(table_reader& r, settings& s, std::string_view source_name) {
     s.auth.publish_token = token(r, "publish_token", source_name);
     s.auth.viewer_token = token(r, "viewer_token", source_name);
@@ -341,8 +359,7 @@ void read_auth(table_reader& r, settings& s, std::string_view source_name) {
     if (auto const origins = r.get<toml::array const*>("origins")) {
         for (auto const& node : **origins) {
             auto const v = node.value<std::string>();
-            if (!node.is_string() || !(v->starts_with("http://") || v->starts_with("https://")) ||
-                v->ends_with("/"))
+            if (!node.is_string() || !is_origin(*v))
                 fail(source_name, node.source(),
                      "auth.origins must hold origins such as \"https://captions.example.org\" "
                      "(scheme and host, no path)");

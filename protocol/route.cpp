@@ -101,6 +101,16 @@ std::vector<std::string> decoded_segments(std::string_view path) {
 
 route route_api(route r, std::string_view method, std::vector<std::string> const& seg) {
     auto const n = seg.size();
+    if (method == "OPTIONS") {
+        r.to = endpoint::api_preflight;
+        return r;
+    }
+    // The description of the API is no secret: a client reads it before it has a token.
+    if ((n == 2 && (seg[1] == "openapi.json" || seg[1] == "report.schema.json")) ||
+        (n == 3 && seg[1] == "schemas")) {
+        r.name = n == 2 ? seg[1] : "schemas/" + seg[2];
+        return serve(std::move(r), method, endpoint::api_contract, access::anyone, readable);
+    }
     if (n == 2 && seg[1] == "sessions")
         return serve(std::move(r), method, endpoint::sessions_list, access::view, readable);
     if (n == 2 && seg[1] == "archive")

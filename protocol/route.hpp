@@ -57,6 +57,12 @@ enum class endpoint {
     session_report_html,    ///< GET /api/sessions/{id}/report.html
     session_report_odt,     ///< GET /api/sessions/{id}/report.odt
     readyz,                 ///< GET /readyz
+    /// OPTIONS /api/...: a browser's CORS preflight, answered for any path under /api/ without
+    /// a token (a preflight never carries one)
+    api_preflight,
+    /// GET /api/openapi.json, /api/report.schema.json, /api/schemas/{name}: the API's
+    /// description (`name`: "openapi.json", "report.schema.json", "schemas/{name}")
+    api_contract,
 };
 
 /// Why a target names nothing, when the target itself says so.

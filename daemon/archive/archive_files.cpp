@@ -1,5 +1,7 @@
 #include "daemon/archive/archive_files.hpp"
 
+#include "protocol/time_text.hpp"
+
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
@@ -12,6 +14,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 #include <unistd.h>
 
 namespace minuted::daemon {
@@ -123,6 +126,35 @@ std::error_code write_archive(std::filesystem::path const& folder,
     return sync_folder(folder.parent_path());
 }
 
+std::string edits_for_api(std::string_view edits_jsonl) {
+    std::string out;
+    out.reserve(edits_jsonl.size() + edits_jsonl.size() / 8);
+    while (!edits_jsonl.empty()) {
+        auto const end = edits_jsonl.find('\n');
+        auto const line = edits_jsonl.substr(0, end);
+        edits_jsonl.remove_prefix(end == std::string_view::npos ? edits_jsonl.size() : end + 1);
+        boost::system::error_code ec;
+        auto edit = boost::json::parse(line, ec);
+        auto* at = !ec && edit.is_object() ? edit.get_object().if_contains("at") : nullptr;
+        if (at && at->is_int64())
+            *at = protocol::rfc3339(at->get_int64());
+        out += at ? boost::json::serialize(edit) : std::string(line);
+        out += '\n';
+    }
+    return out;
+}
+
+namespace {
+
+// A time of a state.json, as RFC 3339 or (written before that) milliseconds.
+std::int64_t unix_ms(boost::json::value const& v) {
+    if (auto const ms = protocol::unix_ms_of(v))
+        return *ms;
+    throw std::runtime_error("state.json: a time that is neither RFC 3339 nor milliseconds");
+}
+
+} // namespace
+
 std::pair<archived_session, std::vector<archived_utterance>>
 index_entry(std::string const& archive, std::string_view state_json) {
     auto const state = boost::json::parse(state_json).as_object();
@@ -130,8 +162,8 @@ index_entry(std::string const& archive, std::string_view state_json) {
     archived_session s{archive,
                        std::string(state.at("session").as_string()),
                        std::string(state.at("title").as_string()),
-                       meta.at("started").to_number<std::int64_t>(),
-                       meta.at("ended").to_number<std::int64_t>(),
+                       unix_ms(meta.at("started")),
+                       unix_ms(meta.at("ended")),
                        state.at("words").to_number<std::int64_t>(),
                        0,
                        static_cast<std::int64_t>(state.at("agenda").as_array().size()),
@@ -161,7 +193,7 @@ index_entry(std::string const& archive, std::string_view state_json) {
                          u.at("speaker").is_null()
                              ? std::string()
                              : names[u.at("speaker").to_number<std::int64_t>()],
-                         u.at("at").to_number<std::int64_t>(),
+                         unix_ms(u.at("at")),
                          item < agenda.size() ? std::string(agenda[item].at("title").as_string())
                                               : std::string(),
                          std::string(u.at("text").as_string())});

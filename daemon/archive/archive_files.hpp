@@ -73,6 +73,11 @@ std::error_code write_archive(std::filesystem::path const& folder,
 std::pair<archived_session, std::vector<archived_utterance>>
 index_entry(std::string const& archive, std::string_view state_json);
 
+/// `edits_jsonl` (an archive's edits.jsonl, whose times are milliseconds as the journal keeps
+/// them) as it is served under /api: each edit's `at` as RFC 3339, like every time there. A line
+/// that is not such an edit is passed on as it is. Linear in the size. Pure.
+std::string edits_for_api(std::string_view edits_jsonl);
+
 /// Indexes every folder under `archive_dir` that `index` does not hold yet (written while the
 /// index could not be opened, or with an index since deleted); returns how many. A folder whose
 /// state cannot be read is skipped with a log line; so are names starting with '.', which are

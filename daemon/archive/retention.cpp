@@ -1,6 +1,7 @@
 #include "daemon/archive/retention.hpp"
 
 #include "daemon/archive/archive_files.hpp"
+#include "protocol/time_text.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -59,8 +60,11 @@ std::optional<ms_time> archived_end(fs::path const& state_file) {
     if (!text)
         return std::nullopt;
     try {
-        auto const ended =
-            boost::json::parse(*text).at("archived").at("ended").to_number<std::int64_t>();
+        auto const read =
+            protocol::unix_ms_of(boost::json::parse(*text).at("archived").at("ended"));
+        if (!read)
+            return std::nullopt;
+        auto const ended = *read;
         if (ended < 0 || ended > latest_plausible_ms)
             return std::nullopt;
         return ms_time(milliseconds(ended));

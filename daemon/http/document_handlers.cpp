@@ -51,9 +51,9 @@ void http_session::respond_document(std::shared_ptr<live_session> session, reque
         net::post(self->ex_, [self, req = std::move(req), is_odt, body = std::move(body),
                               title = std::move(title)]() mutable {
             if (body.empty()) // zipping failed, which the session logged
-                return self->respond(req, http::status::internal_server_error,
-                                     "the report's OpenDocument file could not be made; see "
-                                     "the daemon's log\n");
+                return self->respond_error(req, http::status::internal_server_error,
+                                           "the report's OpenDocument file could not be made; "
+                                           "see the daemon's log");
             if (is_odt)
                 self->respond_download(req, std::move(body), summariser::odt_media_type, title,
                                        "odt");

@@ -10,6 +10,7 @@
 #include "protocol/ingest.hpp"
 #include "protocol/ingest_reply.hpp"
 #include "protocol/roster.hpp"
+#include "protocol/time_text.hpp"
 #include "protocol/utf8.hpp"
 
 #include <boost/asio/post.hpp>
@@ -35,12 +36,8 @@ using tcp = net::ip::tcp;
 namespace {
 
 std::string iso_time(std::chrono::system_clock::time_point t) {
-    auto const secs = std::chrono::system_clock::to_time_t(t);
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
+    return protocol::rfc3339(
+        std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count());
 }
 
 // The pull feed attached to a session: see PROTOCOL.md, "Pull feeds".
@@ -94,12 +91,19 @@ boost::json::object info_json(session_info const& i) {
 // HTTP: one connection, keep-alive, requests routed by target.
 
 boost::json::object archived_json(archived_session const& s) {
-    return {{"archive", s.archive},    {"session", s.session}, {"title", s.title},
-            {"started", s.started_ms}, {"ended", s.ended_ms},  {"words", s.words},
-            {"speakers", s.speakers},  {"items", s.items},     {"end_reason", s.end_reason}};
+    return {{"archive", s.archive},
+            {"session", s.session},
+            {"title", s.title},
+            {"started", protocol::rfc3339(s.started_ms)},
+            {"ended", protocol::rfc3339(s.ended_ms)},
+            {"words", s.words},
+            {"speakers", s.speakers},
+            {"items", s.items},
+            {"end_reason", s.end_reason}};
 }
 
-// The answer to an archive listing (no text) or search, run on the search pool.
+// The answer to an archive listing (no text) or search, run on the search pool: a JSON
+// object, or a string saying why there is none.
 std::pair<http::status, boost::json::value>
 search_archive(archive_index& index, archive_query const& query, metrics& counters) {
     try {
@@ -119,7 +123,7 @@ search_archive(archive_index& index, archive_query const& query, metrics& counte
             auto o = archived_json(h.session);
             o["utterance"] = h.utterance.n;
             o["speaker"] = h.utterance.speaker;
-            o["at"] = h.utterance.at_ms;
+            o["at"] = protocol::rfc3339(h.utterance.at_ms);
             o["item"] = h.utterance.item;
             o["snippet"] = std::move(snippet);
             hits.push_back(std::move(o));
@@ -129,12 +133,12 @@ search_archive(archive_index& index, archive_query const& query, metrics& counte
     } catch (archive_query_error const& e) {
         counters.errors_protocol.fetch_add(1, std::memory_order_relaxed);
         return {http::status::bad_request,
-                boost::json::object{{"error", std::string("cannot search for that: ") + e.what()}}};
+                boost::json::string(std::string("cannot search for that: ") + e.what())};
     } catch (std::exception const& e) {
         counters.errors_io.fetch_add(1, std::memory_order_relaxed);
         spdlog::error("archive search: {}", e.what());
         return {http::status::internal_server_error,
-                boost::json::object{{"error", "archive search failed; see the daemon's log"}}};
+                boost::json::string("archive search failed; see the daemon's log")};
     }
 }
 
@@ -198,7 +202,7 @@ void http_session::respond_sessions(request const& req) {
 void http_session::respond_session(request req, protocol::route const& route) {
     auto session = sessions_.find(route.session);
     if (!session)
-        return respond(req, http::status::not_found, "unknown session " + route.session + "\n");
+        return respond_error(req, http::status::not_found, "unknown session " + route.session);
     switch (route.to) {
     case protocol::endpoint::session_report_md:
         return respond_from(session, std::move(req), "text/markdown; charset=utf-8",
@@ -230,15 +234,13 @@ void http_session::respond_session(request req, protocol::route const& route) {
 void http_session::handle_end(request req, std::string const& id) {
     auto session = sessions_.find(id);
     if (!session)
-        return respond_json(req, http::status::not_found,
-                            boost::json::object{{"error", "no live session " + id}});
+        return respond_error(req, http::status::not_found, "no live session " + id);
     spdlog::info("http {}: session {} ended by an admin request", peer_, id);
     net::post(
         session->strand(), [self = shared_from_this(), session, req = std::move(req)]() mutable {
             if (session->ended())
                 return net::post(self->ex_, [self, req = std::move(req), id = session->id()] {
-                    self->respond_json(req, http::status::conflict,
-                                       boost::json::object{{"error", id + " has ended"}});
+                    self->respond_error(req, http::status::conflict, id + " has ended");
                 });
             session->end("ended by an administrator");
             self->respond_when_journaled(session, std::move(req), "end", [session] {
@@ -278,17 +280,16 @@ void http_session::handle_given(request req, std::string const& id,
     if (auto const* no = std::get_if<Refusal>(&parsed)) {
         metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
         spdlog::warn("http {}: {} for {} refused: {}", peer_, what, id, no->why);
-        return respond_json(
-            req, http::status::bad_request,
-            boost::json::object{{"error", std::string("not ") + a_what + ": " + no->why}});
+        return respond_error(req, http::status::bad_request,
+                             std::string("not ") + a_what + ": " + no->why);
     }
     auto const ended = [what](std::string const& session) {
-        return boost::json::object{{"error", session + " has ended: its " + what + " is final"}};
+        return session + " has ended: its " + what + " is final";
     };
     auto given = std::get<Given>(std::move(parsed));
     auto session = sessions_.find(id);
     if (session && session->ended())
-        return respond_json(req, http::status::conflict, ended(id));
+        return respond_error(req, http::status::conflict, ended(id));
     if (!session && !(session = sessions_.live(id, session_lookup::find_or_create)))
         return refuse_sessions(req, id);
     net::post(session->strand(), [self = shared_from_this(), session, req = std::move(req),
@@ -297,7 +298,7 @@ void http_session::handle_given(request req, std::string const& id,
         auto const n = given.size();
         if (!give(*session, std::move(given)))
             return net::post(self->ex_, [self, req = std::move(req), id = session->id(), ended] {
-                self->respond_json(req, http::status::conflict, ended(id));
+                self->respond_error(req, http::status::conflict, ended(id));
             });
         self->respond_when_journaled(session, std::move(req), what, [session, count, n] {
             return boost::json::object{{"session", session->id()}, {count, n}};
@@ -313,16 +314,17 @@ void http_session::respond_archive_file(request const& req, std::string const& a
     // The router takes only folder names made like a session id, never "." or ".." or a
     // path; checked again here, where the name becomes a path on disk.
     if (type == std::end(archived_files) || !protocol::is_valid_archive_id(archive))
-        return respond(req, http::status::not_found, "not found\n");
+        return respond_error(req, http::status::not_found, "no archived file " + file);
     std::ifstream in(settings_->state_dir / "archive" / archive / file, std::ios::binary);
     if (!in)
-        return respond(req, http::status::not_found, "no archived session " + archive + "\n");
+        return respond_error(req, http::status::not_found, "no archived session " + archive);
     std::ostringstream body;
     body << in.rdbuf();
     if (type->format == "html" || type->format == "odt")
         return respond_archived_document(req, archive, body.str(), type->content_type,
                                          type->format);
-    respond(req, http::status::ok, body.str(), type->content_type);
+    respond(req, http::status::ok, file == "edits.jsonl" ? edits_for_api(body.str()) : body.str(),
+            type->content_type);
 }
 
 // GET /api/archive: the archived sessions, newest first; with ?q= a full-text search
@@ -332,8 +334,8 @@ void http_session::respond_archive_file(request const& req, std::string const& a
 void http_session::handle_archive(request req, protocol::route const& route) {
     auto* index = sessions_.index();
     if (!index)
-        return respond(req, http::status::service_unavailable,
-                       "the archive index could not be opened; see the daemon's log\n");
+        return respond_error(req, http::status::service_unavailable,
+                             "the archive index could not be opened; see the daemon's log");
     auto param = [&](char const* name) {
         return std::string(route.param(name).value_or(std::string_view()));
     };
@@ -343,19 +345,20 @@ void http_session::handle_archive(request req, protocol::route const& route) {
     for (auto const& [name, end, field] :
          {std::tuple{"from", false, &query.from_ms}, std::tuple{"to", true, &query.to_ms}})
         if (auto const v = param(name); !v.empty() && !(*field = parse_day(v, end)))
-            return respond_json(req, http::status::bad_request,
-                                {{"error", std::string(name) + " must be a date, YYYY-MM-DD"}});
+            return respond_error(req, http::status::bad_request,
+                                 std::string(name) + " must be a date, YYYY-MM-DD");
     if (auto const v = param("limit"); !v.empty()) {
         auto const [p, e] = std::from_chars(v.data(), v.data() + v.size(), query.limit);
         if (e != std::errc{} || p != v.data() + v.size() || query.limit == 0 || query.limit > 500)
-            return respond_json(req, http::status::bad_request,
-                                {{"error", "limit must be from 1 to 500"}});
+            return respond_error(req, http::status::bad_request, "limit must be from 1 to 500");
     }
     auto self = shared_from_this();
     auto job = [self, index, query, req]() mutable {
         auto [status, body] = search_archive(*index, query, self->metrics_);
         net::post(self->ex_,
                   [self, req = std::move(req), status = status, body = std::move(body)]() mutable {
+                      if (auto const* why = body.if_string())
+                          return self->respond_error(req, status, *why);
                       self->respond_json(req, status, body);
                   });
     };
@@ -365,10 +368,11 @@ void http_session::handle_archive(request req, protocol::route const& route) {
     spdlog::warn("http {}: archive search refused: {} searches wait already ([limits] "
                  "search_queue)",
                  peer_, settings_->search_queue);
-    auto res = text_response(http::status::service_unavailable,
-                             "too many archive searches at once ([limits] search_queue); try "
-                             "again in a moment\n",
-                             req);
+    auto res = error_response(http::status::service_unavailable,
+                              "too many archive searches at once ([limits] search_queue); try "
+                              "again in a moment",
+                              req.target(), req.version(),
+                              req.keep_alive() ? after_answer::keep_alive : after_answer::close);
     res.set(http::field::retry_after, "1");
     write(std::move(res));
 }
@@ -435,7 +439,7 @@ void http_session::handle_ingest(request req, protocol::route const& route) {
     m.kind = protocol::ingest_kind::raw;
     auto const refuse = [&](std::string why) {
         metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
-        return respond(req, http::status::bad_request, why + "\n");
+        return respond_error(req, http::status::bad_request, why);
     };
     if (auto const s = route.param("seq")) {
         protocol::seq_number seq = 0;
@@ -477,10 +481,11 @@ void http_session::answer_ingest(request const& req, ingest_answer const& a) {
     if (a.retry_after > std::chrono::steady_clock::duration::zero()) {
         // Over [limits] ingest_rate: refused, with when to try again.
         auto res =
-            text_response(http::status::too_many_requests,
-                          "captions come faster than this session takes ([limits] ingest_rate " +
-                              std::to_string(settings_->ingest_rate) + " a second)\n",
-                          req);
+            error_response(http::status::too_many_requests,
+                           "captions come faster than this session takes ([limits] ingest_rate " +
+                               std::to_string(settings_->ingest_rate) + " a second)",
+                           req.target(), req.version(),
+                           req.keep_alive() ? after_answer::keep_alive : after_answer::close);
         res.set(http::field::retry_after,
                 std::to_string(std::chrono::ceil<std::chrono::seconds>(a.retry_after).count()));
         return write(std::move(res));
@@ -512,8 +517,8 @@ void http_session::handle_publish(request const& req, std::string const& channel
     if (!protocol::is_valid_utf8(req.body())) {
         metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
         spdlog::info("relay {}: publisher {} refused: body is not valid UTF-8", channel, peer_);
-        return respond(req, http::status::bad_request,
-                       "body is not valid UTF-8: it is relayed as WebSocket text\n");
+        return respond_error(req, http::status::bad_request,
+                             "body is not valid UTF-8: it is relayed as WebSocket text");
     }
     metrics_.relay_messages.fetch_add(1, std::memory_order_relaxed);
     auto const n = relay_.publish(channel, shared_text_frame(req.body()));

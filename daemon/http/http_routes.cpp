@@ -110,8 +110,12 @@ void http_session::route(request req) {
     case endpoint::session_report_html:
     case endpoint::session_report_odt:
         return respond_session(std::move(req), route);
+    case endpoint::api_preflight:
+        return respond_preflight(req);
+    case endpoint::api_contract:
+        return respond_contract(req, route.name);
     }
-    respond(req, http::status::not_found, "not found\n");
+    respond_error(req, http::status::not_found, "not found");
 }
 
 // A WebSocket handshake, routed by the same reading of its target as its authorisation.

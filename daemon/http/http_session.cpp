@@ -1,5 +1,6 @@
 #include "daemon/http/http_session.hpp"
 
+#include "daemon/http/cors.hpp"
 #include "daemon/live/session_registry.hpp"
 #include "daemon/net/connection_end.hpp"
 
@@ -91,6 +92,14 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
     if (ec && is_normal_ending(ec))
         return close();
     ++requests_;
+    api_request_ = false;
+    cors_origin_.clear();
+    if (parser_->is_header_done()) {
+        auto const& header = parser_->get();
+        api_request_ = is_api_target(header.target());
+        if (api_request_)
+            cors_origin_ = cors_origin(*settings_, header[http::field::origin]);
+    }
     if (ec) {
         metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
         auto status = http::status::bad_request;
@@ -108,8 +117,8 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
                   " bytes ([limits] max_header_bytes)";
         }
         spdlog::info("http {}: bad request: {}", peer_, why);
-        auto res = text_response(status, why + "\n", http_1_1, after_answer::close);
-        return write(std::move(res));
+        auto const target = parser_->is_header_done() ? parser_->get().target() : "";
+        return write(error_response(status, why, target, http_1_1, after_answer::close));
     }
     metrics_.http_requests.fetch_add(1, std::memory_order_relaxed);
     auto req = parser_->release();
@@ -119,15 +128,15 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
         // (RFC 9112 6.3): that would let a proxy in front and this daemon disagree.
         metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
         spdlog::info("http {}: bad request: {}", peer_, *why);
-        return write(
-            text_response(http::status::bad_request, *why + "\n", http_1_1, after_answer::close));
+        return write(error_response(http::status::bad_request, *why, req.target(), http_1_1,
+                                    after_answer::close));
     }
     if (auto const r = check_host(*settings_, req[http::field::host])) {
         metrics_.errors_auth.fetch_add(1, std::memory_order_relaxed);
         spdlog::warn("http {}: {} {} refused: {}", peer_, std::string(req.method_string()),
                      std::string(path_of(req.target())), r->why);
-        return write(text_response(http::status::forbidden, r->why + "\n", req.version(),
-                                   after_answer::close));
+        return write(error_response(http::status::forbidden, r->why, req.target(), req.version(),
+                                    after_answer::close));
     }
     if (websocket::is_upgrade(req))
         return upgrade(std::move(req));
@@ -163,6 +172,8 @@ std::optional<std::string> http_session::badly_framed(request const& req) const 
 
 void http_session::write(response res) {
     metrics_.count_response(res.result_int());
+    if (api_request_)
+        add_cors_headers(res, cors_origin_);
     auto sp = std::make_shared<response>(std::move(res));
     bool const keep = sp->keep_alive();
     http::async_write(stream_, *sp,
@@ -202,6 +213,25 @@ void http_session::respond_json(request const& req, http::status status,
     respond(req, status, boost::json::serialize(v) + "\n", "application/json");
 }
 
+http_session::response http_session::error_response(http::status status, std::string_view why,
+                                                    std::string_view target, unsigned version,
+                                                    after_answer then, boost::json::object fields) {
+    if (!is_api_target(target))
+        return text_response(status, std::string(why) + "\n", version, then);
+    boost::json::object o{{"error", why}};
+    for (auto& [key, value] : fields)
+        o[key] = std::move(value);
+    return text_response(status, boost::json::serialize(o) + "\n", version, then,
+                         "application/json");
+}
+
+void http_session::respond_error(request const& req, http::status status, std::string_view why,
+                                 boost::json::object fields) {
+    write(error_response(status, why, req.target(), req.version(),
+                         req.keep_alive() ? after_answer::keep_alive : after_answer::close,
+                         std::move(fields)));
+}
+
 // What the request shows: see `credentials`.
 credentials http_session::credentials_of(request const& req, protocol::route const& route) const {
     credentials c;
@@ -235,7 +265,9 @@ bool http_session::allowed(request const& req, protocol::route const& route) {
     auto const r = refused(req, route);
     if (!r)
         return true;
-    auto res = text_response(static_cast<http::status>(r->status), r->why + "\n", req);
+    auto res =
+        error_response(static_cast<http::status>(r->status), r->why, req.target(), req.version(),
+                       req.keep_alive() ? after_answer::keep_alive : after_answer::close);
     if (r->status == 401)
         res.set(http::field::www_authenticate, "Bearer realm=\"minuted\"");
     write(std::move(res));
@@ -258,7 +290,7 @@ void http_session::refuse(request const& req, protocol::route const& route) {
     auto const why = route.reason.empty() ? std::string_view("not found") : route.reason;
     auto const then = req.keep_alive() && !websocket::is_upgrade(req) ? after_answer::keep_alive
                                                                       : after_answer::close;
-    auto res = text_response(status, std::string(why) + "\n", req.version(), then);
+    auto res = error_response(status, why, req.target(), req.version(), then);
     if (!route.allow.empty())
         res.set(http::field::allow, route.allow);
     write(std::move(res));
@@ -269,8 +301,8 @@ void http_session::refuse_sessions(request const& req, std::string const& id) {
     auto const why = "too many live sessions: the daemon takes " +
                      std::to_string(settings_->max_sessions) + " ([limits] max_sessions)";
     spdlog::warn("ingest {}: source {} refused: {}", id, peer_, why);
-    auto res = text_response(http::status::service_unavailable, why + "\n", req.version(),
-                             after_answer::close);
+    auto res = error_response(http::status::service_unavailable, why, req.target(), req.version(),
+                              after_answer::close);
     res.set(http::field::retry_after, "60");
     write(std::move(res));
 }

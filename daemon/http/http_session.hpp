@@ -13,6 +13,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
 #include <cstdint>
@@ -83,6 +84,14 @@ private:
                  std::string_view type = "text/plain; charset=utf-8");
     void respond_json(request const& req, boost::beast::http::status status,
                       boost::json::value const& v);
+    /// An error answer (PROTOCOL.md, "Errors"): to a request for `target` under /api, the JSON
+    /// object {"error": why} with `fields` after it; to others, the reason as text.
+    static response error_response(boost::beast::http::status status, std::string_view why,
+                                   std::string_view target, unsigned version, after_answer then,
+                                   boost::json::object fields = {});
+    /// Answers `req` with error_response, keeping the connection if it asks to.
+    void respond_error(request const& req, boost::beast::http::status status, std::string_view why,
+                       boost::json::object fields = {});
     credentials credentials_of(request const& req, protocol::route const& route) const;
     std::optional<refusal> refused(request const& req, protocol::route const& route);
     bool allowed(request const& req, protocol::route const& route);
@@ -127,6 +136,9 @@ private:
     void handle_ingest(request req, protocol::route const& route);
     void answer_ingest(request const& req, ingest_answer const& a);
     void handle_publish(request const& req, std::string const& channel);
+    // CORS and the API's description (cors.cpp).
+    void respond_preflight(request const& req);
+    void respond_contract(request const& req, std::string const& name);
     template <class Produce>
     void respond_from(std::shared_ptr<live_session> session, request req, std::string_view type,
                       Produce produce);
@@ -151,6 +163,8 @@ private:
     client_address client_;       // of the request being handled
     bool waiting_ = false;        // for a request
     std::string peer_;
+    bool api_request_ = false; // the request being answered is under /api
+    std::string cors_origin_;  // its Origin, if one of [auth] origins (see cors.hpp)
     boost::beast::flat_buffer buffer_;
     std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
 };
@@ -167,10 +181,9 @@ void http_session::respond_when_journaled(std::shared_ptr<live_session> const& s
         boost::asio::post(
             self->ex_, [self, req, durable, failure, what, answer = std::move(answer)] {
                 if (!durable)
-                    return self->respond_json(
-                        req, boost::beast::http::status::service_unavailable,
-                        boost::json::object{{"error", "the " + what + " cannot be journaled: " +
-                                                          failure + "; it is retried"}});
+                    return self->respond_error(req, boost::beast::http::status::service_unavailable,
+                                               "the " + what + " cannot be journaled: " + failure +
+                                                   "; it is retried");
                 self->respond_json(req, boost::beast::http::status::ok, answer);
             });
     });

@@ -138,6 +138,13 @@ std::variant<edit_request, std::string> read_edit_request(std::string const& bod
     return r;
 }
 
+// A stale edit is told the revision it should have named.
+boost::json::object stale_fields(summariser::edit_result const& done) {
+    if (done.refused && *done.refused == summariser::edit_refusal::stale)
+        return {{"revision", done.revision}};
+    return {};
+}
+
 http::status status_of(summariser::edit_refusal why) {
     switch (why) {
     case summariser::edit_refusal::no_such_target:
@@ -160,14 +167,13 @@ void http_session::handle_minutes_edit(request req, protocol::route const& route
     auto read = read_edit_request(req.body());
     if (auto const* why = std::get_if<std::string>(&read)) {
         metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
-        return respond_json(req, http::status::bad_request, boost::json::object{{"error", *why}});
+        return respond_error(req, http::status::bad_request, *why);
     }
     auto edit = std::get<edit_request>(std::move(read));
     edit.edit.by = editor_name(*settings_, route.session, credentials_of(req, route));
     auto session = sessions_.find(route.session);
     if (!session)
-        return respond_json(req, http::status::not_found,
-                            boost::json::object{{"error", "no such live session"}});
+        return respond_error(req, http::status::not_found, "no such live session");
     net::post(session->strand(), [self = shared_from_this(), session, req = std::move(req),
                                   edit = std::move(edit)]() mutable {
         if (session->ended()) // its minutes are in its archive now, and edited there
@@ -178,10 +184,7 @@ void http_session::handle_minutes_edit(request req, protocol::route const& route
         auto const done = session->edit(std::move(edit.edit), edit.refs);
         if (done.refused)
             return net::post(self->ex_, [self, req = std::move(req), done] {
-                boost::json::object o{{"error", done.why}};
-                if (*done.refused == summariser::edit_refusal::stale)
-                    o["revision"] = done.revision;
-                self->respond_json(req, status_of(*done.refused), o);
+                self->respond_error(req, status_of(*done.refused), done.why, stale_fields(done));
             });
         self->respond_when_journaled(session, std::move(req), "edit", [done] {
             boost::json::object o{{"revision", done.revision}};
@@ -199,7 +202,7 @@ void http_session::handle_archive_minutes_edit(request req, protocol::route cons
     auto read = read_edit_request(req.body());
     if (auto const* why = std::get_if<std::string>(&read)) {
         metrics_.errors_protocol.fetch_add(1, std::memory_order_relaxed);
-        return respond_json(req, http::status::bad_request, boost::json::object{{"error", *why}});
+        return respond_error(req, http::status::bad_request, *why);
     }
     auto edit = std::get<edit_request>(std::move(read));
     edit.edit.by = editor_name(*settings_, route.session, credentials_of(req, route));
@@ -212,7 +215,7 @@ void http_session::handle_archive_minutes_edit(request req, protocol::route cons
             auto why = s ? "archive " + archive + " does not hold the minutes of session " + session
                          : "no archived meeting " + archive;
             return net::post(self->ex_, [self, req = std::move(req), status, why] {
-                self->respond_json(req, status, boost::json::object{{"error", why}});
+                self->respond_error(req, status, why);
             });
         }
         self->sessions_.edit_archived(
@@ -226,15 +229,11 @@ http_session::edit_answer(request req) {
                                                              std::string const& failure) {
         net::post(self->ex_, [self, req, done, failure] {
             if (!failure.empty())
-                return self->respond_json(
-                    req, http::status::service_unavailable,
-                    boost::json::object{{"error", "the edit cannot be written: " + failure}});
-            if (done.refused) {
-                boost::json::object o{{"error", done.why}};
-                if (*done.refused == summariser::edit_refusal::stale)
-                    o["revision"] = done.revision;
-                return self->respond_json(req, status_of(*done.refused), o);
-            }
+                return self->respond_error(req, http::status::service_unavailable,
+                                           "the edit cannot be written: " + failure);
+            if (done.refused)
+                return self->respond_error(req, status_of(*done.refused), done.why,
+                                           stale_fields(done));
             boost::json::object o{{"revision", done.revision}};
             if (!done.key.empty())
                 o["key"] = done.key;

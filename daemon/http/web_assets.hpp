@@ -14,6 +14,11 @@ struct web_asset {
 /// The asset called `name`, or null. Thread-safe: the table is immutable.
 web_asset const* find_web_asset(std::string_view name) noexcept;
 
+/// The API's description (protocol/openapi.json, protocol/report.schema.json,
+/// protocol/schemas/*.json), compiled into the binary: `name` is the path under protocol/, or
+/// null.
+web_asset const* find_contract_file(std::string_view name) noexcept;
+
 /// The Content-Type to serve `name` with, from its extension.
 inline std::string_view web_content_type(std::string_view name) noexcept {
     if (name.ends_with(".html"))

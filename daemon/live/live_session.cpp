@@ -4,6 +4,7 @@
 #include "daemon/archive/archive_index.hpp"
 #include "daemon/archive/zip_package.hpp"
 #include "daemon/live/live_session_detail.hpp"
+#include "protocol/time_text.hpp"
 #include "summariser/report.hpp"
 #include "summariser/transcript_edits.hpp"
 
@@ -308,8 +309,8 @@ std::string live_session::report_odt() const {
 std::string live_session::archived_state_json() {
     // The final state, and what the index needs besides: enough to index it again.
     auto state = boost::json::parse(snapshot()->payload()).as_object();
-    state["archived"] = {{"started", to_ms(started_)},
-                         {"ended", ended_at_ms_},
+    state["archived"] = {{"started", protocol::rfc3339(to_ms(started_))},
+                         {"ended", protocol::rfc3339(ended_at_ms_)},
                          {"end_reason", end_reason_},
                          {"instance", instance_}};
     return boost::json::serialize(state);

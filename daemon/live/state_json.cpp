@@ -1,5 +1,6 @@
 #include "daemon/live/state_json.hpp"
 
+#include "protocol/time_text.hpp"
 #include "protocol/utf8.hpp"
 #include "summariser/report.hpp"
 
@@ -80,7 +81,7 @@ boost::json::object utterance_head(summariser::utterance const& u) {
 
 boost::json::object utterance_rest(boost::json::object o, summariser::utterance const& u) {
     o["line"] = u.line;
-    o["at"] = u.at.time_since_epoch().count();
+    o["at"] = protocol::rfc3339(u.at.time_since_epoch().count());
     o["item"] = u.agenda_item;
     if (u.continues)
         o["continues"] = true;
@@ -89,7 +90,7 @@ boost::json::object utterance_rest(boost::json::object o, summariser::utterance 
     if (u.revision > 0) // a person corrected its text
         o["corrected"] = {{"revision", u.revision},
                           {"by", u.corrected_by},
-                          {"at", u.corrected_at.time_since_epoch().count()}};
+                          {"at", protocol::rfc3339(u.corrected_at.time_since_epoch().count())}};
     return o;
 }
 
@@ -164,7 +165,7 @@ boost::json::object agenda_item_json(summariser::meeting const& m,
         {"ahead", item.ahead},
         {"start_line", item.start_line},
         {"first_utterance", item.first_utterance},
-        {"started", item.started.time_since_epoch().count()},
+        {"started", protocol::rfc3339(item.started.time_since_epoch().count())},
         {"key_points", std::move(points)},
         {"next_steps", actions(m, item.next_steps, published.next_steps)},
         {"decisions", actions(m, item.decisions, published.decisions)}};

@@ -1,5 +1,7 @@
 #include "daemon/send/notification.hpp"
 
+#include "protocol/time_text.hpp"
+
 #include <boost/json.hpp>
 
 #include <algorithm>
@@ -63,25 +65,14 @@ announced_meeting read_archived_meeting(std::filesystem::path const& folder) {
     m.title = string_of(o, "title");
     if (auto const* archived = o.if_contains("archived"); archived && archived->is_object()) {
         auto const& a = archived->as_object();
-        if (auto const* v = a.if_contains("started"); v && v->is_int64())
-            m.started_ms = v->as_int64();
-        if (auto const* v = a.if_contains("ended"); v && v->is_int64())
-            m.ended_ms = v->as_int64();
+        for (auto const& [key, out] :
+             {std::pair{"started", &m.started_ms}, std::pair{"ended", &m.ended_ms}})
+            if (auto const* v = a.if_contains(key))
+                *out = protocol::unix_ms_of(*v).value_or(*out);
     }
     m.report_json = read_file(folder / "report.json", max_notified_report_bytes);
     m.report_md = read_file(folder / "report.md", 64u << 20);
     return m;
-}
-
-std::string rfc3339(std::int64_t unix_ms) {
-    auto const seconds = static_cast<std::time_t>(unix_ms / 1000);
-    std::tm tm{};
-    gmtime_r(&seconds, &tm);
-    char buf[64];
-    auto const n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-    char ms[8];
-    std::snprintf(ms, sizeof ms, ".%03dZ", static_cast<int>(unix_ms % 1000));
-    return std::string(buf, n) + ms;
 }
 
 std::string notification_body(std::string_view event, announced_meeting const& m,

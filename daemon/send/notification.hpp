@@ -1,5 +1,7 @@
 #pragma once
 
+#include "protocol/time_text.hpp"
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -31,8 +33,8 @@ struct announced_meeting {
 /// a disk thread.
 announced_meeting read_archived_meeting(std::filesystem::path const& folder);
 
-/// "2026-12-06T23:15:02.123Z".
-std::string rfc3339(std::int64_t unix_ms);
+/// "2026-12-06T23:15:02.123Z": times in notifications are written as everywhere else.
+using protocol::rfc3339;
 
 /// The JSON body announcing `event` ("ended", "approved") of `m`: {"event", "session",
 /// "title", "started", "ended", "archive", "report_url"? (with a `public_url`), "report"

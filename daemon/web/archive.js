@@ -7,7 +7,7 @@
   const $ = id => document.getElementById(id);
   minutedPrefs.bind($('theme'));
 
-  const when = ms => new Date(ms).toLocaleString([], {dateStyle: 'medium', timeStyle: 'short'});
+  const when = time => new Date(time).toLocaleString([], {dateStyle: 'medium', timeStyle: 'short'});
 
   function say(text) {
     if ($('archive-status').textContent !== text)

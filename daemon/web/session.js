@@ -231,8 +231,8 @@
       e.textContent = text;
   }
 
-  function clock(ms) {
-    return new Date(ms).toLocaleTimeString([], {hour: '2-digit', minute: '2-digit'});
+  function clock(time) { // RFC 3339
+    return new Date(time).toLocaleTimeString([], {hour: '2-digit', minute: '2-digit'});
   }
 
   function speakerName(pid) {

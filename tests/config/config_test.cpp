@@ -92,6 +92,13 @@ token = "feed-token-0123456789"
     EXPECT_NE(error_of("[auth]\norigins = [\"captions.example.org\"]\n")
                   .find("auth.origins must hold origins"),
               std::string::npos);
+    // An origin is echoed to browsers in CORS answers: only what an Origin header can be.
+    for (auto const* bad : {"https://captions.example.org/", "https://captions.example.org/x",
+                            "https://", "*", "https://a b", "https://x.example?q", "null"})
+        EXPECT_NE(error_of("[auth]\norigins = [\"" + std::string(bad) + "\"]\n")
+                      .find("t.toml:2:12: auth.origins must hold origins"),
+                  std::string::npos)
+            << bad;
     EXPECT_NE(
         error_of("[auth.sessions]\n\"../x\" = \"0123456789abcdef\"\n").find("is not a session id"),
         std::string::npos);

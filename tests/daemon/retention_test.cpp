@@ -1,5 +1,6 @@
 #include "daemon/archive/archive_files.hpp"
 #include "daemon/archive/retention.hpp"
+#include "protocol/time_text.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -378,6 +379,37 @@ TEST(plan_retention, is_pure_and_handles_the_largest_limits) {
     EXPECT_TRUE(over.removals.empty());
     ASSERT_TRUE(over.newest_over_limit);
     EXPECT_EQ(over.newest_over_limit->archive, "x");
+}
+
+// PROTOCOL.md, "Times": state.json holds RFC 3339 times since they are the API's; older
+// archives hold milliseconds. The index reads both alike.
+TEST(archived_times, the_index_reads_rfc3339_and_milliseconds_alike) {
+    auto const ended =
+        std::chrono::system_clock::time_point(std::chrono::milliseconds(1732350000123));
+    auto state = boost::json::parse(state_json("budgets", ended)).as_object();
+    auto const [old_session, old_turns] = index_entry("old", boost::json::serialize(state));
+    state["archived"].as_object()["started"] = protocol::rfc3339(ms(ended - 2h));
+    state["archived"].as_object()["ended"] = "2024-11-23T08:20:00.123Z";
+    state["utterances"].as_array()[0].as_object()["at"] = protocol::rfc3339(ms(ended - 1h));
+    auto const [session, turns] = index_entry("new", boost::json::serialize(state));
+    EXPECT_EQ(session.started_ms, old_session.started_ms);
+    EXPECT_EQ(session.ended_ms, 1732350000123);
+    EXPECT_EQ(turns.at(0).at_ms, old_turns.at(0).at_ms);
+    state["archived"].as_object()["ended"] = "yesterday";
+    EXPECT_THROW(index_entry("bad", boost::json::serialize(state)), std::runtime_error);
+}
+
+// Served under /api, the edit history's times are RFC 3339; other lines pass as they are.
+TEST(archived_times, edits_are_served_with_rfc3339_times) {
+    EXPECT_EQ(edits_for_api("{\"op\":\"report.approve\",\"revision\":1,\"by\":\"Ana\","
+                            "\"at\":1732350000123}\n"
+                            "not json\n"
+                            "{\"op\":\"item.rename\",\"at\":\"2024-11-23T08:20:00.123Z\"}\n"),
+              "{\"op\":\"report.approve\",\"revision\":1,\"by\":\"Ana\","
+              "\"at\":\"2024-11-23T08:20:00.123Z\"}\n"
+              "not json\n"
+              "{\"op\":\"item.rename\",\"at\":\"2024-11-23T08:20:00.123Z\"}\n");
+    EXPECT_EQ(edits_for_api(""), "");
 }
 
 } // namespace

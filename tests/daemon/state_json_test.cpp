@@ -4,6 +4,7 @@
 // `epoch` and `seq` are added by live_session, not here.
 
 #include "daemon/live/state_json.hpp"
+#include "protocol/time_text.hpp"
 #include "summariser/pipeline.hpp"
 #include "tests/support/test_data.hpp"
 
@@ -38,6 +39,12 @@ json::object wire(json::object const& o) {
 
 bool is_uint(json::value const& v) {
     return v.is_uint64() || (v.is_int64() && v.as_int64() >= 0);
+}
+
+// PROTOCOL.md: every time is RFC 3339, UTC, with milliseconds.
+bool is_rfc3339(json::value const& v) {
+    return v.is_string() && v.as_string().size() == 24 &&
+           protocol::rfc3339(*protocol::unix_ms_of(v)) == v.as_string();
 }
 
 std::uint64_t uint_of(json::value const& v) {
@@ -120,7 +127,7 @@ void expect_agenda_item(json::object const& a, std::size_t index) {
     EXPECT_TRUE(a.at("ahead").is_bool());
     EXPECT_TRUE(is_uint(a.at("start_line")));
     EXPECT_TRUE(is_uint(a.at("first_utterance")));
-    EXPECT_TRUE(a.at("started").is_number());
+    EXPECT_TRUE(is_rfc3339(a.at("started")));
     for (auto const& k : a.at("key_points").as_array())
         EXPECT_EQ(keys(k.as_object()),
                   (std::set<std::string>{"text", "speaker", "utterance", "line", "key"}));
@@ -141,7 +148,7 @@ void expect_whole_utterance(json::object const& u) {
         << "an utterance names its speaker by participant id";
     EXPECT_TRUE(u.at("text").is_string());
     EXPECT_TRUE(is_uint(u.at("line")));
-    EXPECT_TRUE(u.at("at").is_number());
+    EXPECT_TRUE(is_rfc3339(u.at("at")));
     EXPECT_TRUE(is_uint(u.at("item")));
 }
 
@@ -193,7 +200,7 @@ TEST(state_json, a_snapshot_carries_the_documented_fields_with_their_types) {
         expect_whole_utterance(utterances[i].as_object());
         EXPECT_EQ(uint_of(utterances[i].at("id")), i);
         EXPECT_EQ(utterances[i].at("text"), json::value(m.utterances()[i].text));
-        EXPECT_EQ(utterances[i].at("at"), json::value(1732350000000));
+        EXPECT_EQ(utterances[i].at("at"), json::value("2024-11-23T08:20:00.000Z"));
     }
 
     auto const& pending = s.at("pending").as_array();

@@ -115,7 +115,7 @@ TEST(route_request, a_method_a_path_does_not_take_is_405_with_the_allow_list) {
         {"POST", "/archive/a", false, e::method_not_allowed, anyone, "", "a"},
         {"POST", "/static/viewer.css", false, e::method_not_allowed, anyone, "", "", "viewer.css"},
         {"POST", "/sessions/m", false, e::method_not_allowed, anyone, "m"},
-        {"OPTIONS", "/api/sessions", false, e::method_not_allowed, view},
+        {"PATCH", "/api/sessions", false, e::method_not_allowed, view},
         {"DELETE", "/api/sessions/m", false, e::method_not_allowed, view, "m"},
         {"POST", "/api/sessions/m/report.md", false, e::method_not_allowed, view, "m"},
         {"POST", "/api/archive", false, e::method_not_allowed, view},
@@ -377,6 +377,28 @@ TEST(route, an_archive_name_says_its_session_as_minuted_names_archives) {
     // Such a name is not an archive of anything: nothing to edit there.
     EXPECT_EQ(route_request("POST", "/api/archive/notes/minutes/edits", false).to,
               endpoint::not_found);
+}
+
+// PROTOCOL.md, "The API's description" and "CORS": the description needs no token; a
+// preflight is answered anywhere under /api/, before the path is read, since it carries none.
+TEST(route_request, the_api_description_and_preflights_need_no_token) {
+    auto const anyone = access::anyone;
+    expect_routes({
+        {"GET", "/api/openapi.json", false, e::api_contract, anyone, "", "", "openapi.json"},
+        {"HEAD", "/api/report.schema.json", false, e::api_contract, anyone, "", "",
+         "report.schema.json"},
+        {"GET", "/api/schemas/live.schema.json", false, e::api_contract, anyone, "", "",
+         "schemas/live.schema.json"},
+        {"GET", "/api/schemas/nothing.json", false, e::api_contract, anyone, "", "",
+         "schemas/nothing.json"},
+        {"POST", "/api/openapi.json", false, e::method_not_allowed, anyone, "", "", "openapi.json"},
+        {"GET", "/api/other.json", false, e::not_found, access::view},
+        {"GET", "/api/schemas/a/b", false, e::not_found, access::view},
+        {"OPTIONS", "/api/sessions/m/minutes/edits", false, e::api_preflight, anyone},
+        {"OPTIONS", "/api/anything/at/all", false, e::api_preflight, anyone},
+        {"OPTIONS", "/api/sessions/bad%20id", false, e::api_preflight, anyone},
+        {"OPTIONS", "/metrics", false, e::method_not_allowed, access::view},
+    });
 }
 
 } // namespace
