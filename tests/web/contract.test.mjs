@@ -374,7 +374,7 @@ test('real answers, WebSocket messages and errors match the contract', { timeout
     // The routes outside /api.
     for (const [p, target] of [['/', '/'], ['/archive', '/archive'], ['/archive/{archive}', `/archive/${archive}`],
                                ['/sessions/{session}', '/sessions/contract'], ['/static/{name}', '/static/session.js'],
-                               ['/healthz', '/healthz'], ['/metrics', '/metrics']])
+                               ['/healthz', '/healthz'], ['/readyz', '/readyz'], ['/metrics', '/metrics']])
         await probe(p, 'get', target, {}, 200);
     await probe('/static/{name}', 'get', '/static/nothing.js', {}, 404);
     await probe('/ingest/{session}/seq', 'get', '/ingest/fresh/seq', {}, 200);
