@@ -26,7 +26,7 @@ namespace minuted::daemon {
 
 namespace {
 
-constexpr std::string_view usage =
+constexpr std::string_view archive_usage =
     "usage: minuted archive list [--state-dir DIR | --config FILE]\n"
     "       minuted archive search QUERY [--speaker NAME] [--from YYYY-MM-DD] [--to YYYY-MM-DD]\n"
     "                              [--limit N] [--state-dir DIR | --config FILE]\n"
@@ -239,7 +239,7 @@ int archive_command(std::span<char const* const> args, std::ostream& out, std::o
     try {
         o = parse_archive_options(args);
     } catch (std::invalid_argument const& e) {
-        err << "minuted archive: " << e.what() << "\n" << usage;
+        err << "minuted archive: " << e.what() << "\n" << archive_usage;
         return exit_usage;
     }
     config::settings settings;

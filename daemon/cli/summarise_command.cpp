@@ -27,7 +27,7 @@ namespace minuted::daemon {
 
 namespace {
 
-constexpr std::string_view usage =
+constexpr std::string_view summarise_usage =
     "usage: minuted summarise FILE|- [--format md|json|vtt|html|odt] [-o OUT] [--agenda FILE]\n"
     "                         [--roster FILE]\n"
     "FILE is CART text, WebVTT, SRT or TTML/EBU-TT, told apart by its content. The report\n"
@@ -55,7 +55,7 @@ summarise_options parse_summarise_options(std::span<char const* const> args) {
         if ((a == "--format" || a == "--agenda" || a == "--roster" || a == "-o") &&
             i + 1 >= args.size())
             throw usage_error("minuted summarise: " + std::string(a) + " needs a value\n" +
-                              std::string(usage));
+                              std::string(summarise_usage));
         if (a == "--format") {
             o.format = args[++i];
             if (o.format != "md" && o.format != "json" && o.format != "vtt" && o.format != "html" &&
@@ -73,16 +73,17 @@ summarise_options parse_summarise_options(std::span<char const* const> args) {
             return o;
         } else if (a.starts_with("--")) {
             throw usage_error("minuted summarise: unknown option " + std::string(a) + '\n' +
-                              std::string(usage));
+                              std::string(summarise_usage));
         } else if (has_input) {
-            throw usage_error("minuted summarise: one input at a time\n" + std::string(usage));
+            throw usage_error("minuted summarise: one input at a time\n" +
+                              std::string(summarise_usage));
         } else {
             o.input = std::string(a);
             has_input = true;
         }
     }
     if (!has_input)
-        throw usage_error(std::string(usage));
+        throw usage_error(std::string(summarise_usage));
     return o;
 }
 
@@ -256,7 +257,7 @@ int summarise_command(std::span<char const* const> args, std::ostream& out, std:
         return exit_usage;
     }
     if (o.is_help) {
-        out << usage;
+        out << summarise_usage;
         return exit_ok;
     }
     // A ZIP file on a terminal is garbage on the screen, and can upset the terminal.
