@@ -3,6 +3,7 @@
 // session's own route once it has ended), who may, conflicts, a crash right after an
 // acknowledged edit, an archive rebuilt to be edited, and the "approved" webhook.
 
+#include "tests/integration/fixtures.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/clients.hpp"
 #include "tests/support/daemon_process.hpp"
@@ -20,41 +21,15 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string const dccg_file = std::string(MINUTED_TEST_DATA) + "/dccg-90-2024-11-08.raw.txt";
-std::string const ana = "ana-editor-0123456789";
-std::string const bo = "bo-editor-of-m-0123456789";
 std::string const cy = "cy-editor-of-n-0123456789";
 
 std::string config_for(webhook_receiver const& receiver) {
     return "[sessions]\nrecent = 1\n"
            "[auth.editors]\n\"Ana\" = \"" +
-           ana + "\"\n[auth.editors.m]\n\"Bo\" = \"" + bo + "\"\n[auth.editors.n]\n\"Cy\" = \"" +
-           cy + "\"\n[webhooks]\nretry_initial = \"100ms\"\n[[webhook]]\nurl = \"" +
-           receiver.url() + "\"\nsecret = \"a-shared-secret-for-the-tests\"\n";
-}
-
-http_result post(unsigned short port, std::string const& target, std::string const& body,
-                 std::string const& token) {
-    http::fields f;
-    f.set(http::field::authorization, "Bearer " + token);
-    return http_request(port, http::verb::post, target, body, f);
-}
-
-std::string read_file(std::filesystem::path const& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-bool eventually(std::function<bool()> const& check) {
-    auto const until = std::chrono::steady_clock::now() + 10s;
-    while (!check()) {
-        if (std::chrono::steady_clock::now() > until)
-            return false;
-        std::this_thread::sleep_for(20ms);
-    }
-    return true;
+           ana_token + "\"\n[auth.editors.m]\n\"Bo\" = \"" + bo_token +
+           "\"\n[auth.editors.n]\n\"Cy\" = \"" + cy +
+           "\"\n[webhooks]\nretry_initial = \"100ms\"\n[[webhook]]\nurl = \"" + receiver.url() +
+           "\"\nsecret = \"a-shared-secret-for-the-tests\"\n";
 }
 
 // The notifications of `event` the receiver got among its first `n`.
@@ -79,7 +54,7 @@ TEST(archive_edits, a_secretariat_edits_and_approves_the_minutes_after_the_meeti
     auto const folder = d.state_dir() / "archive" / archive;
     auto const api = "/api/archive/" + archive;
     auto const edits = api + "/minutes/edits";
-    auto const state = boost::json::parse(read_file(folder / "state.json"));
+    auto const state = boost::json::parse(read_text(folder / "state.json"));
     auto const& point = state.at("agenda").at(0).at("key_points").at(0).as_object();
     std::string const key(point.at("key").as_string());
     std::string const machine_text(point.at("text").as_string());
@@ -89,34 +64,36 @@ TEST(archive_edits, a_secretariat_edits_and_approves_the_minutes_after_the_meeti
                R"(","text":"The draft agenda was adopted.","revision":)" +
                std::to_string(revision) + "}";
     };
-    auto ok = post(d.port(), edits, edit(0), ana);
+    auto ok = post(d.port(), edits, edit(0), ana_token);
     ASSERT_EQ(ok.status, 200u) << ok.body;
     EXPECT_EQ(boost::json::parse(ok.body).at("revision"), 1);
     // Bo edits m's minutes, Cy n's only: refused before anything is read.
     EXPECT_EQ(post(d.port(), edits, edit(1), cy).status, 403u);
-    auto const stale = post(d.port(), edits, edit(0), bo);
+    auto const stale = post(d.port(), edits, edit(0), bo_token);
     EXPECT_EQ(stale.status, 409u) << stale.body;
     EXPECT_EQ(boost::json::parse(stale.body).at("revision"), 1);
-    EXPECT_EQ(post(d.port(), edits, R"({"op":"bullet.pin","bullet":"kp:999999:1"})", bo).status,
-              404u);
-    EXPECT_EQ(post(d.port(), edits, R"({"op":"bullet.edit"})", bo).status, 400u);
-    EXPECT_EQ(post(d.port(), "/api/archive/m-20000101-000000/minutes/edits", edit(0), ana).status,
-              404u);
+    EXPECT_EQ(
+        post(d.port(), edits, R"({"op":"bullet.pin","bullet":"kp:999999:1"})", bo_token).status,
+        404u);
+    EXPECT_EQ(post(d.port(), edits, R"({"op":"bullet.edit"})", bo_token).status, 400u);
+    EXPECT_EQ(
+        post(d.port(), "/api/archive/m-20000101-000000/minutes/edits", edit(0), ana_token).status,
+        404u);
     // The page that watched it live edits it on through the session's route.
     ok = post(d.port(), "/api/sessions/m/minutes/edits",
-              R"({"op":"item.approve","item":1,"revision":0})", bo);
+              R"({"op":"item.approve","item":1,"revision":0})", bo_token);
     ASSERT_EQ(ok.status, 200u) << ok.body;
 
     // The archive: the person's report beside the machine's, and who did what, when.
-    auto report = read_file(folder / "report.md");
+    auto report = read_text(folder / "report.md");
     EXPECT_NE(report.find("The draft agenda was adopted."), std::string::npos);
     EXPECT_EQ(report.find(machine_text), std::string::npos);
-    EXPECT_NE(read_file(folder / "report.machine.md").find(machine_text), std::string::npos);
+    EXPECT_NE(read_text(folder / "report.machine.md").find(machine_text), std::string::npos);
     EXPECT_EQ(http_get(d.port(), api + "/report.md").body, report);
     // The documents a secretariat circulates say what the report says.
-    EXPECT_NE(read_file(folder / "report.html").find("The draft agenda was adopted."),
+    EXPECT_NE(read_text(folder / "report.html").find("The draft agenda was adopted."),
               std::string::npos);
-    EXPECT_EQ(read_file(folder / "report.html").find(machine_text), std::string::npos);
+    EXPECT_EQ(read_text(folder / "report.html").find(machine_text), std::string::npos);
     auto const odt =
         run_child({"/usr/bin/odt2txt", "--width=-1", (folder / "report.odt").string()});
     EXPECT_NE(odt.out.find("The draft agenda was adopted."), std::string::npos) << odt.output();
@@ -127,11 +104,11 @@ TEST(archive_edits, a_secretariat_edits_and_approves_the_minutes_after_the_meeti
     EXPECT_NE(history.find(R"("op":"item.approve")"), std::string::npos) << history;
     EXPECT_NE(history.find(R"("by":"Bo")"), std::string::npos) << history;
     EXPECT_EQ(
-        boost::json::parse(read_file(folder / "state.json")).at("agenda").at(0).at("approved"),
+        boost::json::parse(read_text(folder / "state.json")).at("agenda").at(0).at("approved"),
         true);
 
     // Approved: receivers get the approved report.
-    ok = post(d.port(), edits, R"({"op":"report.approve","revision":0})", ana);
+    ok = post(d.port(), edits, R"({"op":"report.approve","revision":0})", ana_token);
     ASSERT_EQ(ok.status, 200u) << ok.body;
     auto const approved = notified(receiver, 2, "approved");
     ASSERT_EQ(approved.size(), 1u);
@@ -148,20 +125,20 @@ TEST(archive_edits, a_secretariat_edits_and_approves_the_minutes_after_the_meeti
     ok = post(
         d.port(), edits,
         R"({"op":"bullet.add","item":1,"kind":"next_step","text":"Circulate the minutes.","who":"Secretariat"})",
-        bo);
+        bo_token);
     ASSERT_EQ(ok.status, 200u) << ok.body;
     d.kill();
-    auto lines = read_file(folder / "edits.jsonl");
+    auto lines = read_text(folder / "edits.jsonl");
     auto unshown = lines.substr(lines.rfind('\n', lines.size() - 2) + 1);
     unshown.replace(unshown.find("Circulate"), 9, "Publish");
     std::ofstream(folder / "edits.jsonl", std::ios::app) << unshown << R"({"op":"bullet.ad)";
     std::ofstream(folder / "report.stale").put('\n');
     d.restart();
     EXPECT_TRUE(eventually([&] {
-        return read_file(folder / "report.md").find("Publish the minutes.") != std::string::npos &&
+        return read_text(folder / "report.md").find("Publish the minutes.") != std::string::npos &&
                !std::filesystem::exists(folder / "report.stale");
     }));
-    EXPECT_NE(read_file(folder / "report.md").find("Circulate the minutes."), std::string::npos);
+    EXPECT_NE(read_text(folder / "report.md").find("Circulate the minutes."), std::string::npos);
     auto const after = boost::json::parse(http_get(d.port(), "/api/sessions/m").body);
     EXPECT_EQ(after.at("agenda").at(0).at("next_steps").as_array().back().at("text"),
               "Publish the minutes.");
@@ -184,15 +161,15 @@ TEST(archive_edits, a_secretariat_edits_and_approves_the_minutes_after_the_meeti
     EXPECT_EQ(notified(receiver, 4, "ended").size(), 2u);
 
     // m is no longer listed ([sessions] recent = 1): its archive is rebuilt to be edited.
-    ok = post(d.port(), edits, edit(1), bo);
+    ok = post(d.port(), edits, edit(1), bo_token);
     ASSERT_EQ(ok.status, 200u) << ok.body;
     EXPECT_EQ(boost::json::parse(ok.body).at("revision"), 2);
-    EXPECT_EQ(post(d.port(), edits, edit(1), bo).status, 409u);
-    report = read_file(folder / "report.md");
+    EXPECT_EQ(post(d.port(), edits, edit(1), bo_token).status, 409u);
+    report = read_text(folder / "report.md");
     EXPECT_NE(report.find("Publish the minutes."), std::string::npos);
     EXPECT_NE(report.find("The draft agenda was adopted."), std::string::npos);
     // The torn line was cut before the edit was appended: every line is an edit.
-    std::istringstream history_now(read_file(folder / "edits.jsonl"));
+    std::istringstream history_now(read_text(folder / "edits.jsonl"));
     std::size_t n = 0;
     for (std::string line; std::getline(history_now, line); ++n)
         EXPECT_TRUE(boost::json::parse(line).as_object().contains("op")) << line;

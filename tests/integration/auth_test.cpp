@@ -1,6 +1,7 @@
 // Who may publish, view and administer, against the real daemon: the tokens of [auth], the
 // loopback-only default, and the Host and Origin checks that keep a browser page out.
 
+#include "tests/integration/fixtures.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/clients.hpp"
 #include "tests/support/daemon_process.hpp"
@@ -18,10 +19,6 @@
 
 namespace minuted::testing {
 namespace {
-
-std::string const dccg_file = std::string(MINUTED_TEST_DATA) + "/dccg-90-2024-11-08.raw.txt";
-std::string const publish = "publish-0123456789";
-std::string const viewer = "viewer-0123456789";
 
 std::string const tokens_config = R"([auth]
 publish_token = "publish-0123456789"
@@ -52,25 +49,25 @@ TEST(auth, publishing_needs_the_token_and_replay_sends_it) {
     d.process().wait_for(R"(http 127\.0\.0\.1:\d+: GET /ingest/m refused: wrong publish token)");
     EXPECT_EQ(http_request(d.port(), http::verb::post, "/ingest/m?seq=1", "hello").status, 401u);
     http::fields bearer;
-    bearer.set(http::field::authorization, "Bearer " + publish);
+    bearer.set(http::field::authorization, "Bearer " + publish_token);
     EXPECT_EQ(http_request(d.port(), http::verb::post, "/ingest/p?seq=1", "hello\n", bearer).status,
               200u);
 
-    auto const r = run_minuted(
-        {"replay", dccg_file, "--to", d.url("/ingest/m"), "--speed", "max", "--token", publish});
+    auto const r = run_minuted({"replay", dccg_file, "--to", d.url("/ingest/m"), "--speed", "max",
+                                "--token", publish_token});
     EXPECT_EQ(r.exit_code, 0) << r.output();
     http::fields view;
-    view.set(http::field::authorization, "Bearer " + viewer);
+    view.set(http::field::authorization, "Bearer " + viewer_token);
     auto const state = http_request(d.port(), http::verb::get, "/api/sessions/m", {}, view);
     EXPECT_EQ(state.status, 200u);
     EXPECT_EQ(boost::json::parse(state.body).at("agenda").as_array().size(), 5u);
-    EXPECT_EQ(d.process().output().find(publish), std::string::npos); // never logged
+    EXPECT_EQ(d.process().output().find(publish_token), std::string::npos); // never logged
 }
 
 TEST(auth, viewing_needs_the_viewer_token_which_a_page_link_keeps_in_a_cookie) {
     daemon_process d({.config = tokens_config});
     http::fields bearer;
-    bearer.set(http::field::authorization, "Bearer " + publish);
+    bearer.set(http::field::authorization, "Bearer " + publish_token);
     ASSERT_EQ(http_request(d.port(), http::verb::post, "/ingest/m?seq=1",
                            ">> MARKUS KUMMER: Good morning.\n", bearer)
                   .status,
@@ -80,12 +77,12 @@ TEST(auth, viewing_needs_the_viewer_token_which_a_page_link_keeps_in_a_cookie) {
     EXPECT_EQ(http_get(d.port(), "/").status, 200u); // pages hold no data
     EXPECT_EQ(http_get(d.port(), "/healthz").status, 200u);
 
-    auto const page = http_get(d.port(), "/sessions/m?token=" + viewer);
+    auto const page = http_get(d.port(), "/sessions/m?token=" + viewer_token);
     EXPECT_EQ(page.status, 200u);
     auto const cookie = std::string(page.headers[http::field::set_cookie]);
-    EXPECT_EQ(cookie, "minuted_token=" + viewer + "; Path=/; HttpOnly; SameSite=Strict");
+    EXPECT_EQ(cookie, "minuted_token=" + viewer_token + "; Path=/; HttpOnly; SameSite=Strict");
     http::fields with_cookie;
-    with_cookie.set(http::field::cookie, "minuted_token=" + viewer);
+    with_cookie.set(http::field::cookie, "minuted_token=" + viewer_token);
     EXPECT_EQ(http_request(d.port(), http::verb::get, "/api/sessions", {}, with_cookie).status,
               200u);
 
@@ -95,7 +92,7 @@ TEST(auth, viewing_needs_the_viewer_token_which_a_page_link_keeps_in_a_cookie) {
     ws_client wrong(d.port(), "/live/m?token=wrong-token-0123456789");
     EXPECT_FALSE(wrong.receive());
     EXPECT_EQ(wrong.close_reason().code, 4403);
-    ws_client allowed(d.port(), "/live/m?token=" + viewer);
+    ws_client allowed(d.port(), "/live/m?token=" + viewer_token);
     EXPECT_EQ(allowed.receive_json().at("type"), "snapshot");
 }
 
@@ -105,7 +102,7 @@ TEST(auth, viewing_needs_the_viewer_token_which_a_page_link_keeps_in_a_cookie) {
 TEST(auth, no_spelling_of_a_data_path_is_served_without_the_viewer_token) {
     daemon_process d({.config = tokens_config});
     http::fields publisher;
-    publisher.set(http::field::authorization, "Bearer " + publish);
+    publisher.set(http::field::authorization, "Bearer " + publish_token);
     for (std::string const id : {"m", "end", "gone"})
         ASSERT_EQ(http_request(d.port(), http::verb::post, "/ingest/" + id + "?seq=1",
                                ">> MARKUS KUMMER: Good morning.\n", publisher)
@@ -114,7 +111,7 @@ TEST(auth, no_spelling_of_a_data_path_is_served_without_the_viewer_token) {
     // Ended from loopback (no admin token is configured), so it is archived.
     ASSERT_EQ(http_request(d.port(), http::verb::post, "/api/sessions/gone/end").status, 200u);
     http::fields viewing;
-    viewing.set(http::field::authorization, "Bearer " + viewer);
+    viewing.set(http::field::authorization, "Bearer " + viewer_token);
     std::string archive;
     for (int i = 0; i < 1200 && archive.empty(); ++i) {
         auto const list = boost::json::parse(
@@ -181,9 +178,9 @@ TEST(auth, no_spelling_of_a_data_path_is_served_without_the_viewer_token) {
     }
 
     // A refused target is logged by its path alone: a token in its query stays out of the log.
-    EXPECT_EQ(http_get(d.port(), "/api/sessions/a%2Fb?token=" + viewer).status, 400u);
+    EXPECT_EQ(http_get(d.port(), "/api/sessions/a%2Fb?token=" + viewer_token).status, 400u);
     d.process().wait_for(R"(GET /api/sessions/a%2Fb: session id must be)");
-    EXPECT_EQ(d.process().output().find(viewer), std::string::npos);
+    EXPECT_EQ(d.process().output().find(viewer_token), std::string::npos);
 
     // A WebSocket is routed by the same reading of its path.
     for (std::string const target : {"/./live/m", "/.//live/m", "/%2E/live/m", "/live/./m"}) {
@@ -206,7 +203,7 @@ TEST(auth, a_websocket_from_a_page_of_another_origin_is_refused) {
     ws.set_option(websocket::stream_base::decorator([](websocket::request_type& req) {
         req.set(http::field::origin, "https://evil.example");
     }));
-    ws.handshake("127.0.0.1", "/live/m?token=" + viewer);
+    ws.handshake("127.0.0.1", "/live/m?token=" + viewer_token);
     beast::flat_buffer buffer;
     beast::error_code ec;
     ws.read(buffer, ec);
@@ -271,7 +268,7 @@ TEST(auth, configured_origins_may_write_and_others_may_not_on_the_ingest_socket_
         ws.next_layer().connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), d.port()));
         ws.set_option(websocket::stream_base::decorator([&](websocket::request_type& req) {
             req.set(http::field::origin, origin);
-            req.set(http::field::authorization, "Bearer " + publish);
+            req.set(http::field::authorization, "Bearer " + publish_token);
         }));
         websocket::response_type res;
         beast::error_code ec;

@@ -2,6 +2,7 @@
 // an archived session (who may fetch them, their names and types), the .odt read by tools that
 // are not minuted's own (Python's zipfile and XML parser, odt2txt), and `minuted summarise`.
 
+#include "tests/integration/fixtures.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/clients.hpp"
 #include "tests/support/daemon_process.hpp"
@@ -17,13 +18,9 @@
 namespace minuted::testing {
 namespace {
 
-std::string const dccg_file = std::string(MINUTED_TEST_DATA) + "/dccg-90-2024-11-08.raw.txt";
-std::string const viewer = "viewer-0123456789";
-std::string const publisher = "publish-0123456789";
-std::string const editor = "ana-editor-0123456789";
-std::string const config = "[auth]\npublish_token = \"" + publisher + "\"\nviewer_token = \"" +
-                           viewer + "\"\n[auth.editors]\nAna = \"" + editor + "\"\n";
-std::string const hostile_title = "DCCG <script>alert(\"x\")</script> & 'co'";
+std::string const config = "[auth]\npublish_token = \"" + publish_token + "\"\nviewer_token = \"" +
+                           viewer_token + "\"\n[auth.editors]\nAna = \"" + ana_token + "\"\n";
+std::string const html_hostile_title = "DCCG <script>alert(\"x\")</script> & 'co'";
 
 // Checks an OpenDocument text as ODF 1.3 packages it (section 3.3 of part 2): the mimetype
 // entry first, stored, without extra field; every entry intact; the manifest listing the parts;
@@ -58,7 +55,7 @@ http_result get(unsigned short port, std::string const& target, std::string cons
 // token).
 std::string archive_of(unsigned short port, std::string const& id) {
     for (int tries = 0; tries < 1200; ++tries) {
-        auto const list = boost::json::parse(get(port, "/api/sessions", viewer).body);
+        auto const list = boost::json::parse(get(port, "/api/sessions", viewer_token).body);
         for (auto const& s : list.at("sessions").as_array())
             if (s.at("id").as_string() == id && !s.at("live").as_bool())
                 if (auto const* archive = s.as_object().if_contains("archive"))
@@ -76,8 +73,9 @@ std::string write_file(std::filesystem::path const& p, std::string const& bytes)
 TEST(documents, report_html_and_odt_of_a_live_and_an_archived_meeting_read_by_other_tools) {
     temp_dir scratch;
     daemon_process d({.config = config});
-    auto const r = run_minuted({"replay", dccg_file, "--to", d.url("/ingest/m"), "--speed", "max",
-                                "--keep-open", "--token", publisher, "--title", hostile_title});
+    auto const r =
+        run_minuted({"replay", dccg_file, "--to", d.url("/ingest/m"), "--speed", "max",
+                     "--keep-open", "--token", publish_token, "--title", html_hostile_title});
     ASSERT_EQ(r.exit_code, 0) << r.output();
 
     // As report.md: for viewers only.
@@ -89,12 +87,12 @@ TEST(documents, report_html_and_odt_of_a_live_and_an_archived_meeting_read_by_ot
         d.port(), http::verb::post, "/api/sessions/m/minutes/edits",
         R"({"op":"item.rename","item":1,"text":"Opening <b>& adoption</b>","revision":0})", [] {
             http::fields f;
-            f.set(http::field::authorization, "Bearer " + editor);
+            f.set(http::field::authorization, "Bearer " + ana_token);
             return f;
         }());
     ASSERT_EQ(renamed.status, 200u) << renamed.body;
 
-    auto const html = get(d.port(), "/api/sessions/m/report.html", viewer);
+    auto const html = get(d.port(), "/api/sessions/m/report.html", viewer_token);
     ASSERT_EQ(html.status, 200u) << html.body;
     EXPECT_EQ(html.headers[http::field::content_type], "text/html; charset=utf-8");
     EXPECT_EQ(html.headers[http::field::content_disposition],
@@ -105,7 +103,7 @@ TEST(documents, report_html_and_odt_of_a_live_and_an_archived_meeting_read_by_ot
               std::string::npos);
     EXPECT_NE(html.body.find("1. Opening &lt;b&gt;&amp; adoption&lt;/b&gt;"), std::string::npos);
 
-    auto const live_odt = get(d.port(), "/api/sessions/m/report.odt", viewer);
+    auto const live_odt = get(d.port(), "/api/sessions/m/report.odt", viewer_token);
     ASSERT_EQ(live_odt.status, 200u);
     EXPECT_EQ(live_odt.headers[http::field::content_type],
               "application/vnd.oasis.opendocument.text");
@@ -115,14 +113,15 @@ TEST(documents, report_html_and_odt_of_a_live_and_an_archived_meeting_read_by_ot
     ASSERT_EQ(http_request(d.port(), http::verb::post, "/api/sessions/m/end").status, 200u);
     auto const archive = archive_of(d.port(), "m");
     EXPECT_EQ(get(d.port(), "/api/archive/" + archive + "/report.odt", "").status, 401u);
-    auto const odt = get(d.port(), "/api/archive/" + archive + "/report.odt", viewer);
+    auto const odt = get(d.port(), "/api/archive/" + archive + "/report.odt", viewer_token);
     ASSERT_EQ(odt.status, 200u) << odt.body;
     EXPECT_EQ(odt.headers[http::field::content_disposition],
               "attachment; filename=\"DCCG-script-alert-x-script-co.odt\"");
     auto const odt_path = write_file(scratch.path() / "archived.odt", odt.body);
     auto const checked = run_child({"/usr/bin/python3", "-c", check_odt, odt_path});
     ASSERT_EQ(checked.exit_code, 0) << checked.output();
-    EXPECT_NE(checked.out.find("title: " + hostile_title + "\n"), std::string::npos) << checked.out;
+    EXPECT_NE(checked.out.find("title: " + html_hostile_title + "\n"), std::string::npos)
+        << checked.out;
     EXPECT_NE(checked.out.find("h1: 1. Opening <b>& adoption</b>\n"), std::string::npos)
         << checked.out;
     EXPECT_NE(checked.out.find("h2: Key points raised\n"), std::string::npos) << checked.out;
@@ -132,7 +131,8 @@ TEST(documents, report_html_and_odt_of_a_live_and_an_archived_meeting_read_by_ot
     EXPECT_NE(text.out.find("Summary report"), std::string::npos) << text.out;
     EXPECT_NE(text.out.find("Markus Kummer"), std::string::npos) << text.out;
 
-    auto const archived_html = get(d.port(), "/api/archive/" + archive + "/report.html", viewer);
+    auto const archived_html =
+        get(d.port(), "/api/archive/" + archive + "/report.html", viewer_token);
     ASSERT_EQ(archived_html.status, 200u);
     EXPECT_NE(archived_html.body.find("1. Opening &lt;b&gt;&amp; adoption&lt;/b&gt;"),
               std::string::npos);

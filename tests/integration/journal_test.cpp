@@ -3,6 +3,7 @@
 
 #include "daemon/client/replay.hpp"
 #include "protocol/journal.hpp"
+#include "tests/integration/fixtures.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/clients.hpp"
 #include "tests/support/daemon_process.hpp"
@@ -30,25 +31,6 @@ using daemon::frame_json;
 using daemon::make_transcript_replay;
 using daemon::replay_frame;
 using daemon::replay_options;
-
-std::string const dccg_file = std::string(MINUTED_TEST_DATA) + "/dccg-90-2024-11-08.raw.txt";
-
-// The meeting as `minuted replay` sends it: the header's title in the open, then the text.
-std::vector<replay_frame> dccg_frames() {
-    return make_transcript_replay(read_test_file("dccg-90-2024-11-08.raw.txt"), replay_options{})
-        .frames;
-}
-
-std::string dccg_open() {
-    auto const title = as_live_captions(read_test_file("dccg-90-2024-11-08.raw.txt")).title;
-    return boost::json::serialize(boost::json::object{{"type", "open"}, {"title", title}});
-}
-
-std::string summarise_md(std::string const& file) {
-    auto const r = run_minuted({"summarise", file});
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    return r.out;
-}
 
 // What one connection of a caption source saw.
 struct source_run {

@@ -2,6 +2,7 @@
 // answers what is in flight, closes every connection with 1001 and exits 0.
 
 #include "daemon/client/replay.hpp"
+#include "tests/integration/fixtures.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/clients.hpp"
 #include "tests/support/daemon_process.hpp"
@@ -23,8 +24,6 @@ namespace {
 using daemon::frame_json;
 using daemon::make_replay_frames;
 using daemon::replay_options;
-
-std::string const dccg_file = std::string(MINUTED_TEST_DATA) + "/dccg-90-2024-11-08.raw.txt";
 
 std::string with_token(std::string const& token) {
     return "[auth]\npublish_token = \"" + token + "\"\n";

@@ -3,6 +3,7 @@
 // what it is given (the interface Debian's MTAs offer). The message is checked as a mail
 // reader would read it: its headers, its two alternatives, a UTF-8 title.
 
+#include "tests/integration/fixtures.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/clients.hpp"
 #include "tests/support/daemon_process.hpp"
@@ -25,24 +26,7 @@ namespace {
 using namespace std::chrono_literals;
 
 // A title that tries to add a header of its own, in a language that needs UTF-8.
-std::string const hostile_title = "Réunion <b>budget</b>\r\nBcc: evil@example.org";
-
-std::string read_text(std::filesystem::path const& path) {
-    std::ifstream in(path, std::ios::binary);
-    return std::string((std::istreambuf_iterator<char>(in)), {});
-}
-
-std::string hold_meeting(unsigned short port, std::string const& id) {
-    ws_client source(port, "/ingest/" + id);
-    source.send(
-        boost::json::serialize(boost::json::object{{"type", "open"}, {"title", hostile_title}}));
-    EXPECT_EQ(source.receive_json().at("type"), "welcome");
-    source.send(
-        R"({"type":"text","seq":1,"text":">> CHAIR: Good morning. We agree to adopt the budget.\r\n>> ALICE: Thank you, Chair.\r\n"})");
-    EXPECT_EQ(source.receive_json().at("type"), "ack");
-    EXPECT_EQ(http_request(port, http::verb::post, "/api/sessions/" + id + "/end").status, 200u);
-    return wait_archived(port, id);
-}
+std::string const mail_hostile_title = "Réunion <b>budget</b>\r\nBcc: evil@example.org";
 
 // A port no one listens on now, for a server started next.
 unsigned short free_port() {
@@ -189,7 +173,7 @@ std::string relay_keys(smtp_server const& smtp) {
 TEST(mail, the_report_reaches_an_smtp_server_as_text_and_html) {
     smtp_server smtp;
     daemon_process d({.config = "[mail]\n" + mail_keys + relay_keys(smtp)});
-    auto const archive = hold_meeting(d.port(), "mailed");
+    auto const archive = hold_meeting(d.port(), "mailed", mail_hostile_title);
     ASSERT_EQ(metric_reaching(d.port(), "minuted_mail_sent_total", 1, 20s), 1u)
         << d.process().output();
     auto const messages = smtp.messages();
@@ -207,7 +191,7 @@ TEST(mail, starttls_protects_the_report_when_the_relay_requires_it) {
     smtp_server smtp({"--tlscert", tls + "server.pem", "--tlskey", tls + "server.key"});
     daemon_process d({.config = "[mail]\n" + mail_keys + relay_keys(smtp) +
                                 "starttls = \"require\"\nca_file = \"" + tls + "ca.pem\"\n"});
-    hold_meeting(d.port(), "secured");
+    hold_meeting(d.port(), "secured", mail_hostile_title);
     ASSERT_EQ(metric_reaching(d.port(), "minuted_mail_sent_total", 1, 20s), 1u)
         << d.process().output();
     ASSERT_EQ(smtp.messages().size(), 1u);
@@ -217,7 +201,7 @@ TEST(mail, a_relay_without_starttls_gets_nothing_when_it_is_required) {
     smtp_server smtp;
     daemon_process d({.config = "[mail]\n" + mail_keys + "attempts = 2\n" + relay_keys(smtp) +
                                 "starttls = \"require\"\n"});
-    hold_meeting(d.port(), "refused");
+    hold_meeting(d.port(), "refused", mail_hostile_title);
     EXPECT_EQ(metric_reaching(d.port(), "minuted_mail_given_up_total", 1, 20s), 1u);
     EXPECT_EQ(metric(d.port(), "minuted_mail_failures_total"), 2u);
     EXPECT_TRUE(smtp.messages().empty());
@@ -238,7 +222,7 @@ TEST(mail, the_report_is_given_to_sendmail_with_its_recipients_in_the_message) {
     std::filesystem::permissions(script, std::filesystem::perms::owner_all);
     daemon_process d(
         {.config = "[mail]\n" + mail_keys + "sendmail = \"" + script.string() + "\"\n"});
-    auto const archive = hold_meeting(d.port(), "local");
+    auto const archive = hold_meeting(d.port(), "local", mail_hostile_title);
     ASSERT_EQ(metric_reaching(d.port(), "minuted_mail_sent_total", 1, 20s), 1u)
         << d.process().output();
     EXPECT_EQ(read_text(dir.path() / "args"), "-t -oi\n");
@@ -258,7 +242,7 @@ TEST(mail, a_sendmail_that_fails_is_tried_again_then_given_up_and_counted) {
     std::filesystem::permissions(script, std::filesystem::perms::owner_all);
     daemon_process d({.config = "[mail]\n" + mail_keys + "attempts = 2\nsendmail = \"" +
                                 script.string() + "\"\n"});
-    hold_meeting(d.port(), "unmailed");
+    hold_meeting(d.port(), "unmailed", mail_hostile_title);
     EXPECT_EQ(metric_reaching(d.port(), "minuted_mail_given_up_total", 1, 20s), 1u);
     EXPECT_EQ(metric(d.port(), "minuted_mail_failures_total"), 2u);
     EXPECT_EQ(metric(d.port(), "minuted_mail_sent_total"), 0u);

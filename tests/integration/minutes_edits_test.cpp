@@ -1,6 +1,7 @@
 // People editing the minutes of a live meeting through POST /api/sessions/{id}/minutes/edits,
 // against the real daemon: who may, what viewers see at once, conflicts, a crash, the archive.
 
+#include "tests/integration/fixtures.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/clients.hpp"
 #include "tests/support/daemon_process.hpp"
@@ -14,35 +15,12 @@
 namespace minuted::testing {
 namespace {
 
-std::string const dccg_file = std::string(MINUTED_TEST_DATA) + "/dccg-90-2024-11-08.raw.txt";
-std::string const ana = "ana-editor-0123456789";
-std::string const bo = "bo-editor-of-m-0123456789";
-
-std::string const editors_config = "[auth.editors]\n\"Ana L\xC3\xB3pez\" = \"" + ana +
-                                   "\"\n[auth.editors.m]\n\"Bo Lin\" = \"" + bo + "\"\n";
-
-http_result post_edit(unsigned short port, std::string const& session, std::string const& body,
-                      std::string const& token) {
-    http::fields f;
-    if (!token.empty())
-        f.set(http::field::authorization, "Bearer " + token);
-    return http_request(port, http::verb::post, "/api/sessions/" + session + "/minutes/edits", body,
-                        f);
-}
-
-boost::json::object state_of(unsigned short port, std::string const& session) {
-    return boost::json::parse(http_get(port, "/api/sessions/" + session).body).as_object();
-}
-
-std::string read_file(std::filesystem::path const& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
+std::string const edits_editors_config = "[auth.editors]\n\"Ana L\xC3\xB3pez\" = \"" + ana_token +
+                                         "\"\n[auth.editors.m]\n\"Bo Lin\" = \"" + bo_token +
+                                         "\"\n";
 
 TEST(minutes_edits, editors_edit_viewers_see_it_at_once_and_it_survives_a_crash_and_the_end) {
-    daemon_process d({.config = editors_config});
+    daemon_process d({.config = edits_editors_config});
     auto const r = run_minuted(
         {"replay", dccg_file, "--to", d.url("/ingest/m"), "--speed", "max", "--keep-open"});
     ASSERT_EQ(r.exit_code, 0) << r.output();
@@ -59,8 +37,8 @@ TEST(minutes_edits, editors_edit_viewers_see_it_at_once_and_it_survives_a_crash_
                              R"(","text":"The draft agenda was adopted.","revision":0})";
     EXPECT_EQ(post_edit(d.port(), "m", edit, "").status, 401u);
     EXPECT_EQ(post_edit(d.port(), "m", edit, "wrong-0123456789").status, 403u);
-    EXPECT_EQ(post_edit(d.port(), "other", edit, bo).status, 403u) << "Bo edits m only";
-    auto ok = post_edit(d.port(), "m", edit, ana);
+    EXPECT_EQ(post_edit(d.port(), "other", edit, bo_token).status, 403u) << "Bo edits m only";
+    auto ok = post_edit(d.port(), "m", edit, ana_token);
     ASSERT_EQ(ok.status, 200u) << ok.body;
     EXPECT_EQ(boost::json::parse(ok.body).at("revision"), 1);
 
@@ -82,25 +60,26 @@ TEST(minutes_edits, editors_edit_viewers_see_it_at_once_and_it_survives_a_crash_
     auto const stale = post_edit(d.port(), "m",
                                  R"({"op":"bullet.edit","bullet":")" + key +
                                      R"(","text":"Bo's wording.","revision":0})",
-                                 bo);
+                                 bo_token);
     EXPECT_EQ(stale.status, 409u) << stale.body;
     EXPECT_EQ(boost::json::parse(stale.body).at("revision"), 1);
     auto const added = post_edit(
         d.port(), "m",
         R"({"op":"bullet.add","item":1,"kind":"next_step","text":"Secretariat to circulate the agenda.","who":"Secretariat"})",
-        bo);
+        bo_token);
     ASSERT_EQ(added.status, 200u) << added.body;
-    EXPECT_EQ(
-        post_edit(d.port(), "m", R"({"op":"bullet.remove","bullet":"kp:999999:1"})", bo).status,
-        404u);
+    EXPECT_EQ(post_edit(d.port(), "m", R"({"op":"bullet.remove","bullet":"kp:999999:1"})", bo_token)
+                  .status,
+              404u);
     EXPECT_EQ(post_edit(d.port(), "m",
                         R"({"op":"bullet.edit","bullet":")" + key + R"(","text":")" +
                             std::string(5000, 'x') + R"(","revision":1})",
-                        ana)
+                        ana_token)
                   .status,
               400u);
-    EXPECT_EQ(post_edit(d.port(), "m", "{\"op\":\"bullet.add\",\"text\":\"\xff\"}", ana).status,
-              400u);
+    EXPECT_EQ(
+        post_edit(d.port(), "m", "{\"op\":\"bullet.add\",\"text\":\"\xff\"}", ana_token).status,
+        400u);
 
     d.kill(); // acknowledged means on disk
     d.restart();
@@ -113,19 +92,19 @@ TEST(minutes_edits, editors_edit_viewers_see_it_at_once_and_it_survives_a_crash_
 
     ASSERT_EQ(http_request(d.port(), http::verb::post, "/api/sessions/m/end").status, 200u);
     auto const folder = d.state_dir() / "archive" / wait_archived(d.port(), "m");
-    auto const report = read_file(folder / "report.md");
+    auto const report = read_text(folder / "report.md");
     EXPECT_NE(report.find("The draft agenda was adopted."), std::string::npos);
     EXPECT_EQ(report.find(machine_text), std::string::npos);
-    EXPECT_NE(read_file(folder / "report.machine.md").find(machine_text), std::string::npos);
-    auto const history = read_file(folder / "edits.jsonl");
+    EXPECT_NE(read_text(folder / "report.machine.md").find(machine_text), std::string::npos);
+    auto const history = read_text(folder / "edits.jsonl");
     EXPECT_NE(history.find("\"by\":\"Ana L\xC3\xB3pez\""), std::string::npos) << history;
     EXPECT_NE(history.find("\"by\":\"Bo Lin\""), std::string::npos) << history;
-    EXPECT_EQ(post_edit(d.port(), "m", edit, ana).status, 409u)
+    EXPECT_EQ(post_edit(d.port(), "m", edit, ana_token).status, 409u)
         << "stale: after the end the edit goes to the archive, where the bullet moved on";
 }
 
 TEST(minutes_edits, the_editor_endpoint_names_who_may_edit_and_answers_null_to_others) {
-    daemon_process d({.config = editors_config});
+    daemon_process d({.config = edits_editors_config});
     auto const editor_of = [&](std::string const& session, std::string const& token) {
         http::fields f;
         if (!token.empty())
@@ -135,9 +114,9 @@ TEST(minutes_edits, the_editor_endpoint_names_who_may_edit_and_answers_null_to_o
         EXPECT_EQ(r.status, 200u) << r.body;
         return boost::json::parse(r.body).at("editor");
     };
-    EXPECT_EQ(editor_of("m", ana), "Ana L\xC3\xB3pez");
-    EXPECT_EQ(editor_of("m", bo), "Bo Lin");
-    EXPECT_TRUE(editor_of("other", bo).is_null()) << "Bo edits m only";
+    EXPECT_EQ(editor_of("m", ana_token), "Ana L\xC3\xB3pez");
+    EXPECT_EQ(editor_of("m", bo_token), "Bo Lin");
+    EXPECT_TRUE(editor_of("other", bo_token).is_null()) << "Bo edits m only";
     EXPECT_TRUE(editor_of("m", "").is_null());
     EXPECT_TRUE(editor_of("m", "wrong-0123456789").is_null());
 }

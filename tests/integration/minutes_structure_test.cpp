@@ -15,14 +15,6 @@
 namespace minuted::testing {
 namespace {
 
-http_result post(unsigned short port, std::string const& path, std::string const& body) {
-    return http_request(port, http::verb::post, path, body);
-}
-
-http_result post_edit(unsigned short port, std::string const& body) {
-    return post(port, "/api/sessions/m/minutes/edits", body);
-}
-
 boost::json::array agenda_of(unsigned short port) {
     auto const state = boost::json::parse(http_get(port, "/api/sessions/m").body).as_object();
     return state.at("agenda").as_array();
@@ -55,7 +47,7 @@ TEST(minutes_structure, merges_splits_and_moves_apply_to_what_the_machine_adds_l
     // What does not fit is refused and changes nothing.
     auto const n = std::to_string(first.size());
     auto const refused = [&](std::string const& body, unsigned status) {
-        auto const r = post_edit(d.port(), body);
+        auto const r = post_edit(d.port(), "m", body);
         EXPECT_EQ(r.status, status) << body << ": " << r.body;
         return r.body;
     };
@@ -67,10 +59,11 @@ TEST(minutes_structure, merges_splits_and_moves_apply_to_what_the_machine_adds_l
     refused(R"({"op":"bullet.unpin","bullet":"kp:999999:1"})", 404);
 
     // The split first (numbers as the viewer shows them), then the merge, then a move.
-    auto r = post_edit(d.port(), R"({"op":"item.split","item":)" + n + R"(,"utterance":)" +
-                                     std::to_string(at) + R"(,"text":"Questions from the floor"})");
+    auto r = post_edit(d.port(), "m",
+                       R"({"op":"item.split","item":)" + n + R"(,"utterance":)" +
+                           std::to_string(at) + R"(,"text":"Questions from the floor"})");
     ASSERT_EQ(r.status, 200u) << r.body;
-    r = post_edit(d.port(), R"({"op":"item.merge","item":1,"with":2})");
+    r = post_edit(d.port(), "m", R"({"op":"item.merge","item":1,"with":2})");
     ASSERT_EQ(r.status, 200u) << r.body;
     EXPECT_NE(refused(R"({"op":"item.rename","item":1,"text":"x","revision":0})", 409)
                   .find("\"revision\":1"),
@@ -82,7 +75,8 @@ TEST(minutes_structure, merges_splits_and_moves_apply_to_what_the_machine_adds_l
         if (item.at("key_points").as_array().size() >= 2)
             moved = item.at("key_points").as_array().back().at("key").as_string();
     ASSERT_FALSE(moved.empty());
-    r = post_edit(d.port(), R"({"op":"bullet.move","bullet":")" + moved + R"(","position":0})");
+    r = post_edit(d.port(), "m",
+                  R"({"op":"bullet.move","bullet":")" + moved + R"(","position":0})");
     ASSERT_EQ(r.status, 200u) << r.body;
 
     ASSERT_EQ(post(d.port(), "/ingest/m?seq=2", text.substr(half)).status, 200u);

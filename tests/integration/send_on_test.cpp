@@ -3,6 +3,7 @@
 // the dead-letter log and a restart; and by mail, to a real SMTP server (Debian's
 // python3-aiosmtpd) and to a sendmail that keeps what it is given.
 
+#include "tests/integration/fixtures.hpp"
 #include "tests/support/clients.hpp"
 #include "tests/support/daemon_process.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -60,38 +61,9 @@ void expect_signed(received_request const& r) {
     EXPECT_EQ(r.headers["Content-Type"], "application/json");
 }
 
-// A meeting of one turn in session `id`, ended as an administrator on loopback ends it; the
-// name of its archive folder.
-std::string hold_meeting(unsigned short port, std::string const& id,
-                         std::string const& title = "Budget committee") {
-    ws_client source(port, "/ingest/" + id);
-    source.send(boost::json::serialize(boost::json::object{{"type", "open"}, {"title", title}}));
-    EXPECT_EQ(source.receive_json().at("type"), "welcome");
-    source.send(
-        R"({"type":"text","seq":1,"text":">> CHAIR: Good morning. We agree to adopt the budget.\r\n>> ALICE: Thank you, Chair.\r\n"})");
-    EXPECT_EQ(source.receive_json().at("type"), "ack");
-    EXPECT_EQ(http_request(port, http::verb::post, "/api/sessions/" + id + "/end").status, 200u);
-    return wait_archived(port, id);
-}
-
 bool empty_dir(std::filesystem::path const& dir) {
     std::error_code ec;
     return std::filesystem::directory_iterator(dir, ec) == std::filesystem::directory_iterator();
-}
-
-bool eventually(std::function<bool()> const& check, std::chrono::milliseconds timeout = 10s) {
-    auto const until = std::chrono::steady_clock::now() + timeout;
-    while (!check()) {
-        if (std::chrono::steady_clock::now() > until)
-            return false;
-        std::this_thread::sleep_for(20ms);
-    }
-    return true;
-}
-
-std::string read_text(std::filesystem::path const& path) {
-    std::ifstream in(path, std::ios::binary);
-    return std::string((std::istreambuf_iterator<char>(in)), {});
 }
 
 TEST(webhooks,

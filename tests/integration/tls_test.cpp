@@ -1,6 +1,7 @@
 // HTTPS and WSS on the daemon's port ([tls]), and wss:// clients that verify it; a certificate
 // that cannot be used stops the start with its reason.
 
+#include "tests/integration/fixtures.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/clients.hpp"
 #include "tests/support/daemon_process.hpp"
@@ -23,7 +24,6 @@ namespace {
 
 std::string const tls_dir = std::string(MINUTED_TEST_DATA) + "/tls/";
 std::string const ca = tls_dir + "ca.pem";
-std::string const dccg_file = std::string(MINUTED_TEST_DATA) + "/dccg-90-2024-11-08.raw.txt";
 
 std::string tls_config(std::string const& key = "server.key") {
     return "[tls]\ncertificate = \"" + tls_dir + "server.pem\"\nprivate_key = \"" + tls_dir + key +

@@ -2,6 +2,7 @@
 // POST /api/sessions/{id}/minutes/edits, against the real daemon: refusals, what viewers see
 // at once, a crash, and the archive's transcript, captions and report.
 
+#include "tests/integration/fixtures.hpp"
 #include "tests/support/clients.hpp"
 #include "tests/support/daemon_process.hpp"
 
@@ -13,10 +14,15 @@
 namespace minuted::testing {
 namespace {
 
-std::string const ana = "ana-editor-0123456789";
-std::string const bo = "bo-editor-of-m-0123456789";
-std::string const editors_config =
-    "[auth.editors]\n\"Ana\" = \"" + ana + "\"\n[auth.editors.m]\n\"Bo\" = \"" + bo + "\"\n";
+// An edit by Ana, who edits every session, unless another editor's token is given.
+http_result transcript_edit(unsigned short port, std::string const& session,
+                            std::string const& body, std::string const& token = ana_token) {
+    return post_edit(port, session, body, token);
+}
+
+std::string const transcript_editors_config = "[auth.editors]\n\"Ana\" = \"" + ana_token +
+                                              "\"\n[auth.editors.m]\n\"Bo\" = \"" + bo_token +
+                                              "\"\n";
 
 std::string const captions =
     ">> MARKUS KUMMER: Welcome everyone. Jon Smith will present the budget.\n"
@@ -24,18 +30,6 @@ std::string const captions =
     "finance team.\n"
     ">> JOHN SMITH: I agree with that.\n"
     ">> MARKUS KUMMER: Thank you both.\n";
-
-http_result post_edit(unsigned short port, std::string const& session, std::string const& body,
-                      std::string const& token = ana) {
-    http::fields f;
-    f.set(http::field::authorization, "Bearer " + token);
-    return http_request(port, http::verb::post, "/api/sessions/" + session + "/minutes/edits", body,
-                        f);
-}
-
-boost::json::object state_of(unsigned short port) {
-    return boost::json::parse(http_get(port, "/api/sessions/m").body).as_object();
-}
 
 boost::json::object const& turn_starting(boost::json::object const& state, std::string_view text) {
     for (auto const& u : state.at("utterances").as_array())
@@ -51,15 +45,8 @@ std::int64_t participant_id(boost::json::object const& state, std::string_view n
     return -1;
 }
 
-std::string read_file(std::filesystem::path const& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
 TEST(transcript_edits, a_speaker_renamed_and_a_line_corrected_reach_viewers_survive_a_crash) {
-    daemon_process d({.config = editors_config});
+    daemon_process d({.config = transcript_editors_config});
     ASSERT_EQ(http_request(d.port(), http::verb::post, "/ingest/m?seq=1", captions).status, 200u);
     auto const before = state_of(d.port());
     auto const& line = turn_starting(before, "Thank you. The budgit");
@@ -73,41 +60,45 @@ TEST(transcript_edits, a_speaker_renamed_and_a_line_corrected_reach_viewers_surv
         std::to_string(at_line) +
         R"(,"text":"Thank you. The budget for the community fund needs a careful review by the finance team.")";
     // Refusals, as the minutes' edits have them; nothing changes.
-    EXPECT_EQ(post_edit(d.port(), "other", correction + "}", bo).status, 403u) << "Bo edits m";
+    EXPECT_EQ(transcript_edit(d.port(), "other", correction + "}", bo_token).status, 403u)
+        << "Bo edits m";
     EXPECT_EQ(
-        post_edit(d.port(), "m", R"({"op":"caption.correct","utterance":999,"text":"x"})").status,
+        transcript_edit(d.port(), "m", R"({"op":"caption.correct","utterance":999,"text":"x"})")
+            .status,
         404u);
-    EXPECT_EQ(post_edit(d.port(), "m",
-                        R"({"op":"caption.correct","utterance":)" + std::to_string(utterance) +
-                            R"(,"line":99999,"text":"x"})")
+    EXPECT_EQ(transcript_edit(d.port(), "m",
+                              R"({"op":"caption.correct","utterance":)" +
+                                  std::to_string(utterance) + R"(,"line":99999,"text":"x"})")
                   .status,
               404u);
-    EXPECT_EQ(post_edit(d.port(), "m",
-                        R"({"op":"caption.correct","utterance":)" + std::to_string(utterance) +
-                            R"(,"text":""})")
+    EXPECT_EQ(transcript_edit(d.port(), "m",
+                              R"({"op":"caption.correct","utterance":)" +
+                                  std::to_string(utterance) + R"(,"text":""})")
                   .status,
               400u);
-    EXPECT_EQ(post_edit(d.port(), "m",
-                        R"({"op":"caption.correct","utterance":)" + std::to_string(utterance) +
-                            R"(,"text":")" + std::string(4097, 'x') + "\"}")
+    EXPECT_EQ(transcript_edit(d.port(), "m",
+                              R"({"op":"caption.correct","utterance":)" +
+                                  std::to_string(utterance) + R"(,"text":")" +
+                                  std::string(4097, 'x') + "\"}")
                   .status,
               400u);
+    EXPECT_EQ(transcript_edit(d.port(), "m", R"({"op":"speaker.rename","from":"NOBODY","to":"X"})")
+                  .status,
+              404u);
     EXPECT_EQ(
-        post_edit(d.port(), "m", R"({"op":"speaker.rename","from":"NOBODY","to":"X"})").status,
-        404u);
-    EXPECT_EQ(
-        post_edit(d.port(), "m", "{\"op\":\"speaker.rename\",\"from\":0,\"to\":\"\xc3(\"}").status,
+        transcript_edit(d.port(), "m", "{\"op\":\"speaker.rename\",\"from\":0,\"to\":\"\xc3(\"}")
+            .status,
         400u);
 
-    auto const ok = post_edit(d.port(), "m", correction + R"(,"revision":0})", bo);
+    auto const ok = transcript_edit(d.port(), "m", correction + R"(,"revision":0})", bo_token);
     ASSERT_EQ(ok.status, 200u) << ok.body;
     EXPECT_EQ(boost::json::parse(ok.body).at("revision"), 1);
-    auto const stale = post_edit(d.port(), "m", correction + R"(,"revision":0})");
+    auto const stale = transcript_edit(d.port(), "m", correction + R"(,"revision":0})");
     EXPECT_EQ(stale.status, 409u) << stale.body;
     EXPECT_EQ(boost::json::parse(stale.body).at("revision"), 1);
     // JON SMITH was John Smith, who also speaks as JOHN SMITH: one participant.
-    auto const renamed =
-        post_edit(d.port(), "m", R"({"op":"speaker.rename","from":"JON SMITH","to":"John Smith"})");
+    auto const renamed = transcript_edit(
+        d.port(), "m", R"({"op":"speaker.rename","from":"JON SMITH","to":"John Smith"})");
     ASSERT_EQ(renamed.status, 200u) << renamed.body;
 
     // The viewer gets both at once: the corrected text whole, marked, and the merge.
@@ -144,24 +135,24 @@ TEST(transcript_edits, a_speaker_renamed_and_a_line_corrected_reach_viewers_surv
 
     ASSERT_EQ(http_request(d.port(), http::verb::post, "/api/sessions/m/end").status, 200u);
     auto const folder = d.state_dir() / "archive" / wait_archived(d.port(), "m");
-    auto const transcript = read_file(folder / "transcript.txt");
+    auto const transcript = read_text(folder / "transcript.txt");
     EXPECT_NE(transcript.find("John Smith: Thank you. The budget for the community fund needs a "
                               "careful review by the finance team. [corrected by Bo at "),
               std::string::npos)
         << transcript;
     EXPECT_EQ(transcript.find("Jon Smith:"), std::string::npos) << transcript;
     EXPECT_EQ(transcript.find("budgit"), std::string::npos) << transcript;
-    auto const vtt = read_file(folder / "captions.vtt");
+    auto const vtt = read_text(folder / "captions.vtt");
     EXPECT_EQ(vtt.find("<v Jon Smith>"), std::string::npos) << vtt;
     EXPECT_NE(vtt.find("<v John Smith>Thank you. The budget"), std::string::npos) << vtt;
-    auto const report = read_file(folder / "report.md");
+    auto const report = read_text(folder / "report.md");
     EXPECT_EQ(report.find("Jon Smith"), std::string::npos) << report;
     EXPECT_NE(report.find("John Smith"), std::string::npos) << report;
     // The key point read from the corrected turn has its words and its speaker's new name.
     EXPECT_NE(report.find("John Smith noted that the budget for the community fund"),
               std::string::npos)
         << report;
-    auto const history = read_file(folder / "edits.jsonl");
+    auto const history = read_text(folder / "edits.jsonl");
     EXPECT_NE(history.find(R"("original":"Thank you. The budgit)"), std::string::npos) << history;
     EXPECT_NE(history.find(R"("op":"speaker.rename")"), std::string::npos) << history;
 }
