@@ -2,6 +2,7 @@
 // against the real daemon: a meeting fed in two halves around the edits, so what the machine
 // writes later follows them, and rebuilt the same from its journal after a kill -9.
 
+#include "tests/integration/fixtures.hpp"
 #include "tests/support/clients.hpp"
 #include "tests/support/daemon_process.hpp"
 #include "tests/support/test_data.hpp"
