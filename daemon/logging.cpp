@@ -32,13 +32,6 @@ protected:
     void flush_() override { std::fflush(stderr); }
 };
 
-bool stderr_is_journal() {
-    char const* const stream = std::getenv("JOURNAL_STREAM");
-    struct stat st {};
-    return stream != nullptr && ::fstat(STDERR_FILENO, &st) == 0 &&
-           names_stream(stream, st.st_dev, st.st_ino);
-}
-
 // For the error handler, which spdlog takes as a plain function.
 std::atomic<bool> to_journal{false};
 
@@ -91,6 +84,22 @@ std::string journal_lines(int priority, std::string_view text) {
         text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
     }
     return out;
+}
+
+bool stderr_is_journal() {
+    char const* const stream = std::getenv("JOURNAL_STREAM");
+    struct stat st {};
+    return stream != nullptr && ::fstat(STDERR_FILENO, &st) == 0 &&
+           names_stream(stream, st.st_dev, st.st_ino);
+}
+
+void print_error(std::string_view text) {
+    if (text.empty())
+        return;
+    auto const out = stderr_is_journal() ? journal_lines(syslog_priority(spdlog::level::err), text)
+                                         : std::string(text);
+    std::fwrite(out.data(), 1, out.size(), stderr);
+    std::fflush(stderr);
 }
 
 void set_up_logging(std::string const& level) {

@@ -16,6 +16,14 @@ namespace minuted::daemon {
 /// Sets spdlog's default logger; call once, before anything logs.
 void set_up_logging(std::string const& level);
 
+/// Whether systemd's journal reads standard error: $JOURNAL_STREAM names it.
+bool stderr_is_journal();
+
+/// Writes `text` (whole lines) to standard error before the log is set up, as a bad command
+/// line or config is reported: with the journal's error priority on each line when the journal
+/// reads it, so that `journalctl -p err` shows why the service did not start.
+void print_error(std::string_view text);
+
 /// Whether $JOURNAL_STREAM's value ("DEVICE:INODE", both decimal, as sd_journal_stream_fd(3)
 /// sets it) names the file with this device and inode: a stream the daemon inherited from a
 /// parent that was itself logging to the journal does not count.

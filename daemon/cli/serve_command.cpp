@@ -177,7 +177,7 @@ int serve_command(serve_options options) {
     try {
         check_serve_options(options);
     } catch (std::exception const& e) {
-        std::cerr << "minuted: " << e.what() << '\n';
+        print_error("minuted: " + std::string(e.what()) + '\n');
         return exit_usage;
     }
     try {
@@ -185,10 +185,10 @@ int serve_command(serve_options options) {
             options.agenda = config::read_agenda_file(*options.agenda_file);
         settings = load_settings(options);
     } catch (config::agenda_file_error const& e) {
-        std::cerr << "minuted: " << e.what() << '\n';
+        print_error("minuted: " + std::string(e.what()) + '\n');
         return e.unreadable ? exit_no_input : exit_data;
     } catch (std::exception const& e) {
-        std::cerr << "minuted: " << e.what() << '\n';
+        print_error("minuted: " + std::string(e.what()) + '\n');
         return exit_config;
     }
     set_up_logging(settings.log_level);

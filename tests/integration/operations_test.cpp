@@ -168,6 +168,23 @@ std::uint64_t count_fds(pid_t pid) {
                                                     std::filesystem::directory_iterator()));
 }
 
+// Why the service did not start is an error in the journal too, though logging is not set up
+// yet: a bad command line and a bad config.
+TEST(operations, a_bad_command_line_or_config_reaches_journald_as_an_error) {
+    temp_dir scripts;
+    auto const wrapper = journal_wrapper(scripts);
+    auto const usage = run_child({wrapper, "serve", "--threads=lots"});
+    EXPECT_EQ(usage.exit_code, 64) << usage.err;
+    EXPECT_TRUE(usage.err.starts_with("<3>minuted serve: --threads")) << usage.err;
+    auto const config = scripts / "bad.toml";
+    std::ofstream(config) << "[server]\nlisten = 8080\n";
+    auto const bad = run_child({wrapper, "serve", "--config", config.string()});
+    EXPECT_EQ(bad.exit_code, 78) << bad.err;
+    EXPECT_TRUE(bad.err.starts_with("<3>minuted: ")) << bad.err;
+    for (auto const& line : lines_of(usage.err + bad.err))
+        EXPECT_TRUE(line.starts_with("<3>")) << line;
+}
+
 TEST(operations, metrics_pass_promtool_and_hold_every_metric_the_alerts_and_dashboard_use) {
     // A stream inherited from a parent that logged to the journal is not the daemon's stderr:
     // its lines keep their timestamps.
