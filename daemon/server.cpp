@@ -74,6 +74,17 @@ server::server(config::settings settings, std::string name)
 server::~server() {
     // Nothing may touch the index or the archive once the daemon is gone.
     retention_.stop();
+    // If start() failed, run() has not waited for the pools: work queued there by start()
+    // (rebuilt sessions, stale archives, spooled webhooks) uses the config, the sessions and
+    // send_on_, which are destroyed before the pools are.
+    join_pools();
+}
+
+void server::join_pools() {
+    search_pool_.join();
+    archive_pool_.join();
+    send_pool_.join();
+    journal_pool_.join();
 }
 
 void server::open_archive() {
@@ -149,10 +160,7 @@ void server::run() {
     for (auto& t : pool)
         t.join();
     retention_.stop(); // its hourly timer would keep the archive pool busy
-    search_pool_.join();
-    archive_pool_.join();
-    send_pool_.join();
-    journal_pool_.join();
+    join_pools();
     sessions_.flush_journals();
     spdlog::info("stopped");
 }

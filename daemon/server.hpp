@@ -78,6 +78,8 @@ public:
 
 private:
     void open_archive();
+    /// Waits for the work queued on the disk pools to finish; does nothing the second time.
+    void join_pools();
     void on_connections_closed();
 
     std::string name_;
