@@ -106,6 +106,15 @@ void server::open_archive() {
 
 net::ip::tcp::endpoint server::start() {
     auto const settings = config_.get();
+    // A certificate or key that cannot be used is a config error: said before anything is
+    // started or any journal or archive is touched.
+    if (settings->tls.enabled()) {
+        try {
+            listener_.set_tls(load_server_tls(settings->tls));
+        } catch (std::exception const& e) {
+            throw start_error(exit_config, e.what());
+        }
+    }
     std::error_code ec;
     std::filesystem::create_directories(settings->state_dir, ec);
     if (ec)
@@ -123,13 +132,6 @@ net::ip::tcp::endpoint server::start() {
     send_on_.start();
     if (auto const n = sessions_.recover())
         spdlog::info("{} live sessions rebuilt from their journals", n);
-    if (settings->tls.enabled()) {
-        try {
-            listener_.set_tls(load_server_tls(settings->tls));
-        } catch (std::exception const& e) {
-            throw start_error(exit_config, e.what());
-        }
-    }
     net::ip::tcp::endpoint bound;
     try {
         bound = listener_.start();
