@@ -74,6 +74,17 @@ server::server(config::settings settings, std::string name)
 server::~server() {
     // Nothing may touch the index or the archive once the daemon is gone.
     retention_.stop();
+    // If start() failed, run() has not waited for the pools: work queued there by start()
+    // (rebuilt sessions, stale archives, spooled webhooks) uses the config, the sessions and
+    // send_on_, which are destroyed before the pools are.
+    join_pools();
+}
+
+void server::join_pools() {
+    search_pool_.join();
+    archive_pool_.join();
+    send_pool_.join();
+    journal_pool_.join();
 }
 
 void server::open_archive() {
@@ -95,6 +106,15 @@ void server::open_archive() {
 
 net::ip::tcp::endpoint server::start() {
     auto const settings = config_.get();
+    // A certificate or key that cannot be used is a config error: said before anything is
+    // started or any journal or archive is touched.
+    if (settings->tls.enabled()) {
+        try {
+            listener_.set_tls(load_server_tls(settings->tls));
+        } catch (std::exception const& e) {
+            throw start_error(exit_config, e.what());
+        }
+    }
     std::error_code ec;
     std::filesystem::create_directories(settings->state_dir, ec);
     if (ec)
@@ -112,13 +132,6 @@ net::ip::tcp::endpoint server::start() {
     send_on_.start();
     if (auto const n = sessions_.recover())
         spdlog::info("{} live sessions rebuilt from their journals", n);
-    if (settings->tls.enabled()) {
-        try {
-            listener_.set_tls(load_server_tls(settings->tls));
-        } catch (std::exception const& e) {
-            throw start_error(exit_config, e.what());
-        }
-    }
     net::ip::tcp::endpoint bound;
     try {
         bound = listener_.start();
@@ -149,10 +162,7 @@ void server::run() {
     for (auto& t : pool)
         t.join();
     retention_.stop(); // its hourly timer would keep the archive pool busy
-    search_pool_.join();
-    archive_pool_.join();
-    send_pool_.join();
-    journal_pool_.join();
+    join_pools();
     sessions_.flush_journals();
     spdlog::info("stopped");
 }

@@ -56,9 +56,10 @@ public:
     server& operator=(server const&) = delete;
     ~server();
 
-    /// Opens the state directory and the archive index, rebuilds the sessions journaled there,
-    /// binds [server] listen and starts the feeds. Returns the bound endpoint (port 0 picks a
-    /// free one). Throws start_error.
+    /// Reads the [tls] certificate and key (before anything else: a config error leaves the
+    /// state directory untouched), opens the state directory and the archive index, rebuilds
+    /// the sessions journaled there, binds [server] listen and starts the feeds. Returns the bound
+    /// endpoint (port 0 picks a free one). Throws start_error.
     boost::asio::ip::tcp::endpoint start();
     /// Runs the io threads ([server] threads) until the daemon has stopped, then waits for the
     /// disk pools and syncs every journal. Call once, after start().
@@ -78,6 +79,8 @@ public:
 
 private:
     void open_archive();
+    /// Waits for the work queued on the disk pools to finish; does nothing the second time.
+    void join_pools();
     void on_connections_closed();
 
     std::string name_;

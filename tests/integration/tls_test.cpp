@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <ifaddrs.h>
 #include <netinet/in.h>
@@ -133,6 +134,8 @@ TEST(tls, a_key_that_is_not_the_certificates_stops_the_daemon_with_78) {
     EXPECT_EQ(r.exit_code, 78) << r.output();
     EXPECT_NE(r.output().find("tls.private_key " + tls_dir + "other.key: "), std::string::npos)
         << r.output();
+    // Said before anything is started: no state directory, no archive, no journal touched.
+    EXPECT_FALSE(std::filesystem::exists(dir.path() / "s"));
 
     auto const missing = write("b.toml", "[tls]\ncertificate = \"/nonexistent/cert.pem\"\n"
                                          "private_key = \"/nonexistent/key.pem\"\n");
@@ -141,6 +144,7 @@ TEST(tls, a_key_that_is_not_the_certificates_stops_the_daemon_with_78) {
     EXPECT_EQ(r.exit_code, 78) << r.output();
     EXPECT_NE(r.output().find("tls.certificate /nonexistent/cert.pem"), std::string::npos)
         << r.output();
+    EXPECT_FALSE(std::filesystem::exists(dir.path() / "s"));
 }
 
 TEST(tls, sighup_turns_tls_on_and_keeps_it_when_the_new_files_are_unusable) {
