@@ -19,11 +19,11 @@ net::awaitable<ws_stream> connect_ws(ws_target const& t) {
     net::ip::tcp::resolver resolver(ex);
     auto const endpoints = co_await resolver.async_resolve(t.host, t.port, net::use_awaitable);
 
-    beast::tcp_stream tcp(ex);
-    tcp.expires_after(std::chrono::seconds(10)); // connecting and the TLS handshake
-    co_await tcp.async_connect(endpoints, net::use_awaitable);
-    auto stream = t.tls ? flex_stream(std::move(tcp), load_client_tls(t.ca_file))
-                        : flex_stream(std::move(tcp));
+    beast::tcp_stream connection(ex);
+    connection.expires_after(std::chrono::seconds(10)); // connecting and the TLS handshake
+    co_await connection.async_connect(endpoints, net::use_awaitable);
+    auto stream = t.tls ? flex_stream(std::move(connection), load_client_tls(t.ca_file))
+                        : flex_stream(std::move(connection));
     if (t.tls) {
         stream.set_server_name(t.host);
         co_await stream.async_handshake(beast::role_type::client, {}, net::use_awaitable);

@@ -87,11 +87,12 @@ private:
 
 } // namespace
 
-flex_stream::flex_stream(beast::tcp_stream&& tcp)
-    : state_(new state{decltype(state::stream)(std::in_place_index<0>, std::move(tcp)), nullptr}) {}
+flex_stream::flex_stream(beast::tcp_stream&& connection)
+    : state_(new state{decltype(state::stream)(std::in_place_index<0>, std::move(connection)),
+                       nullptr}) {}
 
-flex_stream::flex_stream(beast::tcp_stream&& tcp, std::shared_ptr<net::ssl::context> ctx)
-    : state_(new state{decltype(state::stream)(std::in_place_index<1>, std::move(tcp), *ctx),
+flex_stream::flex_stream(beast::tcp_stream&& connection, std::shared_ptr<net::ssl::context> ctx)
+    : state_(new state{decltype(state::stream)(std::in_place_index<1>, std::move(connection), *ctx),
                        std::move(ctx)}) {}
 
 flex_stream::flex_stream(flex_stream&&) noexcept = default;
@@ -155,9 +156,9 @@ void flex_stream::write_some(buffer_run<net::const_buffer> const& buffers, io_ha
 }
 
 void flex_stream::teardown(beast::role_type role, done_handler handler) {
-    if (auto* tcp = std::get_if<beast::tcp_stream>(&state_->stream);
-        tcp && role == beast::role_type::server)
-        return std::make_shared<lingering_close>(*tcp, std::move(handler))->start();
+    if (auto* plain = std::get_if<beast::tcp_stream>(&state_->stream);
+        plain && role == beast::role_type::server)
+        return std::make_shared<lingering_close>(*plain, std::move(handler))->start();
     state_->visit([&](auto& s) {
         using beast::websocket::async_teardown;
         async_teardown(role, s, on_connection(*this, std::move(handler)));

@@ -55,9 +55,10 @@ public:
     using done_handler = boost::asio::any_completion_handler<void(boost::system::error_code)>;
 
     /// Plain TCP.
-    explicit flex_stream(boost::beast::tcp_stream&& tcp);
-    /// TLS over `tcp` with `ctx` (kept while the stream lives); `async_handshake` starts it.
-    flex_stream(boost::beast::tcp_stream&& tcp, std::shared_ptr<boost::asio::ssl::context> ctx);
+    explicit flex_stream(boost::beast::tcp_stream&& connection);
+    /// TLS over `connection` with `ctx` (kept while the stream lives); `async_handshake` starts it.
+    flex_stream(boost::beast::tcp_stream&& connection,
+                std::shared_ptr<boost::asio::ssl::context> ctx);
     flex_stream(flex_stream&&) noexcept;
     flex_stream& operator=(flex_stream&&) noexcept;
     ~flex_stream();

@@ -118,11 +118,11 @@ net::awaitable<void> http_connection::connect() {
     net::ip::tcp::resolver resolver(ex);
     auto const endpoints =
         co_await resolver.async_resolve(endpoint_.host, endpoint_.port, net::use_awaitable);
-    beast::tcp_stream tcp(ex);
-    tcp.expires_after(timeout_); // connecting and the TLS handshake
-    co_await tcp.async_connect(endpoints, net::use_awaitable);
-    auto stream = endpoint_.tls ? flex_stream(std::move(tcp), load_client_tls(ca_file_))
-                                : flex_stream(std::move(tcp));
+    beast::tcp_stream connection(ex);
+    connection.expires_after(timeout_); // connecting and the TLS handshake
+    co_await connection.async_connect(endpoints, net::use_awaitable);
+    auto stream = endpoint_.tls ? flex_stream(std::move(connection), load_client_tls(ca_file_))
+                                : flex_stream(std::move(connection));
     if (endpoint_.tls) {
         stream.set_server_name(endpoint_.host);
         co_await stream.async_handshake(beast::role_type::client, {}, net::use_awaitable);
