@@ -198,6 +198,14 @@ std::string target_of(route const& r) {
     case endpoint::relay_socket:
         path = "/sub/" + id;
         break;
+    case endpoint::api_contract: {
+        auto const schema = std::string_view(r.name).starts_with("schemas/");
+        path = "/api/" + (schema ? "schemas/" + encoded(r.name.substr(8)) : encoded(r.name));
+        break;
+    }
+    case endpoint::api_preflight: // OPTIONS on any path under /api/
+        path = "/api/sessions";
+        break;
     default:
         break;
     }
