@@ -443,6 +443,18 @@ TEST(parse_config, an_idle_timeout_below_a_second_is_an_error_not_zero) {
               std::chrono::milliseconds(1));
 }
 
+TEST(parse_config, a_table_header_that_starts_with_no_key_is_an_error_naming_its_place) {
+    for (auto const* text : {"[|imits]\n", "[[ |x]]\n", "[a.|b]\n", "a.|b = 1\n"}) {
+        try {
+            parse_config(text, "t.toml");
+            ADD_FAILURE() << text << " was read";
+        } catch (config_error const& e) {
+            EXPECT_NE(std::string(e.what()).find("t.toml:1:"), std::string::npos) << e.what();
+            EXPECT_NE(std::string(e.what()).find("saw '|'"), std::string::npos) << e.what();
+        }
+    }
+}
+
 TEST(parse_config, an_error_at_the_end_of_the_text_names_a_place_in_it) {
     // Found by fuzz_config (tests/fuzz/regressions/config-eof-after-newline-position.toml):
     // toml++ puts the end of a text that ends in a newline one column past that newline, so
