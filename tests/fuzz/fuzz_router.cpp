@@ -105,6 +105,8 @@ bool names_a_session(endpoint to) {
 bool takes(endpoint to, std::string_view method, bool upgrade) {
     if (is_socket(to))
         return upgrade && method == "GET";
+    if (to == endpoint::api_preflight) // a CORS preflight: OPTIONS on any path under /api/
+        return method == "OPTIONS";
     if (upgrade && method == "GET")
         return false;
     switch (to) {
