@@ -75,14 +75,33 @@ std::string journal_lines(int priority, std::string_view text) {
     std::string const prefix = "<" + std::to_string(priority) + ">";
     std::string out;
     out.reserve(text.size() + prefix.size() + 1);
-    while (!text.empty()) {
-        auto const end = text.find('\n');
-        auto const line = text.substr(0, end);
-        out += prefix;
-        out += line;
-        out += '\n';
-        text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
+    std::size_t piece = 0; // bytes of the current line written since its prefix
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        char const c = text[i];
+        if (piece == 0)
+            out += prefix;
+        if (c == '\n') {
+            out += '\n';
+            piece = 0;
+            continue;
+        }
+        if (c == '\0') {
+            out += "\\x00"; // journald ends a line at NUL too
+            piece += 4;
+        } else {
+            out += c;
+            ++piece;
+        }
+        // journald also cuts a line at LineMax and reads a priority where it cut: a long line
+        // goes out in pieces of its own, cut where no UTF-8 sequence goes on.
+        auto const next = i + 1 < text.size() ? static_cast<unsigned char>(text[i + 1]) : 0;
+        if (piece >= journal_piece_bytes && next != '\n' && next != 0 && (next & 0xC0) != 0x80) {
+            out += '\n';
+            piece = 0;
+        }
     }
+    if (piece != 0)
+        out += '\n';
     return out;
 }
 

@@ -2,6 +2,7 @@
 
 #include <spdlog/common.h>
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,8 +33,13 @@ bool names_stream(std::string_view journal_stream, dev_t device, ino_t inode);
 /// The syslog priority of a level (journald's 0 emerg ... 7 debug).
 int syslog_priority(spdlog::level::level_enum level) noexcept;
 
-/// `text` as the journal reads it: each of its lines prefixed with `<priority>`, so that a line
-/// of a message that itself starts with `<N>` cannot claim a priority of its own.
+/// The longest piece of a line `journal_lines` writes: below journald's LineMax (48 KiB by
+/// default, 79 bytes at the least), so journald never cuts a line where the text chose.
+inline constexpr std::size_t journal_piece_bytes = 4096;
+
+/// `text` as the journal reads it: each of its lines, and each piece of `journal_piece_bytes`
+/// of a longer line, prefixed with `<priority>`, and a NUL (where journald ends a line too)
+/// written as "\x00", so that no text in a message can claim a priority of its own.
 std::string journal_lines(int priority, std::string_view text);
 
 } // namespace minuted::daemon

@@ -85,11 +85,13 @@ std::string render_process_metrics() {
         gauge(out, "process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.",
               static_cast<double>(stat->virtual_bytes));
         // The boot time from now and the time since boot, rather than /proc/stat's btime: under
-        // systemd's ProcSubset=pid only the processes' own files are left in /proc.
+        // systemd's ProcSubset=pid only the processes' own files are left in /proc. Worked out
+        // once: the two clocks read anew would move it by a rounding at every scrape, and a
+        // start time that changes reads as a restart.
+        static double const started = seconds_of(CLOCK_REALTIME) - seconds_of(CLOCK_BOOTTIME) +
+                                      static_cast<double>(stat->start_ticks) / ticks;
         gauge(out, "process_start_time_seconds", "gauge",
-              "Start time of the process since unix epoch in seconds.",
-              seconds_of(CLOCK_REALTIME) - seconds_of(CLOCK_BOOTTIME) +
-                  static_cast<double>(stat->start_ticks) / ticks);
+              "Start time of the process since unix epoch in seconds.", started);
     }
     std::error_code ec;
     std::size_t fds = 0;

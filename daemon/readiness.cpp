@@ -3,6 +3,8 @@
 #include "daemon/archive/archive_index.hpp"
 #include "daemon/live/session_registry.hpp"
 
+#include <string>
+
 namespace minuted::daemon {
 
 readiness check_readiness(session_registry& sessions) {
@@ -26,12 +28,22 @@ readiness check_readiness(session_registry& sessions) {
     return r;
 }
 
-boost::json::object readiness_json(readiness const& r) {
+boost::json::object readiness_json(readiness const& r, bool detailed) {
     if (r.ready())
         return {{"ready", true}};
     boost::json::array reasons;
-    for (auto const& why : r.reasons)
-        reasons.emplace_back(why);
+    if (detailed) {
+        for (auto const& why : r.reasons)
+            reasons.emplace_back(why);
+    } else {
+        if (r.journals_failing == 1)
+            reasons.emplace_back("a live session's journal cannot be written");
+        else if (r.journals_failing > 1)
+            reasons.emplace_back(std::to_string(r.journals_failing) +
+                                 " live sessions' journals cannot be written");
+        if (!r.index_available)
+            reasons.emplace_back("the archive index is unavailable");
+    }
     return {{"ready", false}, {"reasons", std::move(reasons)}};
 }
 

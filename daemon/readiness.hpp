@@ -25,8 +25,11 @@ struct readiness {
 /// Any thread.
 readiness check_readiness(session_registry& sessions);
 
-/// GET /readyz's body: {"ready":true}, or {"ready":false,"reasons":[...]}.
-boost::json::object readiness_json(readiness const& r);
+/// GET /readyz's body: {"ready":true}, or {"ready":false,"reasons":[...]}. The reasons name
+/// sessions and files only if `detailed` (the request may view sessions): /readyz answers
+/// anyone, and the rest of the API does not say which sessions exist to whom it does not show
+/// them. The log names them always.
+boost::json::object readiness_json(readiness const& r, bool detailed);
 
 /// The gauges minuted_ready, minuted_journals_failing and minuted_archive_index_up, in the
 /// Prometheus text format.

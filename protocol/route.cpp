@@ -218,6 +218,12 @@ std::string session_of_archive(std::string_view archive) {
     return std::string(*id);
 }
 
+bool is_api_target(std::string_view target) {
+    auto const url = boost::urls::parse_origin_form(target);
+    return url && url->encoded_path().starts_with('/') &&
+           decoded_segments(url->encoded_path()).front() == "api";
+}
+
 route route_request(std::string_view method, std::string_view target, bool is_websocket_upgrade) {
     route r;
     auto const url = boost::urls::parse_origin_form(target);

@@ -115,6 +115,11 @@ struct route {
 /// (but std::bad_alloc).
 route route_request(std::string_view method, std::string_view target, bool is_websocket_upgrade);
 
+/// Whether a target (as sent) is under /api: its path's first segment, decoded as
+/// route_request decodes it, is "api". Such a request is answered with JSON errors and CORS
+/// headers, also when it routes nowhere. Pure.
+bool is_api_target(std::string_view target);
+
 /// True for a usable archive id (a folder directly under STATE_DIR/archive): 1-128 of
 /// [A-Za-z0-9._-], not starting with '.'.
 bool is_valid_archive_id(std::string_view id) noexcept;

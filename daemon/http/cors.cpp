@@ -30,11 +30,6 @@ bool same_origin(std::string_view a, std::string_view b) noexcept {
 
 } // namespace
 
-bool is_api_target(std::string_view target) noexcept {
-    auto const path = path_of(target);
-    return path == "/api" || path.starts_with("/api/");
-}
-
 std::string_view cors_origin(config::settings const& s, std::string_view origin) noexcept {
     if (origin.empty())
         return {};

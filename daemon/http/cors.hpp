@@ -12,9 +12,6 @@
 
 namespace minuted::daemon {
 
-/// Whether `target` (as sent) is under /api: answered with JSON errors and CORS headers.
-bool is_api_target(std::string_view target) noexcept;
-
 /// `origin` (a request's Origin header) if it is one of `s`'s [auth] origins, else empty. The
 /// daemon's own origin needs none: its pages are not cross-origin. Pure.
 std::string_view cors_origin(config::settings const& s, std::string_view origin) noexcept;

@@ -66,8 +66,10 @@ void http_session::route(request req) {
                        "text/plain; version=0.0.4");
     case endpoint::readyz: {
         auto const r = check_readiness(sessions_);
+        bool const detailed =
+            !authorize(*settings_, protocol::access::view, {}, credentials_of(req, route));
         return respond_json(req, r.ready() ? http::status::ok : http::status::service_unavailable,
-                            readiness_json(r));
+                            readiness_json(r, detailed));
     }
     case endpoint::index_page:
         return respond_asset(req, route, "index.html");

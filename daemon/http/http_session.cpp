@@ -96,7 +96,7 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
     cors_origin_.clear();
     if (parser_->is_header_done()) {
         auto const& header = parser_->get();
-        api_request_ = is_api_target(header.target());
+        api_request_ = protocol::is_api_target(header.target());
         if (api_request_)
             cors_origin_ = cors_origin(*settings_, header[http::field::origin]);
     }
@@ -216,7 +216,7 @@ void http_session::respond_json(request const& req, http::status status,
 http_session::response http_session::error_response(http::status status, std::string_view why,
                                                     std::string_view target, unsigned version,
                                                     after_answer then, boost::json::object fields) {
-    if (!is_api_target(target))
+    if (!protocol::is_api_target(target))
         return text_response(status, std::string(why) + "\n", version, then);
     boost::json::object o{{"error", why}};
     for (auto& [key, value] : fields)

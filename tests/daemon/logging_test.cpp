@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <string_view>
+
 namespace minuted::daemon {
 namespace {
 
@@ -40,6 +43,30 @@ TEST(journal_lines, every_line_of_a_message_carries_the_priority) {
     EXPECT_EQ(journal_lines(6, "info caption:\n<0>forged\n"), "<6>info caption:\n<6><0>forged\n");
     EXPECT_EQ(journal_lines(6, "info a\n\nb\n"), "<6>info a\n<6>\n<6>b\n");
     EXPECT_EQ(journal_lines(6, ""), "");
+}
+
+TEST(journal_lines, a_nul_cannot_start_a_line_of_its_own) {
+    // journald ends a line at NUL as at a newline, and reads a priority after it.
+    EXPECT_EQ(journal_lines(6, std::string_view("a\0<0>b", 6)), "<6>a\\x00<0>b\n");
+}
+
+TEST(journal_lines, a_long_line_goes_out_in_pieces_that_each_carry_the_priority) {
+    // journald cuts a line at LineMax and reads a priority where it cut.
+    std::string const first(journal_piece_bytes, 'x');
+    EXPECT_EQ(journal_lines(6, first + "<0>forged"), "<6>" + first + "\n<6><0>forged\n");
+    EXPECT_EQ(journal_lines(6, first + "\n"), "<6>" + first + "\n");
+    // A cut never splits a UTF-8 sequence: "é" is two bytes.
+    std::string const almost(journal_piece_bytes - 1, 'x');
+    EXPECT_EQ(journal_lines(4, almost + "\xC3\xA9" + "y"), "<4>" + almost + "\xC3\xA9\n<4>y\n");
+    std::string const whole(10 * journal_piece_bytes + 7, 'z');
+    auto const out = journal_lines(3, whole);
+    std::size_t lines = 0;
+    for (std::size_t at = 0; at < out.size(); at = out.find('\n', at) + 1) {
+        EXPECT_EQ(out.compare(at, 3, "<3>"), 0);
+        ++lines;
+    }
+    EXPECT_EQ(lines, 11U);
+    EXPECT_EQ(out.size(), whole.size() + 11 * 4);
 }
 
 } // namespace

@@ -6,6 +6,8 @@
 
 #include <fstream>
 #include <iterator>
+#include <string>
+#include <string_view>
 
 namespace minuted::daemon {
 namespace {
@@ -51,6 +53,23 @@ TEST(process_metrics, name_the_build_and_the_process_once_each) {
         EXPECT_NE(at, std::string::npos) << name;
         EXPECT_EQ(text.find(name, at + 1), std::string::npos) << name;
     }
+}
+
+// The start time is the same at every scrape: one that moved would count as a restart in
+// the alert rule on changes(process_start_time_seconds[1h]).
+TEST(process_metrics, the_start_time_is_the_same_at_every_scrape) {
+    auto const start_time = [] {
+        auto const text = render_process_metrics();
+        std::string_view const name = "\nprocess_start_time_seconds ";
+        auto const at = text.find(name);
+        return at == std::string::npos
+                   ? std::string()
+                   : text.substr(at + name.size(), text.find('\n', at + 1) - at - name.size());
+    };
+    auto const first = start_time();
+    ASSERT_FALSE(first.empty());
+    for (int i = 0; i < 200; ++i)
+        ASSERT_EQ(start_time(), first) << "scrape " << i;
 }
 
 } // namespace

@@ -46,11 +46,18 @@ std::string journal_wrapper(temp_dir const& dir) {
     return path.string();
 }
 
-// GET /readyz until its status is `status`; the last answer. Throws after 10 s.
+// A GET that may view sessions: with the viewer token of the daemon below.
+http_result viewer_get(unsigned short port, std::string const& target) {
+    http::fields viewer;
+    viewer.set(http::field::authorization, "Bearer viewer-token-of-this-test");
+    return http_request(port, http::verb::get, target, {}, viewer);
+}
+
+// GET /readyz, as a viewer, until its status is `status`; the last answer. Throws after 10 s.
 http_result readyz_reaching(unsigned short port, unsigned status) {
     auto const deadline = std::chrono::steady_clock::now() + 10s;
     for (;;) {
-        auto r = http_get(port, "/readyz");
+        auto r = viewer_get(port, "/readyz");
         if (r.status == status || std::chrono::steady_clock::now() > deadline)
             return r;
         std::this_thread::sleep_for(100ms);
@@ -68,7 +75,8 @@ std::string reasons(http_result const& r) {
 
 TEST(operations, readyz_fails_while_a_journal_or_the_index_cannot_be_used_and_logs_go_to_journald) {
     temp_dir scripts;
-    daemon_process d({.binary = journal_wrapper(scripts)});
+    daemon_process d({.config = "[auth]\nviewer_token = \"viewer-token-of-this-test\"\n",
+                      .binary = journal_wrapper(scripts)});
     auto const ready = http_get(d.port(), "/readyz");
     EXPECT_EQ(ready.status, 200u);
     EXPECT_EQ(ready.headers[http::field::content_type], "application/json");
@@ -92,8 +100,12 @@ TEST(operations, readyz_fails_while_a_journal_or_the_index_cannot_be_used_and_lo
     ASSERT_EQ(failing.status, 503u);
     EXPECT_EQ(failing.headers[http::field::content_type], "application/json");
     EXPECT_EQ(reasons(failing), "the journal of session m cannot be written: File too large\n");
+    // To whom may not view sessions, /readyz does not say which.
+    auto const anyone = http_get(d.port(), "/readyz");
+    EXPECT_EQ(anyone.status, 503u);
+    EXPECT_EQ(reasons(anyone), "a live session's journal cannot be written\n");
     EXPECT_EQ(http_get(d.port(), "/healthz").status, 200u);
-    auto const metrics = http_get(d.port(), "/metrics").body;
+    auto const metrics = viewer_get(d.port(), "/metrics").body;
     EXPECT_EQ(find_metric(metrics, "minuted_ready"), 0.0);
     EXPECT_EQ(find_metric(metrics, "minuted_journals_failing"), 1.0);
     EXPECT_GE(find_metric(metrics, "minuted_http_responses_total{code=\"503\"}").value_or(0), 2.0);
@@ -110,7 +122,8 @@ TEST(operations, readyz_fails_while_a_journal_or_the_index_cannot_be_used_and_lo
     ASSERT_EQ(removed.status, 503u);
     EXPECT_EQ(reasons(removed), "the archive index is unavailable: " + index.string() +
                                     ": unable to open database file\n");
-    EXPECT_EQ(find_metric(http_get(d.port(), "/metrics").body, "minuted_archive_index_up"), 0.0);
+    EXPECT_EQ(reasons(http_get(d.port(), "/readyz")), "the archive index is unavailable\n");
+    EXPECT_EQ(find_metric(viewer_get(d.port(), "/metrics").body, "minuted_archive_index_up"), 0.0);
     std::filesystem::rename(d.state_dir() / "index.moved", index);
     EXPECT_EQ(readyz_reaching(d.port(), 200).status, 200u);
 

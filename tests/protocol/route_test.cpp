@@ -401,5 +401,17 @@ TEST(route_request, the_api_description_and_preflights_need_no_token) {
     });
 }
 
+// JSON errors and CORS headers go with whatever the router takes as /api, however spelt.
+TEST(is_api_target, the_first_segment_decoded_as_the_router_decodes_it) {
+    for (auto const* target : {"/api", "/api/", "/api/sessions", "/%61pi/sessions", "/%61%70%69",
+                               "/api/no/such/thing?x=1", "/api/../metrics", "/api?x"})
+        EXPECT_TRUE(is_api_target(target)) << target;
+    for (auto const* target :
+         {"/", "/apis", "/API/sessions", "/metrics", "/static/api", "/./api/sessions", "/%2Fapi",
+          "api/sessions", "http://h/api/x", "/api%2Fsessions", "/%zzpi"})
+        EXPECT_FALSE(is_api_target(target)) << target;
+    EXPECT_EQ(route_request("GET", "/%61pi/sessions", false).to, endpoint::sessions_list);
+}
+
 } // namespace
 } // namespace minuted::protocol

@@ -390,6 +390,9 @@ test('real answers, WebSocket messages and errors match the contract', { timeout
     const unknown = await http_request(d.port, 'GET', '/api/nothing/here');
     assert.equal(unknown.status, 404);
     check(api_error, unknown.json, 'GET /api/nothing/here');
+    const spelt = await http_request(d.port, 'GET', '/%61pi/sessions/nothing-here');
+    assert.equal(spelt.status, 404);
+    check(api_error, spelt.json, 'GET /%61pi/sessions/nothing-here (the router reads it as /api)');
     const wrong_method = await http_request(d.port, 'DELETE', '/api/sessions');
     assert.equal(wrong_method.status, 405);
     assert.equal(wrong_method.headers.allow, 'GET, HEAD');
@@ -420,7 +423,8 @@ test('real answers, WebSocket messages and errors match the contract', { timeout
     assert.equal(foreign.headers['access-control-allow-origin'], undefined);
     assert.equal(foreign.headers['access-control-allow-methods'], undefined);
     for (const [origin, allowed] of [[allowed_origin, true], ['https://evil.example', false], [undefined, false]]) {
-        for (const [method, target] of [['GET', '/api/sessions'], ['GET', '/api/nothing']]) {
+        for (const [method, target] of [['GET', '/api/sessions'], ['GET', '/api/nothing'],
+                                        ['GET', '/%61pi/nothing']]) {
             const res = await http_request(d.port, method, target, { headers: origin ? { origin } : {} });
             assert.equal(res.headers['access-control-allow-origin'], allowed ? origin : undefined,
                          `${method} ${target} from ${origin}`);
