@@ -8,6 +8,7 @@
 // - each endpoint needs the access it always needs: data needs the viewer token, whatever the
 //   spelling of its path;
 // - a method or upgrade reaches only the endpoints that take it;
+// - a request is answered as one under /api (is_api_target) iff it routes under /api;
 // - the query never changes the route, and no path with a "." or ".." segment (however
 //   spelt) routes anywhere: "/." or "/%2E" put before a path makes it name nothing;
 // - the target rebuilt from a result (each name percent-encoded) routes to the same result.
@@ -29,10 +30,12 @@ namespace {
 // Declared one by one: a using-directive would make `access` clash with POSIX access().
 using minuted::protocol::access;
 using minuted::protocol::endpoint;
+using minuted::protocol::is_api_target;
 using minuted::protocol::is_valid_archive_id;
 using minuted::protocol::is_valid_session_id;
 using minuted::protocol::route;
 using minuted::protocol::route_request;
+using minuted::protocol::session_of_archive;
 using minuted::protocol::target_error;
 
 bool same(route const& a, route const& b) {
@@ -56,9 +59,17 @@ access needs_of(endpoint to) {
     case endpoint::archive_file:
     case endpoint::live_socket:
     case endpoint::relay_socket:
+    case endpoint::minutes_editor:
+    case endpoint::archive_minutes_editor:
         return access::view;
     case endpoint::end_session:
         return access::admin;
+    case endpoint::session_agenda:
+    case endpoint::session_roster:
+        return access::publish_or_admin;
+    case endpoint::minutes_edit:
+    case endpoint::archive_minutes_edit:
+        return access::edit;
     case endpoint::ingest_post:
     case endpoint::ingest_seq:
     case endpoint::ingest_socket:
@@ -79,6 +90,33 @@ bool is_refusal(endpoint to) {
            to == endpoint::bad_request;
 }
 
+// Whether `to` is an endpoint under /api/, written out apart from the router.
+bool under_api(endpoint to) {
+    switch (to) {
+    case endpoint::sessions_list:
+    case endpoint::session_state:
+    case endpoint::session_report_md:
+    case endpoint::session_report_json:
+    case endpoint::session_transcript:
+    case endpoint::session_report_html:
+    case endpoint::session_report_odt:
+    case endpoint::end_session:
+    case endpoint::session_agenda:
+    case endpoint::session_roster:
+    case endpoint::minutes_edit:
+    case endpoint::minutes_editor:
+    case endpoint::archive_search:
+    case endpoint::archive_file:
+    case endpoint::archive_minutes_edit:
+    case endpoint::archive_minutes_editor:
+    case endpoint::api_preflight:
+    case endpoint::api_contract:
+        return true;
+    default:
+        return false;
+    }
+}
+
 bool names_a_session(endpoint to) {
     switch (to) {
     case endpoint::session_page:
@@ -95,6 +133,12 @@ bool names_a_session(endpoint to) {
     case endpoint::ingest_socket:
     case endpoint::relay_publish:
     case endpoint::relay_socket:
+    case endpoint::session_agenda:
+    case endpoint::session_roster:
+    case endpoint::minutes_edit:
+    case endpoint::minutes_editor:
+    case endpoint::archive_minutes_edit: // the session the archive's name says
+    case endpoint::archive_minutes_editor:
         return true;
     default:
         return false;
@@ -113,7 +157,12 @@ bool takes(endpoint to, std::string_view method, bool upgrade) {
     case endpoint::end_session:
     case endpoint::ingest_post:
     case endpoint::relay_publish:
+    case endpoint::minutes_edit:
+    case endpoint::archive_minutes_edit:
         return method == "POST";
+    case endpoint::session_agenda:
+    case endpoint::session_roster:
+        return method == "PUT";
     case endpoint::ingest_seq:
         return method == "GET";
     default:
@@ -177,6 +226,24 @@ std::string target_of(route const& r) {
         break;
     case endpoint::end_session:
         path = "/api/sessions/" + id + "/end";
+        break;
+    case endpoint::session_agenda:
+        path = "/api/sessions/" + id + "/agenda";
+        break;
+    case endpoint::session_roster:
+        path = "/api/sessions/" + id + "/roster";
+        break;
+    case endpoint::minutes_edit:
+        path = "/api/sessions/" + id + "/minutes/edits";
+        break;
+    case endpoint::minutes_editor:
+        path = "/api/sessions/" + id + "/minutes/editor";
+        break;
+    case endpoint::archive_minutes_edit:
+        path = "/api/archive/" + encoded(r.archive) + "/minutes/edits";
+        break;
+    case endpoint::archive_minutes_editor:
+        path = "/api/archive/" + encoded(r.archive) + "/minutes/editor";
         break;
     case endpoint::archive_search:
         path = "/api/archive";
@@ -273,7 +340,13 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
     MINUTED_CHECK(r.session.empty() || is_valid_session_id(r.session));
     MINUTED_CHECK(!names_a_session(r.to) || !r.session.empty());
     MINUTED_CHECK(r.to != endpoint::archive_file || is_valid_archive_id(r.archive));
+    // An archive's minutes are its session's: the editors of that session edit them.
+    MINUTED_CHECK(
+        (r.to != endpoint::archive_minutes_edit && r.to != endpoint::archive_minutes_editor) ||
+        (is_valid_archive_id(r.archive) && r.session == session_of_archive(r.archive)));
     MINUTED_CHECK(is_refusal(r.to) || takes(r.to, method, upgrade));
+    // What the daemon answers as /api (JSON errors, CORS) is what the router routes there.
+    MINUTED_CHECK(is_refusal(r.to) || under_api(r.to) == is_api_target(target));
     if (r.error != target_error::none) {
         MINUTED_CHECK(r.session.empty() && r.archive.empty() && r.name.empty());
         if (r.to == endpoint::bad_request)
