@@ -93,9 +93,10 @@ std::string journal_lines(int priority, std::string_view text) {
             ++piece;
         }
         // journald also cuts a line at LineMax and reads a priority where it cut: a long line
-        // goes out in pieces of its own, cut where no UTF-8 sequence goes on.
-        auto const next = i + 1 < text.size() ? static_cast<unsigned char>(text[i + 1]) : 0;
-        if (piece >= journal_piece_bytes && next != '\n' && next != 0 && (next & 0xC0) != 0x80) {
+        // goes out in pieces of its own, cut before a byte that starts a character (not a
+        // UTF-8 continuation byte) and is not the line's end.
+        if (piece >= journal_piece_bytes && i + 1 < text.size() && text[i + 1] != '\n' &&
+            (static_cast<unsigned char>(text[i + 1]) & 0xC0) != 0x80) {
             out += '\n';
             piece = 0;
         }

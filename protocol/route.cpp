@@ -220,8 +220,13 @@ std::string session_of_archive(std::string_view archive) {
 
 bool is_api_target(std::string_view target) {
     auto const url = boost::urls::parse_origin_form(target);
-    return url && url->encoded_path().starts_with('/') &&
-           decoded_segments(url->encoded_path()).front() == "api";
+    if (!url || !url->encoded_path().starts_with('/'))
+        return false;
+    // The first segment alone, decoded as decoded_segments decodes each: this runs for every
+    // request, before it is routed.
+    auto const path = url->encoded_path().substr(1);
+    auto const first = boost::urls::make_pct_string_view(path.substr(0, path.find('/')));
+    return first && first->decode() == "api";
 }
 
 route route_request(std::string_view method, std::string_view target, bool is_websocket_upgrade) {

@@ -44,13 +44,6 @@ for h in parts['content.xml'].getElementsByTagName('text:h'):
     print('h%s: %s' % (h.getAttribute('text:outline-level'), text(h)))
 )";
 
-http_result get(unsigned short port, std::string const& target, std::string const& token) {
-    http::fields f;
-    if (!token.empty())
-        f.set(http::field::authorization, "Bearer " + token);
-    return http_request(port, http::verb::get, target, "", f);
-}
-
 // The archive folder of the session `id` once it has ended (wait_archived, with the viewer's
 // token).
 std::string archive_of(unsigned short port, std::string const& id) {

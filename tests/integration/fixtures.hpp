@@ -72,6 +72,14 @@ inline bool eventually(std::function<bool()> const& check,
     return true;
 }
 
+/// A GET with `token` as its bearer (none if empty).
+inline http_result get(unsigned short port, std::string const& target, std::string const& token) {
+    http::fields f;
+    if (!token.empty())
+        f.set(http::field::authorization, "Bearer " + token);
+    return http_request(port, http::verb::get, target, "", f);
+}
+
 /// A POST with `token` as its bearer (none if empty).
 inline http_result post(unsigned short port, std::string const& target, std::string const& body,
                         std::string const& token = {}) {

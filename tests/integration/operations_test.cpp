@@ -2,6 +2,7 @@
 // GET /readyz while the journal or the archive index fails, and GET /metrics as Prometheus
 // (promtool) reads it, with the alert rules and the dashboard in contrib/.
 
+#include "tests/integration/fixtures.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/clients.hpp"
 #include "tests/support/daemon_process.hpp"
@@ -48,9 +49,7 @@ std::string journal_wrapper(temp_dir const& dir) {
 
 // A GET that may view sessions: with the viewer token of the daemon below.
 http_result viewer_get(unsigned short port, std::string const& target) {
-    http::fields viewer;
-    viewer.set(http::field::authorization, "Bearer viewer-token-of-this-test");
-    return http_request(port, http::verb::get, target, {}, viewer);
+    return get(port, target, "viewer-token-of-this-test");
 }
 
 // GET /readyz, as a viewer, until its status is `status`; the last answer. Throws after 10 s.
